@@ -1,0 +1,21 @@
+// The `parlor` binary: commander subcommands, each with --help. The terminal UI (plain `parlor`)
+// comes with the UI issue; until then plain `parlor` prints the help.
+
+import { Command, CommanderError } from 'commander';
+import { PARLOR_VERSION } from '../version.ts';
+import { exitWithError } from './output.ts';
+import { registerPing } from './ping.ts';
+import { registerServe } from './serve.ts';
+
+const program = new Command('parlor')
+  .description('a chat for one local network: encrypted, with a bot, and it finds its server by itself')
+  .version(PARLOR_VERSION)
+  .showHelpAfterError()
+  .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+registerServe(program);
+registerPing(program);
+
+program.action(() => program.help());
+
+await program.parseAsync(process.argv).catch(exitWithError);

@@ -1,0 +1,202 @@
+// The UI-agnostic client: connect (getaddrinfo, IPv4 or IPv6), handshake with trust on first use,
+// then requests with ids that resolve to their reply or reject with a coded ParlorError, and
+// typed events for everything else the server says. The UI, the CLI, tests and benchmarks all
+// come in through here.
+
+import { EventEmitter } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { ClientIdentity } from '../crypto/identity.ts';
+import type { PresentedServer } from '../crypto/client-handshake.ts';
+import { ParlorError } from '../protocol/errors.ts';
+import { serverMessage, type ServerMessage, type WelcomeMessage } from '../protocol/messages.ts';
+import { clientOptionsSchema, formatAddress, parseOptions, type ClientOptions } from '../options.ts';
+import { SecureConnection, type CloseInfo } from '../transport/secure-connection.ts';
+import { KnownServers, serverKeyChangedError } from './known-servers.ts';
+
+export type ServerTrust = 'known' | 'new' | 'accepted-new' | 'pinned';
+
+export interface ConnectedServer extends PresentedServer {
+  address: string;
+  trust: ServerTrust;
+  version: string;
+}
+
+interface ClientEvents {
+  /** Any server message that is not a reply to a request: chat events arrive here. */
+  event: [message: Exclude<ServerMessage, { type: 'reply' | 'welcome' }>];
+  close: [info: CloseInfo];
+}
+
+interface PendingRequest {
+  resolve: (data: unknown) => void;
+  reject: (error: ParlorError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export type ConnectInput = Partial<ClientOptions> & Pick<ClientOptions, 'host' | 'port'> & { identity: ClientIdentity };
+
+export class ParlorClient extends EventEmitter<ClientEvents> {
+  readonly server: ConnectedServer;
+  /** The client's own fingerprint as the server saw it: names are bound to it. */
+  fingerprint = '';
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingRequest>();
+  private closed: CloseInfo | undefined;
+  private readonly welcomed: Promise<void>;
+  private onWelcome: ((welcome: WelcomeMessage) => void) | undefined;
+
+  private constructor(
+    private readonly connection: SecureConnection,
+    server: Omit<ConnectedServer, 'version'>,
+    private readonly requestTimeoutMs: number,
+    welcomeTimeoutMs: number,
+  ) {
+    super();
+    this.server = { ...server, version: '' };
+    // Listening from the moment the channel opens: messages that share the welcome's frame are kept.
+    this.welcomed = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => connection.close('TIMEOUT', 'no welcome from the server'), welcomeTimeoutMs);
+      this.onWelcome = (welcome) => {
+        clearTimeout(timer);
+        this.server.version = welcome.server.version;
+        this.fingerprint = welcome.you.fingerprint;
+        resolve();
+      };
+      this.once('close', ({ reason }) => {
+        clearTimeout(timer);
+        reject(reason);
+      });
+    });
+    this.welcomed.catch(() => {});
+    connection.on('message', (message) => this.receive(message));
+    connection.on('close', (info) => this.onClose(info));
+  }
+
+  /**
+   * Connects, runs the handshake, checks the server's key (a pinned fingerprint, else
+   * known_servers), and waits for the server's welcome.
+   */
+  static async connect(input: ConnectInput): Promise<ParlorClient> {
+    const { identity, ...rest } = input;
+    const options = parseOptions(clientOptionsSchema, rest);
+    const address = formatAddress(options.host, options.port);
+    const knownServers = new KnownServers(options.configDir);
+    let trust: ServerTrust = 'new';
+
+    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs);
+    const { connection, server } = await SecureConnection.connect(socket, {
+      identity,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      frameCap: options.frameCap,
+      checkServerKey: (presented) => {
+        if (options.fingerprint !== undefined) {
+          if (presented.fingerprint !== options.fingerprint) {
+            throw new ParlorError(
+              'FINGERPRINT_MISMATCH',
+              `the server at ${address} presented ${presented.fingerprint}, not the expected ${options.fingerprint}; refusing to talk to it`,
+            );
+          }
+          trust = 'pinned';
+          return;
+        }
+        const state = knownServers.check(address, presented.name, presented.fingerprint);
+        if (state.state === 'changed') {
+          if (!options.acceptNewKey) throw serverKeyChangedError(state, presented.fingerprint, knownServers.path);
+          trust = 'accepted-new';
+        } else {
+          trust = state.state;
+        }
+      },
+    });
+    const client = new ParlorClient(connection, { ...server, address, trust }, options.requestTimeoutMs, options.handshakeTimeoutMs);
+    knownServers.remember(address, server.name, server.fingerprint);
+    await client.welcomed;
+    return client;
+  }
+
+  get isOpen(): boolean {
+    return this.closed === undefined;
+  }
+
+  /** Sends a request and resolves with its reply's data, or rejects with the coded error. */
+  request(type: string, fields: Record<string, unknown> = {}): Promise<unknown> {
+    if (this.closed) return Promise.reject(this.closed.reason);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ParlorError('TIMEOUT', `no reply to ${type} within ${this.requestTimeoutMs} ms`));
+      }, this.requestTimeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.connection.send({ ...fields, id, type });
+    });
+  }
+
+  /** Round trip to the server: resolves with the time it took, in milliseconds. */
+  async ping(): Promise<number> {
+    const started = process.hrtime.bigint();
+    await this.request('ping');
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  }
+
+  close(): void {
+    this.connection.close('CONNECTION_CLOSED', 'the client closed the connection');
+  }
+
+  /** Resolves when the connection has closed, with why. */
+  closedPromise(): Promise<CloseInfo> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve) => this.once('close', resolve));
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = serverMessage.safeParse(raw);
+    if (!parsed.success) return; // A newer server's message that this client does not know.
+    const message = parsed.data;
+    if (message.type === 'welcome') {
+      this.onWelcome?.(message);
+      this.onWelcome = undefined;
+      return;
+    }
+    if (message.type === 'reply' || (message.type === 'error' && message.re !== undefined)) {
+      const pending = this.pending.get(message.re!);
+      if (!pending) return;
+      this.pending.delete(message.re!);
+      clearTimeout(pending.timer);
+      if (message.type === 'reply') pending.resolve(message.data);
+      else pending.reject(new ParlorError(message.code, message.message));
+      return;
+    }
+    this.emit('event', message);
+  }
+
+  private onClose(info: CloseInfo): void {
+    this.closed = info;
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(info.reason);
+    }
+    this.pending.clear();
+    this.emit('close', info);
+  }
+}
+
+function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    // net.connect resolves names through getaddrinfo and tries IPv6 and IPv4 addresses in turn.
+    const socket = netConnect({ host, port, autoSelectFamily: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ParlorError('CONNECTION_FAILED', `${formatAddress(host, port)} did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new ParlorError('CONNECTION_FAILED', `cannot reach ${formatAddress(host, port)}: ${error.code ?? error.message}`, { cause: error }));
+    });
+  });
+}

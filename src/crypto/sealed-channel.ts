@@ -1,0 +1,79 @@
+// Sealing and opening frames after the handshake: AES-256-GCM, one key per direction, and a
+// per-direction counter as the nonce. The counter also travels in clear in front of the
+// ciphertext, only so that the receiver can say *why* a frame failed (replayed, out of order, or
+// altered); the receiver never trusts it: it must equal the count the receiver kept itself, and it
+// is the nonce, so altering it fails the tag.
+
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { SEAL_COUNTER_BYTES, SEAL_OVERHEAD, SEAL_TAG_BYTES } from '../protocol/constants.ts';
+import { ParlorError } from '../protocol/errors.ts';
+
+const ALGORITHM = 'aes-256-gcm';
+const NONCE_BYTES = 12;
+/** Counters stay below 2^53 (a JS integer); at a million frames a second that is 285 years. */
+const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+
+function writeCounter(target: Buffer, offset: number, counter: number): void {
+  target.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), offset);
+  target.writeUInt32BE(counter >>> 0, offset + 4);
+}
+
+function nonceFor(counterBytes: Buffer): Buffer {
+  const nonce = Buffer.alloc(NONCE_BYTES);
+  counterBytes.copy(nonce, NONCE_BYTES - SEAL_COUNTER_BYTES);
+  return nonce;
+}
+
+export class FrameSealer {
+  private counter = 0;
+
+  constructor(private readonly key: Buffer) {}
+
+  /** Seals the concatenation of `parts` (records) into one frame payload. */
+  seal(parts: readonly Buffer[]): Buffer {
+    if (this.counter >= MAX_COUNTER) throw new ParlorError('INTERNAL', 'frame counter exhausted');
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const out = Buffer.allocUnsafe(SEAL_OVERHEAD + length);
+    writeCounter(out, 0, this.counter++);
+    const cipher = createCipheriv(ALGORITHM, this.key, nonceFor(out.subarray(0, SEAL_COUNTER_BYTES)));
+    let offset = SEAL_COUNTER_BYTES;
+    for (const part of parts) offset += cipher.update(part).copy(out, offset);
+    offset += cipher.final().copy(out, offset);
+    cipher.getAuthTag().copy(out, offset);
+    return out;
+  }
+}
+
+export class FrameOpener {
+  private expected = 0;
+
+  constructor(private readonly key: Buffer) {}
+
+  /** Opens one frame payload; throws the reason it cannot (FRAME_*), after which the stream is dead. */
+  open(payload: Buffer): Buffer {
+    if (payload.length < SEAL_OVERHEAD) {
+      throw new ParlorError('FRAME_MALFORMED', `a sealed frame of ${payload.length} bytes is shorter than its overhead`);
+    }
+    const counterBytes = payload.subarray(0, SEAL_COUNTER_BYTES);
+    const claimed = counterBytes.readUInt32BE(0) * 0x1_0000_0000 + counterBytes.readUInt32BE(4);
+    if (claimed < this.expected) {
+      throw new ParlorError('FRAME_REPLAYED', `frame ${claimed} was already received (expected ${this.expected})`);
+    }
+    if (claimed > this.expected) {
+      throw new ParlorError('FRAME_OUT_OF_ORDER', `frame ${claimed} arrived while ${this.expected} was due`);
+    }
+    const decipher = createDecipheriv(ALGORITHM, this.key, nonceFor(counterBytes));
+    decipher.setAuthTag(payload.subarray(payload.length - SEAL_TAG_BYTES));
+    try {
+      const plaintext = Buffer.concat([
+        decipher.update(payload.subarray(SEAL_COUNTER_BYTES, payload.length - SEAL_TAG_BYTES)),
+        decipher.final(),
+      ]);
+      this.expected++;
+      return plaintext;
+    } catch (cause) {
+      throw new ParlorError('FRAME_AUTH_FAILED', 'a sealed frame failed authentication: it was altered or forged', { cause });
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Every tunable in one place: a name, a default and a type, validated at start. The CLI maps flags
+// onto these; nothing deeper in the code reads process.env or invents its own default.
+
+import { hostname, homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ParlorError } from './protocol/errors.ts';
+import { SERVER_NAME_MAX_BYTES } from './protocol/constants.ts';
+
+/** The documented default TCP port of a parlor server. */
+export const DEFAULT_PORT = 7447;
+
+/** XDG base dirs: $XDG_CONFIG_HOME/parlor (identity, known_servers) and $XDG_DATA_HOME/parlor. */
+export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'parlor');
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'parlor');
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const serverName = z
+  .string()
+  .min(1)
+  .refine((name) => Buffer.byteLength(name) <= SERVER_NAME_MAX_BYTES, `at most ${SERVER_NAME_MAX_BYTES} bytes`)
+  .refine((name) => !/[\p{Cc}\p{Cf}]/u.test(name), 'no control or format characters');
+
+const port = z.number().int().min(0).max(65535);
+
+export const serverOptionsSchema = z.object({
+  /** '::' listens on every interface, IPv6 and IPv4 both (falls back to 0.0.0.0 without IPv6). */
+  host: z.string().min(1).default('::'),
+  port: port.default(DEFAULT_PORT),
+  name: serverName.default(() => defaultServerName()),
+  dataDir: z.string().min(1).default(() => defaultDataDir()),
+  /** Keep everything in memory, write nothing: the identity is new at every start. */
+  ephemeral: z.boolean().default(false),
+  handshakeTimeoutMs: z.number().int().positive().default(10_000),
+  /** A connection that has not logged in may send only small frames: far below the logged-in cap. */
+  preLoginFrameCap: z.number().int().min(1 * KiB).default(16 * KiB),
+  frameCap: z.number().int().min(16 * KiB).default(1 * MiB),
+});
+
+export type ServerOptions = z.infer<typeof serverOptionsSchema>;
+
+export const clientOptionsSchema = z.object({
+  host: z.string().min(1),
+  port: port.refine((value) => value > 0, 'a server port cannot be 0'),
+  configDir: z.string().min(1).default(() => defaultConfigDir()),
+  /** A fingerprint the server must present, e.g. from a discovery advert or typed by the user. */
+  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: and 43 base64 characters').optional(),
+  /** Trust the key the server presents even though it differs from the remembered one. */
+  acceptNewKey: z.boolean().default(false),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  handshakeTimeoutMs: z.number().int().positive().default(10_000),
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** The server is authenticated by then, so its frames (history, batches) may be large. */
+  frameCap: z.number().int().min(64 * KiB).default(16 * MiB),
+});
+
+export type ClientOptions = z.infer<typeof clientOptionsSchema>;
+
+function defaultServerName(): string {
+  let name = hostname().replace(/[\p{Cc}\p{Cf}]/gu, '') || 'parlor';
+  while (Buffer.byteLength(name) > SERVER_NAME_MAX_BYTES) name = name.slice(0, -1);
+  return name;
+}
+
+/** Validates options against a schema, failing with BAD_OPTION and every problem named. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`);
+  throw new ParlorError('BAD_OPTION', problems.join('; '));
+}
+
+/** Parses HOST:PORT, [V6]:PORT or a bare host (default port); hosts resolve later via getaddrinfo. */
+export function parseServerAddress(text: string, defaultPort = DEFAULT_PORT): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const plain = /^([^:\s]+)(?::(\d+))?$/.exec(text);
+  let host: string | undefined;
+  let portText: string | undefined;
+  if (bracketed) [, host, portText] = bracketed;
+  else if (plain) [, host, portText] = plain;
+  else if (text.includes(':') && !/\s/.test(text)) host = text; // a bare IPv6 address
+  const value = portText === undefined ? defaultPort : Number(portText);
+  if (!host || !Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new ParlorError('BAD_ADDRESS', `"${text}" is not HOST:PORT (IPv6 as [ADDR]:PORT)`);
+  }
+  return { host, port: value };
+}
+
+/** host:port as people write it, with IPv6 in brackets. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

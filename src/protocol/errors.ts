@@ -1,0 +1,64 @@
+// The one table of error codes. Codes are the stable contract: callers, scripts (stderr of the
+// CLI) and tests match on them, never on the message text, which may be reworded.
+
+export const ERROR_CODES = {
+  // Framing and the sealed transport: all of these close the connection.
+  FRAME_TOO_LARGE: 'a frame header announced more bytes than the cap for this stage allows',
+  FRAME_MALFORMED: 'a frame was too short or badly formed to be read',
+  FRAME_TRUNCATED: 'the connection ended in the middle of a frame',
+  FRAME_AUTH_FAILED: 'a sealed frame failed authentication (altered, forged or wrong key)',
+  FRAME_REPLAYED: 'a sealed frame carried a counter that was already used',
+  FRAME_OUT_OF_ORDER: 'a sealed frame arrived ahead of its turn (one was dropped or reordered)',
+  BAD_MESSAGE: 'a record inside a sealed frame could not be parsed',
+
+  // The handshake.
+  BAD_HANDSHAKE: 'a handshake message was malformed or out of place',
+  UNSUPPORTED_VERSION: 'the peer speaks a protocol version that this side does not',
+  HANDSHAKE_TIMEOUT: 'the handshake did not finish before its deadline',
+  BAD_SIGNATURE: "the server's signature over the handshake did not verify",
+  KEY_CONFIRMATION_FAILED: 'the client did not prove that it unwrapped the session secret',
+  SERVER_KEY_CHANGED: 'the server presented a key other than the one trusted for it',
+  FINGERPRINT_MISMATCH: 'the server presented a key other than the pinned fingerprint',
+
+  // Requests.
+  BAD_REQUEST: 'a request did not match its schema',
+  UNKNOWN_TYPE: 'a request of a type the server does not know',
+
+  // Configuration, checked at start.
+  BAD_OPTION: 'an option has a value it cannot take',
+  BAD_ADDRESS: 'a server address is not HOST:PORT',
+
+  // The connection as a whole.
+  CONNECTION_FAILED: 'the server could not be reached',
+  CONNECTION_CLOSED: 'the connection closed',
+  TIMEOUT: 'no reply came in time',
+  SERVER_SHUTDOWN: 'the server is stopping',
+  INTERNAL: 'the server met an unexpected error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/** The one error class of parlor: it carries a stable code, and crosses the wire as {code, message}. */
+export class ParlorError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string = ERROR_CODES[code], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ParlorError';
+    this.code = code;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Any thrown value as a ParlorError, so that no unexpected throw leaks its internals to a peer. */
+export function asParlorError(error: unknown, fallback: ErrorCode = 'INTERNAL'): ParlorError {
+  if (error instanceof ParlorError) return error;
+  return new ParlorError(fallback, undefined, { cause: error });
+}

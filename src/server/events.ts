@@ -1,0 +1,10 @@
+// What a server reports about itself: `parlor serve --json` prints each as one JSON line, the
+// human mode a short sentence. Tests and scripts read these instead of reaching into internals.
+
+export type ServerEvent =
+  | { event: 'listening'; host: string; port: number; name: string; fingerprint: string; ephemeral: boolean; dataDir: string | null }
+  | { event: 'session'; remote: string; client: string }
+  | { event: 'handshake_failed'; remote: string; code: string; message: string }
+  | { event: 'disconnect'; remote: string; client: string; code: string; message: string; by: 'client' | 'server' }
+  | { event: 'stopping'; reason: string }
+  | { event: 'stopped' };

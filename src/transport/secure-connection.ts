@@ -1,0 +1,234 @@
+// A socket wrapped in parlor's transport: frames in and out, the handshake first, then sealed
+// records. Server and client both use it; it moves bytes and reports reasons, and knows nothing of
+// chat semantics. Outgoing records are batched per event-loop turn so that everything one peer is
+// owed in a turn costs one seal and one write.
+
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { ClientHandshake, type ClientHandshakeResult, type ServerKeyCheck } from '../crypto/client-handshake.ts';
+import type { ClientIdentity, ServerIdentity } from '../crypto/identity.ts';
+import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
+import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
+import { HANDSHAKE_FRAME_CAP, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
+import { asParlorError, ParlorError } from '../protocol/errors.ts';
+import { encodeFrame, encodeFrames, FrameDecoder } from '../protocol/frame.ts';
+import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
+import { closingMessage } from '../protocol/messages.ts';
+import { decodeRecords, encodeJsonRecord, parseJsonRecord } from '../protocol/records.ts';
+import type { SessionKeys } from '../crypto/key-schedule.ts';
+
+export interface CloseInfo {
+  reason: ParlorError;
+  /** True when the peer closed or said why it closed; false when this side decided. */
+  remote: boolean;
+}
+
+interface Events {
+  message: [message: unknown];
+  close: [info: CloseInfo];
+}
+
+/** How long a closing side waits for the peer to take its last frames before destroying the socket. */
+const CLOSE_GRACE_MS = 2000;
+
+type Phase = 'handshake' | 'open' | 'closed';
+
+export class SecureConnection extends EventEmitter<Events> {
+  private phase: Phase = 'handshake';
+  private readonly decoder = new FrameDecoder(HANDSHAKE_FRAME_CAP);
+  private sealer: FrameSealer | undefined;
+  private opener: FrameOpener | undefined;
+  private pending: Buffer[] = [];
+  private flushScheduled = false;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private handshakeStep: ((payload: Buffer) => void) | undefined;
+  private onHandshakeFailed: ((error: ParlorError) => void) | undefined;
+  /** The role decides whether a failure during the handshake is told to the peer. */
+  private readonly tellsHandshakeErrors: boolean;
+
+  private constructor(
+    readonly socket: Socket,
+    role: 'server' | 'client',
+    handshakeTimeoutMs: number,
+  ) {
+    super();
+    this.tellsHandshakeErrors = role === 'server';
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      const truncated = this.decoder.pendingBytes > 0;
+      this.finish(
+        truncated
+          ? new ParlorError('FRAME_TRUNCATED', `the connection ended ${this.decoder.pendingBytes} bytes into a frame`)
+          : new ParlorError('CONNECTION_CLOSED', 'the peer closed the connection'),
+        true,
+      );
+    });
+    socket.on('error', (cause) => this.finish(new ParlorError('CONNECTION_CLOSED', cause.message, { cause }), true));
+    socket.on('close', () => this.finish(new ParlorError('CONNECTION_CLOSED', 'the connection closed'), true));
+    this.handshakeTimer = setTimeout(
+      () => this.fail(new ParlorError('HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`)),
+      handshakeTimeoutMs,
+    );
+    this.handshakeTimer.unref();
+  }
+
+  /** Runs the server's side of the handshake on an accepted socket. */
+  static accept(
+    socket: Socket,
+    options: { identity: ServerIdentity; serverName: string; handshakeTimeoutMs: number; frameCap: number },
+  ): Promise<{ connection: SecureConnection; client: AuthenticatedClient }> {
+    const connection = new SecureConnection(socket, 'server', options.handshakeTimeoutMs);
+    const handshake = new ServerHandshake(options.identity, options.serverName);
+    return new Promise((resolve, reject) => {
+      connection.onHandshakeFailed = reject;
+      connection.handshakeStep = (payload) => {
+        const outcome = handshake.receive(payload);
+        if ('reply' in outcome) {
+          socket.write(encodeFrame(outcome.reply));
+          return;
+        }
+        connection.establish(outcome.result.keys.serverToClient, outcome.result.keys.clientToServer, options.frameCap);
+        resolve({ connection, client: outcome.result.client });
+      };
+    });
+  }
+
+  /** Runs the client's side of the handshake on a connected socket. */
+  static connect(
+    socket: Socket,
+    options: {
+      identity: ClientIdentity;
+      checkServerKey: ServerKeyCheck;
+      handshakeTimeoutMs: number;
+      frameCap: number;
+      version?: number;
+    },
+  ): Promise<{ connection: SecureConnection; server: ClientHandshakeResult['server']; keys: SessionKeys }> {
+    const connection = new SecureConnection(socket, 'client', options.handshakeTimeoutMs);
+    const handshake = new ClientHandshake(options.identity, options.checkServerKey, options.version);
+    return new Promise((resolve, reject) => {
+      connection.onHandshakeFailed = reject;
+      connection.handshakeStep = (payload) => {
+        const { reply, result } = handshake.receive(payload);
+        socket.write(encodeFrame(reply));
+        connection.establish(result.keys.clientToServer, result.keys.serverToClient, options.frameCap);
+        resolve({ connection, server: result.server, keys: result.keys });
+      };
+      socket.write(encodeFrame(handshake.start()));
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.phase === 'open';
+  }
+
+  /** Bytes accepted for sending that the kernel has not taken yet: the peer's backlog. */
+  get bufferedBytes(): number {
+    let queued = 0;
+    for (const record of this.pending) queued += record.length;
+    return queued + this.socket.writableLength;
+  }
+
+  /** The largest frame accepted from the peer from now on (raised once a client logs in). */
+  setFrameCap(bytes: number): void {
+    this.decoder.maxFrameBytes = bytes;
+  }
+
+  /** Queues one JSON message; it goes out sealed with whatever else is queued this turn. */
+  send(message: object): void {
+    this.sendRecord(encodeJsonRecord(message));
+  }
+
+  /** Queues an already encoded record, so that a fan-out encodes a message once for all. */
+  sendRecord(record: Buffer): void {
+    if (this.phase !== 'open') return;
+    this.pending.push(record);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Tells the peer why, then closes. */
+  close(code: ParlorError['code'] = 'CONNECTION_CLOSED', message?: string): void {
+    this.fail(new ParlorError(code, message));
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0 || !this.sealer || this.phase !== 'open') return;
+    const records = this.pending;
+    this.pending = [];
+    this.socket.write(encodeFrame(this.sealer.seal(records)));
+  }
+
+  private establish(sendKey: Buffer, receiveKey: Buffer, frameCap: number): void {
+    clearTimeout(this.handshakeTimer);
+    this.sealer = new FrameSealer(sendKey);
+    this.opener = new FrameOpener(receiveKey);
+    this.decoder.maxFrameBytes = frameCap;
+    this.handshakeStep = undefined;
+    this.onHandshakeFailed = undefined;
+    this.phase = 'open';
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === 'closed') return;
+    try {
+      for (const frame of this.decoder.push(chunk)) {
+        if (this.phase === 'handshake') {
+          this.handshakeStep?.(frame);
+        } else if (this.phase === 'open') {
+          this.receiveSealed(frame);
+        } else {
+          return;
+        }
+      }
+    } catch (error) {
+      this.fail(asParlorError(error, this.phase === 'handshake' ? 'BAD_HANDSHAKE' : 'BAD_MESSAGE'));
+    }
+  }
+
+  private receiveSealed(frame: Buffer): void {
+    const plaintext = this.opener!.open(frame);
+    for (const record of decodeRecords(plaintext)) {
+      const message = parseJsonRecord(record);
+      const closing = closingMessage.safeParse(message);
+      if (closing.success) {
+        this.finish(new ParlorError(closing.data.code, closing.data.message), true);
+        return;
+      }
+      this.emit('message', message);
+      if (this.phase !== 'open') return;
+    }
+  }
+
+  /** This side decided to close: tell the peer why when there is a way to, then close. */
+  private fail(reason: ParlorError): void {
+    if (this.phase === 'closed') return;
+    if (this.phase === 'open' && this.sealer) {
+      this.pending.push(encodeJsonRecord({ type: 'closing', code: reason.code, message: reason.message }));
+      this.flush();
+    } else if (this.phase === 'handshake' && this.tellsHandshakeErrors) {
+      const told = reason.code === 'UNSUPPORTED_VERSION'
+        ? { code: reason.code, message: reason.message, supportedVersions: [...SUPPORTED_VERSIONS] }
+        : { code: reason.code, message: reason.message };
+      this.socket.write(encodeFrames([encodeHandshakeError(told)]));
+    }
+    this.finish(reason, false);
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private finish(reason: ParlorError, remote: boolean): void {
+    if (this.phase === 'closed') return;
+    const wasHandshake = this.phase === 'handshake';
+    this.phase = 'closed';
+    clearTimeout(this.handshakeTimer);
+    this.pending = [];
+    if (remote) this.socket.destroy();
+    if (wasHandshake) this.onHandshakeFailed?.(reason);
+    this.emit('close', { reason, remote });
+  }
+}
