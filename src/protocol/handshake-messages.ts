@@ -175,7 +175,12 @@ export function decodeServerHello(payload: Buffer): { hello: ServerHello; body: 
   const nameBytes = reader.fixed(nameLength);
   const signature = reader.fixed(ED25519_SIGNATURE_BYTES);
   reader.end();
-  const serverName = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(nameBytes);
+  let serverName: string;
+  try {
+    serverName = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(nameBytes);
+  } catch {
+    throw new ParlorError('BAD_HANDSHAKE', 'the server name is not UTF-8');
+  }
   const body = payload.subarray(0, payload.length - ED25519_SIGNATURE_BYTES);
   return { hello: { version, identityKey, ephemeralKey, wrappedSecret, serverName, signature }, body };
 }

@@ -1,0 +1,82 @@
+// What the benchmarks learn from the OS: a process's CPU time from /proc, the clock tick, and CPU
+// pinning through taskset (util-linux) when it is installed.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let clockTicks: number | undefined;
+
+/** USER_HZ: the unit of utime and stime in /proc/PID/stat (getconf CLK_TCK, almost always 100). */
+export function clockTicksPerSecond(): number {
+  if (clockTicks === undefined) {
+    let value = NaN;
+    try {
+      value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    } catch {
+      // No getconf: fall through to Linux's fixed USER_HZ.
+    }
+    clockTicks = Number.isInteger(value) && value > 0 ? value : 100;
+  }
+  return clockTicks;
+}
+
+/** utime + stime of a process (all its threads), in clock ticks. */
+export function processCpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Field 2 (comm) is in parentheses and may hold spaces: count fields from after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so field n is fields[n - 3]: utime is 14, stime is 15.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
+  return utime + stime;
+}
+
+/** utime + stime of a process, in microseconds (resolution: one clock tick, usually 10 ms). */
+export function processCpuMicros(pid: number): number {
+  return (processCpuTicks(pid) * 1e6) / clockTicksPerSecond();
+}
+
+let tasksetPresent: boolean | undefined;
+
+export function hasTaskset(): boolean {
+  if (tasksetPresent === undefined) {
+    try {
+      execFileSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' });
+      tasksetPresent = true;
+    } catch {
+      tasksetPresent = false;
+    }
+  }
+  return tasksetPresent;
+}
+
+/** The CPUs a process may run on, as taskset prints them ("0,1" or "0-3"). */
+export function getAffinity(pid: number): string {
+  const out = execFileSync('taskset', ['-p', '-c', String(pid)], { encoding: 'utf8' });
+  const list = /:\s*([0-9,-]+)\s*$/.exec(out.trim())?.[1];
+  if (list === undefined) throw new Error(`cannot read the CPU affinity of ${pid}: ${out.trim()}`);
+  return list;
+}
+
+/** Pins every thread of a process to a CPU list ("1", "0-1"). */
+export function setAffinity(pid: number, cpuList: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+}
+
+/** Expands a taskset list ("0-2,5") into CPU numbers. */
+export function parseCpuList(list: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [from, to] = part.split('-').map(Number);
+    if (from === undefined || !Number.isInteger(from)) continue;
+    for (let cpu = from; cpu <= (to ?? from); cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** The command prefix that runs a program pinned to one CPU, or nothing when not pinning. */
+export function pinnedCommand(cpu: number | undefined, command: string, args: readonly string[]): [string, string[]] {
+  if (cpu === undefined) return [command, [...args]];
+  return ['taskset', ['-c', String(cpu), command, ...args]];
+}

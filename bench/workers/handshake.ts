@@ -1,0 +1,134 @@
+// A handshake load generator, run as its own process by bench/handshake.ts. It holds one RSA
+// identity and keeps a few handshakes in flight against the server: connect to 127.0.0.1, run the
+// full handshake (SecureConnection.connect: the same code ParlorClient uses, without waiting for
+// the welcome), close, and wait until the server has closed its side too. The client's RSA-OAEP
+// decrypt makes a generator several times dearer than the server, hence several of them.
+
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
+import type { PresentedServer } from '../../src/crypto/client-handshake.ts';
+import { ParlorError } from '../../src/protocol/errors.ts';
+import { SecureConnection } from '../../src/transport/secure-connection.ts';
+import type { FromHandshakeWorker, ToHandshakeWorker } from '../lib/handshake-messages.ts';
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+/** How long to wait for the server to close its side after ours: past it, destroy and go on. */
+const CLOSE_TIMEOUT_MS = 5_000;
+/** A generator that sees this many failures stops: the server is broken, not slow. */
+const MAX_FAILURES = 20;
+
+interface Setup {
+  host: string;
+  port: number;
+  fingerprint: string;
+  inFlight: number;
+  identity: ClientIdentity;
+}
+
+let setup: Setup | undefined;
+
+function send(message: FromHandshakeWorker): void {
+  process.send?.(message);
+}
+
+function openSocket(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`));
+    }, CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+async function oneHandshake({ host, port, fingerprint, identity }: Setup): Promise<void> {
+  const socket = await openSocket(host, port);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let connection: SecureConnection;
+  try {
+    ({ connection } = await SecureConnection.connect(socket, {
+      identity,
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      frameCap: 1 << 20,
+      checkServerKey: (server: PresentedServer) => {
+        if (server.fingerprint !== fingerprint) {
+          throw new ParlorError('FINGERPRINT_MISMATCH', `the server presented ${server.fingerprint}, not ${fingerprint}`);
+        }
+      },
+    }));
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  // Says "closing" on the sealed channel and ends; the server then closes its side.
+  connection.close();
+  const timer = setTimeout(() => socket.destroy(), CLOSE_TIMEOUT_MS);
+  await closed;
+  clearTimeout(timer);
+}
+
+async function run(id: number, max: number, durationMs: number): Promise<void> {
+  if (!setup) throw new Error('run before setup');
+  const current = setup;
+  const startedAt = performance.now();
+  const deadline = startedAt + durationMs;
+  let started = 0;
+  let completed = 0;
+  let failed = 0;
+  let firstError: string | null = null;
+  const lane = async (): Promise<void> => {
+    while (started < max && failed < MAX_FAILURES && performance.now() < deadline) {
+      started++;
+      try {
+        await oneHandshake(current);
+        completed++;
+      } catch (error) {
+        failed++;
+        firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: current.inFlight }, lane));
+  send({ type: 'done', id, completed, failed, firstError, elapsedMs: performance.now() - startedAt });
+}
+
+async function onMessage(message: ToHandshakeWorker): Promise<void> {
+  switch (message.type) {
+    case 'setup': {
+      const startedAt = performance.now();
+      const identity = await generateClientIdentity();
+      setup = { host: message.host, port: message.port, fingerprint: message.fingerprint, inFlight: message.inFlight, identity };
+      send({ type: 'ready', setupMs: performance.now() - startedAt });
+      return;
+    }
+    case 'run':
+      await run(message.id, message.max, message.durationMs);
+      return;
+    case 'exit':
+      process.disconnect?.();
+      process.exit(0);
+  }
+}
+
+if (!process.send) {
+  process.stderr.write('bench/workers/handshake.ts is started by bench/handshake.ts, not by hand\n');
+  process.exit(2);
+}
+process.on('message', (message: ToHandshakeWorker) => {
+  onMessage(message).catch((error: unknown) => {
+    send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  });
+});
+// If the bench dies, the IPC channel closes: go too, rather than linger.
+process.on('disconnect', () => process.exit(0));
