@@ -1,6 +1,7 @@
 // Every tunable in one place: a name, a default and a type, validated at start. The CLI maps flags
 // onto these; nothing deeper in the code reads process.env or invents its own default.
 
+import { isIPv6 } from 'node:net';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -85,7 +86,7 @@ export function parseServerAddress(text: string, defaultPort = DEFAULT_PORT): { 
   let portText: string | undefined;
   if (bracketed) [, host, portText] = bracketed;
   else if (plain) [, host, portText] = plain;
-  else if (text.includes(':') && !/\s/.test(text)) host = text; // a bare IPv6 address
+  else if (isIPv6(text)) host = text; // a bare IPv6 address takes the default port
   const value = portText === undefined ? defaultPort : Number(portText);
   if (!host || !Number.isInteger(value) || value < 1 || value > 65535) {
     throw new ParlorError('BAD_ADDRESS', `"${text}" is not HOST:PORT (IPv6 as [ADDR]:PORT)`);

@@ -32,10 +32,13 @@ export interface StartServerOptions {
   /** Pin the server to this CPU with taskset; undefined runs it unpinned. */
   cpu?: number;
   startTimeoutMs?: number;
+  /** Extra node flags for the server, e.g. ['--cpu-prof'] when profiling by hand. */
+  nodeArgs?: readonly string[];
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<ServerProcess> {
   const [command, args] = pinnedCommand(options.cpu, process.execPath, [
+    ...(options.nodeArgs ?? []),
     join(REPO_ROOT, 'bin', 'parlor.js'),
     'serve',
     '--host',

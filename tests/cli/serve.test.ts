@@ -1,0 +1,112 @@
+// `parlor serve` and `parlor ping` as users and scripts run them: child processes, real sockets.
+
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PARLOR_BIN, startServerProcess } from '../helpers/server-process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const execFileAsync = promisify(execFile);
+
+async function parlor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [PARLOR_BIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('cli: parlor serve and parlor ping', () => {
+  it('prints {"event":"listening",...} first with --json, and stops cleanly on SIGTERM', async () => {
+    const data = tempDir('serve');
+    const server = await startServerProcess(['--data', data, '--name', 'the parlor']);
+    const first = server.events[0]!;
+    expect(first).to.include({ event: 'listening', host: '127.0.0.1', name: 'the parlor', ephemeral: false, dataDir: data });
+    expect(first.port).to.be.a('number').and.greaterThan(0);
+    expect(String(first.fingerprint)).to.match(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(await server.stop('SIGTERM')).to.equal(0);
+    expect(server.events.map((e) => e.event).slice(-2)).to.deep.equal(['stopping', 'stopped']);
+  });
+
+  it('keeps its identity in --data across restarts', async () => {
+    const data = tempDir('serve');
+    const first = await startServerProcess(['--data', data]);
+    await first.stop();
+    const second = await startServerProcess(['--data', data]);
+    expect(second.fingerprint).to.equal(first.fingerprint);
+    await second.stop();
+  });
+
+  it('writes nothing with --ephemeral, and has a new identity each start', async () => {
+    const home = tempDir('home');
+    const env = { XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') };
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--ephemeral', '--json', '--host', '127.0.0.1', '--port', '0'], { env: { ...process.env, ...env } });
+      const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]!)));
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      runs.push(JSON.parse(line) as { fingerprint: string; dataDir: unknown });
+    }
+    expect(runs[0]!.dataDir).to.equal(null);
+    expect(runs[0]!.fingerprint).not.to.equal(runs[1]!.fingerprint);
+    expect(readdirSync(home)).to.deep.equal([]);
+  });
+
+  it('uses $XDG_DATA_HOME/parlor when no --data is given', async () => {
+    const home = tempDir('home');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--json', '--host', '127.0.0.1', '--port', '0'], {
+      env: { ...process.env, XDG_DATA_HOME: join(home, 'data') },
+    });
+    const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]!)));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(JSON.parse(line)).to.have.property('dataDir', join(home, 'data', 'parlor'));
+    expect(existsSync(join(home, 'data', 'parlor', 'server_ed25519.pem'))).to.equal(true);
+  });
+
+  it('refuses a bad option with exit 2 and the code on stderr', async () => {
+    const badPort = await parlor(['serve', '--port', '99999', '--ephemeral']);
+    expect(badPort.code).to.equal(2);
+    expect(badPort.stderr).to.match(/^parlor: BAD_OPTION: port/);
+    const notNumber = await parlor(['serve', '--port', 'seven']);
+    expect(notNumber.code).to.equal(2);
+    expect(notNumber.stderr).to.include('BAD_OPTION');
+  });
+
+  it('pings a server, then refuses it with SERVER_KEY_CHANGED (exit 1) once its key changed', async () => {
+    const config = tempDir('config');
+    const first = await startServerProcess(['--ephemeral']);
+    const ok = await parlor(['ping', '--server', `127.0.0.1:${first.port}`, '--config', config, '--json', '--count', '1']);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(JSON.parse(ok.stdout)).to.include({ fingerprint: first.fingerprint, trust: 'new' });
+    await first.stop();
+    const second = await startServerProcess(['--ephemeral', '--port', String(first.port)]);
+    const refused = await parlor(['ping', '--server', `127.0.0.1:${first.port}`, '--config', config]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.include('parlor: SERVER_KEY_CHANGED').and.include(second.fingerprint);
+    const accepted = await parlor(['ping', '--server', `127.0.0.1:${first.port}`, '--config', config, '--accept-new-key']);
+    expect(accepted.code, accepted.stderr).to.equal(0);
+    expect(accepted.stdout).to.include('CHANGED, accepted');
+  });
+
+  it('says BAD_ADDRESS for a server that is not HOST:PORT', async () => {
+    const result = await parlor(['ping', '--server', 'a b:c', '--config', tempDir('config')]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include('parlor: BAD_ADDRESS');
+  });
+
+  it('has --help for every command', async () => {
+    for (const command of [[], ['serve'], ['ping']]) {
+      const result = await parlor([...command, '--help']);
+      expect(result.code).to.equal(0);
+      expect(result.stdout).to.include('Usage: parlor');
+    }
+  });
+});
