@@ -80,7 +80,7 @@ describe('protocol/frame', () => {
         input = randomBytes(1 + (i % 64));
       } else {
         input = Buffer.from(valid);
-        for (let flips = 0; flips <= i % 4; flips++) input[(i * 7919 + flips * 104729) % input.length] ^= 1 << (i % 8);
+        for (let flips = 0; flips <= i % 4; flips++) input[(i * 7919 + flips * 104729) % input.length]! ^= 1 << (i % 8);
       }
       const decoder = new FrameDecoder(256);
       try {
