@@ -7,7 +7,9 @@
 // few handshakes in flight each) and this orchestrator on CPU 1, when taskset exists. Server CPU is
 // utime+stime from /proc/PID/stat, sampled when the server is idle right before and right after
 // the measurement window, so the delta is exactly the window's handshakes (accept, handshake,
-// welcome, close). Each run: a warm-up, then a window bounded by time and count. Median of 3.
+// welcome, close). Each run: a warm-up, then a window bounded by time and count. Median of 3 runs
+// that nothing else disturbed: the share of CPU 0 that went to other processes is measured from
+// /proc/stat, and a run above 10% is redone (bounded), since this is often a shared machine.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,20 +18,52 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stopChild, track, waitForExit } from './lib/children.ts';
 import type { FromHandshakeWorker, ToHandshakeWorker } from './lib/handshake-messages.ts';
 import { REPO_ROOT } from './lib/paths.ts';
-import { clockTicksPerSecond, getAffinity, hasTaskset, parseCpuList, pinnedCommand, processCpuMicros, setAffinity } from './lib/proc.ts';
+import {
+  clockTicksPerSecond,
+  cpuTimes,
+  getAffinity,
+  hasTaskset,
+  parseCpuList,
+  pinnedCommand,
+  processCpuTicks,
+  processRssMiB,
+  setAffinity,
+  type CpuTimes,
+} from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 
 const RUNS = 3;
+/** Runs that others' CPU load spoilt are redone, at most this many times, and not past the budget below. */
+const MAX_EXTRA_RUNS = 3;
+const EXTRA_RUNS_UNTIL_MS = 30_000;
 const GENERATORS = 3;
 const IN_FLIGHT_PER_GENERATOR = 4;
+/**
+ * Once, before the first run: JIT warm-up of server and generators, bounded by count and time.
+ * Measured on 2 vCPUs: the server's V8 compiler threads cost ~90 µs/handshake in the first 3 s of
+ * load and ~20 µs from ~6 s on, its main thread drops ~15% over the same span; the generators,
+ * three to a core, take ~12 s to drop from ~1,250 to ~900 µs/handshake.
+ */
+const INITIAL_WARMUP_HANDSHAKES = 15_000;
+const INITIAL_WARMUP_MS = 11_000;
+/** Before each run: brings the server back to steady state after the previous run's settle. */
 const WARMUP_HANDSHAKES = 210;
+/**
+ * Generators close once the server's welcome has arrived, as ParlorClient.connect does, so each
+ * connection runs the server's whole lifecycle (session, welcome, closing, disconnect). Closing
+ * right after ClientFinished instead races the server's session setup (see the report of the
+ * session/disconnect counts below).
+ */
+const CLOSE_AFTER = 'welcome' as const;
 const WINDOW_MS = 3000;
 const WINDOW_MAX_HANDSHAKES = 30_000;
 /** The issue's target: ≤ 250 µs of server CPU per handshake, i.e. ≥ 4,000 handshakes/s per core. */
 const TARGET_SERVER_CPU_US = 250;
-/** Hard bound on the whole bench; it normally takes ~15 s. */
+/** Hard bound on the whole bench; it normally takes ~24 s, ~35 s at most when runs are redone. */
 const BENCH_DEADLINE_MS = 60_000;
+/** Above this share of the server's CPU going to others, a run is flagged as unreliable. */
+const FOREIGN_CPU_WARNING = 0.1;
 const SERVER_CPU = 0;
 const GENERATOR_CPU = 1;
 
@@ -41,7 +75,16 @@ interface RunResult {
   serverCpuUsPerHandshake: number;
   /** The server's CPU time over the window's wall time: near 1 means the server was the bottleneck. */
   serverBusy: number;
+  /** The generators' CPU time per handshake: what bounds handshakes/s on this layout. */
+  generatorCpuUsPerHandshake: number;
   sessionsReported: number;
+  /**
+   * The share of the server's CPU (CPU 0 when pinned, else the whole machine) that went to
+   * anything but this bench's processes: other people's jobs, the hypervisor (steal). Above
+   * ~10% the figures are unreliable.
+   */
+  foreignCpuShare: number;
+  stealShare: number;
 }
 
 class Generator {
@@ -94,6 +137,14 @@ function startGenerator(cpu: number | undefined): Generator {
   return new Generator(track(spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
 }
 
+function contendedCount(runs: readonly RunResult[]): number {
+  return runs.filter((r) => r.foreignCpuShare > FOREIGN_CPU_WARNING).length;
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
 let nextRunId = 1;
 
 /** Every generator handshakes until its share of `max` or `durationMs`; resolves when all are done. */
@@ -116,34 +167,68 @@ async function runGenerators(generators: readonly Generator[], max: number, dura
   return completed;
 }
 
-/** Waits until the server has reported a session for every handshake so far, and has gone quiet. */
+/** Waits until the server has reported every handshake so far (and, if it can, every close), then goes quiet. */
 async function settle(server: ServerProcess, sessions: number): Promise<void> {
   await server.waitForCount('session', sessions, 10_000);
+  // A missing disconnect is a server bug to report, not a reason to stop: the final counts show it.
+  await server.waitForCount('disconnect', sessions, 2000).catch(() => {});
   await sleep(100);
 }
 
-async function measure(server: ServerProcess, generators: readonly Generator[], sessionsSoFar: { n: number }): Promise<RunResult> {
+interface Sample {
+  serverTicks: number;
+  generatorTicks: number;
+  ownTicks: number;
+  cpu: CpuTimes;
+}
+
+function sample(server: ServerProcess, generators: readonly Generator[], pinned: boolean): Sample {
+  let generatorTicks = 0;
+  for (const generator of generators) generatorTicks += processCpuTicks(generator.child.pid!);
+  return {
+    serverTicks: processCpuTicks(server.pid),
+    generatorTicks,
+    ownTicks: processCpuTicks(process.pid),
+    cpu: cpuTimes(pinned ? SERVER_CPU : undefined),
+  };
+}
+
+async function measure(
+  server: ServerProcess,
+  generators: readonly Generator[],
+  pinned: boolean,
+  sessionsSoFar: { n: number },
+): Promise<RunResult> {
   sessionsSoFar.n += await runGenerators(generators, WARMUP_HANDSHAKES, 10_000);
   await settle(server, sessionsSoFar.n);
 
   const sessionsBefore = server.count('session');
-  const cpuBefore = processCpuMicros(server.pid);
+  const before = sample(server, generators, pinned);
   const startedAt = performance.now();
   const handshakes = await runGenerators(generators, WINDOW_MAX_HANDSHAKES, WINDOW_MS);
   const seconds = (performance.now() - startedAt) / 1000;
   sessionsSoFar.n += handshakes;
   await settle(server, sessionsSoFar.n);
-  const cpuMicros = processCpuMicros(server.pid) - cpuBefore;
+  const after = sample(server, generators, pinned);
   if (handshakes === 0) throw new Error('no handshake completed in the measurement window');
 
+  const tickUs = 1e6 / clockTicksPerSecond();
+  const serverTicks = after.serverTicks - before.serverTicks;
+  const cpuTotal = after.cpu.total - before.cpu.total;
+  // Pinned, CPU 0 holds only the server; unpinned, the whole machine holds all of this bench.
+  const ours = pinned ? serverTicks : serverTicks + after.generatorTicks - before.generatorTicks + after.ownTicks - before.ownTicks;
+  const foreign = Math.max(0, after.cpu.busy - before.cpu.busy - ours);
   return {
     handshakes,
     seconds: round(seconds, 3),
     handshakesPerSec: round(handshakes / seconds),
-    serverCpuMs: round(cpuMicros / 1000, 1),
-    serverCpuUsPerHandshake: round(cpuMicros / handshakes, 1),
-    serverBusy: round(cpuMicros / 1e6 / seconds, 3),
+    serverCpuMs: round((serverTicks * tickUs) / 1000, 1),
+    serverCpuUsPerHandshake: round((serverTicks * tickUs) / handshakes, 1),
+    serverBusy: round((serverTicks * tickUs) / 1e6 / seconds, 3),
+    generatorCpuUsPerHandshake: round(((after.generatorTicks - before.generatorTicks) * tickUs) / handshakes, 1),
     sessionsReported: server.count('session') - sessionsBefore,
+    foreignCpuShare: cpuTotal > 0 ? round(foreign / cpuTotal, 3) : 0,
+    stealShare: cpuTotal > 0 ? round((after.cpu.steal - before.cpu.steal) / cpuTotal, 3) : 0,
   };
 }
 
@@ -167,11 +252,14 @@ export async function run(): Promise<void> {
   }, BENCH_DEADLINE_MS);
   deadline.unref();
 
-  console.log('handshake: full handshakes (RSA-OAEP + X25519 + Ed25519) against `parlor serve` on 127.0.0.1');
+  console.log('handshake: full handshakes (RSA-OAEP + X25519 + Ed25519) against `parlor serve --json` on 127.0.0.1');
   console.log(`  pinning: ${pinning.why}`);
   console.log(
-    `  ${GENERATORS} generator processes × ${IN_FLIGHT_PER_GENERATOR} in flight; per run ${WARMUP_HANDSHAKES} warm-up, ` +
-      `then ${WINDOW_MS / 1000} s or ${formatCount(WINDOW_MAX_HANDSHAKES)} handshakes; median of ${RUNS}; CLK_TCK ${clockTicksPerSecond()}`,
+    `  load: ${GENERATORS} generator processes × ${IN_FLIGHT_PER_GENERATOR} handshakes in flight, each connection closed after the ${CLOSE_AFTER}`,
+  );
+  console.log(
+    `  runs: ${INITIAL_WARMUP_MS / 1000} s warm-up once; then each run ${WARMUP_HANDSHAKES} warm-up handshakes and a window of ` +
+      `${WINDOW_MS / 1000} s or ${formatCount(WINDOW_MAX_HANDSHAKES)} handshakes; median of ${RUNS} (CLK_TCK ${clockTicksPerSecond()})`,
   );
 
   if (pinning.pinned) setAffinity(process.pid, String(GENERATOR_CPU));
@@ -186,38 +274,77 @@ export async function run(): Promise<void> {
       port: server.port,
       fingerprint: server.fingerprint,
       inFlight: IN_FLIGHT_PER_GENERATOR,
+      closeAfter: CLOSE_AFTER,
     };
     await Promise.all(generators.map((generator) => generator.call(setup, 30_000)));
 
+    // Once per bench: let V8 optimise the server's and generators' hot paths before any run.
+    const sessionsSoFar = { n: await runGenerators(generators, INITIAL_WARMUP_HANDSHAKES, INITIAL_WARMUP_MS) };
+    await settle(server, sessionsSoFar.n);
+    const rssBefore = processRssMiB(server.pid);
+
+    // A run whose CPU others took is replaced, while the extra runs and the time budget last.
     const runs: RunResult[] = [];
-    const sessionsSoFar = { n: 0 };
-    for (let i = 0; i < RUNS; i++) {
-      const result = await measure(server, generators, sessionsSoFar);
+    const isClean = (r: RunResult): boolean => r.foreignCpuShare <= FOREIGN_CPU_WARNING;
+    while (
+      runs.filter(isClean).length < RUNS &&
+      runs.length < RUNS + MAX_EXTRA_RUNS &&
+      (runs.length < RUNS || performance.now() - benchStarted < EXTRA_RUNS_UNTIL_MS)
+    ) {
+      const result = await measure(server, generators, pinning.pinned, sessionsSoFar);
       runs.push(result);
       console.log(
-        `  run ${i + 1}: ${formatCount(result.handshakes)} handshakes in ${result.seconds.toFixed(2)} s = ` +
+        `  run ${runs.length}: ${formatCount(result.handshakes)} handshakes in ${result.seconds.toFixed(2)} s = ` +
           `${formatCount(result.handshakesPerSec)}/s; server CPU ${result.serverCpuMs} ms = ` +
-          `${result.serverCpuUsPerHandshake} µs/handshake (server busy ${Math.round(result.serverBusy * 100)}% of a core)`,
+          `${result.serverCpuUsPerHandshake} µs/handshake (server busy ${percent(result.serverBusy)} of a core; ` +
+          `generators ${result.generatorCpuUsPerHandshake} µs/handshake)`,
       );
       if (result.sessionsReported !== result.handshakes) {
         console.log(`    note: the server reported ${result.sessionsReported} sessions for ${result.handshakes} handshakes`);
       }
+      if (result.foreignCpuShare > FOREIGN_CPU_WARNING) {
+        console.log(
+          `    warning: ${percent(result.foreignCpuShare)} of ${pinning.pinned ? `CPU ${SERVER_CPU}` : 'the machine'} went to ` +
+            `other processes${result.stealShare > 0.01 ? ` (hypervisor steal ${percent(result.stealShare)})` : ''}: this run's figures are unreliable`,
+        );
+      }
     }
 
-    const handshakesPerSec = median(runs.map((r) => r.handshakesPerSec));
-    const serverCpuUs = median(runs.map((r) => r.serverCpuUsPerHandshake));
-    const serverBusy = median(runs.map((r) => r.serverBusy));
-    const meets = serverCpuUs <= TARGET_SERVER_CPU_US ? 'meets' : 'MISSES';
-    console.log(`  handshakes/s (median): ${formatCount(handshakesPerSec)}` +
-      (serverBusy < 0.9 ? `  (bound by the generators: the server was busy ${Math.round(serverBusy * 100)}% of its core)` : ''));
+    const clean = runs.filter(isClean);
+    const replaced = contendedCount(runs) > 0 && clean.length >= RUNS;
+    const counted = replaced ? clean.slice(0, RUNS) : runs;
+    const handshakesPerSec = median(counted.map((r) => r.handshakesPerSec));
+    const serverCpuUs = median(counted.map((r) => r.serverCpuUsPerHandshake));
+    const serverBusy = median(counted.map((r) => r.serverBusy));
+    const generatorCpuUs = median(counted.map((r) => r.generatorCpuUsPerHandshake));
+    const contended = contendedCount(runs);
+    const meets = serverCpuUs <= TARGET_SERVER_CPU_US ? 'meets' : 'misses';
+    console.log(
+      `  handshakes/s (median): ${formatCount(handshakesPerSec)}` +
+        (serverBusy < 0.9
+          ? ` (bound by the generators, ${generatorCpuUs} µs of CPU each; the server was busy ${percent(serverBusy)} of its core)`
+          : ''),
+    );
     console.log(
       `  server CPU per handshake (median): ${serverCpuUs} µs = ${formatCount(1e6 / serverCpuUs)} handshakes/s per core; ` +
         `target ≤ ${TARGET_SERVER_CPU_US} µs (≥ ${formatCount(1e6 / TARGET_SERVER_CPU_US)}/s per core): ${meets} it`,
     );
-    const disconnects = server.count('disconnect');
+    if (replaced) {
+      console.log(`  (${contended} contended run${contended > 1 ? 's' : ''} replaced: medians are over the ${RUNS} clean ones)`);
+    } else if (contended > 0) {
+      console.log(
+        `  warning: ${contended} of ${runs.length} runs shared their CPU with other processes and no clean replacement ` +
+          `fitted in the time budget: the medians below are unreliable`,
+      );
+    }
     const sessions = server.count('session');
+    const disconnects = server.count('disconnect');
+    const rssAfter = processRssMiB(server.pid);
     if (disconnects !== sessions) {
-      console.log(`  note: the server printed ${formatCount(sessions)} session but ${formatCount(disconnects)} disconnect events`);
+      console.log(
+        `  note: the server printed ${formatCount(sessions)} "session" but ${formatCount(disconnects)} "disconnect" events, ` +
+          `and its RSS went from ${rssBefore.toFixed(0)} to ${rssAfter.toFixed(0)} MiB over the runs`,
+      );
     }
     console.log(`  (took ${((performance.now() - benchStarted) / 1000).toFixed(1)} s)`);
     console.log(
@@ -227,10 +354,17 @@ export async function run(): Promise<void> {
         serverCpuUsPerHandshake: serverCpuUs,
         targetServerCpuUsPerHandshake: TARGET_SERVER_CPU_US,
         serverHandshakesPerSecPerCore: round(1e6 / serverCpuUs),
-        runs,
+        generatorCpuUsPerHandshake: generatorCpuUs,
+        runs: counted,
+        contendedRunsReplaced: replaced ? runs.filter((r) => !isClean(r)) : [],
         pinned: pinning.pinned,
+        contendedRuns: contended,
         generators: GENERATORS,
         inFlightPerGenerator: IN_FLIGHT_PER_GENERATOR,
+        closeAfter: CLOSE_AFTER,
+        serverSessions: sessions,
+        serverDisconnects: disconnects,
+        serverRssMiB: { before: round(rssBefore, 1), after: round(rssAfter, 1) },
         clockTicksPerSecond: clockTicksPerSecond(),
       }),
     );

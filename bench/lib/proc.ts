@@ -80,3 +80,34 @@ export function pinnedCommand(cpu: number | undefined, command: string, args: re
   if (cpu === undefined) return [command, [...args]];
   return ['taskset', ['-c', String(cpu), command, ...args]];
 }
+
+export interface CpuTimes {
+  /** Ticks the CPU spent on anything (user, nice, system, irq, softirq, steal). */
+  busy: number;
+  /** Ticks the hypervisor gave to another guest while this one wanted the CPU. */
+  steal: number;
+  total: number;
+}
+
+/** One CPU's line of /proc/stat ("cpu0 ..."), or the whole machine's ("cpu ...") when cpu is undefined. */
+export function cpuTimes(cpu?: number): CpuTimes {
+  const label = cpu === undefined ? 'cpu' : `cpu${cpu}`;
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((row) => row.startsWith(`${label} `));
+  if (line === undefined) throw new Error(`no ${label} line in /proc/stat`);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, steal, total: busy + idle + iowait };
+}
+
+/** Resident memory of a process in MiB, from /proc/PID/status. */
+export function processRssMiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}

@@ -24,6 +24,7 @@ interface Setup {
   port: number;
   fingerprint: string;
   inFlight: number;
+  closeAfter: 'handshake' | 'welcome';
   identity: ClientIdentity;
 }
 
@@ -52,7 +53,7 @@ function openSocket(host: string, port: number): Promise<Socket> {
   });
 }
 
-async function oneHandshake({ host, port, fingerprint, identity }: Setup): Promise<void> {
+async function oneHandshake({ host, port, fingerprint, identity, closeAfter }: Setup): Promise<void> {
   const socket = await openSocket(host, port);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   let connection: SecureConnection;
@@ -70,6 +71,23 @@ async function oneHandshake({ host, port, fingerprint, identity }: Setup): Promi
   } catch (error) {
     socket.destroy();
     throw error;
+  }
+  if (closeAfter === 'welcome') {
+    // The server sends its welcome once the session is up; nothing else comes unasked.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no welcome within ${HANDSHAKE_TIMEOUT_MS} ms`));
+      }, HANDSHAKE_TIMEOUT_MS);
+      connection.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      connection.once('close', ({ reason }) => {
+        clearTimeout(timer);
+        reject(reason);
+      });
+    });
   }
   // Says "closing" on the sealed channel and ends; the server then closes its side.
   connection.close();
@@ -108,7 +126,8 @@ async function onMessage(message: ToHandshakeWorker): Promise<void> {
     case 'setup': {
       const startedAt = performance.now();
       const identity = await generateClientIdentity();
-      setup = { host: message.host, port: message.port, fingerprint: message.fingerprint, inFlight: message.inFlight, identity };
+      const { host, port, fingerprint, inFlight, closeAfter } = message;
+      setup = { host, port, fingerprint, inFlight, closeAfter, identity };
       send({ type: 'ready', setupMs: performance.now() - startedAt });
       return;
     }
