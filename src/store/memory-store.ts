@@ -1,0 +1,105 @@
+// The --ephemeral store: everything in memory, nothing on disk, gone when the server stops.
+
+import type { ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
+
+export class MemoryStore implements ChatStore {
+  readonly kind = 'memory';
+  private readonly users = new Map<string, UserRecord>();
+  private readonly rooms = new Map<string, RoomRecord>();
+  /** Messages by room key, and direct messages by each participant's key, in id order. */
+  private readonly byRoom = new Map<string, StoredMessage[]>();
+  private readonly byDirectParticipant = new Map<string, StoredMessage[]>();
+  private readonly blocks = new Set<string>();
+  private nextId = 1;
+
+  getUser(key: string): UserRecord | undefined {
+    const user = this.users.get(key);
+    return user && { ...user };
+  }
+
+  putUser(user: UserRecord): void {
+    this.users.set(user.key, { ...user });
+  }
+
+  touchUser(key: string, lastSeen: number): void {
+    const user = this.users.get(key);
+    if (user) user.lastSeen = lastSeen;
+  }
+
+  listUsers(): UserRecord[] {
+    return [...this.users.values()].map((user) => ({ ...user }));
+  }
+
+  getRoom(key: string): RoomRecord | undefined {
+    const room = this.rooms.get(key);
+    return room && { ...room };
+  }
+
+  createRoom(room: RoomRecord): void {
+    if (!this.rooms.has(room.key)) this.rooms.set(room.key, { ...room });
+  }
+
+  listRooms(): RoomRecord[] {
+    return [...this.rooms.values()].map((room) => ({ ...room }));
+  }
+
+  appendMessages(messages: NewMessage[]): StoredMessage[] {
+    const stored = messages.map((message) => ({ ...message, id: this.nextId++ }));
+    for (const message of stored) {
+      if (message.room !== null) {
+        listIn(this.byRoom, message.room).push(message);
+      } else {
+        listIn(this.byDirectParticipant, message.from).push(message);
+        if (message.to !== null && message.to !== message.from) listIn(this.byDirectParticipant, message.to).push(message);
+      }
+      const sender = this.users.get(message.from);
+      if (sender) sender.lastMessageAt = message.ts;
+    }
+    return stored.map((message) => ({ ...message }));
+  }
+
+  roomHistory(room: string, query: HistoryQuery): StoredMessage[] {
+    return newest(this.byRoom.get(room), query);
+  }
+
+  directHistory(user: string, query: HistoryQuery): StoredMessage[] {
+    return newest(this.byDirectParticipant.get(user), query);
+  }
+
+  block(blocker: string, blocked: string): void {
+    this.blocks.add(JSON.stringify([blocker, blocked]));
+  }
+
+  unblock(blocker: string, blocked: string): void {
+    this.blocks.delete(JSON.stringify([blocker, blocked]));
+  }
+
+  listBlocks(): Array<[string, string]> {
+    return [...this.blocks].map((pair) => JSON.parse(pair) as [string, string]);
+  }
+
+  close(): void {}
+}
+
+function listIn(index: Map<string, StoredMessage[]>, key: string): StoredMessage[] {
+  let list = index.get(key);
+  if (!list) index.set(key, (list = []));
+  return list;
+}
+
+/** The newest `limit` messages of an id-ordered list that fit the bounds, oldest first. */
+function newest(list: StoredMessage[] | undefined, { before, after, limit }: HistoryQuery): StoredMessage[] {
+  if (!list) return [];
+  let end = list.length;
+  if (before !== undefined) {
+    let low = 0;
+    while (low < end) {
+      const mid = (low + end) >>> 1;
+      if (list[mid]!.id < before) low = mid + 1;
+      else end = mid;
+    }
+  }
+  let start = Math.max(0, end - limit);
+  if (after !== undefined) while (start < end && list[start]!.id <= after) start++;
+  return list.slice(start, end).map((message) => ({ ...message }));
+}

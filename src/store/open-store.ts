@@ -1,0 +1,8 @@
+import { MemoryStore } from './memory-store.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import type { ChatStore } from './store.ts';
+
+/** SQLite in the data dir, or memory when the server runs --ephemeral. */
+export function openStore(options: { ephemeral: boolean; dataDir: string }): ChatStore {
+  return options.ephemeral ? new MemoryStore() : new SqliteStore(options.dataDir);
+}

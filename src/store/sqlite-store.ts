@@ -1,0 +1,225 @@
+// The default store: SQLite through better-sqlite3, in WAL mode in the server's data dir.
+//
+// Durability: a message is acknowledged only after appendMessages() returns, i.e. after its
+// transaction committed to the WAL. With synchronous=NORMAL a commit is in the WAL file (in the OS
+// page cache) before the call returns, so it survives the server being killed (kill -9); only a
+// power cut can lose the last commits, which FULL would protect at one fsync per batch.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
+
+export const DATABASE_FILE = 'parlor.db';
+
+/** Each entry moves the schema one version up; applied in order, each in its own transaction. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE users (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     last_seen INTEGER NOT NULL,
+     last_message_at INTEGER
+   );
+   CREATE TABLE rooms (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     password_hash TEXT,
+     created_by TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE messages (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     room TEXT,
+     recipient TEXT,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL,
+     ts INTEGER NOT NULL
+   );
+   CREATE INDEX messages_by_room ON messages (room, id) WHERE room IS NOT NULL;
+   CREATE INDEX messages_by_recipient ON messages (recipient, id) WHERE room IS NULL;
+   CREATE INDEX messages_by_direct_sender ON messages (sender, id) WHERE room IS NULL;
+   CREATE TABLE blocks (
+     blocker TEXT NOT NULL,
+     blocked TEXT NOT NULL,
+     PRIMARY KEY (blocker, blocked)
+   ) WITHOUT ROWID;`,
+];
+
+interface MessageRow {
+  id: number;
+  room: string | null;
+  recipient: string | null;
+  sender: string;
+  text: string;
+  ts: number;
+}
+
+interface UserRow {
+  key: string;
+  name: string;
+  fingerprint: string;
+  last_seen: number;
+  last_message_at: number | null;
+}
+
+interface RoomRow {
+  key: string;
+  name: string;
+  password_hash: string | null;
+  created_by: string | null;
+  created_at: number;
+}
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  id: row.id,
+  room: row.room,
+  to: row.recipient,
+  from: row.sender,
+  text: row.text,
+  ts: row.ts,
+});
+const toUser = (row: UserRow): UserRecord => ({
+  key: row.key,
+  name: row.name,
+  fingerprint: row.fingerprint,
+  lastSeen: row.last_seen,
+  lastMessageAt: row.last_message_at,
+});
+const toRoom = (row: RoomRow): RoomRecord => ({
+  key: row.key,
+  name: row.name,
+  passwordHash: row.password_hash,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+});
+
+// Bounds that a query leaves out are passed as the widest values, so one statement serves all.
+const NO_BEFORE = Number.MAX_SAFE_INTEGER;
+const NO_AFTER = 0;
+
+export class SqliteStore implements ChatStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly statements;
+  private readonly appendAll: (messages: NewMessage[]) => StoredMessage[];
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.db = new Database(join(dataDir, DATABASE_FILE));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    const db = this.db;
+    this.statements = {
+      getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE key = ?'),
+      putUser: db.prepare(
+        `INSERT INTO users (key, name, fingerprint, last_seen, last_message_at) VALUES (@key, @name, @fingerprint, @lastSeen, @lastMessageAt)
+         ON CONFLICT (key) DO UPDATE SET name = @name, fingerprint = @fingerprint, last_seen = @lastSeen, last_message_at = @lastMessageAt`,
+      ),
+      touchUser: db.prepare('UPDATE users SET last_seen = ? WHERE key = ?'),
+      listUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY key'),
+      getRoom: db.prepare<[string], RoomRow>('SELECT * FROM rooms WHERE key = ?'),
+      createRoom: db.prepare(
+        'INSERT OR IGNORE INTO rooms (key, name, password_hash, created_by, created_at) VALUES (@key, @name, @passwordHash, @createdBy, @createdAt)',
+      ),
+      listRooms: db.prepare<[], RoomRow>('SELECT * FROM rooms ORDER BY key'),
+      insertMessage: db.prepare('INSERT INTO messages (room, recipient, sender, text, ts) VALUES (@room, @to, @from, @text, @ts)'),
+      markSpoke: db.prepare('UPDATE users SET last_message_at = ? WHERE key = ?'),
+      roomHistory: db.prepare<[string, number, number, number], MessageRow>(
+        'SELECT * FROM messages WHERE room = ? AND id < ? AND id > ? ORDER BY id DESC LIMIT ?',
+      ),
+      // Two indexed halves, merged by SQLite: a plain OR over sender/recipient would scan.
+      directHistory: db.prepare<[string, number, number, string, number, number, number], MessageRow>(
+        `SELECT * FROM (
+           SELECT * FROM messages WHERE room IS NULL AND recipient = ? AND id < ? AND id > ?
+           UNION
+           SELECT * FROM messages WHERE room IS NULL AND sender = ? AND id < ? AND id > ?
+         ) ORDER BY id DESC LIMIT ?`,
+      ),
+      block: db.prepare('INSERT OR IGNORE INTO blocks (blocker, blocked) VALUES (?, ?)'),
+      unblock: db.prepare('DELETE FROM blocks WHERE blocker = ? AND blocked = ?'),
+      listBlocks: db.prepare<[], { blocker: string; blocked: string }>('SELECT blocker, blocked FROM blocks'),
+    };
+    this.appendAll = db.transaction((messages: NewMessage[]) =>
+      messages.map((message) => {
+        const { lastInsertRowid } = this.statements.insertMessage.run(message);
+        this.statements.markSpoke.run(message.ts, message.from);
+        return { ...message, id: Number(lastInsertRowid) };
+      }),
+    );
+  }
+
+  /** The schema version, as SQLite's user_version: migrations above it are applied at open. */
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  getUser(key: string): UserRecord | undefined {
+    const row = this.statements.getUser.get(key);
+    return row && toUser(row);
+  }
+
+  putUser(user: UserRecord): void {
+    this.statements.putUser.run(user);
+  }
+
+  touchUser(key: string, lastSeen: number): void {
+    this.statements.touchUser.run(lastSeen, key);
+  }
+
+  listUsers(): UserRecord[] {
+    return this.statements.listUsers.all().map(toUser);
+  }
+
+  getRoom(key: string): RoomRecord | undefined {
+    const row = this.statements.getRoom.get(key);
+    return row && toRoom(row);
+  }
+
+  createRoom(room: RoomRecord): void {
+    this.statements.createRoom.run(room);
+  }
+
+  listRooms(): RoomRecord[] {
+    return this.statements.listRooms.all().map(toRoom);
+  }
+
+  appendMessages(messages: NewMessage[]): StoredMessage[] {
+    return messages.length === 0 ? [] : this.appendAll(messages);
+  }
+
+  roomHistory(room: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {
+    return this.statements.roomHistory.all(room, before, after, limit).reverse().map(toMessage);
+  }
+
+  directHistory(user: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {
+    return this.statements.directHistory.all(user, before, after, user, before, after, limit).reverse().map(toMessage);
+  }
+
+  block(blocker: string, blocked: string): void {
+    this.statements.block.run(blocker, blocked);
+  }
+
+  unblock(blocker: string, blocked: string): void {
+    this.statements.unblock.run(blocker, blocked);
+  }
+
+  listBlocks(): Array<[string, string]> {
+    return this.statements.listBlocks.all().map((row) => [row.blocker, row.blocked]);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private migrate(): void {
+    for (let version = this.schemaVersion; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version]!);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+}

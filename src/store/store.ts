@@ -1,0 +1,71 @@
+// What the server keeps, behind one small interface: SQLite on disk by default, memory with
+// --ephemeral. The router never knows which. Names and rooms are keyed by their folded form
+// (NFC, lower case), so "Ada" and "ada" are one user; the display form is kept beside it.
+
+export interface UserRecord {
+  key: string;
+  name: string;
+  /** The identity key that the name is bound to (reserved for it while not idle too long). */
+  fingerprint: string;
+  lastSeen: number;
+  lastMessageAt: number | null;
+}
+
+export interface RoomRecord {
+  key: string;
+  name: string;
+  /** scrypt hash of the room password ("scrypt$N$r$p$salt$hash"), or null for an open room. */
+  passwordHash: string | null;
+  createdBy: string | null;
+  createdAt: number;
+}
+
+export interface NewMessage {
+  /** The room's key, or null for a direct message. */
+  room: string | null;
+  /** For a direct message, the recipient's user key. */
+  to: string | null;
+  from: string;
+  text: string;
+  ts: number;
+}
+
+export interface StoredMessage extends NewMessage {
+  id: number;
+}
+
+export interface HistoryQuery {
+  /** Only messages with a smaller id (paging back). */
+  before?: number;
+  /** Only messages with a larger id (catching up after a reconnect). */
+  after?: number;
+  limit: number;
+}
+
+export interface ChatStore {
+  readonly kind: 'sqlite' | 'memory';
+
+  getUser(key: string): UserRecord | undefined;
+  /** Creates or replaces the user row (a name taken over after its reservation lapsed). */
+  putUser(user: UserRecord): void;
+  touchUser(key: string, lastSeen: number): void;
+  listUsers(): UserRecord[];
+
+  getRoom(key: string): RoomRecord | undefined;
+  createRoom(room: RoomRecord): void;
+  listRooms(): RoomRecord[];
+
+  /** Appends in one transaction; returns them with their ids. Durable once it returns. */
+  appendMessages(messages: NewMessage[]): StoredMessage[];
+  /** A room's messages, oldest first: the newest `limit` that match. */
+  roomHistory(room: string, query: HistoryQuery): StoredMessage[];
+  /** Direct messages to or from a user, oldest first: the newest `limit` that match. */
+  directHistory(user: string, query: HistoryQuery): StoredMessage[];
+
+  block(blocker: string, blocked: string): void;
+  unblock(blocker: string, blocked: string): void;
+  /** Every block, as [blocker, blocked] pairs: loaded once at start, kept in memory after. */
+  listBlocks(): Array<[string, string]>;
+
+  close(): void;
+}

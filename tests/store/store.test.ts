@@ -1,0 +1,87 @@
+// One contract, both stores: what the router relies on must hold for SQLite and for memory alike.
+
+import { expect } from 'chai';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import type { ChatStore, NewMessage } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const say = (room: string, from: string, text: string, ts = 1000): NewMessage => ({ room, to: null, from, text, ts });
+const dm = (from: string, to: string, text: string, ts = 1000): NewMessage => ({ room: null, to, from, text, ts });
+
+for (const [label, open] of [
+  ['sqlite', () => new SqliteStore(tempDir('store'))],
+  ['memory', () => new MemoryStore()],
+] as Array<[string, () => ChatStore]>) {
+  describe(`store/${label}`, () => {
+    let store: ChatStore;
+    beforeEach(() => (store = open()));
+    afterEach(() => store.close());
+
+    it('keeps users, replaces them whole, and touches last-seen', () => {
+      store.putUser({ key: 'ada', name: 'Ada', fingerprint: 'SHA256:a', lastSeen: 1, lastMessageAt: null });
+      store.touchUser('ada', 5);
+      expect(store.getUser('ada')).to.deep.equal({ key: 'ada', name: 'Ada', fingerprint: 'SHA256:a', lastSeen: 5, lastMessageAt: null });
+      store.putUser({ key: 'ada', name: 'ADA', fingerprint: 'SHA256:b', lastSeen: 9, lastMessageAt: null });
+      expect(store.getUser('ada')).to.include({ name: 'ADA', fingerprint: 'SHA256:b' });
+      expect(store.getUser('nobody')).to.equal(undefined);
+      expect(store.listUsers().map((u) => u.key)).to.deep.equal(['ada']);
+    });
+
+    it('keeps rooms with their password hash; creating an existing room changes nothing', () => {
+      store.createRoom({ key: 'ops', name: 'Ops', passwordHash: 'scrypt$x', createdBy: 'ada', createdAt: 3 });
+      store.createRoom({ key: 'ops', name: 'OPS', passwordHash: null, createdBy: 'bob', createdAt: 4 });
+      expect(store.getRoom('ops')).to.deep.equal({ key: 'ops', name: 'Ops', passwordHash: 'scrypt$x', createdBy: 'ada', createdAt: 3 });
+      expect(store.listRooms()).to.have.length(1);
+    });
+
+    it('appends with increasing ids and returns room history oldest first, newest page', () => {
+      store.putUser({ key: 'ada', name: 'Ada', fingerprint: 'f', lastSeen: 1, lastMessageAt: null });
+      const stored = store.appendMessages([say('lobby', 'ada', 'one'), say('other', 'ada', 'x'), say('lobby', 'ada', 'two'), say('lobby', 'ada', 'three', 7)]);
+      expect(stored.map((m) => m.id)).to.deep.equal([...stored.map((m) => m.id)].sort((a, b) => a - b));
+      expect(store.roomHistory('lobby', { limit: 2 }).map((m) => m.text)).to.deep.equal(['two', 'three']);
+      expect(store.roomHistory('lobby', { limit: 10, before: stored[2]!.id }).map((m) => m.text)).to.deep.equal(['one']);
+      expect(store.roomHistory('lobby', { limit: 10, after: stored[0]!.id }).map((m) => m.text)).to.deep.equal(['two', 'three']);
+      expect(store.roomHistory('nowhere', { limit: 10 })).to.deep.equal([]);
+      expect(store.getUser('ada')!.lastMessageAt).to.equal(7);
+    });
+
+    it('returns the direct messages to and from a user, and no one else', () => {
+      store.appendMessages([dm('ada', 'bob', 'hi bob'), dm('bob', 'ada', 'hi ada'), dm('cy', 'bob', 'not ada'), say('lobby', 'ada', 'public')]);
+      const texts = store.directHistory('ada', { limit: 10 }).map((m) => m.text);
+      expect(texts).to.deep.equal(['hi bob', 'hi ada']);
+      expect(store.directHistory('bob', { limit: 2 }).map((m) => m.text)).to.deep.equal(['hi ada', 'not ada']);
+      expect(store.directHistory('ada', { limit: 10 })[0]).to.include({ room: null, to: 'bob', from: 'ada' });
+    });
+
+    it('keeps blocks as pairs, once each', () => {
+      store.block('ada', 'bob');
+      store.block('ada', 'bob');
+      store.block('bob', 'cy');
+      store.unblock('bob', 'cy');
+      expect(store.listBlocks()).to.deep.equal([['ada', 'bob']]);
+    });
+  });
+}
+
+describe('store/sqlite on disk', () => {
+  it('keeps everything across a reopen, at the current schema version', () => {
+    const dir = tempDir('store');
+    const first = new SqliteStore(dir);
+    first.createRoom({ key: 'lobby', name: 'lobby', passwordHash: null, createdBy: null, createdAt: 1 });
+    const [stored] = first.appendMessages([say('lobby', 'ada', 'kept')]);
+    first.block('ada', 'bob');
+    first.close();
+    const second = new SqliteStore(dir);
+    expect(second.schemaVersion).to.equal(1);
+    expect(second.roomHistory('lobby', { limit: 5 })).to.deep.equal([stored]);
+    expect(second.listBlocks()).to.deep.equal([['ada', 'bob']]);
+    second.close();
+  });
+
+  it('runs in WAL mode', () => {
+    const store = new SqliteStore(tempDir('store'));
+    expect((store as unknown as { db: { pragma(q: string, o: object): unknown } }).db.pragma('journal_mode', { simple: true })).to.equal('wal');
+    store.close();
+  });
+});
