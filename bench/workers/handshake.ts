@@ -87,6 +87,7 @@ async function oneHandshake({ host, port, fingerprint, identity, closeAfter }: S
         clearTimeout(timer);
         reject(reason);
       });
+      connection.start();
     });
   }
   // Says "closing" on the sealed channel and ends; the server then closes its side.

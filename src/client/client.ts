@@ -70,6 +70,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
     this.welcomed.catch(() => {});
     connection.on('message', (message) => this.receive(message));
     connection.on('close', (info) => this.onClose(info));
+    connection.start();
   }
 
   /**

@@ -133,6 +133,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
             by: byClient ? 'client' : 'server',
           });
         });
+        connection.start();
       },
       (error: unknown) => {
         const reason = asParlorError(error, 'BAD_HANDSHAKE');

@@ -40,6 +40,12 @@ export class SecureConnection extends EventEmitter<Events> {
   private opener: FrameOpener | undefined;
   private pending: Buffer[] = [];
   private flushScheduled = false;
+  /**
+   * From the end of the handshake until the owner calls start(), received frames and the close
+   * are held: the owner gets the connection a microtask after the frame that finished the
+   * handshake, and frames that came in the same read must not be emitted to no one.
+   */
+  private held: { frames: Buffer[]; close: CloseInfo | undefined } | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private handshakeStep: ((payload: Buffer) => void) | undefined;
   private onHandshakeFailed: ((error: ParlorError) => void) | undefined;
@@ -55,7 +61,10 @@ export class SecureConnection extends EventEmitter<Events> {
     this.tellsHandshakeErrors = role === 'server';
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Reasons are built only while the connection is still open: after a close these events
+    // come for every connection, and an Error's stack costs microseconds that add up.
     socket.on('end', () => {
+      if (this.phase === 'closed') return;
       const truncated = this.decoder.pendingBytes > 0;
       this.finish(
         truncated
@@ -64,8 +73,12 @@ export class SecureConnection extends EventEmitter<Events> {
         true,
       );
     });
-    socket.on('error', (cause) => this.finish(new ParlorError('CONNECTION_CLOSED', cause.message, { cause }), true));
-    socket.on('close', () => this.finish(new ParlorError('CONNECTION_CLOSED', 'the connection closed'), true));
+    socket.on('error', (cause) => {
+      if (this.phase !== 'closed') this.finish(new ParlorError('CONNECTION_CLOSED', cause.message, { cause }), true);
+    });
+    socket.on('close', () => {
+      if (this.phase !== 'closed') this.finish(new ParlorError('CONNECTION_CLOSED', 'the connection closed'), true);
+    });
     this.handshakeTimer = setTimeout(
       () => this.fail(new ParlorError('HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`)),
       handshakeTimeoutMs,
@@ -123,6 +136,25 @@ export class SecureConnection extends EventEmitter<Events> {
     return this.phase === 'open';
   }
 
+  /**
+   * Call once the 'message' and 'close' listeners are attached: delivers what arrived since the
+   * handshake ended (frames, or the close), then delivers as it comes.
+   */
+  start(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    try {
+      for (const frame of held.frames) {
+        if (this.phase !== 'open') break;
+        this.receiveSealed(frame);
+      }
+    } catch (error) {
+      this.fail(asParlorError(error, 'BAD_MESSAGE'));
+    }
+    if (held.close) this.emit('close', held.close);
+  }
+
   /** Bytes accepted for sending that the kernel has not taken yet: the peer's backlog. */
   get bufferedBytes(): number {
     let queued = 0;
@@ -170,6 +202,7 @@ export class SecureConnection extends EventEmitter<Events> {
     this.decoder.maxFrameBytes = frameCap;
     this.handshakeStep = undefined;
     this.onHandshakeFailed = undefined;
+    this.held = { frames: [], close: undefined };
     this.phase = 'open';
   }
 
@@ -179,6 +212,8 @@ export class SecureConnection extends EventEmitter<Events> {
       for (const frame of this.decoder.push(chunk)) {
         if (this.phase === 'handshake') {
           this.handshakeStep?.(frame);
+        } else if (this.held) {
+          this.held.frames.push(frame);
         } else if (this.phase === 'open') {
           this.receiveSealed(frame);
         } else {
@@ -194,9 +229,15 @@ export class SecureConnection extends EventEmitter<Events> {
     const plaintext = this.opener!.open(frame);
     for (const record of decodeRecords(plaintext)) {
       const message = parseJsonRecord(record);
-      const closing = closingMessage.safeParse(message);
-      if (closing.success) {
-        this.finish(new ParlorError(closing.data.code, closing.data.message), true);
+      // The type is looked at first: a full schema check on every record would cost each message.
+      if ((message as { type?: unknown } | null)?.type === 'closing') {
+        const closing = closingMessage.safeParse(message);
+        this.finish(
+          closing.success
+            ? new ParlorError(closing.data.code, closing.data.message)
+            : new ParlorError('CONNECTION_CLOSED', 'the peer closed the connection'),
+          true,
+        );
         return;
       }
       this.emit('message', message);
@@ -229,6 +270,7 @@ export class SecureConnection extends EventEmitter<Events> {
     this.pending = [];
     if (remote) this.socket.destroy();
     if (wasHandshake) this.onHandshakeFailed?.(reason);
-    this.emit('close', { reason, remote });
+    if (this.held) this.held.close = { reason, remote };
+    else this.emit('close', { reason, remote });
   }
 }

@@ -160,3 +160,42 @@ describe('server/transport: the sealed stream over a live server', () => {
     expect(await peer.closed).to.have.property('code', 'SERVER_SHUTDOWN');
   });
 });
+
+describe('server/transport: frames pipelined with the ClientFinished', () => {
+  it('answers a request sent in the same write as the ClientFinished, and reports the session close', async () => {
+    const events: ServerEvent[] = [];
+    const server = await ParlorServer.start({ host: '127.0.0.1', port: 0, ephemeral: true }, (e) => events.push(e));
+    try {
+      const [identity] = await sharedIdentities();
+      const { FrameSealer, FrameOpener } = await import('../../src/crypto/sealed-channel.ts');
+      const { FrameDecoder } = await import('../../src/protocol/frame.ts');
+      const { decodeRecords, encodeJsonRecord, parseJsonRecord } = await import('../../src/protocol/records.ts');
+      const socket = await rawSocket(server.address.port);
+      const handshake = new ClientHandshake(identity!, () => {});
+      const decoder = new FrameDecoder(1 << 20);
+      let opener: InstanceType<typeof FrameOpener> | undefined;
+      const received: unknown[] = [];
+      socket.on('data', (chunk: Buffer) => {
+        for (const frame of decoder.push(chunk)) {
+          if (!opener) {
+            const { reply, result } = handshake.receive(frame);
+            const sealer = new FrameSealer(result.keys.clientToServer);
+            opener = new FrameOpener(result.keys.serverToClient);
+            // One write: the ClientFinished and a sealed ping right behind it.
+            socket.write(Buffer.concat([encodeFrame(reply), encodeFrame(sealer.seal([encodeJsonRecord({ id: 9, type: 'ping' })]))]));
+            continue;
+          }
+          for (const record of decodeRecords(opener.open(frame))) received.push(parseJsonRecord(record));
+        }
+      });
+      socket.write(encodeFrame(handshake.start()));
+      for (let i = 0; i < 300 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(received).to.deep.include({ type: 'reply', re: 9, data: {} });
+      socket.destroy();
+      for (let i = 0; i < 300 && !events.some((e) => e.event === 'disconnect'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(events.filter((e) => e.event === 'disconnect')).to.have.length(1);
+    } finally {
+      await server.stop();
+    }
+  });
+});
