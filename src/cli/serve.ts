@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatAddress } from '../options.ts';
 import type { ServerEvent } from '../server/events.ts';
 import { ParlorServer } from '../server/server.ts';
-import { exitWithError, integerFlag, printJson } from './output.ts';
+import { exitWithError, integerFlag } from './output.ts';
 
 interface ServeFlags {
   host?: string;
@@ -28,8 +28,35 @@ export function registerServe(program: Command): void {
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
 
+/**
+ * JSON event lines, written once per event-loop turn: a busy server has several events per
+ * connection, and a write to a pipe is a synchronous system call each time.
+ */
+function batchedJsonLines(): { write: (event: ServerEvent) => void; flush: () => void } {
+  let lines: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (lines.length === 0) return;
+    const text = lines.join('');
+    lines = [];
+    process.stdout.write(text);
+  };
+  return {
+    write: (event) => {
+      lines.push(JSON.stringify(event) + '\n');
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 async function serve(flags: ServeFlags): Promise<void> {
-  const report = flags.json ? printJson : printHuman;
+  const jsonLines = flags.json ? batchedJsonLines() : undefined;
+  const report = jsonLines ? jsonLines.write : printHuman;
   const server = await ParlorServer.start(
     {
       ...(flags.host !== undefined && { host: flags.host }),
@@ -42,7 +69,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     report,
   );
   const stop = (signal: string) => {
-    server.stop(`the server received ${signal}`).then(() => process.exit(0));
+    server.stop(`the server received ${signal}`).then(() => {
+      jsonLines?.flush();
+      process.exit(0);
+    });
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
