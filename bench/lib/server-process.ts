@@ -37,7 +37,10 @@ export interface StartServerOptions {
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<ServerProcess> {
+  // PARLOR_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const extraNodeArgs = (process.env.PARLOR_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const [command, args] = pinnedCommand(options.cpu, process.execPath, [
+    ...extraNodeArgs,
     ...(options.nodeArgs ?? []),
     join(REPO_ROOT, 'bin', 'parlor.js'),
     'serve',
