@@ -43,6 +43,25 @@ export const serverOptionsSchema = z.object({
   /** A connection that has not logged in may send only small frames: far below the logged-in cap. */
   preLoginFrameCap: z.number().int().min(1 * KiB).default(16 * KiB),
   frameCap: z.number().int().min(16 * KiB).default(1 * MiB),
+  /** The join password; generated (and printed) when not given. It is advertised on the LAN. */
+  password: z.string().min(1).max(256).optional(),
+  /** The operator's password (for !quit and moderation); generated when not given; never advertised. */
+  operatorPassword: z.string().min(1).max(256).optional(),
+  /** How long a name stays bound to its identity key after that key was last seen (30 days). */
+  nameReservationMs: z.number().int().nonnegative().default(30 * 24 * 3600_000),
+  /** Messages of history sent on join, and the default page size. */
+  historyLimit: z.number().int().min(1).max(500).default(50),
+  maxMessageBytes: z.number().int().min(16).max(64 * KiB).default(4 * KiB),
+  /** The per-session token bucket: requests a second, and how many may come at once. */
+  ratePerSecond: z.number().positive().default(10),
+  rateBurst: z.number().int().positive().default(20),
+  /** This many rate-limited requests within floodWindowMs disconnect the session. */
+  floodStrikes: z.number().int().positive().default(50),
+  floodWindowMs: z.number().int().positive().default(10_000),
+  /** Connections from one address that have not logged in yet: more are refused at once. */
+  maxUnauthenticatedPerAddress: z.number().int().positive().default(16),
+  /** Bytes that may wait for a slow reader before it is dropped with SLOW_CONSUMER. */
+  maxOutboundBytes: z.number().int().min(64 * KiB).default(8 * MiB),
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;

@@ -12,6 +12,14 @@ interface ServeFlags {
   ephemeral?: boolean;
   json?: boolean;
   handshakeTimeout?: number;
+  password?: string;
+  operatorPassword?: string;
+  history?: number;
+  maxMessageBytes?: number;
+  rate?: number;
+  burst?: number;
+  maxUnauthenticatedPerAddress?: number;
+  nameReservationDays?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -25,6 +33,14 @@ export function registerServe(program: Command): void {
     .option('--ephemeral', 'keep everything in memory and write nothing to disk (a new identity every start)')
     .option('--json', 'print one JSON object a line for each server event, first {"event":"listening",...}')
     .option('--handshake-timeout <ms>', 'close connections that have not finished the handshake by then', integerFlag('--handshake-timeout'))
+    .option('--password <pw>', 'the join password, advertised on the LAN (default: generated and printed)')
+    .option('--operator-password <pw>', 'the operator password, never advertised (default: generated and printed)')
+    .option('--history <n>', 'messages of history a client gets on joining a room (default: 50)', integerFlag('--history'))
+    .option('--max-message-bytes <n>', 'the longest message, in bytes of UTF-8 (default: 4096)', integerFlag('--max-message-bytes'))
+    .option('--rate <n>', 'requests a second per client before RATE_LIMITED (default: 10)', integerFlag('--rate'))
+    .option('--burst <n>', 'requests a client may send at once (default: 20)', integerFlag('--burst'))
+    .option('--max-unauthenticated-per-address <n>', 'connections per address not yet logged in (default: 16)', integerFlag('--max-unauthenticated-per-address'))
+    .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
 
@@ -64,6 +80,14 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.name !== undefined && { name: flags.name }),
       ...(flags.data !== undefined && { dataDir: flags.data }),
       ...(flags.handshakeTimeout !== undefined && { handshakeTimeoutMs: flags.handshakeTimeout }),
+      ...(flags.password !== undefined && { password: flags.password }),
+      ...(flags.operatorPassword !== undefined && { operatorPassword: flags.operatorPassword }),
+      ...(flags.history !== undefined && { historyLimit: flags.history }),
+      ...(flags.maxMessageBytes !== undefined && { maxMessageBytes: flags.maxMessageBytes }),
+      ...(flags.rate !== undefined && { ratePerSecond: flags.rate }),
+      ...(flags.burst !== undefined && { rateBurst: flags.burst }),
+      ...(flags.maxUnauthenticatedPerAddress !== undefined && { maxUnauthenticatedPerAddress: flags.maxUnauthenticatedPerAddress }),
+      ...(flags.nameReservationDays !== undefined && { nameReservationMs: flags.nameReservationDays * 24 * 3600_000 }),
       ephemeral: flags.ephemeral === true,
     },
     report,
@@ -83,6 +107,8 @@ function printHuman(event: ServerEvent): void {
     case 'listening':
       console.log(`parlor server "${event.name}" listening on ${formatAddress(event.host, event.port)}`);
       console.log(`fingerprint ${event.fingerprint}`);
+      console.log(`join password: ${event.password}`);
+      if (event.operatorPassword) console.log(`operator password: ${event.operatorPassword} (keep it to yourself)`);
       console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
       break;
     case 'stopping':

@@ -24,6 +24,25 @@ export const ERROR_CODES = {
   BAD_REQUEST: 'a request did not match its schema',
   UNKNOWN_TYPE: 'a request of a type the server does not know',
 
+  // The chat.
+  NOT_LOGGED_IN: 'log in first',
+  ALREADY_LOGGED_IN: 'this connection is already logged in',
+  BAD_PASSWORD: 'the password is wrong',
+  NAME_INVALID: 'that name is not allowed',
+  NAME_TAKEN: 'someone with that name is online now',
+  NAME_RESERVED: 'that name belongs to another identity key',
+  SESSION_REPLACED: 'the same identity logged in again elsewhere',
+  ROOM_INVALID: 'that room name is not allowed',
+  ROOM_NOT_FOUND: 'there is no such room',
+  ROOM_EXISTS: 'a room with that name exists already',
+  NOT_IN_ROOM: 'join the room first',
+  USER_NOT_FOUND: 'there is no user of that name',
+  BLOCKED: 'one of you has blocked the other',
+  MESSAGE_TOO_LONG: 'the message is over the length cap',
+  RATE_LIMITED: 'too many requests: slow down',
+  SLOW_CONSUMER: 'the client fell too far behind in reading',
+  TOO_MANY_CONNECTIONS: 'too many connections from this address',
+
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',

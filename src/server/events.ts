@@ -2,9 +2,24 @@
 // human mode a short sentence. Tests and scripts read these instead of reaching into internals.
 
 export type ServerEvent =
-  | { event: 'listening'; host: string; port: number; name: string; fingerprint: string; ephemeral: boolean; dataDir: string | null }
+  | {
+      event: 'listening';
+      host: string;
+      port: number;
+      name: string;
+      fingerprint: string;
+      /** The join password, which the discovery advert carries too. */
+      password: string;
+      /** Only when it was generated: the operator must learn it somewhere. */
+      operatorPassword?: string;
+      ephemeral: boolean;
+      dataDir: string | null;
+    }
   | { event: 'session'; remote: string; client: string }
+  | { event: 'login'; remote: string; client: string; name: string }
+  | { event: 'refused'; remote: string; code: string }
+  | { event: 'error'; remote: string; message: string }
   | { event: 'handshake_failed'; remote: string; code: string; message: string }
-  | { event: 'disconnect'; remote: string; client: string; code: string; message: string; by: 'client' | 'server' }
+  | { event: 'disconnect'; remote: string; client: string; name: string | null; code: string; message: string; by: 'client' | 'server' }
   | { event: 'stopping'; reason: string }
   | { event: 'stopped' };

@@ -1,30 +1,97 @@
-// Applies the protocol's requests to a session. Each request is validated against its schema
-// first: a bad one gets an error reply with a stable code and the connection stays up.
+// Turns requests into calls on the chat service. Each request is validated against its schema
+// first; a bad one gets an error reply with a stable code and the connection stays up. Before
+// login only ping and login are allowed; every request spends a token of the session's bucket,
+// and a session that keeps hitting the limit is disconnected.
 
-import { ParlorError } from '../protocol/errors.ts';
+import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { isRequestType, requestEnvelope, requestSchemas, type Request, type RequestType } from '../protocol/messages.ts';
+import { RetryLaterError, type ChatService } from './chat.ts';
+import type { Session } from './session.ts';
 
-export interface RequestContext {
-  reply(id: number, data?: unknown): void;
+export interface FloodPolicy {
+  /** This many rate-limited requests within `windowMs` disconnect the session. */
+  strikes: number;
+  windowMs: number;
 }
 
-type Handler<T extends RequestType> = (request: Request<T>, context: RequestContext) => void;
+type Handler<T extends RequestType> = (session: Session, request: Request<T>, reply: (data: unknown) => void, fail: (error: unknown) => void) => unknown;
 
-const handlers: { [T in RequestType]: Handler<T> } = {
-  ping: (request, context) => context.reply(request.id, request.payload === undefined ? {} : { payload: request.payload }),
-};
+const OPEN_BEFORE_LOGIN: ReadonlySet<RequestType> = new Set(['ping', 'login']);
 
-/** Validates and runs one request; returns the error to send back, if any. */
-export function routeRequest(message: unknown, context: RequestContext): { id?: number; error: ParlorError } | undefined {
-  const envelope = requestEnvelope.safeParse(message);
-  if (!envelope.success) return { error: new ParlorError('BAD_REQUEST', 'a request needs a numeric id and a type') };
-  const { id, type } = envelope.data;
-  if (!isRequestType(type)) return { id, error: new ParlorError('UNKNOWN_TYPE', `unknown request type "${type.slice(0, 64)}"`) };
-  const parsed = requestSchemas[type].safeParse(message);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    return { id, error: new ParlorError('BAD_REQUEST', `a bad ${type} request: ${detail}`) };
+export class Router {
+  private readonly handlers: { [T in RequestType]: Handler<T> };
+
+  constructor(
+    chat: ChatService,
+    private readonly flood: FloodPolicy,
+    private readonly onLogin: (session: Session) => void,
+    private readonly onInternalError: (session: Session, error: unknown) => void,
+  ) {
+    this.handlers = {
+      ping: (_s, r, reply) => reply(r.payload === undefined ? {} : { payload: r.payload }),
+      login: (s, r, reply) => {
+        reply(chat.login(s, r));
+        this.onLogin(s);
+      },
+      join: async (s, r, reply) => reply(await chat.join(s, r)),
+      create: async (s, r, reply) => reply(await chat.create(s, r)),
+      leave: (s, r, reply) => reply(chat.leave(s, r)),
+      rooms: (s, _r, reply) => reply(chat.listRooms(s)),
+      members: (s, r, reply) => reply(chat.members(s, r)),
+      say: (s, r, reply, fail) => chat.say(s, r, reply, fail),
+      dm: (s, r, reply, fail) => chat.dm(s, r, reply, fail),
+      history: (s, r, reply) => reply(chat.history(s, r)),
+      users: (s, _r, reply) => reply(chat.users(s)),
+      allusers: (s, _r, reply) => reply(chat.allUsers(s)),
+      whoami: (s, _r, reply) => reply(chat.whoami(s)),
+      block: (s, r, reply) => reply(chat.block(s, r)),
+      unblock: (s, r, reply) => reply(chat.unblock(s, r)),
+      blocked: (s, _r, reply) => reply(chat.blocked(s)),
+    };
   }
-  (handlers[type] as Handler<RequestType>)(parsed.data, context);
-  return undefined;
+
+  handle(session: Session, message: unknown): void {
+    const envelope = requestEnvelope.safeParse(message);
+    if (!envelope.success) {
+      session.fail(undefined, new ParlorError('BAD_REQUEST', 'a request needs a numeric id and a type'));
+      return;
+    }
+    const { id, type } = envelope.data;
+    const fail = (error: unknown) => this.fail(session, id, error);
+    if (!isRequestType(type)) return fail(new ParlorError('UNKNOWN_TYPE', `unknown request type "${type.slice(0, 64)}"`));
+    const parsed = requestSchemas[type].safeParse(message);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      return fail(new ParlorError('BAD_REQUEST', `a bad ${type} request: ${detail}`));
+    }
+    if (!session.user && !OPEN_BEFORE_LOGIN.has(type)) return fail(new ParlorError('NOT_LOGGED_IN', `log in before ${type}`));
+    const token = session.bucket.take();
+    if (!token.ok) {
+      if (this.isFlooding(session)) {
+        session.connection.close('RATE_LIMITED', 'disconnected for flooding: too many requests after being told to slow down');
+        return;
+      }
+      return fail(new RetryLaterError('too many requests: slow down', token.retryAfterMs));
+    }
+    try {
+      const handler = this.handlers[type] as Handler<RequestType>;
+      const outcome = handler(session, parsed.data, (data) => session.reply(id, data), fail);
+      if (outcome instanceof Promise) outcome.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  private fail(session: Session, id: number, error: unknown): void {
+    if (!(error instanceof ParlorError)) this.onInternalError(session, error);
+    const reason = asParlorError(error);
+    session.fail(id, reason, reason instanceof RetryLaterError ? { retryAfterMs: reason.retryAfterMs } : {});
+  }
+
+  private isFlooding(session: Session): boolean {
+    const now = Date.now();
+    session.strikes.push(now);
+    while (session.strikes.length > 0 && now - session.strikes[0]! > this.flood.windowMs) session.strikes.shift();
+    return session.strikes.length >= this.flood.strikes;
+  }
 }

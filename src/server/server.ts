@@ -1,22 +1,38 @@
-// The TCP listener: one SecureConnection per socket, the handshake under a deadline, then the
-// router. Whatever a client sends, the worst it can cause is its own disconnection.
+// The TCP listener: one SecureConnection per socket, the handshake under a deadline, then a
+// Session that the router drives. Whatever a client sends, the worst it can cause is its own
+// disconnection.
 
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { generateServerIdentity, loadOrCreateServerIdentity, type ServerIdentity } from '../crypto/identity.ts';
-import { asParlorError, ParlorError } from '../protocol/errors.ts';
+import { asParlorError } from '../protocol/errors.ts';
 import { formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
+import { openStore } from '../store/open-store.ts';
+import type { ChatStore } from '../store/store.ts';
 import { SecureConnection } from '../transport/secure-connection.ts';
-import type { ServerEvent } from './events.ts';
-import { routeRequest } from './router.ts';
 import { PARLOR_VERSION } from '../version.ts';
+import { ChatService } from './chat.ts';
+import type { ServerEvent } from './events.ts';
+import { generatePassword } from './passwords.ts';
+import { Router } from './router.ts';
+import { Session } from './session.ts';
+
+export type ServerInput = Partial<ServerOptions>;
 
 export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   readonly identity: ServerIdentity;
+  readonly password: string;
+  readonly operatorPassword: string;
+  readonly chat: ChatService;
+  private readonly store: ChatStore;
+  private readonly router: Router;
   private readonly listener: Server;
-  private readonly connections = new Set<SecureConnection>();
+  private readonly sessions = new Set<Session>();
   private readonly sockets = new Set<Socket>();
+  /** Connections per address that have not logged in yet (handshake included). */
+  private readonly unauthenticated = new Map<string, number>();
+  private readonly operatorPasswordGenerated: boolean;
   private stopping: Promise<void> | undefined;
 
   private constructor(readonly options: ServerOptions) {
@@ -27,14 +43,35 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
       this.identity = loadOrCreateServerIdentity(options.dataDir);
     }
+    this.password = options.password ?? generatePassword();
+    this.operatorPasswordGenerated = options.operatorPassword === undefined;
+    this.operatorPassword = options.operatorPassword ?? generatePassword();
+    this.store = openStore(options);
+    this.chat = new ChatService(this.store, {
+      joinPassword: this.password,
+      nameReservationMs: options.nameReservationMs,
+      historyLimit: options.historyLimit,
+      maxMessageBytes: options.maxMessageBytes,
+    });
+    this.router = new Router(
+      this.chat,
+      { strikes: options.floodStrikes, windowMs: options.floodWindowMs },
+      (session) => this.onLogin(session),
+      (session, error) => this.report({ event: 'error', remote: session.remote, message: error instanceof Error ? error.stack ?? error.message : String(error) }),
+    );
     this.listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 
-  /** Validates the options, loads or makes the identity, listens. Resolves once listening. */
-  static async start(input: Partial<ServerOptions> = {}, onEvent?: (event: ServerEvent) => void): Promise<ParlorServer> {
+  /** Validates the options, loads or makes the identity, opens the store, listens. */
+  static async start(input: ServerInput = {}, onEvent?: (event: ServerEvent) => void): Promise<ParlorServer> {
     const server = new ParlorServer(parseOptions(serverOptionsSchema, input));
     if (onEvent) server.on('event', onEvent);
-    await server.listen();
+    try {
+      await server.listen();
+    } catch (error) {
+      server.store.close();
+      throw error;
+    }
     return server;
   }
 
@@ -49,15 +86,17 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     return { host: bound.address, port: bound.port };
   }
 
-  /** Tells every client that the server is stopping, then closes. Safe to call more than once. */
+  /** Tells every client that the server is stopping, commits what was accepted, closes. */
   stop(reason = 'the server is stopping'): Promise<void> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
+      this.chat.flush();
       this.listener.close(() => {
+        this.store.close();
         this.report({ event: 'stopped' });
         resolve();
       });
-      for (const connection of this.connections) connection.close('SERVER_SHUTDOWN', reason);
+      for (const session of this.sessions) session.connection.close('SERVER_SHUTDOWN', reason);
       // Sockets still in their handshake have no sealed channel to be told on: just end them.
       for (const socket of this.sockets) socket.end();
       setTimeout(() => {
@@ -93,6 +132,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           port,
           name: this.options.name,
           fingerprint: this.fingerprint,
+          password: this.password,
+          ...(this.operatorPasswordGenerated && { operatorPassword: this.operatorPassword }),
           ephemeral: this.options.ephemeral,
           dataDir: this.options.ephemeral ? null : this.options.dataDir,
         });
@@ -100,13 +141,33 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   }
 
   private accept(socket: Socket): void {
-    const remote = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    const address = socket.remoteAddress ?? '?';
+    const remote = formatAddress(address, socket.remotePort ?? 0);
     if (this.stopping) {
       socket.destroy();
       return;
     }
+    const pending = this.unauthenticated.get(address) ?? 0;
+    if (pending >= this.options.maxUnauthenticatedPerAddress) {
+      // Refused before any work: no handshake, no key operations, no buffers.
+      this.report({ event: 'refused', remote, code: 'TOO_MANY_CONNECTIONS' });
+      socket.destroy();
+      return;
+    }
+    this.unauthenticated.set(address, pending + 1);
+    let counted = true;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (this.unauthenticated.get(address) ?? 1) - 1;
+      if (left > 0) this.unauthenticated.set(address, left);
+      else this.unauthenticated.delete(address);
+    };
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      uncount();
+    });
     SecureConnection.accept(socket, {
       identity: this.identity,
       serverName: this.options.name,
@@ -114,24 +175,20 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       frameCap: this.options.preLoginFrameCap,
     }).then(
       ({ connection, client }) => {
-        this.connections.add(connection);
+        const session = new Session(connection, client, address, remote, this.options, uncount);
+        this.sessions.add(session);
         this.report({ event: 'session', remote, client: client.fingerprint });
         connection.send({
           type: 'welcome',
           server: { name: this.options.name, version: PARLOR_VERSION, fingerprint: this.fingerprint },
           you: { fingerprint: client.fingerprint },
         });
-        connection.on('message', (message) => this.handle(connection, message));
+        connection.on('message', (message) => this.router.handle(session, message));
         connection.on('close', ({ reason, remote: byClient }) => {
-          this.connections.delete(connection);
-          this.report({
-            event: 'disconnect',
-            remote,
-            client: client.fingerprint,
-            code: reason.code,
-            message: reason.message,
-            by: byClient ? 'client' : 'server',
-          });
+          const name = session.user?.name ?? null;
+          this.chat.logout(session);
+          this.sessions.delete(session);
+          this.report({ event: 'disconnect', remote, client: client.fingerprint, name, code: reason.code, message: reason.message, by: byClient ? 'client' : 'server' });
         });
         connection.start();
       },
@@ -142,17 +199,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     );
   }
 
-  private handle(connection: SecureConnection, message: unknown): void {
-    try {
-      const failure = routeRequest(message, {
-        reply: (id, data) => connection.send(data === undefined ? { type: 'reply', re: id } : { type: 'reply', re: id, data }),
-      });
-      if (failure) connection.send({ type: 'error', re: failure.id, ...failure.error.toJSON() });
-    } catch (error) {
-      // A bug of ours must cost one connection, never the server.
-      const reason = error instanceof ParlorError ? error : new ParlorError('INTERNAL', 'the server failed on a request');
-      connection.close(reason.code, reason.message);
-    }
+  private onLogin(session: Session): void {
+    session.releaseUnauthenticatedSlot();
+    session.connection.setFrameCap(this.options.frameCap);
+    this.report({ event: 'login', remote: session.remote, client: session.client.fingerprint, name: session.user!.name });
   }
 
   private report(event: ServerEvent): void {

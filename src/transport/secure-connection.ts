@@ -39,6 +39,7 @@ export class SecureConnection extends EventEmitter<Events> {
   private sealer: FrameSealer | undefined;
   private opener: FrameOpener | undefined;
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private flushScheduled = false;
   /**
    * From the end of the handshake until the owner calls start(), received frames and the close
@@ -157,9 +158,7 @@ export class SecureConnection extends EventEmitter<Events> {
 
   /** Bytes accepted for sending that the kernel has not taken yet: the peer's backlog. */
   get bufferedBytes(): number {
-    let queued = 0;
-    for (const record of this.pending) queued += record.length;
-    return queued + this.socket.writableLength;
+    return this.pendingBytes + this.socket.writableLength;
   }
 
   /** The largest frame accepted from the peer from now on (raised once a client logs in). */
@@ -176,6 +175,7 @@ export class SecureConnection extends EventEmitter<Events> {
   sendRecord(record: Buffer): void {
     if (this.phase !== 'open') return;
     this.pending.push(record);
+    this.pendingBytes += record.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -192,6 +192,7 @@ export class SecureConnection extends EventEmitter<Events> {
     if (this.pending.length === 0 || !this.sealer || this.phase !== 'open') return;
     const records = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     this.socket.write(encodeFrame(this.sealer.seal(records)));
   }
 
@@ -268,6 +269,7 @@ export class SecureConnection extends EventEmitter<Events> {
     this.phase = 'closed';
     clearTimeout(this.handshakeTimer);
     this.pending = [];
+    this.pendingBytes = 0;
     if (remote) this.socket.destroy();
     if (wasHandshake) this.onHandshakeFailed?.(reason);
     if (this.held) this.held.close = { reason, remote };

@@ -63,7 +63,8 @@ describe('server: fuzzing a live server', function () {
   it(`survives ${FRAMES.toLocaleString('en')} random and mutated frames and still serves a real client`, async () => {
     const [identity] = await sharedIdentities();
     // A long deadline would let stalled inputs pile up; hostile inputs here end their own sockets.
-    const server = await startServerProcess(['--ephemeral', '--handshake-timeout', '2000']);
+    // The per-address cap would refuse most of these before the handshake: raise it so they reach it.
+    const server = await startServerProcess(['--ephemeral', '--handshake-timeout', '2000', '--max-unauthenticated-per-address', '1000']);
     const hello = new ClientHandshake(identity!, () => {}).start();
     const started = Date.now();
     let sent = 0;
@@ -90,6 +91,7 @@ describe('server: fuzzing a live server', function () {
     expect(await client.ping()).to.be.a('number');
     client.close();
     const failures = server.events.filter((e) => e.event === 'handshake_failed').length;
+    expect(server.events.filter((e) => e.event === 'refused')).to.have.length(0);
     console.log(`      ${sent} frames on ${next} connections in ${((Date.now() - started) / 1000).toFixed(1)} s; ${failures} handshakes refused`);
   });
 });

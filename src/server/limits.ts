@@ -1,0 +1,73 @@
+// Limits that keep one client from hurting the rest.
+
+/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    now = Date.now(),
+  ) {
+    this.tokens = burst;
+    this.updatedAt = now;
+  }
+
+  /** Takes a token if there is one; otherwise says how long until there will be. */
+  take(now = Date.now()): { ok: true } | { ok: false; retryAfterMs: number } {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.perSecond);
+    this.updatedAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.perSecond) * 1000) };
+  }
+}
+
+/**
+ * Failed password attempts, per key (an address, a name): after `freeAttempts` failures, each
+ * further attempt must wait 2^(failures − free) seconds, capped, before it is even checked. The
+ * record fades after `forgetAfterMs` without failures.
+ */
+export class FailureTracker {
+  private readonly failures = new Map<string, { count: number; lastAt: number }>();
+
+  constructor(
+    private readonly freeAttempts = 5,
+    private readonly maxDelayMs = 5 * 60_000,
+    private readonly forgetAfterMs = 15 * 60_000,
+  ) {}
+
+  /** How long the key must still wait before its next attempt is checked (0: go ahead). */
+  waitMs(key: string, now = Date.now()): number {
+    const record = this.current(key, now);
+    if (!record || record.count < this.freeAttempts) return 0;
+    const delay = Math.min(this.maxDelayMs, 1000 * 2 ** (record.count - this.freeAttempts));
+    return Math.max(0, record.lastAt + delay - now);
+  }
+
+  fail(key: string, now = Date.now()): void {
+    const record = this.current(key, now);
+    this.failures.set(key, { count: (record?.count ?? 0) + 1, lastAt: now });
+    if (this.failures.size > 100_000) this.prune(now);
+  }
+
+  succeed(key: string): void {
+    this.failures.delete(key);
+  }
+
+  private current(key: string, now: number): { count: number; lastAt: number } | undefined {
+    const record = this.failures.get(key);
+    if (record && now - record.lastAt > this.forgetAfterMs) {
+      this.failures.delete(key);
+      return undefined;
+    }
+    return record;
+  }
+
+  private prune(now: number): void {
+    for (const [key, record] of this.failures) if (now - record.lastAt > this.forgetAfterMs) this.failures.delete(key);
+  }
+}

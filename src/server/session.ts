@@ -1,0 +1,68 @@
+// One logged-in (or logging-in) connection: who it is, which rooms it is in, its limits, and the
+// one way to send to it, which enforces the outbound cap.
+
+import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
+import type { ParlorError } from '../protocol/errors.ts';
+import { encodeJsonRecord } from '../protocol/records.ts';
+import type { SecureConnection } from '../transport/secure-connection.ts';
+import { TokenBucket } from './limits.ts';
+
+export interface SessionLimits {
+  ratePerSecond: number;
+  rateBurst: number;
+  maxOutboundBytes: number;
+}
+
+let nextSessionId = 1;
+
+export class Session {
+  readonly id = nextSessionId++;
+  user: { key: string; name: string } | undefined;
+  /** Keys of the rooms this session is in. */
+  readonly rooms = new Set<string>();
+  readonly bucket: TokenBucket;
+  /** Times of recent rate-limited requests: many in a short window means flooding. */
+  readonly strikes: number[] = [];
+
+  constructor(
+    readonly connection: SecureConnection,
+    readonly client: AuthenticatedClient,
+    /** The peer's IP address, without port: the unit of per-address limits. */
+    readonly address: string,
+    readonly remote: string,
+    private readonly limits: SessionLimits,
+    /** Frees this connection's place among its address's not-yet-logged-in connections. */
+    readonly releaseUnauthenticatedSlot: () => void = () => {},
+  ) {
+    this.bucket = new TokenBucket(limits.ratePerSecond, limits.rateBurst);
+  }
+
+  get isOpen(): boolean {
+    return this.connection.isOpen;
+  }
+
+  send(message: object): void {
+    this.sendRecord(encodeJsonRecord(message));
+  }
+
+  /**
+   * Queues an encoded record. A reader that stopped reading is dropped once its backlog passes the
+   * cap, so one stuck client cannot make the server hold an unbounded amount of memory for it.
+   */
+  sendRecord(record: Buffer): void {
+    if (!this.connection.isOpen) return;
+    if (this.connection.bufferedBytes + record.length > this.limits.maxOutboundBytes) {
+      this.connection.close('SLOW_CONSUMER', `more than ${this.limits.maxOutboundBytes} bytes waited for this client to read them`);
+      return;
+    }
+    this.connection.sendRecord(record);
+  }
+
+  reply(id: number, data?: unknown): void {
+    this.send(data === undefined ? { type: 'reply', re: id } : { type: 'reply', re: id, data });
+  }
+
+  fail(id: number | undefined, error: ParlorError, extra: { retryAfterMs?: number } = {}): void {
+    this.send({ type: 'error', ...(id !== undefined && { re: id }), code: error.code, message: error.message, ...extra });
+  }
+}
