@@ -5,7 +5,9 @@ import { Command, CommanderError } from 'commander';
 import { PARLOR_VERSION } from '../version.ts';
 import { exitWithError } from './output.ts';
 import { registerPing } from './ping.ts';
+import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
+import { registerTail } from './tail.ts';
 
 const program = new Command('parlor')
   .description('a chat for one local network: encrypted, with a bot, and it finds its server by itself')
@@ -15,6 +17,8 @@ const program = new Command('parlor')
 
 registerServe(program);
 registerPing(program);
+registerSend(program);
+registerTail(program);
 
 program.action(() => program.help());
 

@@ -77,14 +77,14 @@ export class ChatService {
     }
     const now = Date.now();
     const fingerprint = session.client.fingerprint;
+    const live = this.online.get(key);
+    if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
     const existing = this.store.getUser(key);
     if (existing && existing.fingerprint !== fingerprint && now - existing.lastSeen < this.settings.nameReservationMs) {
       const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
       throw new ParlorError('NAME_RESERVED', `"${existing.name}" belongs to another identity key until ${until}`);
     }
-    const live = this.online.get(key);
     if (live) {
-      if (live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
       // The same key again: most likely a reconnect whose old connection the server has not yet
       // seen die. The new connection wins.
       live.connection.close('SESSION_REPLACED', 'you logged in again from another connection');

@@ -5,6 +5,9 @@
 // overrides or zero-width characters that could make one name look like another or reorder text.
 
 import { ParlorError } from '../protocol/errors.ts';
+import { foldName } from '../protocol/names.ts';
+
+export { foldName };
 
 const NAME_PATTERN = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
 export const NAME_MAX_CHARS = 32;
@@ -37,7 +40,3 @@ export function checkRoomName(raw: string): CheckedName {
   return check(raw.startsWith('#') ? raw.slice(1) : raw, 'room');
 }
 
-/** The lookup key of a name that need not be valid (a lookup of a bad name simply finds nothing). */
-export function foldName(raw: string): string {
-  return raw.normalize('NFC').toLowerCase().normalize('NFC');
-}

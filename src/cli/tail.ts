@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import type { ChatClient } from '../client/chat-client.ts';
+import type { ChatMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
+import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
+import { exitWithError, integerFlag, printJson } from './output.ts';
+
+interface TailFlags extends ClientFlags {
+  room?: string;
+  roomPassword?: string;
+  history: number;
+  json?: boolean;
+  count?: number;
+  timeout?: number;
+}
+
+export function registerTail(program: Command): void {
+  addClientFlags(program.command('tail').description('log in and print a room and your direct messages: history first, then live'))
+    .option('--room <room>', 'the room to follow (default: lobby)')
+    .option('--room-password <pw>', "the room's own password, if it has one")
+    .option('--history <n>', 'how many past messages to print first', integerFlag('--history'), 50)
+    .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts"}, joined, left')
+    .option('--count <n>', 'exit after this many messages (history included)', integerFlag('--count'))
+    .option('--timeout <s>', 'exit after this many seconds', integerFlag('--timeout'))
+    .action((flags: TailFlags) => tail(flags).catch(exitWithError));
+}
+
+async function tail(flags: TailFlags): Promise<void> {
+  // A tail is meant to keep running: it reconnects, and says so on stderr.
+  const chat = await connectFromFlags(flags, true);
+  let printed = 0;
+  const finish = () => {
+    chat.close();
+    process.exit(0);
+  };
+  const print = (event: ChatMessage | JoinedMessage | LeftMessage) => {
+    if (flags.json) printJson(event);
+    else console.log(describe(event, chat));
+    if (event.type === 'message' && flags.count !== undefined && ++printed >= flags.count) finish();
+  };
+  if (flags.timeout !== undefined) setTimeout(finish, flags.timeout * 1000).unref();
+  chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: connection lost; reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
+  chat.on('reconnected', () => process.stderr.write('parlor: reconnected\n'));
+  chat.on('closed', ({ reason }) => exitWithError(reason));
+
+  // Listening before the join: live events in the same frame as its reply are queued, not lost.
+  let queued: Array<ChatMessage | JoinedMessage | LeftMessage> | undefined = [];
+  const onEvent = (event: ChatMessage | JoinedMessage | LeftMessage) => (queued ? queued.push(event) : print(event));
+  chat.on('message', onEvent);
+  chat.on('joined', onEvent);
+  chat.on('left', onEvent);
+  const joined = await chat.join(flags.room ?? 'lobby', flags.roomPassword);
+  const history = [...joined.history, ...chat.direct].sort((a, b) => a.id - b.id);
+  for (const message of flags.history > 0 ? history.slice(-flags.history) : []) print(message);
+  const newest = history.at(-1)?.id ?? 0;
+  const live = queued;
+  queued = undefined;
+  for (const event of live) if (event.type !== 'message' || event.id > newest) print(event);
+  // Runs until --count, --timeout, Ctrl-C, or the connection is closed for good.
+  await new Promise(() => {});
+}
+
+function describe(event: ChatMessage | JoinedMessage | LeftMessage, chat: ChatClient): string {
+  if (event.type === 'joined') return `-- ${event.name} joined #${event.room}`;
+  if (event.type === 'left') return `-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`;
+  const time = new Date(event.ts).toTimeString().slice(0, 8);
+  if (event.room !== undefined) return `[${time}] #${event.room} <${event.from}> ${event.text}`;
+  return event.from === chat.name ? `[${time}] you → ${event.to}: ${event.text}` : `[${time}] ${event.from} → you: ${event.text}`;
+}
