@@ -20,6 +20,7 @@ interface ServeFlags {
   burst?: number;
   maxUnauthenticatedPerAddress?: number;
   nameReservationDays?: number;
+  maxOutboundBytes?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -40,6 +41,7 @@ export function registerServe(program: Command): void {
     .option('--rate <n>', 'requests a second per client before RATE_LIMITED (default: 10)', integerFlag('--rate'))
     .option('--burst <n>', 'requests a client may send at once (default: 20)', integerFlag('--burst'))
     .option('--max-unauthenticated-per-address <n>', 'connections per address not yet logged in (default: 16)', integerFlag('--max-unauthenticated-per-address'))
+    .option('--max-outbound-bytes <n>', 'bytes that may wait for a slow reader before it is dropped (default: 8 MiB)', integerFlag('--max-outbound-bytes'))
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
@@ -87,6 +89,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.rate !== undefined && { ratePerSecond: flags.rate }),
       ...(flags.burst !== undefined && { rateBurst: flags.burst }),
       ...(flags.maxUnauthenticatedPerAddress !== undefined && { maxUnauthenticatedPerAddress: flags.maxUnauthenticatedPerAddress }),
+      ...(flags.maxOutboundBytes !== undefined && { maxOutboundBytes: flags.maxOutboundBytes }),
       ...(flags.nameReservationDays !== undefined && { nameReservationMs: flags.nameReservationDays * 24 * 3600_000 }),
       ephemeral: flags.ephemeral === true,
     },
