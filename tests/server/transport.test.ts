@@ -5,7 +5,9 @@
 import { expect } from 'chai';
 import { ParlorServer } from '../../src/server/server.ts';
 import type { ServerEvent } from '../../src/server/events.ts';
-import { encodeFrame } from '../../src/protocol/frame.ts';
+import { encodeFrame, FrameDecoder } from '../../src/protocol/frame.ts';
+import { FrameOpener, FrameSealer } from '../../src/crypto/sealed-channel.ts';
+import { decodeRecords, encodeJsonRecord, parseJsonRecord } from '../../src/protocol/records.ts';
 import { ClientHandshake } from '../../src/crypto/client-handshake.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { collectFrames, handshakeErrorIn, rawPeer, rawSocket } from '../helpers/raw-peer.ts';
@@ -167,13 +169,10 @@ describe('server/transport: frames pipelined with the ClientFinished', () => {
     const server = await ParlorServer.start({ host: '127.0.0.1', port: 0, ephemeral: true }, (e) => events.push(e));
     try {
       const [identity] = await sharedIdentities();
-      const { FrameSealer, FrameOpener } = await import('../../src/crypto/sealed-channel.ts');
-      const { FrameDecoder } = await import('../../src/protocol/frame.ts');
-      const { decodeRecords, encodeJsonRecord, parseJsonRecord } = await import('../../src/protocol/records.ts');
       const socket = await rawSocket(server.address.port);
       const handshake = new ClientHandshake(identity!, () => {});
       const decoder = new FrameDecoder(1 << 20);
-      let opener: InstanceType<typeof FrameOpener> | undefined;
+      let opener: FrameOpener | undefined;
       const received: unknown[] = [];
       socket.on('data', (chunk: Buffer) => {
         for (const frame of decoder.push(chunk)) {
