@@ -28,7 +28,9 @@ async function tail(flags: TailFlags): Promise<void> {
   // A tail is meant to keep running: it reconnects, and says so on stderr.
   const chat = await connectFromFlags(flags, true);
   let printed = 0;
+  let finishing = false;
   const finish = () => {
+    finishing = true;
     chat.close();
     process.exit(0);
   };
@@ -40,7 +42,9 @@ async function tail(flags: TailFlags): Promise<void> {
   if (flags.timeout !== undefined) setTimeout(finish, flags.timeout * 1000).unref();
   chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: connection lost; reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
   chat.on('reconnected', () => process.stderr.write('parlor: reconnected\n'));
-  chat.on('closed', ({ reason }) => exitWithError(reason));
+  chat.on('closed', ({ reason }) => {
+    if (!finishing) exitWithError(reason);
+  });
 
   // Listening before the join: live events in the same frame as its reply are queued, not lost.
   let queued: Array<ChatMessage | JoinedMessage | LeftMessage> | undefined = [];

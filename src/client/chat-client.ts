@@ -64,28 +64,31 @@ export class ChatClient extends EventEmitter<ChatEvents> {
 
   private constructor(
     client: ParlorClient,
-    login: Reply<'login'>,
     private readonly options: ChatClientOptions,
   ) {
     super();
     this.client = client;
-    this.name = login.name;
-    this.direct = login.direct;
-    this.directMore = login.directMore;
-    for (const message of login.direct) this.lastDirect = Math.max(this.lastDirect, message.id);
+    this.name = options.name;
+    // Attached before login is sent: a message in the same frame as the reply is not lost.
     this.attach(client);
   }
 
   /** Direct messages to and from this user from before this login, oldest first. */
-  readonly direct: ChatMessage[];
-  readonly directMore: boolean;
+  direct: ChatMessage[] = [];
+  directMore = false;
 
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
     const client = await ParlorClient.connect(options);
+    const chat = new ChatClient(client, options);
     try {
       const login = await call(client, 'login', { name: options.name, password: options.password });
-      return new ChatClient(client, login, options);
+      chat.name = login.name;
+      chat.direct = login.direct;
+      chat.directMore = login.directMore;
+      for (const message of login.direct) chat.lastDirect = Math.max(chat.lastDirect, message.id);
+      return chat;
     } catch (error) {
+      chat.closedByUser = true;
       client.close();
       throw error;
     }
@@ -184,9 +187,21 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   }
 
   private attach(client: ParlorClient): void {
+    this.attachEvents(client);
+    this.watchClose(client);
+  }
+
+  /** While catching up after a reconnect, live messages wait here to be merged in id order. */
+  private catchUp: ChatMessage[] | undefined;
+
+  private attachEvents(client: ParlorClient): void {
     client.on('event', (event) => {
       switch (event.type) {
         case 'message':
+          if (this.catchUp) {
+            this.catchUp.push(event);
+            break;
+          }
           this.noteSeen(event);
           this.emit('message', event);
           break;
@@ -200,6 +215,9 @@ export class ChatClient extends EventEmitter<ChatEvents> {
           break;
       }
     });
+  }
+
+  private watchClose(client: ParlorClient): void {
     client.once('close', (info) => this.onDisconnect(info));
   }
 
@@ -235,22 +253,32 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       let client: ParlorClient | undefined;
       try {
         client = await ParlorClient.connect({ ...this.options, fingerprint: pinned });
+        // Everything missed is gathered first, then delivered in id order, each message once;
+        // live messages that arrive meanwhile (from the login on) are merged in.
+        this.catchUp = [];
+        this.attachEvents(client);
         const login = await call(client, 'login', { name: this.options.name, password: this.options.password, directSince: this.lastDirect });
         this.client = client;
         this.name = login.name;
-        this.attach(client);
-        for (const message of login.direct) this.deliverMissed(message);
+        const missed = await this.pageBack(client, {}, this.lastDirect, login.direct, login.directMore);
         for (const [key, joined] of [...this.rooms]) {
           const reply = await call(client, 'join', {
             room: key,
             since: joined.lastSeen,
             ...(joined.password !== undefined && { password: joined.password }),
           });
-          for (const message of reply.history) this.deliverMissed(message);
+          missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
         }
+        missed.push(...this.catchUp);
+        this.catchUp = undefined;
+        for (const message of missed.sort((a, b) => a.id - b.id)) this.deliverMissed(message);
+        if (!client.isOpen) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed while catching up');
+        this.watchClose(client);
         this.emit('reconnected');
         return;
       } catch (error) {
+        this.catchUp = undefined;
+        client?.removeAllListeners('event');
         client?.close();
         if (error instanceof ParlorError && FINAL_CODES.has(error.code)) {
           this.final = { reason: error, remote: true };
@@ -261,6 +289,21 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     }
     this.final = { reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false };
     this.emit('closed', this.final);
+  }
+
+  /**
+   * A rejoin answers with the newest page of what came after `since`; while it says there is more,
+   * this pages back (history with before and after) until it meets what was already seen.
+   */
+  private async pageBack(client: ParlorClient, where: { room?: string }, since: number, page: ChatMessage[], more: boolean): Promise<ChatMessage[]> {
+    const gathered = [...page];
+    for (let pages = 0; more && gathered.length > 0 && pages < 1000; pages++) {
+      const oldest = Math.min(...gathered.map((m) => m.id));
+      const older = await call(client, 'history', { ...where, before: oldest, after: since, limit: 500 });
+      gathered.push(...older.messages);
+      more = older.more && older.messages.length > 0;
+    }
+    return gathered;
   }
 
   private deliverMissed(message: ChatMessage): void {

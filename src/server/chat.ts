@@ -218,15 +218,15 @@ export class ChatService {
     const limit = Math.min(request.limit ?? this.settings.historyLimit, 500);
     if (request.room !== undefined) {
       const room = this.liveRoomOf(session, request.room);
-      return this.roomPage(room.record.key, user.key, { before: request.before, limit });
+      return this.roomPage(room.record.key, user.key, { before: request.before, after: request.after, limit });
     }
     if (request.with !== undefined) {
       const other = foldName(request.with);
-      const page = this.directPage(user.key, { before: request.before, limit: 500 });
+      const page = this.directPage(user.key, { before: request.before, after: request.after, limit: 500 });
       const messages = page.messages.filter((m) => foldName(m.from) === other || (m.to !== undefined && foldName(m.to) === other));
       return { messages: messages.slice(-limit), more: page.more || messages.length > limit };
     }
-    return this.directPage(user.key, { before: request.before, limit });
+    return this.directPage(user.key, { before: request.before, after: request.after, limit });
   }
 
   // --- people --------------------------------------------------------------------------------
