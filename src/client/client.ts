@@ -165,7 +165,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
       this.pending.delete(message.re!);
       clearTimeout(pending.timer);
       if (message.type === 'reply') pending.resolve(message.data);
-      else pending.reject(new ParlorError(message.code, message.message));
+      else pending.reject(new ParlorError(message.code, message.message, message.retryAfterMs === undefined ? {} : { retryAfterMs: message.retryAfterMs }));
       return;
     }
     this.emit('event', message);

@@ -64,15 +64,20 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 /** The one error class of parlor: it carries a stable code, and crosses the wire as {code, message}. */
 export class ParlorError extends Error {
   readonly code: ErrorCode;
+  /** For RATE_LIMITED and slowed-down passwords: how long to wait before trying again. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string = ERROR_CODES[code], options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string = ERROR_CODES[code], options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
     this.name = 'ParlorError';
     this.code = code;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
-  toJSON(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.message };
+  toJSON(): { code: ErrorCode; message: string; retryAfterMs?: number } {
+    return this.retryAfterMs === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs };
   }
 }
 

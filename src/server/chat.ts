@@ -29,11 +29,8 @@ interface LiveRoom {
 
 /** A failed check that also says how long to wait (rate limits, password slow-down). */
 export class RetryLaterError extends ParlorError {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-  ) {
-    super('RATE_LIMITED', message);
+  constructor(message: string, retryAfterMs: number) {
+    super('RATE_LIMITED', message, { retryAfterMs });
   }
 }
 

@@ -22,7 +22,7 @@ export class Router {
   private readonly handlers: { [T in RequestType]: Handler<T> };
 
   constructor(
-    chat: ChatService,
+    private readonly chat: ChatService,
     private readonly flood: FloodPolicy,
     private readonly onLogin: (session: Session) => void,
     private readonly onInternalError: (session: Session, error: unknown) => void,
@@ -68,6 +68,9 @@ export class Router {
     const token = session.bucket.take();
     if (!token.ok) {
       if (this.isFlooding(session)) {
+        // Commit what this session had accepted first: its acks then go out ahead of the closing,
+        // and a message that is stored is never reported to its sender as failed.
+        this.chat.flush();
         session.connection.close('RATE_LIMITED', 'disconnected for flooding: too many requests after being told to slow down');
         return;
       }
@@ -85,7 +88,7 @@ export class Router {
   private fail(session: Session, id: number, error: unknown): void {
     if (!(error instanceof ParlorError)) this.onInternalError(session, error);
     const reason = asParlorError(error);
-    session.fail(id, reason, reason instanceof RetryLaterError ? { retryAfterMs: reason.retryAfterMs } : {});
+    session.fail(id, reason, reason.retryAfterMs === undefined ? {} : { retryAfterMs: reason.retryAfterMs });
   }
 
   private isFlooding(session: Session): boolean {

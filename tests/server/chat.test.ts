@@ -263,3 +263,19 @@ describe('server/chat', () => {
     });
   });
 });
+
+describe('server/chat: rate limits through the library', () => {
+  it('rejects with RATE_LIMITED and says how long to wait (retryAfterMs)', async () => {
+    const world = await startWorld({ ratePerSecond: 1, rateBurst: 3 });
+    try {
+      const ada = await world.login('ada');
+      const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => ada.listRooms()));
+      const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult | undefined;
+      expect(refused, 'one of four requests over a burst of 3 (login took one)').to.exist;
+      expect(refused!.reason).to.include({ code: 'RATE_LIMITED' });
+      expect(refused!.reason.retryAfterMs).to.be.a('number').and.greaterThan(0);
+    } finally {
+      await world.stop();
+    }
+  });
+});
