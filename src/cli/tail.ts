@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
+import { inertText } from '../client/inert-text.ts';
 import type { ChatMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, integerFlag, printJson } from './output.ts';
@@ -63,10 +64,11 @@ async function tail(flags: TailFlags): Promise<void> {
   await new Promise(() => {});
 }
 
+/** One line for a person; everything that came from the network is made inert first. */
 function describe(event: ChatMessage | JoinedMessage | LeftMessage, chat: ChatClient): string {
-  if (event.type === 'joined') return `-- ${event.name} joined #${event.room}`;
-  if (event.type === 'left') return `-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`;
+  if (event.type === 'joined') return inertText(`-- ${event.name} joined #${event.room}`);
+  if (event.type === 'left') return inertText(`-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`);
   const time = new Date(event.ts).toTimeString().slice(0, 8);
-  if (event.room !== undefined) return `[${time}] #${event.room} <${event.from}> ${event.text}`;
-  return event.from === chat.name ? `[${time}] you → ${event.to}: ${event.text}` : `[${time}] ${event.from} → you: ${event.text}`;
+  if (event.room !== undefined) return inertText(`[${time}] #${event.room} <${event.from}> ${event.text}`);
+  return inertText(event.from === chat.name ? `[${time}] you → ${event.to}: ${event.text}` : `[${time}] ${event.from} → you: ${event.text}`);
 }

@@ -1,0 +1,19 @@
+// Text from other people, made safe to put on a terminal: it must not be able to move the cursor,
+// change colours or the title, ring the bell, or reorder what is shown around it. Control
+// characters are shown in caret notation (ESC as ^[), and bidi and other invisible format
+// characters as <U+202E>, so that what was sent is visible rather than obeyed.
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// Bidi embeddings, overrides and isolates, marks, and the other invisible format characters.
+const FORMAT = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+
+export function inertText(text: string): string {
+  return text
+    .replace(CONTROL, (char) => {
+      const code = char.charCodeAt(0);
+      if (code === 0x7f) return '^?';
+      if (code < 0x20) return '^' + String.fromCharCode(code + 0x40);
+      return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
+    })
+    .replace(FORMAT, (char) => `<U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
+}
