@@ -1,26 +1,16 @@
 // parlor send and parlor tail as scripts drive them: child processes against a child server.
 
 import { expect } from 'chai';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { ChatClient } from '../../src/client/chat-client.ts';
 import { collect, settle } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { PARLOR_BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { runParlor } from '../helpers/run-parlor.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const execFileAsync = promisify(execFile);
-
-async function parlor(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [PARLOR_BIN, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const parlor = runParlor;
 
 describe('cli: parlor send and parlor tail', () => {
   let server: ServerProcess;

@@ -1,24 +1,14 @@
 // `parlor serve` and `parlor ping` as users and scripts run them: child processes, real sockets.
 
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PARLOR_BIN, startServerProcess } from '../helpers/server-process.ts';
+import { runParlor } from '../helpers/run-parlor.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const execFileAsync = promisify(execFile);
-
-async function parlor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [PARLOR_BIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const parlor = runParlor;
 
 describe('cli: parlor serve and parlor ping', () => {
   it('prints {"event":"listening",...} first with --json, and stops cleanly on SIGTERM', async () => {
@@ -46,7 +36,6 @@ describe('cli: parlor serve and parlor ping', () => {
     const env = { XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') };
     const runs = [];
     for (let i = 0; i < 2; i++) {
-      const { spawn } = await import('node:child_process');
       const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--ephemeral', '--json', '--host', '127.0.0.1', '--port', '0'], { env: { ...process.env, ...env } });
       const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]!)));
       child.kill('SIGTERM');
@@ -60,7 +49,6 @@ describe('cli: parlor serve and parlor ping', () => {
 
   it('uses $XDG_DATA_HOME/parlor when no --data is given', async () => {
     const home = tempDir('home');
-    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--json', '--host', '127.0.0.1', '--port', '0'], {
       env: { ...process.env, XDG_DATA_HOME: join(home, 'data') },
     });
