@@ -86,6 +86,11 @@ export interface CpuTimes {
   busy: number;
   /** Ticks the hypervisor gave to another guest while this one wanted the CPU. */
   steal: number;
+  /**
+   * Ticks in softirq (inside busy): mostly network processing, which on loopback is this bench's
+   * own traffic, charged to no process when it runs outside a system call.
+   */
+  softirq: number;
   total: number;
 }
 
@@ -103,11 +108,27 @@ export function cpuTimes(cpu?: number): CpuTimes {
     .slice(1, 9)
     .map(Number);
   const busy = user + nice + system + irq + softirq + steal;
-  return { busy, steal, total: busy + idle + iowait };
+  return { busy, steal, softirq, total: busy + idle + iowait };
+}
+
+/** The soft limit on open files of a process, from /proc/PID/limits (NaN if unreadable). */
+export function processOpenFileLimit(pid: number): number {
+  try {
+    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    if (!match) return NaN;
+    return match[1] === 'unlimited' ? Infinity : Number(match[1]);
+  } catch {
+    return NaN;
+  }
 }
 
 /** Resident memory of a process in MiB, from /proc/PID/status. */
 export function processRssMiB(pid: number): number {
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return processStatusMiB(pid, 'VmRSS');
+}
+
+/** A memory field of /proc/PID/status (VmRSS, VmHWM = peak RSS, RssAnon ...) in MiB. */
+export function processStatusMiB(pid: number, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
 }

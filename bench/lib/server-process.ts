@@ -16,6 +16,8 @@ export interface ServerProcess {
   fingerprint: string;
   /** How many of each event ("session", "disconnect", ...) the server has printed so far. */
   count(event: string): number;
+  /** How many of an event's lines carried each `code` (disconnect reasons, refusals...). */
+  codes(event: string): Record<string, number>;
   /** Resolves once count(event) ≥ n; rejects after timeoutMs. */
   waitForCount(event: string, n: number, timeoutMs: number): Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
@@ -34,6 +36,13 @@ export interface StartServerOptions {
   startTimeoutMs?: number;
   /** Extra node flags for the server, e.g. ['--cpu-prof'] when profiling by hand. */
   nodeArgs?: readonly string[];
+  /**
+   * Keep the server's identity and store (SQLite, the real default) in this directory; without
+   * it the server runs --ephemeral (memory store, nothing on disk).
+   */
+  dataDir?: string;
+  /** More `parlor serve` flags: --password, --rate, --history ... */
+  serveArgs?: readonly string[];
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<ServerProcess> {
@@ -48,16 +57,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     '127.0.0.1',
     '--port',
     '0',
-    '--ephemeral',
+    ...(options.dataDir === undefined ? ['--ephemeral'] : ['--data', options.dataDir]),
     '--json',
     '--name',
     'parlor-bench',
+    ...(options.serveArgs ?? []),
   ]);
   const child: ChildProcessByStdio<null, Readable, Readable> = track(
     spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }),
   );
 
   const counts = new Map<string, number>();
+  const codes = new Map<string, Map<string, number>>();
   let waiters: Waiter[] = [];
   let stderrTail = '';
   let partial = '';
@@ -83,6 +94,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
       const record = parsed as Record<string, unknown>;
       const event = typeof record.event === 'string' ? record.event : '?';
       counts.set(event, (counts.get(event) ?? 0) + 1);
+      if (typeof record.code === 'string') {
+        let byCode = codes.get(event);
+        if (!byCode) codes.set(event, (byCode = new Map()));
+        byCode.set(record.code, (byCode.get(record.code) ?? 0) + 1);
+      }
       if (event === 'listening') onListening?.(record);
     }
     if (waiters.length > 0) {
@@ -129,6 +145,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     port,
     fingerprint,
     count: (event) => counts.get(event) ?? 0,
+    codes: (event) => Object.fromEntries(codes.get(event) ?? []),
     waitForCount: (event, n, ms) => {
       if ((counts.get(event) ?? 0) >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
