@@ -1,7 +1,7 @@
 // The server's side of the handshake as a state machine over bytes: frames in, frames out, keys at
 // the end. It never touches a socket; src/transport drives it.
 
-import { constants, diffieHellman, publicEncrypt, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { constants, diffieHellman, publicEncrypt, randomBytes, sign, timingSafeEqual } from 'node:crypto';
 import { PROTOCOL_VERSION, SESSION_SECRET_BYTES } from '../protocol/constants.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import {
@@ -15,9 +15,12 @@ import type { ServerIdentity } from './identity.ts';
 import { deriveSessionKeys, finishedMac, signedContent, transcriptHash, type SessionKeys } from './key-schedule.ts';
 import { generateX25519, importRsaPublic, importX25519Public } from './raw-keys.ts';
 
+/**
+ * The client's RSA identity key, which it proved it holds. Kept as its two integers, not as a
+ * KeyObject: a server holds one per session for hours, and the integers are what end-to-end
+ * encryption will hand to other clients.
+ */
 export interface AuthenticatedClient {
-  /** The client's RSA identity key: it proved that it holds the private half. */
-  publicKey: KeyObject;
   exponent: Buffer;
   modulus: Buffer;
   fingerprint: string;
@@ -115,7 +118,6 @@ export class ServerHandshake {
       keys,
       expectedMac: finishedMac(keys.finished, th2),
       client: {
-        publicKey: clientKey,
         exponent: hello.rsaExponent,
         modulus: hello.rsaModulus,
         fingerprint: rsaFingerprint(hello.rsaExponent, hello.rsaModulus),

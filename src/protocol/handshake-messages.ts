@@ -73,8 +73,10 @@ class FieldReader {
 
   fixed(length: number): Buffer {
     this.need(length);
-    // Copied, so that a kept key never pins a larger network buffer in memory.
-    const out = Buffer.from(this.bytes.subarray(this.offset, this.offset + length));
+    // Copied into memory of its own: a key kept for a session's life must pin neither the network
+    // buffer it came in nor one of Node's shared 8 KiB pool slabs (Buffer.from would).
+    const out = Buffer.allocUnsafeSlow(length);
+    this.bytes.copy(out, 0, this.offset, this.offset + length);
     this.offset += length;
     return out;
   }

@@ -193,7 +193,7 @@ export class SecureConnection extends EventEmitter<Events> {
     const records = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    this.socket.write(encodeFrame(this.sealer.seal(records)));
+    this.socket.write(this.sealer.sealFrame(records));
   }
 
   private establish(sendKey: Buffer, receiveKey: Buffer, frameCap: number): void {

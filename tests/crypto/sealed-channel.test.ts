@@ -65,3 +65,14 @@ describe('crypto/sealed-channel', () => {
     expectCode(() => new FrameOpener(randomBytes(32)).open(sealer.seal([Buffer.from('x')])), 'FRAME_AUTH_FAILED');
   });
 });
+
+describe('crypto/sealed-channel: framed sealing', () => {
+  it('sealFrame is the frame length, then exactly what seal gives', () => {
+    const key = randomBytes(32);
+    const framed = new FrameSealer(key).sealFrame([Buffer.from('a'), Buffer.from('bc')]);
+    const plain = new FrameSealer(key).seal([Buffer.from('abc')]);
+    expect(framed.readUInt32BE(0)).to.equal(framed.length - 4);
+    expect(framed.subarray(4)).to.deep.equal(plain);
+    expect(new FrameOpener(key).open(framed.subarray(4)).toString()).to.equal('abc');
+  });
+});
