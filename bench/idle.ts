@@ -24,7 +24,12 @@ import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 const SESSIONS = 10_000;
 const WORKERS = 2;
 const CONCURRENCY_PER_WORKER = 8;
-const LOCAL_ADDRESSES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
+/**
+ * Source addresses for run `index`: each run gets four of its own (127.0.<run+1>.1-4), so that it
+ * does not compete for ports with the previous runs' connections still in TIME_WAIT (a third run
+ * on the same four addresses stalled in connect).
+ */
+const localAddressesFor = (index: number): string[] => [1, 2, 3, 4].map((host) => `127.0.${index + 1}.${host}`);
 const PASSWORD = 'bench-idle';
 const RUNS = 3;
 const IDLE_BEFORE_MS = 1000;
@@ -86,7 +91,7 @@ async function oneRun(pinning: Pinning, index: number): Promise<RunResult> {
             prefix: `i${w}n`,
             sessions: Math.floor(SESSIONS / WORKERS) + (w < SESSIONS % WORKERS ? 1 : 0),
             concurrency: CONCURRENCY_PER_WORKER,
-            localAddresses: LOCAL_ADDRESSES,
+            localAddresses: localAddressesFor(index),
           },
           60_000,
         ),
@@ -159,7 +164,7 @@ export async function run(): Promise<void> {
   console.log(`idle: the server's RSS with ${formatCount(SESSIONS)} idle sessions (handshaken, logged in, in no room); \`parlor serve --json\` (SQLite) on 127.0.0.1`);
   console.log(`  pinning: ${pinning.why}`);
   console.log(
-    `  load: ${WORKERS} workers × ${CONCURRENCY_PER_WORKER} logins in flight over ${LOCAL_ADDRESSES.length} source addresses; ` +
+    `  load: ${WORKERS} workers × ${CONCURRENCY_PER_WORKER} logins in flight over 4 source addresses of its own per run; ` +
       `RSS (VmRSS) ${IDLE_BEFORE_MS / 1000} s after listening and ${SETTLE_AFTER_MS / 1000} s after the last login; median of ${RUNS} runs, a fresh server each`,
   );
   if (pinning.pinned) pinning.pinSelf();
