@@ -114,7 +114,9 @@ export class ChatService {
     const { display, key } = checkRoomName(request.room);
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
     const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
-    // Checked again after the await: another session may have created it meanwhile.
+    // Checked again after the await: another session may have created it meanwhile, or this one
+    // may have gone.
+    if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
     return this.enter(session, key, undefined);

@@ -279,3 +279,21 @@ describe('server/chat: rate limits through the library', () => {
     }
   });
 });
+
+describe('server/chat: a client that leaves in the middle of a request', () => {
+  it('creating a password room and disconnecting during the hash is no internal error', async () => {
+    const world = await startWorld();
+    try {
+      const ada = await world.login('ada');
+      const pending = ada.create('vault', 'slow to hash').catch(() => undefined);
+      ada.close();
+      await pending;
+      await new Promise((r) => setTimeout(r, 300)); // scrypt takes ~50 ms; let it finish
+      expect(world.events.filter((e) => e.event === 'error')).to.deep.equal([]);
+      const bob = await world.login('bob');
+      expect((await bob.listRooms()).rooms.map((r) => r.name)).not.to.include('vault');
+    } finally {
+      await world.stop();
+    }
+  });
+});
