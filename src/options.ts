@@ -62,6 +62,11 @@ export const serverOptionsSchema = z.object({
   maxUnauthenticatedPerAddress: z.number().int().positive().default(16),
   /** Bytes that may wait for a slow reader before it is dropped with SLOW_CONSUMER. */
   maxOutboundBytes: z.number().int().min(64 * KiB).default(8 * MiB),
+  /** Answer UDP discovery probes on discoveryPort (7448; 0 picks a free one). */
+  discovery: z.boolean().default(true),
+  discoveryPort: port.default(7448),
+  /** Leave the join password out of discovery adverts. */
+  private: z.boolean().default(false),
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;

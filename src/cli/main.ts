@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { PARLOR_VERSION } from '../version.ts';
 import { exitWithError } from './output.ts';
+import { registerDiscover } from './discover.ts';
 import { registerPing } from './ping.ts';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
@@ -16,6 +17,7 @@ const program = new Command('parlor')
   .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 registerServe(program);
+registerDiscover(program);
 registerPing(program);
 registerSend(program);
 registerTail(program);

@@ -21,6 +21,9 @@ interface ServeFlags {
   maxUnauthenticatedPerAddress?: number;
   nameReservationDays?: number;
   maxOutboundBytes?: number;
+  discovery: boolean;
+  discoveryPort?: number;
+  private?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -42,6 +45,9 @@ export function registerServe(program: Command): void {
     .option('--burst <n>', 'requests a client may send at once (default: 20)', integerFlag('--burst'))
     .option('--max-unauthenticated-per-address <n>', 'connections per address not yet logged in (default: 16)', integerFlag('--max-unauthenticated-per-address'))
     .option('--max-outbound-bytes <n>', 'bytes that may wait for a slow reader before it is dropped (default: 8 MiB)', integerFlag('--max-outbound-bytes'))
+    .option('--discovery-port <n>', 'UDP port that answers discovery probes; 0 picks a free one (default: 7448)', integerFlag('--discovery-port'))
+    .option('--no-discovery', 'do not answer discovery probes (clients then need HOST:PORT)')
+    .option('--private', 'leave the join password out of discovery adverts')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
@@ -92,6 +98,9 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.maxOutboundBytes !== undefined && { maxOutboundBytes: flags.maxOutboundBytes }),
       ...(flags.nameReservationDays !== undefined && { nameReservationMs: flags.nameReservationDays * 24 * 3600_000 }),
       ephemeral: flags.ephemeral === true,
+      discovery: flags.discovery,
+      private: flags.private === true,
+      ...(flags.discoveryPort !== undefined && { discoveryPort: flags.discoveryPort }),
     },
     report,
   );
@@ -113,6 +122,10 @@ function printHuman(event: ServerEvent): void {
       console.log(`join password: ${event.password}`);
       if (event.operatorPassword) console.log(`operator password: ${event.operatorPassword} (keep it to yourself)`);
       console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
+      console.log(event.discoveryPort === null ? 'discovery: off' : `discovery: answering probes on UDP port ${event.discoveryPort}`);
+      break;
+    case 'discovery_unavailable':
+      console.log(`discovery unavailable (${event.reason}); clients can still connect with HOST:PORT`);
       break;
     case 'stopping':
       console.log(`stopping: ${event.reason}`);

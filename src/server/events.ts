@@ -14,7 +14,10 @@ export type ServerEvent =
       operatorPassword?: string;
       ephemeral: boolean;
       dataDir: string | null;
+      /** The UDP port that answers discovery probes, or null when discovery is off or failed. */
+      discoveryPort: number | null;
     }
+  | { event: 'discovery_unavailable'; reason: string }
   | { event: 'session'; remote: string; client: string }
   | { event: 'login'; remote: string; client: string; name: string }
   | { event: 'refused'; remote: string; code: string }

@@ -15,6 +15,8 @@ import { PARLOR_VERSION } from '../version.ts';
 import { ChatService } from './chat.ts';
 import type { ServerEvent } from './events.ts';
 import { generatePassword } from './passwords.ts';
+import { DiscoveryBeacon } from '../discovery/beacon.ts';
+import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
 
@@ -33,6 +35,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   /** Connections per address that have not logged in yet (handshake included). */
   private readonly unauthenticated = new Map<string, number>();
   private readonly operatorPasswordGenerated: boolean;
+  private beacon: DiscoveryBeacon | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(readonly options: ServerOptions) {
@@ -67,8 +70,12 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     const server = new ParlorServer(parseOptions(serverOptionsSchema, input));
     if (onEvent) server.on('event', onEvent);
     try {
+      // The beacon comes second: an advert names the TCP port, which exists only once listening.
       await server.listen();
+      await server.startBeacon();
+      server.reportListening();
     } catch (error) {
+      await server.beacon?.close();
       server.store.close();
       throw error;
     }
@@ -90,6 +97,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   stop(reason = 'the server is stopping'): Promise<void> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
+      void this.beacon?.close();
       this.chat.flush();
       this.listener.close(() => {
         this.store.close();
@@ -104,6 +112,29 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       }, 1000).unref();
     });
     return this.stopping;
+  }
+
+  /**
+   * Discovery is a convenience: when its UDP port cannot be had, the server still runs (host:port
+   * always works) and says why.
+   */
+  private async startBeacon(): Promise<void> {
+    if (!this.options.discovery) return;
+    try {
+      this.beacon = await DiscoveryBeacon.start({
+        port: this.options.discoveryPort,
+        advert: () => ({
+          name: this.options.name,
+          port: this.address.port,
+          fingerprint: this.fingerprint,
+          ...(!this.options.private && { password: this.password }),
+          protocol: PROTOCOL_VERSION,
+          users: this.chat.onlineCount,
+        }),
+      });
+    } catch (error) {
+      this.report({ event: 'discovery_unavailable', reason: (error as Error).message });
+    }
   }
 
   private listen(): Promise<void> {
@@ -125,19 +156,23 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       })
       .then(() => {
         this.listener.on('error', (error) => this.report({ event: 'stopping', reason: error.message }));
-        const { host, port } = this.address;
-        this.report({
-          event: 'listening',
-          host,
-          port,
-          name: this.options.name,
-          fingerprint: this.fingerprint,
-          password: this.password,
-          ...(this.operatorPasswordGenerated && { operatorPassword: this.operatorPassword }),
-          ephemeral: this.options.ephemeral,
-          dataDir: this.options.ephemeral ? null : this.options.dataDir,
-        });
       });
+  }
+
+  private reportListening(): void {
+    const { host, port } = this.address;
+    this.report({
+      event: 'listening',
+      host,
+      port,
+      name: this.options.name,
+      fingerprint: this.fingerprint,
+      password: this.password,
+      ...(this.operatorPasswordGenerated && { operatorPassword: this.operatorPassword }),
+      ephemeral: this.options.ephemeral,
+      dataDir: this.options.ephemeral ? null : this.options.dataDir,
+      discoveryPort: this.beacon?.port ?? null,
+    });
   }
 
   private accept(socket: Socket): void {

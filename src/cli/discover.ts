@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
+import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
+import { formatAddress } from '../options.ts';
+import { inertText } from '../client/inert-text.ts';
+import { exitWithError, integerFlag, printJson } from './output.ts';
+
+interface DiscoverFlags {
+  timeout: number;
+  json?: boolean;
+  interface: string[];
+  /** The addresses given with --broadcast, or false for --no-broadcast. */
+  broadcast: string[] | false;
+  mdns: boolean;
+  discoveryPort: number;
+}
+
+const repeatable = (value: string, previous: string[]) => [...previous, value];
+
+export function registerDiscover(program: Command): void {
+  program
+    .command('discover')
+    .description('list the parlor servers on this network as they answer')
+    .option('--timeout <ms>', 'how long to listen for answers', integerFlag('--timeout'), 2000)
+    .option('--json', 'one JSON object a line for each server found')
+    .option('--interface <name>', 'probe only from this interface (repeatable)', repeatable, [])
+    .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
+    .option('--no-broadcast', 'send no broadcast probes')
+    .option('--no-mdns', 'do not browse mDNS (mDNS browsing is not built yet: this is accepted for scripts)')
+    .option('--discovery-port <n>', 'the UDP port servers answer on', integerFlag('--discovery-port'), DEFAULT_DISCOVERY_PORT)
+    .action((flags: DiscoverFlags) => discover(flags).catch(exitWithError));
+}
+
+async function discover(flags: DiscoverFlags): Promise<void> {
+  const targets: ProbeTarget[] = [];
+  let count = 0;
+  for await (const server of discoverServers(
+    {
+      timeoutMs: flags.timeout,
+      discoveryPort: flags.discoveryPort,
+      broadcast: flags.broadcast === false ? [] : flags.broadcast,
+      interfaces: flags.interface,
+      noBroadcast: flags.broadcast === false,
+      onSendError: (target, error) => process.stderr.write(`parlor: cannot probe ${target}: ${error.message}\n`),
+    },
+    targets,
+  )) {
+    count++;
+    if (flags.json) {
+      printJson({ event: 'server', ...server });
+    } else {
+      const password = server.password === undefined ? 'private (ask the operator for the password)' : `password ${server.password}`;
+      console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users} online  ${password}  (${server.via})`));
+    }
+  }
+  if (count === 0 && !flags.json) {
+    console.error(noServerHints(targets, flags));
+  }
+  process.exit(0);
+}
+
+function noServerHints(targets: ProbeTarget[], flags: DiscoverFlags): string {
+  const tried = targets.length === 0
+    ? '  (no addresses: broadcast probes were turned off)'
+    : targets.map((t) => `  ${t.address}:${flags.discoveryPort} from ${t.from}${t.error ? `: ${t.error}` : ''}`).join('\n');
+  return [
+    `No parlor server answered within ${flags.timeout} ms. Probed:`,
+    tried,
+    'Usual causes: a firewall dropping UDP port ' + flags.discoveryPort + ' on either side; Wi-Fi client isolation or a',
+    'VLAN that filters broadcast; a VPN or container interface chosen instead of the LAN one (try',
+    '--interface); or a server started with --no-discovery. A server can always be reached directly:',
+    'parlor ... --server HOST:PORT.',
+  ].join('\n');
+}

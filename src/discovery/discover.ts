@@ -1,0 +1,140 @@
+// The client's side of discovery: probes go to every IPv4 interface's directed broadcast address,
+// each from a socket bound to that interface's address, and to 255.255.255.255 (alone it fails on
+// a host with no default route, and leaves by one interface only); or only to the addresses the
+// user named with --broadcast. Probes are repeated within the window; answers are checked, merged
+// by fingerprint, and yielded as each new server arrives.
+
+import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
+import { decodeAdvert, DEFAULT_DISCOVERY_PORT, encodeProbe } from './datagrams.ts';
+import { probeInterfaces } from './interfaces.ts';
+
+export interface DiscoveredServer {
+  name: string;
+  /** Where to connect: the advert's host, or the address its answer came from. */
+  host: string;
+  port: number;
+  fingerprint: string;
+  /** The join password; absent from a --private server. */
+  password?: string;
+  protocol: number;
+  users: number;
+  /** How it was found, e.g. "broadcast 192.0.2.255 (eth0)". */
+  via: string;
+}
+
+export interface DiscoverOptions {
+  timeoutMs?: number;
+  discoveryPort?: number;
+  /** Probe only these addresses (e.g. 127.255.255.255), instead of every interface's broadcast. */
+  broadcast?: readonly string[];
+  /** Probe only from these interfaces. */
+  interfaces?: readonly string[];
+  /** Send no broadcast at all (mDNS, when it comes, or nothing). */
+  noBroadcast?: boolean;
+  /** Told once per target that a send failed (ENETUNREACH, ...), so the others still go out. */
+  onSendError?: (target: string, error: Error) => void;
+}
+
+/** Every address probed, with how, and what went wrong: for the "nothing found" hints. */
+export interface ProbeTarget {
+  address: string;
+  from: string;
+  error?: string;
+}
+
+/** Seconds into the window at which probes are sent again: lost datagrams are common on Wi-Fi. */
+const RESEND_AT_MS = [0, 250, 1000];
+
+export function plannedTargets(options: DiscoverOptions): ProbeTarget[] {
+  if (options.noBroadcast) return [];
+  if (options.broadcast && options.broadcast.length > 0) {
+    return options.broadcast.map((address) => ({ address, from: '0.0.0.0' }));
+  }
+  // 255.255.255.255 is sent from each interface's own socket too: from a socket bound to 0.0.0.0
+  // it fails without a default route, and leaves by the default route's interface only, even
+  // when the user named another one.
+  return probeInterfaces(options.interfaces).flatMap((info) => [
+    { address: info.broadcast, from: info.address },
+    { address: '255.255.255.255', from: info.address },
+  ]);
+}
+
+/**
+ * Streams the servers that answer within the window, each once. `targets` (if given) is filled
+ * with what was probed and how each send went.
+ */
+export async function* discoverServers(options: DiscoverOptions = {}, targets: ProbeTarget[] = []): AsyncGenerator<DiscoveredServer> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const port = options.discoveryPort ?? DEFAULT_DISCOVERY_PORT;
+  targets.push(...plannedTargets(options));
+  const found = new Map<string, DiscoveredServer>();
+  const queue: DiscoveredServer[] = [];
+  let wake: (() => void) | undefined;
+  const { bytes: probe, nonce } = encodeProbe();
+
+  // One socket per source address: a broadcast leaves by the interface its socket is bound to.
+  const sockets = new Map<string, SocketAsPromised>();
+  for (const from of new Set(targets.map((t) => t.from))) {
+    const socket = DgramAsPromised.createSocket('udp4');
+    socket.socket.on('error', () => {});
+    try {
+      await socket.bind({ port: 0, address: from });
+      socket.setBroadcast(true);
+    } catch (error) {
+      for (const target of targets) if (target.from === from) target.error = (error as Error).message;
+      await socket.close().catch(() => undefined);
+      continue;
+    }
+    socket.socket.on('message', (message, remote) => {
+      const advert = decodeAdvert(message);
+      if (!advert || !advert.nonce.equals(nonce) || found.has(advert.fields.fingerprint)) return;
+      // The answer says which socket, not which of its sends: name those that went out.
+      const sent = targets.filter((t) => t.from === from && t.error === undefined).map((t) => t.address);
+      const server: DiscoveredServer = {
+        ...advert.fields,
+        host: advert.fields.host ?? remote.address,
+        via: `broadcast ${sent.join(' or ') || '?'}${from === '0.0.0.0' ? '' : ` from ${from}`}`,
+      };
+      found.set(server.fingerprint, server);
+      queue.push(server);
+      wake?.();
+    });
+    sockets.set(from, socket);
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  const send = () => {
+    for (const target of targets) {
+      const socket = sockets.get(target.from);
+      if (!socket) continue;
+      socket.send(probe, port, target.address).catch((error: Error) => {
+        if (target.error === undefined) {
+          target.error = error.message;
+          options.onSendError?.(target.address, error);
+        }
+      });
+    }
+  };
+  for (const at of RESEND_AT_MS) if (at < timeoutMs) timers.push(setTimeout(send, at));
+  let expired = false;
+  timers.push(setTimeout(() => {
+    expired = true;
+    wake?.();
+  }, timeoutMs));
+
+  try {
+    while (true) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (expired) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    await Promise.all([...sockets.values()].map((socket) => socket.close().catch(() => undefined)));
+  }
+}

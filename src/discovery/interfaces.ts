@@ -1,0 +1,36 @@
+// The IPv4 interfaces to probe from, and their directed broadcast addresses (address | ~netmask).
+
+import { networkInterfaces } from 'node:os';
+
+export interface ProbeInterface {
+  name: string;
+  address: string;
+  netmask: string;
+  broadcast: string;
+}
+
+const toInt = (ip: string) => ip.split('.').reduce((value, part) => ((value << 8) | Number(part)) >>> 0, 0);
+const toIp = (value: number) => [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
+
+export function directedBroadcast(address: string, netmask: string): string {
+  return toIp((toInt(address) | (~toInt(netmask) >>> 0)) >>> 0);
+}
+
+/** True when two IPv4 addresses share the network of `netmask`. */
+export function sameSubnet(a: string, b: string, netmask: string): boolean {
+  const mask = toInt(netmask);
+  return (toInt(a) & mask) === (toInt(b) & mask);
+}
+
+/** The non-loopback IPv4 interfaces, optionally only those named. */
+export function probeInterfaces(only?: readonly string[]): ProbeInterface[] {
+  const found: ProbeInterface[] = [];
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    if (only && only.length > 0 && !only.includes(name)) continue;
+    for (const info of addresses ?? []) {
+      if (info.family !== 'IPv4' || info.internal) continue;
+      found.push({ name, address: info.address, netmask: info.netmask, broadcast: directedBroadcast(info.address, info.netmask) });
+    }
+  }
+  return found;
+}
