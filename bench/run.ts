@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   fanout: () => import('./fanout.ts'),
   idle: () => import('./idle.ts'),
   join: () => import('./join.ts'),
+  discovery: () => import('./discovery.ts'),
 };
 
 function usage(): string {

@@ -13,6 +13,7 @@ interface DiscoverFlags {
   broadcast: string[] | false;
   mdns: boolean;
   discoveryPort: number;
+  scan?: boolean;
 }
 
 const repeatable = (value: string, previous: string[]) => [...previous, value];
@@ -26,6 +27,7 @@ export function registerDiscover(program: Command): void {
     .option('--interface <name>', 'probe only from this interface (repeatable)', repeatable, [])
     .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
     .option('--no-broadcast', 'send no broadcast probes')
+    .option('--scan', 'also probe every address of each local subnet (/24 or smaller) by unicast, paced: for networks that filter broadcast')
     .option('--no-mdns', 'do not browse mDNS (mDNS browsing is not built yet: this is accepted for scripts)')
     .option('--discovery-port <n>', 'the UDP port servers answer on', integerFlag('--discovery-port'), DEFAULT_DISCOVERY_PORT)
     .action((flags: DiscoverFlags) => discover(flags).catch(exitWithError));
@@ -41,6 +43,7 @@ async function discover(flags: DiscoverFlags): Promise<void> {
       broadcast: flags.broadcast === false ? [] : flags.broadcast,
       interfaces: flags.interface,
       noBroadcast: flags.broadcast === false,
+      scan: flags.scan === true,
       onSendError: (target, error) => process.stderr.write(`parlor: cannot probe ${target}: ${error.message}\n`),
     },
     targets,
@@ -62,13 +65,14 @@ async function discover(flags: DiscoverFlags): Promise<void> {
 function noServerHints(targets: ProbeTarget[], flags: DiscoverFlags): string {
   const tried = targets.length === 0
     ? '  (no addresses: broadcast probes were turned off)'
-    : targets.map((t) => `  ${t.address}:${flags.discoveryPort} from ${t.from}${t.error ? `: ${t.error}` : ''}`).join('\n');
+    : targets.map((t) => `  ${t.scan ? `scan of ${t.address}` : `${t.address}:${flags.discoveryPort}`} from ${t.from}${t.error ? `: ${t.error}` : ''}`).join('\n');
   return [
     `No parlor server answered within ${flags.timeout} ms. Probed:`,
     tried,
     'Usual causes: a firewall dropping UDP port ' + flags.discoveryPort + ' on either side; Wi-Fi client isolation or a',
     'VLAN that filters broadcast; a VPN or container interface chosen instead of the LAN one (try',
-    '--interface); or a server started with --no-discovery. A server can always be reached directly:',
+    '--interface); or a server started with --no-discovery. Where broadcast is filtered but unicast',
+    'passes, try --scan. A server can always be reached directly:',
     'parlor ... --server HOST:PORT.',
   ].join('\n');
 }

@@ -6,7 +6,7 @@
 
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { decodeAdvert, DEFAULT_DISCOVERY_PORT, encodeProbe } from './datagrams.ts';
-import { probeInterfaces } from './interfaces.ts';
+import { probeInterfaces, subnetHosts } from './interfaces.ts';
 
 export interface DiscoveredServer {
   name: string;
@@ -31,6 +31,11 @@ export interface DiscoverOptions {
   interfaces?: readonly string[];
   /** Send no broadcast at all (mDNS, when it comes, or nothing). */
   noBroadcast?: boolean;
+  /**
+   * Also probe every address of each local subnet of /24 or smaller by unicast, paced, for networks
+   * that filter broadcast but pass unicast (some Wi-Fi, VLANs).
+   */
+  scan?: boolean;
   /** Told once per target that a send failed (ENETUNREACH, ...), so the others still go out. */
   onSendError?: (target: string, error: Error) => void;
 }
@@ -40,10 +45,14 @@ export interface ProbeTarget {
   address: string;
   from: string;
   error?: string;
+  /** A subnet swept by --scan (address then describes it), not one broadcast address. */
+  scan?: boolean;
 }
 
 /** Seconds into the window at which probes are sent again: lost datagrams are common on Wi-Fi. */
 const RESEND_AT_MS = [0, 250, 1000];
+/** A scan sends at most this many probes a second: polite to the network and to the beacons. */
+const SCAN_PER_SECOND = 250;
 
 export function plannedTargets(options: DiscoverOptions): ProbeTarget[] {
   if (options.noBroadcast) return [];
@@ -67,10 +76,18 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   const timeoutMs = options.timeoutMs ?? 2000;
   const port = options.discoveryPort ?? DEFAULT_DISCOVERY_PORT;
   targets.push(...plannedTargets(options));
+  // Scan probes go from each interface's own socket; they are listed once per subnet in targets.
+  const scans = options.scan ? probeInterfaces(options.interfaces).map((info) => ({ info, hosts: subnetHosts(info) })) : [];
+  for (const { info, hosts } of scans) {
+    targets.push({ address: `${hosts.length} addresses of ${info.address}/${info.netmask}`, from: info.address, scan: true });
+  }
   const found = new Map<string, DiscoveredServer>();
   const queue: DiscoveredServer[] = [];
   let wake: (() => void) | undefined;
   const { bytes: probe, nonce } = encodeProbe();
+  // Scan probes carry a nonce of their own, so an answer says which kind of probe it answers.
+  const { bytes: scanProbe, nonce: scanNonce } = encodeProbe();
+  const sweep = scans.flatMap(({ info, hosts }) => hosts.map((address) => ({ address, from: info.address })));
 
   // One socket per source address: a broadcast leaves by the interface its socket is bound to.
   const sockets = new Map<string, SocketAsPromised>();
@@ -87,13 +104,15 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
     }
     socket.socket.on('message', (message, remote) => {
       const advert = decodeAdvert(message);
-      if (!advert || !advert.nonce.equals(nonce) || found.has(advert.fields.fingerprint)) return;
+      if (!advert || found.has(advert.fields.fingerprint)) return;
+      const byScan = advert.nonce.equals(scanNonce) && sweep.length > 0;
+      if (!byScan && !advert.nonce.equals(nonce)) return;
       // The answer says which socket, not which of its sends: name those that went out.
-      const sent = targets.filter((t) => t.from === from && t.error === undefined).map((t) => t.address);
+      const sent = targets.filter((t) => t.from === from && t.error === undefined && !t.scan).map((t) => t.address);
       const server: DiscoveredServer = {
         ...advert.fields,
         host: advert.fields.host ?? remote.address,
-        via: `broadcast ${sent.join(' or ') || '?'}${from === '0.0.0.0' ? '' : ` from ${from}`}`,
+        via: byScan ? `unicast scan from ${from}` : `broadcast ${sent.join(' or ') || '?'}${from === '0.0.0.0' ? '' : ` from ${from}`}`,
       };
       found.set(server.fingerprint, server);
       queue.push(server);
@@ -106,7 +125,7 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   const send = () => {
     for (const target of targets) {
       const socket = sockets.get(target.from);
-      if (!socket) continue;
+      if (!socket || target.scan) continue;
       socket.send(probe, port, target.address).catch((error: Error) => {
         if (target.error === undefined) {
           target.error = error.message;
@@ -116,6 +135,13 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
     }
   };
   for (const at of RESEND_AT_MS) if (at < timeoutMs) timers.push(setTimeout(send, at));
+  // The scan: one unicast probe per address, paced, interleaved across interfaces, bounded by the
+  // window (what does not fit in it is not sent).
+  sweep.forEach(({ address, from }, index) => {
+    const at = Math.floor((index * 1000) / SCAN_PER_SECOND);
+    if (at >= timeoutMs) return;
+    timers.push(setTimeout(() => void sockets.get(from)?.send(scanProbe, port, address).catch(() => undefined), at));
+  });
   let expired = false;
   timers.push(setTimeout(() => {
     expired = true;

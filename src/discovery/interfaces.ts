@@ -34,3 +34,20 @@ export function probeInterfaces(only?: readonly string[]): ProbeInterface[] {
   }
   return found;
 }
+
+/**
+ * Every host address of an interface's subnet but its own, for a unicast scan; empty for subnets
+ * larger than a /24, which a scan would take too long to sweep politely.
+ */
+export function subnetHosts(info: ProbeInterface): string[] {
+  const mask = toInt(info.netmask);
+  const size = (~mask >>> 0) + 1;
+  if (size > 256 || size < 4) return [];
+  const network = (toInt(info.address) & mask) >>> 0;
+  const hosts: string[] = [];
+  for (let offset = 1; offset < size - 1; offset++) {
+    const address = toIp((network + offset) >>> 0);
+    if (address !== info.address) hosts.push(address);
+  }
+  return hosts;
+}

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { decodeAdvert, decodeProbe, encodeAdvert, encodeProbe, PROBE_BYTES, type AdvertFields } from '../../src/discovery/datagrams.ts';
-import { directedBroadcast, sameSubnet } from '../../src/discovery/interfaces.ts';
+import { directedBroadcast, sameSubnet, subnetHosts } from '../../src/discovery/interfaces.ts';
 
 const fields: AdvertFields = {
   name: 'lan-party',
@@ -69,5 +69,15 @@ describe('discovery/datagrams', () => {
     expect(directedBroadcast('192.0.2.77', '255.255.255.252')).to.equal('192.0.2.79');
     expect(sameSubnet('198.51.100.20', '198.51.100.10', '255.255.255.0')).to.equal(true);
     expect(sameSubnet('203.0.113.9', '198.51.100.10', '255.255.255.0')).to.equal(false);
+  });
+
+  it('lists the host addresses of a subnet for --scan, itself excluded, and nothing for larger than /24', () => {
+    const hosts = subnetHosts({ name: 'eth0', address: '198.51.100.20', netmask: '255.255.255.0', broadcast: '198.51.100.255' });
+    expect(hosts).to.have.length(253);
+    expect(hosts[0]).to.equal('198.51.100.1');
+    expect(hosts.at(-1)).to.equal('198.51.100.254');
+    expect(hosts).not.to.include('198.51.100.20');
+    expect(subnetHosts({ name: 'p2p', address: '192.0.2.77', netmask: '255.255.255.252', broadcast: '192.0.2.79' })).to.deep.equal(['192.0.2.78']);
+    expect(subnetHosts({ name: 'big', address: '10.0.0.5', netmask: '255.255.0.0', broadcast: '10.0.255.255' })).to.deep.equal([]);
   });
 });

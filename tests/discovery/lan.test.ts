@@ -153,6 +153,19 @@ describe('discovery across network namespaces (a real broadcast LAN)', () => {
     expect(onlyB.servers[0]!.via).to.include('from 203.0.113.20');
   });
 
+  it('--scan finds a server on a LAN whose bridge drops broadcast, where broadcast probes find nothing', async function () {
+    const lan = await newLan(this);
+    await lan.addHost('srv', { addresses: ['198.51.100.10/24'] });
+    await lan.addHost('cli', { addresses: ['198.51.100.20/24'] });
+    await lan.dropBroadcast();
+    const server = await startServer(lan, 'srv');
+    const broadcastOnly = await discover(lan, 'cli');
+    expect(broadcastOnly.servers, broadcastOnly.stderr).to.deep.equal([]);
+    const scanned = await discover(lan, 'cli', ['--scan']);
+    expect(scanned.servers, scanned.stderr).to.have.length(1);
+    expect(scanned.servers[0]).to.include({ host: '198.51.100.10', port: server.port, fingerprint: server.fingerprint, via: 'unicast scan from 198.51.100.20' });
+  });
+
   it('lists two servers on two hosts separately, each with its own fingerprint and address', async function () {
     const lan = await newLan(this);
     await lan.addHost('srv1', { addresses: ['198.51.100.10/24'] });

@@ -178,6 +178,33 @@ export class Lan {
     return host;
   }
 
+  /**
+   * Stops the bridges flooding broadcast frames to any port (as some Wi-Fi and VLAN setups do),
+   * while unicast still passes: the LAN on which only --scan can find a server. ARP is broadcast
+   * too, and such networks still resolve addresses (access points answer ARP for their clients),
+   * so every host is given its neighbours' MAC addresses up front.
+   */
+  async dropBroadcast(): Promise<void> {
+    for (let index = 0; index < this.veths; index++) {
+      await ip(['netns', 'exec', this.bridgeNs, 'bridge', 'link', 'set', 'dev', `v${index}`, 'bcast_flood', 'off']);
+    }
+    const interfaces: Array<{ netns: string; dev: string; address: string; mac: string }> = [];
+    for (const host of this.hosts.values()) {
+      for (const [index, address] of host.addresses.entries()) {
+        const dev = `eth${index}`;
+        const [link] = JSON.parse(await ip(['-n', host.netns, '-j', 'link', 'show', dev])) as Array<{ address: string }>;
+        interfaces.push({ netns: host.netns, dev, address, mac: link!.address });
+      }
+    }
+    const subnet = (address: string) => address.split('.').slice(0, 3).join('.');
+    for (const a of interfaces) {
+      for (const b of interfaces) {
+        if (a.netns === b.netns || subnet(a.address) !== subnet(b.address)) continue;
+        await ip(['-n', a.netns, 'neigh', 'replace', b.address, 'lladdr', b.mac, 'dev', a.dev, 'nud', 'permanent']);
+      }
+    }
+  }
+
   host(name: string): LanHost {
     const host = this.hosts.get(name);
     if (!host) throw new Error(`no host ${name} on this LAN`);
