@@ -67,6 +67,11 @@ export const serverOptionsSchema = z.object({
   discoveryPort: port.default(7448),
   /** Leave the join password out of discovery adverts. */
   private: z.boolean().default(false),
+  /**
+   * Publish `_parlor._tcp` over mDNS. Off unless asked for: `parlor serve` asks by default, while
+   * servers made in code (tests) must not multicast on the host's real interfaces.
+   */
+  mdns: z.boolean().default(false),
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;

@@ -53,6 +53,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     ...(options.nodeArgs ?? []),
     join(REPO_ROOT, 'bin', 'parlor.js'),
     'serve',
+    // Never mDNS from a bench: it would multicast on the host's real interfaces.
+    '--no-mdns',
     '--host',
     '127.0.0.1',
     '--port',

@@ -28,7 +28,7 @@ export function registerDiscover(program: Command): void {
     .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
     .option('--no-broadcast', 'send no broadcast probes')
     .option('--scan', 'also probe every address of each local subnet (/24 or smaller) by unicast, paced: for networks that filter broadcast')
-    .option('--no-mdns', 'do not browse mDNS (mDNS browsing is not built yet: this is accepted for scripts)')
+    .option('--no-mdns', 'do not browse mDNS for _parlor._tcp')
     .option('--discovery-port <n>', 'the UDP port servers answer on', integerFlag('--discovery-port'), DEFAULT_DISCOVERY_PORT)
     .action((flags: DiscoverFlags) => discover(flags).catch(exitWithError));
 }
@@ -44,6 +44,7 @@ async function discover(flags: DiscoverFlags): Promise<void> {
       interfaces: flags.interface,
       noBroadcast: flags.broadcast === false,
       scan: flags.scan === true,
+      mdns: flags.mdns,
       onSendError: (target, error) => process.stderr.write(`parlor: cannot probe ${target}: ${error.message}\n`),
     },
     targets,
@@ -65,7 +66,7 @@ async function discover(flags: DiscoverFlags): Promise<void> {
 function noServerHints(targets: ProbeTarget[], flags: DiscoverFlags): string {
   const tried = targets.length === 0
     ? '  (no addresses: broadcast probes were turned off)'
-    : targets.map((t) => `  ${t.scan ? `scan of ${t.address}` : `${t.address}:${flags.discoveryPort}`} from ${t.from}${t.error ? `: ${t.error}` : ''}`).join('\n');
+    : targets.map((t) => `  ${t.kind === 'mdns' ? `mDNS browse for ${t.address}` : t.kind === 'scan' ? `scan of ${t.address}` : `${t.address}:${flags.discoveryPort}`} from ${t.from}${t.error ? `: ${t.error}` : ''}`).join('\n');
   return [
     `No parlor server answered within ${flags.timeout} ms. Probed:`,
     tried,

@@ -24,6 +24,7 @@ interface ServeFlags {
   discovery: boolean;
   discoveryPort?: number;
   private?: boolean;
+  mdns: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -48,6 +49,7 @@ export function registerServe(program: Command): void {
     .option('--discovery-port <n>', 'UDP port that answers discovery probes; 0 picks a free one (default: 7448)', integerFlag('--discovery-port'))
     .option('--no-discovery', 'do not answer discovery probes (clients then need HOST:PORT)')
     .option('--private', 'leave the join password out of discovery adverts')
+    .option('--no-mdns', 'do not publish _parlor._tcp over mDNS')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
@@ -99,6 +101,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.nameReservationDays !== undefined && { nameReservationMs: flags.nameReservationDays * 24 * 3600_000 }),
       ephemeral: flags.ephemeral === true,
       discovery: flags.discovery,
+      mdns: flags.mdns,
       private: flags.private === true,
       ...(flags.discoveryPort !== undefined && { discoveryPort: flags.discoveryPort }),
     },
@@ -123,6 +126,7 @@ function printHuman(event: ServerEvent): void {
       if (event.operatorPassword) console.log(`operator password: ${event.operatorPassword} (keep it to yourself)`);
       console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
       console.log(event.discoveryPort === null ? 'discovery: off' : `discovery: answering probes on UDP port ${event.discoveryPort}`);
+      console.log(event.mdns ? 'mDNS: published as _parlor._tcp' : 'mDNS: off');
       break;
     case 'discovery_unavailable':
       console.log(`discovery unavailable (${event.reason}); clients can still connect with HOST:PORT`);

@@ -7,6 +7,7 @@
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { decodeAdvert, DEFAULT_DISCOVERY_PORT, encodeProbe } from './datagrams.ts';
 import { probeInterfaces, subnetHosts } from './interfaces.ts';
+import { browseMdns, type MdnsBrowser } from './mdns.ts';
 
 export interface DiscoveredServer {
   name: string;
@@ -36,6 +37,8 @@ export interface DiscoverOptions {
    * that filter broadcast but pass unicast (some Wi-Fi, VLANs).
    */
   scan?: boolean;
+  /** Also browse mDNS for `_parlor._tcp` (off unless asked for: it multicasts on every interface). */
+  mdns?: boolean;
   /** Told once per target that a send failed (ENETUNREACH, ...), so the others still go out. */
   onSendError?: (target: string, error: Error) => void;
 }
@@ -45,8 +48,8 @@ export interface ProbeTarget {
   address: string;
   from: string;
   error?: string;
-  /** A subnet swept by --scan (address then describes it), not one broadcast address. */
-  scan?: boolean;
+  /** What was probed: one broadcast address (the default), a subnet swept by --scan, or mDNS. */
+  kind?: 'scan' | 'mdns';
 }
 
 /** Seconds into the window at which probes are sent again: lost datagrams are common on Wi-Fi. */
@@ -79,7 +82,7 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   // Scan probes go from each interface's own socket; they are listed once per subnet in targets.
   const scans = options.scan ? probeInterfaces(options.interfaces).map((info) => ({ info, hosts: subnetHosts(info) })) : [];
   for (const { info, hosts } of scans) {
-    targets.push({ address: `${hosts.length} addresses of ${info.address}/${info.netmask}`, from: info.address, scan: true });
+    targets.push({ address: `${hosts.length} addresses of ${info.address}/${info.netmask}`, from: info.address, kind: 'scan' });
   }
   const found = new Map<string, DiscoveredServer>();
   const queue: DiscoveredServer[] = [];
@@ -91,7 +94,7 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
 
   // One socket per source address: a broadcast leaves by the interface its socket is bound to.
   const sockets = new Map<string, SocketAsPromised>();
-  for (const from of new Set(targets.map((t) => t.from))) {
+  for (const from of new Set(targets.filter((t) => t.kind !== 'mdns').map((t) => t.from))) {
     const socket = DgramAsPromised.createSocket('udp4');
     socket.socket.on('error', () => {});
     try {
@@ -108,7 +111,7 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
       const byScan = advert.nonce.equals(scanNonce) && sweep.length > 0;
       if (!byScan && !advert.nonce.equals(nonce)) return;
       // The answer says which socket, not which of its sends: name those that went out.
-      const sent = targets.filter((t) => t.from === from && t.error === undefined && !t.scan).map((t) => t.address);
+      const sent = targets.filter((t) => t.from === from && t.error === undefined && t.kind === undefined).map((t) => t.address);
       const server: DiscoveredServer = {
         ...advert.fields,
         host: advert.fields.host ?? remote.address,
@@ -121,11 +124,24 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
     sockets.set(from, socket);
   }
 
+  // mDNS answers are merged with the broadcast ones by fingerprint, whichever comes first.
+  let browser: MdnsBrowser | undefined;
+  if (options.mdns) {
+    targets.push({ address: '_parlor._tcp.local', from: 'every interface', kind: 'mdns' });
+    browser = browseMdns((fields) => {
+      if (found.has(fields.fingerprint) || fields.host === undefined) return;
+      const server: DiscoveredServer = { ...fields, host: fields.host, via: 'mdns' };
+      found.set(server.fingerprint, server);
+      queue.push(server);
+      wake?.();
+    });
+  }
+
   const timers: NodeJS.Timeout[] = [];
   const send = () => {
     for (const target of targets) {
       const socket = sockets.get(target.from);
-      if (!socket || target.scan) continue;
+      if (!socket || target.kind !== undefined) continue;
       socket.send(probe, port, target.address).catch((error: Error) => {
         if (target.error === undefined) {
           target.error = error.message;
@@ -160,6 +176,7 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
       wake = undefined;
     }
   } finally {
+    browser?.stop();
     for (const timer of timers) clearTimeout(timer);
     await Promise.all([...sockets.values()].map((socket) => socket.close().catch(() => undefined)));
   }

@@ -16,6 +16,8 @@ export type ServerEvent =
       dataDir: string | null;
       /** The UDP port that answers discovery probes, or null when discovery is off or failed. */
       discoveryPort: number | null;
+      /** Whether `_parlor._tcp` is published over mDNS. */
+      mdns: boolean;
     }
   | { event: 'discovery_unavailable'; reason: string }
   | { event: 'session'; remote: string; client: string }

@@ -16,6 +16,7 @@ import { ChatService } from './chat.ts';
 import type { ServerEvent } from './events.ts';
 import { generatePassword } from './passwords.ts';
 import { DiscoveryBeacon } from '../discovery/beacon.ts';
+import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
@@ -36,6 +37,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly unauthenticated = new Map<string, number>();
   private readonly operatorPasswordGenerated: boolean;
   private beacon: DiscoveryBeacon | undefined;
+  private mdns: MdnsPublication | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(readonly options: ServerOptions) {
@@ -73,9 +75,11 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
       await server.listen();
       await server.startBeacon();
+      server.startMdns();
       server.reportListening();
     } catch (error) {
       await server.beacon?.close();
+      await server.mdns?.stop();
       server.store.close();
       throw error;
     }
@@ -98,11 +102,15 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
       void this.beacon?.close();
+      // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
+      const withdrawn = this.mdns?.stop() ?? Promise.resolve();
       this.chat.flush();
       this.listener.close(() => {
         this.store.close();
-        this.report({ event: 'stopped' });
-        resolve();
+        void withdrawn.then(() => {
+          this.report({ event: 'stopped' });
+          resolve();
+        });
       });
       for (const session of this.sessions) session.connection.close('SERVER_SHUTDOWN', reason);
       // Sockets still in their handshake have no sealed channel to be told on: just end them.
@@ -134,6 +142,21 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       });
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: (error as Error).message });
+    }
+  }
+
+  private startMdns(): void {
+    if (!this.options.mdns) return;
+    try {
+      this.mdns = publishMdns({
+        name: this.options.name,
+        port: this.address.port,
+        fingerprint: this.fingerprint,
+        ...(!this.options.private && { password: this.password }),
+        protocol: PROTOCOL_VERSION,
+      });
+    } catch (error) {
+      this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });
     }
   }
 
@@ -172,6 +195,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       ephemeral: this.options.ephemeral,
       dataDir: this.options.ephemeral ? null : this.options.dataDir,
       discoveryPort: this.beacon?.port ?? null,
+      mdns: this.mdns !== undefined,
     });
   }
 

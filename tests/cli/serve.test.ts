@@ -36,7 +36,7 @@ describe('cli: parlor serve and parlor ping', () => {
     const env = { XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') };
     const runs = [];
     for (let i = 0; i < 2; i++) {
-      const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--ephemeral', '--json', '--host', '127.0.0.1', '--port', '0'], { env: { ...process.env, ...env } });
+      const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--ephemeral', '--json', '--no-mdns', '--host', '127.0.0.1', '--port', '0'], { env: { ...process.env, ...env } });
       const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]!)));
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -49,7 +49,7 @@ describe('cli: parlor serve and parlor ping', () => {
 
   it('uses $XDG_DATA_HOME/parlor when no --data is given', async () => {
     const home = tempDir('home');
-    const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--json', '--host', '127.0.0.1', '--port', '0'], {
+    const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--json', '--no-mdns', '--host', '127.0.0.1', '--port', '0'], {
       env: { ...process.env, XDG_DATA_HOME: join(home, 'data') },
     });
     const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]!)));
@@ -60,10 +60,10 @@ describe('cli: parlor serve and parlor ping', () => {
   });
 
   it('refuses a bad option with exit 2 and the code on stderr', async () => {
-    const badPort = await parlor(['serve', '--port', '99999', '--ephemeral']);
+    const badPort = await parlor(['serve', '--port', '99999', '--ephemeral', '--no-mdns']);
     expect(badPort.code).to.equal(2);
     expect(badPort.stderr).to.match(/^parlor: BAD_OPTION: port/);
-    const notNumber = await parlor(['serve', '--port', 'seven']);
+    const notNumber = await parlor(['serve', '--port', 'seven', '--no-mdns']);
     expect(notNumber.code).to.equal(2);
     expect(notNumber.stderr).to.include('BAD_OPTION');
   });

@@ -3,10 +3,13 @@
 // namespaces these tests make (see tests/helpers/netns.ts); everything is torn down after each test.
 
 import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
 import { destroyLans, Lan, lanUnavailable, removeLeftoverNamespaces, type CommandResult } from '../helpers/netns.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
+/** An mDNS peer that is not parlor's code (multicast-dns directly), run inside a namespace. */
+const MDNS_LISTENER = fileURLToPath(new URL('../helpers/mdns-listen.ts', import.meta.url));
 const PASSWORD = 'lan-party';
 const DISCOVERY_PORT = 7448;
 const SERVER_START_MS = 15_000;
@@ -164,6 +167,34 @@ describe('discovery across network namespaces (a real broadcast LAN)', () => {
     const scanned = await discover(lan, 'cli', ['--scan']);
     expect(scanned.servers, scanned.stderr).to.have.length(1);
     expect(scanned.servers[0]).to.include({ host: '198.51.100.10', port: server.port, fingerprint: server.fingerprint, via: 'unicast scan from 198.51.100.20' });
+  });
+
+  it('mDNS alone (no broadcast) finds the server, and an independent mDNS peer sees _parlor._tcp with its TXT fields and the goodbye', async function () {
+    const lan = await newLan(this);
+    // bonjour-service sends nothing from a host without a default route: both hosts get one.
+    await lan.addHost('srv', { addresses: ['198.51.100.10/24'], defaultRoute: '198.51.100.1' });
+    await lan.addHost('cli', { addresses: ['198.51.100.20/24'], defaultRoute: '198.51.100.1' });
+    const serverProcess = lan.parlor('srv', ['serve', '--json', '--ephemeral', '--password', PASSWORD, '--host', '0.0.0.0', '--port', '0', '--no-discovery']);
+    const listening = await serverProcess.waitForJson((line) => line.event === 'listening', SERVER_START_MS);
+    expect(listening).to.include({ mdns: true, discoveryPort: null });
+
+    const result = await lan.run('cli', ['discover', '--json', '--no-broadcast', '--timeout', '3000'], CLIENT_RUN_MS);
+    const found = result.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Found);
+    expect(found, result.stderr).to.have.length(1);
+    expect(found[0]).to.include({ host: '198.51.100.10', port: Number(listening.port), fingerprint: String(listening.fingerprint), password: PASSWORD, via: 'mdns' });
+
+    const peer = lan.node('cli', ['--import', 'tsx', MDNS_LISTENER, '4000']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    serverProcess.child.kill('SIGTERM');
+    const heard = (await peer.exited).stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as { name: string; type: string; ttl: number | null; data: unknown });
+    const txt = heard.find((record) => record.type === 'TXT' && record.name.endsWith('._parlor._tcp.local'));
+    expect(txt, JSON.stringify(heard)).to.exist;
+    const fields = (txt!.data as string[]).join(' ');
+    expect(fields).to.include(`fingerprint=${String(listening.fingerprint)}`).and.include(`password=${PASSWORD}`).and.include('protocol=1');
+    const srv = heard.find((record) => record.type === 'SRV');
+    expect(srv?.data).to.deep.include({ port: Number(listening.port) });
+    // Withdrawn on shutdown: a goodbye, the PTR again with TTL 0.
+    expect(heard.some((record) => record.type === 'PTR' && record.name === '_parlor._tcp.local' && record.ttl === 0), JSON.stringify(heard)).to.equal(true);
   });
 
   it('lists two servers on two hosts separately, each with its own fingerprint and address', async function () {

@@ -221,7 +221,12 @@ export class Lan {
    * pid is node's own and killing it by pid ends parlor. Killed by destroy() if still running.
    */
   parlor(host: string, args: readonly string[]): NsProcess {
-    const child = spawn('ip', ['netns', 'exec', this.host(host).netns, process.execPath, PARLOR_BIN, ...args], {
+    return this.node(host, [PARLOR_BIN, ...args]);
+  }
+
+  /** `ip netns exec NS node ARGS`: any node program inside a host, collected and killed like parlor. */
+  node(host: string, args: readonly string[]): NsProcess {
+    const child = spawn('ip', ['netns', 'exec', this.host(host).netns, process.execPath, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.processes.add(child);

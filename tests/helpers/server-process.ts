@@ -30,7 +30,7 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--json', ...args], {
+  const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-mdns', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
