@@ -166,3 +166,39 @@ describe('discovery: a beacon that cannot make its advert', () => {
     expect(calls).to.equal(1);
   });
 });
+
+describe('discovery: a client flooded with malformed adverts', () => {
+  it('takes 10,000 malformed adverts in its window without a throw and yields only the real one', async () => {
+    const fake = createSocket('udp4');
+    await new Promise<void>((resolve) => fake.bind(0, '0.0.0.0', resolve));
+    const fingerprint = 'SHA256:' + 'B'.repeat(43);
+    let flooded = false;
+    fake.on('message', async (probe, remote) => {
+      const nonce = decodeProbe(probe);
+      if (!nonce) return;
+      const flood = !flooded;
+      flooded = true;
+      const valid = encodeAdvert(nonce, { name: 'real', port: 7447, fingerprint, protocol: 1, users: 0 }, probe.length)!;
+      // Five kinds of certainly invalid advert, 2,000 of each.
+      const kinds = [
+        () => Buffer.concat([valid.subarray(0, 6), Buffer.alloc(16, 0xee), valid.subarray(22)]), // a foreign nonce
+        (i: number) => valid.subarray(0, 22 + (i % (valid.length - 23))), // JSON cut short
+        () => Buffer.concat([Buffer.from('PRLR?'), valid.subarray(5)]), // a probe's magic
+        () => Buffer.concat([valid, Buffer.alloc(PROBE_BYTES)]), // oversize
+        () => encodeAdvert(nonce, { name: 'real', port: 7447, fingerprint, protocol: 1, users: 0 }, PROBE_BYTES)!.subarray(0, 22), // header only
+      ];
+      // The flood comes with the first probe; it may overflow the client's receive buffer, so the
+      // valid answer to a later probe (the client repeats them) is what must get through.
+      for (let i = 0; i < (flood ? 10_000 : 0); i++) {
+        fake.send(kinds[i % kinds.length]!(i), remote.port, remote.address);
+        if (i % 250 === 0) await new Promise((r) => setImmediate(r));
+      }
+      fake.send(valid, remote.port, remote.address);
+    });
+    const port = (fake.address() as { port: number }).port;
+    const found = await all(discoverServers({ broadcast: ['127.255.255.255'], discoveryPort: port, timeoutMs: 2500 }));
+    fake.close();
+    expect(found).to.have.length(1);
+    expect(found[0]).to.include({ name: 'real', fingerprint, port: 7447 });
+  });
+});
