@@ -54,7 +54,7 @@ async function discover(flags: DiscoverFlags): Promise<void> {
       printJson({ event: 'server', ...server });
     } else {
       const password = server.password === undefined ? 'private (ask the operator for the password)' : `password ${server.password}`;
-      console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users} online  ${password}  (${server.via})`));
+      console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users === undefined ? 'users unknown' : `${server.users} online`}  ${password}  (${server.via})`));
     }
   }
   if (count === 0 && !flags.json) {

@@ -18,7 +18,8 @@ export interface DiscoveredServer {
   /** The join password; absent from a --private server. */
   password?: string;
   protocol: number;
-  users: number;
+  /** Users online, from the UDP advert (mDNS does not carry the live count). */
+  users?: number;
   /** How it was found, e.g. "broadcast 192.0.2.255 (eth0)". */
   via: string;
 }

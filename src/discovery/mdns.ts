@@ -16,19 +16,25 @@ export interface MdnsPublication {
  * Publishes the server. The instance name carries a piece of the fingerprint, so two servers of
  * the same name on one LAN do not collide; the display name travels in TXT.
  */
+/**
+ * The TXT record has the advert's fields but the count of users online: bonjour-service builds its
+ * records once, at announce time, so a count would be frozen there, and re-announcing at every
+ * login would churn every browser on the LAN. The UDP advert carries the live count.
+ */
 export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>): MdnsPublication {
   const bonjour = new Bonjour(undefined, () => {});
+  const txt: Record<string, string> = {
+    name: fields.name,
+    fingerprint: fields.fingerprint,
+    protocol: String(fields.protocol),
+    ...(fields.password !== undefined && { password: fields.password }),
+  };
   bonjour.publish({
     name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
     type: MDNS_SERVICE_TYPE,
     port: fields.port,
     disableIPv6: true,
-    txt: {
-      name: fields.name,
-      fingerprint: fields.fingerprint,
-      protocol: String(fields.protocol),
-      ...(fields.password !== undefined && { password: fields.password }),
-    },
+    txt,
   });
   return {
     // Withdraws the service (goodbye packets with TTL 0) before the socket closes.
@@ -41,19 +47,18 @@ export interface MdnsBrowser {
 }
 
 /** Browses for parlor servers; each answer that validates is handed on (duplicates included). */
-export function browseMdns(onServer: (fields: AdvertFields) => void): MdnsBrowser {
+export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => void): MdnsBrowser {
   const bonjour = new Bonjour(undefined, () => {});
   const browser = bonjour.find({ type: MDNS_SERVICE_TYPE }, (service) => {
     const txt = (service.txt ?? {}) as Record<string, unknown>;
     const host = service.addresses?.find((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address)) ?? service.referer?.address;
-    const parsed = advertFields.safeParse({
+    const parsed = advertFields.omit({ users: true }).safeParse({
       name: txt.name,
       ...(host !== undefined && { host }),
       port: service.port,
       fingerprint: txt.fingerprint,
       ...(typeof txt.password === 'string' && { password: txt.password }),
       protocol: Number(txt.protocol),
-      users: 0,
     });
     if (parsed.success) onServer(parsed.data);
   });
