@@ -88,6 +88,13 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   const found = new Map<string, DiscoveredServer>();
   const queue: DiscoveredServer[] = [];
   let wake: (() => void) | undefined;
+  /** The first answer for a key wins, whichever path it came by; later ones are duplicates. */
+  const accept = (server: DiscoveredServer) => {
+    if (found.has(server.fingerprint)) return;
+    found.set(server.fingerprint, server);
+    queue.push(server);
+    wake?.();
+  };
   const { bytes: probe, nonce } = encodeProbe();
   // Scan probes carry a nonce of their own, so an answer says which kind of probe it answers.
   const { bytes: scanProbe, nonce: scanNonce } = encodeProbe();
@@ -108,19 +115,16 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
     }
     socket.socket.on('message', (message, remote) => {
       const advert = decodeAdvert(message);
-      if (!advert || found.has(advert.fields.fingerprint)) return;
+      if (!advert) return;
       const byScan = advert.nonce.equals(scanNonce) && sweep.length > 0;
       if (!byScan && !advert.nonce.equals(nonce)) return;
       // The answer says which socket, not which of its sends: name those that went out.
       const sent = targets.filter((t) => t.from === from && t.error === undefined && t.kind === undefined).map((t) => t.address);
-      const server: DiscoveredServer = {
+      accept({
         ...advert.fields,
         host: advert.fields.host ?? remote.address,
         via: byScan ? `unicast scan from ${from}` : `broadcast ${sent.join(' or ') || '?'}${from === '0.0.0.0' ? '' : ` from ${from}`}`,
-      };
-      found.set(server.fingerprint, server);
-      queue.push(server);
-      wake?.();
+      });
     });
     sockets.set(from, socket);
   }
@@ -130,11 +134,7 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   if (options.mdns) {
     targets.push({ address: '_parlor._tcp.local', from: 'every interface', kind: 'mdns' });
     browser = browseMdns((fields) => {
-      if (found.has(fields.fingerprint) || fields.host === undefined) return;
-      const server: DiscoveredServer = { ...fields, host: fields.host, via: 'mdns' };
-      found.set(server.fingerprint, server);
-      queue.push(server);
-      wake?.();
+      if (fields.host !== undefined) accept({ ...fields, host: fields.host, via: 'mdns' });
     });
   }
 
