@@ -62,6 +62,11 @@ export const serverOptionsSchema = z.object({
   maxUnauthenticatedPerAddress: z.number().int().positive().default(16),
   /** Bytes that may wait for a slow reader before it is dropped with SLOW_CONSUMER. */
   maxOutboundBytes: z.number().int().min(64 * KiB).default(8 * MiB),
+  /**
+   * A reader that was sent a frame less than this long ago gets further room messages in the
+   * next frame at most this much later: under load many messages then share one seal and one write.
+   */
+  fanoutCoalesceMs: z.number().int().min(0).max(200).default(20),
   /** Answer UDP discovery probes on discoveryPort (7448; 0 picks a free one). */
   discovery: z.boolean().default(true),
   discoveryPort: port.default(7448),

@@ -187,7 +187,7 @@ export class ChatService {
         // Encoded once for every member: the records share one buffer.
         const record = encodeJsonRecord(this.toWire(stored));
         for (const member of current.members) {
-          if (member !== session && !this.blocks.between(member.user!.key, user.key)) member.sendRecord(record);
+          if (member !== session && !this.blocks.between(member.user!.key, user.key)) member.sendRecord(record, true);
         }
       },
       failed,

@@ -234,6 +234,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       frameCap: this.options.preLoginFrameCap,
     }).then(
       ({ connection, client }) => {
+        connection.coalesceMs = this.options.fanoutCoalesceMs;
         const session = new Session(connection, client, address, remote, this.options, uncount);
         this.sessions.add(session);
         this.report({ event: 'session', remote, client: client.fingerprint });

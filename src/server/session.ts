@@ -49,13 +49,13 @@ export class Session {
    * Queues an encoded record. A reader that stopped reading is dropped once its backlog passes the
    * cap, so one stuck client cannot make the server hold an unbounded amount of memory for it.
    */
-  sendRecord(record: Buffer): void {
+  sendRecord(record: Buffer, mayWait = false): void {
     if (!this.connection.isOpen) return;
     if (this.connection.bufferedBytes + record.length > this.limits.maxOutboundBytes) {
       this.connection.close('SLOW_CONSUMER', `more than ${this.limits.maxOutboundBytes} bytes waited for this client to read them`);
       return;
     }
-    this.connection.sendRecord(record);
+    this.connection.sendRecord(record, mayWait);
   }
 
   reply(id: number, data?: unknown): void {

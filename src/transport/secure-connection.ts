@@ -4,6 +4,7 @@
 // owed in a turn costs one seal and one write.
 
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { ClientHandshake, type ClientHandshakeResult, type ServerKeyCheck } from '../crypto/client-handshake.ts';
 import type { ClientIdentity, ServerIdentity } from '../crypto/identity.ts';
@@ -40,7 +41,15 @@ export class SecureConnection extends EventEmitter<Events> {
   private opener: FrameOpener | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private flushScheduled = false;
+  /** How the next flush is scheduled: this turn (setImmediate), after a short wait, or not yet. */
+  private flushScheduled: 'immediate' | 'delayed' | false = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastFlushAt = 0;
+  /**
+   * Records that may wait (fan-out to a busy reader) wait at most this long after the previous
+   * flush, so that under load many messages share one seal and one write; 0 sends every turn.
+   */
+  coalesceMs = 0;
   /**
    * From the end of the handshake until the owner calls start(), received frames and the close
    * are held: the owner gets the connection a microtask after the frame that finished the
@@ -171,15 +180,27 @@ export class SecureConnection extends EventEmitter<Events> {
     this.sendRecord(encodeJsonRecord(message));
   }
 
-  /** Queues an already encoded record, so that a fan-out encodes a message once for all. */
-  sendRecord(record: Buffer): void {
+  /**
+   * Queues an already encoded record, so that a fan-out encodes a message once for all. A record
+   * that `mayWait` (a room message to others) goes out in this turn only if this connection has not
+   * flushed within `coalesceMs`; otherwise it waits for the rest of that interval with whatever
+   * else comes. Replies never wait.
+   */
+  sendRecord(record: Buffer, mayWait = false): void {
     if (this.phase !== 'open') return;
     this.pending.push(record);
     this.pendingBytes += record.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    if (this.flushScheduled === 'immediate') return;
+    const wait = mayWait && this.coalesceMs > 0 ? this.lastFlushAt + this.coalesceMs - performance.now() : 0;
+    if (wait > 1) {
+      if (this.flushScheduled === 'delayed') return;
+      this.flushScheduled = 'delayed';
+      this.flushTimer = setTimeout(() => this.flush(), wait);
+      return;
     }
+    clearTimeout(this.flushTimer);
+    this.flushScheduled = 'immediate';
+    setImmediate(() => this.flush());
   }
 
   /** Tells the peer why, then closes. */
@@ -189,6 +210,8 @@ export class SecureConnection extends EventEmitter<Events> {
 
   private flush(): void {
     this.flushScheduled = false;
+    clearTimeout(this.flushTimer);
+    this.lastFlushAt = performance.now();
     if (this.pending.length === 0 || !this.sealer || this.phase !== 'open') return;
     const records = this.pending;
     this.pending = [];
@@ -268,6 +291,7 @@ export class SecureConnection extends EventEmitter<Events> {
     const wasHandshake = this.phase === 'handshake';
     this.phase = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.flushTimer);
     this.pending = [];
     this.pendingBytes = 0;
     if (remote) this.socket.destroy();

@@ -187,6 +187,8 @@ describe('server/chat', () => {
       const cy = await world.login('cy');
       for (const client of [ada, bob, cy]) await client.join('lobby');
       await bob.say('lobby', 'before the block');
+      // Room messages to a busy reader may wait a few ms to share a frame: let them land first.
+      await Promise.all([settle(ada), settle(cy)]);
       expect(await ada.block('BOB')).to.deep.equal({ name: 'bob' });
       await expectCode(ada.block('ada'), 'BAD_REQUEST');
       await expectCode(ada.block('nobody'), 'USER_NOT_FOUND');
