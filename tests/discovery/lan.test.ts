@@ -3,6 +3,7 @@
 // namespaces these tests make (see tests/helpers/netns.ts); everything is torn down after each test.
 
 import { expect } from 'chai';
+import type { DiscoveredServer } from '../../src/discovery/discover.ts';
 import { fileURLToPath } from 'node:url';
 import { destroyLans, Lan, lanUnavailable, removeLeftoverNamespaces, type CommandResult } from '../helpers/netns.ts';
 import { skipOrFail } from '../helpers/skip.ts';
@@ -21,17 +22,8 @@ interface Listening {
   password: string;
 }
 
-interface Found {
-  event: string;
-  name: string;
-  host: string;
-  port: number;
-  fingerprint: string;
-  password?: string;
-  protocol: number;
-  users: number;
-  via: string;
-}
+/** One line of `parlor discover --json`: a found server, as discoverServers() yields it. */
+type Found = DiscoveredServer & { event: string };
 
 /** `parlor serve` in a host's namespace, listening on every IPv4 interface; resolves at "listening". */
 async function startServer(lan: Lan, host: string, extra: string[] = []): Promise<Listening> {
