@@ -11,20 +11,16 @@
 // that nothing else disturbed: the share of CPU 0 that went to other processes is measured from
 // /proc/stat, and a run above 10% is redone (bounded), since this is often a shared machine.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopChild, track, waitForExit } from './lib/children.ts';
 import type { FromHandshakeWorker, ToHandshakeWorker } from './lib/handshake-messages.ts';
-import { REPO_ROOT } from './lib/paths.ts';
+import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 import {
   clockTicksPerSecond,
   cpuTimes,
   getAffinity,
   hasTaskset,
   parseCpuList,
-  pinnedCommand,
   processCpuTicks,
   processRssMiB,
   setAffinity,
@@ -87,54 +83,10 @@ interface RunResult {
   stealShare: number;
 }
 
-class Generator {
-  private waiting: { resolve: (message: FromHandshakeWorker) => void; reject: (error: Error) => void } | undefined;
-  private exited: Error | undefined;
-
-  constructor(readonly child: ChildProcess) {
-    child.on('message', (message: FromHandshakeWorker) => {
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      if (message.type === 'error') waiting?.reject(new Error(`a generator failed: ${message.message}`));
-      else waiting?.resolve(message);
-    });
-    child.once('exit', (code, signal) => {
-      this.exited = new Error(`a generator exited (${signal ?? code})`);
-      this.waiting?.reject(this.exited);
-      this.waiting = undefined;
-    });
-  }
-
-  /** Sends one message and resolves with the worker's answer, bounded by timeoutMs. */
-  call(message: ToHandshakeWorker, timeoutMs: number): Promise<FromHandshakeWorker> {
-    if (this.exited) return Promise.reject(this.exited);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        reject(new Error(`a generator did not answer "${message.type}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting = {
-        resolve: (answer) => {
-          clearTimeout(timer);
-          resolve(answer);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.child.send(message);
-    });
-  }
-}
+type Generator = WorkerProcess<ToHandshakeWorker, FromHandshakeWorker>;
 
 function startGenerator(cpu: number | undefined): Generator {
-  const [command, args] = pinnedCommand(cpu, process.execPath, [
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'bench', 'workers', 'handshake.ts'),
-  ]);
-  return new Generator(track(spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+  return startWorker<ToHandshakeWorker, FromHandshakeWorker>('a generator', 'handshake.ts', cpu);
 }
 
 function contendedCount(runs: readonly RunResult[]): number {
@@ -370,13 +322,7 @@ export async function run(): Promise<void> {
     );
   } finally {
     clearTimeout(deadline);
-    await Promise.all(
-      generators.map(async (generator) => {
-        if (generator.child.connected) generator.child.send({ type: 'exit' } satisfies ToHandshakeWorker);
-        else await stopChild(generator.child, 'SIGTERM', 3000);
-        await waitForExit(generator.child, 3000);
-      }),
-    );
+    await Promise.all(generators.map((generator) => generator.stop()));
     await server?.stop();
     if (pinning.pinned && pinning.original !== undefined) setAffinity(process.pid, pinning.original);
   }

@@ -11,6 +11,7 @@ import type { PresentedServer } from '../../src/crypto/client-handshake.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { SecureConnection } from '../../src/transport/secure-connection.ts';
 import type { FromHandshakeWorker, ToHandshakeWorker } from '../lib/handshake-messages.ts';
+import { serveWorker } from '../lib/worker-process.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -30,9 +31,6 @@ interface Setup {
 
 let setup: Setup | undefined;
 
-function send(message: FromHandshakeWorker): void {
-  process.send?.(message);
-}
 
 function openSocket(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -97,7 +95,7 @@ async function oneHandshake({ host, port, fingerprint, identity, closeAfter }: S
   clearTimeout(timer);
 }
 
-async function run(id: number, max: number, durationMs: number): Promise<void> {
+async function run(id: number, max: number, durationMs: number): Promise<FromHandshakeWorker> {
   if (!setup) throw new Error('run before setup');
   const current = setup;
   const startedAt = performance.now();
@@ -119,36 +117,21 @@ async function run(id: number, max: number, durationMs: number): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: current.inFlight }, lane));
-  send({ type: 'done', id, completed, failed, firstError, elapsedMs: performance.now() - startedAt });
+  return { type: 'done', id, completed, failed, firstError, elapsedMs: performance.now() - startedAt };
 }
 
-async function onMessage(message: ToHandshakeWorker): Promise<void> {
+serveWorker<ToHandshakeWorker, FromHandshakeWorker>('bench/workers/handshake.ts', async (message) => {
   switch (message.type) {
     case 'setup': {
       const startedAt = performance.now();
       const identity = await generateClientIdentity();
       const { host, port, fingerprint, inFlight, closeAfter } = message;
       setup = { host, port, fingerprint, inFlight, closeAfter, identity };
-      send({ type: 'ready', setupMs: performance.now() - startedAt });
-      return;
+      return { type: 'ready', setupMs: performance.now() - startedAt };
     }
     case 'run':
-      await run(message.id, message.max, message.durationMs);
-      return;
-    case 'exit':
-      process.disconnect?.();
-      process.exit(0);
+      return run(message.id, message.max, message.durationMs);
+    default:
+      throw new Error(`unexpected message ${message.type}`);
   }
-}
-
-if (!process.send) {
-  process.stderr.write('bench/workers/handshake.ts is started by bench/handshake.ts, not by hand\n');
-  process.exit(2);
-}
-process.on('message', (message: ToHandshakeWorker) => {
-  onMessage(message).catch((error: unknown) => {
-    send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  });
 });
-// If the bench dies, the IPC channel closes: go too, rather than linger.
-process.on('disconnect', () => process.exit(0));
