@@ -12,7 +12,7 @@ import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
 import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { HANDSHAKE_FRAME_CAP, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
 import { asParlorError, ParlorError } from '../protocol/errors.ts';
-import { encodeFrame, encodeFrames, FrameDecoder } from '../protocol/frame.ts';
+import { encodeFrame, FrameDecoder } from '../protocol/frame.ts';
 import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { closingMessage } from '../protocol/messages.ts';
 import { decodeRecords, encodeJsonRecord, parseJsonRecord } from '../protocol/records.ts';
@@ -279,7 +279,7 @@ export class SecureConnection extends EventEmitter<Events> {
       const told = reason.code === 'UNSUPPORTED_VERSION'
         ? { code: reason.code, message: reason.message, supportedVersions: [...SUPPORTED_VERSIONS] }
         : { code: reason.code, message: reason.message };
-      this.socket.write(encodeFrames([encodeHandshakeError(told)]));
+      this.socket.write(encodeFrame(encodeHandshakeError(told)));
     }
     this.finish(reason, false);
     this.socket.end();

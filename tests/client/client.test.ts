@@ -8,19 +8,10 @@ import { generateX25519 } from '../../src/crypto/raw-keys.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame.ts';
 import { ParlorServer } from '../../src/server/server.ts';
+import { expectCode } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-async function expectRejection(promise: Promise<unknown>, code: string): Promise<ParlorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ParlorError);
-    expect((error as ParlorError).code, (error as Error).message).to.equal(code);
-    return error as ParlorError;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
-}
 
 describe('client: connecting to a live server', () => {
   const servers: ParlorServer[] = [];
@@ -69,7 +60,7 @@ describe('client: connecting to a live server', () => {
     (await ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir })).close();
     await original.stop();
     const impostor = await start({ port });
-    const error = await expectRejection(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir }), 'SERVER_KEY_CHANGED');
+    const error = await expectCode(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir }), 'SERVER_KEY_CHANGED');
     expect(error.message).to.include(original.fingerprint).and.include(impostor.fingerprint).and.include('--accept-new-key');
     const accepted = await ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir, acceptNewKey: true });
     expect(accepted.server.trust).to.equal('accepted-new');
@@ -85,7 +76,7 @@ describe('client: connecting to a live server', () => {
     const server = await start();
     const other = await start();
     const port = server.address.port;
-    await expectRejection(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir, fingerprint: other.fingerprint }), 'FINGERPRINT_MISMATCH');
+    await expectCode(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir, fingerprint: other.fingerprint }), 'FINGERPRINT_MISMATCH');
     const pinned = await ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir, fingerprint: server.fingerprint });
     expect(pinned.server.trust).to.equal('pinned');
     pinned.close();
@@ -117,7 +108,7 @@ describe('client: connecting to a live server', () => {
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
     try {
       const port = (relay.address() as { port: number }).port;
-      await expectRejection(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir: tempDir('client') }), 'BAD_SIGNATURE');
+      await expectCode(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir: tempDir('client') }), 'BAD_SIGNATURE');
     } finally {
       relay.close();
     }
@@ -128,7 +119,7 @@ describe('client: connecting to a live server', () => {
     const server = await start();
     const port = server.address.port;
     await server.stop();
-    await expectRejection(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir: tempDir('client') }), 'CONNECTION_FAILED');
+    await expectCode(ParlorClient.connect({ host: '127.0.0.1', port, identity: identity!, configDir: tempDir('client') }), 'CONNECTION_FAILED');
   });
 
   it('rejects pending requests with the reason when the server goes away', async () => {
@@ -138,6 +129,6 @@ describe('client: connecting to a live server', () => {
     const closed = client.closedPromise();
     await server.stop();
     expect((await closed).reason.code).to.equal('SERVER_SHUTDOWN');
-    await expectRejection(client.request('ping'), 'SERVER_SHUTDOWN');
+    await expectCode(client.request('ping'), 'SERVER_SHUTDOWN');
   });
 });

@@ -35,12 +35,6 @@ export function connectChat(
   });
 }
 
-/** Every 'message' event a client emits, in order, from now on. */
-export function recordMessages(client: ChatClient): ChatMessage[] {
-  const seen: ChatMessage[] = [];
-  client.on('message', (message) => seen.push(message));
-  return seen;
-}
 
 /** Polls `check` until it holds; fails after `timeoutMs` with `what` and the last detail. */
 export async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000, detail: () => string = () => ''): Promise<void> {

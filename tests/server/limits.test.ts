@@ -14,12 +14,12 @@ import {
   nextEvent,
   rawAnswers,
   rawRequest,
-  recordMessages,
   residentBytes,
   sleep,
   waitUntil,
   type RawAnswer,
 } from '../helpers/chat-clients.ts';
+import { collect } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { rawPeer, rawSocket, type RawPeer } from '../helpers/raw-peer.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
@@ -89,7 +89,7 @@ describe('server/limits: one client cannot hurt the rest', function () {
       const [flooderId, talkerId, listenerId] = await sharedIdentities();
       const listener = await connectChat(server, listenerId!, 'listener', { fingerprint: server.fingerprint });
       await listener.join('lobby');
-      const heard = recordMessages(listener);
+      const heard = collect(listener);
       const talker = await connectChat(server, talkerId!, 'talker', { fingerprint: server.fingerprint });
       await talker.join('lobby');
       const flooder = await rawPeer(server.port, flooderId!);

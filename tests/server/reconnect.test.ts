@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
-import { connectChat, JOIN_PASSWORD, nextEvent, recordMessages, sleep, startServerOnPort, waitUntil } from '../helpers/chat-clients.ts';
+import { connectChat, JOIN_PASSWORD, nextEvent, sleep, startServerOnPort, waitUntil } from '../helpers/chat-clients.ts';
+import { collect } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startBurstRelay, type Relay } from '../helpers/chat-relay.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
@@ -68,7 +69,7 @@ describe('server/reconnect: a client across a server restart', function () {
       const first = await startServerProcess(args);
 
       const ada = await connectChat(first, adaId!, 'ada', RECONNECT);
-      const seen = recordMessages(ada);
+      const seen = collect(ada);
       const disconnects: string[] = [];
       ada.on('disconnected', ({ reason }) => disconnects.push(reason.code));
       await ada.join('lobby');
@@ -132,7 +133,7 @@ describe('server/reconnect: a client across a server restart', function () {
     const args = ['--data', tempDir('reconnect'), '--password', JOIN_PASSWORD, '--rate', '100000', '--burst', '100000'];
     const first = await startServerProcess(args);
     const ada = await connectChat(first, adaId!, 'ada', RECONNECT);
-    const seen = recordMessages(ada);
+    const seen = collect(ada);
     await ada.join('lobby');
     const seenBefore = seen.length;
     const reconnected = nextEvent(ada, 'reconnected', 25_000);
@@ -168,7 +169,7 @@ describe('server/reconnect: a client across a server restart', function () {
     const relay = await startBurstRelay(first.port, 50);
     relays.push(relay);
     const ada = await connectChat({ host: '127.0.0.1', port: relay.port }, adaId!, 'ada', RECONNECT);
-    const seen = recordMessages(ada);
+    const seen = collect(ada);
     await ada.join('lobby');
     let back = false;
     const reconnected = nextEvent(ada, 'reconnected', 25_000).then(() => (back = true));
