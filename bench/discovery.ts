@@ -28,6 +28,7 @@ import { stopChild, track, waitForExit } from './lib/children.ts';
 import type { DiscoverySeriesPlan, DiscoverySeriesResult, DiscoveryWorkerConfig, DiscoveryWorkerResult } from './lib/discovery-messages.ts';
 import { REPO_ROOT } from './lib/paths.ts';
 import { median, round } from './lib/stats.ts';
+import { benchDeadline } from './lib/deadline.ts';
 
 const SERVER_ADDRESS = '198.51.100.10';
 const CLIENT_ADDRESS = '198.51.100.20';
@@ -138,12 +139,7 @@ export async function run(): Promise<void> {
   }
   console.log(`  ${WARMUP} untimed warm-up then ${RUNS} measured discoveries a series, one after another in one worker process; target median ≤ ${TARGET_MS} ms`);
 
-  const deadline = setTimeout(() => {
-    // process.exit runs the exit handlers: the fixture deletes the namespaces, children.ts kills the worker.
-    process.stderr.write(`discovery: still running after ${BENCH_DEADLINE_MS / 1000} s: giving up\n`);
-    process.exit(1);
-  }, BENCH_DEADLINE_MS);
-  deadline.unref();
+  const deadline = benchDeadline('discovery', BENCH_DEADLINE_MS);
 
   let server: NsProcess | undefined;
   let worker: ChildProcess | undefined;

@@ -43,6 +43,7 @@ import { formatCount, median, round } from './lib/stats.ts';
 import { waitForQuiet } from './lib/quiet.ts';
 import { makeTempDir } from './lib/temp-dir.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
+import { benchDeadline } from './lib/deadline.ts';
 
 const SIZES: readonly number[] = [200, 1000];
 /** PARLOR_BENCH_FANOUT_SIZES=200 runs only some sizes (when profiling the server, say). */
@@ -449,11 +450,7 @@ async function runSize(n: number, pinning: Pinning): Promise<SizeResult> {
 export async function run(): Promise<void> {
   const benchStarted = performance.now();
   const pinning = choosePinning();
-  const deadline = setTimeout(() => {
-    process.stderr.write(`fanout: still running after ${BENCH_DEADLINE_MS / 1000} s: giving up\n`);
-    process.exit(1);
-  }, BENCH_DEADLINE_MS);
-  deadline.unref();
+  const deadline = benchDeadline('fanout', BENCH_DEADLINE_MS);
 
   console.log(`fanout: N clients in #${ROOM}, ${SENDERS} of them sending 64-byte messages open-loop; \`parlor serve --json\` (SQLite) on 127.0.0.1`);
   console.log(`  pinning: ${pinning.why}`);

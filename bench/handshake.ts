@@ -28,6 +28,7 @@ import {
 } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
+import { benchDeadline } from './lib/deadline.ts';
 
 const RUNS = 3;
 /** Runs that others' CPU load spoilt are redone, at most this many times, and not past the budget below. */
@@ -198,11 +199,7 @@ function choosePinning(): { pinned: boolean; why: string; original?: string } {
 export async function run(): Promise<void> {
   const benchStarted = performance.now();
   const pinning = choosePinning();
-  const deadline = setTimeout(() => {
-    process.stderr.write(`handshake: still running after ${BENCH_DEADLINE_MS / 1000} s: giving up\n`);
-    process.exit(1);
-  }, BENCH_DEADLINE_MS);
-  deadline.unref();
+  const deadline = benchDeadline('handshake', BENCH_DEADLINE_MS);
 
   console.log('handshake: full handshakes (RSA-OAEP + X25519 + Ed25519) against `parlor serve --json` on 127.0.0.1');
   console.log(`  pinning: ${pinning.why}`);

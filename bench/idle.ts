@@ -20,6 +20,7 @@ import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { makeTempDir } from './lib/temp-dir.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
+import { benchDeadline } from './lib/deadline.ts';
 
 const SESSIONS = 10_000;
 const WORKERS = 2;
@@ -155,11 +156,7 @@ async function oneRun(pinning: Pinning, index: number): Promise<RunResult> {
 export async function run(): Promise<void> {
   const benchStarted = performance.now();
   const pinning = choosePinning();
-  const deadline = setTimeout(() => {
-    process.stderr.write(`idle: still running after ${BENCH_DEADLINE_MS / 1000} s: giving up\n`);
-    process.exit(1);
-  }, BENCH_DEADLINE_MS);
-  deadline.unref();
+  const deadline = benchDeadline('idle', BENCH_DEADLINE_MS);
 
   console.log(`idle: the server's RSS with ${formatCount(SESSIONS)} idle sessions (handshaken, logged in, in no room); \`parlor serve --json\` (SQLite) on 127.0.0.1`);
   console.log(`  pinning: ${pinning.why}`);

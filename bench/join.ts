@@ -20,6 +20,7 @@ import { cpuTimes, processCpuTicks, type CpuTimes } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { makeTempDir } from './lib/temp-dir.ts';
+import { benchDeadline } from './lib/deadline.ts';
 
 const ROOM = 'backlog';
 const MESSAGES = 10_000;
@@ -144,11 +145,7 @@ async function joinSeries(
 export async function run(): Promise<void> {
   const benchStarted = performance.now();
   const pinning = choosePinning();
-  const deadline = setTimeout(() => {
-    process.stderr.write(`join: still running after ${BENCH_DEADLINE_MS / 1000} s: giving up\n`);
-    process.exit(1);
-  }, BENCH_DEADLINE_MS);
-  deadline.unref();
+  const deadline = benchDeadline('join', BENCH_DEADLINE_MS);
 
   console.log(`join: time from \`join\` to the parsed reply in a room with ${formatCount(MESSAGES)} messages of history; \`parlor serve --json\` (SQLite) on 127.0.0.1`);
   console.log(`  pinning: ${pinning.why}`);
