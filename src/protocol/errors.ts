@@ -43,6 +43,20 @@ export const ERROR_CODES = {
   SLOW_CONSUMER: 'the client fell too far behind in reading',
   TOO_MANY_CONNECTIONS: 'too many connections from this address',
 
+  // The bot (src/commands).
+  UNKNOWN_COMMAND: 'there is no bot command of that name',
+  COMMAND_DISABLED: 'that bot command is turned off on this server',
+  NOT_OPERATOR: 'that needs an operator: use /op PASSWORD first',
+  COMMAND_COOLDOWN: 'that command was used a moment ago: wait a little',
+  COMMAND_BUSY: 'too many of that command are running now: try again shortly',
+  COMMAND_TIMEOUT: 'the command did not finish before its deadline',
+  COMMAND_FAILED: 'the command failed',
+  BAD_ARGUMENTS: 'the command was given arguments it cannot take',
+  IMAGE_INVALID: 'the image could not be read or is too large to decode',
+  UPSTREAM_FAILED: 'a web service the command asked did not answer as expected',
+  BANNED: 'this identity key is banned from the server',
+  KICKED: 'an operator disconnected this session',
+
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',
