@@ -77,6 +77,13 @@ export const serverOptionsSchema = z.object({
    * servers made in code (tests) must not multicast on the host's real interfaces.
    */
   mdns: z.boolean().default(false),
+  /** The bot: a folder of plugin modules, commands turned off, where !meow finds its cats. */
+  pluginsDir: z.string().min(1).optional(),
+  disabledCommands: z.array(z.string().min(1).max(64)).default([]),
+  /** Default: the cats/ folder that ships with parlor. */
+  catsDir: z.string().min(1).optional(),
+  /** Where !enlightenme asks for Special:Random (a local mirror, or a test's HTTP server). */
+  wikipediaUrl: z.url({ protocol: /^https?$/ }).default('https://en.wikipedia.org'),
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;

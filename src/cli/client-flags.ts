@@ -14,6 +14,7 @@ export interface ClientFlags {
   config?: string;
   fingerprint?: string;
   acceptNewKey?: boolean;
+  data?: string;
 }
 
 export function addClientFlags(command: Command): Command {
@@ -23,7 +24,8 @@ export function addClientFlags(command: Command): Command {
     .option('--password <pw>', "the server's join password")
     .option('--config <dir>', 'config dir with your identity and known_servers (default: $XDG_CONFIG_HOME/parlor)')
     .option('--fingerprint <SHA256:...>', 'refuse the server unless it presents this key')
-    .option('--accept-new-key', "trust the server's key even though it differs from the remembered one");
+    .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
+    .option('--data <dir>', 'where received pictures and exports go (default: $XDG_DATA_HOME/parlor)');
 }
 
 /** Connects and logs in; reconnects are off, since a one-shot verb should fail rather than wait. */

@@ -25,6 +25,10 @@ interface ServeFlags {
   discoveryPort?: number;
   private?: boolean;
   mdns: boolean;
+  plugins?: string;
+  disableCommand: string[];
+  cats?: string;
+  wikipediaUrl?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -50,6 +54,10 @@ export function registerServe(program: Command): void {
     .option('--no-discovery', 'do not answer discovery probes (clients then need HOST:PORT)')
     .option('--private', 'leave the join password out of discovery adverts')
     .option('--no-mdns', 'do not publish _parlor._tcp over mDNS')
+    .option('--plugins <dir>', 'load every module in DIR as further bot commands (a broken one is reported and skipped)')
+    .option('--disable-command <name>', 'turn a bot command off (repeatable)', (name: string, names: string[]) => [...names, name], [] as string[])
+    .option('--cats <dir>', 'where !meow picks its pictures (default: the cats that ship with parlor)')
+    .option('--wikipedia-url <url>', 'where !enlightenme asks for a random article (default: https://en.wikipedia.org)')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
@@ -104,8 +112,19 @@ async function serve(flags: ServeFlags): Promise<void> {
       mdns: flags.mdns,
       private: flags.private === true,
       ...(flags.discoveryPort !== undefined && { discoveryPort: flags.discoveryPort }),
+      ...(flags.plugins !== undefined && { pluginsDir: flags.plugins }),
+      disabledCommands: flags.disableCommand,
+      ...(flags.cats !== undefined && { catsDir: flags.cats }),
+      ...(flags.wikipediaUrl !== undefined && { wikipediaUrl: flags.wikipediaUrl }),
     },
-    report,
+    (event) => {
+      report(event);
+      // Stopped from inside (an operator's !quit): the process ends as after Ctrl-C.
+      if (event.event === 'stopped') {
+        jsonLines?.flush();
+        setImmediate(() => process.exit(0));
+      }
+    },
   );
   const stop = (signal: string) => {
     server.stop(`the server received ${signal}`).then(() => {
@@ -127,6 +146,9 @@ function printHuman(event: ServerEvent): void {
       console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
       console.log(event.discoveryPort === null ? 'discovery: off' : `discovery: answering probes on UDP port ${event.discoveryPort}`);
       console.log(event.mdns ? 'mDNS: published as _parlor._tcp' : 'mDNS: off');
+      break;
+    case 'plugin_skipped':
+      console.error(`parlor: ${event.source} skipped: ${event.problem}`);
       break;
     case 'discovery_unavailable':
       console.log(`discovery unavailable (${event.reason}); clients can still connect with HOST:PORT`);

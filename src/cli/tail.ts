@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
 import { inertText } from '../client/inert-text.ts';
-import type { ChatMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
+import type { AnnouncementMessage, ChatMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, integerFlag, printJson } from './output.ts';
 
@@ -19,7 +19,7 @@ export function registerTail(program: Command): void {
     .option('--room <room>', 'the room to follow (default: lobby)')
     .option('--room-password <pw>', "the room's own password, if it has one")
     .option('--history <n>', 'how many past messages to print first', integerFlag('--history'), 50)
-    .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts"}, joined, left')
+    .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts"}, joined, left, announcement')
     .option('--count <n>', 'exit after this many messages (history included)', integerFlag('--count'))
     .option('--timeout <s>', 'exit after this many seconds', integerFlag('--timeout'))
     .action((flags: TailFlags) => tail(flags).catch(exitWithError));
@@ -35,7 +35,7 @@ async function tail(flags: TailFlags): Promise<void> {
     chat.close();
     process.exit(0);
   };
-  const print = (event: ChatMessage | JoinedMessage | LeftMessage) => {
+  const print = (event: ChatMessage | JoinedMessage | LeftMessage | AnnouncementMessage) => {
     if (flags.json) printJson(event);
     else console.log(describe(event, chat));
     if (event.type === 'message' && flags.count !== undefined && ++printed >= flags.count) finish();
@@ -53,6 +53,7 @@ async function tail(flags: TailFlags): Promise<void> {
   chat.on('message', onEvent);
   chat.on('joined', onEvent);
   chat.on('left', onEvent);
+  chat.on('announcement', print);
   const joined = await chat.join(flags.room ?? 'lobby', flags.roomPassword);
   const history = [...joined.history, ...chat.direct].sort((a, b) => a.id - b.id);
   for (const message of flags.history > 0 ? history.slice(-flags.history) : []) print(message);
@@ -65,7 +66,8 @@ async function tail(flags: TailFlags): Promise<void> {
 }
 
 /** One line for a person; everything that came from the network is made inert first. */
-function describe(event: ChatMessage | JoinedMessage | LeftMessage, chat: ChatClient): string {
+function describe(event: ChatMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
+  if (event.type === 'announcement') return inertText(`** announcement from ${event.from}: ${event.text}`);
   if (event.type === 'joined') return inertText(`-- ${event.name} joined #${event.room}`);
   if (event.type === 'left') return inertText(`-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`);
   const time = new Date(event.ts).toTimeString().slice(0, 8);

@@ -7,7 +7,15 @@ import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import { foldName } from '../protocol/names.ts';
-import { replySchemas, type ChatMessage, type JoinedMessage, type LeftMessage, type Reply, type RequestType } from '../protocol/messages.ts';
+import {
+  replySchemas,
+  type AnnouncementMessage,
+  type ChatMessage,
+  type JoinedMessage,
+  type LeftMessage,
+  type Reply,
+  type RequestType,
+} from '../protocol/messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import { ParlorClient, type ConnectInput } from './client.ts';
 
@@ -25,6 +33,8 @@ interface ChatEvents {
   message: [message: ChatMessage];
   joined: [notice: JoinedMessage];
   left: [notice: LeftMessage];
+  /** An operator's notice to everyone online. */
+  announcement: [notice: AnnouncementMessage];
   /** The connection dropped; a reconnect follows unless the reason is final. */
   disconnected: [info: CloseInfo];
   reconnecting: [attempt: { attempt: number; delayMs: number }];
@@ -45,6 +55,8 @@ const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
   'NAME_RESERVED',
   'SESSION_REPLACED',
   'RATE_LIMITED',
+  'KICKED',
+  'BANNED',
 ]);
 
 interface JoinedRoom {
@@ -57,6 +69,8 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   private client: ParlorClient;
   private readonly rooms = new Map<string, JoinedRoom>();
   private lastDirect = 0;
+  /** Kept while operator, so that a reconnect comes back as operator too. */
+  private operatorPassword: string | undefined;
   private closedByUser = false;
   private final: CloseInfo | undefined;
   /** The name the server confirmed (its display form). */
@@ -169,6 +183,23 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.request('blocked', {});
   }
 
+  /**
+   * A bot command line (`!echo hi`): the reply is for this user alone. After `!exit` the server
+   * closes the connection, and this client does not reconnect.
+   */
+  async command(text: string, room?: string): Promise<Reply<'command'>> {
+    const reply = await this.request('command', { text, ...(room !== undefined && { room }) });
+    if (reply.command === 'exit') this.closedByUser = true;
+    return reply;
+  }
+
+  /** `/op PASSWORD`: operator commands for the rest of this session (and after reconnects). */
+  async op(password: string): Promise<Reply<'op'>> {
+    const reply = await this.request('op', { password });
+    this.operatorPassword = password;
+    return reply;
+  }
+
   /** Any request by type, its reply parsed; for what has no method of its own. */
   request<T extends RequestType>(type: T, fields: Record<string, unknown>): Promise<Reply<T>> {
     if (this.final) return Promise.reject(this.final.reason);
@@ -210,6 +241,9 @@ export class ChatClient extends EventEmitter<ChatEvents> {
           break;
         case 'left':
           this.emit('left', event);
+          break;
+        case 'announcement':
+          this.emit('announcement', event);
           break;
         default:
           break;
@@ -269,6 +303,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
           });
           missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
         }
+        if (this.operatorPassword !== undefined) await call(client, 'op', { password: this.operatorPassword });
         missed.push(...this.catchUp);
         this.catchUp = undefined;
         for (const message of missed.sort((a, b) => a.id - b.id)) this.deliverMissed(message);

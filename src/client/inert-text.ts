@@ -7,9 +7,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 // Bidi embeddings, overrides and isolates, marks, and the other invisible format characters.
 const FORMAT = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
 
-export function inertText(text: string): string {
+export function inertText(text: string, options: { keepNewlines?: boolean } = {}): string {
   return text
     .replace(CONTROL, (char) => {
+      // Multi-line output (the bot's) keeps its line breaks and tabs; nothing else is obeyed.
+      if (options.keepNewlines && (char === '\n' || char === '\t')) return char;
       const code = char.charCodeAt(0);
       if (code === 0x7f) return '^?';
       if (code < 0x20) return '^' + String.fromCharCode(code + 0x40);

@@ -48,6 +48,9 @@ export const requestSchemas = {
   block: request('block', { name }),
   unblock: request('unblock', { name }),
   blocked: request('blocked', {}),
+  // The bot and the operator.
+  command: request('command', { text: z.string().min(2).max(4096), room: room.optional() }),
+  op: request('op', { password }),
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -69,6 +72,24 @@ export const chatMessage = z.object({
 });
 export type ChatMessage = z.infer<typeof chatMessage>;
 
+/**
+ * What the bot answers a command with, to the caller alone. An image travels as base64 (the
+ * re-encoded picture is capped at 1 MiB); a link is for the client to open.
+ */
+export const botReply = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string() }),
+  z.object({
+    kind: z.literal('image'),
+    name: z.string(),
+    mime: z.string(),
+    data: z.base64(),
+    width: z.number().int().positive().optional(),
+    height: z.number().int().positive().optional(),
+  }),
+  z.object({ kind: z.literal('link'), url: z.url({ protocol: /^https?$/ }), text: z.string().optional() }),
+]);
+export type BotReply = z.infer<typeof botReply>;
+
 /** What replies carry, by request type: the client library parses each reply with these. */
 export const replySchemas = {
   ping: z.object({ payload: z.string().optional() }),
@@ -89,6 +110,8 @@ export const replySchemas = {
   block: z.object({ name: z.string() }),
   unblock: z.object({ name: z.string() }),
   blocked: z.object({ names: z.array(z.string()) }),
+  command: z.object({ command: z.string(), reply: botReply }),
+  op: z.object({ operator: z.literal(true) }),
 } satisfies { [T in RequestType]: z.ZodType };
 
 export type Reply<T extends RequestType> = z.infer<(typeof replySchemas)[T]>;
@@ -119,6 +142,9 @@ export const leftMessage = z.object({
   reason: z.enum(['left', 'disconnected']),
 });
 
+/** An operator's notice to everyone online (`!announce`). */
+export const announcementMessage = z.object({ type: z.literal('announcement'), from: z.string(), text: z.string(), ts: z.number() });
+
 export const serverMessage = z.discriminatedUnion('type', [
   replyMessage,
   errorMessage,
@@ -127,6 +153,7 @@ export const serverMessage = z.discriminatedUnion('type', [
   chatMessage,
   joinedMessage,
   leftMessage,
+  announcementMessage,
 ]);
 
 export type ReplyMessage = z.infer<typeof replyMessage>;
@@ -135,4 +162,5 @@ export type WelcomeMessage = z.infer<typeof welcomeMessage>;
 export type ClosingMessage = z.infer<typeof closingMessage>;
 export type JoinedMessage = z.infer<typeof joinedMessage>;
 export type LeftMessage = z.infer<typeof leftMessage>;
+export type AnnouncementMessage = z.infer<typeof announcementMessage>;
 export type ServerMessage = z.infer<typeof serverMessage>;

@@ -6,6 +6,7 @@ import { ParlorError } from '../protocol/errors.ts';
 import type { ChatMessage, Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore, RoomRecord, StoredMessage } from '../store/store.ts';
+import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
 import { FailureTracker } from './limits.ts';
 import { MessageWriter } from './message-writer.ts';
@@ -17,6 +18,8 @@ export const LOBBY = 'lobby';
 
 export interface ChatSettings {
   joinPassword: string;
+  /** For /op and !quit; never advertised. */
+  operatorPassword: string;
   nameReservationMs: number;
   historyLimit: number;
   maxMessageBytes: number;
@@ -38,6 +41,7 @@ export class ChatService {
   private readonly online = new Map<string, Session>();
   private readonly rooms = new Map<string, LiveRoom>();
   private readonly blocks: BlockList;
+  private readonly bans: BanList;
   private readonly writer: MessageWriter;
   private readonly failures = new FailureTracker();
   /** Display names by key, so delivering a message never asks the store who sent it. */
@@ -48,6 +52,7 @@ export class ChatService {
     private readonly settings: ChatSettings,
   ) {
     this.blocks = new BlockList(store);
+    this.bans = new BanList(store);
     this.writer = new MessageWriter(store);
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
   }
@@ -74,6 +79,8 @@ export class ChatService {
     }
     const now = Date.now();
     const fingerprint = session.client.fingerprint;
+    const ban = this.bans.get(fingerprint);
+    if (ban) throw new ParlorError('BANNED', `this identity key is banned from the server: ${ban.reason}`);
     const live = this.online.get(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
     const existing = this.store.getUser(key);
@@ -282,6 +289,65 @@ export class ChatService {
   blocked(session: Session): Reply<'blocked'> {
     const user = this.userOf(session);
     return { names: this.blocks.blockedBy(user.key).map((key) => this.store.getUser(key)?.name ?? key) };
+  }
+
+  // --- operators ---------------------------------------------------------------------------
+
+  /** `/op PASSWORD`: the session may use operator commands until it ends. */
+  op(session: Session, request: Request<'op'>): Reply<'op'> {
+    this.userOf(session);
+    this.checkOperatorPassword(session, request.password);
+    session.operator = true;
+    return { operator: true };
+  }
+
+  /** The operator password, slowed after failures per address and per name like the join password. */
+  checkOperatorPassword(session: Session, password: string): void {
+    const user = this.userOf(session);
+    const slowKeys = [`address:${session.address}`, `name:${user.key}`];
+    this.checkSlowdown(slowKeys);
+    if (!constantTimeEqual(password, this.settings.operatorPassword)) {
+      for (const slowKey of slowKeys) this.failures.fail(slowKey);
+      throw new ParlorError('BAD_PASSWORD', 'the operator password is wrong');
+    }
+  }
+
+  kick(name: string, reason: string): { name: string } {
+    const session = this.online.get(foldName(name));
+    if (!session?.user) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
+    const display = session.user.name;
+    // The close event logs it out, as for any disconnect (and the log names who it was).
+    session.connection.close('KICKED', reason);
+    return { name: display };
+  }
+
+  /** Bans the key that the name is bound to, and disconnects it if it is online. */
+  ban(name: string, reason: string, by: string): { name: string; fingerprint: string } {
+    const user = this.store.getUser(foldName(name));
+    if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
+    this.bans.add({ fingerprint: user.fingerprint, name: user.name, reason, bannedBy: by, at: Date.now() });
+    const live = this.online.get(user.key);
+    if (live && live.client.fingerprint === user.fingerprint) {
+      live.connection.close('BANNED', reason);
+    }
+    return { name: user.name, fingerprint: user.fingerprint };
+  }
+
+  unban(nameOrFingerprint: string): { name: string; fingerprint: string } {
+    const ban = nameOrFingerprint.startsWith('SHA256:')
+      ? this.bans.get(nameOrFingerprint)
+      : this.bans.findByName(foldName, nameOrFingerprint) ?? this.bans.get(this.store.getUser(foldName(nameOrFingerprint))?.fingerprint ?? '');
+    if (!ban) throw new ParlorError('USER_NOT_FOUND', `no ban matches "${nameOrFingerprint}"`);
+    this.bans.remove(ban.fingerprint);
+    return { name: ban.name, fingerprint: ban.fingerprint };
+  }
+
+  /** An operator's notice to every session online. */
+  announce(from: string, text: string): { recipients: number } {
+    this.checkLength(text);
+    const record = encodeJsonRecord({ type: 'announcement', from, text, ts: Date.now() });
+    for (const session of this.online.values()) session.sendRecord(record);
+    return { recipients: this.online.size };
   }
 
   // --- helpers -------------------------------------------------------------------------------

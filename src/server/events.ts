@@ -20,6 +20,8 @@ export type ServerEvent =
       mdns: boolean;
     }
   | { event: 'discovery_unavailable'; reason: string }
+  /** A plugin (or a --disable-command name) that could not be used: the server runs without it. */
+  | { event: 'plugin_skipped'; source: string; problem: string }
   | { event: 'session'; remote: string; client: string }
   | { event: 'login'; remote: string; client: string; name: string }
   | { event: 'refused'; remote: string; code: string }

@@ -5,6 +5,8 @@
 
 import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { isRequestType, requestEnvelope, requestSchemas, type Request, type RequestType } from '../protocol/messages.ts';
+import { isCommandLine } from '../commands/registry.ts';
+import type { Bot } from './bot.ts';
 import { RetryLaterError, type ChatService } from './chat.ts';
 import type { Session } from './session.ts';
 
@@ -23,6 +25,7 @@ export class Router {
 
   constructor(
     private readonly chat: ChatService,
+    private readonly bot: Bot,
     private readonly flood: FloodPolicy,
     private readonly onLogin: (session: Session) => void,
     private readonly onInternalError: (session: Session, error: unknown) => void,
@@ -38,8 +41,8 @@ export class Router {
       leave: (s, r, reply) => reply(chat.leave(s, r)),
       rooms: (s, _r, reply) => reply(chat.listRooms(s)),
       members: (s, r, reply) => reply(chat.members(s, r)),
-      say: (s, r, reply, fail) => chat.say(s, r, reply, fail),
-      dm: (s, r, reply, fail) => chat.dm(s, r, reply, fail),
+      say: (s, r, reply, fail) => chat.say(s, notACommand(r), reply, fail),
+      dm: (s, r, reply, fail) => chat.dm(s, notACommand(r), reply, fail),
       history: (s, r, reply) => reply(chat.history(s, r)),
       users: (s, _r, reply) => reply(chat.users(s)),
       allusers: (s, _r, reply) => reply(chat.allUsers(s)),
@@ -47,6 +50,12 @@ export class Router {
       block: (s, r, reply) => reply(chat.block(s, r)),
       unblock: (s, r, reply) => reply(chat.unblock(s, r)),
       blocked: (s, _r, reply) => reply(chat.blocked(s)),
+      command: async (s, r, reply) => {
+        const outcome = await this.bot.run(s, r);
+        reply(outcome.reply);
+        for (const action of outcome.after) action();
+      },
+      op: (s, r, reply) => reply(chat.op(s, r)),
     };
   }
 
@@ -97,4 +106,16 @@ export class Router {
     while (session.strikes.length > 0 && now - session.strikes[0]! > this.flood.windowMs) session.strikes.shift();
     return session.strikes.length >= this.flood.strikes;
   }
+}
+
+/**
+ * A line that looks like a bot command is never relayed as chat: its text and its output are for
+ * the caller and the bot alone (the original ChatRoom's rule), even from a client that forgot to
+ * send it as a command. A literal leading `!` is written `!!`.
+ */
+function notACommand<R extends { text: string }>(request: R): R {
+  if (isCommandLine(request.text)) {
+    throw new ParlorError('BAD_REQUEST', 'that line is a bot command: send it as a command request (write !! for a literal !)');
+  }
+  return request;
 }

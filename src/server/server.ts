@@ -18,6 +18,9 @@ import { generatePassword } from './passwords.ts';
 import { DiscoveryBeacon } from '../discovery/beacon.ts';
 import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
+import { createBot } from '../commands/builtins.ts';
+import type { CommandRegistry, RegistryProblem } from '../commands/registry.ts';
+import { Bot } from './bot.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
 
@@ -40,7 +43,11 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private mdns: MdnsPublication | undefined;
   private stopping: Promise<void> | undefined;
 
-  private constructor(readonly options: ServerOptions) {
+  private constructor(
+    readonly options: ServerOptions,
+    readonly commands: CommandRegistry,
+    private readonly commandProblems: RegistryProblem[],
+  ) {
     super();
     if (options.ephemeral) {
       this.identity = generateServerIdentity();
@@ -54,12 +61,14 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.store = openStore(options);
     this.chat = new ChatService(this.store, {
       joinPassword: this.password,
+      operatorPassword: this.operatorPassword,
       nameReservationMs: options.nameReservationMs,
       historyLimit: options.historyLimit,
       maxMessageBytes: options.maxMessageBytes,
     });
     this.router = new Router(
       this.chat,
+      new Bot(commands, this.chat, (reason) => void this.stop(reason)),
       { strikes: options.floodStrikes, windowMs: options.floodWindowMs },
       (session) => this.onLogin(session),
       (session, error) => this.report({ event: 'error', remote: session.remote, message: error instanceof Error ? error.stack ?? error.message : String(error) }),
@@ -69,7 +78,15 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
 
   /** Validates the options, loads or makes the identity, opens the store, listens. */
   static async start(input: ServerInput = {}, onEvent?: (event: ServerEvent) => void): Promise<ParlorServer> {
-    const server = new ParlorServer(parseOptions(serverOptionsSchema, input));
+    const options = parseOptions(serverOptionsSchema, input);
+    // Plugins load before anything listens: a server never answers with half its commands.
+    const bot = await createBot({
+      ...(options.catsDir !== undefined && { catsDir: options.catsDir }),
+      wikipediaUrl: options.wikipediaUrl,
+      ...(options.pluginsDir !== undefined && { pluginsDir: options.pluginsDir }),
+      disabledCommands: options.disabledCommands,
+    });
+    const server = new ParlorServer(options, bot.registry, bot.problems);
     if (onEvent) server.on('event', onEvent);
     try {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
@@ -77,6 +94,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       await server.startBeacon();
       server.startMdns();
       server.reportListening();
+      for (const { source, problem } of server.commandProblems) server.report({ event: 'plugin_skipped', source, problem });
     } catch (error) {
       await server.beacon?.close();
       await server.mdns?.stop();

@@ -1,6 +1,6 @@
 // The --ephemeral store: everything in memory, nothing on disk, gone when the server stops.
 
-import type { ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
+import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
 
 export class MemoryStore implements ChatStore {
   readonly kind = 'memory';
@@ -10,6 +10,7 @@ export class MemoryStore implements ChatStore {
   private readonly byRoom = new Map<string, StoredMessage[]>();
   private readonly byDirectParticipant = new Map<string, StoredMessage[]>();
   private readonly blocks = new Set<string>();
+  private readonly bans = new Map<string, BanRecord>();
   private nextId = 1;
 
   getUser(key: string): UserRecord | undefined {
@@ -76,6 +77,18 @@ export class MemoryStore implements ChatStore {
 
   listBlocks(): Array<[string, string]> {
     return [...this.blocks].map((pair) => JSON.parse(pair) as [string, string]);
+  }
+
+  putBan(ban: BanRecord): void {
+    this.bans.set(ban.fingerprint, { ...ban });
+  }
+
+  deleteBan(fingerprint: string): void {
+    this.bans.delete(fingerprint);
+  }
+
+  listBans(): BanRecord[] {
+    return [...this.bans.values()].map((ban) => ({ ...ban }));
   }
 
   close(): void {}

@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
+import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
 
 export const DATABASE_FILE = 'parlor.db';
 
@@ -43,6 +43,14 @@ const MIGRATIONS: string[] = [
      blocker TEXT NOT NULL,
      blocked TEXT NOT NULL,
      PRIMARY KEY (blocker, blocked)
+   ) WITHOUT ROWID;`,
+  // 2: operator bans, by identity key.
+  `CREATE TABLE bans (
+     fingerprint TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     banned_by TEXT NOT NULL,
+     at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
 ];
 
@@ -141,6 +149,9 @@ export class SqliteStore implements ChatStore {
       block: db.prepare('INSERT OR IGNORE INTO blocks (blocker, blocked) VALUES (?, ?)'),
       unblock: db.prepare('DELETE FROM blocks WHERE blocker = ? AND blocked = ?'),
       listBlocks: db.prepare<[], { blocker: string; blocked: string }>('SELECT blocker, blocked FROM blocks'),
+      putBan: db.prepare('INSERT OR REPLACE INTO bans (fingerprint, name, reason, banned_by, at) VALUES (@fingerprint, @name, @reason, @bannedBy, @at)'),
+      deleteBan: db.prepare('DELETE FROM bans WHERE fingerprint = ?'),
+      listBans: db.prepare<[], BanRecord>('SELECT fingerprint, name, reason, banned_by AS bannedBy, at FROM bans ORDER BY at'),
     };
     this.appendAll = db.transaction((messages: NewMessage[]) =>
       messages.map((message) => {
@@ -208,6 +219,18 @@ export class SqliteStore implements ChatStore {
 
   listBlocks(): Array<[string, string]> {
     return this.statements.listBlocks.all().map((row) => [row.blocker, row.blocked]);
+  }
+
+  putBan(ban: BanRecord): void {
+    this.statements.putBan.run(ban);
+  }
+
+  deleteBan(fingerprint: string): void {
+    this.statements.deleteBan.run(fingerprint);
+  }
+
+  listBans(): BanRecord[] {
+    return this.statements.listBans.all();
   }
 
   close(): void {

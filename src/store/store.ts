@@ -20,6 +20,16 @@ export interface RoomRecord {
   createdAt: number;
 }
 
+/** An identity key that an operator banned (`!ban`): it cannot log in until `!unban`. */
+export interface BanRecord {
+  fingerprint: string;
+  /** The name the key last used, for people reading the list. */
+  name: string;
+  reason: string;
+  bannedBy: string;
+  at: number;
+}
+
 export interface NewMessage {
   /** The room's key, or null for a direct message. */
   room: string | null;
@@ -66,6 +76,11 @@ export interface ChatStore {
   unblock(blocker: string, blocked: string): void;
   /** Every block, as [blocker, blocked] pairs: loaded once at start, kept in memory after. */
   listBlocks(): Array<[string, string]>;
+
+  putBan(ban: BanRecord): void;
+  deleteBan(fingerprint: string): void;
+  /** Every ban: loaded once at start, kept in memory after. */
+  listBans(): BanRecord[];
 
   close(): void;
 }

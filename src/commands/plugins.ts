@@ -1,0 +1,43 @@
+// Plugins: every module in the --plugins folder is loaded and its default export (a definition,
+// or an array of them) offered to the registry. Loading is where plugins break (a syntax error, a
+// throwing top level, no export), so each failure is caught and reported with the file's name,
+// and the server starts without that plugin.
+
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface LoadedPlugins {
+  candidates: Array<{ definition: unknown; source: string }>;
+  problems: Array<{ source: string; problem: string }>;
+}
+
+/** Module files a plugin may be written as; tests and type declarations beside them are not plugins. */
+const PLUGIN_FILE = /^(?!.*\.(test|spec|d)\.[cm]?[jt]s$)[^.].*\.(mjs|js|ts|mts)$/;
+
+export async function loadPlugins(dir: string): Promise<LoadedPlugins> {
+  const folder = resolve(dir);
+  const loaded: LoadedPlugins = { candidates: [], problems: [] };
+  let files: string[];
+  try {
+    files = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile() && PLUGIN_FILE.test(e.name)).map((e) => e.name).sort();
+  } catch (error) {
+    loaded.problems.push({ source: folder, problem: `the plugins folder cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+    return loaded;
+  }
+  for (const file of files) {
+    const source = `plugin ${file}`;
+    try {
+      const module = (await import(pathToFileURL(join(folder, file)).href)) as { default?: unknown };
+      if (module.default === undefined) {
+        loaded.problems.push({ source, problem: 'it has no default export (export default a command definition)' });
+        continue;
+      }
+      const definitions = Array.isArray(module.default) ? module.default : [module.default];
+      for (const definition of definitions) loaded.candidates.push({ definition, source });
+    } catch (error) {
+      loaded.problems.push({ source, problem: `it failed to load: ${((error as Error).message ?? String(error)).split('\n')[0]!.slice(0, 300)}` });
+    }
+  }
+  return loaded;
+}
