@@ -61,6 +61,20 @@ for (const [label, open] of [
       store.unblock('bob', 'cy');
       expect(store.listBlocks()).to.deep.equal([['ada', 'bob']]);
     });
+
+    it('keeps bans by fingerprint, replaces one for the same key, and deletes it', () => {
+      const ban = { fingerprint: 'SHA256:bob', name: 'Bob', reason: 'spam', bannedBy: 'Op', at: 5 };
+      store.putBan(ban);
+      store.putBan({ ...ban, reason: 'more spam', at: 6 });
+      store.putBan({ ...ban, fingerprint: 'SHA256:cy', name: 'Cy', at: 7 });
+      expect(store.listBans()).to.deep.equal([
+        { ...ban, reason: 'more spam', at: 6 },
+        { ...ban, fingerprint: 'SHA256:cy', name: 'Cy', at: 7 },
+      ]);
+      store.deleteBan('SHA256:bob');
+      store.deleteBan('SHA256:nobody');
+      expect(store.listBans().map((b) => b.name)).to.deep.equal(['Cy']);
+    });
   });
 }
 
@@ -71,9 +85,11 @@ describe('store/sqlite on disk', () => {
     first.createRoom({ key: 'lobby', name: 'lobby', passwordHash: null, createdBy: null, createdAt: 1 });
     const [stored] = first.appendMessages([say('lobby', 'ada', 'kept')]);
     first.block('ada', 'bob');
+    first.putBan({ fingerprint: 'SHA256:bob', name: 'Bob', reason: 'spam', bannedBy: 'Op', at: 5 });
     first.close();
     const second = new SqliteStore(dir);
-    expect(second.schemaVersion).to.equal(1);
+    expect(second.schemaVersion).to.equal(2);
+    expect(second.listBans().map((b) => b.fingerprint)).to.deep.equal(['SHA256:bob']);
     expect(second.roomHistory('lobby', { limit: 5 })).to.deep.equal([stored]);
     expect(second.listBlocks()).to.deep.equal([['ada', 'bob']]);
     second.close();
