@@ -15,6 +15,7 @@ interface SendFlags extends ClientFlags {
   to?: string;
   json?: boolean;
   open: boolean;
+  op?: string;
 }
 
 export function registerSend(program: Command): void {
@@ -32,6 +33,7 @@ export function registerSend(program: Command): void {
     .option('--to <user>', 'send a direct message to this user instead')
     .option('--json', 'print {"id":...,"ts":...} (or the bot\'s reply) as JSON')
     .option('--no-open', "print a bot's link (!enlightenme) instead of opening it in the browser")
+    .option('--op <password>', 'become operator first (for !kick, !ban, !unban, !announce)')
     .action((words: string[], flags: SendFlags) => send(words.join(' '), flags).catch(exitWithError));
 }
 
@@ -39,6 +41,7 @@ async function send(text: string, flags: SendFlags): Promise<void> {
   if (flags.to !== undefined && flags.room !== undefined) throw new ParlorError('BAD_OPTION', 'give --room or --to, not both');
   const chat = await connectFromFlags(flags);
   try {
+    if (flags.op !== undefined) await chat.op(flags.op);
     if (isCommandLine(text)) {
       if (flags.to !== undefined) throw new ParlorError('BAD_OPTION', 'a bot command goes to the bot, not --to a user');
       await runCommand(chat, text, flags);

@@ -107,6 +107,14 @@ describe('cli: bot commands through parlor send', () => {
     expect(printed.reply.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/wiki\/Grace_Hopper$/);
   });
 
+  it('--op makes the caller an operator for !announce; a wrong one is BAD_PASSWORD', async () => {
+    const wrong = await runParlor(['send', ...as('ada'), '--op', 'guess', '!announce', 'hi']);
+    expect(wrong.stderr).to.match(/^parlor: BAD_PASSWORD: /);
+    const result = await runParlor(['send', ...as('ada'), '--op', 'op-pw', '!announce', 'lunch']);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.equal('announced to 1 person\n');
+  });
+
   it('!quit with the operator password stops the server process cleanly', async () => {
     const wrong = await runParlor(['send', ...as('ada'), '!quit', 'guess']);
     expect(wrong.stderr).to.match(/^parlor: BAD_PASSWORD: /);
