@@ -21,7 +21,10 @@ const recipient = (identity: ClientIdentity): RecipientKey => ({ fingerprint: id
 
 describe('crypto/e2e-envelope', () => {
   let ada: ClientIdentity, bob: ClientIdentity, eve: ClientIdentity;
-  before(async () => ([ada, bob, eve] = await sharedIdentities()));
+  before(async () => {
+    const shared = await sharedIdentities();
+    [ada, bob, eve] = [shared[0]!, shared[1]!, shared[2]!];
+  });
 
   const seal = (plaintext = 'meet at noon') =>
     sealEnvelope({ identity: ada, scope: 'room', target: 'ops', sender: 'ada', plaintext: Buffer.from(plaintext), recipients: [recipient(bob)] });
