@@ -8,12 +8,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
+import type { ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
 
 export const DATABASE_FILE = 'parlor.db';
 
 /** Each entry moves the schema one version up; applied in order, each in its own transaction. */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: string[] = [
   `CREATE TABLE users (
      key TEXT PRIMARY KEY,
      name TEXT NOT NULL,
@@ -44,6 +44,14 @@ const MIGRATIONS: string[] = [
      blocked TEXT NOT NULL,
      PRIMARY KEY (blocker, blocked)
    ) WITHOUT ROWID;`,
+  // End-to-end: sealed envelopes beside the (then empty) text, identity keys to seal to, secret rooms.
+  `ALTER TABLE messages ADD COLUMN sealed TEXT;
+   CREATE TABLE identity_keys (
+     fingerprint TEXT PRIMARY KEY,
+     exponent BLOB NOT NULL,
+     modulus BLOB NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE secret_rooms (key TEXT PRIMARY KEY) WITHOUT ROWID;`,
 ];
 
 interface MessageRow {
@@ -53,6 +61,7 @@ interface MessageRow {
   sender: string;
   text: string;
   ts: number;
+  sealed: string | null;
 }
 
 interface UserRow {
@@ -78,6 +87,7 @@ const toMessage = (row: MessageRow): StoredMessage => ({
   from: row.sender,
   text: row.text,
   ts: row.ts,
+  ...(row.sealed !== null && { sealed: row.sealed }),
 });
 const toUser = (row: UserRow): UserRecord => ({
   key: row.key,
@@ -141,10 +151,17 @@ export class SqliteStore implements ChatStore {
       block: db.prepare('INSERT OR IGNORE INTO blocks (blocker, blocked) VALUES (?, ?)'),
       unblock: db.prepare('DELETE FROM blocks WHERE blocker = ? AND blocked = ?'),
       listBlocks: db.prepare<[], { blocker: string; blocked: string }>('SELECT blocker, blocked FROM blocks'),
+      // End-to-end.
+      insertSealedMessage: db.prepare('INSERT INTO messages (room, recipient, sender, text, ts, sealed) VALUES (@room, @to, @from, @text, @ts, @sealed)'),
+      putIdentityKey: db.prepare('INSERT OR REPLACE INTO identity_keys (fingerprint, exponent, modulus) VALUES (?, ?, ?)'),
+      getIdentityKey: db.prepare<[string], { exponent: Buffer; modulus: Buffer }>('SELECT exponent, modulus FROM identity_keys WHERE fingerprint = ?'),
+      markRoomSecret: db.prepare('INSERT OR IGNORE INTO secret_rooms (key) VALUES (?)'),
+      isRoomSecret: db.prepare<[string], { key: string }>('SELECT key FROM secret_rooms WHERE key = ?'),
     };
     this.appendAll = db.transaction((messages: NewMessage[]) =>
       messages.map((message) => {
-        const { lastInsertRowid } = this.statements.insertMessage.run(message);
+        const insert = message.sealed === undefined ? this.statements.insertMessage : this.statements.insertSealedMessage;
+        const { lastInsertRowid } = insert.run(message);
         this.statements.markSpoke.run(message.ts, message.from);
         return { ...message, id: Number(lastInsertRowid) };
       }),
@@ -208,6 +225,25 @@ export class SqliteStore implements ChatStore {
 
   listBlocks(): Array<[string, string]> {
     return this.statements.listBlocks.all().map((row) => [row.blocker, row.blocked]);
+  }
+
+  // --- end-to-end ----------------------------------------------------------------------------
+
+  putIdentityKey(fingerprint: string, key: StoredIdentityKey): void {
+    this.statements.putIdentityKey.run(fingerprint, key.exponent, key.modulus);
+  }
+
+  getIdentityKey(fingerprint: string): StoredIdentityKey | undefined {
+    const row = this.statements.getIdentityKey.get(fingerprint);
+    return row && { exponent: row.exponent, modulus: row.modulus };
+  }
+
+  markRoomSecret(room: string): void {
+    this.statements.markRoomSecret.run(room);
+  }
+
+  isRoomSecret(room: string): boolean {
+    return this.statements.isRoomSecret.get(room) !== undefined;
   }
 
   close(): void {

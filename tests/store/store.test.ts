@@ -73,7 +73,7 @@ describe('store/sqlite on disk', () => {
     first.block('ada', 'bob');
     first.close();
     const second = new SqliteStore(dir);
-    expect(second.schemaVersion).to.equal(1);
+    expect(second.schemaVersion).to.equal(2);
     expect(second.roomHistory('lobby', { limit: 5 })).to.deep.equal([stored]);
     expect(second.listBlocks()).to.deep.equal([['ada', 'bob']]);
     second.close();
