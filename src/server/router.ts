@@ -47,6 +47,11 @@ export class Router {
       block: (s, r, reply) => reply(chat.block(s, r)),
       unblock: (s, r, reply) => reply(chat.unblock(s, r)),
       blocked: (s, _r, reply) => reply(chat.blocked(s)),
+      // End-to-end.
+      e2e_say: (s, r, reply, fail) => chat.saySealed(s, r, reply, fail),
+      e2e_dm: (s, r, reply, fail) => chat.dmSealed(s, r, reply, fail),
+      keys: (s, r, reply) => reply(chat.identityKeys(s, r)),
+      whois: (s, r, reply) => reply(chat.whois(s, r)),
     };
   }
 
