@@ -15,12 +15,14 @@ import type { IdentityKey, PeerKey } from '../protocol/messages.ts';
 import { E2eSession, type DeliveredMessage } from './e2e.ts';
 import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
 
-/** A join or history reply with sealed messages opened, and how many were not sealed to this client. */
-export type OpenedPage<R extends { history: ChatMessage[] } | { messages: ChatMessage[] }> = R &
-  (R extends { history: ChatMessage[] } ? { history: DeliveredMessage[] } : { messages: DeliveredMessage[] }) & {
-    /** Secret messages from before this client joined: genuine, but not sealed to it (so unreadable). */
-    notSealedToYou: number;
-  };
+/** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
+export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
+  history: DeliveredMessage[];
+  /** Secret messages from before this client joined: genuine, but not sealed to it (so unreadable). */
+  notSealedToYou: number;
+};
+/** A history reply, opened likewise. */
+export type OpenedHistory = Omit<Reply<'history'>, 'messages'> & { messages: DeliveredMessage[]; notSealedToYou: number };
 
 /** What whois tells: the server's answer, and whether that key matches known_peers. */
 export type WhoisResult = Reply<'whois'> & { trust: 'known' | 'new' | 'changed' | 'you' };
@@ -121,14 +123,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.client.isOpen;
   }
 
-  async join(room: string, password?: string): Promise<OpenedPage<Reply<'join'>>> {
+  async join(room: string, password?: string): Promise<OpenedJoin> {
     const reply = await this.request('join', { room, ...(password !== undefined && { password }) });
     this.remember(reply, password);
     return this.openRoomPage(reply);
   }
 
   /** Creates a room; `secret` makes it end-to-end (plaintext `say` is then refused by the server). */
-  async create(room: string, password?: string, options: { secret?: boolean } = {}): Promise<OpenedPage<Reply<'create'>>> {
+  async create(room: string, password?: string, options: { secret?: boolean } = {}): Promise<OpenedJoin> {
     const reply = await this.request('create', { room, ...(password !== undefined && { password }), ...(options.secret === true && { secret: true }) });
     this.remember(reply, password);
     return this.openRoomPage(reply);
@@ -157,7 +159,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return reply;
   }
 
-  async history(query: { room?: string; with?: string; before?: number; limit?: number }): Promise<OpenedPage<Reply<'history'>>> {
+  async history(query: { room?: string; with?: string; before?: number; limit?: number }): Promise<OpenedHistory> {
     const reply = await this.request('history', query);
     const messages = reply.messages.map((message) => this.e2e.open(message));
     return { ...reply, messages, notSealedToYou: countNotSealed(messages) };
@@ -287,9 +289,9 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     }
   }
 
-  private openRoomPage<R extends Reply<'join'>>(reply: R): OpenedPage<R> {
+  private openRoomPage(reply: Reply<'join'>): OpenedJoin {
     const history = reply.history.map((message) => this.e2e.open(message));
-    return { ...reply, history, notSealedToYou: countNotSealed(history) } as OpenedPage<R>;
+    return { ...reply, history, notSealedToYou: countNotSealed(history) };
   }
 
   private onRoomPresence(event: JoinedMessage | LeftMessage): void {
