@@ -136,6 +136,11 @@ export interface SealInput {
   recipients: readonly RecipientKey[];
   kind?: EnvelopeKind;
   messageId?: Buffer;
+  /**
+   * The key to seal under; fresh by default. A file transfer passes its per-transfer key here, so
+   * that the envelope carrying its metadata also delivers (wrapped) the key its chunks use.
+   */
+  contentKey?: Buffer;
 }
 
 export function newMessageId(): Buffer {
@@ -153,7 +158,8 @@ export function sealEnvelope(input: SealInput): Buffer {
     senderKey: { exponent: input.identity.exponent, modulus: input.identity.modulus },
     iv: randomBytes(IV_BYTES),
   };
-  const contentKey = randomBytes(CONTENT_KEY_BYTES);
+  const contentKey = input.contentKey ?? randomBytes(CONTENT_KEY_BYTES);
+  if (contentKey.length !== CONTENT_KEY_BYTES) throw new ParlorError('BAD_REQUEST', `a content key is ${CONTENT_KEY_BYTES} bytes`);
   const aad = encodeHeaderUpToIv(header);
   const cipher = createCipheriv('aes-256-gcm', contentKey, header.iv);
   cipher.setAAD(aad);

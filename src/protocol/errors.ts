@@ -67,7 +67,6 @@ export const ERROR_CODES = {
   E2E_REPLAYED: 'a sealed message was delivered again under another id',
   E2E_DECRYPT_FAILED: 'a sealed message could not be decrypted with the key wrapped to you',
   E2E_PEER_KEY_CHANGED: "a peer's identity key differs from the one trusted for that name",
-  E2E_NO_PEER_KEY: 'there is no identity key to seal to for that member',
 
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',

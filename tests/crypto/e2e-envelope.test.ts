@@ -5,6 +5,7 @@ import {
   fingerprintDigest,
   openEnvelope,
   sealEnvelope,
+  unwrapContentKey,
   verifyEnvelope,
   type RecipientKey,
 } from '../../src/crypto/e2e-envelope.ts';
@@ -82,6 +83,25 @@ describe('crypto/e2e-envelope', () => {
     const bytes = seal();
     const envelope = decodeEnvelope(bytes);
     expectCode(() => verifyEnvelope(envelope, eve.publicKey), 'E2E_BAD_SIGNATURE');
+  });
+
+  it('carries a given content key (a file transfer\'s) to each recipient, under kind "file"', () => {
+    const transferKey = Buffer.alloc(32, 7);
+    const bytes = sealEnvelope({
+      identity: ada,
+      kind: 'file',
+      scope: 'direct',
+      target: 'bob',
+      sender: 'ada',
+      plaintext: Buffer.from(JSON.stringify({ name: 'cat.png', size: 1234 })),
+      recipients: [recipient(bob)],
+      contentKey: transferKey,
+    });
+    const envelope = decodeEnvelope(bytes);
+    expect(envelope.kind).to.equal('file');
+    verifyEnvelope(envelope, importRsaPublic(envelope.senderKey));
+    expect(unwrapContentKey(envelope.wrappedKeys, bob)).to.deep.equal(transferKey);
+    expect(JSON.parse(openEnvelope(envelope, bob)!.toString())).to.deep.equal({ name: 'cat.png', size: 1234 });
   });
 
   it('refuses bytes out of shape with E2E_MALFORMED', () => {
