@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   idle: () => import('./idle.ts'),
   join: () => import('./join.ts'),
   discovery: () => import('./discovery.ts'),
+  e2e: () => import('./e2e.ts'),
 };
 
 function usage(): string {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
 import { inertText } from '../client/inert-text.ts';
-import type { AnnouncementMessage, ChatMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
+import type { DeliveredMessage } from '../client/e2e.ts';
+import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, integerFlag, printJson } from './output.ts';
 
@@ -19,7 +20,7 @@ export function registerTail(program: Command): void {
     .option('--room <room>', 'the room to follow (default: lobby)')
     .option('--room-password <pw>', "the room's own password, if it has one")
     .option('--history <n>', 'how many past messages to print first', integerFlag('--history'), 50)
-    .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts"}, joined, left, announcement')
+    .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts","e2e"?}, joined, left, announcement')
     .option('--count <n>', 'exit after this many messages (history included)', integerFlag('--count'))
     .option('--timeout <s>', 'exit after this many seconds', integerFlag('--timeout'))
     .action((flags: TailFlags) => tail(flags).catch(exitWithError));
@@ -35,21 +36,23 @@ async function tail(flags: TailFlags): Promise<void> {
     chat.close();
     process.exit(0);
   };
-  const print = (event: ChatMessage | JoinedMessage | LeftMessage | AnnouncementMessage) => {
-    if (flags.json) printJson(event);
+  const print = (event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage) => {
+    if (flags.json) printJson(withoutEnvelope(event));
     else console.log(describe(event, chat));
     if (event.type === 'message' && flags.count !== undefined && ++printed >= flags.count) finish();
   };
   if (flags.timeout !== undefined) setTimeout(finish, flags.timeout * 1000).unref();
   chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: connection lost; reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
   chat.on('reconnected', () => process.stderr.write('parlor: reconnected\n'));
+  // End-to-end: a peer whose key changed is never accepted silently.
+  chat.on('peerKeyChanged', (change) => process.stderr.write(`parlor: E2E_PEER_KEY_CHANGED: ${change.warning}\n`));
   chat.on('closed', ({ reason }) => {
     if (!finishing) exitWithError(reason);
   });
 
   // Listening before the join: live events in the same frame as its reply are queued, not lost.
-  let queued: Array<ChatMessage | JoinedMessage | LeftMessage> | undefined = [];
-  const onEvent = (event: ChatMessage | JoinedMessage | LeftMessage) => (queued ? queued.push(event) : print(event));
+  let queued: Array<DeliveredMessage | JoinedMessage | LeftMessage> | undefined = [];
+  const onEvent = (event: DeliveredMessage | JoinedMessage | LeftMessage) => (queued ? queued.push(event) : print(event));
   chat.on('message', onEvent);
   chat.on('joined', onEvent);
   chat.on('left', onEvent);
@@ -65,12 +68,23 @@ async function tail(flags: TailFlags): Promise<void> {
   await new Promise(() => {});
 }
 
+/** Sealed messages are printed opened: the envelope itself is of no use to a script. */
+function withoutEnvelope(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage): object {
+  if (event.type !== 'message' || event.sealed === undefined) return event;
+  const { sealed: _sealed, ...opened } = event;
+  return opened;
+}
+
 /** One line for a person; everything that came from the network is made inert first. */
-function describe(event: ChatMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
+function describe(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
   if (event.type === 'announcement') return inertText(`** announcement from ${event.from}: ${event.text}`);
   if (event.type === 'joined') return inertText(`-- ${event.name} joined #${event.room}`);
   if (event.type === 'left') return inertText(`-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`);
   const time = new Date(event.ts).toTimeString().slice(0, 8);
+  if (event.e2e?.state === 'rejected') return inertText(`[${time}] !! a sealed message shown as from ${event.from} was refused: ${event.e2e.code}: ${event.e2e.reason}`);
+  if (event.e2e?.state === 'not-sealed-to-you') {
+    return inertText(`[${time}] ${event.room !== undefined ? `#${event.room} ` : ''}<${event.from}> (sealed before you joined: not readable)`);
+  }
   if (event.room !== undefined) return inertText(`[${time}] #${event.room} <${event.from}> ${event.text}`);
   return inertText(event.from === chat.name ? `[${time}] you → ${event.to}: ${event.text}` : `[${time}] ${event.from} → you: ${event.text}`);
 }

@@ -5,6 +5,7 @@
 
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import { foldName } from '../protocol/names.ts';
 import {
@@ -18,6 +19,22 @@ import {
 } from '../protocol/messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import { ParlorClient, type ConnectInput } from './client.ts';
+import { defaultConfigDir } from '../options.ts';
+import type { IdentityKey, PeerKey } from '../protocol/messages.ts';
+import { E2eSession, type DeliveredMessage } from './e2e.ts';
+import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
+
+/** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
+export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
+  history: DeliveredMessage[];
+  /** Secret messages from before this client joined: genuine, but not sealed to it (so unreadable). */
+  notSealedToYou: number;
+};
+/** A history reply, opened likewise. */
+export type OpenedHistory = Omit<Reply<'history'>, 'messages'> & { messages: DeliveredMessage[]; notSealedToYou: number };
+
+/** What whois tells: the server's answer, and whether that key matches known_peers. */
+export type WhoisResult = Reply<'whois'> & { trust: 'known' | 'new' | 'changed' | 'you' };
 
 export interface ChatClientOptions extends ConnectInput {
   name: string;
@@ -30,7 +47,10 @@ export interface ChatClientOptions extends ConnectInput {
 }
 
 interface ChatEvents {
-  message: [message: ChatMessage];
+  /** Sealed messages arrive opened, with their `e2e` status (rejected ones with their code). */
+  message: [message: DeliveredMessage];
+  /** Loud: a peer's key is not the one in known_peers. Nothing is sealed to it or believed from it until acceptPeerKey. */
+  peerKeyChanged: [change: PeerKeyChange];
   joined: [notice: JoinedMessage];
   left: [notice: LeftMessage];
   /** An operator's notice to everyone online. */
@@ -83,12 +103,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     super();
     this.client = client;
     this.name = options.name;
+    this.peers = new PeerKeys(options.configDir ?? defaultConfigDir(), client.server.fingerprint, (change) => this.emit('peerKeyChanged', change));
+    this.e2e = new E2eSession(options.identity, this.peers, () => this.name);
     // Attached before login is sent: a message in the same frame as the reply is not lost.
     this.attach(client);
   }
 
-  /** Direct messages to and from this user from before this login, oldest first. */
-  direct: ChatMessage[] = [];
+  /** Direct messages to and from this user from before this login, oldest first (sealed ones opened). */
+  direct: DeliveredMessage[] = [];
   directMore = false;
 
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
@@ -97,7 +119,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     try {
       const login = await call(client, 'login', { name: options.name, password: options.password });
       chat.name = login.name;
-      chat.direct = login.direct;
+      chat.direct = login.direct.map((message) => chat.e2e.open(message));
       chat.directMore = login.directMore;
       for (const message of login.direct) chat.lastDirect = Math.max(chat.lastDirect, message.id);
       return chat;
@@ -116,16 +138,17 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.client.isOpen;
   }
 
-  async join(room: string, password?: string): Promise<Reply<'join'>> {
+  async join(room: string, password?: string): Promise<OpenedJoin> {
     const reply = await this.request('join', { room, ...(password !== undefined && { password }) });
     this.remember(reply, password);
-    return reply;
+    return this.openRoomPage(reply);
   }
 
-  async create(room: string, password?: string): Promise<Reply<'create'>> {
-    const reply = await this.request('create', { room, ...(password !== undefined && { password }) });
+  /** Creates a room; `secret` makes it end-to-end (plaintext `say` is then refused by the server). */
+  async create(room: string, password?: string, options: { secret?: boolean } = {}): Promise<OpenedJoin> {
+    const reply = await this.request('create', { room, ...(password !== undefined && { password }), ...(options.secret === true && { secret: true }) });
     this.remember(reply, password);
-    return reply;
+    return this.openRoomPage(reply);
   }
 
   async leave(room: string): Promise<Reply<'leave'>> {
@@ -134,21 +157,29 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return reply;
   }
 
+  /** Says something in a room; in a secret room it is sealed to every member first. */
   async say(room: string, text: string): Promise<Reply<'say'>> {
+    refuseCommandAsChat(text);
+    if (this.secretRooms.has(foldName(room.replace(/^#/, '')))) return this.saySealed(room, text);
     const reply = await this.request('say', { room, text });
     const joined = this.rooms.get(foldName(room.replace(/^#/, '')));
     if (joined) joined.lastSeen = Math.max(joined.lastSeen, reply.id);
     return reply;
   }
 
-  async dm(to: string, text: string): Promise<Reply<'dm'>> {
+  /** A direct message, end-to-end unless `plaintext` is asked for. */
+  async dm(to: string, text: string, options: { plaintext?: boolean } = {}): Promise<Reply<'dm'>> {
+    refuseCommandAsChat(text);
+    if (options.plaintext !== true) return this.dmSealed(to, text);
     const reply = await this.request('dm', { to, text });
     this.lastDirect = Math.max(this.lastDirect, reply.id);
     return reply;
   }
 
-  history(query: { room?: string; with?: string; before?: number; limit?: number }): Promise<Reply<'history'>> {
-    return this.request('history', query);
+  async history(query: { room?: string; with?: string; before?: number; limit?: number }): Promise<OpenedHistory> {
+    const reply = await this.request('history', query);
+    const messages = reply.messages.map((message) => this.e2e.open(message));
+    return { ...reply, messages, notSealedToYou: countNotSealed(messages) };
   }
 
   listRooms(): Promise<Reply<'rooms'>> {
@@ -215,6 +246,102 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     const key = foldName(reply.room);
     const lastSeen = Math.max(this.rooms.get(key)?.lastSeen ?? 0, ...reply.history.map((m) => m.id));
     this.rooms.set(key, { password, lastSeen });
+    this.noteRoomKeys(reply);
+  }
+
+  // --- end-to-end (issue 9) ------------------------------------------------------------------
+  private readonly peers: PeerKeys;
+  private readonly e2e: E2eSession;
+  /** Secret rooms this client is in: their members' keys by folded name. */
+  private readonly secretRooms = new Map<string, Map<string, PeerKey>>();
+
+  /** Whether a room this client is in is secret (end-to-end). */
+  isSecretRoom(room: string): boolean {
+    return this.secretRooms.has(foldName(room.replace(/^#/, '')));
+  }
+
+  /** A user's key and fingerprint as the server has it, and whether it matches known_peers. */
+  async whois(name: string): Promise<WhoisResult> {
+    const reply = await this.request('whois', { name });
+    const { fingerprint } = PeerKeys.parseWireKey(reply);
+    if (foldName(reply.name) === foldName(this.name)) return { ...reply, trust: fingerprint === this.client.fingerprint ? 'you' : 'changed' };
+    return { ...reply, trust: this.peers.trustOf(reply.name, fingerprint) };
+  }
+
+  /** After comparing fingerprints: trust the key this name now presents (or the one given). */
+  acceptPeerKey(name: string, fingerprint?: string): boolean {
+    return this.peers.accept(name, fingerprint);
+  }
+
+  /** The path of this client's known_peers file. */
+  get knownPeersPath(): string {
+    return this.peers.known.path;
+  }
+
+  private async saySealed(room: string, text: string): Promise<Reply<'say'>> {
+    const key = foldName(room.replace(/^#/, ''));
+    const members = [...(this.secretRooms.get(key)?.values() ?? [])].filter((member) => foldName(member.name) !== foldName(this.name));
+    const recipients = members.map((member) => this.trustedKey(member.name, member));
+    const { sealed, messageId } = this.e2e.seal('room', key, text, recipients);
+    const reply = await this.request('e2e_say', { room, sealed });
+    this.e2e.sent(messageId, reply.id);
+    const joined = this.rooms.get(key);
+    if (joined) joined.lastSeen = Math.max(joined.lastSeen, reply.id);
+    return reply;
+  }
+
+  private async dmSealed(to: string, text: string): Promise<Reply<'dm'>> {
+    // Asked each time: a key that changed since the last DM is then caught before sealing to it.
+    const { keys } = await this.request('keys', { names: [to] });
+    const peer = keys.find((key) => foldName(key.name) === foldName(to));
+    if (!peer) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${to}"`);
+    const recipient = foldName(peer.name) === foldName(this.name) ? [] : [this.trustedKey(peer.name, peer)];
+    const { sealed, messageId } = this.e2e.seal('direct', peer.name, text, recipient);
+    const reply = await this.request('e2e_dm', { to, sealed });
+    this.e2e.sent(messageId, reply.id);
+    this.lastDirect = Math.max(this.lastDirect, reply.id);
+    return reply;
+  }
+
+  private trustedKey(name: string, key: IdentityKey) {
+    const { fingerprint, parts } = PeerKeys.parseWireKey(key);
+    return this.peers.trust(name, fingerprint, parts);
+  }
+
+  private noteRoomKeys(reply: Reply<'join'>): void {
+    const key = foldName(reply.room);
+    if (reply.secret !== true) return;
+    this.secretRooms.set(key, new Map((reply.keys ?? []).map((peer) => [foldName(peer.name), peer])));
+    // Checked now, so a changed key is reported at join rather than at the first message.
+    for (const peer of reply.keys ?? []) {
+      if (foldName(peer.name) === foldName(this.name)) continue;
+      try {
+        this.trustedKey(peer.name, peer);
+      } catch {
+        // Reported through peerKeyChanged; say() refuses until the user decides.
+      }
+    }
+  }
+
+  private openRoomPage(reply: Reply<'join'>): OpenedJoin {
+    const history = reply.history.map((message) => this.e2e.open(message));
+    return { ...reply, history, notSealedToYou: countNotSealed(history) };
+  }
+
+  private onRoomPresence(event: JoinedMessage | LeftMessage): void {
+    const members = this.secretRooms.get(foldName(event.room));
+    if (!members) return;
+    if (event.type === 'left') {
+      members.delete(foldName(event.name));
+      return;
+    }
+    if (!event.key) return;
+    members.set(foldName(event.name), { name: event.name, ...event.key });
+    try {
+      this.trustedKey(event.name, event.key);
+    } catch {
+      // Reported through peerKeyChanged.
+    }
   }
 
   private attach(client: ParlorClient): void {
@@ -223,7 +350,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   }
 
   /** While catching up after a reconnect, live messages wait here to be merged in id order. */
-  private catchUp: ChatMessage[] | undefined;
+  private catchUp: DeliveredMessage[] | undefined;
 
   private attachEvents(client: ParlorClient): void {
     client.on('event', (event) => {
@@ -234,12 +361,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
             break;
           }
           this.noteSeen(event);
-          this.emit('message', event);
+          this.emit('message', this.e2e.open(event));
           break;
         case 'joined':
+          this.onRoomPresence(event);
           this.emit('joined', event);
           break;
         case 'left':
+          this.onRoomPresence(event);
           this.emit('left', event);
           break;
         case 'announcement':
@@ -301,6 +430,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
             since: joined.lastSeen,
             ...(joined.password !== undefined && { password: joined.password }),
           });
+          this.noteRoomKeys(reply);
           missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
         }
         if (this.operatorPassword !== undefined) await call(client, 'op', { password: this.operatorPassword });
@@ -345,8 +475,20 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     const seen = message.room !== undefined ? this.rooms.get(foldName(message.room))?.lastSeen ?? 0 : this.lastDirect;
     if (message.id <= seen) return;
     this.noteSeen(message);
-    this.emit('message', message);
+    this.emit('message', this.e2e.open(message));
   }
+}
+
+function countNotSealed(messages: readonly DeliveredMessage[]): number {
+  return messages.filter((message) => message.e2e?.state === 'not-sealed-to-you').length;
+}
+
+/**
+ * A bot command is never sent as chat: the server refuses one in plaintext, but a sealed line it
+ * cannot read, so the client checks before sealing (the original ChatRoom's rule).
+ */
+function refuseCommandAsChat(text: string): void {
+  if (isCommandLine(text)) throw new ParlorError('BAD_REQUEST', COMMAND_AS_CHAT);
 }
 
 /** A request on one connection, its reply checked against the reply schema of its type. */

@@ -17,10 +17,7 @@ export interface RegistryProblem {
   problem: string;
 }
 
-/** A line is a command when it starts with `!` and a letter: `!!` and `! ` stay ordinary text. */
-export function isCommandLine(line: string): boolean {
-  return /^![a-z]/i.test(line);
-}
+export { isCommandLine } from '../protocol/command-line.ts';
 
 /** Splits `!name rest of line` into the lower-cased name and the trimmed rest. */
 export function parseCommandLine(line: string): { name: string; args: string } {

@@ -57,6 +57,17 @@ export const ERROR_CODES = {
   BANNED: 'this identity key is banned from the server',
   KICKED: 'an operator disconnected this session',
 
+  // End-to-end. The server reports E2E_REQUIRED; the others are the receiving client's verdict on
+  // a sealed message (src/client/e2e.ts), one code per way a server or peer could tamper.
+  E2E_REQUIRED: 'this room is secret: messages to it must be sealed end-to-end',
+  E2E_MALFORMED: 'a sealed message could not be parsed',
+  E2E_BAD_SIGNATURE: "a sealed message's signature did not verify (altered or forged)",
+  E2E_SENDER_MISMATCH: 'a sealed message was signed by someone other than its claimed sender',
+  E2E_WRONG_CONTEXT: 'a sealed message was signed for another room or recipient',
+  E2E_REPLAYED: 'a sealed message was delivered again under another id',
+  E2E_DECRYPT_FAILED: 'a sealed message could not be decrypted with the key wrapped to you',
+  E2E_PEER_KEY_CHANGED: "a peer's identity key differs from the one trusted for that name",
+
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',

@@ -15,6 +15,22 @@ const text = z.string().min(1).max(65_536);
 const messageId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const limit = z.number().int().min(1).max(500);
 
+// --- End-to-end (issue 9): sealed envelopes and the identity keys to seal them to -------------
+/**
+ * A sealed envelope, base64 (docs/protocol.md section 8). The server stores and relays it without
+ * reading it; the bound is a 1,024-recipient envelope with a 4 KiB message.
+ */
+const sealed = z
+  .string()
+  .min(8)
+  .max(400_000)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64');
+/** A client's RSA identity key as the server saw it in the handshake: integers in base64. */
+export const identityKey = z.object({ fingerprint: z.string(), exponent: z.string(), modulus: z.string() });
+export const peerKey = identityKey.extend({ name: z.string() });
+export type IdentityKey = z.infer<typeof identityKey>;
+export type PeerKey = z.infer<typeof peerKey>;
+
 /** Every request: a client-chosen id that the reply echoes as `re`, and a type. */
 export const requestEnvelope = z.object({
   id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
@@ -29,7 +45,7 @@ export const requestSchemas = {
   ping: request('ping', { payload: z.string().max(1024).optional() }),
   login: request('login', { name, password, directSince: messageId.optional() }),
   join: request('join', { room, password: password.optional(), since: messageId.optional() }),
-  create: request('create', { room, password: password.optional() }),
+  create: request('create', { room, password: password.optional(), secret: z.boolean().optional() }),
   leave: request('leave', { room }),
   rooms: request('rooms', {}),
   members: request('members', { room }),
@@ -51,6 +67,11 @@ export const requestSchemas = {
   // The bot and the operator.
   command: request('command', { text: z.string().min(2).max(4096), room: room.optional() }),
   op: request('op', { password }),
+  // End-to-end.
+  e2e_say: request('e2e_say', { room, sealed }),
+  e2e_dm: request('e2e_dm', { to: name, sealed }),
+  keys: request('keys', { names: z.array(name).min(1).max(100).optional(), room: room.optional() }),
+  whois: request('whois', { name }),
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -69,6 +90,8 @@ export const chatMessage = z.object({
   from: z.string(),
   text: z.string(),
   ts: z.number(),
+  /** End-to-end: the envelope, and `text` is empty; the client opens it. */
+  sealed: sealed.optional(),
 });
 export type ChatMessage = z.infer<typeof chatMessage>;
 
@@ -89,13 +112,23 @@ export const botReply = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('link'), url: z.url({ protocol: /^https?$/ }), text: z.string().optional() }),
 ]);
 export type BotReply = z.infer<typeof botReply>;
+const joinReply = z.object({
+  room: z.string(),
+  members: z.array(z.string()),
+  history: z.array(chatMessage),
+  more: z.boolean(),
+  hasPassword: z.boolean(),
+  // End-to-end: a secret room says so, and gives its members' keys to seal to.
+  secret: z.boolean().optional(),
+  keys: z.array(peerKey).optional(),
+});
 
 /** What replies carry, by request type: the client library parses each reply with these. */
 export const replySchemas = {
   ping: z.object({ payload: z.string().optional() }),
   login: z.object({ name: z.string(), fingerprint: z.string(), direct: z.array(chatMessage), directMore: z.boolean() }),
-  join: z.object({ room: z.string(), members: z.array(z.string()), history: z.array(chatMessage), more: z.boolean(), hasPassword: z.boolean() }),
-  create: z.object({ room: z.string(), members: z.array(z.string()), history: z.array(chatMessage), more: z.boolean(), hasPassword: z.boolean() }),
+  join: joinReply,
+  create: joinReply,
   leave: z.object({ room: z.string() }),
   rooms: z.object({ rooms: z.array(z.object({ name: z.string(), members: z.number(), hasPassword: z.boolean() })) }),
   members: z.object({ room: z.string(), members: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable() })) }),
@@ -112,6 +145,11 @@ export const replySchemas = {
   blocked: z.object({ names: z.array(z.string()) }),
   command: z.object({ command: z.string(), reply: botReply }),
   op: z.object({ operator: z.literal(true) }),
+  // End-to-end.
+  e2e_say: z.object({ id: messageId, ts: z.number() }),
+  e2e_dm: z.object({ id: messageId, ts: z.number(), to: z.string() }),
+  keys: z.object({ keys: z.array(peerKey) }),
+  whois: peerKey.extend({ online: z.boolean(), lastSeen: z.number() }),
 } satisfies { [T in RequestType]: z.ZodType };
 
 export type Reply<T extends RequestType> = z.infer<(typeof replySchemas)[T]>;
@@ -134,7 +172,13 @@ export const welcomeMessage = z.object({
 /** Said just before the sender closes a connection, so the other side can tell the user why. */
 export const closingMessage = z.object({ type: z.literal('closing'), code: errorCode, message: z.string() });
 /** Presence in a room: someone joined or left (`reason` says why they left). */
-export const joinedMessage = z.object({ type: z.literal('joined'), room: z.string(), name: z.string() });
+export const joinedMessage = z.object({
+  type: z.literal('joined'),
+  room: z.string(),
+  name: z.string(),
+  /** End-to-end: in a secret room, the newcomer's key, so members seal to it from now on. */
+  key: identityKey.optional(),
+});
 export const leftMessage = z.object({
   type: z.literal('left'),
   room: z.string(),

@@ -3,11 +3,12 @@
 // transport; this module decides what they may do and who hears about it.
 
 import { ParlorError } from '../protocol/errors.ts';
-import type { ChatMessage, Reply, Request } from '../protocol/messages.ts';
+import type { ChatMessage, PeerKey, Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore, RoomRecord, StoredMessage } from '../store/store.ts';
 import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
+import { KeyDirectory } from './keys.ts';
 import { FailureTracker } from './limits.ts';
 import { MessageWriter } from './message-writer.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
@@ -46,6 +47,9 @@ export class ChatService {
   private readonly failures = new FailureTracker();
   /** Display names by key, so delivering a message never asks the store who sent it. */
   private readonly names = new Map<string, string>();
+  // End-to-end: identity keys to seal to, and which rooms are secret (rooms never change kind).
+  private readonly keys: KeyDirectory;
+  private readonly secretRooms = new Map<string, boolean>();
 
   constructor(
     private readonly store: ChatStore,
@@ -54,6 +58,7 @@ export class ChatService {
     this.blocks = new BlockList(store);
     this.bans = new BanList(store);
     this.writer = new MessageWriter(store);
+    this.keys = new KeyDirectory(store);
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
   }
 
@@ -97,6 +102,7 @@ export class ChatService {
     this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
+    this.keys.remember(session.client);
     session.user = { key, name };
     this.online.set(key, session);
     this.names.set(key, name);
@@ -126,6 +132,8 @@ export class ChatService {
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
+    if (request.secret === true) this.store.markRoomSecret(key);
+    this.secretRooms.set(key, request.secret === true);
     return this.enter(session, key, undefined);
   }
 
@@ -185,6 +193,7 @@ export class ChatService {
     this.checkLength(request.text);
     const room = this.liveRoomOf(session, request.room);
     const roomKey = room.record.key;
+    if (this.isSecret(roomKey)) throw new ParlorError('E2E_REQUIRED', `#${room.record.name} is secret: only sealed messages go there`);
     this.writer.write(
       { room: roomKey, to: null, from: user.key, text: request.text, ts: Date.now() },
       (stored) => {
@@ -350,6 +359,78 @@ export class ChatService {
     return { recipients: this.online.size };
   }
 
+  // --- end-to-end: sealed messages and the keys to seal them to ------------------------------
+  // The server never sees the plaintext: it checks who may send where (membership, blocks) and
+  // stores and relays the envelope as it came. Receiving clients verify everything else.
+
+  saySealed(session: Session, request: Request<'e2e_say'>, done: (reply: Reply<'e2e_say'>) => void, failed: (error: unknown) => void): void {
+    const user = this.userOf(session);
+    const roomKey = this.liveRoomOf(session, request.room).record.key;
+    this.writer.write(
+      { room: roomKey, to: null, from: user.key, text: '', ts: Date.now(), sealed: request.sealed },
+      (stored) => {
+        done({ id: stored.id, ts: stored.ts });
+        const current = this.rooms.get(roomKey);
+        if (!current) return;
+        const record = encodeJsonRecord(this.toWire(stored));
+        for (const member of current.members) {
+          if (member !== session && !this.blocks.between(member.user!.key, user.key)) member.sendRecord(record, true);
+        }
+      },
+      failed,
+    );
+  }
+
+  dmSealed(session: Session, request: Request<'e2e_dm'>, done: (reply: Reply<'e2e_dm'>) => void, failed: (error: unknown) => void): void {
+    const user = this.userOf(session);
+    const toKey = foldName(request.to);
+    const recipient = this.store.getUser(toKey);
+    // No key, no one to seal to: as far as end-to-end goes, the name does not exist.
+    if (!recipient || !this.keys.ofUser(recipient)) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.to}"`);
+    if (this.blocks.between(user.key, toKey)) throw new ParlorError('BLOCKED', `you cannot message ${recipient.name}: one of you blocked the other`);
+    this.writer.write(
+      { room: null, to: toKey, from: user.key, text: '', ts: Date.now(), sealed: request.sealed },
+      (stored) => {
+        done({ id: stored.id, ts: stored.ts, to: recipient.name });
+        const live = this.online.get(toKey);
+        if (live && live !== session) live.send(this.toWire(stored));
+      },
+      failed,
+    );
+  }
+
+  /** Keys of the named users (those the server has a key for), or of a room's members. */
+  identityKeys(session: Session, request: Request<'keys'>): Reply<'keys'> {
+    this.userOf(session);
+    const keys: PeerKey[] = [];
+    if (request.room !== undefined) {
+      for (const member of this.liveRoomOf(session, request.room).members) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
+    }
+    for (const name of request.names ?? []) {
+      const live = this.online.get(foldName(name));
+      const user = live ? undefined : this.store.getUser(foldName(name));
+      const key = live ? KeyDirectory.ofClient(live.user!.name, live.client) : user && this.keys.ofUser(user);
+      if (key) keys.push(key);
+    }
+    return { keys };
+  }
+
+  whois(session: Session, request: Request<'whois'>): Reply<'whois'> {
+    this.userOf(session);
+    const key = foldName(request.name);
+    const user = this.store.getUser(key);
+    const found = user && this.keys.ofUser(user);
+    if (!user || !found) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.name}"`);
+    const online = this.online.has(key);
+    return { ...found, online, lastSeen: online ? Date.now() : user.lastSeen };
+  }
+
+  private isSecret(roomKey: string): boolean {
+    let secret = this.secretRooms.get(roomKey);
+    if (secret === undefined) this.secretRooms.set(roomKey, (secret = this.store.isRoomSecret(roomKey)));
+    return secret;
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private userOf(session: Session): { key: string; name: string } {
@@ -375,7 +456,8 @@ export class ChatService {
       this.rooms.set(key, (room = { record, members: new Set() }));
     }
     if (!session.rooms.has(key)) {
-      const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name: user.name });
+      const secret = this.isSecret(key);
+      const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name: user.name, ...(secret && { key: KeyDirectory.ofClient(user.name, session.client) }) });
       for (const member of room.members) if (member !== session) member.sendRecord(notice);
       room.members.add(session);
       session.rooms.add(key);
@@ -387,6 +469,7 @@ export class ChatService {
       history: page.messages,
       more: page.more,
       hasPassword: room.record.passwordHash !== null,
+      ...(this.isSecret(key) && { secret: true, keys: [...room.members].map((member) => KeyDirectory.ofClient(member.user!.name, member.client)) }),
     };
   }
 
@@ -418,10 +501,11 @@ export class ChatService {
 
   private toWire(message: StoredMessage): ChatMessage {
     const from = this.displayName(message.from);
+    const sealed = message.sealed === undefined ? {} : { sealed: message.sealed };
     if (message.room !== null) {
-      return { type: 'message', id: message.id, room: this.rooms.get(message.room)?.record.name ?? this.store.getRoom(message.room)?.name ?? message.room, from, text: message.text, ts: message.ts };
+      return { type: 'message', id: message.id, room: this.rooms.get(message.room)?.record.name ?? this.store.getRoom(message.room)?.name ?? message.room, from, text: message.text, ts: message.ts, ...sealed };
     }
-    return { type: 'message', id: message.id, to: this.displayName(message.to!), from, text: message.text, ts: message.ts };
+    return { type: 'message', id: message.id, to: this.displayName(message.to!), from, text: message.text, ts: message.ts, ...sealed };
   }
 
   private displayName(key: string): string {

@@ -5,7 +5,7 @@
 
 import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { isRequestType, requestEnvelope, requestSchemas, type Request, type RequestType } from '../protocol/messages.ts';
-import { isCommandLine } from '../commands/registry.ts';
+import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
 import type { Bot } from './bot.ts';
 import { RetryLaterError, type ChatService } from './chat.ts';
 import type { Session } from './session.ts';
@@ -56,6 +56,11 @@ export class Router {
         for (const action of outcome.after) action();
       },
       op: (s, r, reply) => reply(chat.op(s, r)),
+      // End-to-end.
+      e2e_say: (s, r, reply, fail) => chat.saySealed(s, r, reply, fail),
+      e2e_dm: (s, r, reply, fail) => chat.dmSealed(s, r, reply, fail),
+      keys: (s, r, reply) => reply(chat.identityKeys(s, r)),
+      whois: (s, r, reply) => reply(chat.whois(s, r)),
     };
   }
 
@@ -115,7 +120,7 @@ export class Router {
  */
 function notACommand<R extends { text: string }>(request: R): R {
   if (isCommandLine(request.text)) {
-    throw new ParlorError('BAD_REQUEST', 'that line is a bot command: send it as a command request (write !! for a literal !)');
+    throw new ParlorError('BAD_REQUEST', COMMAND_AS_CHAT);
   }
   return request;
 }

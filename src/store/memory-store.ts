@@ -1,6 +1,6 @@
 // The --ephemeral store: everything in memory, nothing on disk, gone when the server stops.
 
-import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
+import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
 
 export class MemoryStore implements ChatStore {
   readonly kind = 'memory';
@@ -89,6 +89,26 @@ export class MemoryStore implements ChatStore {
 
   listBans(): BanRecord[] {
     return [...this.bans.values()].map((ban) => ({ ...ban }));
+  }
+
+  // --- end-to-end ----------------------------------------------------------------------------
+  private readonly identityKeys = new Map<string, StoredIdentityKey>();
+  private readonly secretRooms = new Set<string>();
+
+  putIdentityKey(fingerprint: string, key: StoredIdentityKey): void {
+    this.identityKeys.set(fingerprint, { exponent: Buffer.from(key.exponent), modulus: Buffer.from(key.modulus) });
+  }
+
+  getIdentityKey(fingerprint: string): StoredIdentityKey | undefined {
+    return this.identityKeys.get(fingerprint);
+  }
+
+  markRoomSecret(room: string): void {
+    this.secretRooms.add(room);
+  }
+
+  isRoomSecret(room: string): boolean {
+    return this.secretRooms.has(room);
   }
 
   close(): void {}

@@ -8,12 +8,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredMessage, UserRecord } from './store.ts';
+import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
 
 export const DATABASE_FILE = 'parlor.db';
 
 /** Each entry moves the schema one version up; applied in order, each in its own transaction. */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: string[] = [
   `CREATE TABLE users (
      key TEXT PRIMARY KEY,
      name TEXT NOT NULL,
@@ -52,6 +52,14 @@ const MIGRATIONS: string[] = [
      banned_by TEXT NOT NULL,
      at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // 3: end-to-end: sealed envelopes beside the (then empty) text, identity keys to seal to, secret rooms.
+  `ALTER TABLE messages ADD COLUMN sealed TEXT;
+   CREATE TABLE identity_keys (
+     fingerprint TEXT PRIMARY KEY,
+     exponent BLOB NOT NULL,
+     modulus BLOB NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE secret_rooms (key TEXT PRIMARY KEY) WITHOUT ROWID;`,
 ];
 
 interface MessageRow {
@@ -61,6 +69,7 @@ interface MessageRow {
   sender: string;
   text: string;
   ts: number;
+  sealed: string | null;
 }
 
 interface UserRow {
@@ -86,6 +95,7 @@ const toMessage = (row: MessageRow): StoredMessage => ({
   from: row.sender,
   text: row.text,
   ts: row.ts,
+  ...(row.sealed !== null && { sealed: row.sealed }),
 });
 const toUser = (row: UserRow): UserRecord => ({
   key: row.key,
@@ -152,10 +162,17 @@ export class SqliteStore implements ChatStore {
       putBan: db.prepare('INSERT OR REPLACE INTO bans (fingerprint, name, reason, banned_by, at) VALUES (@fingerprint, @name, @reason, @bannedBy, @at)'),
       deleteBan: db.prepare('DELETE FROM bans WHERE fingerprint = ?'),
       listBans: db.prepare<[], BanRecord>('SELECT fingerprint, name, reason, banned_by AS bannedBy, at FROM bans ORDER BY at'),
+      // End-to-end.
+      insertSealedMessage: db.prepare('INSERT INTO messages (room, recipient, sender, text, ts, sealed) VALUES (@room, @to, @from, @text, @ts, @sealed)'),
+      putIdentityKey: db.prepare('INSERT OR REPLACE INTO identity_keys (fingerprint, exponent, modulus) VALUES (?, ?, ?)'),
+      getIdentityKey: db.prepare<[string], { exponent: Buffer; modulus: Buffer }>('SELECT exponent, modulus FROM identity_keys WHERE fingerprint = ?'),
+      markRoomSecret: db.prepare('INSERT OR IGNORE INTO secret_rooms (key) VALUES (?)'),
+      isRoomSecret: db.prepare<[string], { key: string }>('SELECT key FROM secret_rooms WHERE key = ?'),
     };
     this.appendAll = db.transaction((messages: NewMessage[]) =>
       messages.map((message) => {
-        const { lastInsertRowid } = this.statements.insertMessage.run(message);
+        const insert = message.sealed === undefined ? this.statements.insertMessage : this.statements.insertSealedMessage;
+        const { lastInsertRowid } = insert.run(message);
         this.statements.markSpoke.run(message.ts, message.from);
         return { ...message, id: Number(lastInsertRowid) };
       }),
@@ -231,6 +248,25 @@ export class SqliteStore implements ChatStore {
 
   listBans(): BanRecord[] {
     return this.statements.listBans.all();
+  }
+
+  // --- end-to-end ----------------------------------------------------------------------------
+
+  putIdentityKey(fingerprint: string, key: StoredIdentityKey): void {
+    this.statements.putIdentityKey.run(fingerprint, key.exponent, key.modulus);
+  }
+
+  getIdentityKey(fingerprint: string): StoredIdentityKey | undefined {
+    const row = this.statements.getIdentityKey.get(fingerprint);
+    return row && { exponent: row.exponent, modulus: row.modulus };
+  }
+
+  markRoomSecret(room: string): void {
+    this.statements.markRoomSecret.run(room);
+  }
+
+  isRoomSecret(room: string): boolean {
+    return this.statements.isRoomSecret.get(room) !== undefined;
   }
 
   close(): void {

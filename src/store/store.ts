@@ -38,6 +38,8 @@ export interface NewMessage {
   from: string;
   text: string;
   ts: number;
+  /** End-to-end: the sealed envelope (base64), which the server cannot read; `text` is then ''. */
+  sealed?: string;
 }
 
 export interface StoredMessage extends NewMessage {
@@ -81,6 +83,18 @@ export interface ChatStore {
   deleteBan(fingerprint: string): void;
   /** Every ban: loaded once at start, kept in memory after. */
   listBans(): BanRecord[];
+  // --- end-to-end (issue 9) -----------------------------------------------------------------
+  /** A client's RSA public key by its fingerprint, kept so that others can seal to it while it is away. */
+  putIdentityKey(fingerprint: string, key: StoredIdentityKey): void;
+  getIdentityKey(fingerprint: string): StoredIdentityKey | undefined;
+  /** A secret room takes only sealed messages. */
+  markRoomSecret(room: string): void;
+  isRoomSecret(room: string): boolean;
 
   close(): void;
+}
+
+export interface StoredIdentityKey {
+  exponent: Buffer;
+  modulus: Buffer;
 }

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ChatClient } from '../../src/client/chat-client.ts';
+import { loadOrCreateClientIdentity } from '../../src/crypto/identity.ts';
 import { collect, settle } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { PARLOR_BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
@@ -47,7 +48,16 @@ describe('cli: parlor send and parlor tail', () => {
     expect(await exited).to.equal(0);
     const messages = lines.filter((l) => l.type === 'message');
     expect(messages).to.have.length(3);
-    expect(messages[1]).to.deep.equal({ type: 'message', id: ack.id, to: 'bob', from: 'ada', text: 'just for you', ts: ack.ts });
+    // A DM is end-to-end: tail prints it opened, with how it was verified, and not the envelope.
+    expect(messages[1]).to.deep.equal({
+      type: 'message',
+      id: ack.id,
+      to: 'bob',
+      from: 'ada',
+      text: 'just for you',
+      ts: ack.ts,
+      e2e: { state: 'verified', fingerprint: (await loadOrCreateClientIdentity(configs.get('ada')!)).fingerprint },
+    });
     expect(messages[2]).to.include({ room: 'lobby', from: 'cy', text: 'third' });
   });
 

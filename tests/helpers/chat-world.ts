@@ -3,7 +3,7 @@
 import { ChatClient } from '../../src/client/chat-client.ts';
 import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
-import type { ChatMessage } from '../../src/protocol/messages.ts';
+import type { DeliveredMessage } from '../../src/client/e2e.ts';
 import type { ServerEvent } from '../../src/server/events.ts';
 import { ParlorServer, type ServerInput } from '../../src/server/server.ts';
 import { sharedIdentities } from './identities.ts';
@@ -64,14 +64,14 @@ export async function startWorld(options: ServerInput = {}): Promise<World> {
 }
 
 /** The next `count` messages a client receives (rejects after timeoutMs). */
-export function nextMessages(client: ChatClient, count = 1, timeoutMs = 5000): Promise<ChatMessage[]> {
+export function nextMessages(client: ChatClient, count = 1, timeoutMs = 5000): Promise<DeliveredMessage[]> {
   return new Promise((resolve, reject) => {
-    const got: ChatMessage[] = [];
+    const got: DeliveredMessage[] = [];
     const timer = setTimeout(() => {
       client.off('message', onMessage);
       reject(new Error(`got ${got.length} of ${count} messages: ${JSON.stringify(got)}`));
     }, timeoutMs);
-    const onMessage = (message: ChatMessage) => {
+    const onMessage = (message: DeliveredMessage) => {
       got.push(message);
       if (got.length === count) {
         clearTimeout(timer);
@@ -84,8 +84,8 @@ export function nextMessages(client: ChatClient, count = 1, timeoutMs = 5000): P
 }
 
 /** Collects every message a client receives from now on. */
-export function collect(client: ChatClient): ChatMessage[] {
-  const got: ChatMessage[] = [];
+export function collect(client: ChatClient): DeliveredMessage[] {
+  const got: DeliveredMessage[] = [];
   client.on('message', (message) => got.push(message));
   return got;
 }

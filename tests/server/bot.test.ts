@@ -47,8 +47,12 @@ describe('server/bot', () => {
     await ada.join('lobby');
     await bob.join('lobby');
     const seenByBob = collect(bob);
+    // The server refuses it in plaintext; the client library refuses before sealing one (which
+    // the server could not read), and a raw request is refused by the server.
     await expectCode(ada.say('lobby', '!echo secret'), 'BAD_REQUEST');
     await expectCode(ada.dm('Bob', '!shell cat /etc/passwd'), 'BAD_REQUEST');
+    await expectCode(ada.request('say', { room: 'lobby', text: '!echo raw' }), 'BAD_REQUEST');
+    await expectCode(ada.request('dm', { to: 'Bob', text: '!echo raw' }), 'BAD_REQUEST');
     await ada.say('lobby', '!!this one is chat');
     await settle(ada);
     await settle(bob);

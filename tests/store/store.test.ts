@@ -2,7 +2,7 @@
 
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { MIGRATIONS, SqliteStore } from '../../src/store/sqlite-store.ts';
 import type { ChatStore, NewMessage } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -88,7 +88,7 @@ describe('store/sqlite on disk', () => {
     first.putBan({ fingerprint: 'SHA256:bob', name: 'Bob', reason: 'spam', bannedBy: 'Op', at: 5 });
     first.close();
     const second = new SqliteStore(dir);
-    expect(second.schemaVersion).to.equal(2);
+    expect(second.schemaVersion).to.equal(MIGRATIONS.length);
     expect(second.listBans().map((b) => b.fingerprint)).to.deep.equal(['SHA256:bob']);
     expect(second.roomHistory('lobby', { limit: 5 })).to.deep.equal([stored]);
     expect(second.listBlocks()).to.deep.equal([['ada', 'bob']]);

@@ -1,0 +1,123 @@
+// The client's end of end-to-end encryption: sealing a room message or a DM to the right keys,
+// and opening what arrives with every check a hostile server could try to slip past. Each way a
+// message can be wrong has its own code (src/protocol/errors.ts, the End-to-end block); a message
+// that fails is still delivered, marked rejected with its code and without text, so that the UI
+// can say so in place. ChatClient (chat-client.ts) calls this; it knows nothing of sockets.
+
+import { decodeEnvelope, openEnvelope, sealEnvelope, verifyEnvelope, type EnvelopeScope, type RecipientKey } from '../crypto/e2e-envelope.ts';
+import type { ClientIdentity } from '../crypto/identity.ts';
+import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
+import type { ChatMessage } from '../protocol/messages.ts';
+import { foldName } from '../protocol/names.ts';
+import type { PeerKeys } from './peer-keys.ts';
+
+/** How an end-to-end message fared; plaintext messages carry no status. */
+export type E2eStatus =
+  /** Opened, and signed by `fingerprint`, the key trusted for its sender. */
+  | { state: 'verified'; fingerprint: string }
+  /** Genuine, but not sealed to this client: it joined the room after the message was sent. */
+  | { state: 'not-sealed-to-you'; fingerprint: string }
+  /** Refused: `code` says which check failed. The text is empty. */
+  | { state: 'rejected'; code: ErrorCode; reason: string };
+
+/** A chat message as ChatClient delivers it: the plaintext in `text`, and for sealed ones, how it fared. */
+export type DeliveredMessage = ChatMessage & { e2e?: E2eStatus };
+
+/** The longest plaintext a client seals: the server's default cap, which it cannot check itself. */
+export const MAX_SEALED_TEXT_BYTES = 4096;
+/** Message ids remembered to catch replays; the oldest are forgotten past this. */
+const SEEN_LIMIT = 100_000;
+
+export class E2eSession {
+  /** Message id (hex) → the server id it was first seen under. */
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly identity: ClientIdentity,
+    private readonly peers: PeerKeys,
+    /** This client's name as the server confirmed it. */
+    private readonly me: () => string,
+  ) {}
+
+  /** Seals text for a room or a user; `recipients` need not include this client. */
+  seal(scope: EnvelopeScope, target: string, text: string, recipients: readonly RecipientKey[]): { sealed: string; messageId: string } {
+    const plaintext = Buffer.from(text, 'utf8');
+    if (plaintext.length > MAX_SEALED_TEXT_BYTES) {
+      throw new ParlorError('MESSAGE_TOO_LONG', `a sealed message is at most ${MAX_SEALED_TEXT_BYTES} bytes; this one is ${plaintext.length}`);
+    }
+    const envelope = sealEnvelope({
+      identity: this.identity,
+      scope,
+      target: foldName(target.replace(/^#/, '')),
+      sender: foldName(this.me()),
+      plaintext,
+      recipients,
+    });
+    return { sealed: envelope.toString('base64'), messageId: envelope.subarray(6, 22).toString('hex') };
+  }
+
+  /** Notes that the server stored our own message under `id` (so its history copy is no replay). */
+  sent(messageId: string, id: number): void {
+    this.remember(messageId, id);
+  }
+
+  /** Opens a message if it is sealed; plaintext messages pass through untouched. Never throws. */
+  open(message: DeliveredMessage): DeliveredMessage {
+    if (message.sealed === undefined || message.e2e !== undefined) return message;
+    try {
+      return this.check(message);
+    } catch (error) {
+      const reason = error instanceof ParlorError ? error : new ParlorError('E2E_MALFORMED', 'a sealed message could not be read', { cause: error });
+      const code = reason.code.startsWith('E2E_') ? reason.code : 'E2E_MALFORMED';
+      return { ...message, text: '', e2e: { state: 'rejected', code, reason: reason.message } };
+    }
+  }
+
+  private check(message: ChatMessage): DeliveredMessage {
+    const envelope = decodeEnvelope(Buffer.from(message.sealed!, 'base64'));
+    if (envelope.kind !== 'message') throw new ParlorError('E2E_WRONG_CONTEXT', 'a sealed file key where a message was expected');
+    const me = foldName(this.me());
+    // The sender's key: the name in the envelope must be the name the server says sent it, and
+    // that name's key must be the one trusted for it (our own, for our own messages).
+    const from = foldName(message.from);
+    if (envelope.sender !== from) {
+      throw new ParlorError('E2E_SENDER_MISMATCH', `a message shown as from "${message.from}" was signed by "${envelope.sender}"`);
+    }
+    let senderKey;
+    if (from === me) {
+      if (envelope.senderFingerprint !== this.identity.fingerprint) {
+        throw new ParlorError('E2E_SENDER_MISMATCH', 'a message in your name was signed by a key that is not yours');
+      }
+      senderKey = this.identity.publicKey;
+    } else {
+      senderKey = this.peers.trust(message.from, envelope.senderFingerprint, envelope.senderKey).key;
+    }
+    verifyEnvelope(envelope, senderKey);
+    this.checkContext(message, envelope.scope, envelope.target, me);
+    const id = envelope.messageId.toString('hex');
+    const first = this.seen.get(id);
+    if (first !== undefined && first !== message.id) {
+      throw new ParlorError('E2E_REPLAYED', `message ${message.id} repeats message ${first}`);
+    }
+    const plaintext = openEnvelope(envelope, this.identity);
+    this.remember(id, message.id);
+    if (!plaintext) return { ...message, text: '', e2e: { state: 'not-sealed-to-you', fingerprint: envelope.senderFingerprint } };
+    return { ...message, text: plaintext.toString('utf8'), e2e: { state: 'verified', fingerprint: envelope.senderFingerprint } };
+  }
+
+  /** The room or recipient that was signed must be where the server says the message belongs. */
+  private checkContext(message: ChatMessage, scope: EnvelopeScope, target: string, me: string): void {
+    if (message.room !== undefined) {
+      if (scope === 'room' && target === foldName(message.room)) return;
+      throw new ParlorError('E2E_WRONG_CONTEXT', `a message shown in #${message.room} was sealed for ${scope === 'room' ? `#${target}` : `a direct message to ${target}`}`);
+    }
+    const to = foldName(message.to ?? '');
+    if (scope === 'direct' && target === to && (to === me || foldName(message.from) === me)) return;
+    throw new ParlorError('E2E_WRONG_CONTEXT', `a direct message shown as to "${message.to}" was sealed for ${scope === 'room' ? `#${target}` : target}`);
+  }
+
+  private remember(id: string, serverId: number): void {
+    if (this.seen.size >= SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(id, serverId);
+  }
+}

@@ -1,0 +1,40 @@
+// The identity keys that end-to-end encryption seals to. The transport already proved that each
+// client holds the RSA key it presented, and names are bound to keys (chat.ts); this keeps each
+// key by its fingerprint (in the store, so that a DM can be sealed to someone who is away) and
+// hands out (name, fingerprint, key) triples. The server vouches for nothing here: clients pin
+// what they are given (src/client/known-peers.ts) and check every signature themselves.
+
+import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
+import type { IdentityKey, PeerKey } from '../protocol/messages.ts';
+import type { ChatStore, UserRecord } from '../store/store.ts';
+
+export class KeyDirectory {
+  /** Fingerprints already in the store, so a login does not write the same key again. */
+  private readonly stored = new Set<string>();
+
+  constructor(private readonly store: ChatStore) {}
+
+  /** Called at login: the key that the name is now bound to. */
+  remember(client: AuthenticatedClient): void {
+    if (this.stored.has(client.fingerprint)) return;
+    if (!this.store.getIdentityKey(client.fingerprint)) {
+      this.store.putIdentityKey(client.fingerprint, { exponent: client.exponent, modulus: client.modulus });
+    }
+    this.stored.add(client.fingerprint);
+  }
+
+  /** A user's key as the store has it, or undefined when the server never saw that user's key. */
+  ofUser(user: UserRecord): PeerKey | undefined {
+    const key = this.store.getIdentityKey(user.fingerprint);
+    return key && { name: user.name, ...wireKey(user.fingerprint, key.exponent, key.modulus) };
+  }
+
+  /** A connected client's key, straight from its handshake. */
+  static ofClient(name: string, client: AuthenticatedClient): PeerKey {
+    return { name, ...wireKey(client.fingerprint, client.exponent, client.modulus) };
+  }
+}
+
+export function wireKey(fingerprint: string, exponent: Buffer, modulus: Buffer): IdentityKey {
+  return { fingerprint, exponent: exponent.toString('base64'), modulus: modulus.toString('base64') };
+}
