@@ -34,11 +34,13 @@ const SHELL_COMMANDS: CommandName[] = [
   'xan', 'time', 'whoami',
 ];
 
-// The in-memory fs also holds just-bash's own layout (/bin stubs, /proc, /dev): this much on top
-// of the home's allowance is for them.
-const LAYOUT_BYTES = 64 * 1024;
-// just-bash drops a command's whole output when it passes its own cap; with room above ours, output
-// a little over the cap is cut by us (and kept up to the cap) rather than lost.
+// The in-memory fs also holds just-bash's own layout (/bin stubs, /proc, /dev: 6.3 KiB in 3.4.2):
+// this much on top of the home's allowance is for them.
+const LAYOUT_BYTES = 16 * 1024;
+// just-bash's output cap (maxOutputSize) counts what redirections write to files as well as what
+// is printed, and drops a command's whole output when passed. So it is set well above ours: past
+// the disk's size, so that filling the home meets the disk's limit first, and at least a few times
+// our cap, so that output a little over our cap is cut by us (kept up to the cap) rather than lost.
 const ENGINE_OUTPUT_FACTOR = 4;
 const OUTPUT_LIMIT_MESSAGE = /output size limit exceeded/;
 
@@ -79,7 +81,7 @@ export class JustBashEngine implements ShellEngine {
       maxAwkIterations: limits.maxLoopIterations,
       maxSedIterations: limits.maxLoopIterations,
       maxJqIterations: limits.maxLoopIterations,
-      maxOutputSize: limits.maxOutputBytes * ENGINE_OUTPUT_FACTOR,
+      maxOutputSize: Math.max(limits.maxOutputBytes * ENGINE_OUTPUT_FACTOR, 2 * (limits.maxDiskBytes + LAYOUT_BYTES)),
       maxFileSystemBytes: limits.maxDiskBytes,
       maxSourceBytes: 64 * 1024,
       // A backstop only: the parent's kill at timeoutMs comes first.
