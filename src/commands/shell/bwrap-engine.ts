@@ -22,7 +22,7 @@ const BASH = '/usr/bin/bash';
 // Like just-bash's engine: keep raw output up to this multiple of the cap, since stripping control
 // sequences can shrink it; past that the run is killed.
 const RAW_OUTPUT_FACTOR = 4;
-const REQUIRED_FLAGS = ['--size', '--disable-userns', '--clearenv', '--die-with-parent'];
+const REQUIRED_FLAGS = ['--size', '--disable-userns', '--clearenv', '--die-with-parent', '--remount-ro'];
 const TRIAL_MARK = 'parlor-shell-ok';
 
 /** The host's top-level system directories: merged-/usr symlinks are recreated, real ones bound read-only. */
@@ -99,6 +99,9 @@ export class BwrapEngine implements ShellEngine {
       '--proc', '/proc', '--dev', '/dev',
       '--size', String(maxDiskBytes), '--tmpfs', '/tmp',
       '--size', String(maxDiskBytes), '--tmpfs', HOME,
+      // The root and /dev are bwrap's own tmpfs with no size: read-only, so that only the sized ones
+      // take writes (device nodes such as /dev/null are mounts of their own and still work).
+      '--remount-ro', '/dev', '--remount-ro', '/',
       '--chdir', HOME,
       '--', BASH, '-c', `ulimit ${ulimits} || exit 125; exec ${BASH} -c "$1"`, 'shell', command,
     ];
