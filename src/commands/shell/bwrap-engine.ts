@@ -12,7 +12,7 @@
 // could somehow write would be nobody's.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { ParlorError } from '../../protocol/errors.ts';
 import type { EngineOutcome, ShellEngine, ShellLimits } from './engine.ts';
 
@@ -40,6 +40,61 @@ function systemBinds(): string[] {
   }
   args.push('--ro-bind-try', '/etc/alternatives', '/etc/alternatives');
   return args;
+}
+
+/** State and parent pid of a process from /proc/PID/stat, or undefined once it is gone. */
+function processStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the name may hold spaces
+    return { state: fields[0] ?? '', ppid: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((candidate) => processStat(candidate)?.ppid === pid);
+}
+
+/**
+ * Ends a bwrap run and everything in it. Killing only the bwrap we started is not enough: killed
+ * while it is still setting up, it leaves its child (the sandbox's pid 1) waiting forever for a
+ * uid map, holding our pipes. So: stop bwrap (a stopped process cannot fork), kill its child, whose
+ * death as pid 1 ends every process in the sandbox's pid namespace, then let bwrap go on to reap it
+ * and exit. Children of a stopped, unreaped parent keep their pids, so no stranger is signalled.
+ */
+async function endSandbox(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(pid, 'SIGSTOP');
+  } catch {
+    return; // already gone
+  }
+  for (let waited = 0; waited < 200 && !/^[TtZX]$/.test(processStat(pid)?.state ?? 'X'); waited += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  const inner = childrenOf(pid);
+  if (inner.length === 0) {
+    child.kill('SIGKILL'); // it had not made the sandbox yet, and now never will
+    return;
+  }
+  for (const innerPid of inner) {
+    try {
+      process.kill(innerPid, 'SIGKILL');
+    } catch {
+      // died by itself meanwhile: a zombie until bwrap reaps it
+    }
+  }
+  process.kill(pid, 'SIGCONT');
+  // bwrap exits by itself once its child is dead; this is only in case it does not.
+  setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, 1000).unref();
 }
 
 function collect(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -126,7 +181,7 @@ export class BwrapEngine implements ShellEngine {
       if (chunk.length > room) {
         chunks.push(chunk.subarray(0, room));
         truncated = true;
-        child.kill('SIGKILL'); // a flood: no reason to let it run on to the deadline
+        void endSandbox(child); // a flood: no reason to let it run on to the deadline
         return;
       }
       chunks.push(chunk);
@@ -139,11 +194,11 @@ export class BwrapEngine implements ShellEngine {
       let closedBySandbox = false;
       const deadline = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGKILL');
+        void endSandbox(child);
       }, timeoutMs);
       this.inFlight.set(child, () => {
         closedBySandbox = true;
-        child.kill('SIGKILL');
+        void endSandbox(child);
       });
       collect(child).then(
         ({ code, signal }) => {

@@ -178,6 +178,20 @@ describe('!shell sandbox (bwrap): escape attempts', () => {
     expect(output).to.match(/File size limit exceeded|No space left|file too large/i);
   });
 
+  it('leaves nothing behind when the deadline falls while bwrap is still setting up', async () => {
+    const hasty = await ShellSandbox.create({ engine: 'bwrap', limits: { timeoutMs: 3 } });
+    try {
+      expect(hasty.engine).to.equal('bwrap');
+      const mark = `hastymark${witness.port}`;
+      for (let attempt = 0; attempt < 8; attempt += 1) {
+        expect(await hasty.run('alice', `sleep 30; : ${mark}`)).to.include({ timedOut: true });
+      }
+      await waitFor(() => processesWith(mark).length === 0);
+    } finally {
+      await hasty.close();
+    }
+  });
+
   it('close() kills runs in flight and nothing outlives it', async () => {
     const mark = `closemark${witness.port}`;
     const running = run(`sleep 30; : ${mark}`, 'erin').then(
