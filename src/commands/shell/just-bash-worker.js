@@ -66,7 +66,8 @@ async function saveHome(fs, maxEntries) {
           entries.push({ ...base, type: 'hardlink', target: first });
         } else {
           if (identity !== undefined) firstPathOf.set(identity, path);
-          entries.push({ ...base, type: 'file', data: await fs.readFileBuffer(absolute) });
+          // A copy of exactly the file's bytes: a view into a larger buffer would carry all of it.
+          entries.push({ ...base, type: 'file', data: new Uint8Array(await fs.readFileBuffer(absolute)) });
         }
       }
     }

@@ -2,7 +2,7 @@
 // (and one per user, so that two runs never race on the same home), and turns what an engine
 // printed into safe text: control sequences stripped, then cut to maxOutputBytes.
 
-import { ParlorError } from '../../protocol/errors.ts';
+import { asParlorError, ParlorError } from '../../protocol/errors.ts';
 import { BwrapEngine } from './bwrap-engine.ts';
 import { capUtf8, stripControlSequences } from './control-sequences.ts';
 import { DEFAULT_SHELL_LIMITS, type ShellEngine, type ShellEngineName, type ShellLimits } from './engine.ts';
@@ -71,6 +71,8 @@ export class ShellSandbox {
 
   async run(userKey: string, command: string): Promise<ShellResult> {
     if (this.closed) throw new ParlorError('COMMAND_FAILED', 'the shell sandbox is closed');
+    // No argv can carry a NUL, and no shell script needs one.
+    if (command.includes('\0')) throw new ParlorError('BAD_ARGUMENTS', 'a shell command cannot contain a NUL character');
     if (this.running >= this.limits.maxConcurrent) throw new ParlorError('COMMAND_BUSY');
     if (this.busyUsers.has(userKey)) throw new ParlorError('COMMAND_BUSY', 'your previous shell command is still running');
     this.running += 1;
@@ -85,6 +87,8 @@ export class ShellSandbox {
         timedOut: outcome.timedOut,
         engine: this.engine,
       };
+    } catch (error) {
+      throw asParlorError(error, 'COMMAND_FAILED');
     } finally {
       this.running -= 1;
       this.busyUsers.delete(userKey);

@@ -143,6 +143,12 @@ describe('!shell sandbox (just-bash): limits', () => {
     await waitFor(() => threads() <= before);
   });
 
+  it('refuses a command with a NUL character with BAD_ARGUMENTS', async () => {
+    const shell = await sandbox();
+    await expectCode(shell.run('alice', 'echo a\0b'), 'BAD_ARGUMENTS');
+    expect(await shell.run('alice', 'echo fine')).to.include({ output: 'fine\n' });
+  });
+
   it('rejects limits that are not positive integers', async () => {
     await expectCode(ShellSandbox.create({ limits: { timeoutMs: 0 } }), 'BAD_OPTION');
     await expectCode(ShellSandbox.create({ limits: { maxOutputBytes: 1.5 } }), 'BAD_OPTION');
