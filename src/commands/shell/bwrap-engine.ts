@@ -90,7 +90,11 @@ async function endSandbox(child: ChildProcess): Promise<void> {
       // died by itself meanwhile: a zombie until bwrap reaps it
     }
   }
-  process.kill(pid, 'SIGCONT');
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    return;
+  }
   // bwrap exits by itself once its child is dead; this is only in case it does not.
   setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -181,7 +185,7 @@ export class BwrapEngine implements ShellEngine {
       if (chunk.length > room) {
         chunks.push(chunk.subarray(0, room));
         truncated = true;
-        void endSandbox(child); // a flood: no reason to let it run on to the deadline
+        endSandbox(child).catch(() => child.kill('SIGKILL')); // a flood: no reason to let it run on to the deadline
         return;
       }
       chunks.push(chunk);
@@ -194,11 +198,11 @@ export class BwrapEngine implements ShellEngine {
       let closedBySandbox = false;
       const deadline = setTimeout(() => {
         timedOut = true;
-        void endSandbox(child);
+        endSandbox(child).catch(() => child.kill('SIGKILL'));
       }, timeoutMs);
       this.inFlight.set(child, () => {
         closedBySandbox = true;
-        void endSandbox(child);
+        endSandbox(child).catch(() => child.kill('SIGKILL'));
       });
       collect(child).then(
         ({ code, signal }) => {
