@@ -84,6 +84,9 @@ export const serverOptionsSchema = z.object({
   catsDir: z.string().min(1).optional(),
   /** Where !enlightenme asks for Special:Random (a local mirror, or a test's HTTP server). */
   wikipediaUrl: z.url({ protocol: /^https?$/ }).default('https://en.wikipedia.org'),
+  /** `!shell`: on by default, in the just-bash sandbox; bwrap where bubblewrap works. */
+  shell: z.boolean().default(true),
+  shellEngine: z.enum(['just-bash', 'bwrap']).default('just-bash'),
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;

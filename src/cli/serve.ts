@@ -29,6 +29,8 @@ interface ServeFlags {
   disableCommand: string[];
   cats?: string;
   wikipediaUrl?: string;
+  shell: boolean;
+  shellEngine?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -58,6 +60,8 @@ export function registerServe(program: Command): void {
     .option('--disable-command <name>', 'turn a bot command off (repeatable)', (name: string, names: string[]) => [...names, name], [] as string[])
     .option('--cats <dir>', 'where !meow picks its pictures (default: the cats that ship with parlor)')
     .option('--wikipedia-url <url>', 'where !enlightenme asks for a random article (default: https://en.wikipedia.org)')
+    .option('--no-shell', 'turn !shell off')
+    .option('--shell-engine <engine>', 'where !shell runs: just-bash (a simulated shell, the default) or bwrap (bubblewrap; falls back to just-bash with a warning)')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
@@ -116,6 +120,9 @@ async function serve(flags: ServeFlags): Promise<void> {
       disabledCommands: flags.disableCommand,
       ...(flags.cats !== undefined && { catsDir: flags.cats }),
       ...(flags.wikipediaUrl !== undefined && { wikipediaUrl: flags.wikipediaUrl }),
+      shell: flags.shell,
+      // Checked by the options schema: anything else is BAD_OPTION, like every other flag.
+      ...(flags.shellEngine !== undefined && { shellEngine: flags.shellEngine as 'just-bash' | 'bwrap' }),
     },
     (event) => {
       report(event);
@@ -146,6 +153,9 @@ function printHuman(event: ServerEvent): void {
       console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
       console.log(event.discoveryPort === null ? 'discovery: off' : `discovery: answering probes on UDP port ${event.discoveryPort}`);
       console.log(event.mdns ? 'mDNS: published as _parlor._tcp' : 'mDNS: off');
+      break;
+    case 'warning':
+      console.error(`parlor: warning: ${event.message}`);
       break;
     case 'plugin_skipped':
       console.error(`parlor: ${event.source} skipped: ${event.problem}`);

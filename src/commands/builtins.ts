@@ -10,6 +10,8 @@ import { kick } from './kick.ts';
 import { meowCommand } from './meow.ts';
 import { loadPlugins } from './plugins.ts';
 import { quit } from './quit.ts';
+import { shellCommand } from './shell.ts';
+import { ShellSandbox, type ShellEngineName } from './shell/sandbox.ts';
 import { CommandRegistry, type RegistryProblem } from './registry.ts';
 import { unban } from './unban.ts';
 
@@ -18,10 +20,24 @@ export interface BotOptions {
   wikipediaUrl?: string;
   pluginsDir?: string;
   disabledCommands?: readonly string[];
+  /** `!shell`'s engine; false turns the command off (and starts no sandbox). Default just-bash. */
+  shell?: ShellEngineName | false;
+  /** Said once at start, e.g. that bwrap is missing and just-bash is used instead. */
+  onWarning?: (message: string) => void;
 }
 
-export async function createBot(options: BotOptions = {}): Promise<{ registry: CommandRegistry; problems: RegistryProblem[] }> {
-  const registry = new CommandRegistry({ disabled: options.disabledCommands ?? [] });
+export interface Bot {
+  registry: CommandRegistry;
+  problems: RegistryProblem[];
+  /** Ends what commands keep running (the shell's workers and children). */
+  close(): Promise<void>;
+}
+
+export async function createBot(options: BotOptions = {}): Promise<Bot> {
+  const shell = options.shell ?? 'just-bash';
+  // --no-shell is a turned-off command (COMMAND_DISABLED), not an unknown one.
+  const shellOff = shell === false ? ['shell', 'sh'] : [];
+  const registry = new CommandRegistry({ disabled: [...(options.disabledCommands ?? []), ...shellOff] });
   const builtins = [
     help,
     echo,
@@ -35,11 +51,17 @@ export async function createBot(options: BotOptions = {}): Promise<{ registry: C
     announce,
   ];
   for (const definition of builtins) registry.add(definition);
+  let sandbox: ShellSandbox | undefined;
+  if (shell !== false && !registry.isTurnedOff('shell')) {
+    sandbox = await ShellSandbox.create({ engine: shell, ...(options.onWarning && { onWarning: options.onWarning }) });
+    registry.add(shellCommand(sandbox));
+  }
   const problems: RegistryProblem[] = [];
   if (options.pluginsDir !== undefined) {
     const plugins = await loadPlugins(options.pluginsDir);
     problems.push(...plugins.problems, ...registry.addAll(plugins.candidates));
   }
-  for (const name of registry.unknownDisabled()) problems.push({ source: '--disable-command', problem: `there is no !${name} to turn off` });
-  return { registry, problems };
+  const known = registry.isTurnedOff('shell') ? ['shell', 'sh'] : [];
+  for (const name of registry.unknownAmong(options.disabledCommands ?? []).filter((n) => !known.includes(n))) problems.push({ source: '--disable-command', problem: `there is no !${name} to turn off` });
+  return { registry, problems, close: async () => sandbox?.close() };
 }

@@ -71,14 +71,19 @@ export class CommandRegistry {
     return definition;
   }
 
+  /** Whether `--disable-command` names this (so a command with costly setup need not be built). */
+  isTurnedOff(name: string): boolean {
+    return this.disabled.has(name.toLowerCase());
+  }
+
   /** Every enabled command once, in name order. */
   list(): CommandDefinition[] {
     return [...new Set(this.byName.values())].filter((d) => !this.isDisabled(d)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Which names `--disable-command` named that no command answers to (a typo, most likely). */
-  unknownDisabled(): string[] {
-    return [...this.disabled].filter((name) => !this.byName.has(name));
+  /** Which of these names no command answers to (a typo in --disable-command, most likely). */
+  unknownAmong(names: readonly string[]): string[] {
+    return names.map((name) => name.toLowerCase()).filter((name) => !this.byName.has(name));
   }
 
   /** Runs one line for a caller. Never throws: every failure is an error reply. */
@@ -91,6 +96,7 @@ export class CommandRegistry {
       return errorReply(error);
     }
     const definition = this.byName.get(name);
+    if (!definition && this.disabled.has(name)) return { kind: 'error', code: 'COMMAND_DISABLED', message: `!${name} is turned off on this server` };
     if (!definition) return { kind: 'error', code: 'UNKNOWN_COMMAND', message: `there is no !${name.slice(0, 32)}: try !help` };
     if (this.isDisabled(definition)) return { kind: 'error', code: 'COMMAND_DISABLED', message: `!${definition.name} is turned off on this server` };
     if (definition.permission === 'operator' && !caller.operator) {

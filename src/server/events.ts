@@ -22,6 +22,8 @@ export type ServerEvent =
   | { event: 'discovery_unavailable'; reason: string }
   /** A plugin (or a --disable-command name) that could not be used: the server runs without it. */
   | { event: 'plugin_skipped'; source: string; problem: string }
+  /** Something at start that works, but not as asked (e.g. !shell falling back from bwrap). */
+  | { event: 'warning'; message: string }
   | { event: 'session'; remote: string; client: string }
   | { event: 'login'; remote: string; client: string; name: string }
   | { event: 'refused'; remote: string; code: string }

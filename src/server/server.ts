@@ -19,7 +19,8 @@ import { DiscoveryBeacon } from '../discovery/beacon.ts';
 import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { createBot } from '../commands/builtins.ts';
-import type { CommandRegistry, RegistryProblem } from '../commands/registry.ts';
+import type { RegistryProblem } from '../commands/registry.ts';
+import type { Bot as CommandBot } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
@@ -45,8 +46,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
 
   private constructor(
     readonly options: ServerOptions,
-    readonly commands: CommandRegistry,
-    private readonly commandProblems: RegistryProblem[],
+    private readonly bot: CommandBot,
+    private readonly startWarnings: string[],
   ) {
     super();
     if (options.ephemeral) {
@@ -68,7 +69,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     });
     this.router = new Router(
       this.chat,
-      new Bot(commands, this.chat, (reason) => void this.stop(reason)),
+      new Bot(bot.registry, this.chat, (reason) => void this.stop(reason)),
       { strikes: options.floodStrikes, windowMs: options.floodWindowMs },
       (session) => this.onLogin(session),
       (session, error) => this.report({ event: 'error', remote: session.remote, message: error instanceof Error ? error.stack ?? error.message : String(error) }),
@@ -80,13 +81,22 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   static async start(input: ServerInput = {}, onEvent?: (event: ServerEvent) => void): Promise<ParlorServer> {
     const options = parseOptions(serverOptionsSchema, input);
     // Plugins load before anything listens: a server never answers with half its commands.
+    const warnings: string[] = [];
     const bot = await createBot({
       ...(options.catsDir !== undefined && { catsDir: options.catsDir }),
       wikipediaUrl: options.wikipediaUrl,
       ...(options.pluginsDir !== undefined && { pluginsDir: options.pluginsDir }),
       disabledCommands: options.disabledCommands,
+      shell: options.shell ? options.shellEngine : false,
+      onWarning: (message) => warnings.push(message),
     });
-    const server = new ParlorServer(options, bot.registry, bot.problems);
+    let server: ParlorServer;
+    try {
+      server = new ParlorServer(options, bot, warnings);
+    } catch (error) {
+      await bot.close();
+      throw error;
+    }
     if (onEvent) server.on('event', onEvent);
     try {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
@@ -94,10 +104,12 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       await server.startBeacon();
       server.startMdns();
       server.reportListening();
-      for (const { source, problem } of server.commandProblems) server.report({ event: 'plugin_skipped', source, problem });
+      for (const { source, problem } of server.bot.problems) server.report({ event: 'plugin_skipped', source, problem });
+      for (const message of server.startWarnings) server.report({ event: 'warning', message });
     } catch (error) {
       await server.beacon?.close();
       await server.mdns?.stop();
+      await server.bot.close();
       server.store.close();
       throw error;
     }
@@ -121,7 +133,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.report({ event: 'stopping', reason });
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
-      const withdrawn = this.mdns?.stop() ?? Promise.resolve();
+      const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close()]);
       this.chat.flush();
       this.listener.close(() => {
         this.store.close();

@@ -78,6 +78,15 @@ describe('cli: bot commands through parlor send', () => {
     }
   });
 
+  it('runs !shell in a sandbox with a home that stays between commands', async () => {
+    const first = await runParlor(['send', ...as('ada'), '!shell echo kept > note; pwd']);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(first.stdout).to.equal('/home/user\n');
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // !shell's per-user cooldown
+    const second = await runParlor(['send', ...as('ada'), '!shell cat note; cat /etc/passwd']);
+    expect(second.stdout).to.equal('kept\ncat: /etc/passwd: No such file or directory\n(exit status 1)\n');
+  });
+
   it('runs a plugin command, and exits 1 with the code for an unknown one', async () => {
     expect((await runParlor(['send', ...as('ada'), '!shout hey'])).stdout).to.equal('HEY\n');
     const unknown = await runParlor(['send', ...as('ada'), '!nosuch']);

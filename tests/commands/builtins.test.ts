@@ -1,13 +1,31 @@
 import { expect } from 'chai';
-import { createBot } from '../../src/commands/builtins.ts';
+import { createBot as createFullBot, type Bot, type BotOptions } from '../../src/commands/builtins.ts';
 import { caller, OPERATOR_PASSWORD, recordingActions } from './helpers.ts';
 
 describe('commands/builtins', () => {
+  const bots: Bot[] = [];
+  const createBot = async (options: BotOptions = {}) => {
+    const bot = await createFullBot(options);
+    bots.push(bot);
+    return bot;
+  };
+  afterEach(async () => {
+    for (const bot of bots.splice(0)) await bot.close();
+  });
+
   it('has the built-ins of the product card, each with a usage and a summary', async () => {
     const { registry, problems } = await createBot();
     expect(problems).to.deep.equal([]);
     const names = registry.list().map((d) => d.name);
-    for (const name of ['help', 'echo', 'meow', 'enlightenme', 'exit', 'quit', 'kick', 'ban', 'unban', 'announce']) expect(names).to.include(name);
+    for (const name of ['help', 'echo', 'meow', 'enlightenme', 'shell', 'exit', 'quit', 'kick', 'ban', 'unban', 'announce']) expect(names).to.include(name);
+  });
+
+  it('--no-shell (shell: false) turns !shell off without starting a sandbox', async () => {
+    const { registry, problems } = await createBot({ shell: false, disabledCommands: ['shell'] });
+    expect(problems).to.deep.equal([]);
+    expect(registry.list().map((d) => d.name)).to.not.include('shell');
+    expect(await registry.run(caller(), '!shell ls', recordingActions())).to.include({ kind: 'error', code: 'COMMAND_DISABLED' });
+    expect(await registry.run(caller(), '!sh ls', recordingActions())).to.include({ kind: 'error', code: 'COMMAND_DISABLED' });
   });
 
   it('!echo says the text back, and asks for one when there is none', async () => {

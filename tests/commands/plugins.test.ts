@@ -20,7 +20,7 @@ function pluginDir(files: Record<string, string>): string {
 describe('commands/plugins', () => {
   it('loads every module in the folder as further commands', async () => {
     const dir = pluginDir({ 'shout.mjs': GOOD, 'pair.mjs': GOOD.replace("name: 'shout'", "name: 'whisper'").replace('toUpperCase', 'toLowerCase') });
-    const { registry, problems } = await createBot({ pluginsDir: dir });
+    const { registry, problems } = await createBot({ pluginsDir: dir, shell: false });
     expect(problems).to.deep.equal([]);
     expect(await registry.run(caller(), '!shout hi there', recordingActions())).to.deep.equal({ kind: 'text', text: 'HI THERE' });
     expect(await registry.run(caller(), '!whisper HUSH', recordingActions())).to.deep.equal({ kind: 'text', text: 'hush' });
@@ -38,7 +38,7 @@ describe('commands/plugins', () => {
       'shout.test.mjs': "throw new Error('tests beside a plugin are not plugins');",
     });
     mkdirSync(join(dir, 'subdir.mjs'));
-    const { registry, problems } = await createBot({ pluginsDir: dir });
+    const { registry, problems } = await createBot({ pluginsDir: dir, shell: false });
     const bySource = Object.fromEntries(problems.map((p) => [p.source, p.problem]));
     expect(Object.keys(bySource).sort()).to.deep.equal(['plugin baddef.mjs', 'plugin clash.mjs', 'plugin nodefault.mjs', 'plugin syntax.mjs', 'plugin throws.mjs']);
     expect(bySource['plugin throws.mjs']).to.match(/top-level explosion/);
@@ -51,13 +51,13 @@ describe('commands/plugins', () => {
   });
 
   it('reports a plugins folder that cannot be read', async () => {
-    const { problems } = await createBot({ pluginsDir: join(tempDir('plugins'), 'missing') });
+    const { problems } = await createBot({ pluginsDir: join(tempDir('plugins'), 'missing'), shell: false });
     expect(problems).to.have.length(1);
     expect(problems[0]!.problem).to.match(/ENOENT/);
   });
 
   it('reports a --disable-command name that no command has', async () => {
-    const { problems } = await createBot({ disabledCommands: ['ecko'] });
+    const { problems } = await createBot({ disabledCommands: ['ecko'], shell: false });
     expect(problems).to.deep.equal([{ source: '--disable-command', problem: 'there is no !ecko to turn off' }]);
   });
 });

@@ -146,7 +146,8 @@ describe('commands/registry', () => {
     expectError(await registry.run(caller(), '!echo hi', recordingActions()), 'COMMAND_DISABLED');
     expectError(await registry.run(caller(), '!probe', recordingActions()), 'COMMAND_DISABLED');
     expect(registry.list().map((d) => d.name)).to.deep.equal(['help']);
-    expect(registry.unknownDisabled()).to.deep.equal(['nosuch']);
+    expect(registry.unknownAmong(['echo', 'nosuch'])).to.deep.equal(['nosuch']);
+    expectError(await registry.run(caller(), '!nosuch', recordingActions()), 'COMMAND_DISABLED');
   });
 
   it('generates !help from the definitions, hiding operator commands from others', async () => {
