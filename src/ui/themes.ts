@@ -79,10 +79,11 @@ export function userColor(theme: Theme, name: string): string | undefined {
 }
 
 /** A blessed style object for a widget of this theme. */
-export function boxStyle(theme: Theme): { fg?: string; bg?: string; border: { fg?: string; bg?: string } } {
+export function boxStyle(theme: Theme): { fg?: string; bg?: string; border: { fg?: string; bg?: string }; label: { fg?: string; bg?: string } } {
+  const colours = { ...(theme.fg !== undefined && { fg: theme.fg }), ...(theme.bg !== undefined && { bg: theme.bg }) };
   return {
-    ...(theme.fg !== undefined && { fg: theme.fg }),
-    ...(theme.bg !== undefined && { bg: theme.bg }),
+    ...colours,
     border: { ...(theme.border !== undefined && { fg: theme.border }), ...(theme.bg !== undefined && { bg: theme.bg }) },
+    label: { ...colours, ...(theme.accent !== undefined && { fg: theme.accent }) },
   };
 }
