@@ -46,7 +46,8 @@ export class ChatRoom {
       serverName: chat.server.name,
       address: formatAddress(target.host, target.port),
       fingerprint: chat.server.fingerprint,
-      trust: chat.server.trust === 'accepted-new' ? 'new key accepted' : chat.server.trust,
+      // A key pinned from the advert was checked against known_servers by the login room.
+      trust: chat.server.trust === 'accepted-new' ? 'new key accepted' : chat.server.trust === 'pinned' ? target.trust ?? 'pinned' : chat.server.trust,
       name: chat.name,
       connection: 'connected',
       ...(target.hosted && { hostedPassword: target.hosted.password }),

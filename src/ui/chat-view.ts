@@ -76,11 +76,11 @@ export function memberListText(conversation: Conversation | undefined, theme: Th
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeText(conversation.name))}`;
   const members = [...conversation.members.values()].sort((a, b) => a.name.localeCompare(b.name));
   return [
-    paint(theme.dim, `${members.length} here`.padEnd(Math.max(0, width - 4)) + 'said'),
+    paint(theme.dim, `${members.length} here`.padEnd(Math.max(0, width - 5)) + 'said'),
     ...members.map((m) => {
       const when = lastSpoke(m.lastMessageAt, now);
       const name = safeText(m.name).slice(0, Math.max(3, width - when.length - 1));
-      return `${paint(userColor(theme, m.name), name)}${' '.repeat(Math.max(1, width - name.length - when.length))}${paint(theme.dim, when)}`;
+      return `${paint(userColor(theme, m.name), name)}${' '.repeat(Math.max(1, width - 1 - name.length - when.length))}${paint(theme.dim, when)}`;
     }),
   ].join('\n');
 }
@@ -105,5 +105,6 @@ export function statusText(state: StatusState, theme: Theme, now = Date.now()): 
       ? paint(theme.warning, `◌ reconnecting in ${Math.max(0, Math.ceil(((state.reconnectAt ?? now) - now) / 1000))} s (attempt ${state.attempt ?? 1})`)
       : paint(theme.error, `✗ disconnected${state.closedReason ? ': ' + safeText(state.closedReason) : ''}`);
   const hosting = state.hostedPassword ? ` · hosting, password ${safeText(state.hostedPassword)}` : '';
-  return ` ${safeText(state.name)} @ ${safeText(state.serverName)} ${safeText(state.address)} · ${safeText(state.fingerprint.slice(0, 19))}… (${safeText(state.trust)}) · ${connection}${hosting}`;
+  // The connection's state first, so a narrow terminal never cuts it off.
+  return ` ${connection} · ${safeText(state.name)} @ ${safeText(state.serverName)} ${safeText(state.address)} · ${safeText(state.fingerprint.slice(0, 15))}… (${safeText(state.trust)})${hosting}`;
 }

@@ -43,6 +43,7 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
   if (target.fingerprint !== undefined) {
     const state = new KnownServers(ui.options.configDir).check(address, target.serverName ?? '', target.fingerprint);
     trust = state.state === 'known' ? 'known: you have used this server with this key' : state.state === 'new' ? 'new: first time here; check the key with the operator' : 'CHANGED';
+    target.trust = state.state;
     if (state.state === 'changed') keyChange = serverKeyChangedError(state, target.fingerprint, new KnownServers(ui.options.configDir).path).message;
   } else {
     trust = 'checked against your known servers when you log in';
@@ -116,6 +117,7 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
           acceptNewKey: accepted,
           ...((ui.options.fingerprint ?? target.fingerprint) !== undefined && { fingerprint: ui.options.fingerprint ?? target.fingerprint }),
         });
+        if (accepted) target.trust = 'new key accepted';
         ui.settings.lastName = name;
         ui.saveSettings();
         finish(chat);

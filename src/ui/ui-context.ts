@@ -33,6 +33,8 @@ export interface LoginTarget {
   fingerprint?: string;
   serverName?: string;
   password?: string;
+  /** What known_servers said of its key before login, for the status bar. */
+  trust?: string;
   /** Set when it was started from this UI. */
   hosted?: HostedServer;
 }
