@@ -3,6 +3,8 @@
 
 import { expect } from 'chai';
 import { createSocket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
@@ -44,6 +46,24 @@ describe('ui/waiting and login rooms (tmux)', function () {
     ui.keys('C-u');
     ui.line('pw');
     await ui.waitFor('● connected');
+  });
+
+  it('blocks login behind a red warning when the server\'s key changed, until the user types yes', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [identity] = await sharedIdentities();
+    const home = uiHome(identity);
+    const stale = 'SHA256:' + 'A'.repeat(43);
+    writeFileSync(join(home.configDir, 'known_servers'), `address ${stale} ${server.host}:${server.port}\n`);
+    const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', 'alice', '--password', 'pw'], { home, width: 100, height: 30 });
+    await ui.waitFor('parlor: log in');
+    ui.keys('Enter');
+    const warning = await ui.waitFor("THE SERVER'S IDENTITY KEY HAS CHANGED");
+    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.contain('type yes');
+    ui.keys('Enter');
+    await ui.waitFor('only if its operator confirmed');
+    ui.line('yes');
+    await ui.waitFor('● connected');
+    expect(readFileSync(join(home.configDir, 'known_servers'), 'utf8')).to.contain(server.fingerprint).and.not.contain(stale);
   });
 
   it('lists a server found by broadcast on loopback with its users and key, and logs in to it', async () => {
