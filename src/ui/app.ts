@@ -58,6 +58,16 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
     },
   };
   screen.key(['C-c'], () => ui.quit(0));
+  // A bug must not leave the terminal in raw mode with the cursor hidden: restore it, then report.
+  const crash = (error: unknown) => {
+    chat?.close();
+    target?.hosted?.stop();
+    screen.destroy();
+    process.stderr.write(`parlor: the UI failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, () => ui.quit(0));
 
   // Waiting room → login room, and back with Esc, until a login succeeds.

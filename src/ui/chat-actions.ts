@@ -79,16 +79,16 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       const name = action.room ?? (current?.kind === 'room' ? current.name : undefined);
       if (name === undefined) return room.notice('which room? /members ROOM', 'error');
       const reply = await chat.members(name);
-      return room.notice([`Members of #${reply.room}:`, ...reply.members.map((m) => `  ${m.name.padEnd(20)} last said ${lastSpoke(m.lastMessageAt)}`)].join('\n'));
+      return room.notice([`Members of #${reply.room}:`, ...reply.members.map((m) => `  ${m.name} · said ${lastSpoke(m.lastMessageAt)}`)].join('\n'));
     }
     case 'users': {
       const { users } = await chat.users();
       for (const u of users) room.knownUsers.add(u.name);
-      return room.notice([`Online (${users.length}):`, ...users.map((u) => `  ${u.name.padEnd(20)} last said ${lastSpoke(u.lastMessageAt).padEnd(6)} ${u.rooms.map((r) => '#' + r).join(' ')}`)].join('\n'));
+      return room.notice([`Online (${users.length}):`, ...users.map((u) => `  ${u.name} · said ${lastSpoke(u.lastMessageAt)} · ${u.rooms.map((r) => '#' + r).join(' ') || 'no rooms'}`)].join('\n'));
     }
     case 'allusers': {
       const { users } = await chat.allUsers();
-      return room.notice([`Everyone (${users.length}):`, ...users.map((u) => `  ${u.name.padEnd(20)} ${u.online ? 'online ' : 'offline'} last seen ${lastSpoke(u.lastSeen)}, last said ${lastSpoke(u.lastMessageAt)}`)].join('\n'));
+      return room.notice([`Everyone (${users.length}):`, ...users.map((u) => `  ${u.name} · ${u.online ? 'online' : `seen ${lastSpoke(u.lastSeen)}`} · said ${lastSpoke(u.lastMessageAt)}`)].join('\n'));
     }
     case 'name': {
       const me = await chat.whoami();
@@ -154,7 +154,7 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
       const path = await saveReceivedImage(reply, ui.options.dataDir);
       // As wide as the pane allows and at most 16 rows (32 pixels) high: a picture, not a wall.
       const screenWidth = ui.screen.width as number;
-      const image = await imageToCells(path, Math.max(8, Math.min(64, screenWidth - 50)), 16);
+      const image = await imageToCells(path, Math.max(8, Math.min(64, screenWidth - 50)), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
       model.add(key, { kind: 'image', ts, command: line, path, rows: cellsToTags(image) });
       return room.render();
     }

@@ -311,6 +311,8 @@ export class ChatRoom {
       const label = (widget as unknown as { _label?: blessed.Widgets.BoxElement })._label;
       if (label) label.style = { ...style.label };
     }
+    // blessed reads style.scrollbar whenever the messages overflow: it must survive a restyle.
+    this.widgets.messages.style.scrollbar = theme.border !== undefined ? { bg: theme.border } : { inverse: true };
     this.widgets.input.style.border = { ...style.border, ...(theme.accent !== undefined && { fg: theme.accent }) };
     this.widgets.bar.style = { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) };
     this.render();

@@ -96,10 +96,10 @@ export const COMMAND_NAMES: readonly string[] = COMMANDS.flatMap((c) => c.names.
 /** The /help text: one line per command, aliases named. */
 export function helpLines(): string[] {
   return [
-    ...COMMANDS.map((c) => `${c.usage.padEnd(38)} ${c.summary}${c.names.length > 1 ? ` (also ${c.names.slice(1).map((n) => '/' + n).join(', ')})` : ''}`),
-    `${'@USER TEXT'.padEnd(38)} a direct message`,
-    `${'!COMMAND'.padEnd(38)} ask the server's bot (!help lists its commands); only you see the answer`,
-    `${'//TEXT'.padEnd(38)} say a line that starts with /`,
+    ...COMMANDS.map((c) => `${c.usage} · ${c.summary}${c.names.length > 1 ? ` (also ${c.names.slice(1).map((n) => '/' + n).join(', ')})` : ''}`),
+    '@USER TEXT · a direct message',
+    "!COMMAND · ask the server's bot (!help lists its commands); only you see the answer",
+    '//TEXT · say a line that starts with /',
   ];
 }
 

@@ -23,9 +23,9 @@ export function waitingFrame(frame: number, width: number): string[] {
   for (let at = frame % 4; at < lane; at += 4) wave[at] = at % 8 === frame % 8 ? ')' : '·';
   const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'[frame % 10];
   return [
-    ' ┌────┐' + ' '.repeat(lane + 2) + '┌──┐',
+    ' ┌────┐' + ' '.repeat(lane + 3) + '┌──┐',
     ` │ >_ │ ${wave.join('')}  │${spinner} │`,
-    ' └┬──┬┘' + ' '.repeat(lane + 2) + '└──┘',
+    ' └┬──┬┘' + ' '.repeat(lane + 3) + '└──┘',
     '  ▔▔▔▔ ',
   ];
 }

@@ -46,6 +46,11 @@ export class TmuxUi {
     readonly home: UiHome,
   ) {}
 
+  /** Exactly this session (a bare name can be read as a prefix, or as a pane token like "b"). */
+  private get target(): string {
+    return `=${this.session}:`;
+  }
+
   static start(args: string[], options: { home: UiHome; width?: number; height?: number; env?: Record<string, string> }): TmuxUi {
     const session = `ui-${process.pid}-${++counter}`;
     const env: Record<string, string> = {
@@ -67,11 +72,11 @@ export class TmuxUi {
 
   /** Keys by tmux name (Enter, Tab, C-c, PageUp) or literal text with `literal`. */
   keys(...keys: string[]): void {
-    tmux('send-keys', '-t', this.session, ...keys);
+    tmux('send-keys', '-t', this.target, ...keys);
   }
 
   type(text: string): void {
-    tmux('send-keys', '-t', this.session, '-l', text);
+    tmux('send-keys', '-t', this.target, '-l', text);
   }
 
   /** Types a line and presses Enter. */
@@ -81,16 +86,16 @@ export class TmuxUi {
   }
 
   capture(escapes = false): string {
-    return tmux('capture-pane', '-p', '-t', this.session, ...(escapes ? ['-e'] : []));
+    return tmux('capture-pane', '-p', '-t', this.target, ...(escapes ? ['-e'] : []));
   }
 
   /** Polls the screen until it shows `what`; fails with the last screen. */
-  async waitFor(what: string | RegExp, timeoutMs = 10_000, escapes = false): Promise<string> {
+  async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs = 10_000, escapes = false): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     while (Date.now() < deadline) {
       screen = this.capture(escapes);
-      if (typeof what === 'string' ? screen.includes(what) : what.test(screen)) return screen;
+      if (typeof what === 'string' ? screen.includes(what) : typeof what === 'function' ? what(screen) : what.test(screen)) return screen;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`the screen never showed ${String(what)}; it shows:\n${escapes ? screen.replace(/\u001b/g, '\\e') : screen}`);
@@ -98,7 +103,7 @@ export class TmuxUi {
 
   /** The processes in the pane: the UI and its children (a hosted server). */
   pids(): number[] {
-    const root = Number(tmux('display-message', '-p', '-t', this.session, '#{pane_pid}').trim());
+    const root = Number(tmux('display-message', '-p', '-t', this.target, '#{pane_pid}').trim());
     const all: number[] = [];
     const walk = (pid: number) => {
       all.push(pid);
@@ -131,7 +136,7 @@ export class TmuxUi {
       }
     }
     try {
-      tmux('kill-session', '-t', this.session);
+      tmux('kill-session', '-t', `=${this.session}`);
     } catch {
       // Ended with its last process.
     }

@@ -84,9 +84,19 @@ describe('ui/chat-room (tmux)', function () {
       new Set([...screen.matchAll(/\u001b\[([0-9;]*)m/g)].flatMap((m) => [...m[1]!.matchAll(/(?:^|;)(48;5;\d+|4[0-7]|10[0-7])(?=;|$)/g)].map((p) => p[1])));
     const before = backgrounds(alice.capture(true));
     alice.line('/theme light');
-    const after = backgrounds(await alice.waitFor('theme light', 10_000, true));
-    expect([...after].some((code) => !before.has(code))).to.equal(true);
+    await alice.waitFor('theme light');
+    await alice.waitFor((screen) => [...backgrounds(screen)].some((code) => !before.has(code)), 10_000, true);
     expect(JSON.parse(readFileSync(join(alice.home.configDir, 'ui.json'), 'utf8')).theme).to.equal('light');
+    // More than a screenful after a restyle: the scrollbar is drawn with the new theme's style.
+    alice.line('/help');
+    await alice.waitFor('Keys: Enter send');
+    for (let presses = 0; presses < 6 && !alice.capture().includes('Commands:'); presses++) {
+      alice.keys('PageUp');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await alice.waitFor('Commands:');
+    alice.line('still here');
+    await alice.waitFor('alice: still here');
   });
 
   it('writes the conversation with /export and says where', async () => {
