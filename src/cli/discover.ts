@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
+import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress } from '../options.ts';
 import { inertText } from '../client/inert-text.ts';
 import { exitWithError, integerFlag, printJson } from './output.ts';
@@ -58,22 +59,7 @@ async function discover(flags: DiscoverFlags): Promise<void> {
     }
   }
   if (count === 0 && !flags.json) {
-    console.error(noServerHints(targets, flags));
+    console.error(noServerHints(targets, { timeoutMs: flags.timeout, discoveryPort: flags.discoveryPort }).join('\n'));
   }
   process.exit(0);
-}
-
-function noServerHints(targets: ProbeTarget[], flags: DiscoverFlags): string {
-  const tried = targets.length === 0
-    ? '  (no addresses: broadcast probes were turned off)'
-    : targets.map((t) => `  ${t.kind === 'mdns' ? `mDNS browse for ${t.address}` : t.kind === 'scan' ? `scan of ${t.address}` : `${t.address}:${flags.discoveryPort}`} from ${t.from}${t.error ? `: ${t.error}` : ''}`).join('\n');
-  return [
-    `No parlor server answered within ${flags.timeout} ms. Probed:`,
-    tried,
-    'Usual causes: a firewall dropping UDP port ' + flags.discoveryPort + ' on either side; Wi-Fi client isolation or a',
-    'VLAN that filters broadcast; a VPN or container interface chosen instead of the LAN one (try',
-    '--interface); or a server started with --no-discovery. Where broadcast is filtered but unicast',
-    'passes, try --scan. A server can always be reached directly:',
-    'parlor ... --server HOST:PORT.',
-  ].join('\n');
 }

@@ -1,5 +1,4 @@
-// The `parlor` binary: commander subcommands, each with --help. The terminal UI (plain `parlor`)
-// comes with the UI issue; until then plain `parlor` prints the help.
+// The `parlor` binary: commander subcommands, each with --help; plain `parlor` opens the terminal UI.
 
 import { Command, CommanderError } from 'commander';
 import { PARLOR_VERSION } from '../version.ts';
@@ -9,11 +8,15 @@ import { registerPing } from './ping.ts';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
 import { registerTail } from './tail.ts';
+import { registerUi } from './ui.ts';
 
 const program = new Command('parlor')
   .description('a chat for one local network: encrypted, with a bot, and it finds its server by itself')
   .version(PARLOR_VERSION)
   .showHelpAfterError()
+  // The UI's flags (--server, --name, ...) belong to plain `parlor` only: a subcommand's flags of
+  // the same name stay its own.
+  .enablePositionalOptions()
   .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 registerServe(program);
@@ -21,7 +24,6 @@ registerDiscover(program);
 registerPing(program);
 registerSend(program);
 registerTail(program);
-
-program.action(() => program.help());
+registerUi(program);
 
 await program.parseAsync(process.argv).catch(exitWithError);

@@ -1,0 +1,90 @@
+// Plain `parlor`: the terminal UI. Its flags are those of `parlor discover` (where to look),
+// those of the client verbs (who to be, where keys live), and where "host a server here" listens.
+
+import type { Command } from 'commander';
+import { defaultConfigDir, defaultDataDir, DEFAULT_PORT } from '../options.ts';
+import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
+import { ParlorError } from '../protocol/errors.ts';
+import { runUi } from '../ui/app.ts';
+import { isThemeName, THEME_NAMES } from '../ui/themes.ts';
+import { integerFlag } from './output.ts';
+
+interface UiFlags {
+  server?: string;
+  name?: string;
+  password?: string;
+  config?: string;
+  data?: string;
+  fingerprint?: string;
+  acceptNewKey?: boolean;
+  timeout: number;
+  interface: string[];
+  broadcast: string[] | false;
+  scan?: boolean;
+  mdns: boolean;
+  discoveryPort: number;
+  serveHost?: string;
+  servePort: number;
+  open: boolean;
+  mouse?: boolean;
+  theme?: string;
+}
+
+const repeatable = (value: string, previous: string[]) => [...previous, value];
+
+export function registerUi(program: Command): void {
+  program
+    .option('--server <host:port>', 'skip discovery: straight to the login room of this server')
+    .option('--name <name>', 'your name in the chat (default: the last one you used)')
+    .option('--password <pw>', "the server's join password (default: from the server's advert)")
+    .option('--config <dir>', 'config dir with your identity, known_servers and ui.json (default: $XDG_CONFIG_HOME/parlor)')
+    .option('--data <dir>', 'where received pictures and exports go (default: $XDG_DATA_HOME/parlor)')
+    .option('--fingerprint <SHA256:...>', 'refuse the server unless it presents this key')
+    .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
+    .option('--timeout <ms>', 'how long the waiting room listens for servers', integerFlag('--timeout'), 3000)
+    .option('--interface <name>', 'probe only from this interface (repeatable)', repeatable, [])
+    .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
+    .option('--no-broadcast', 'send no broadcast probes')
+    .option('--scan', 'also probe every address of each local subnet (/24 or smaller) by unicast')
+    .option('--no-mdns', 'do not browse mDNS (nor publish it from a server hosted here)')
+    .option('--discovery-port <n>', 'the UDP port servers answer on (and a hosted server answers on)', integerFlag('--discovery-port'), DEFAULT_DISCOVERY_PORT)
+    .option('--serve-host <addr>', '"host a server here" listens on this address (default: every interface)')
+    .option('--serve-port <n>', '"host a server here" uses this TCP port (0: a free one)', integerFlag('--serve-port'), DEFAULT_PORT)
+    .option('--no-open', "show the bot's links (!enlightenme) without opening a browser")
+    .option('--mouse', 'let the mouse scroll the messages (the terminal then cannot select text)')
+    .option('--theme <name>', `colours for this run: ${THEME_NAMES.join(', ')} (/theme remembers one)`)
+    .action((flags: UiFlags) => {
+      if (flags.theme !== undefined && !isThemeName(flags.theme)) throw new ParlorError('BAD_OPTION', `--theme: one of ${THEME_NAMES.join(', ')}`);
+      const theme = flags.theme !== undefined && isThemeName(flags.theme) ? flags.theme : undefined;
+      return runUi(
+        {
+          configDir: flags.config ?? defaultConfigDir(),
+          dataDir: flags.data ?? defaultDataDir(),
+          ...(flags.server !== undefined && { server: flags.server }),
+          ...(flags.name !== undefined && { name: flags.name }),
+          ...(flags.password !== undefined && { password: flags.password }),
+          ...(flags.fingerprint !== undefined && { fingerprint: flags.fingerprint }),
+          acceptNewKey: flags.acceptNewKey === true,
+          discovery: {
+            timeoutMs: flags.timeout,
+            discoveryPort: flags.discoveryPort,
+            broadcast: flags.broadcast === false ? [] : flags.broadcast,
+            interfaces: flags.interface,
+            noBroadcast: flags.broadcast === false,
+            scan: flags.scan === true,
+            mdns: flags.mdns,
+          },
+          hosting: {
+            ...(flags.serveHost !== undefined && { host: flags.serveHost }),
+            port: flags.servePort,
+            discoveryPort: flags.discoveryPort,
+            mdns: flags.mdns,
+          },
+          openLinks: flags.open,
+          mouse: flags.mouse === true,
+          env: process.env,
+        },
+        theme,
+      );
+    });
+}

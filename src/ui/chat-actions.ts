@@ -1,0 +1,168 @@
+// What each typed line does, against ChatClient: chat, direct messages, rooms, people, blocks,
+// the bot, /export, /theme, /bell. Results and errors appear in the conversation on screen; an
+// error keeps its stable code, so the user can tell BAD_PASSWORD from ROOM_NOT_FOUND.
+
+import { openLink } from '../client/open-link.ts';
+import { saveReceivedImage } from '../client/received-images.ts';
+import { ParlorError } from '../protocol/errors.ts';
+import type { BotReply } from '../protocol/messages.ts';
+import type { ChatRoom } from './chat-room.ts';
+import { conversationTitle, lastSpoke } from './chat-view.ts';
+import { dmKey, roomKey } from './conversations.ts';
+import { defaultExportPath, formatExport, writeExport } from './export.ts';
+import { cellsToTags, imageToCells } from './image-cells.ts';
+import { helpLines, parseChatLine, type ChatAction } from './slash-commands.ts';
+import { isThemeName, THEME_NAMES } from './themes.ts';
+
+export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
+  const action = parseChatLine(line);
+  try {
+    await run(room, action);
+  } catch (error) {
+    const coded = error instanceof ParlorError ? `${error.code}: ${error.message}` : (error as Error).message;
+    room.notice(coded, 'error');
+  }
+}
+
+async function run(room: ChatRoom, action: ChatAction): Promise<void> {
+  const { chat, model, ui } = room;
+  const current = model.current();
+  switch (action.kind) {
+    case 'nothing':
+      return;
+    case 'error':
+      return room.notice(action.message, 'error');
+    case 'unavailable':
+      return room.notice(`${action.command} is not available in this build of parlor (it comes with file transfer or end-to-end encryption)`, 'warning');
+    case 'say': {
+      if (!current) return room.notice('join a room first: /join ROOM', 'error');
+      if (current.kind === 'room') {
+        const ack = await chat.say(current.name, action.text);
+        return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, room: current.name, from: chat.name, text: action.text });
+      }
+      const ack = await chat.dm(current.name, action.text);
+      return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
+    }
+    case 'dm': {
+      const ack = await chat.dm(action.to, action.text);
+      const conversation = model.open('dm', ack.to);
+      room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
+      room.knownUsers.add(ack.to);
+      return room.switchTo(conversation.key);
+    }
+    case 'group': {
+      if (!model.get(roomKey(action.room))) await room.openRoom(action.room);
+      const ack = await chat.say(action.room, action.text);
+      return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, room: model.get(roomKey(action.room))?.name ?? action.room, from: chat.name, text: action.text });
+    }
+    case 'join':
+    case 'create':
+      await room.openRoom(action.room, action.password, action.kind === 'create');
+      return room.notice(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${model.current()?.name ?? action.room}`, 'join');
+    case 'leave': {
+      const target = action.room !== undefined ? model.get(roomKey(action.room)) : current;
+      if (!target) return room.notice('not in that room', 'error');
+      if (target.kind === 'dm') {
+        model.close(target.key);
+        return room.render();
+      }
+      await chat.leave(target.name);
+      model.close(target.key);
+      return room.notice(`left #${target.name}`, 'leave');
+    }
+    case 'rooms': {
+      const { rooms } = await chat.listRooms();
+      for (const r of rooms) room.knownRooms.add(r.name);
+      return room.notice(['Rooms:', ...rooms.map((r) => `  #${r.name}  ${r.members} here${r.hasPassword ? '  (password)' : ''}`)].join('\n'));
+    }
+    case 'members': {
+      const name = action.room ?? (current?.kind === 'room' ? current.name : undefined);
+      if (name === undefined) return room.notice('which room? /members ROOM', 'error');
+      const reply = await chat.members(name);
+      return room.notice([`Members of #${reply.room}:`, ...reply.members.map((m) => `  ${m.name} · said ${lastSpoke(m.lastMessageAt)}`)].join('\n'));
+    }
+    case 'users': {
+      const { users } = await chat.users();
+      for (const u of users) room.knownUsers.add(u.name);
+      return room.notice([`Online (${users.length}):`, ...users.map((u) => `  ${u.name} · said ${lastSpoke(u.lastMessageAt)} · ${u.rooms.map((r) => '#' + r).join(' ') || 'no rooms'}`)].join('\n'));
+    }
+    case 'allusers': {
+      const { users } = await chat.allUsers();
+      return room.notice([`Everyone (${users.length}):`, ...users.map((u) => `  ${u.name} · ${u.online ? 'online' : `seen ${lastSpoke(u.lastSeen)}`} · said ${lastSpoke(u.lastMessageAt)}`)].join('\n'));
+    }
+    case 'name': {
+      const me = await chat.whoami();
+      return room.notice(`You are ${me.name} (key ${me.fingerprint}), from ${me.address}`);
+    }
+    case 'block':
+      return room.notice(`blocked ${(await chat.block(action.name)).name}: no messages either way`);
+    case 'unblock':
+      return room.notice(`unblocked ${(await chat.unblock(action.name)).name}`);
+    case 'blocked': {
+      const { names } = await chat.blocked();
+      return room.notice(names.length === 0 ? 'You block no one.' : `You block: ${names.join(', ')}`);
+    }
+    case 'export': {
+      if (!current) return room.notice('nothing to export', 'error');
+      const title = conversationTitle(current);
+      const path = action.path ?? defaultExportPath(ui.options.dataDir, title);
+      const written = await writeExport(path, formatExport(title, model.exportLines(current.key)));
+      return room.notice(`exported ${title} to ${written}`);
+    }
+    case 'theme': {
+      if (action.name === undefined) return room.notice(`theme ${ui.theme.name}; choose one of ${THEME_NAMES.join(', ')}`);
+      if (!isThemeName(action.name)) return room.notice(`no theme "${action.name}": ${THEME_NAMES.join(', ')}`, 'error');
+      room.setTheme(action.name);
+      return room.notice(ui.theme.name === 'no-color' ? `theme ${action.name} remembered (NO_COLOR is set, so no colours are shown)` : `theme ${action.name}`);
+    }
+    case 'bell':
+      if (action.mode !== undefined) {
+        ui.settings.bell = action.mode;
+        ui.saveSettings();
+      }
+      return room.notice(`bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
+    case 'op':
+      await chat.op(action.password);
+      return room.notice('you are operator for this session: !help shows the operator commands');
+    case 'help':
+      return room.notice(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Ctrl-N/Ctrl-P next/previous conversation · PageUp/PageDown scroll · Ctrl-C quit'].join('\n'));
+    case 'quit':
+      return ui.quit(0);
+    case 'bot':
+      return runBot(room, action.text);
+  }
+}
+
+async function runBot(room: ChatRoom, line: string): Promise<void> {
+  const { chat, model } = room;
+  const current = model.current();
+  const where = current?.kind === 'room' ? current.name : undefined;
+  const key = current?.key ?? dmKey(chat.name);
+  const { command, reply } = await chat.command(line, where);
+  await showBotReply(room, key, line, reply);
+  if (command === 'exit') room.notice('the server let you go (!exit). Press Ctrl-C to leave.', 'info');
+}
+
+async function showBotReply(room: ChatRoom, key: string, line: string, reply: BotReply): Promise<void> {
+  const { model, ui } = room;
+  const ts = Date.now();
+  switch (reply.kind) {
+    case 'text':
+      model.add(key, { kind: 'bot', ts, command: line, text: reply.text });
+      return room.render();
+    case 'image': {
+      const path = await saveReceivedImage(reply, ui.options.dataDir);
+      // As wide as the pane allows and at most 16 rows (32 pixels) high: a picture, not a wall.
+      const screenWidth = ui.screen.width as number;
+      const image = await imageToCells(path, Math.max(8, Math.min(64, screenWidth - 50)), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
+      model.add(key, { kind: 'image', ts, command: line, path, rows: cellsToTags(image) });
+      return room.render();
+    }
+    case 'link': {
+      const outcome = ui.options.openLinks ? await openLink(reply.url) : { opened: false, problem: 'opening links is off (--no-open)' };
+      const text = `${reply.text === undefined ? '' : reply.text + ': '}${reply.url}\n${outcome.opened ? 'opened in your browser' : `not opened: ${outcome.problem ?? 'no browser'}`}`;
+      model.add(key, { kind: 'bot', ts, command: line, text });
+      return room.render();
+    }
+  }
+}

@@ -1,0 +1,343 @@
+// The chat room: the room list (unread counts, direct conversations), the messages of the one on
+// screen, its members with their last-message times, the input line, and the status bar with the
+// connection's state. It draws from the ConversationList model and hands typed lines to
+// chat-actions.ts; it never talks to a socket, only to ChatClient.
+
+import blessed from 'blessed';
+import type { ChatClient } from '../client/chat-client.ts';
+import { formatAddress } from '../options.ts';
+import type { ChatMessage } from '../protocol/messages.ts';
+import { foldName } from '../protocol/names.ts';
+import { runChatLine } from './chat-actions.ts';
+import { conversationTitle, entryLines, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
+import { completeLine } from './completion.ts';
+import { ConversationList, roomKey, type Tone } from './conversations.ts';
+import { fieldText } from './field.ts';
+import { LineEditor } from './line-editor.ts';
+import { boxStyle, paint, resolveTheme, type ThemeName } from './themes.ts';
+import type { LoginTarget, UiContext } from './ui-context.ts';
+
+export class ChatRoom {
+  readonly model: ConversationList;
+  readonly status: StatusState;
+  /** Names and rooms seen anywhere: for completion. */
+  readonly knownUsers = new Set<string>();
+  readonly knownRooms = new Set<string>();
+  private readonly editor = new LineEditor();
+  private cycle: Parameters<typeof completeLine>[2];
+  private follow = true;
+  private loadingOlder = false;
+  private countdown: NodeJS.Timeout | undefined;
+  private readonly widgets: {
+    rooms: blessed.Widgets.BoxElement;
+    messages: blessed.Widgets.BoxElement;
+    members: blessed.Widgets.BoxElement;
+    input: blessed.Widgets.BoxElement;
+    bar: blessed.Widgets.BoxElement;
+  };
+
+  constructor(
+    readonly ui: UiContext,
+    readonly chat: ChatClient,
+    target: LoginTarget,
+  ) {
+    this.model = new ConversationList(chat.name);
+    this.status = {
+      serverName: chat.server.name,
+      address: formatAddress(target.host, target.port),
+      fingerprint: chat.server.fingerprint,
+      // A key pinned from the advert was checked against known_servers by the login room.
+      trust: chat.server.trust === 'accepted-new' ? 'new key accepted' : chat.server.trust === 'pinned' ? target.trust ?? 'pinned' : chat.server.trust,
+      name: chat.name,
+      connection: 'connected',
+      ...(target.hosted && { hostedPassword: target.hosted.password }),
+    };
+    const parent = ui.screen;
+    const box = (options: blessed.Widgets.BoxOptions) => blessed.box({ parent, tags: true, ...options });
+    this.widgets = {
+      rooms: box({ border: { type: 'line' }, label: ' Rooms ' }),
+      messages: box({ border: { type: 'line' }, scrollable: true, alwaysScroll: true, mouse: ui.options.mouse, scrollbar: { ch: ' ', style: { inverse: true } } as never }),
+      members: box({ border: { type: 'line' }, label: ' Members ' }),
+      input: box({ border: { type: 'line' } }),
+      bar: box({ height: 1 }),
+    };
+    this.widgets.messages.on('scroll', () => {
+      if (this.widgets.messages.getScroll() === 0) void this.loadOlder();
+    });
+    this.layout();
+    this.applyTheme();
+  }
+
+  /** Joins the lobby, files the direct messages from login, and runs until the user quits. */
+  async start(): Promise<void> {
+    const { chat, model } = this;
+    chat.on('message', (message) => this.onMessage(message));
+    chat.on('joined', (event) => {
+      const key = roomKey(event.room);
+      this.knownUsers.add(event.name);
+      const conversation = model.get(key);
+      if (!conversation) return;
+      conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
+      model.notice(key, `${event.name} joined #${event.room}`, 'join');
+      this.render();
+    });
+    chat.on('left', (event) => {
+      const key = roomKey(event.room);
+      model.get(key)?.members.delete(foldName(event.name));
+      model.notice(key, `${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave');
+      this.render();
+    });
+    chat.on('announcement', (event) => {
+      for (const conversation of model.list()) model.notice(conversation.key, `announcement from ${event.from}: ${event.text}`, 'warning', event.ts);
+      this.ring(true);
+      this.render();
+    });
+    chat.on('disconnected', ({ reason }) => {
+      this.status.connection = 'reconnecting';
+      model.notice(undefined, `connection lost (${reason.code}); reconnecting`, 'warning');
+      this.render();
+    });
+    chat.on('reconnecting', ({ attempt, delayMs }) => {
+      this.status.connection = 'reconnecting';
+      this.status.attempt = attempt;
+      this.status.reconnectAt = Date.now() + delayMs;
+      this.countdown ??= setInterval(() => this.render(), 1000);
+      this.render();
+    });
+    chat.on('reconnected', () => {
+      this.stopCountdown();
+      this.status.connection = 'connected';
+      model.notice(undefined, 'reconnected; anything missed is shown above', 'info');
+      for (const conversation of model.list()) if (conversation.kind === 'room') void this.refreshMembers(conversation.key);
+      this.render();
+    });
+    chat.on('closed', ({ reason }) => {
+      this.stopCountdown();
+      this.status.connection = 'closed';
+      this.status.closedReason = reason.code;
+      model.notice(undefined, `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`, 'error');
+      this.render();
+    });
+
+    for (const message of chat.direct) model.addMessage(message, false);
+    this.ui.screen.on('keypress', (ch: string | undefined, key: { full: string }) => this.onKey(ch, key));
+    this.ui.screen.on('resize', () => {
+      this.layout();
+      this.render();
+    });
+    try {
+      await this.openRoom('lobby');
+    } catch (error) {
+      model.open('room', 'lobby');
+      this.notice(`could not join the lobby: ${(error as Error).message}`, 'error');
+    }
+    model.select(roomKey('lobby'));
+    this.notice('Welcome. /help lists the commands; Ctrl-N/Ctrl-P switch rooms; PageUp scrolls back.', 'info');
+    this.render();
+  }
+
+  /** Joins (or creates) a room and puts it on screen with its history and members. */
+  async openRoom(room: string, password?: string, create = false): Promise<void> {
+    const reply = create ? await this.chat.create(room, password) : await this.chat.join(room, password);
+    const conversation = this.model.open('room', reply.room);
+    conversation.name = reply.room;
+    this.knownRooms.add(reply.room);
+    for (const message of reply.history) this.model.addMessage(message, false);
+    conversation.more = reply.more;
+    this.model.setMembers(conversation.key, reply.members.map((name) => ({ name, lastMessageAt: null })));
+    for (const name of reply.members) this.knownUsers.add(name);
+    this.model.select(conversation.key);
+    this.follow = true;
+    await this.refreshMembers(conversation.key);
+  }
+
+  async refreshMembers(key: string): Promise<void> {
+    const conversation = this.model.get(key);
+    if (!conversation || conversation.kind !== 'room') return;
+    try {
+      const reply = await this.chat.members(conversation.name);
+      this.model.setMembers(key, reply.members);
+      this.render();
+    } catch {
+      // The member list is a convenience; the next join or leave refreshes it.
+    }
+  }
+
+  notice(text: string, tone: Tone = 'info', key?: string): void {
+    this.model.notice(key, text, tone);
+    this.follow = true;
+    this.render();
+  }
+
+  /** Files a message this user sent (the server does not echo it back). */
+  addOwn(message: ChatMessage): void {
+    this.model.addMessage(message);
+    this.follow = true;
+    this.render();
+  }
+
+  switchTo(key: string): void {
+    this.model.select(key);
+    this.follow = true;
+    this.render();
+  }
+
+  setTheme(name: ThemeName): void {
+    this.ui.settings.theme = name;
+    this.ui.theme = resolveTheme(name, this.ui.options.env);
+    this.ui.saveSettings();
+    this.applyTheme();
+  }
+
+  destroy(): void {
+    this.stopCountdown();
+  }
+
+  private onMessage(message: ChatMessage): void {
+    const filed = this.model.addMessage(message);
+    if (!filed) return;
+    this.knownUsers.add(message.from);
+    const { bell } = this.ui.settings;
+    if (bell === 'all' || (bell === 'mentions' && (filed.mention || filed.direct))) this.ring(false);
+    this.render();
+  }
+
+  private ring(always: boolean): void {
+    if (always || this.ui.settings.bell !== 'off') this.ui.screen.program.output.write('\u0007');
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown) clearInterval(this.countdown);
+    this.countdown = undefined;
+  }
+
+  private onKey(ch: string | undefined, key: { full: string }): void {
+    const messages = this.widgets.messages;
+    const page = Math.max(1, (messages.height as number) - 3);
+    switch (key.full) {
+      case 'pageup':
+        this.follow = false;
+        messages.scroll(-page);
+        if (messages.getScroll() === 0) void this.loadOlder();
+        return this.ui.screen.render();
+      case 'pagedown':
+        messages.scroll(page);
+        if (messages.getScrollPerc() >= 100) this.follow = true;
+        return this.ui.screen.render();
+      case 'C-n':
+        this.model.cycle(1);
+        this.follow = true;
+        return this.render();
+      case 'C-p':
+        this.model.cycle(-1);
+        this.follow = true;
+        return this.render();
+      case 'C-l':
+        this.ui.screen.realloc();
+        return this.render();
+    }
+    const result = this.editor.key({ full: key.full, ch });
+    if (result.tab) {
+      const members = [...this.model.list().flatMap((c) => [...c.members.values()].map((m) => m.name)), ...this.knownUsers];
+      const completed = completeLine(this.editor.value, { users: members.filter((n) => foldName(n) !== foldName(this.chat.name)), rooms: [...this.knownRooms] }, this.cycle);
+      this.editor.set(completed.line);
+      this.cycle = completed.cycle;
+    } else if (result.handled) {
+      this.cycle = undefined;
+    }
+    if (result.submitted !== undefined) void runChatLine(this, result.submitted);
+    this.drawInput();
+    this.ui.screen.render();
+  }
+
+  /** Scrolled to the top: asks for the page before the oldest message shown. */
+  private async loadOlder(): Promise<void> {
+    const conversation = this.model.current();
+    if (!conversation || !conversation.more || this.loadingOlder) return;
+    const before = this.model.oldestId(conversation.key);
+    if (before === undefined) return;
+    this.loadingOlder = true;
+    try {
+      const reply = await this.chat.history(conversation.kind === 'room' ? { room: conversation.name, before, limit: 50 } : { with: conversation.name, before, limit: 50 });
+      const height = this.widgets.messages.getScrollHeight();
+      for (const message of reply.messages) this.model.addMessage(message, false);
+      conversation.more = reply.more && reply.messages.length > 0;
+      this.render();
+      // Stay on the line that was at the top before the older page went in above it.
+      this.widgets.messages.scrollTo(this.widgets.messages.getScrollHeight() - height);
+      this.ui.screen.render();
+    } catch (error) {
+      this.notice(`could not load older messages: ${(error as Error).message}`, 'error');
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  private layout(): void {
+    const { rooms, messages, members, input, bar } = this.widgets;
+    const width = this.ui.screen.width as number;
+    const height = this.ui.screen.height as number;
+    const side = width >= 110 ? 22 : 16;
+    const right = width >= 64 ? side : 0;
+    rooms.left = 0;
+    rooms.top = 0;
+    rooms.width = side;
+    rooms.height = height - 1;
+    messages.left = side;
+    messages.top = 0;
+    messages.width = width - side - right;
+    messages.height = height - 4;
+    input.left = side;
+    input.top = height - 4;
+    input.width = width - side - right;
+    input.height = 3;
+    members.left = width - right;
+    members.top = 0;
+    members.width = Math.max(right, 1);
+    members.height = height - 1;
+    if (right === 0) members.hide();
+    else members.show();
+    bar.left = 0;
+    bar.top = height - 1;
+    bar.width = width;
+  }
+
+  private applyTheme(): void {
+    const { theme } = this.ui;
+    const style = boxStyle(theme);
+    for (const widget of [this.widgets.rooms, this.widgets.messages, this.widgets.members, this.widgets.input]) {
+      widget.style = { ...style, border: { ...style.border } };
+      // A label is a box of its own that keeps the style object it was made with.
+      const label = (widget as unknown as { _label?: blessed.Widgets.BoxElement })._label;
+      if (label) label.style = { ...style.label };
+    }
+    // blessed reads style.scrollbar whenever the messages overflow: it must survive a restyle.
+    this.widgets.messages.style.scrollbar = theme.border !== undefined ? { bg: theme.border } : { inverse: true };
+    this.widgets.input.style.border = { ...style.border, ...(theme.accent !== undefined && { fg: theme.accent }) };
+    this.widgets.bar.style = { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) };
+    this.render();
+  }
+
+  private drawInput(): void {
+    const { input } = this.widgets;
+    const conversation = this.model.current();
+    input.setLabel(conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ');
+    input.setContent(fieldText(this.editor, (input.width as number) - 3, true));
+  }
+
+  render(): void {
+    const { theme } = this.ui;
+    const { rooms, messages, members, bar } = this.widgets;
+    const conversation = this.model.current();
+    rooms.setContent(roomListText(this.model.list(), this.model.active, theme, (rooms.width as number) - 2));
+    members.setContent(memberListText(conversation, theme, (members.width as number) - 2));
+    messages.setLabel(conversation ? ` ${conversationTitle(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
+    const lines = conversation ? conversation.entries.flatMap((entry) => entryLines(entry, theme, this.chat.name)) : [];
+    messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
+    if (this.follow) messages.setScrollPerc(100);
+    bar.setContent(statusText(this.status, theme));
+    this.drawInput();
+    this.ui.screen.render();
+  }
+}
+

@@ -1,0 +1,110 @@
+// How the chat room's parts look, as tagged text from the model: messages with time and per-user
+// colour, notices, the bot's private answers, the room list with unread counts, the member list
+// with last-message times, and the status bar. Everything that came from the network goes through
+// safeText here, and nowhere else needs to remember to.
+
+import type { Conversation, Entry } from './conversations.ts';
+import { safeText } from './safe-text.ts';
+import { paint, userColor, type Theme } from './themes.ts';
+
+export function clock(ts: number): string {
+  const d = new Date(ts);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** When someone last spoke: a time today, else a date. */
+export function lastSpoke(ts: number | null, now = Date.now()): string {
+  if (ts === null) return '–';
+  const d = new Date(ts);
+  return new Date(now).toDateString() === d.toDateString() ? clock(ts) : `${d.getMonth() + 1}/${d.getDate()}`;
+}
+
+export function entryLines(entry: Entry, theme: Theme, selfName: string): string[] {
+  switch (entry.kind) {
+    case 'message': {
+      const { message } = entry;
+      const own = message.from.toLowerCase() === selfName.toLowerCase();
+      const name = paint(own ? theme.accent : userColor(theme, message.from), `{bold}${safeText(message.from)}{/bold}`);
+      const lines = safeText(message.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
+      const body = lines.map((line, i) => (i === 0 ? line : `      ${line}`)).join('\n');
+      const text = entry.mention ? `{bold}${paint(theme.mention, body)}{/bold}` : body;
+      return [`${paint(theme.dim, clock(message.ts))} ${name}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
+    }
+    case 'notice': {
+      const color = entry.tone === 'error' ? theme.error : entry.tone === 'warning' ? theme.warning : entry.tone === 'join' ? theme.ok : theme.dim;
+      const mark = entry.tone === 'join' ? '→' : entry.tone === 'leave' ? '←' : entry.tone === 'error' ? '✗' : '--';
+      const lines = safeText(entry.text, { keepNewlines: true }).split('\n');
+      return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} ${paint(color, `${i === 0 ? mark : '  '} ${line}`)}`);
+    }
+    case 'bot': {
+      const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
+      const lines = safeText(entry.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
+      return [head, ...lines.map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
+    }
+    case 'image': {
+      const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
+      return [head, ...entry.rows.map((row) => `      ${row}`), `      ${paint(theme.dim, 'picture saved: ' + safeText(entry.path))}`];
+    }
+  }
+}
+
+export function conversationTitle(conversation: Conversation): string {
+  return conversation.kind === 'room' ? `#${conversation.name}` : `@${conversation.name}`;
+}
+
+export function roomListText(conversations: readonly Conversation[], active: string | undefined, theme: Theme, width: number): string {
+  const rooms = conversations.filter((c) => c.kind === 'room');
+  const direct = conversations.filter((c) => c.kind === 'dm');
+  const line = (c: Conversation) => {
+    const count = c.unread > 0 ? ` (${c.unread})` : '';
+    const title = safeText(conversationTitle(c)).slice(0, Math.max(4, width - count.length - 1));
+    const text = `${title}${count}`;
+    if (c.key === active) return `{inverse}${text}{/inverse}`;
+    if (c.mentioned) return `{bold}${paint(theme.mention, text)}{/bold}`;
+    return c.unread > 0 ? `{bold}${text}{/bold}` : text;
+  };
+  return [
+    ...rooms.map(line),
+    '',
+    paint(theme.dim, 'Direct'),
+    ...(direct.length > 0 ? direct.map(line) : [paint(theme.dim, '@name text')]),
+  ].join('\n');
+}
+
+export function memberListText(conversation: Conversation | undefined, theme: Theme, width: number, now = Date.now()): string {
+  if (!conversation) return '';
+  if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeText(conversation.name))}`;
+  const members = [...conversation.members.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [
+    paint(theme.dim, `${members.length} here`.padEnd(Math.max(0, width - 5)) + 'said'),
+    ...members.map((m) => {
+      const when = lastSpoke(m.lastMessageAt, now);
+      const name = safeText(m.name).slice(0, Math.max(3, width - when.length - 1));
+      return `${paint(userColor(theme, m.name), name)}${' '.repeat(Math.max(1, width - 1 - name.length - when.length))}${paint(theme.dim, when)}`;
+    }),
+  ].join('\n');
+}
+
+export interface StatusState {
+  serverName: string;
+  address: string;
+  fingerprint: string;
+  trust: string;
+  name: string;
+  connection: 'connected' | 'reconnecting' | 'closed';
+  reconnectAt?: number;
+  attempt?: number;
+  closedReason?: string;
+  hostedPassword?: string;
+}
+
+export function statusText(state: StatusState, theme: Theme, now = Date.now()): string {
+  const connection = state.connection === 'connected'
+    ? paint(theme.ok, '● connected')
+    : state.connection === 'reconnecting'
+      ? paint(theme.warning, `◌ reconnecting in ${Math.max(0, Math.ceil(((state.reconnectAt ?? now) - now) / 1000))} s (attempt ${state.attempt ?? 1})`)
+      : paint(theme.error, `✗ disconnected${state.closedReason ? ': ' + safeText(state.closedReason) : ''}`);
+  const hosting = state.hostedPassword ? ` · hosting, password ${safeText(state.hostedPassword)}` : '';
+  // The connection's state first, so a narrow terminal never cuts it off.
+  return ` ${connection} · ${safeText(state.name)} @ ${safeText(state.serverName)} ${safeText(state.address)} · ${safeText(state.fingerprint.slice(0, 15))}… (${safeText(state.trust)})${hosting}`;
+}

@@ -1,0 +1,158 @@
+// What the chat room shows, without the terminal: the conversations (rooms joined and direct
+// messages), each with its entries in message-id order, unread counts, members and whether older
+// history remains. The screen redraws from this; tests drive it with plain messages.
+
+import type { ChatMessage } from '../protocol/messages.ts';
+import { foldName } from '../protocol/names.ts';
+import type { ExportLine } from './export.ts';
+
+export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning';
+
+export type Entry =
+  | { kind: 'message'; message: ChatMessage; mention: boolean }
+  /** A line of the client's own (results of /users, errors, presence); may quote network text. */
+  | { kind: 'notice'; ts: number; text: string; tone: Tone }
+  /** The bot's answer: seen by this user alone. */
+  | { kind: 'bot'; ts: number; command: string; text: string }
+  | { kind: 'image'; ts: number; command: string; path: string; rows: string[] };
+
+export interface Member {
+  name: string;
+  lastMessageAt: number | null;
+}
+
+export interface Conversation {
+  key: string;
+  kind: 'room' | 'dm';
+  /** As the server spells it: a room name, or the other user's name. */
+  name: string;
+  entries: Entry[];
+  unread: number;
+  mentioned: boolean;
+  members: Map<string, Member>;
+  /** The server has older messages than the oldest shown. */
+  more: boolean;
+  ids: Set<number>;
+}
+
+export function roomKey(room: string): string {
+  return `room:${foldName(room.replace(/^#/, ''))}`;
+}
+
+export function dmKey(user: string): string {
+  return `dm:${foldName(user.replace(/^@/, ''))}`;
+}
+
+/** The user's name as a word of its own (or @name), in any letter case. */
+export function mentions(text: string, name: string): boolean {
+  if (name === '') return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escaped}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
+}
+
+export class ConversationList {
+  private readonly byKey = new Map<string, Conversation>();
+  active: string | undefined;
+
+  constructor(public selfName: string) {}
+
+  /** Rooms first, then direct messages, each in the order they were opened. */
+  list(): Conversation[] {
+    const all = [...this.byKey.values()];
+    return [...all.filter((c) => c.kind === 'room'), ...all.filter((c) => c.kind === 'dm')];
+  }
+
+  get(key: string): Conversation | undefined {
+    return this.byKey.get(key);
+  }
+
+  current(): Conversation | undefined {
+    return this.active === undefined ? undefined : this.byKey.get(this.active);
+  }
+
+  open(kind: 'room' | 'dm', name: string): Conversation {
+    const key = kind === 'room' ? roomKey(name) : dmKey(name);
+    let conversation = this.byKey.get(key);
+    if (!conversation) {
+      conversation = { key, kind, name: name.replace(/^[#@]/, ''), entries: [], unread: 0, mentioned: false, members: new Map(), more: false, ids: new Set() };
+      this.byKey.set(key, conversation);
+      this.active ??= key;
+    }
+    return conversation;
+  }
+
+  close(key: string): void {
+    this.byKey.delete(key);
+    if (this.active === key) this.active = this.list()[0]?.key;
+  }
+
+  select(key: string): void {
+    const conversation = this.byKey.get(key);
+    if (!conversation) return;
+    this.active = key;
+    conversation.unread = 0;
+    conversation.mentioned = false;
+  }
+
+  /** Moves the selection by `step` through the list, wrapping. */
+  cycle(step: number): void {
+    const list = this.list();
+    if (list.length === 0) return;
+    const at = Math.max(0, list.findIndex((c) => c.key === this.active));
+    this.select(list[(at + step + list.length) % list.length]!.key);
+  }
+
+  /**
+   * Files a message in its conversation, once, in id order. Live messages from others count as
+   * unread when their conversation is not on screen. Returns where it went, or undefined for a
+   * duplicate.
+   */
+  addMessage(message: ChatMessage, live = true): { conversation: Conversation; mention: boolean; direct: boolean } | undefined {
+    const direct = message.room === undefined;
+    const own = foldName(message.from) === foldName(this.selfName);
+    const conversation = direct ? this.open('dm', own ? (message.to ?? message.from) : message.from) : this.open('room', message.room!);
+    if (conversation.ids.has(message.id)) return undefined;
+    conversation.ids.add(message.id);
+    const mention = !own && mentions(message.text, this.selfName);
+    const entry: Entry = { kind: 'message', message, mention };
+    // Live messages come in order and are appended; history is put in its place among messages.
+    const at = live ? -1 : conversation.entries.findIndex((e) => e.kind === 'message' && e.message.id > message.id);
+    if (at < 0) conversation.entries.push(entry);
+    else conversation.entries.splice(at, 0, entry);
+    const member = conversation.members.get(foldName(message.from));
+    if (member && (member.lastMessageAt ?? 0) < message.ts) member.lastMessageAt = message.ts;
+    if (live && !own && this.active !== conversation.key) {
+      conversation.unread++;
+      if (mention || direct) conversation.mentioned = true;
+    }
+    return { conversation, mention, direct };
+  }
+
+  notice(key: string | undefined, text: string, tone: Tone = 'info', ts = Date.now()): void {
+    const conversation = key === undefined ? this.current() : this.byKey.get(key);
+    conversation?.entries.push({ kind: 'notice', ts, text, tone });
+  }
+
+  add(key: string | undefined, entry: Entry): void {
+    const conversation = key === undefined ? this.current() : this.byKey.get(key);
+    conversation?.entries.push(entry);
+  }
+
+  setMembers(key: string, members: readonly Member[]): void {
+    const conversation = this.byKey.get(key);
+    if (!conversation) return;
+    conversation.members = new Map(members.map((m) => [foldName(m.name), { ...m }]));
+  }
+
+  oldestId(key: string): number | undefined {
+    const ids = this.byKey.get(key)?.ids;
+    return ids && ids.size > 0 ? Math.min(...ids) : undefined;
+  }
+
+  /** The messages of a conversation, for /export. */
+  exportLines(key: string): ExportLine[] {
+    const conversation = this.byKey.get(key);
+    if (!conversation) return [];
+    return conversation.entries.flatMap((entry) => (entry.kind === 'message' ? [{ ts: entry.message.ts, from: entry.message.from, text: entry.message.text }] : []));
+  }
+}

@@ -1,0 +1,160 @@
+// The login room: name (remembered), password (filled from the advert), the server's fingerprint
+// and its trust state. A changed key is a red warning that blocks login until the user types
+// "yes" to accept it. The server's errors appear beside the field they concern.
+
+import blessed from 'blessed';
+import { userInfo } from 'node:os';
+import { ChatClient } from '../client/chat-client.ts';
+import { KnownServers, serverKeyChangedError } from '../client/known-servers.ts';
+import { ParlorError } from '../protocol/errors.ts';
+import { formatAddress } from '../options.ts';
+import { fieldText } from './field.ts';
+import { LineEditor } from './line-editor.ts';
+import { safeText } from './safe-text.ts';
+import { boxStyle, paint } from './themes.ts';
+import type { LoginTarget, UiContext } from './ui-context.ts';
+
+type FieldName = 'name' | 'password' | 'accept';
+
+/** Which field an error from login belongs beside; the rest go under the form. */
+export function fieldForError(code: string): FieldName | 'form' {
+  if (code === 'NAME_TAKEN' || code === 'NAME_RESERVED' || code === 'NAME_INVALID' || code === 'BANNED') return 'name';
+  if (code === 'BAD_PASSWORD' || code === 'RATE_LIMITED') return 'password';
+  return 'form';
+}
+
+export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<ChatClient | 'back'> {
+  const { screen, theme } = ui;
+  const style = boxStyle(theme);
+  const address = formatAddress(target.host, target.port);
+  const root = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: '100%-1', tags: true, border: { type: 'line' }, label: ' parlor: log in ', style });
+  const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) } });
+
+  const editors: Record<FieldName, LineEditor> = { name: new LineEditor(), password: new LineEditor(), accept: new LineEditor() };
+  editors.name.set(ui.options.name ?? ui.settings.lastName ?? userInfo().username);
+  editors.password.set(ui.options.password ?? target.password ?? '');
+  const errors: Partial<Record<FieldName | 'form', string>> = {};
+  let focus: FieldName = editors.password.value === '' && editors.name.value !== '' ? 'password' : 'name';
+  let busy = false;
+  // A changed key found before connecting (from the advert) or by a refused attempt.
+  let keyChange: string | undefined;
+  let accepted = ui.options.acceptNewKey === true;
+  let trust: string;
+  if (target.fingerprint !== undefined) {
+    const state = new KnownServers(ui.options.configDir).check(address, target.serverName ?? '', target.fingerprint);
+    trust = state.state === 'known' ? 'known: you have used this server with this key' : state.state === 'new' ? 'new: first time here; check the key with the operator' : 'CHANGED';
+    target.trust = state.state;
+    if (state.state === 'changed') keyChange = serverKeyChangedError(state, target.fingerprint, new KnownServers(ui.options.configDir).path).message;
+  } else {
+    trust = 'checked against your known servers when you log in';
+  }
+
+  const draw = () => {
+    const width = Math.max(20, Math.min(40, (root.width as number) - 30));
+    const line = (label: string, name: FieldName, mask = false) => {
+      const error = errors[name];
+      const field = `  ${label.padEnd(10)} [${fieldText(editors[name], width, focus === name, mask)}]`;
+      // Beside the field when the screen is wide enough, else just under it.
+      if (!error) return field;
+      const note = paint(theme.error, '✗ ' + safeText(error));
+      return (root.width as number) - 2 >= 14 + width + 4 + error.length ? `${field}  ${note}` : `${field}\n             ${note}`;
+    };
+    const lines = [
+      '',
+      `  Server     ${paint(theme.accent, safeText(target.serverName ?? address))} at ${safeText(address)}`,
+      `  Key        ${safeText(target.fingerprint ?? '(presented when you connect)')}`,
+      `  Trust      ${keyChange ? `{bold}${paint(theme.error, 'KEY CHANGED: see the warning below')}{/bold}` : paint(trust.startsWith('known') ? theme.ok : theme.warning, safeText(trust))}`,
+      ...(target.hosted ? [`  Hosting    ${paint(theme.ok, 'this server runs here')}; join password ${paint(theme.mention, safeText(target.hosted.password))}, operator password ${safeText(target.hosted.operatorPassword)}`] : []),
+      '',
+      line('Name', 'name'),
+      line('Password', 'password', true),
+      '',
+    ];
+    if (keyChange && !accepted) {
+      lines.push(...keyChange.split('\n').filter((l) => l !== '').map((l) => '  ' + `{bold}${paint(theme.error, safeText(l))}{/bold}`), '');
+      lines.push(line('Accept?', 'accept') + paint(theme.dim, 'type yes to trust the new key'));
+    }
+    if (errors.form) lines.push('', '  ' + paint(theme.error, safeText(errors.form)));
+    if (busy) lines.push('', '  ' + paint(theme.dim, 'connecting…'));
+    root.setContent(lines.join('\n'));
+    status.setContent(' ' + safeText('Enter log in · Tab next field · Esc back to the server list · Ctrl-C quit'));
+    screen.render();
+  };
+
+  return new Promise<ChatClient | 'back'>((resolve) => {
+    const finish = (result: ChatClient | 'back') => {
+      screen.removeListener('keypress', onKey);
+      root.destroy();
+      status.destroy();
+      resolve(result);
+    };
+    const fields = (): FieldName[] => (keyChange && !accepted ? ['name', 'password', 'accept'] : ['name', 'password']);
+    const attempt = async () => {
+      for (const key of Object.keys(errors)) delete errors[key as FieldName];
+      if (keyChange && !accepted) {
+        if (editors.accept.value.trim().toLowerCase() !== 'yes') {
+          errors.accept = 'the key changed: type yes here only if its operator confirmed the new key';
+          focus = 'accept';
+          return draw();
+        }
+        accepted = true;
+      }
+      const name = editors.name.value.trim();
+      if (name === '') {
+        errors.name = 'a name, please';
+        return draw();
+      }
+      busy = true;
+      draw();
+      try {
+        const chat = await ChatClient.connect({
+          host: target.host,
+          port: target.port,
+          configDir: ui.options.configDir,
+          identity: ui.identity,
+          name,
+          password: editors.password.value,
+          acceptNewKey: accepted,
+          ...((ui.options.fingerprint ?? target.fingerprint) !== undefined && { fingerprint: ui.options.fingerprint ?? target.fingerprint }),
+        });
+        if (accepted) target.trust = 'new key accepted';
+        ui.settings.lastName = name;
+        ui.saveSettings();
+        finish(chat);
+      } catch (error) {
+        busy = false;
+        const coded = error instanceof ParlorError ? error : new ParlorError('CONNECTION_FAILED', (error as Error).message);
+        if (coded.code === 'SERVER_KEY_CHANGED') {
+          keyChange = coded.message;
+          accepted = false;
+          focus = 'accept';
+        } else {
+          const wait = coded.retryAfterMs !== undefined ? ` (try again in ${Math.ceil(coded.retryAfterMs / 1000)} s)` : '';
+          const where = fieldForError(coded.code);
+          errors[where] = `${coded.code}: ${coded.message}${wait}`;
+          if (where !== 'form') focus = where;
+        }
+        draw();
+      }
+    };
+    const onKey = (ch: string | undefined, key: { full: string }) => {
+      if (busy) return;
+      const order = fields();
+      if (key.full === 'escape') return finish('back');
+      if (key.full === 'tab' || key.full === 'down' || key.full === 'S-tab' || key.full === 'up') {
+        const step = key.full === 'tab' || key.full === 'down' ? 1 : -1;
+        focus = order[(order.indexOf(focus) + step + order.length) % order.length]!;
+        return draw();
+      }
+      const result = editors[focus].key({ full: key.full, ch });
+      if (result.submitted !== undefined) {
+        editors[focus].set(result.submitted);
+        void attempt();
+        return;
+      }
+      draw();
+    };
+    screen.on('keypress', onKey);
+    draw();
+  });
+}

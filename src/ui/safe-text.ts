@@ -1,0 +1,15 @@
+// Everything another person typed passes through here before it reaches a blessed widget: first
+// made inert (control and bidi characters shown, not obeyed: src/client/inert-text.ts), then its
+// braces escaped, because blessed reads `{red-fg}` or `{/}` in content as markup and a message
+// must not be able to restyle the screen or close the styles around it.
+
+import { inertText } from '../client/inert-text.ts';
+
+export function escapeTags(text: string): string {
+  return text.replace(/[{}]/g, (brace) => (brace === '{' ? '{open}' : '{close}'));
+}
+
+/** Network text, safe to put into content with tags on. */
+export function safeText(text: string, options: { keepNewlines?: boolean } = {}): string {
+  return escapeTags(inertText(text, options));
+}

@@ -1,0 +1,37 @@
+// What the UI remembers between runs, in ui.json next to the identity in the config dir: the
+// theme, the bell, and the name last logged in with. A missing or damaged file means defaults.
+
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { THEME_NAMES } from './themes.ts';
+
+export const UI_SETTINGS_FILE = 'ui.json';
+export const BELL_MODES = ['off', 'mentions', 'all'] as const;
+export type BellMode = (typeof BELL_MODES)[number];
+
+const settingsSchema = z.object({
+  theme: z.enum(THEME_NAMES).catch('nord'),
+  bell: z.enum(BELL_MODES).catch('mentions'),
+  lastName: z.string().min(1).max(64).optional().catch(undefined),
+});
+export type UiSettings = z.infer<typeof settingsSchema>;
+
+export const DEFAULT_SETTINGS: UiSettings = { theme: 'nord', bell: 'mentions' };
+
+export function loadSettings(configDir: string): UiSettings {
+  try {
+    const parsed = settingsSchema.safeParse(JSON.parse(readFileSync(join(configDir, UI_SETTINGS_FILE), 'utf8')));
+    return parsed.success ? parsed.data : { ...DEFAULT_SETTINGS };
+  } catch {
+    return { ...DEFAULT_SETTINGS };
+  }
+}
+
+export function saveSettings(configDir: string, settings: UiSettings): void {
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  const path = join(configDir, UI_SETTINGS_FILE);
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
+  renameSync(temp, path);
+}

@@ -1,0 +1,139 @@
+// What a line typed in the chat room means. Plain text goes to the conversation on screen, `!...`
+// to the bot, `@USER TEXT` is a direct message, and `/...` is a chat control. The names of the
+// programs parlor grows from (../shared/seeds/) work as aliases, in any letter case: /showgroups,
+// /showgroupmembers, /list, /DisplayUsers, /DisplayAllUsers, /Name. Pure: tested without a terminal.
+
+import { BELL_MODES, type BellMode } from './settings.ts';
+
+export type ChatAction =
+  | { kind: 'say'; text: string }
+  | { kind: 'bot'; text: string }
+  | { kind: 'dm'; to: string; text: string }
+  | { kind: 'group'; room: string; text: string }
+  | { kind: 'join'; room: string; password?: string }
+  | { kind: 'create'; room: string; password?: string }
+  | { kind: 'leave'; room?: string }
+  | { kind: 'rooms' }
+  | { kind: 'members'; room?: string }
+  | { kind: 'users' }
+  | { kind: 'allusers' }
+  | { kind: 'name' }
+  | { kind: 'block'; name: string }
+  | { kind: 'unblock'; name: string }
+  | { kind: 'blocked' }
+  | { kind: 'export'; path?: string }
+  | { kind: 'theme'; name?: string }
+  | { kind: 'bell'; mode?: BellMode }
+  | { kind: 'op'; password: string }
+  | { kind: 'help' }
+  | { kind: 'quit' }
+  /** Parts built on other branches (file transfer, end-to-end encryption): said so, honestly. */
+  | { kind: 'unavailable'; command: string }
+  | { kind: 'nothing' }
+  | { kind: 'error'; message: string };
+
+interface CommandSpec {
+  names: readonly string[];
+  usage: string;
+  summary: string;
+  parse: (args: string[], rest: (from: number) => string) => ChatAction | string;
+}
+
+/** A string from parse means a usage problem; the usage line is added to it. */
+const COMMANDS: readonly CommandSpec[] = [
+  { names: ['help'], usage: '/help', summary: 'this list', parse: () => ({ kind: 'help' }) },
+  {
+    names: ['join'], usage: '/join ROOM [PASSWORD]', summary: 'join a room (its password if it has one)',
+    parse: (a) => (a[0] ? { kind: 'join', room: room(a[0]), ...(a[1] !== undefined && { password: a[1] }) } : 'which room?'),
+  },
+  {
+    names: ['create'], usage: '/create ROOM [PASSWORD]', summary: 'make a room, with a password if given',
+    parse: (a) => {
+      if (a.includes('--secret')) return 'secret rooms (end-to-end encrypted) are not available in this build';
+      return a[0] ? { kind: 'create', room: room(a[0]), ...(a[1] !== undefined && { password: a[1] }) } : 'which room?';
+    },
+  },
+  { names: ['leave', 'part'], usage: '/leave [ROOM]', summary: 'leave this room (or ROOM)', parse: (a) => ({ kind: 'leave', ...(a[0] !== undefined && { room: room(a[0]) }) }) },
+  { names: ['rooms', 'showgroups'], usage: '/rooms', summary: 'every room on the server', parse: () => ({ kind: 'rooms' }) },
+  {
+    names: ['members', 'showgroupmembers'], usage: '/members [ROOM]', summary: "who is in this room (or ROOM), with each one's last message",
+    parse: (a) => ({ kind: 'members', ...(a[0] !== undefined && { room: room(a[0]) }) }),
+  },
+  {
+    names: ['msg', 'dm'], usage: '/msg USER TEXT', summary: 'a direct message (also: @USER TEXT)',
+    parse: (a, rest) => (a[0] && rest(1) ? { kind: 'dm', to: user(a[0]), text: rest(1) } : 'who, and what?'),
+  },
+  {
+    names: ['group'], usage: '/group ROOM TEXT', summary: 'say TEXT in ROOM without switching to it',
+    parse: (a, rest) => (a[0] && rest(1) ? { kind: 'group', room: room(a[0]), text: rest(1) } : 'which room, and what?'),
+  },
+  { names: ['users', 'list', 'displayusers'], usage: '/users', summary: 'who is online, with last-message times', parse: () => ({ kind: 'users' }) },
+  { names: ['allusers', 'displayallusers'], usage: '/allusers', summary: 'everyone the server knows, online or not', parse: () => ({ kind: 'allusers' }) },
+  { names: ['name'], usage: '/name', summary: 'your name on this server', parse: () => ({ kind: 'name' }) },
+  { names: ['block'], usage: '/block USER', summary: 'no messages to or from USER', parse: (a) => (a[0] ? { kind: 'block', name: user(a[0]) } : 'whom?') },
+  { names: ['unblock'], usage: '/unblock USER', summary: 'undo /block', parse: (a) => (a[0] ? { kind: 'unblock', name: user(a[0]) } : 'whom?') },
+  { names: ['blocked'], usage: '/blocked', summary: 'the users you blocked', parse: () => ({ kind: 'blocked' }) },
+  { names: ['export'], usage: '/export [PATH]', summary: 'write this conversation to a text file', parse: (_a, rest) => ({ kind: 'export', ...(rest(0) !== '' && { path: rest(0) }) }) },
+  { names: ['theme'], usage: '/theme [nord|dark|light|pure-black]', summary: 'switch colours (remembered)', parse: (a) => ({ kind: 'theme', ...(a[0] !== undefined && { name: a[0].toLowerCase() }) }) },
+  {
+    names: ['bell'], usage: '/bell [off|mentions|all]', summary: 'ring the terminal bell on DMs and mentions, on everything, or never',
+    parse: (a) => {
+      if (a[0] === undefined) return { kind: 'bell' };
+      const mode = a[0].toLowerCase();
+      return (BELL_MODES as readonly string[]).includes(mode) ? { kind: 'bell', mode: mode as BellMode } : 'off, mentions or all';
+    },
+  },
+  { names: ['op'], usage: '/op PASSWORD', summary: "become operator with the server's operator password", parse: (a) => (a[0] ? { kind: 'op', password: a[0] } : 'the operator password?') },
+  { names: ['quit', 'exit'], usage: '/quit', summary: 'leave parlor', parse: () => ({ kind: 'quit' }) },
+  { names: ['file'], usage: '/file USER PATH', summary: 'send a file (not in this build)', parse: () => ({ kind: 'unavailable', command: '/file' }) },
+  { names: ['groupfile'], usage: '/groupfile ROOM PATH', summary: 'send a file to a room (not in this build)', parse: () => ({ kind: 'unavailable', command: '/groupfile' }) },
+  { names: ['whois'], usage: '/whois USER', summary: "a user's key (not in this build)", parse: () => ({ kind: 'unavailable', command: '/whois' }) },
+];
+
+/** Every command name and alias, with a leading slash: for completion. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.flatMap((c) => c.names.map((n) => `/${n}`));
+
+/** The /help text: one line per command, aliases named. */
+export function helpLines(): string[] {
+  return [
+    ...COMMANDS.map((c) => `${c.usage} · ${c.summary}${c.names.length > 1 ? ` (also ${c.names.slice(1).map((n) => '/' + n).join(', ')})` : ''}`),
+    '@USER TEXT · a direct message',
+    "!COMMAND · ask the server's bot (!help lists its commands); only you see the answer",
+    '//TEXT · say a line that starts with /',
+  ];
+}
+
+export function parseChatLine(line: string): ChatAction {
+  const text = line.replace(/\s+$/, '');
+  if (text.trim() === '') return { kind: 'nothing' };
+  if (text.startsWith('//')) return { kind: 'say', text: text.slice(1) };
+  if (/^![a-z]/i.test(text)) return { kind: 'bot', text: text.trim() };
+  const at = /^@(\S+)\s+([\s\S]+)$/.exec(text);
+  if (at) return { kind: 'dm', to: at[1]!, text: at[2]! };
+  if (!text.startsWith('/')) return { kind: 'say', text };
+
+  const words = tokens(text.slice(1));
+  const name = (words[0]?.text ?? '').toLowerCase();
+  const spec = COMMANDS.find((c) => c.names.includes(name));
+  if (!spec) return { kind: 'error', message: `no command /${words[0]?.text ?? ''}: /help lists them (a line starting with / can be said as //...)` };
+  const args = words.slice(1).map((w) => w.text);
+  const rest = (from: number) => {
+    const word = words[from + 1];
+    return word === undefined ? '' : text.slice(1 + word.start).trim();
+  };
+  const parsed = spec.parse(args, rest);
+  return typeof parsed === 'string' ? { kind: 'error', message: `${parsed} (${spec.usage})` } : parsed;
+}
+
+function tokens(text: string): Array<{ text: string; start: number }> {
+  return [...text.matchAll(/\S+/g)].map((m) => ({ text: m[0], start: m.index }));
+}
+
+/** `#lobby` and `lobby` name the same room; `@bob` and `bob` the same user. */
+function room(word: string): string {
+  return word.replace(/^#/, '');
+}
+
+function user(word: string): string {
+  return word.replace(/^@/, '');
+}

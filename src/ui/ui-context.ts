@@ -1,0 +1,52 @@
+// What every screen of the UI shares: the blessed screen, the options it was started with, the
+// remembered settings and the theme in use, and one way to leave that restores the terminal.
+
+import type blessed from 'blessed';
+import type { ClientIdentity } from '../crypto/identity.ts';
+import type { DiscoverOptions } from '../discovery/discover.ts';
+import type { HostedServer, HostOptions } from './host-server.ts';
+import type { UiSettings } from './settings.ts';
+import type { Theme } from './themes.ts';
+
+export interface UiOptions {
+  configDir: string;
+  dataDir: string;
+  /** HOST:PORT: straight to the login room. */
+  server?: string;
+  name?: string;
+  password?: string;
+  fingerprint?: string;
+  acceptNewKey?: boolean;
+  discovery: DiscoverOptions;
+  hosting: HostOptions;
+  /** Open !enlightenme links in the browser (else only show them). */
+  openLinks: boolean;
+  mouse: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A server to log in to: from discovery, typed by hand, or hosted here. */
+export interface LoginTarget {
+  host: string;
+  port: number;
+  /** From the advert or the hosted server: the key the server must present. */
+  fingerprint?: string;
+  serverName?: string;
+  password?: string;
+  /** What known_servers said of its key before login, for the status bar. */
+  trust?: string;
+  /** Set when it was started from this UI. */
+  hosted?: HostedServer;
+}
+
+export interface UiContext {
+  screen: blessed.Widgets.Screen;
+  options: UiOptions;
+  identity: ClientIdentity;
+  settings: UiSettings;
+  theme: Theme;
+  /** Saves the settings to the config dir (theme, bell, last name). */
+  saveSettings(): void;
+  /** Ends the UI: hosted server stopped, connection closed, terminal restored. */
+  quit(code?: number): never;
+}

@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { COMMAND_NAMES, helpLines, parseChatLine } from '../../src/ui/slash-commands.ts';
+
+describe('ui/slash-commands', () => {
+  it('sends plain text to the conversation, ! lines to the bot and @USER lines as direct messages', () => {
+    expect(parseChatLine('hello there')).to.deep.equal({ kind: 'say', text: 'hello there' });
+    expect(parseChatLine('!echo hi')).to.deep.equal({ kind: 'bot', text: '!echo hi' });
+    expect(parseChatLine('@bob see you')).to.deep.equal({ kind: 'dm', to: 'bob', text: 'see you' });
+    expect(parseChatLine('   ')).to.deep.equal({ kind: 'nothing' });
+    expect(parseChatLine('//etc/passwd is a path')).to.deep.equal({ kind: 'say', text: '/etc/passwd is a path' });
+    expect(parseChatLine('! not a command')).to.deep.equal({ kind: 'say', text: '! not a command' });
+  });
+
+  it('takes the seeds\' names as aliases, in any letter case', () => {
+    expect(parseChatLine('/showgroups')).to.deep.equal({ kind: 'rooms' });
+    expect(parseChatLine('/showgroupmembers #dev')).to.deep.equal({ kind: 'members', room: 'dev' });
+    expect(parseChatLine('/list')).to.deep.equal({ kind: 'users' });
+    expect(parseChatLine('/DisplayUsers')).to.deep.equal({ kind: 'users' });
+    expect(parseChatLine('/DisplayAllUsers')).to.deep.equal({ kind: 'allusers' });
+    expect(parseChatLine('/Name')).to.deep.equal({ kind: 'name' });
+    expect(parseChatLine('/Block mallory')).to.deep.equal({ kind: 'block', name: 'mallory' });
+    expect(parseChatLine('/UnBlock @mallory')).to.deep.equal({ kind: 'unblock', name: 'mallory' });
+    expect(parseChatLine('/Blocked')).to.deep.equal({ kind: 'blocked' });
+  });
+
+  it('parses arguments, keeping the rest of the line as the text', () => {
+    expect(parseChatLine('/join #secret pw1')).to.deep.equal({ kind: 'join', room: 'secret', password: 'pw1' });
+    expect(parseChatLine('/join dev')).to.deep.equal({ kind: 'join', room: 'dev' });
+    expect(parseChatLine('/create ops hunter2')).to.deep.equal({ kind: 'create', room: 'ops', password: 'hunter2' });
+    expect(parseChatLine('/msg alice  two  spaces kept')).to.deep.equal({ kind: 'dm', to: 'alice', text: 'two  spaces kept' });
+    expect(parseChatLine('/group dev hello all')).to.deep.equal({ kind: 'group', room: 'dev', text: 'hello all' });
+    expect(parseChatLine('/export /tmp/my chat.txt')).to.deep.equal({ kind: 'export', path: '/tmp/my chat.txt' });
+    expect(parseChatLine('/export')).to.deep.equal({ kind: 'export' });
+    expect(parseChatLine('/theme Light')).to.deep.equal({ kind: 'theme', name: 'light' });
+    expect(parseChatLine('/bell all')).to.deep.equal({ kind: 'bell', mode: 'all' });
+    expect(parseChatLine('/op s3cret')).to.deep.equal({ kind: 'op', password: 's3cret' });
+    expect(parseChatLine('/leave')).to.deep.equal({ kind: 'leave' });
+    expect(parseChatLine('/quit')).to.deep.equal({ kind: 'quit' });
+  });
+
+  it('answers a missing argument or an unknown command with its usage', () => {
+    const join = parseChatLine('/join');
+    expect(join.kind).to.equal('error');
+    expect(join.kind === 'error' && join.message).to.contain('/join ROOM [PASSWORD]');
+    expect(parseChatLine('/msg alice').kind).to.equal('error');
+    expect(parseChatLine('/bell loud').kind).to.equal('error');
+    const unknown = parseChatLine('/frobnicate');
+    expect(unknown.kind === 'error' && unknown.message).to.contain('/help');
+  });
+
+  it('says honestly that file transfer, /whois and secret rooms are not in this build', () => {
+    expect(parseChatLine('/file bob a.txt')).to.deep.equal({ kind: 'unavailable', command: '/file' });
+    expect(parseChatLine('/groupfile dev a.txt')).to.deep.equal({ kind: 'unavailable', command: '/groupfile' });
+    expect(parseChatLine('/whois bob')).to.deep.equal({ kind: 'unavailable', command: '/whois' });
+    const secret = parseChatLine('/create vault --secret');
+    expect(secret.kind === 'error' && secret.message).to.contain('not available in this build');
+  });
+
+  it('lists every command and alias in /help and for completion', () => {
+    expect(COMMAND_NAMES).to.include.members(['/join', '/showgroups', '/displayallusers', '/theme', '/bell', '/export']);
+    expect(helpLines().join('\n')).to.contain('/rooms').and.contain('also /showgroups').and.contain('@USER TEXT');
+  });
+});

@@ -1,0 +1,112 @@
+// The waiting room and the login room in a real terminal (tmux). Discovery stays on loopback:
+// probes go to 127.255.255.255 only, and nothing multicasts (--no-mdns everywhere).
+
+import { expect } from 'chai';
+import { createSocket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sharedIdentities } from '../helpers/identities.ts';
+import { startServerProcess } from '../helpers/server-process.ts';
+import { skipOrFail } from '../helpers/skip.ts';
+import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('ui/waiting and login rooms (tmux)', function () {
+  this.timeout(30_000);
+
+  before(function () {
+    if (!hasTmux()) skipOrFail(this, 'tmux is not installed');
+  });
+  afterEach(() => killTmuxSessions());
+
+  it('shows a wrong password beside the password field, then logs in with the right one', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [identity] = await sharedIdentities();
+    const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', 'alice'], { home: uiHome(identity) });
+    await ui.waitFor('Password');
+    ui.line('nope');
+    const screen = await ui.waitFor('BAD_PASSWORD');
+    expect(screen).to.match(/Password\s+\[.*\][\s\S]*✗ BAD_PASSWORD/);
+    ui.keys('C-u');
+    ui.line('pw');
+    await ui.waitFor('● connected');
+  });
+
+  it('blocks login behind a red warning when the server\'s key changed, until the user types yes', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [identity] = await sharedIdentities();
+    const home = uiHome(identity);
+    const stale = 'SHA256:' + 'A'.repeat(43);
+    writeFileSync(join(home.configDir, 'known_servers'), `address ${stale} ${server.host}:${server.port}\n`);
+    const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', 'alice', '--password', 'pw'], { home, width: 100, height: 30 });
+    await ui.waitFor('parlor: log in');
+    ui.keys('Enter');
+    const warning = await ui.waitFor("THE SERVER'S IDENTITY KEY HAS CHANGED");
+    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.contain('type yes');
+    ui.keys('Enter');
+    await ui.waitFor('only if its operator confirmed');
+    ui.line('yes');
+    await ui.waitFor('● connected');
+    expect(readFileSync(join(home.configDir, 'known_servers'), 'utf8')).to.contain(server.fingerprint).and.not.contain(stale);
+  });
+
+  it('lists a server found by broadcast on loopback with its users and key, and logs in to it', async () => {
+    const discoveryPort = await freeUdpPort();
+    await startServerProcess(['--ephemeral', '--password', 'pw', '--name', 'test-parlor', '--discovery-port', String(discoveryPort)]);
+    const [identity] = await sharedIdentities();
+    const ui = TmuxUi.start(['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '1500', '--name', 'alice'], { home: uiHome(identity) });
+    const screen = await ui.waitFor(/test-parlor\s+127\.0\.0\.1:\d+\s+0 online\s+SHA256:\S+\s+new/);
+    expect(screen).to.contain('Servers on this network');
+    ui.keys('Enter');
+    // The join password came with the advert: Enter logs in.
+    await ui.waitFor('parlor: log in');
+    ui.keys('Enter');
+    await ui.waitFor('● connected');
+  });
+
+  it('shows discovery\'s hints when nothing answers', async () => {
+    const discoveryPort = await freeUdpPort();
+    const ui = TmuxUi.start(['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500'], { home: uiHome((await sharedIdentities())[0]), width: 100 });
+    await ui.waitFor('No parlor server answered within 500 ms');
+    expect(ui.capture()).to.contain('firewall').and.contain('client isolation');
+  });
+
+  it('hosts a server here, shows its password, logs in, and ends it when the UI quits', async () => {
+    const discoveryPort = await freeUdpPort();
+    const ui = TmuxUi.start(
+      ['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500', '--serve-host', '127.0.0.1', '--serve-port', '0', '--name', 'host'],
+      { home: uiHome((await sharedIdentities())[0]), width: 120 },
+    );
+    await ui.waitFor('Search finished');
+    ui.keys('h');
+    const login = await ui.waitFor(/join password (\S+)/);
+    expect(login).to.contain('this server runs here');
+    ui.keys('Enter');
+    await ui.waitFor('● connected');
+    await ui.waitFor(/hosting, password \S+/);
+    const pids = ui.pids();
+    expect(pids.length).to.be.at.least(3);
+    const [, uiPid, serverPid] = pids;
+    ui.keys('C-c');
+    const deadline = Date.now() + 10_000;
+    while ((alive(uiPid!) || alive(serverPid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(serverPid!), 'the hosted server ended with the UI').to.equal(false);
+    expect(alive(uiPid!)).to.equal(false);
+  });
+});
