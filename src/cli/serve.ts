@@ -25,6 +25,12 @@ interface ServeFlags {
   discoveryPort?: number;
   private?: boolean;
   mdns: boolean;
+  // File transfer.
+  maxTransferBytes?: number;
+  maxTransfersPerUser?: number;
+  transferWindowBytes?: number;
+  transferStallMs?: number;
+  transferAnswerMs?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -51,6 +57,12 @@ export function registerServe(program: Command): void {
     .option('--private', 'leave the join password out of discovery adverts')
     .option('--no-mdns', 'do not publish _parlor._tcp over mDNS')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
+    // File transfer.
+    .option('--max-transfer-bytes <n>', 'the largest file the server relays (default: 4 GiB)', integerFlag('--max-transfer-bytes'))
+    .option('--max-transfers-per-user <n>', 'file transfers a user may have at once, sending and receiving (default: 4)', integerFlag('--max-transfers-per-user'))
+    .option('--transfer-window-bytes <n>', 'flow control: chunk bytes in flight per receiver of a transfer (default: 2 MiB)', integerFlag('--transfer-window-bytes'))
+    .option('--transfer-stall-ms <ms>', 'drop a receiver that holds a transfer back this long without progress (default: 60000)', integerFlag('--transfer-stall-ms'))
+    .option('--transfer-answer-ms <ms>', 'how long an offer waits for answers before the transfer starts or expires (default: 60000)', integerFlag('--transfer-answer-ms'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
 
@@ -104,6 +116,12 @@ async function serve(flags: ServeFlags): Promise<void> {
       mdns: flags.mdns,
       private: flags.private === true,
       ...(flags.discoveryPort !== undefined && { discoveryPort: flags.discoveryPort }),
+      // File transfer.
+      ...(flags.maxTransferBytes !== undefined && { maxTransferBytes: flags.maxTransferBytes }),
+      ...(flags.maxTransfersPerUser !== undefined && { maxTransfersPerUser: flags.maxTransfersPerUser }),
+      ...(flags.transferWindowBytes !== undefined && { transferWindowBytes: flags.transferWindowBytes }),
+      ...(flags.transferStallMs !== undefined && { transferStallMs: flags.transferStallMs }),
+      ...(flags.transferAnswerMs !== undefined && { transferAnswerMs: flags.transferAnswerMs }),
     },
     report,
   );

@@ -57,6 +57,18 @@ export const ERROR_CODES = {
   BANNED: 'this identity key is banned from the server',
   KICKED: 'an operator disconnected this session',
 
+  // File transfer.
+  TRANSFER_DECLINED: 'the receiver declined the file',
+  TRANSFER_TOO_LARGE: 'the file is over the size limit',
+  TRANSFER_CANCELLED: 'the transfer was cancelled',
+  TRANSFER_CORRUPT: 'the received file did not match its announced size or SHA-256',
+  TRANSFER_NOT_FOUND: 'there is no such transfer, or it is not yours to answer',
+  TRANSFER_OVERRUN: 'the sender sent more than the receivers allowed (flow control)',
+  TRANSFER_STALLED: 'a receiver made no progress for too long and was dropped from the transfer',
+  TOO_MANY_TRANSFERS: 'too many file transfers at once for this user',
+  USER_OFFLINE: 'that user is not online now',
+  FILE_UNREADABLE: 'the file to send could not be read',
+
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',

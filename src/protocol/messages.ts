@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { transferEventSchemas, transferReplySchemas, transferRequestSchemas } from './transfer-messages.ts';
 
 const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
@@ -48,6 +49,8 @@ export const requestSchemas = {
   block: request('block', { name }),
   unblock: request('unblock', { name }),
   blocked: request('blocked', {}),
+  // File transfer (transfer-messages.ts).
+  ...transferRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -89,6 +92,8 @@ export const replySchemas = {
   block: z.object({ name: z.string() }),
   unblock: z.object({ name: z.string() }),
   blocked: z.object({ names: z.array(z.string()) }),
+  // File transfer (transfer-messages.ts).
+  ...transferReplySchemas,
 } satisfies { [T in RequestType]: z.ZodType };
 
 export type Reply<T extends RequestType> = z.infer<(typeof replySchemas)[T]>;
@@ -127,6 +132,8 @@ export const serverMessage = z.discriminatedUnion('type', [
   chatMessage,
   joinedMessage,
   leftMessage,
+  // File transfer (transfer-messages.ts).
+  ...transferEventSchemas,
 ]);
 
 export type ReplyMessage = z.infer<typeof replyMessage>;

@@ -7,6 +7,7 @@ import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { isRequestType, requestEnvelope, requestSchemas, type Request, type RequestType } from '../protocol/messages.ts';
 import { RetryLaterError, type ChatService } from './chat.ts';
 import type { Session } from './session.ts';
+import type { TransferService } from './transfers.ts';
 
 export interface FloodPolicy {
   /** This many rate-limited requests within `windowMs` disconnect the session. */
@@ -26,6 +27,7 @@ export class Router {
     private readonly flood: FloodPolicy,
     private readonly onLogin: (session: Session) => void,
     private readonly onInternalError: (session: Session, error: unknown) => void,
+    transfers: TransferService,
   ) {
     this.handlers = {
       ping: (_s, r, reply) => reply(r.payload === undefined ? {} : { payload: r.payload }),
@@ -47,6 +49,12 @@ export class Router {
       block: (s, r, reply) => reply(chat.block(s, r)),
       unblock: (s, r, reply) => reply(chat.unblock(s, r)),
       blocked: (s, _r, reply) => reply(chat.blocked(s)),
+      // File transfer (transfers.ts).
+      file_offer: (s, r, reply) => reply(transfers.offer(s, r)),
+      file_accept: (s, r, reply) => reply(transfers.accept(s, r)),
+      file_decline: (s, r, reply) => reply(transfers.decline(s, r)),
+      file_cancel: (s, r, reply) => reply(transfers.cancel(s, r)),
+      file_done: (s, r, reply) => reply(transfers.done(s, r)),
     };
   }
 

@@ -20,6 +20,7 @@ import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
+import { TransferService } from './transfers.ts';
 
 export type ServerInput = Partial<ServerOptions>;
 
@@ -28,6 +29,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   readonly password: string;
   readonly operatorPassword: string;
   readonly chat: ChatService;
+  readonly transfers: TransferService;
   private readonly store: ChatStore;
   private readonly router: Router;
   private readonly listener: Server;
@@ -58,11 +60,20 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       historyLimit: options.historyLimit,
       maxMessageBytes: options.maxMessageBytes,
     });
+    this.transfers = new TransferService(this.chat, {
+      maxTransferBytes: options.maxTransferBytes,
+      maxTransfersPerUser: options.maxTransfersPerUser,
+      windowBytes: options.transferWindowBytes,
+      answerMs: options.transferAnswerMs,
+      stallMs: options.transferStallMs,
+      frameCap: options.frameCap,
+    });
     this.router = new Router(
       this.chat,
       { strikes: options.floodStrikes, windowMs: options.floodWindowMs },
       (session) => this.onLogin(session),
       (session, error) => this.report({ event: 'error', remote: session.remote, message: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      this.transfers,
     );
     this.listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
@@ -244,7 +255,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           you: { fingerprint: client.fingerprint },
         });
         connection.on('message', (message) => this.router.handle(session, message));
+        // File transfer: chunk and window records (a throw closes the connection with BAD_MESSAGE).
+        connection.on('record', (record) => this.transfers.onRecord(session, record));
         connection.on('close', ({ reason, remote: byClient }) => {
+          this.transfers.drop(session);
           const name = session.user?.name ?? null;
           this.chat.logout(session);
           this.sessions.delete(session);

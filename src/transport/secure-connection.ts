@@ -10,12 +10,12 @@ import { ClientHandshake, type ClientHandshakeResult, type ServerKeyCheck } from
 import type { ClientIdentity, ServerIdentity } from '../crypto/identity.ts';
 import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
 import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
-import { HANDSHAKE_FRAME_CAP, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
+import { HANDSHAKE_FRAME_CAP, RECORD_KIND_JSON, SEAL_OVERHEAD, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
 import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.ts';
 import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { closingMessage } from '../protocol/messages.ts';
-import { decodeRecords, encodeJsonRecord, parseJsonRecord } from '../protocol/records.ts';
+import { decodeRecords, encodeJsonRecord, parseJsonRecord, type DecodedRecord } from '../protocol/records.ts';
 import type { SessionKeys } from '../crypto/key-schedule.ts';
 
 export interface CloseInfo {
@@ -26,11 +26,20 @@ export interface CloseInfo {
 
 interface Events {
   message: [message: unknown];
+  /** A binary record (file transfer): its body is a view into the opened frame, not a copy. */
+  record: [record: DecodedRecord];
   close: [info: CloseInfo];
 }
 
 /** How long a closing side waits for the peer to take its last frames before destroying the socket. */
 const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The most plaintext one sealed frame carries: records queued in one turn beyond it go in further
+ * frames of the same write. File chunks can fill a turn with megabytes, and a server accepts frames
+ * of at most 1 MiB from a client (frameCap); a record larger than this still goes alone.
+ */
+const MAX_FRAME_PLAINTEXT = 1024 * 1024 - SEAL_OVERHEAD;
 
 type Phase = 'handshake' | 'open' | 'closed';
 
@@ -214,9 +223,28 @@ export class SecureConnection extends EventEmitter<Events> {
     this.lastFlushAt = performance.now();
     if (this.pending.length === 0 || !this.sealer || this.phase !== 'open') return;
     const records = this.pending;
+    const total = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.socket.write(this.sealer.sealFrame(records));
+    if (total <= MAX_FRAME_PLAINTEXT) {
+      this.socket.write(this.sealer.sealFrame(records));
+      return;
+    }
+    // Cork, so that the frames of one turn still leave in as few writes as the kernel allows.
+    this.socket.cork();
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for (const record of records) {
+      if (batch.length > 0 && batchBytes + record.length > MAX_FRAME_PLAINTEXT) {
+        this.socket.write(this.sealer.sealFrame(batch));
+        batch = [];
+        batchBytes = 0;
+      }
+      batch.push(record);
+      batchBytes += record.length;
+    }
+    if (batch.length > 0) this.socket.write(this.sealer.sealFrame(batch));
+    this.socket.uncork();
   }
 
   private establish(sendKey: Buffer, receiveKey: Buffer, frameCap: number): void {
@@ -252,6 +280,11 @@ export class SecureConnection extends EventEmitter<Events> {
   private receiveSealed(frame: Buffer): void {
     const plaintext = this.opener!.open(frame);
     for (const record of decodeRecords(plaintext)) {
+      if (record.kind !== RECORD_KIND_JSON && this.listenerCount('record') > 0) {
+        this.emit('record', record);
+        if (this.phase !== 'open') return;
+        continue;
+      }
       const message = parseJsonRecord(record);
       // The type is looked at first: a full schema check on every record would cost each message.
       if ((message as { type?: unknown } | null)?.type === 'closing') {
