@@ -9,6 +9,8 @@ import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import { foldName } from '../protocol/names.ts';
 import { replySchemas, type ChatMessage, type JoinedMessage, type LeftMessage, type Reply, type RequestType } from '../protocol/messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
+import type { DecodedRecord } from '../protocol/records.ts';
+import { isTransferEvent, type TransferEvent } from '../protocol/transfer-messages.ts';
 import { ParlorClient, type ConnectInput } from './client.ts';
 
 export interface ChatClientOptions extends ConnectInput {
@@ -31,6 +33,9 @@ interface ChatEvents {
   reconnected: [];
   /** For good: closed by the user, or for a reason that reconnecting cannot fix. */
   closed: [info: CloseInfo];
+  // File transfer: what FileTransfers (transfers.ts) listens to.
+  transferEvent: [event: TransferEvent];
+  transferRecord: [record: DecodedRecord];
 }
 
 /** Reasons that another attempt would only repeat. */
@@ -195,6 +200,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   private catchUp: ChatMessage[] | undefined;
 
   private attachEvents(client: ParlorClient): void {
+    this.attachTransfers(client);
     client.on('event', (event) => {
       switch (event.type) {
         case 'message':
@@ -215,6 +221,20 @@ export class ChatClient extends EventEmitter<ChatEvents> {
           break;
       }
     });
+  }
+
+  // --- file transfer ---------------------------------------------------------------------------
+
+  private attachTransfers(client: ParlorClient): void {
+    client.on('event', (event) => {
+      if (isTransferEvent(event)) this.emit('transferEvent', event);
+    });
+    client.on('record', (record) => this.emit('transferRecord', record));
+  }
+
+  /** Queues a binary record on the current connection; false when there is none. */
+  sendRecord(record: Buffer): boolean {
+    return this.client.sendRecord(record);
   }
 
   private watchClose(client: ParlorClient): void {
