@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   idle: () => import('./idle.ts'),
   join: () => import('./join.ts'),
   discovery: () => import('./discovery.ts'),
+  transfer: () => import('./transfer.ts'),
 };
 
 function usage(): string {

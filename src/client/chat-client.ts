@@ -232,9 +232,9 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     client.on('record', (record) => this.emit('transferRecord', record));
   }
 
-  /** Queues a binary record on the current connection; false when there is none. */
-  sendRecord(record: Buffer): boolean {
-    return this.client.sendRecord(record);
+  /** Queues a binary record on the current connection (bulk: behind chat); false when there is none. */
+  sendRecord(record: Buffer, bulk = false): boolean {
+    return this.client.sendRecord(record, bulk);
   }
 
   private watchClose(client: ParlorClient): void {

@@ -144,10 +144,14 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
     return Number(process.hrtime.bigint() - started) / 1e6;
   }
 
-  /** Queues an encoded binary record (file transfer); false once the connection has closed. */
-  sendRecord(record: Buffer): boolean {
+  /**
+   * Queues an encoded binary record (file transfer); `bulk` ones (chunks) yield to everything
+   * else. False once the connection has closed.
+   */
+  sendRecord(record: Buffer, bulk = false): boolean {
     if (this.closed) return false;
-    this.connection.sendRecord(record);
+    if (bulk) this.connection.sendBulk(record);
+    else this.connection.sendRecord(record);
     return true;
   }
 

@@ -164,7 +164,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
         }
       }
       if (this.ended) return;
-      if (!this.chat.sendRecord(record)) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed during the transfer');
+      if (!this.chat.sendRecord(record, true)) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed during the transfer');
       this.sentWire += wireBytes;
       offset += length;
       meter.update(offset);

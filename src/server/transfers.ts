@@ -189,10 +189,13 @@ export class TransferService {
     }
     transfer.relayed += dataBytes;
     if (transfer.relayed >= transfer.limit && transfer.blockedSince === undefined) transfer.blockedSince = Date.now();
-    // Straight to the connection, past the session's SLOW_CONSUMER check: these bytes are bounded
-    // by the credit above, whereas the cap is for what the server cannot bound.
+    // Straight to the connection's bulk queue, past the session's SLOW_CONSUMER check: these bytes
+    // are bounded by the credit above (and excused from the cap through transferAllowance), and
+    // chat to the same receiver overtakes them.
     for (const receiver of transfer.receivers.values()) {
-      if (receiver.state === 'receiving') receiver.session.connection.sendRecord(record.raw);
+      if (receiver.state !== 'receiving') continue;
+      receiver.session.transferAllowance += dataBytes;
+      receiver.session.connection.sendBulk(record.raw);
     }
   }
 
@@ -204,6 +207,7 @@ export class TransferService {
     // A receiver cannot claim bytes it was never sent: that would let the sender overrun others.
     const consumed = Math.min(bytes, transfer.relayed);
     if (consumed <= receiver.consumed) return;
+    session.transferAllowance -= consumed - receiver.consumed;
     receiver.consumed = consumed;
     receiver.lastProgressAt = Date.now();
     this.grant(transfer);
@@ -282,6 +286,7 @@ export class TransferService {
     unlinkSession = true,
   ): void {
     transfer.receivers.delete(receiver.session);
+    receiver.session.transferAllowance -= transfer.relayed - receiver.consumed;
     if (unlinkSession) this.unlink(receiver.session, transfer);
     this.tellSender(transfer, { name: receiver.name, ...status });
     if (transfer.receivers.size === 0) return this.finish(transfer);
@@ -292,6 +297,7 @@ export class TransferService {
   /** Ends the whole transfer: every receiver still in it is told why, and so is the sender. */
   private end(transfer: Transfer, code: ErrorCode, message: string, tellSender = true): void {
     for (const receiver of transfer.receivers.values()) {
+      receiver.session.transferAllowance -= transfer.relayed - receiver.consumed;
       receiver.session.send({ type: 'file_cancelled', transfer: transfer.id, code, message });
       this.unlink(receiver.session, transfer);
     }

@@ -41,6 +41,13 @@ const CLOSE_GRACE_MS = 2000;
  */
 const MAX_FRAME_PLAINTEXT = 1024 * 1024 - SEAL_OVERHEAD;
 
+/**
+ * Bulk records (file chunks) move from their own queue to the socket only while less than this
+ * waits unsent in the process: messages queued meanwhile then overtake them, so a transfer cannot
+ * hold chat back by more than this plus what the kernel buffers.
+ */
+const BULK_LOW_WATER = 512 * 1024;
+
 type Phase = 'handshake' | 'open' | 'closed';
 
 export class SecureConnection extends EventEmitter<Events> {
@@ -50,6 +57,9 @@ export class SecureConnection extends EventEmitter<Events> {
   private opener: FrameOpener | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bulk records not yet handed to `pending` (see sendBulk). */
+  private bulk: Buffer[] = [];
+  private bulkBytes = 0;
   /** How the next flush is scheduled: this turn (setImmediate), after a short wait, or not yet. */
   private flushScheduled: 'immediate' | 'delayed' | false = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -176,7 +186,7 @@ export class SecureConnection extends EventEmitter<Events> {
 
   /** Bytes accepted for sending that the kernel has not taken yet: the peer's backlog. */
   get bufferedBytes(): number {
-    return this.pendingBytes + this.socket.writableLength;
+    return this.pendingBytes + this.bulkBytes + this.socket.writableLength;
   }
 
   /** The largest frame accepted from the peer from now on (raised once a client logs in). */
@@ -212,6 +222,41 @@ export class SecureConnection extends EventEmitter<Events> {
     setImmediate(() => this.flush());
   }
 
+  /**
+   * Queues a bulk record (a file chunk). It goes out behind everything sent with send() or
+   * sendRecord(), and only as fast as the socket takes it: chat is never stuck behind a file.
+   * Flow control above this (transfer credit) bounds how much can wait here.
+   */
+  sendBulk(record: Buffer): void {
+    if (this.phase !== 'open') return;
+    this.bulk.push(record);
+    this.bulkBytes += record.length;
+    this.pumpBulk();
+  }
+
+  private pumpBulk(): void {
+    if (this.phase !== 'open') return;
+    let moved = false;
+    while (this.bulk.length > 0 && this.socket.writableLength + this.pendingBytes < BULK_LOW_WATER) {
+      const record = this.bulk.shift()!;
+      this.bulkBytes -= record.length;
+      this.pending.push(record);
+      this.pendingBytes += record.length;
+      moved = true;
+    }
+    if (moved && this.flushScheduled !== 'immediate') {
+      clearTimeout(this.flushTimer);
+      this.flushScheduled = 'immediate';
+      setImmediate(() => this.flush());
+    }
+    // Otherwise a flush is due or a write is under way, and each ends by pumping again (onWritten).
+  }
+
+  /** Every sealed write ends here once the kernel has it: room for more bulk records. */
+  private readonly onWritten = (): void => {
+    if (this.bulk.length > 0) this.pumpBulk();
+  };
+
   /** Tells the peer why, then closes. */
   close(code: ParlorError['code'] = 'CONNECTION_CLOSED', message?: string): void {
     this.fail(new ParlorError(code, message));
@@ -227,7 +272,7 @@ export class SecureConnection extends EventEmitter<Events> {
     this.pending = [];
     this.pendingBytes = 0;
     if (total <= MAX_FRAME_PLAINTEXT) {
-      this.socket.write(this.sealer.sealFrame(records));
+      this.socket.write(this.sealer.sealFrame(records), this.onWritten);
       return;
     }
     // Cork, so that the frames of one turn still leave in as few writes as the kernel allows.
@@ -236,14 +281,14 @@ export class SecureConnection extends EventEmitter<Events> {
     let batchBytes = 0;
     for (const record of records) {
       if (batch.length > 0 && batchBytes + record.length > MAX_FRAME_PLAINTEXT) {
-        this.socket.write(this.sealer.sealFrame(batch));
+        this.socket.write(this.sealer.sealFrame(batch), this.onWritten);
         batch = [];
         batchBytes = 0;
       }
       batch.push(record);
       batchBytes += record.length;
     }
-    if (batch.length > 0) this.socket.write(this.sealer.sealFrame(batch));
+    if (batch.length > 0) this.socket.write(this.sealer.sealFrame(batch), this.onWritten);
     this.socket.uncork();
   }
 
@@ -327,6 +372,8 @@ export class SecureConnection extends EventEmitter<Events> {
     clearTimeout(this.flushTimer);
     this.pending = [];
     this.pendingBytes = 0;
+    this.bulk = [];
+    this.bulkBytes = 0;
     if (remote) this.socket.destroy();
     if (wasHandshake) this.onHandshakeFailed?.(reason);
     if (this.held) this.held.close = { reason, remote };
