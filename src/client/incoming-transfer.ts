@@ -176,6 +176,7 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
     if (this.state === 'done' || this.state === 'failed') return;
     this.state = 'failed';
     this.onEnd(this);
+    this.meter?.stop();
     const handle = this.handle;
     this.handle = undefined;
     await handle?.close().catch(() => {});

@@ -39,6 +39,8 @@ interface OutgoingEvents {
   offered: [info: { transfer: number; recipients: string[] }];
   status: [outcome: RecipientOutcome];
   progress: [progress: TransferProgress];
+  /** Sent once, when the transfer is over for this side (whatever the outcome). */
+  ended: [];
 }
 
 /** Credit smaller than this waits for more rather than sending slivers (the server's window is ≥ 64 KiB). */
@@ -146,6 +148,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     const meter = new ProgressMeter(this.id, 'send', this.size, (progress) => this.emit('progress', progress));
     meter.update(0, true);
     let offset = 0;
+    this.once('ended', () => meter.stop());
     while (offset < this.size && !this.ended) {
       const want = Math.min(chunkBytes, this.size - offset, MIN_CHUNK_BYTES);
       while (this.limit - this.sentWire < want && !this.ended) await new Promise<void>((resolve) => (this.wakeSender = resolve));
@@ -197,6 +200,7 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
   private finish(error = new ParlorError('TRANSFER_CANCELLED', 'the transfer is over')): void {
     this.ended = error;
     this.wakeSender?.();
+    this.emit('ended');
     if (this.id !== 0) this.registry.remove(this);
   }
 }

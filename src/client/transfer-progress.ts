@@ -21,6 +21,7 @@ const REPORT_EVERY_MS = 100;
 export class ProgressMeter {
   private readonly samples: Array<{ at: number; bytes: number }> = [];
   private lastReportAt = -Infinity;
+  private trailing: NodeJS.Timeout | undefined;
   bytes = 0;
 
   constructor(
@@ -30,15 +31,33 @@ export class ProgressMeter {
     private readonly report: (progress: TransferProgress) => void,
   ) {}
 
-  /** Records the bytes done so far; reports at most every 100 ms, and always at the end. */
+  /**
+   * Records the bytes done so far; reports at most every 100 ms, always at the end, and the last
+   * count of a burst shortly after it (so a transfer that waits shows where it waits).
+   */
   update(bytes: number, force = false): void {
     this.bytes = bytes;
     const now = performance.now();
-    if (!force && bytes < this.total && now - this.lastReportAt < REPORT_EVERY_MS) return;
+    if (!force && bytes < this.total && now - this.lastReportAt < REPORT_EVERY_MS) {
+      this.trailing ??= setTimeout(() => {
+        this.trailing = undefined;
+        this.update(this.bytes, true);
+      }, REPORT_EVERY_MS - (now - this.lastReportAt));
+      this.trailing.unref();
+      return;
+    }
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
     this.lastReportAt = now;
     this.samples.push({ at: now, bytes });
     while (this.samples.length > 2 && now - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift();
     this.report(this.snapshot(now));
+  }
+
+  /** No more reports (the transfer ended). */
+  stop(): void {
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
   }
 
   snapshot(now = performance.now()): TransferProgress {
