@@ -7,6 +7,7 @@ import { exitWithError } from './output.ts';
 import { registerDiscover } from './discover.ts';
 import { registerPing } from './ping.ts';
 import { registerSend } from './send.ts';
+import { registerSendFile } from './sendfile.ts';
 import { registerServe } from './serve.ts';
 import { registerTail } from './tail.ts';
 
@@ -21,6 +22,7 @@ registerDiscover(program);
 registerPing(program);
 registerSend(program);
 registerTail(program);
+registerSendFile(program);
 
 program.action(() => program.help());
 
