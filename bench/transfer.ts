@@ -24,8 +24,8 @@ import { makeTempDir } from './lib/temp-dir.ts';
 import type { FromTransferWorker, ToTransferWorker } from './lib/transfer-messages.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 
-const FILE_BYTES = 256 * 1024 * 1024;
-const ROUNDS = 1;
+const FILE_BYTES = 1024 * 1024 * 1024;
+const ROUNDS = 3;
 const PASSWORD = 'bench-transfer';
 const TARGET_MB_PER_S = 150;
 const TARGET_RSS_GROWTH_MIB = 64;
@@ -59,7 +59,7 @@ async function connect(worker: Worker, server: ServerProcess, name: string, conf
 async function runRound(index: number, source: string, sha256: string): Promise<Round> {
   const configs = makeTempDir(`transfer-config-${index}`);
   const downloads = makeTempDir(`transfer-downloads-${index}`, FILES_BASE);
-  const server = await startServer({ serveArgs: ['--password', PASSWORD, ...(process.env.TW ? ['--transfer-window-bytes', process.env.TW] : [])] });
+  const server = await startServer({ serveArgs: ['--password', PASSWORD] });
   const sender = startWorker<ToTransferWorker, FromTransferWorker>('transfer sender', 'transfer.ts', undefined);
   const receiver = startWorker<ToTransferWorker, FromTransferWorker>('transfer receiver', 'transfer.ts', undefined);
   try {
