@@ -48,6 +48,11 @@ interface FileTransferEvents {
 export class FileTransfers extends EventEmitter<FileTransferEvents> {
   private readonly outgoing = new Map<number, OutgoingTransfer>();
   private readonly incoming = new Map<number, IncomingTransfer>();
+  /**
+   * What came for a transfer id before its offer's reply was handled: a quick answer can share a
+   * frame with the reply (the window record, a status), and the reply only resolves a promise.
+   */
+  private readonly early = new Map<number, Array<() => void>>();
   private readonly onEvent = (event: TransferEvent) => this.route(event);
   private readonly onRecord = (record: DecodedRecord) => this.routeRecord(record);
   private readonly onDisconnect = (info: CloseInfo) => this.failAll(info.reason);
@@ -66,7 +71,12 @@ export class FileTransfers extends EventEmitter<FileTransferEvents> {
   /** Starts sending a file; watch the returned transfer's events and await its `done`. */
   send(target: TransferTarget, path: string, options: { name?: string } = {}): OutgoingTransfer {
     const registry = {
-      add: (transfer: OutgoingTransfer) => this.outgoing.set(transfer.id, transfer),
+      add: (transfer: OutgoingTransfer) => {
+        this.outgoing.set(transfer.id, transfer);
+        const early = this.early.get(transfer.id);
+        this.early.delete(transfer.id);
+        for (const replay of early ?? []) replay();
+      },
       remove: (transfer: OutgoingTransfer) => this.outgoing.delete(transfer.id),
     };
     return new OutgoingTransfer(this.chat, target, path, { ...options, compress: this.options.compress ?? true }, registry);
@@ -92,11 +102,11 @@ export class FileTransfers extends EventEmitter<FileTransferEvents> {
         this.onOffer(event);
         break;
       case 'file_status':
-        this.outgoing.get(event.transfer)?.onStatus(event);
+        this.toOutgoing(event.transfer, (t) => t.onStatus(event));
         break;
       case 'file_cancelled':
-        this.outgoing.get(event.transfer)?.onCancelled(event);
-        this.incoming.get(event.transfer)?.onCancelled(event);
+        if (this.incoming.has(event.transfer)) this.incoming.get(event.transfer)!.onCancelled(event);
+        else this.toOutgoing(event.transfer, (t) => t.onCancelled(event));
         break;
     }
   }
@@ -108,11 +118,24 @@ export class FileTransfers extends EventEmitter<FileTransferEvents> {
         this.incoming.get(chunk.transfer)?.onChunk(chunk);
       } else if (record.kind === RECORD_KIND_WINDOW) {
         const window = decodeWindowBody(record.body);
-        this.outgoing.get(window.transfer)?.onWindow(window.bytes);
+        this.toOutgoing(window.transfer, (t) => t.onWindow(window.bytes));
       }
     } catch {
       // A malformed record from the server names no transfer we could fail: it is dropped.
     }
+  }
+
+  /** Delivers to an outgoing transfer, or keeps it for one whose offer reply is still on its way. */
+  private toOutgoing(id: number, deliver: (transfer: OutgoingTransfer) => void): void {
+    const transfer = this.outgoing.get(id);
+    if (transfer) return deliver(transfer);
+    let kept = this.early.get(id);
+    if (!kept) {
+      // Bounded: ids that never get a transfer (ended ones, a confused server) are forgotten.
+      if (this.early.size >= 64) this.early.delete(this.early.keys().next().value!);
+      this.early.set(id, (kept = []));
+    }
+    if (kept.length < 16) kept.push(() => deliver(this.outgoing.get(id)!));
   }
 
   private onOffer(offer: FileOfferedMessage): void {

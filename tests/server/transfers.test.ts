@@ -96,6 +96,8 @@ describe('server/transfers: flow control and hostile peers', function () {
     transfer = offer.transfer;
     await rawRequest(rex, { id: nextRequestId++, type: 'file_accept', transfer });
 
+    const state = () => `sender at ${sent} bytes, receiver got ${received} and acked ${acked}; receiver saw ${JSON.stringify(rex.received.slice(-3))}`;
+    await waitUntil(() => received > 0, 'the first chunk at the receiver', 30_000, state);
     const baseline = residentBytes(pid)!;
     let peak = baseline;
     // Until the sender has stopped: its count unchanged over 20 samples (bounded at 3,000 samples).
@@ -106,7 +108,7 @@ describe('server/transfers: flow control and hostile peers', function () {
       still = acked >= 16 * MiB && sent === last ? still + 1 : 0;
       last = sent;
     }
-    expect(acked).to.be.at.least(16 * MiB);
+    expect(acked, state()).to.be.at.least(16 * MiB);
     expect(sent, 'bytes the sender got out').to.be.at.most(acked + WINDOW);
     expect(sent).to.be.below(FILE);
     // The server holds at most one window (1 MiB) of this file. Its RSS still grows by 25-40 MiB
