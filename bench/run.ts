@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   join: () => import('./join.ts'),
   discovery: () => import('./discovery.ts'),
   e2e: () => import('./e2e.ts'),
+  transfer: () => import('./transfer.ts'),
 };
 
 function usage(): string {

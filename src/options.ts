@@ -87,6 +87,21 @@ export const serverOptionsSchema = z.object({
   /** `!shell`: on by default, in the just-bash sandbox; bwrap where bubblewrap works. */
   shell: z.boolean().default(true),
   shellEngine: z.enum(['just-bash', 'bwrap']).default('just-bash'),
+
+  // File transfer (src/server/transfers.ts).
+  /** The largest file the server relays. */
+  maxTransferBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(4 * 1024 * MiB),
+  /** Transfers one user may have at once, sending and receiving together (offers included). */
+  maxTransfersPerUser: z.number().int().positive().default(4),
+  /**
+   * Flow control: chunk bytes that may be in flight to a receiver beyond what it has written.
+   * The server holds at most this much per receiver per transfer; keep it well under maxOutboundBytes.
+   */
+  transferWindowBytes: z.number().int().min(64 * KiB).max(64 * MiB).default(2 * MiB),
+  /** How long a room transfer waits for every member to answer before it starts with those who accepted. */
+  transferAnswerMs: z.number().int().positive().default(60_000),
+  /** A receiver that holds the sender back and writes nothing for this long is dropped (TRANSFER_STALLED). */
+  transferStallMs: z.number().int().positive().default(60_000),
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;

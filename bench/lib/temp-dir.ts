@@ -19,13 +19,14 @@ export interface TempDir {
   remove(): void;
 }
 
-export function makeTempDir(prefix: string): TempDir {
+/** @param base where to make it: the OS temp dir unless given (e.g. /dev/shm to keep a disk out of a figure). */
+export function makeTempDir(prefix: string, base = tmpdir()): TempDir {
   if (!installed) {
     installed = true;
     // Runs on process.exit too, which bench/lib/children.ts's signal handlers call.
     process.on('exit', removeAll);
   }
-  const path = mkdtempSync(join(tmpdir(), `parlor-bench-${prefix}-`));
+  const path = mkdtempSync(join(base, `parlor-bench-${prefix}-`));
   live.add(path);
   return {
     path,

@@ -6,6 +6,7 @@ import { exitWithError } from './output.ts';
 import { registerDiscover } from './discover.ts';
 import { registerPing } from './ping.ts';
 import { registerSend } from './send.ts';
+import { registerSendFile } from './sendfile.ts';
 import { registerServe } from './serve.ts';
 import { registerTail } from './tail.ts';
 import { registerUi } from './ui.ts';
@@ -25,5 +26,6 @@ registerPing(program);
 registerSend(program);
 registerTail(program);
 registerUi(program);
+registerSendFile(program);
 
 await program.parseAsync(process.argv).catch(exitWithError);

@@ -31,6 +31,12 @@ interface ServeFlags {
   wikipediaUrl?: string;
   shell: boolean;
   shellEngine?: string;
+  // File transfer.
+  maxTransferBytes?: number;
+  maxTransfersPerUser?: number;
+  transferWindowBytes?: number;
+  transferStallMs?: number;
+  transferAnswerMs?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -63,6 +69,12 @@ export function registerServe(program: Command): void {
     .option('--no-shell', 'turn !shell off')
     .option('--shell-engine <engine>', 'where !shell runs: just-bash (a simulated shell, the default) or bwrap (bubblewrap; falls back to just-bash with a warning)')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
+    // File transfer.
+    .option('--max-transfer-bytes <n>', 'the largest file the server relays (default: 4 GiB)', integerFlag('--max-transfer-bytes'))
+    .option('--max-transfers-per-user <n>', 'file transfers a user may have at once, sending and receiving (default: 4)', integerFlag('--max-transfers-per-user'))
+    .option('--transfer-window-bytes <n>', 'flow control: chunk bytes in flight per receiver of a transfer (default: 2 MiB)', integerFlag('--transfer-window-bytes'))
+    .option('--transfer-stall-ms <ms>', 'drop a receiver that holds a transfer back this long without progress (default: 60000)', integerFlag('--transfer-stall-ms'))
+    .option('--transfer-answer-ms <ms>', 'how long an offer waits for answers before the transfer starts or expires (default: 60000)', integerFlag('--transfer-answer-ms'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
 
@@ -123,6 +135,12 @@ async function serve(flags: ServeFlags): Promise<void> {
       shell: flags.shell,
       // Checked by the options schema: anything else is BAD_OPTION, like every other flag.
       ...(flags.shellEngine !== undefined && { shellEngine: flags.shellEngine as 'just-bash' | 'bwrap' }),
+      // File transfer.
+      ...(flags.maxTransferBytes !== undefined && { maxTransferBytes: flags.maxTransferBytes }),
+      ...(flags.maxTransfersPerUser !== undefined && { maxTransfersPerUser: flags.maxTransfersPerUser }),
+      ...(flags.transferWindowBytes !== undefined && { transferWindowBytes: flags.transferWindowBytes }),
+      ...(flags.transferStallMs !== undefined && { transferStallMs: flags.transferStallMs }),
+      ...(flags.transferAnswerMs !== undefined && { transferAnswerMs: flags.transferAnswerMs }),
     },
     (event) => {
       report(event);

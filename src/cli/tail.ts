@@ -5,8 +5,9 @@ import type { DeliveredMessage } from '../client/e2e.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, integerFlag, printJson } from './output.ts';
+import { receiveFiles, type TailFileFlags } from './tail-files.ts';
 
-interface TailFlags extends ClientFlags {
+interface TailFlags extends ClientFlags, TailFileFlags {
   room?: string;
   roomPassword?: string;
   history: number;
@@ -23,12 +24,15 @@ export function registerTail(program: Command): void {
     .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts","e2e"?}, joined, left, announcement')
     .option('--count <n>', 'exit after this many messages (history included)', integerFlag('--count'))
     .option('--timeout <s>', 'exit after this many seconds', integerFlag('--timeout'))
+    .option('--accept-files <dir>', 'receive files offered to you into this dir (without it, offers are declined)')
+    .option('--max-file-bytes <n>', 'decline files larger than this (default: 1 GiB)', integerFlag('--max-file-bytes'))
     .action((flags: TailFlags) => tail(flags).catch(exitWithError));
 }
 
 async function tail(flags: TailFlags): Promise<void> {
   // A tail is meant to keep running: it reconnects, and says so on stderr.
   const chat = await connectFromFlags(flags, true);
+  receiveFiles(chat, flags);
   let printed = 0;
   let finishing = false;
   const finish = () => {

@@ -18,6 +18,8 @@ import {
   type RequestType,
 } from '../protocol/messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
+import type { DecodedRecord } from '../protocol/records.ts';
+import { isTransferEvent, type TransferEvent } from '../protocol/transfer-messages.ts';
 import { ParlorClient, type ConnectInput } from './client.ts';
 import { defaultConfigDir } from '../options.ts';
 import type { IdentityKey, PeerKey } from '../protocol/messages.ts';
@@ -61,6 +63,9 @@ interface ChatEvents {
   reconnected: [];
   /** For good: closed by the user, or for a reason that reconnecting cannot fix. */
   closed: [info: CloseInfo];
+  // File transfer: what FileTransfers (transfers.ts) listens to.
+  transferEvent: [event: TransferEvent];
+  transferRecord: [record: DecodedRecord];
 }
 
 /** Reasons that another attempt would only repeat. */
@@ -353,6 +358,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   private catchUp: DeliveredMessage[] | undefined;
 
   private attachEvents(client: ParlorClient): void {
+    this.attachTransfers(client);
     client.on('event', (event) => {
       switch (event.type) {
         case 'message':
@@ -378,6 +384,20 @@ export class ChatClient extends EventEmitter<ChatEvents> {
           break;
       }
     });
+  }
+
+  // --- file transfer ---------------------------------------------------------------------------
+
+  private attachTransfers(client: ParlorClient): void {
+    client.on('event', (event) => {
+      if (isTransferEvent(event)) this.emit('transferEvent', event);
+    });
+    client.on('record', (record) => this.emit('transferRecord', record));
+  }
+
+  /** Queues a binary record on the current connection (bulk: behind chat); false when there is none. */
+  sendRecord(record: Buffer, bulk = false): boolean {
+    return this.client.sendRecord(record, bulk);
   }
 
   private watchClose(client: ParlorClient): void {

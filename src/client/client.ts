@@ -10,6 +10,7 @@ import type { PresentedServer } from '../crypto/client-handshake.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { serverMessage, type ServerMessage, type WelcomeMessage } from '../protocol/messages.ts';
 import { clientOptionsSchema, formatAddress, parseOptions, type ClientOptions } from '../options.ts';
+import type { DecodedRecord } from '../protocol/records.ts';
 import { SecureConnection, type CloseInfo } from '../transport/secure-connection.ts';
 import { KnownServers, serverKeyChangedError } from './known-servers.ts';
 
@@ -24,6 +25,8 @@ export interface ConnectedServer extends PresentedServer {
 interface ClientEvents {
   /** Any server message that is not a reply to a request: chat events arrive here. */
   event: [message: Exclude<ServerMessage, { type: 'reply' | 'welcome' }>];
+  /** A binary record (file transfer chunks and flow control). */
+  record: [record: DecodedRecord];
   close: [info: CloseInfo];
 }
 
@@ -69,6 +72,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
     });
     this.welcomed.catch(() => {});
     connection.on('message', (message) => this.receive(message));
+    connection.on('record', (record) => this.emit('record', record));
     connection.on('close', (info) => this.onClose(info));
     connection.start();
   }
@@ -138,6 +142,17 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
     const started = process.hrtime.bigint();
     await this.request('ping');
     return Number(process.hrtime.bigint() - started) / 1e6;
+  }
+
+  /**
+   * Queues an encoded binary record (file transfer); `bulk` ones (chunks) yield to everything
+   * else. False once the connection has closed.
+   */
+  sendRecord(record: Buffer, bulk = false): boolean {
+    if (this.closed) return false;
+    if (bulk) this.connection.sendBulk(record);
+    else this.connection.sendRecord(record);
+    return true;
   }
 
   close(): void {

@@ -13,6 +13,8 @@ const ALGORITHM = 'aes-256-gcm';
 const NONCE_BYTES = 12;
 /** Counters stay below 2^53 (a JS integer); at a million frames a second that is 285 years. */
 const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+/** Records are joined before sealing below this many bytes in all, and sealed one by one above. */
+const JOIN_BELOW_BYTES = 64 * 1024;
 
 function writeCounter(target: Buffer, offset: number, counter: number): void {
   target.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), offset);
@@ -47,15 +49,21 @@ export class FrameSealer {
 
   private sealInto(parts: readonly Buffer[], headroom: number): Buffer {
     if (this.counter >= MAX_COUNTER) throw new ParlorError('INTERNAL', 'frame counter exhausted');
-    // One cipher.update over the joined records: a fan-out frame holds dozens of small records,
-    // and each update call is a crossing into C++ that costs more than copying them together.
-    const plaintext = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const out = Buffer.allocUnsafe(headroom + SEAL_OVERHEAD + plaintext.length);
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const out = Buffer.allocUnsafe(headroom + SEAL_OVERHEAD + length);
     writeCounter(out, headroom, this.counter++);
     const counterBytes = out.subarray(headroom, headroom + SEAL_COUNTER_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.key, nonceFor(counterBytes));
     let offset = headroom + SEAL_COUNTER_BYTES;
-    offset += cipher.update(plaintext).copy(out, offset);
+    if (parts.length === 1 || length < JOIN_BELOW_BYTES) {
+      // One cipher.update over the joined records: a fan-out frame holds dozens of small records,
+      // and each update call is a crossing into C++ that costs more than copying them together.
+      offset += cipher.update(parts.length === 1 ? parts[0]! : Buffer.concat(parts, length)).copy(out, offset);
+    } else {
+      // A frame with a file chunk in it: joining would copy (and allocate) the chunk once more.
+      for (const part of parts) offset += cipher.update(part).copy(out, offset);
+    }
     offset += cipher.final().copy(out, offset);
     cipher.getAuthTag().copy(out, offset);
     return out;
@@ -83,10 +91,10 @@ export class FrameOpener {
     const decipher = createDecipheriv(ALGORITHM, this.key, nonceFor(counterBytes));
     decipher.setAuthTag(payload.subarray(payload.length - SEAL_TAG_BYTES));
     try {
-      const plaintext = Buffer.concat([
-        decipher.update(payload.subarray(SEAL_COUNTER_BYTES, payload.length - SEAL_TAG_BYTES)),
-        decipher.final(),
-      ]);
+      const plaintext = decipher.update(payload.subarray(SEAL_COUNTER_BYTES, payload.length - SEAL_TAG_BYTES));
+      // GCM is a stream mode: final() only checks the tag and returns no bytes, so nothing is
+      // joined (a frame of file chunks would otherwise be copied once more).
+      decipher.final();
       this.expected++;
       return plaintext;
     } catch (cause) {

@@ -29,3 +29,11 @@ export const SEAL_OVERHEAD = SEAL_COUNTER_BYTES + SEAL_TAG_BYTES;
 
 /** Inner records of a sealed frame: the kind byte that starts each one. */
 export const RECORD_KIND_JSON = 0x01;
+
+// File transfer: binary records inside sealed frames (docs/protocol.md, "File transfer").
+/** A chunk of a file: transfer id, offset, flags, then the (possibly deflated) bytes. */
+export const RECORD_KIND_CHUNK = 0x02;
+/** Flow control for a transfer: transfer id and a byte count (consumed, or allowed in all). */
+export const RECORD_KIND_WINDOW = 0x03;
+/** The most file bytes one chunk may carry before compression; the server may ask for fewer. */
+export const CHUNK_MAX_BYTES = 256 * 1024;

@@ -67,6 +67,17 @@ export const ERROR_CODES = {
   E2E_REPLAYED: 'a sealed message was delivered again under another id',
   E2E_DECRYPT_FAILED: 'a sealed message could not be decrypted with the key wrapped to you',
   E2E_PEER_KEY_CHANGED: "a peer's identity key differs from the one trusted for that name",
+  // File transfer.
+  TRANSFER_DECLINED: 'the receiver declined the file',
+  TRANSFER_TOO_LARGE: 'the file is over the size limit',
+  TRANSFER_CANCELLED: 'the transfer was cancelled',
+  TRANSFER_CORRUPT: 'the received file did not match its announced size or SHA-256',
+  TRANSFER_NOT_FOUND: 'there is no such transfer, or it is not yours to answer',
+  TRANSFER_OVERRUN: 'the sender sent more than the receivers allowed (flow control)',
+  TRANSFER_STALLED: 'a receiver made no progress for too long and was dropped from the transfer',
+  TOO_MANY_TRANSFERS: 'too many file transfers at once for this user',
+  USER_OFFLINE: 'that user is not online now',
+  FILE_UNREADABLE: 'the file to send could not be read',
 
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',

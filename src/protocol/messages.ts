@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { transferEventSchemas, transferReplySchemas, transferRequestSchemas } from './transfer-messages.ts';
 
 const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
@@ -72,6 +73,8 @@ export const requestSchemas = {
   e2e_dm: request('e2e_dm', { to: name, sealed }),
   keys: request('keys', { names: z.array(name).min(1).max(100).optional(), room: room.optional() }),
   whois: request('whois', { name }),
+  // File transfer (transfer-messages.ts).
+  ...transferRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof requestSchemas;
@@ -150,6 +153,8 @@ export const replySchemas = {
   e2e_dm: z.object({ id: messageId, ts: z.number(), to: z.string() }),
   keys: z.object({ keys: z.array(peerKey) }),
   whois: peerKey.extend({ online: z.boolean(), lastSeen: z.number() }),
+  // File transfer (transfer-messages.ts).
+  ...transferReplySchemas,
 } satisfies { [T in RequestType]: z.ZodType };
 
 export type Reply<T extends RequestType> = z.infer<(typeof replySchemas)[T]>;
@@ -198,6 +203,8 @@ export const serverMessage = z.discriminatedUnion('type', [
   joinedMessage,
   leftMessage,
   announcementMessage,
+  // File transfer (transfer-messages.ts).
+  ...transferEventSchemas,
 ]);
 
 export type ReplyMessage = z.infer<typeof replyMessage>;

@@ -9,6 +9,8 @@ import { ParlorError } from './errors.ts';
 export interface DecodedRecord {
   kind: number;
   body: Buffer;
+  /** The whole record, length prefix included: what a relay forwards without re-encoding it. */
+  raw: Buffer;
 }
 
 /** One JSON message as a record, ready to be concatenated with others and sealed. */
@@ -30,7 +32,7 @@ export function decodeRecords(plaintext: Buffer): DecodedRecord[] {
     const length = plaintext.readUInt32BE(offset);
     const start = offset + FRAME_HEADER_BYTES;
     if (length === 0 || start + length > plaintext.length) throw new ParlorError('BAD_MESSAGE', 'a record overruns its frame');
-    records.push({ kind: plaintext[start]!, body: plaintext.subarray(start + 1, start + length) });
+    records.push({ kind: plaintext[start]!, body: plaintext.subarray(start + 1, start + length), raw: plaintext.subarray(offset, start + length) });
     offset = start + length;
   }
   if (records.length === 0) throw new ParlorError('BAD_MESSAGE', 'a sealed frame with no record');
@@ -38,7 +40,7 @@ export function decodeRecords(plaintext: Buffer): DecodedRecord[] {
 }
 
 /** Parses a JSON record's body to an unknown value (validated against a schema afterwards). */
-export function parseJsonRecord(record: DecodedRecord): unknown {
+export function parseJsonRecord(record: Pick<DecodedRecord, 'kind' | 'body'>): unknown {
   if (record.kind !== RECORD_KIND_JSON) {
     throw new ParlorError('BAD_MESSAGE', `unknown record kind 0x${record.kind.toString(16).padStart(2, '0')}`);
   }

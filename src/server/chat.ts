@@ -431,6 +431,29 @@ export class ChatService {
     return secret;
   }
 
+  // --- for file transfers (transfers.ts) ----------------------------------------------------
+
+  /** The live session of a user to send a file to; the same checks and codes as a `dm`. */
+  transferRecipient(session: Session, to: string): Session {
+    const user = this.userOf(session);
+    const key = foldName(to);
+    const recipient = this.store.getUser(key);
+    if (!recipient) throw new ParlorError('USER_NOT_FOUND', `no one called "${to}" has ever been here`);
+    if (key === user.key) throw new ParlorError('BAD_REQUEST', 'you cannot send a file to yourself');
+    if (this.blocks.between(user.key, key)) throw new ParlorError('BLOCKED', `you cannot send ${recipient.name} a file: one of you blocked the other`);
+    const live = this.online.get(key);
+    if (!live) throw new ParlorError('USER_OFFLINE', `${recipient.name} is not online`);
+    return live;
+  }
+
+  /** A room's display name and the members who may receive a file from this session (not blocked). */
+  transferRoom(session: Session, room: string): { name: string; members: Session[] } {
+    const user = this.userOf(session);
+    const live = this.liveRoomOf(session, room);
+    const members = [...live.members].filter((m) => m !== session && m.user !== undefined && !this.blocks.between(m.user.key, user.key));
+    return { name: live.record.name, members };
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private userOf(session: Session): { key: string; name: string } {

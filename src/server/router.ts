@@ -9,6 +9,7 @@ import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
 import type { Bot } from './bot.ts';
 import { RetryLaterError, type ChatService } from './chat.ts';
 import type { Session } from './session.ts';
+import type { TransferService } from './transfers.ts';
 
 export interface FloodPolicy {
   /** This many rate-limited requests within `windowMs` disconnect the session. */
@@ -29,6 +30,7 @@ export class Router {
     private readonly flood: FloodPolicy,
     private readonly onLogin: (session: Session) => void,
     private readonly onInternalError: (session: Session, error: unknown) => void,
+    transfers: TransferService,
   ) {
     this.handlers = {
       ping: (_s, r, reply) => reply(r.payload === undefined ? {} : { payload: r.payload }),
@@ -61,6 +63,12 @@ export class Router {
       e2e_dm: (s, r, reply, fail) => chat.dmSealed(s, r, reply, fail),
       keys: (s, r, reply) => reply(chat.identityKeys(s, r)),
       whois: (s, r, reply) => reply(chat.whois(s, r)),
+      // File transfer (transfers.ts).
+      file_offer: (s, r, reply) => reply(transfers.offer(s, r)),
+      file_accept: (s, r, reply) => reply(transfers.accept(s, r)),
+      file_decline: (s, r, reply) => reply(transfers.decline(s, r)),
+      file_cancel: (s, r, reply) => reply(transfers.cancel(s, r)),
+      file_done: (s, r, reply) => reply(transfers.done(s, r)),
     };
   }
 

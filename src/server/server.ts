@@ -24,6 +24,7 @@ import type { Bot as CommandBot } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
+import { TransferService } from './transfers.ts';
 
 export type ServerInput = Partial<ServerOptions>;
 
@@ -32,6 +33,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   readonly password: string;
   readonly operatorPassword: string;
   readonly chat: ChatService;
+  readonly transfers: TransferService;
   private readonly store: ChatStore;
   private readonly router: Router;
   private readonly listener: Server;
@@ -67,12 +69,21 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       historyLimit: options.historyLimit,
       maxMessageBytes: options.maxMessageBytes,
     });
+    this.transfers = new TransferService(this.chat, {
+      maxTransferBytes: options.maxTransferBytes,
+      maxTransfersPerUser: options.maxTransfersPerUser,
+      windowBytes: options.transferWindowBytes,
+      answerMs: options.transferAnswerMs,
+      stallMs: options.transferStallMs,
+      frameCap: options.frameCap,
+    });
     this.router = new Router(
       this.chat,
       new Bot(bot.registry, this.chat, (reason) => void this.stop(reason)),
       { strikes: options.floodStrikes, windowMs: options.floodWindowMs },
       (session) => this.onLogin(session),
       (session, error) => this.report({ event: 'error', remote: session.remote, message: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      this.transfers,
     );
     this.listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
@@ -274,7 +285,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           you: { fingerprint: client.fingerprint },
         });
         connection.on('message', (message) => this.router.handle(session, message));
+        // File transfer: chunk and window records (a throw closes the connection with BAD_MESSAGE).
+        connection.on('record', (record) => this.transfers.onRecord(session, record));
         connection.on('close', ({ reason, remote: byClient }) => {
+          this.transfers.drop(session);
           const name = session.user?.name ?? null;
           this.chat.logout(session);
           this.sessions.delete(session);

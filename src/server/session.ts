@@ -25,6 +25,11 @@ export class Session {
   readonly bucket: TokenBucket;
   /** Times of recent rate-limited requests: many in a short window means flooding. */
   readonly strikes: number[] = [];
+  /**
+   * File chunk bytes relayed to this session that it has not yet reported written (transfers.ts).
+   * They are bounded by flow control, so they do not count towards the SLOW_CONSUMER cap.
+   */
+  transferAllowance = 0;
 
   constructor(
     readonly connection: SecureConnection,
@@ -53,7 +58,7 @@ export class Session {
    */
   sendRecord(record: Buffer, mayWait = false): void {
     if (!this.connection.isOpen) return;
-    if (this.connection.bufferedBytes + record.length > this.limits.maxOutboundBytes) {
+    if (this.connection.bufferedBytes + record.length > this.limits.maxOutboundBytes + this.transferAllowance) {
       this.connection.close('SLOW_CONSUMER', `more than ${this.limits.maxOutboundBytes} bytes waited for this client to read them`);
       return;
     }

@@ -10,12 +10,12 @@ import { ClientHandshake, type ClientHandshakeResult, type ServerKeyCheck } from
 import type { ClientIdentity, ServerIdentity } from '../crypto/identity.ts';
 import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
 import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
-import { HANDSHAKE_FRAME_CAP, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
+import { HANDSHAKE_FRAME_CAP, RECORD_KIND_JSON, SEAL_OVERHEAD, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
 import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.ts';
 import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { closingMessage } from '../protocol/messages.ts';
-import { decodeRecords, encodeJsonRecord, parseJsonRecord } from '../protocol/records.ts';
+import { decodeRecords, encodeJsonRecord, parseJsonRecord, type DecodedRecord } from '../protocol/records.ts';
 import type { SessionKeys } from '../crypto/key-schedule.ts';
 
 export interface CloseInfo {
@@ -26,11 +26,27 @@ export interface CloseInfo {
 
 interface Events {
   message: [message: unknown];
+  /** A binary record (file transfer): its body is a view into the opened frame, not a copy. */
+  record: [record: DecodedRecord];
   close: [info: CloseInfo];
 }
 
 /** How long a closing side waits for the peer to take its last frames before destroying the socket. */
 const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The most plaintext one sealed frame carries: records queued in one turn beyond it go in further
+ * frames of the same write. File chunks can fill a turn with megabytes, and a server accepts frames
+ * of at most 1 MiB from a client (frameCap); a record larger than this still goes alone.
+ */
+const MAX_FRAME_PLAINTEXT = 1024 * 1024 - SEAL_OVERHEAD;
+
+/**
+ * Bulk records (file chunks) move from their own queue to the socket only while less than this
+ * waits unsent in the process: messages queued meanwhile then overtake them, so a transfer cannot
+ * hold chat back by more than this plus what the kernel buffers.
+ */
+const BULK_LOW_WATER = 512 * 1024;
 
 type Phase = 'handshake' | 'open' | 'closed';
 
@@ -41,6 +57,9 @@ export class SecureConnection extends EventEmitter<Events> {
   private opener: FrameOpener | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bulk records not yet handed to `pending` (see sendBulk). */
+  private bulk: Buffer[] = [];
+  private bulkBytes = 0;
   /** How the next flush is scheduled: this turn (setImmediate), after a short wait, or not yet. */
   private flushScheduled: 'immediate' | 'delayed' | false = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -167,7 +186,7 @@ export class SecureConnection extends EventEmitter<Events> {
 
   /** Bytes accepted for sending that the kernel has not taken yet: the peer's backlog. */
   get bufferedBytes(): number {
-    return this.pendingBytes + this.socket.writableLength;
+    return this.pendingBytes + this.bulkBytes + this.socket.writableLength;
   }
 
   /** The largest frame accepted from the peer from now on (raised once a client logs in). */
@@ -203,6 +222,41 @@ export class SecureConnection extends EventEmitter<Events> {
     setImmediate(() => this.flush());
   }
 
+  /**
+   * Queues a bulk record (a file chunk). It goes out behind everything sent with send() or
+   * sendRecord(), and only as fast as the socket takes it: chat is never stuck behind a file.
+   * Flow control above this (transfer credit) bounds how much can wait here.
+   */
+  sendBulk(record: Buffer): void {
+    if (this.phase !== 'open') return;
+    this.bulk.push(record);
+    this.bulkBytes += record.length;
+    this.pumpBulk();
+  }
+
+  private pumpBulk(): void {
+    if (this.phase !== 'open') return;
+    let moved = false;
+    while (this.bulk.length > 0 && this.socket.writableLength + this.pendingBytes < BULK_LOW_WATER) {
+      const record = this.bulk.shift()!;
+      this.bulkBytes -= record.length;
+      this.pending.push(record);
+      this.pendingBytes += record.length;
+      moved = true;
+    }
+    if (moved && this.flushScheduled !== 'immediate') {
+      clearTimeout(this.flushTimer);
+      this.flushScheduled = 'immediate';
+      setImmediate(() => this.flush());
+    }
+    // Otherwise a flush is due or a write is under way, and each ends by pumping again (onWritten).
+  }
+
+  /** Every sealed write ends here once the kernel has it: room for more bulk records. */
+  private readonly onWritten = (): void => {
+    if (this.bulk.length > 0) this.pumpBulk();
+  };
+
   /** Tells the peer why, then closes. */
   close(code: ParlorError['code'] = 'CONNECTION_CLOSED', message?: string): void {
     this.fail(new ParlorError(code, message));
@@ -214,9 +268,28 @@ export class SecureConnection extends EventEmitter<Events> {
     this.lastFlushAt = performance.now();
     if (this.pending.length === 0 || !this.sealer || this.phase !== 'open') return;
     const records = this.pending;
+    const total = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.socket.write(this.sealer.sealFrame(records));
+    if (total <= MAX_FRAME_PLAINTEXT) {
+      this.socket.write(this.sealer.sealFrame(records), this.onWritten);
+      return;
+    }
+    // Cork, so that the frames of one turn still leave in as few writes as the kernel allows.
+    this.socket.cork();
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for (const record of records) {
+      if (batch.length > 0 && batchBytes + record.length > MAX_FRAME_PLAINTEXT) {
+        this.socket.write(this.sealer.sealFrame(batch), this.onWritten);
+        batch = [];
+        batchBytes = 0;
+      }
+      batch.push(record);
+      batchBytes += record.length;
+    }
+    if (batch.length > 0) this.socket.write(this.sealer.sealFrame(batch), this.onWritten);
+    this.socket.uncork();
   }
 
   private establish(sendKey: Buffer, receiveKey: Buffer, frameCap: number): void {
@@ -252,6 +325,11 @@ export class SecureConnection extends EventEmitter<Events> {
   private receiveSealed(frame: Buffer): void {
     const plaintext = this.opener!.open(frame);
     for (const record of decodeRecords(plaintext)) {
+      if (record.kind !== RECORD_KIND_JSON && this.listenerCount('record') > 0) {
+        this.emit('record', record);
+        if (this.phase !== 'open') return;
+        continue;
+      }
       const message = parseJsonRecord(record);
       // The type is looked at first: a full schema check on every record would cost each message.
       if ((message as { type?: unknown } | null)?.type === 'closing') {
@@ -294,6 +372,8 @@ export class SecureConnection extends EventEmitter<Events> {
     clearTimeout(this.flushTimer);
     this.pending = [];
     this.pendingBytes = 0;
+    this.bulk = [];
+    this.bulkBytes = 0;
     if (remote) this.socket.destroy();
     if (wasHandshake) this.onHandshakeFailed?.(reason);
     if (this.held) this.held.close = { reason, remote };

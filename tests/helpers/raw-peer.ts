@@ -8,13 +8,16 @@ import type { ClientIdentity } from '../../src/crypto/identity.ts';
 import { FrameOpener, FrameSealer } from '../../src/crypto/sealed-channel.ts';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame.ts';
 import { decodeHandshakeError, type HandshakeErrorMessage } from '../../src/protocol/handshake-messages.ts';
-import { decodeRecords, encodeJsonRecord, parseJsonRecord } from '../../src/protocol/records.ts';
+import { RECORD_KIND_JSON } from '../../src/protocol/constants.ts';
+import { decodeRecords, encodeJsonRecord, parseJsonRecord, type DecodedRecord } from '../../src/protocol/records.ts';
 
 export interface RawPeer {
   socket: Socket;
   sealer: FrameSealer;
   /** JSON messages received from the server, in order. */
   received: unknown[];
+  /** Called with each binary record (file transfer) as it arrives; by default they are dropped. */
+  onRecord: (record: DecodedRecord) => void;
   /** Seals records into one frame payload (not yet framed or sent). */
   seal(...messages: object[]): Buffer;
   sendPayload(payload: Buffer): void;
@@ -67,6 +70,10 @@ export async function rawPeer(port: number, identity: ClientIdentity): Promise<R
           continue;
         }
         for (const record of decodeRecords(opener.open(frame))) {
+          if (record.kind !== RECORD_KIND_JSON) {
+            peer.onRecord(record);
+            continue;
+          }
           const message = parseJsonRecord(record) as { type?: string; code?: string; message?: string };
           received.push(message);
           if (message.type === 'welcome') resolve(); // the server has opened its side too
@@ -77,14 +84,18 @@ export async function rawPeer(port: number, identity: ClientIdentity): Promise<R
     socket.once('close', () => reject(new Error('closed during the handshake')));
   });
   const closed = new Promise<{ code: string; message: string } | undefined>((resolve) => socket.once('close', () => resolve(closing)));
-  socket.write(encodeFrame(handshake.start()));
-  await ready;
-  return {
+  const peer: RawPeer = {
     socket,
-    sealer: sealer!,
+    get sealer() {
+      return sealer!;
+    },
     received,
+    onRecord: () => {},
     seal: (...messages) => sealer!.seal(messages.map(encodeJsonRecord)),
     sendPayload: (payload) => socket.write(encodeFrame(payload)),
     closed,
   };
+  socket.write(encodeFrame(handshake.start()));
+  await ready;
+  return peer;
 }

@@ -1,0 +1,359 @@
+// File transfers as the server sees them: it relays an offer to a user or to a room's members,
+// then relays chunks from the sender to each member who accepted, never holding more than a
+// window of bytes per receiver. Chunk bytes are opaque here: the server reads only the record
+// header it routes on, so a client may seal them end to end.
+//
+// Flow control is by credit. Each receiver reports the chunk bytes it has written (a window
+// record); the sender may send up to the slowest receiver's count plus `windowBytes` in all, and the
+// server tells it that limit as it rises. A sender that goes past it is cut off (TRANSFER_OVERRUN);
+// a receiver that holds the sender back and makes no progress for `stallMs` is dropped
+// (TRANSFER_STALLED), so one stuck member cannot stall a room transfer for ever.
+
+import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK, RECORD_KIND_WINDOW } from '../protocol/constants.ts';
+import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
+import type { Request, Reply } from '../protocol/messages.ts';
+import type { DecodedRecord } from '../protocol/records.ts';
+import { decodeWindowBody, encodeWindowRecord, peekChunkBody } from '../protocol/transfer-records.ts';
+import type { ChatService } from './chat.ts';
+import type { Session } from './session.ts';
+
+export interface TransferSettings {
+  maxTransferBytes: number;
+  maxTransfersPerUser: number;
+  windowBytes: number;
+  answerMs: number;
+  stallMs: number;
+  /** The largest frame a client may send: a chunk must fit in one. */
+  frameCap: number;
+}
+
+interface Receiver {
+  session: Session;
+  name: string;
+  state: 'offered' | 'receiving';
+  /** Chunk bytes this receiver says it has written (never more than were relayed). */
+  consumed: number;
+  lastProgressAt: number;
+}
+
+interface Transfer {
+  id: number;
+  sender: Session;
+  senderName: string;
+  size: number;
+  receivers: Map<Session, Receiver>;
+  /** Chunk data bytes relayed so far, and the total the sender may have sent (its credit). */
+  relayed: number;
+  limit: number;
+  /** The most chunk bytes the transfer may carry: the size, plus room for per-chunk envelopes. */
+  maxWireBytes: number;
+  started: boolean;
+  /** When the sender last used up its credit: a receiver is stalled only while it holds it back. */
+  blockedSince: number | undefined;
+  answerTimer: NodeJS.Timeout | undefined;
+  stallTimer: NodeJS.Timeout | undefined;
+}
+
+/** Room for a later end-to-end seal per chunk: a 0-byte file may still carry a little. */
+const ENVELOPE_ALLOWANCE = (size: number) => 64 * 1024 + Math.ceil(size / 64);
+
+export class TransferService {
+  private readonly transfers = new Map<number, Transfer>();
+  /** The transfers each session takes part in, as sender or receiver: limits and disconnects. */
+  private readonly bySession = new Map<Session, Set<Transfer>>();
+  private nextId = 1;
+
+  constructor(
+    private readonly chat: ChatService,
+    private readonly settings: TransferSettings,
+  ) {}
+
+  get activeCount(): number {
+    return this.transfers.size;
+  }
+
+  // --- requests ------------------------------------------------------------------------------
+
+  offer(session: Session, request: Request<'file_offer'>): Reply<'file_offer'> {
+    const user = session.user;
+    if (!user) throw new ParlorError('NOT_LOGGED_IN');
+    if (request.size > this.settings.maxTransferBytes) {
+      throw new ParlorError('TRANSFER_TOO_LARGE', `this server relays files of at most ${this.settings.maxTransferBytes} bytes`);
+    }
+    this.checkRoomFor(session, 'you have');
+    let recipients: Session[];
+    let room: string | undefined;
+    if (request.to !== undefined) {
+      const recipient = this.chat.transferRecipient(session, request.to);
+      this.checkRoomFor(recipient, `${recipient.user!.name} has`);
+      recipients = [recipient];
+    } else {
+      const found = this.chat.transferRoom(session, request.room!);
+      room = found.name;
+      recipients = found.members.filter((member) => this.countOf(member) < this.settings.maxTransfersPerUser);
+      if (recipients.length === 0) throw new ParlorError('TRANSFER_DECLINED', `nobody else in #${room} can receive a file now`);
+    }
+
+    const transfer: Transfer = {
+      id: this.allocateId(),
+      sender: session,
+      senderName: user.name,
+      size: request.size,
+      receivers: new Map(recipients.map((s) => [s, { session: s, name: s.user!.name, state: 'offered', consumed: 0, lastProgressAt: Date.now() }])),
+      relayed: 0,
+      limit: 0,
+      maxWireBytes: request.size + ENVELOPE_ALLOWANCE(request.size),
+      started: false,
+      blockedSince: undefined,
+      answerTimer: undefined,
+      stallTimer: undefined,
+    };
+    this.transfers.set(transfer.id, transfer);
+    this.link(session, transfer);
+    for (const recipient of recipients) this.link(recipient, transfer);
+    transfer.answerTimer = setTimeout(() => this.answersDue(transfer), this.settings.answerMs);
+    transfer.answerTimer.unref();
+
+    const offered = {
+      type: 'file_offered',
+      transfer: transfer.id,
+      from: user.name,
+      ...(room === undefined ? { to: recipients[0]!.user!.name } : { room }),
+      name: request.name,
+      size: request.size,
+      sha256: request.sha256,
+    };
+    for (const recipient of recipients) recipient.send(offered);
+    return {
+      transfer: transfer.id,
+      recipients: recipients.map((s) => s.user!.name),
+      chunkBytes: Math.min(CHUNK_MAX_BYTES, this.settings.frameCap - 1024),
+    };
+  }
+
+  accept(session: Session, request: Request<'file_accept'>): Reply<'file_accept'> {
+    const { transfer, receiver } = this.receiverOf(session, request.transfer);
+    if (receiver.state !== 'offered') throw new ParlorError('TRANSFER_NOT_FOUND', 'you have accepted this transfer already');
+    receiver.state = 'receiving';
+    receiver.lastProgressAt = Date.now();
+    this.tellSender(transfer, { name: receiver.name, status: 'accepted' });
+    this.maybeStart(transfer);
+    return { transfer: transfer.id };
+  }
+
+  decline(session: Session, request: Request<'file_decline'>): Reply<'file_decline'> {
+    const { transfer, receiver } = this.receiverOf(session, request.transfer);
+    if (receiver.state !== 'offered') throw new ParlorError('TRANSFER_NOT_FOUND', 'you have accepted this transfer already: cancel it instead');
+    const code = request.code ?? 'TRANSFER_DECLINED';
+    this.removeReceiver(transfer, receiver, { status: 'declined', code, message: request.message ?? `${receiver.name} declined the file` });
+    return { transfer: transfer.id };
+  }
+
+  cancel(session: Session, request: Request<'file_cancel'>): Reply<'file_cancel'> {
+    const transfer = this.transfers.get(request.transfer);
+    if (transfer && transfer.sender === session) {
+      this.end(transfer, 'TRANSFER_CANCELLED', request.message ?? `${transfer.senderName} cancelled the transfer`, false);
+      return { transfer: transfer.id };
+    }
+    const { receiver } = this.receiverOf(session, request.transfer);
+    const code = request.code ?? 'TRANSFER_CANCELLED';
+    this.removeReceiver(transfer!, receiver, { status: 'failed', code, message: request.message ?? `${receiver.name} cancelled the transfer` });
+    return { transfer: request.transfer };
+  }
+
+  /** A receiver has the whole file, checked against its size and SHA-256. */
+  done(session: Session, request: Request<'file_done'>): Reply<'file_done'> {
+    const { transfer, receiver } = this.receiverOf(session, request.transfer);
+    if (receiver.state !== 'receiving') throw new ParlorError('TRANSFER_NOT_FOUND', 'accept the transfer first');
+    this.removeReceiver(transfer, receiver, { status: 'received' });
+    return { transfer: transfer.id };
+  }
+
+  // --- binary records ------------------------------------------------------------------------
+
+  /** A chunk or window record from a session. Records for a transfer that has ended are dropped. */
+  onRecord(session: Session, record: DecodedRecord): void {
+    if (record.kind === RECORD_KIND_CHUNK) return this.onChunk(session, record);
+    if (record.kind === RECORD_KIND_WINDOW) return this.onWindow(session, record);
+    throw new ParlorError('BAD_MESSAGE', `unknown record kind 0x${record.kind.toString(16).padStart(2, '0')}`);
+  }
+
+  private onChunk(session: Session, record: DecodedRecord): void {
+    const { transfer: id, dataBytes } = peekChunkBody(record.body);
+    const transfer = this.transfers.get(id);
+    // A chunk already in flight when its transfer was cancelled: not an error.
+    if (!transfer || transfer.sender !== session) return;
+    if (!transfer.started || transfer.relayed + dataBytes > transfer.limit) {
+      this.end(transfer, 'TRANSFER_OVERRUN', `${transfer.senderName} sent past what the receivers allowed`);
+      return;
+    }
+    transfer.relayed += dataBytes;
+    if (transfer.relayed >= transfer.limit && transfer.blockedSince === undefined) transfer.blockedSince = Date.now();
+    // Straight to the connection's bulk queue, past the session's SLOW_CONSUMER check: these bytes
+    // are bounded by the credit above (and excused from the cap through transferAllowance), and
+    // chat to the same receiver overtakes them.
+    for (const receiver of transfer.receivers.values()) {
+      if (receiver.state !== 'receiving') continue;
+      receiver.session.transferAllowance += dataBytes;
+      receiver.session.connection.sendBulk(record.raw);
+    }
+  }
+
+  private onWindow(session: Session, record: DecodedRecord): void {
+    const { transfer: id, bytes } = decodeWindowBody(record.body);
+    const receiver = this.transfers.get(id)?.receivers.get(session);
+    if (!receiver || receiver.state !== 'receiving') return;
+    const transfer = this.transfers.get(id)!;
+    // A receiver cannot claim bytes it was never sent: that would let the sender overrun others.
+    const consumed = Math.min(bytes, transfer.relayed);
+    if (consumed <= receiver.consumed) return;
+    session.transferAllowance -= consumed - receiver.consumed;
+    receiver.consumed = consumed;
+    receiver.lastProgressAt = Date.now();
+    this.grant(transfer);
+  }
+
+  // --- sessions ------------------------------------------------------------------------------
+
+  /** A session ended: its transfers end with it (as sender) or go on without it (as receiver). */
+  drop(session: Session): void {
+    const transfers = this.bySession.get(session);
+    if (!transfers) return;
+    for (const transfer of [...transfers]) {
+      if (transfer.sender === session) {
+        this.end(transfer, 'TRANSFER_CANCELLED', `${transfer.senderName} disconnected`, false);
+      } else {
+        const receiver = transfer.receivers.get(session);
+        if (receiver) this.removeReceiver(transfer, receiver, { status: 'failed', code: 'CONNECTION_CLOSED', message: `${receiver.name} disconnected` }, false);
+      }
+    }
+    this.bySession.delete(session);
+  }
+
+  // --- the life of a transfer ----------------------------------------------------------------
+
+  /** Starts once nobody's answer is outstanding: a member who accepts late would miss the start. */
+  private maybeStart(transfer: Transfer): void {
+    if (transfer.started) return;
+    const states = [...transfer.receivers.values()].map((r) => r.state);
+    if (states.includes('offered')) return;
+    if (states.length === 0) return this.finish(transfer);
+    transfer.started = true;
+    clearTimeout(transfer.answerTimer);
+    transfer.stallTimer = setInterval(() => this.checkStalls(transfer), Math.max(50, Math.floor(this.settings.stallMs / 4)));
+    transfer.stallTimer.unref();
+    this.grant(transfer);
+  }
+
+  private answersDue(transfer: Transfer): void {
+    for (const receiver of [...transfer.receivers.values()]) {
+      if (receiver.state !== 'offered') continue;
+      receiver.session.send({ type: 'file_cancelled', transfer: transfer.id, code: 'TRANSFER_CANCELLED', message: 'the offer expired before you answered' });
+      this.removeReceiver(transfer, receiver, { status: 'declined', code: 'TRANSFER_DECLINED', message: `${receiver.name} did not answer in time` });
+    }
+  }
+
+  /** Raises the sender's credit to the slowest receiver's progress plus the window. */
+  private grant(transfer: Transfer): void {
+    if (!transfer.started || !this.transfers.has(transfer.id)) return;
+    let slowest = Infinity;
+    for (const receiver of transfer.receivers.values()) if (receiver.state === 'receiving') slowest = Math.min(slowest, receiver.consumed);
+    if (slowest === Infinity) return;
+    const limit = Math.min(slowest + this.settings.windowBytes, transfer.maxWireBytes);
+    if (limit <= transfer.limit) return;
+    transfer.limit = limit;
+    if (transfer.relayed < limit) transfer.blockedSince = undefined;
+    transfer.sender.connection.sendRecord(encodeWindowRecord({ transfer: transfer.id, bytes: limit }));
+  }
+
+  private checkStalls(transfer: Transfer): void {
+    if (transfer.blockedSince === undefined) return;
+    const now = Date.now();
+    for (const receiver of [...transfer.receivers.values()]) {
+      if (receiver.state !== 'receiving' || receiver.consumed >= transfer.relayed) continue;
+      if (now - Math.max(receiver.lastProgressAt, transfer.blockedSince) < this.settings.stallMs) continue;
+      const message = `${receiver.name} wrote nothing for ${Math.round(this.settings.stallMs / 1000)} s and was dropped from the transfer`;
+      receiver.session.send({ type: 'file_cancelled', transfer: transfer.id, code: 'TRANSFER_STALLED', message });
+      this.removeReceiver(transfer, receiver, { status: 'failed', code: 'TRANSFER_STALLED', message });
+      if (!this.transfers.has(transfer.id)) return;
+    }
+  }
+
+  private removeReceiver(
+    transfer: Transfer,
+    receiver: Receiver,
+    status: { status: 'declined' | 'received' | 'failed'; code?: ErrorCode; message?: string },
+    unlinkSession = true,
+  ): void {
+    transfer.receivers.delete(receiver.session);
+    receiver.session.transferAllowance -= transfer.relayed - receiver.consumed;
+    if (unlinkSession) this.unlink(receiver.session, transfer);
+    this.tellSender(transfer, { name: receiver.name, ...status });
+    if (transfer.receivers.size === 0) return this.finish(transfer);
+    if (transfer.started) this.grant(transfer);
+    else this.maybeStart(transfer);
+  }
+
+  /** Ends the whole transfer: every receiver still in it is told why, and so is the sender. */
+  private end(transfer: Transfer, code: ErrorCode, message: string, tellSender = true): void {
+    for (const receiver of transfer.receivers.values()) {
+      receiver.session.transferAllowance -= transfer.relayed - receiver.consumed;
+      receiver.session.send({ type: 'file_cancelled', transfer: transfer.id, code, message });
+      this.unlink(receiver.session, transfer);
+    }
+    transfer.receivers.clear();
+    if (tellSender) transfer.sender.send({ type: 'file_cancelled', transfer: transfer.id, code, message });
+    this.finish(transfer);
+  }
+
+  private finish(transfer: Transfer): void {
+    clearTimeout(transfer.answerTimer);
+    clearInterval(transfer.stallTimer);
+    this.transfers.delete(transfer.id);
+    this.unlink(transfer.sender, transfer);
+  }
+
+  private tellSender(transfer: Transfer, status: { name: string; status: string; code?: string; message?: string }): void {
+    transfer.sender.send({ type: 'file_status', transfer: transfer.id, ...status });
+  }
+
+  // --- bookkeeping ---------------------------------------------------------------------------
+
+  private receiverOf(session: Session, id: number): { transfer: Transfer; receiver: Receiver } {
+    const transfer = this.transfers.get(id);
+    const receiver = transfer?.receivers.get(session);
+    if (!transfer || !receiver) throw new ParlorError('TRANSFER_NOT_FOUND', `there is no transfer ${id} for you`);
+    return { transfer, receiver };
+  }
+
+  private countOf(session: Session): number {
+    return this.bySession.get(session)?.size ?? 0;
+  }
+
+  private checkRoomFor(session: Session, who: string): void {
+    if (this.countOf(session) >= this.settings.maxTransfersPerUser) {
+      throw new ParlorError('TOO_MANY_TRANSFERS', `${who} ${this.settings.maxTransfersPerUser} transfers under way already`);
+    }
+  }
+
+  private link(session: Session, transfer: Transfer): void {
+    let set = this.bySession.get(session);
+    if (!set) this.bySession.set(session, (set = new Set()));
+    set.add(transfer);
+  }
+
+  private unlink(session: Session, transfer: Transfer): void {
+    const set = this.bySession.get(session);
+    if (!set) return;
+    set.delete(transfer);
+    if (set.size === 0) this.bySession.delete(session);
+  }
+
+  private allocateId(): number {
+    for (;;) {
+      const id = this.nextId;
+      this.nextId = id >= 0xffff_ffff ? 1 : id + 1;
+      if (!this.transfers.has(id)) return id;
+    }
+  }
+}
