@@ -5,7 +5,7 @@
 import { ParlorError } from '../protocol/errors.ts';
 import type { ChatMessage, PeerKey, Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
-import type { ChatStore, RoomRecord, StoredMessage } from '../store/store.ts';
+import type { ChatStore, NewMessage, RoomRecord, StoredMessage } from '../store/store.ts';
 import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
 import { KeyDirectory } from './keys.ts';
@@ -194,20 +194,7 @@ export class ChatService {
     const room = this.liveRoomOf(session, request.room);
     const roomKey = room.record.key;
     if (this.isSecret(roomKey)) throw new ParlorError('E2E_REQUIRED', `#${room.record.name} is secret: only sealed messages go there`);
-    this.writer.write(
-      { room: roomKey, to: null, from: user.key, text: request.text, ts: Date.now() },
-      (stored) => {
-        done({ id: stored.id, ts: stored.ts });
-        const current = this.rooms.get(roomKey);
-        if (!current) return;
-        // Encoded once for every member: the records share one buffer.
-        const record = encodeJsonRecord(this.toWire(stored));
-        for (const member of current.members) {
-          if (member !== session && !this.blocks.between(member.user!.key, user.key)) member.sendRecord(record, true);
-        }
-      },
-      failed,
-    );
+    this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: request.text, ts: Date.now() }, done, failed);
   }
 
   dm(session: Session, request: Request<'dm'>, done: (reply: Reply<'dm'>) => void, failed: (error: unknown) => void): void {
@@ -217,11 +204,38 @@ export class ChatService {
     const recipient = this.store.getUser(toKey);
     if (!recipient) throw new ParlorError('USER_NOT_FOUND', `no one called "${request.to}" has ever been here`);
     if (this.blocks.between(user.key, toKey)) throw new ParlorError('BLOCKED', `you cannot message ${recipient.name}: one of you blocked the other`);
+    this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: request.text, ts: Date.now() }, done, failed);
+  }
+
+  /**
+   * Stores a room message, then acks the sender and fans it out to the members who have not
+   * blocked the sender (or been blocked): nobody sees a message that could still vanish.
+   */
+  private postToRoom(session: Session, message: NewMessage, done: (reply: Reply<'say'>) => void, failed: (error: unknown) => void): void {
+    const roomKey = message.room!;
     this.writer.write(
-      { room: null, to: toKey, from: user.key, text: request.text, ts: Date.now() },
+      message,
       (stored) => {
-        done({ id: stored.id, ts: stored.ts, to: recipient.name });
-        const live = this.online.get(toKey);
+        done({ id: stored.id, ts: stored.ts });
+        const current = this.rooms.get(roomKey);
+        if (!current) return;
+        // Encoded once for every member: the records share one buffer.
+        const record = encodeJsonRecord(this.toWire(stored));
+        for (const member of current.members) {
+          if (member !== session && !this.blocks.between(member.user!.key, message.from)) member.sendRecord(record, true);
+        }
+      },
+      failed,
+    );
+  }
+
+  /** Stores a direct message, then acks the sender and delivers it if the recipient is online. */
+  private postDirect(session: Session, toName: string, message: NewMessage, done: (reply: Reply<'dm'>) => void, failed: (error: unknown) => void): void {
+    this.writer.write(
+      message,
+      (stored) => {
+        done({ id: stored.id, ts: stored.ts, to: toName });
+        const live = this.online.get(message.to!);
         if (live && live !== session) live.send(this.toWire(stored));
       },
       failed,
@@ -366,19 +380,7 @@ export class ChatService {
   saySealed(session: Session, request: Request<'e2e_say'>, done: (reply: Reply<'e2e_say'>) => void, failed: (error: unknown) => void): void {
     const user = this.userOf(session);
     const roomKey = this.liveRoomOf(session, request.room).record.key;
-    this.writer.write(
-      { room: roomKey, to: null, from: user.key, text: '', ts: Date.now(), sealed: request.sealed },
-      (stored) => {
-        done({ id: stored.id, ts: stored.ts });
-        const current = this.rooms.get(roomKey);
-        if (!current) return;
-        const record = encodeJsonRecord(this.toWire(stored));
-        for (const member of current.members) {
-          if (member !== session && !this.blocks.between(member.user!.key, user.key)) member.sendRecord(record, true);
-        }
-      },
-      failed,
-    );
+    this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: '', ts: Date.now(), sealed: request.sealed }, done, failed);
   }
 
   dmSealed(session: Session, request: Request<'e2e_dm'>, done: (reply: Reply<'e2e_dm'>) => void, failed: (error: unknown) => void): void {
@@ -388,15 +390,7 @@ export class ChatService {
     // No key, no one to seal to: as far as end-to-end goes, the name does not exist.
     if (!recipient || !this.keys.ofUser(recipient)) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.to}"`);
     if (this.blocks.between(user.key, toKey)) throw new ParlorError('BLOCKED', `you cannot message ${recipient.name}: one of you blocked the other`);
-    this.writer.write(
-      { room: null, to: toKey, from: user.key, text: '', ts: Date.now(), sealed: request.sealed },
-      (stored) => {
-        done({ id: stored.id, ts: stored.ts, to: recipient.name });
-        const live = this.online.get(toKey);
-        if (live && live !== session) live.send(this.toWire(stored));
-      },
-      failed,
-    );
+    this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: '', ts: Date.now(), sealed: request.sealed }, done, failed);
   }
 
   /** Keys of the named users (those the server has a key for), or of a room's members. */
