@@ -5,8 +5,8 @@
 //
 //   SHA256:<server> ada SHA256:<ada's key>
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { readTrustLines, writeTrustLines } from './trust-file.ts';
 import { foldName } from '../protocol/names.ts';
 
 export const KNOWN_PEERS_FILE = 'known_peers';
@@ -43,11 +43,7 @@ export class KnownPeers {
     });
     if (kept.length === 0) kept.push(FILE_HEADER);
     kept.push(`${this.server} ${key} ${fingerprint}`);
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    // Replaced whole through a rename, so a crash mid-write never leaves a half-written file.
-    const temp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temp, kept.join('\n') + '\n', { mode: 0o600 });
-    renameSync(temp, this.path);
+    writeTrustLines(this.path, kept);
     this.bindings = this.parse(kept);
   }
 
@@ -61,16 +57,7 @@ export class KnownPeers {
   }
 
   private readLines(): string[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return lines;
+    return readTrustLines(this.path);
   }
 }
 

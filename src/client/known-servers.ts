@@ -8,8 +8,8 @@
 // Address lines protect a known address; name lines catch an impostor on a new address that
 // claims a known server's name (DHCP moved the real one, or someone spoofed an advert).
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { readTrustLines, writeTrustLines } from './trust-file.ts';
 import { ParlorError } from '../protocol/errors.ts';
 
 export const KNOWN_SERVERS_FILE = 'known_servers';
@@ -63,24 +63,11 @@ export class KnownServers {
     if (added.length === 0 && superseded.size === 0) return;
     const kept = lines.filter((_, index) => !superseded.has(index + 1));
     if (kept.length === 0) kept.push(FILE_HEADER);
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    // Replaced whole through a rename, so a crash mid-write never leaves a half-written trust file.
-    const temp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temp, [...kept, ...added].join('\n') + '\n', { mode: 0o600 });
-    renameSync(temp, this.path);
+    writeTrustLines(this.path, [...kept, ...added]);
   }
 
   private readLines(): string[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return lines;
+    return readTrustLines(this.path);
   }
 
   private read(): Binding[] {
