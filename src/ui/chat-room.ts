@@ -424,8 +424,8 @@ export class ChatRoom {
     const lines: string[] = [];
     const placements: PicturePlacement[] = [];
     let lineCount = 0;
-    // Inside the border, less the scrollbar's column.
-    const textColumns = (messages.width as number) - 3;
+    // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
+    const textColumns = (messages.width as number) - 4;
     for (const entry of conversation?.entries ?? []) {
       const drawn = entryLines(entry, theme, this.chat.name, textColumns);
       // An image's rows follow its one-line head; every other line may hold '\n's of its own.

@@ -33,15 +33,23 @@ export function noticeLines(text: string, width: number): string[] {
     const out: string[] = [];
     let current = '';
     for (const word of line.split(/(?<= )/)) {
-      if (current.length + word.trimEnd().length > room && current !== '') {
-        out.push(current.trimEnd());
-        current = '';
-      }
-      // A word longer than a line (a fingerprint on a narrow screen) is cut.
       let rest = word;
-      while (rest.trimEnd().length > room) {
-        out.push(rest.slice(0, room));
-        rest = rest.slice(room);
+      // A word longer than a line (a fingerprint on a narrow screen) is cut, filling the line first.
+      while (current.length + rest.trimEnd().length > room) {
+        if (rest.trimEnd().length <= room && current.trim() !== '') {
+          out.push(current.trimEnd());
+          current = '';
+          break;
+        }
+        const fits = room - current.length;
+        if (fits <= 1) {
+          out.push(current.trimEnd());
+          current = '';
+          continue;
+        }
+        out.push(current + rest.slice(0, fits));
+        current = '';
+        rest = rest.slice(fits);
       }
       current += rest;
     }
@@ -67,7 +75,8 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
     case 'notice': {
       const lines = noticeLines(entry.text, width - NOTICE_INDENT);
       if (entry.tone === 'alarm') {
-        return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} {bold}${paint(theme.error, `!! ${line}`)}{/bold}`);
+        // The headline in reverse colours: it must not scroll past unseen among chat lines.
+        return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} {bold}${paint(theme.error, i === 0 ? `!! {inverse}${line}{/inverse}` : `!! ${line}`)}{/bold}`);
       }
       const color = entry.tone === 'error' ? theme.error : entry.tone === 'warning' ? theme.warning : entry.tone === 'join' ? theme.ok : theme.dim;
       const mark = entry.tone === 'join' ? '→ ' : entry.tone === 'leave' ? '← ' : entry.tone === 'error' ? '✗ ' : '--';
@@ -101,12 +110,10 @@ export function peerKeyChangedWarning(change: { name: string; trusted: string; p
   const { name, trusted, presented } = change;
   return [
     `WARNING: ${name.toUpperCase()}'S IDENTITY KEY HAS CHANGED!`,
-    `You trusted "${name}" with key`,
-    `  ${trusted}`,
-    'but the server now gives',
-    `  ${presented}`,
-    `Someone could be impersonating ${name}, or ${name} has a new key (a new machine or config).`,
-    `Messages to and from ${name} are held until you compare fingerprints with ${name} (/whois ${name}) and accept the new key with /trust ${name}.`,
+    `trusted: ${trusted}`,
+    `now:     ${presented}`,
+    `Someone may be impersonating ${name}, or ${name} has a new key.`,
+    `Messages to and from ${name} are held until you compare fingerprints with ${name} (/whois ${name}) and accept the new key: /trust ${name}`,
   ].join('\n');
 }
 

@@ -20,6 +20,13 @@ describe('ui/chat-view', () => {
   it('folds a notice under its own text, cuts words longer than a line, and escapes tags', () => {
     expect(noticeLines('one two three four five', 10)).to.deep.equal(['one two', 'three four', 'five']);
     expect(noticeLines('SHA256:abcdefghijkl', 10)).to.deep.equal(['SHA256:abc', 'defghijkl']);
+    expect(noticeLines('key: SHA256:abcdefghijkl', 10)).to.deep.equal(['key: SHA25', '6:abcdefgh', 'ijkl']);
+    expect(noticeLines('abcdefghi ' + 'x'.repeat(12), 10)).to.deep.equal(['abcdefghi', 'xxxxxxxxxx', 'xx']);
+    for (const text of ['a b c d e f g', 'x'.repeat(33), 'ab  ' + 'y'.repeat(40) + ' z']) {
+      const lines = noticeLines(text, 10);
+      expect(lines.every((l) => l.length <= 10)).to.equal(true);
+      expect(lines.join('').replace(/ /g, '')).to.equal(text.replace(/ /g, ''));
+    }
     expect(noticeLines('{bold}\u0007', 40)).to.deep.equal(['{open}bold{close}^G']);
     const warning = entryLines({ kind: 'notice', ts: 0, tone: 'alarm', text: peerKeyChangedWarning({ name: 'bob', trusted: 'SHA256:old', presented: 'SHA256:new' }) }, theme, 'alice', 60);
     expect(warning.every((line) => line.includes('!! '))).to.equal(true);
