@@ -19,7 +19,12 @@ export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
   try {
     await run(room, action);
   } catch (error) {
-    const coded = error instanceof ParlorError ? `${error.code}: ${error.message}` : (error as Error).message;
+    // A changed peer key was already shown as a loud warning; its long text is not repeated here.
+    const coded = error instanceof ParlorError
+      ? error.code === 'E2E_PEER_KEY_CHANGED'
+        ? 'not sent (E2E_PEER_KEY_CHANGED): a key in this conversation changed; see the warning, compare with /whois, then /trust'
+        : `${error.code}: ${error.message}`
+      : (error as Error).message;
     room.notice(coded, 'error');
   }
 }
@@ -33,7 +38,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     case 'error':
       return room.notice(action.message, 'error');
     case 'unavailable':
-      return room.notice(`${action.command} is not available in this build of parlor (it comes with file transfer or end-to-end encryption)`, 'warning');
+      return room.notice(`${action.command} is not available in this build of parlor (it comes with file transfer)`, 'warning');
     case 'say': {
       if (!current) return room.notice('join a room first: /join ROOM', 'error');
       if (current.kind === 'room') {
@@ -57,8 +62,8 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     }
     case 'join':
     case 'create':
-      await room.openRoom(action.room, action.password, action.kind === 'create');
-      return room.notice(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${model.current()?.name ?? action.room}`, 'join');
+      await room.openRoom(action.room, action.password, action.kind === 'create', action.kind === 'create' && action.secret === true);
+      return room.notice(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${model.current()?.name ?? action.room}${model.current()?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
     case 'leave': {
       const target = action.room !== undefined ? model.get(roomKey(action.room)) : current;
       if (!target) return room.notice('not in that room', 'error');
@@ -121,6 +126,24 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
         ui.saveSettings();
       }
       return room.notice(`bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
+    case 'whois': {
+      const who = await chat.whois(action.name);
+      room.knownUsers.add(who.name);
+      const seen = who.online ? 'online now' : `last seen ${lastSpoke(who.lastSeen)}`;
+      return room.notice([`${who.name} · ${seen}`, `key ${who.fingerprint}`, TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
+    }
+    case 'trust': {
+      let fingerprint = room.pendingKeyChange(action.name)?.presented;
+      if (!chat.acceptPeerKey(action.name)) {
+        // Nothing held yet (no message or join ran into it): trust what the server gives now.
+        const who = await chat.whois(action.name);
+        if (who.trust === 'you') return room.notice('that is your own key', 'info');
+        if (who.trust === 'known') return room.notice(`${who.name}'s key ${who.fingerprint} is trusted already`, 'info');
+        chat.acceptPeerKey(who.name, who.fingerprint);
+        fingerprint = who.fingerprint;
+      }
+      return room.keyTrusted(action.name, fingerprint ?? '?');
+    }
     case 'op':
       await chat.op(action.password);
       return room.notice('you are operator for this session: !help shows the operator commands');
@@ -153,9 +176,8 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
     case 'image': {
       const path = await saveReceivedImage(reply, ui.options.dataDir);
       // As wide as the pane allows and at most 16 rows (32 pixels) high: a picture, not a wall.
-      const screenWidth = ui.screen.width as number;
-      const image = await imageToCells(path, Math.max(8, Math.min(64, screenWidth - 50)), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
-      model.add(key, { kind: 'image', ts, command: line, path, rows: cellsToTags(image) });
+      const image = await imageToCells(path, room.pictureColumns(), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
+      model.add(key, { kind: 'image', ts, command: line, path, rows: cellsToTags(image), cells: image });
       return room.render();
     }
     case 'link': {
@@ -166,3 +188,11 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
     }
   }
 }
+
+/** What /whois says of a key's standing with this client. */
+const TRUST_TEXT: Record<'known' | 'new' | 'changed' | 'you', (name: string) => string> = {
+  known: (name) => `known: the key you have trusted for ${name}`,
+  new: (name) => `new: you have not seen ${name}'s key before; compare it with ${name} (their /name shows it)`,
+  changed: (name) => `CHANGED: not the key you trusted for ${name}. Compare it with ${name}, then /trust ${name}`,
+  you: () => 'you: this is your own key',
+};

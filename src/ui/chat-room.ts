@@ -5,16 +5,19 @@
 
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.ts';
+import type { DeliveredMessage } from '../client/e2e.ts';
+import type { PeerKeyChange } from '../client/peer-keys.ts';
 import { formatAddress } from '../options.ts';
-import type { ChatMessage } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import { runChatLine } from './chat-actions.ts';
-import { conversationTitle, entryLines, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
+import { conversationHeader, conversationTitle, entryLines, memberListText, peerKeyChangedWarning, roomListText, statusText, type StatusState } from './chat-view.ts';
 import { completeLine } from './completion.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
 import { fieldText } from './field.ts';
+import { colorDepth } from './image-cells.ts';
 import { LineEditor } from './line-editor.ts';
 import { boxStyle, paint, resolveTheme, type ThemeName } from './themes.ts';
+import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 export class ChatRoom {
@@ -28,6 +31,14 @@ export class ChatRoom {
   private follow = true;
   private loadingOlder = false;
   private countdown: NodeJS.Timeout | undefined;
+  /** Set when the terminal takes 24-bit colour: pictures are drawn again over blessed's 256. */
+  private readonly overlay: TrueColorOverlay | undefined;
+  /** Where the pictures of the conversation on screen are in the message pane's content. */
+  private placements: PicturePlacement[] = [];
+  /** Peers whose key changed and who are not trusted again yet, by folded name. */
+  private readonly keyChanges = new Map<string, PeerKeyChange>();
+  /** Which panes already show which key change ("conversation key|name|fingerprint"). */
+  private readonly warned = new Set<string>();
   private readonly widgets: {
     rooms: blessed.Widgets.BoxElement;
     messages: blessed.Widgets.BoxElement;
@@ -64,6 +75,12 @@ export class ChatRoom {
     this.widgets.messages.on('scroll', () => {
       if (this.widgets.messages.getScroll() === 0) void this.loadOlder();
     });
+    if (colorDepth(ui.options.env) === 24) {
+      const overlay = new TrueColorOverlay(ui.screen);
+      this.overlay = overlay;
+      // After every render, whoever asked for it (a keypress, a scroll, a message).
+      ui.screen.on('render', () => overlay.draw(pictureCells(this.widgets.messages, this.placements)));
+    }
     this.layout();
     this.applyTheme();
   }
@@ -72,6 +89,9 @@ export class ChatRoom {
   async start(): Promise<void> {
     const { chat, model } = this;
     chat.on('message', (message) => this.onMessage(message));
+    // Deferred a turn: the message or join that revealed the change is filed first, so the
+    // warning lands in the conversation it concerns.
+    chat.on('peerKeyChanged', (change) => setImmediate(() => this.onPeerKeyChanged(change)));
     chat.on('joined', (event) => {
       const key = roomKey(event.room);
       this.knownUsers.add(event.name);
@@ -137,15 +157,18 @@ export class ChatRoom {
   }
 
   /** Joins (or creates) a room and puts it on screen with its history and members. */
-  async openRoom(room: string, password?: string, create = false): Promise<void> {
-    const reply = create ? await this.chat.create(room, password) : await this.chat.join(room, password);
+  async openRoom(room: string, password?: string, create = false, secret = false): Promise<void> {
+    const reply = create ? await this.chat.create(room, password, { secret }) : await this.chat.join(room, password);
     const conversation = this.model.open('room', reply.room);
     conversation.name = reply.room;
+    conversation.secret = reply.secret === true || this.chat.isSecretRoom(reply.room);
     this.knownRooms.add(reply.room);
     for (const message of reply.history) this.model.addMessage(message, false);
     conversation.more = reply.more;
+    if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info');
     this.model.setMembers(conversation.key, reply.members.map((name) => ({ name, lastMessageAt: null })));
     for (const name of reply.members) this.knownUsers.add(name);
+    if (conversation.secret) for (const change of this.keyChanges.values()) this.warnIn(conversation.key, change);
     this.model.select(conversation.key);
     this.follow = true;
     await this.refreshMembers(conversation.key);
@@ -170,7 +193,7 @@ export class ChatRoom {
   }
 
   /** Files a message this user sent (the server does not echo it back). */
-  addOwn(message: ChatMessage): void {
+  addOwn(message: DeliveredMessage): void {
     this.model.addMessage(message);
     this.follow = true;
     this.render();
@@ -193,7 +216,72 @@ export class ChatRoom {
     this.stopCountdown();
   }
 
-  private onMessage(message: ChatMessage): void {
+  /** The widest picture the message pane shows without wrapping (after its indent and scrollbar). */
+  pictureColumns(): number {
+    return Math.max(8, Math.min(64, (this.widgets.messages.width as number) - 2 - 1 - 6));
+  }
+
+  /**
+   * A peer's key changed: the loud warning goes to the conversations it concerns (the direct one
+   * with them, secret rooms they are in), or to the one on screen when there is none.
+   */
+  private onPeerKeyChanged(change: PeerKeyChange): void {
+    this.keyChanges.set(foldName(change.name), change);
+    const name = foldName(change.name);
+    const concerned = this.model.list().filter((c) => (c.kind === 'dm' ? foldName(c.name) === name : c.secret && c.members.has(name)));
+    const keys = concerned.length > 0 ? concerned.map((c) => c.key) : [this.model.active].filter((k) => k !== undefined);
+    for (const key of keys) this.warnIn(key, change);
+    this.ring(true);
+    this.render();
+  }
+
+  private warnIn(key: string, change: PeerKeyChange): void {
+    const conversation = this.model.get(key);
+    const name = foldName(change.name);
+    if (!conversation || (conversation.kind === 'room' && !conversation.members.has(name))) return;
+    const mark = `${key}|${name}|${change.presented}`;
+    if (this.warned.has(mark)) return;
+    this.warned.add(mark);
+    this.model.notice(key, peerKeyChangedWarning(change), 'alarm');
+  }
+
+  /** The key change waiting for the user's decision on `name`, if any. */
+  pendingKeyChange(name: string): PeerKeyChange | undefined {
+    return this.keyChanges.get(foldName(name));
+  }
+
+  /**
+   * The user trusts `name`'s key now (/trust): the warnings are answered where they were shown,
+   * and messages held because of the change are fetched again, opened, and put in their place.
+   */
+  async keyTrusted(name: string, fingerprint: string): Promise<void> {
+    const folded = foldName(name);
+    this.keyChanges.delete(folded);
+    for (const conversation of this.model.list()) {
+      const held = conversation.entries.flatMap((e) => (e.kind === 'message' && e.message.e2e?.state === 'rejected' && e.message.e2e.code === 'E2E_PEER_KEY_CHANGED' && foldName(e.message.from) === folded ? [e.message.id] : []));
+      const warnedHere = [...this.warned].some((mark) => mark.startsWith(`${conversation.key}|${folded}|`));
+      if (held.length === 0 && !warnedHere && conversation.key !== this.model.active) continue;
+      for (const mark of [...this.warned]) if (mark.startsWith(`${conversation.key}|${folded}|`)) this.warned.delete(mark);
+      let opened = 0;
+      if (held.length > 0) {
+        try {
+          const where = conversation.kind === 'room' ? { room: conversation.name } : { with: conversation.name };
+          // Ids are global, so the span of ids bounds how many messages lie between them.
+          const newest = Math.max(...held);
+          const reply = await this.chat.history({ ...where, before: newest + 1, limit: Math.min(500, newest - Math.min(...held) + 1) });
+          for (const message of reply.messages) if (held.includes(message.id) && message.e2e?.state !== 'rejected' && this.model.replaceMessage(conversation.key, message)) opened++;
+        } catch (error) {
+          this.model.notice(conversation.key, `could not fetch the held messages again: ${(error as Error).message}`, 'error');
+        }
+      }
+      const heldText = held.length === 0 ? '' : `\n${opened} of ${held.length} held message${held.length === 1 ? '' : 's'} opened`;
+      this.model.notice(conversation.key, `you now trust ${name}'s key ${fingerprint}${heldText}`, 'join');
+    }
+    this.follow = true;
+    this.render();
+  }
+
+  private onMessage(message: DeliveredMessage): void {
     const filed = this.model.addMessage(message);
     if (!filed) return;
     this.knownUsers.add(message.from);
@@ -261,6 +349,7 @@ export class ChatRoom {
       const reply = await this.chat.history(conversation.kind === 'room' ? { room: conversation.name, before, limit: 50 } : { with: conversation.name, before, limit: 50 });
       const height = this.widgets.messages.getScrollHeight();
       for (const message of reply.messages) this.model.addMessage(message, false);
+      if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info', Date.now(), true);
       conversation.more = reply.more && reply.messages.length > 0;
       this.render();
       // Stay on the line that was at the top before the older page went in above it.
@@ -331,8 +420,20 @@ export class ChatRoom {
     const conversation = this.model.current();
     rooms.setContent(roomListText(this.model.list(), this.model.active, theme, (rooms.width as number) - 2));
     members.setContent(memberListText(conversation, theme, (members.width as number) - 2));
-    messages.setLabel(conversation ? ` ${conversationTitle(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
-    const lines = conversation ? conversation.entries.flatMap((entry) => entryLines(entry, theme, this.chat.name)) : [];
+    messages.setLabel(conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
+    const lines: string[] = [];
+    const placements: PicturePlacement[] = [];
+    let lineCount = 0;
+    // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
+    const textColumns = (messages.width as number) - 4;
+    for (const entry of conversation?.entries ?? []) {
+      const drawn = entryLines(entry, theme, this.chat.name, textColumns);
+      // An image's rows follow its one-line head; every other line may hold '\n's of its own.
+      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + 1, column: 6, image: entry.cells });
+      for (const line of drawn) lineCount += line.split('\n').length;
+      lines.push(...drawn);
+    }
+    this.placements = placements;
     messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
     if (this.follow) messages.setScrollPerc(100);
     bar.setContent(statusText(this.status, theme));
@@ -341,3 +442,8 @@ export class ChatRoom {
   }
 }
 
+function notSealedText(count: number): string {
+  return count === 1
+    ? '1 earlier message was sealed before you joined and cannot be read'
+    : `${count} earlier messages were sealed before you joined and cannot be read`;
+}

@@ -3,8 +3,9 @@
 // with last-message times, and the status bar. Everything that came from the network goes through
 // safeText here, and nowhere else needs to remember to.
 
+import { inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
-import { safeText } from './safe-text.ts';
+import { escapeTags, safeText } from './safe-text.ts';
 import { paint, userColor, type Theme } from './themes.ts';
 
 export function clock(ts: number): string {
@@ -19,10 +20,51 @@ export function lastSpoke(ts: number | null, now = Date.now()): string {
   return new Date(now).toDateString() === d.toDateString() ? clock(ts) : `${d.getMonth() + 1}/${d.getDate()}`;
 }
 
-export function entryLines(entry: Entry, theme: Theme, selfName: string): string[] {
+/** Columns before a notice's text: "HH:MM", a space, a two-column mark, a space. */
+const NOTICE_INDENT = 9;
+
+/**
+ * Words of a notice folded to `width` columns, each line made safe for blessed: so that a long
+ * notice (a fingerprint, the key-change warning) wraps under its own text, not under the time.
+ */
+export function noticeLines(text: string, width: number): string[] {
+  const room = Math.max(10, width);
+  return inertText(text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n').flatMap((line) => {
+    const out: string[] = [];
+    let current = '';
+    for (const word of line.split(/(?<= )/)) {
+      let rest = word;
+      // A word longer than a line (a fingerprint on a narrow screen) is cut, filling the line first.
+      while (current.length + rest.trimEnd().length > room) {
+        if (rest.trimEnd().length <= room && current.trim() !== '') {
+          out.push(current.trimEnd());
+          current = '';
+          break;
+        }
+        const fits = room - current.length;
+        if (fits <= 1) {
+          out.push(current.trimEnd());
+          current = '';
+          continue;
+        }
+        out.push(current + rest.slice(0, fits));
+        current = '';
+        rest = rest.slice(fits);
+      }
+      current += rest;
+    }
+    out.push(current.trimEnd());
+    return out.map(escapeTags);
+  });
+}
+
+/** `width`: the message pane's text columns; notices are folded to it. */
+export function entryLines(entry: Entry, theme: Theme, selfName: string, width = 1000): string[] {
   switch (entry.kind) {
     case 'message': {
       const { message } = entry;
+      if (message.e2e?.state === 'not-sealed-to-you') return []; // counted in a notice of their own
+      if (message.e2e?.state === 'rejected') return rejectedLines(message.from, message.e2e.code, message.ts, theme, width);
       const own = message.from.toLowerCase() === selfName.toLowerCase();
       const name = paint(own ? theme.accent : userColor(theme, message.from), `{bold}${safeText(message.from)}{/bold}`);
       const lines = safeText(message.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
@@ -31,9 +73,13 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string): string
       return [`${paint(theme.dim, clock(message.ts))} ${name}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
     }
     case 'notice': {
+      const lines = noticeLines(entry.text, width - NOTICE_INDENT);
+      if (entry.tone === 'alarm') {
+        // The headline in reverse colours: it must not scroll past unseen among chat lines.
+        return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} {bold}${paint(theme.error, i === 0 ? `!! {inverse}${line}{/inverse}` : `!! ${line}`)}{/bold}`);
+      }
       const color = entry.tone === 'error' ? theme.error : entry.tone === 'warning' ? theme.warning : entry.tone === 'join' ? theme.ok : theme.dim;
-      const mark = entry.tone === 'join' ? '→' : entry.tone === 'leave' ? '←' : entry.tone === 'error' ? '✗' : '--';
-      const lines = safeText(entry.text, { keepNewlines: true }).split('\n');
+      const mark = entry.tone === 'join' ? '→ ' : entry.tone === 'leave' ? '← ' : entry.tone === 'error' ? '✗ ' : '--';
       return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} ${paint(color, `${i === 0 ? mark : '  '} ${line}`)}`);
     }
     case 'bot': {
@@ -48,6 +94,35 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string): string
   }
 }
 
+/**
+ * A sealed message that failed a check: said in place, inert, with its code; never an empty line.
+ * One held because its sender's key changed says how to let it through.
+ */
+function rejectedLines(from: string, code: string, ts: number, theme: Theme, width: number): string[] {
+  const text = code === 'E2E_PEER_KEY_CHANGED'
+    ? `message from ${from} held: ${from}'s key changed (compare with /whois ${from}, then /trust ${from})`
+    : `message from ${from} could not be verified: ${code}`;
+  return noticeLines(text, width - NOTICE_INDENT).map((line, i) => `${paint(theme.dim, i === 0 ? clock(ts) : '     ')} ${paint(theme.error, `${i === 0 ? '✗ ' : '  '} ${line}`)}`);
+}
+
+/** The warning for a peer's changed key, in the spirit of OpenSSH's; drawn with the alarm tone. */
+export function peerKeyChangedWarning(change: { name: string; trusted: string; presented: string }): string {
+  const { name, trusted, presented } = change;
+  return [
+    `WARNING: ${name.toUpperCase()}'S IDENTITY KEY HAS CHANGED!`,
+    `trusted: ${trusted}`,
+    `now:     ${presented}`,
+    `Someone may be impersonating ${name}, or ${name} has a new key.`,
+    `Messages to and from ${name} are held until you compare fingerprints with ${name} (/whois ${name}) and accept the new key: /trust ${name}`,
+  ].join('\n');
+}
+
+/** The message pane's label: the conversation, and whether the server can read it. */
+export function conversationHeader(conversation: Conversation): string {
+  if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · end-to-end`;
+  return conversation.secret ? `${conversationTitle(conversation)} · secret, end-to-end` : conversationTitle(conversation);
+}
+
 export function conversationTitle(conversation: Conversation): string {
   return conversation.kind === 'room' ? `#${conversation.name}` : `@${conversation.name}`;
 }
@@ -57,8 +132,10 @@ export function roomListText(conversations: readonly Conversation[], active: str
   const direct = conversations.filter((c) => c.kind === 'dm');
   const line = (c: Conversation) => {
     const count = c.unread > 0 ? ` (${c.unread})` : '';
-    const title = safeText(conversationTitle(c)).slice(0, Math.max(4, width - count.length - 1));
-    const text = `${title}${count}`;
+    // Secret rooms are marked; every direct conversation is end-to-end, so those are not.
+    const mark = c.kind === 'room' && c.secret ? ' secret' : '';
+    const title = safeText(conversationTitle(c)).slice(0, Math.max(4, width - count.length - mark.length - 1));
+    const text = `${title}${mark}${count}`;
     if (c.key === active) return `{inverse}${text}{/inverse}`;
     if (c.mentioned) return `{bold}${paint(theme.mention, text)}{/bold}`;
     return c.unread > 0 ? `{bold}${text}{/bold}` : text;

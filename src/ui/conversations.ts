@@ -2,19 +2,23 @@
 // messages), each with its entries in message-id order, unread counts, members and whether older
 // history remains. The screen redraws from this; tests drive it with plain messages.
 
-import type { ChatMessage } from '../protocol/messages.ts';
+import type { DeliveredMessage } from '../client/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ExportLine } from './export.ts';
+import type { ImageCells } from './image-cells.ts';
 
-export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning';
+/** `alarm`: a security warning (a peer's key changed), drawn loud. */
+export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm';
 
 export type Entry =
-  | { kind: 'message'; message: ChatMessage; mention: boolean }
+  /** A message as ChatClient delivers it: sealed ones carry `e2e` (verified, rejected, or not sealed to us). */
+  | { kind: 'message'; message: DeliveredMessage; mention: boolean }
   /** A line of the client's own (results of /users, errors, presence); may quote network text. */
   | { kind: 'notice'; ts: number; text: string; tone: Tone }
   /** The bot's answer: seen by this user alone. */
   | { kind: 'bot'; ts: number; command: string; text: string }
-  | { kind: 'image'; ts: number; command: string; path: string; rows: string[] };
+  /** `rows` for blessed (256 colours); `cells` for drawing the same picture in 24-bit over it. */
+  | { kind: 'image'; ts: number; command: string; path: string; rows: string[]; cells?: ImageCells };
 
 export interface Member {
   name: string;
@@ -33,6 +37,8 @@ export interface Conversation {
   /** The server has older messages than the oldest shown. */
   more: boolean;
   ids: Set<number>;
+  /** End-to-end: a secret room, or (always) a direct conversation. */
+  secret: boolean;
 }
 
 export function roomKey(room: string): string {
@@ -74,7 +80,7 @@ export class ConversationList {
     const key = kind === 'room' ? roomKey(name) : dmKey(name);
     let conversation = this.byKey.get(key);
     if (!conversation) {
-      conversation = { key, kind, name: name.replace(/^[#@]/, ''), entries: [], unread: 0, mentioned: false, members: new Map(), more: false, ids: new Set() };
+      conversation = { key, kind, name: name.replace(/^[#@]/, ''), entries: [], unread: 0, mentioned: false, members: new Map(), more: false, ids: new Set(), secret: kind === 'dm' };
       this.byKey.set(key, conversation);
       this.active ??= key;
     }
@@ -107,7 +113,7 @@ export class ConversationList {
    * unread when their conversation is not on screen. Returns where it went, or undefined for a
    * duplicate.
    */
-  addMessage(message: ChatMessage, live = true): { conversation: Conversation; mention: boolean; direct: boolean } | undefined {
+  addMessage(message: DeliveredMessage, live = true): { conversation: Conversation; mention: boolean; direct: boolean } | undefined {
     const direct = message.room === undefined;
     const own = foldName(message.from) === foldName(this.selfName);
     const conversation = direct ? this.open('dm', own ? (message.to ?? message.from) : message.from) : this.open('room', message.room!);
@@ -128,9 +134,23 @@ export class ConversationList {
     return { conversation, mention, direct };
   }
 
-  notice(key: string | undefined, text: string, tone: Tone = 'info', ts = Date.now()): void {
+  notice(key: string | undefined, text: string, tone: Tone = 'info', ts = Date.now(), atTop = false): void {
     const conversation = key === undefined ? this.current() : this.byKey.get(key);
-    conversation?.entries.push({ kind: 'notice', ts, text, tone });
+    const entry: Entry = { kind: 'notice', ts, text, tone };
+    if (atTop) conversation?.entries.unshift(entry);
+    else conversation?.entries.push(entry);
+  }
+
+  /**
+   * Puts a message in place of the one with its id (a held message opened after /trust).
+   * Returns whether there was one to replace.
+   */
+  replaceMessage(key: string, message: DeliveredMessage): boolean {
+    const conversation = this.byKey.get(key);
+    const at = conversation?.entries.findIndex((e) => e.kind === 'message' && e.message.id === message.id) ?? -1;
+    if (!conversation || at < 0) return false;
+    conversation.entries[at] = { kind: 'message', message, mention: mentions(message.text, this.selfName) && foldName(message.from) !== foldName(this.selfName) };
+    return true;
   }
 
   add(key: string | undefined, entry: Entry): void {
@@ -153,6 +173,13 @@ export class ConversationList {
   exportLines(key: string): ExportLine[] {
     const conversation = this.byKey.get(key);
     if (!conversation) return [];
-    return conversation.entries.flatMap((entry) => (entry.kind === 'message' ? [{ ts: entry.message.ts, from: entry.message.from, text: entry.message.text }] : []));
+    return conversation.entries.flatMap((entry) => {
+      if (entry.kind !== 'message') return [];
+      const { message } = entry;
+      // Messages this client could not read are left out, or named as what they are.
+      if (message.e2e?.state === 'not-sealed-to-you') return [];
+      const text = message.e2e?.state === 'rejected' ? `[could not be verified: ${message.e2e.code}]` : message.text;
+      return [{ ts: message.ts, from: message.from, text }];
+    });
   }
 }

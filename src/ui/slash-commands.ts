@@ -11,7 +11,7 @@ export type ChatAction =
   | { kind: 'dm'; to: string; text: string }
   | { kind: 'group'; room: string; text: string }
   | { kind: 'join'; room: string; password?: string }
-  | { kind: 'create'; room: string; password?: string }
+  | { kind: 'create'; room: string; password?: string; secret?: boolean }
   | { kind: 'leave'; room?: string }
   | { kind: 'rooms' }
   | { kind: 'members'; room?: string }
@@ -25,9 +25,11 @@ export type ChatAction =
   | { kind: 'theme'; name?: string }
   | { kind: 'bell'; mode?: BellMode }
   | { kind: 'op'; password: string }
+  | { kind: 'whois'; name: string }
+  | { kind: 'trust'; name: string }
   | { kind: 'help' }
   | { kind: 'quit' }
-  /** Parts built on other branches (file transfer, end-to-end encryption): said so, honestly. */
+  /** Parts built on other branches (file transfer): said so, honestly. */
   | { kind: 'unavailable'; command: string }
   | { kind: 'nothing' }
   | { kind: 'error'; message: string };
@@ -47,10 +49,15 @@ const COMMANDS: readonly CommandSpec[] = [
     parse: (a) => (a[0] ? { kind: 'join', room: room(a[0]), ...(a[1] !== undefined && { password: a[1] }) } : 'which room?'),
   },
   {
-    names: ['create'], usage: '/create ROOM [PASSWORD]', summary: 'make a room, with a password if given',
+    names: ['create'], usage: '/create ROOM [PASSWORD] [--secret]', summary: 'make a room, with a password if given; --secret: end-to-end encrypted',
     parse: (a) => {
-      if (a.includes('--secret')) return 'secret rooms (end-to-end encrypted) are not available in this build';
-      return a[0] ? { kind: 'create', room: room(a[0]), ...(a[1] !== undefined && { password: a[1] }) } : 'which room?';
+      // --secret may come anywhere; any other word starting with -- is a typo, not a password.
+      const secret = a.some((w) => w.toLowerCase() === '--secret');
+      const words = a.filter((w) => w.toLowerCase() !== '--secret');
+      const unknown = words.find((w) => w.startsWith('--'));
+      if (unknown !== undefined) return `no option ${unknown}`;
+      if (words.length > 2) return 'a room and at most one password';
+      return words[0] ? { kind: 'create', room: room(words[0]), ...(words[1] !== undefined && { password: words[1] }), ...(secret && { secret }) } : 'which room?';
     },
   },
   { names: ['leave', 'part'], usage: '/leave [ROOM]', summary: 'leave this room (or ROOM)', parse: (a) => ({ kind: 'leave', ...(a[0] !== undefined && { room: room(a[0]) }) }) },
@@ -84,10 +91,14 @@ const COMMANDS: readonly CommandSpec[] = [
     },
   },
   { names: ['op'], usage: '/op PASSWORD', summary: "become operator with the server's operator password", parse: (a) => (a[0] ? { kind: 'op', password: a[0] } : 'the operator password?') },
+  { names: ['whois'], usage: '/whois USER', summary: "USER's key fingerprint (compare it aloud), whether you know it, when seen", parse: (a) => (a[0] ? { kind: 'whois', name: user(a[0]) } : 'whom?') },
+  {
+    names: ['trust'], usage: '/trust USER', summary: "accept USER's new key after comparing fingerprints (held messages then open)",
+    parse: (a) => (a[0] ? { kind: 'trust', name: user(a[0]) } : 'whom?'),
+  },
   { names: ['quit', 'exit'], usage: '/quit', summary: 'leave parlor', parse: () => ({ kind: 'quit' }) },
   { names: ['file'], usage: '/file USER PATH', summary: 'send a file (not in this build)', parse: () => ({ kind: 'unavailable', command: '/file' }) },
   { names: ['groupfile'], usage: '/groupfile ROOM PATH', summary: 'send a file to a room (not in this build)', parse: () => ({ kind: 'unavailable', command: '/groupfile' }) },
-  { names: ['whois'], usage: '/whois USER', summary: "a user's key (not in this build)", parse: () => ({ kind: 'unavailable', command: '/whois' }) },
 ];
 
 /** Every command name and alias, with a leading slash: for completion. */

@@ -7,17 +7,12 @@ import { ChatClient } from '../../src/client/chat-client.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
-import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
+import { hasTmux, killTmuxSessions, type TmuxUi, uiHome } from '../helpers/tmux.ts';
+import { loggedInUi } from '../helpers/tmux-chat.ts';
 
 /** A UI logged in as `name` to the server, on the lobby. */
 async function loggedIn(server: ServerProcess, name: string, identityIndex: number, size: { width?: number; height?: number } = {}): Promise<TmuxUi> {
-  const identities = await sharedIdentities();
-  const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', name, '--no-open'], { home: uiHome(identities[identityIndex]), ...size });
-  await ui.waitFor('Password');
-  ui.line('pw');
-  await ui.waitFor('● connected');
-  await ui.waitFor('Welcome');
-  return ui;
+  return loggedInUi(server, name, identityIndex, size);
 }
 
 describe('ui/chat-room (tmux)', function () {
@@ -109,7 +104,7 @@ describe('ui/chat-room (tmux)', function () {
     await alice.waitFor('exported #lobby to');
     expect(readFileSync(path, 'utf8')).to.match(/\] alice: for the record\n/);
     alice.line('/export');
-    await alice.waitFor(/exported #lobby to .*exports/);
+    await alice.waitFor(/exported #lobby to[\s│]*(?:\S*\s*│[^\n]*\n[│ ]*)?\S*exports/);
     expect(existsSync(join(alice.home.dataDir, 'exports'))).to.equal(true);
   });
 

@@ -48,16 +48,24 @@ describe('ui/slash-commands', () => {
     expect(unknown.kind === 'error' && unknown.message).to.contain('/help');
   });
 
-  it('says honestly that file transfer, /whois and secret rooms are not in this build', () => {
+  it('says honestly that file transfer is not in this build', () => {
     expect(parseChatLine('/file bob a.txt')).to.deep.equal({ kind: 'unavailable', command: '/file' });
     expect(parseChatLine('/groupfile dev a.txt')).to.deep.equal({ kind: 'unavailable', command: '/groupfile' });
-    expect(parseChatLine('/whois bob')).to.deep.equal({ kind: 'unavailable', command: '/whois' });
-    const secret = parseChatLine('/create vault --secret');
-    expect(secret.kind === 'error' && secret.message).to.contain('not available in this build');
+  });
+
+  it('reads /create --secret anywhere on the line, /whois and /trust with or without @', () => {
+    expect(parseChatLine('/create vault --secret')).to.deep.equal({ kind: 'create', room: 'vault', secret: true });
+    expect(parseChatLine('/create #vault --SECRET pw')).to.deep.equal({ kind: 'create', room: 'vault', password: 'pw', secret: true });
+    expect(parseChatLine('/create vault pw')).to.deep.equal({ kind: 'create', room: 'vault', password: 'pw' });
+    const typo = parseChatLine('/create vault --secrte');
+    expect(typo.kind === 'error' && typo.message).to.contain('no option --secrte');
+    expect(parseChatLine('/whois @bob')).to.deep.equal({ kind: 'whois', name: 'bob' });
+    expect(parseChatLine('/trust bob')).to.deep.equal({ kind: 'trust', name: 'bob' });
+    expect(parseChatLine('/trust').kind).to.equal('error');
   });
 
   it('lists every command and alias in /help and for completion', () => {
-    expect(COMMAND_NAMES).to.include.members(['/join', '/showgroups', '/displayallusers', '/theme', '/bell', '/export']);
+    expect(COMMAND_NAMES).to.include.members(['/join', '/showgroups', '/displayallusers', '/theme', '/bell', '/export', '/whois', '/trust']);
     expect(helpLines().join('\n')).to.contain('/rooms').and.contain('also /showgroups').and.contain('@USER TEXT');
   });
 });

@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import type { DeliveredMessage } from '../../src/client/e2e.ts';
+import { conversationHeader, entryLines, noticeLines, peerKeyChangedWarning, roomListText } from '../../src/ui/chat-view.ts';
+import { ConversationList, roomKey } from '../../src/ui/conversations.ts';
+import { resolveTheme } from '../../src/ui/themes.ts';
+
+const theme = resolveTheme('nord', {});
+const sealed = (id: number, from: string, e2e: DeliveredMessage['e2e'], text = ''): DeliveredMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, room: 'vault', e2e });
+
+describe('ui/chat-view', () => {
+  it('shows a message that failed a check as an inert notice with its code, never as an empty line', () => {
+    const [line] = entryLines({ kind: 'message', message: sealed(1, 'mal{red-fg}\u001b[2J', { state: 'rejected', code: 'E2E_BAD_SIGNATURE', reason: 'x' }), mention: false }, theme, 'alice');
+    expect(line).to.contain('message from mal{open}red-fg{close}^[[2J could not be verified: E2E_BAD_SIGNATURE');
+    const held = entryLines({ kind: 'message', message: sealed(2, 'bob', { state: 'rejected', code: 'E2E_PEER_KEY_CHANGED', reason: 'x' }), mention: false }, theme, 'alice').join(' ');
+    expect(held).to.contain("message from bob held: bob's key changed").and.contain('/trust bob');
+    // Unreadable history is said once, in a notice of its own.
+    expect(entryLines({ kind: 'message', message: sealed(3, 'bob', { state: 'not-sealed-to-you', fingerprint: 'SHA256:x' }), mention: false }, theme, 'alice')).to.deep.equal([]);
+  });
+
+  it('folds a notice under its own text, cuts words longer than a line, and escapes tags', () => {
+    expect(noticeLines('one two three four five', 10)).to.deep.equal(['one two', 'three four', 'five']);
+    expect(noticeLines('SHA256:abcdefghijkl', 10)).to.deep.equal(['SHA256:abc', 'defghijkl']);
+    expect(noticeLines('key: SHA256:abcdefghijkl', 10)).to.deep.equal(['key: SHA25', '6:abcdefgh', 'ijkl']);
+    expect(noticeLines('abcdefghi ' + 'x'.repeat(12), 10)).to.deep.equal(['abcdefghi', 'xxxxxxxxxx', 'xx']);
+    for (const text of ['a b c d e f g', 'x'.repeat(33), 'ab  ' + 'y'.repeat(40) + ' z']) {
+      const lines = noticeLines(text, 10);
+      expect(lines.every((l) => l.length <= 10)).to.equal(true);
+      expect(lines.join('').replace(/ /g, '')).to.equal(text.replace(/ /g, ''));
+    }
+    expect(noticeLines('{bold}\u0007', 40)).to.deep.equal(['{open}bold{close}^G']);
+    const warning = entryLines({ kind: 'notice', ts: 0, tone: 'alarm', text: peerKeyChangedWarning({ name: 'bob', trusted: 'SHA256:old', presented: 'SHA256:new' }) }, theme, 'alice', 60);
+    expect(warning.every((line) => line.includes('!! '))).to.equal(true);
+    expect(warning.join('\n')).to.contain("BOB'S IDENTITY KEY HAS CHANGED").and.contain('SHA256:old').and.contain('SHA256:new').and.contain('/trust bob');
+  });
+
+  it('marks secret rooms in the list and the header, and every direct conversation as end-to-end', () => {
+    const list = new ConversationList('alice');
+    list.open('room', 'lobby');
+    list.open('room', 'vault').secret = true;
+    const dm = list.open('dm', 'bob');
+    expect(roomListText(list.list(), roomKey('lobby'), theme, 20)).to.contain('#vault secret').and.not.contain('#lobby secret');
+    expect(conversationHeader(list.get(roomKey('vault'))!)).to.equal('#vault · secret, end-to-end');
+    expect(conversationHeader(list.get(roomKey('lobby'))!)).to.equal('#lobby');
+    expect(conversationHeader(dm)).to.equal('@bob · end-to-end');
+  });
+
+  it('puts a message opened after /trust in place of the held one, and exports what was readable', () => {
+    const list = new ConversationList('alice');
+    list.open('room', 'vault');
+    list.addMessage(sealed(1, 'bob', { state: 'rejected', code: 'E2E_PEER_KEY_CHANGED', reason: 'x' }), false);
+    list.addMessage(sealed(2, 'carol', { state: 'not-sealed-to-you', fingerprint: 'SHA256:c' }), false);
+    expect(list.exportLines(roomKey('vault')).map((l) => l.text)).to.deep.equal(['[could not be verified: E2E_PEER_KEY_CHANGED]']);
+    expect(list.replaceMessage(roomKey('vault'), sealed(1, 'bob', { state: 'verified', fingerprint: 'SHA256:b' }, 'hi alice'))).to.equal(true);
+    const [first] = list.get(roomKey('vault'))!.entries;
+    expect(first?.kind === 'message' && first.message.text).to.equal('hi alice');
+    expect(first?.kind === 'message' && first.mention).to.equal(true);
+    expect(list.replaceMessage(roomKey('vault'), sealed(9, 'bob', undefined, 'x'))).to.equal(false);
+  });
+});
