@@ -85,6 +85,11 @@ export class TmuxUi {
     this.keys('Enter');
   }
 
+  /** Resizes the terminal, as a user dragging the window would (the UI gets SIGWINCH). */
+  resize(width: number, height: number): void {
+    tmux('resize-window', '-t', this.target, '-x', String(width), '-y', String(height));
+  }
+
   capture(escapes = false): string {
     return tmux('capture-pane', '-p', '-t', this.target, ...(escapes ? ['-e'] : []));
   }
