@@ -1,6 +1,7 @@
 // The two binary records of a file transfer (docs/protocol.md, "File transfer"). File bytes travel
 // as raw bytes rather than base64 in JSON: no 33 % inflation, no parse, and the server reads only the
-// 13-byte header it routes on; what follows is opaque to it (later sealed end to end by the client).
+// 13-byte header it routes on; what follows is opaque to it (sealed end to end by the client for a
+// direct or secret-room transfer: src/crypto/file-chunks.ts).
 //
 //   chunk  (kind 0x02): transfer u32 · offset u64 · flags u8 · data
 //   window (kind 0x03): transfer u32 · bytes u64
@@ -16,7 +17,11 @@ const WINDOW_BODY_BYTES = 4 + 8;
 
 /** Chunk flag: the data is raw DEFLATE (RFC 1951) of the file bytes. */
 export const CHUNK_FLAG_DEFLATED = 0x01;
-const KNOWN_CHUNK_FLAGS = CHUNK_FLAG_DEFLATED;
+/** Chunk flag: the data is sealed end to end (docs/protocol.md 8.4): ciphertext, then a 16-byte tag. */
+export const CHUNK_FLAG_SEALED = 0x02;
+/** Chunk flag, on sealed chunks only: the file's last chunk (a relay cannot cut a file short). */
+export const CHUNK_FLAG_LAST = 0x04;
+const KNOWN_CHUNK_FLAGS = CHUNK_FLAG_DEFLATED | CHUNK_FLAG_SEALED | CHUNK_FLAG_LAST;
 
 export interface ChunkRecord {
   transfer: number;
