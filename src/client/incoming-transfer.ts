@@ -142,7 +142,7 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
 
   private async write(chunk: ChunkRecord): Promise<void> {
     if (this.state !== 'receiving') return;
-    if (chunk.offset !== this.written) throw new ParlorError('TRANSFER_CORRUPT', `a chunk for offset ${chunk.offset} came while ${this.written} was due`);
+    if (!this.opener && chunk.offset !== this.written) throw new ParlorError('TRANSFER_CORRUPT', `a chunk for offset ${chunk.offset} came while ${this.written} was due`);
     const left = this.size - this.written;
     let data = this.opener ? this.openSealed(chunk) : chunk.data;
     if (!this.opener && chunk.flags & (CHUNK_FLAG_SEALED | CHUNK_FLAG_LAST)) throw new ParlorError('TRANSFER_CORRUPT', 'a sealed chunk in a transfer offered in clear');
