@@ -418,7 +418,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   }
 
   /** Queues a binary record on the current connection (bulk: behind chat); false when there is none. */
-  sendRecord(record: Buffer, bulk = false): boolean {
+  sendRecord(record: Buffer | readonly Buffer[], bulk = false): boolean {
     return this.client.sendRecord(record, bulk);
   }
 

@@ -157,8 +157,10 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
       throw new ParlorError('TRANSFER_CORRUPT', `a chunk ending at ${this.written + data.length} of ${this.size} bytes is ${chunk.flags & CHUNK_FLAG_LAST ? '' : 'not '}marked last`);
     }
     if (data.length > 0) {
+      // Hashed while the thread pool writes it: both only read the bytes.
+      const writing = this.handle!.write(data, 0, data.length, this.written);
       this.hash!.update(data);
-      await this.handle!.write(data, 0, data.length, this.written);
+      await writing;
     }
     if (this.state !== 'receiving') return;
     this.written += data.length;

@@ -11,7 +11,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ParlorError, asParlorError, isErrorCode, type ErrorCode } from '../protocol/errors.ts';
 import type { FileCancelledMessage, FileStatusMessage } from '../protocol/transfer-messages.ts';
-import { allocChunkRecord, CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, CHUNK_RECORD_HEADER_BYTES, encodeChunkRecord } from '../protocol/transfer-records.ts';
+import { allocChunkRecord, chunkRecordHeader, CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, CHUNK_RECORD_HEADER_BYTES } from '../protocol/transfer-records.ts';
 import { CHUNK_TAG_BYTES, FileChunkSealer } from '../crypto/file-chunks.ts';
 import { encodeFileMetadata, mustSeal } from './file-offer.ts';
 import type { ChatClient } from './chat-client.ts';
@@ -173,22 +173,22 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
       if (this.ended) return;
       const length = Math.min(chunkBytes, this.size - offset, this.limit - this.sentWire - overhead);
       if (this.sealer) {
-        const record = await this.sealedChunk(handle, offset, length);
+        const pieces = await this.sealedChunk(handle, offset, length);
         if (this.ended) return;
-        if (!this.chat.sendRecord(record, true)) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed during the transfer');
-        this.sentWire += record.length - CHUNK_RECORD_HEADER_BYTES;
+        if (!this.chat.sendRecord(pieces, true)) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed during the transfer');
+        this.sentWire += pieces[1].length + CHUNK_TAG_BYTES;
         offset += length;
         meter.update(offset);
         continue;
       }
-      let record = allocChunkRecord(this.id, offset, 0, length);
+      let record: Buffer | Buffer[] = allocChunkRecord(this.id, offset, 0, length);
       const { bytesRead } = await handle.read(record, CHUNK_RECORD_HEADER_BYTES, length, offset);
       if (bytesRead !== length) throw new ParlorError('FILE_UNREADABLE', `${this.path} changed while it was being sent`);
       let wireBytes = length;
       if (this.compress) {
         const deflated = await this.compressor.compress(record.subarray(CHUNK_RECORD_HEADER_BYTES));
         if (deflated) {
-          record = encodeChunkRecord({ transfer: this.id, offset, flags: CHUNK_FLAG_DEFLATED, data: deflated });
+          record = [chunkRecordHeader(this.id, offset, CHUNK_FLAG_DEFLATED, deflated.length), deflated];
           wireBytes = deflated.length;
         }
       }
@@ -202,9 +202,10 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
 
   /**
    * One chunk sealed end to end: read into a buffer kept from chunk to chunk, deflated if that
-   * pays (before sealing: ciphertext does not compress), then sealed into the record.
+   * pays (before sealing: ciphertext does not compress), then sealed. The record goes as its
+   * pieces (header, ciphertext, tag): the ciphertext is never copied into a record buffer.
    */
-  private async sealedChunk(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  private async sealedChunk(handle: FileHandle, offset: number, length: number): Promise<[header: Buffer, ciphertext: Buffer, tag: Buffer]> {
     if (!this.plain || this.plain.length < length) this.plain = Buffer.allocUnsafe(length);
     const plain = this.plain.subarray(0, length);
     const { bytesRead } = await handle.read(plain, 0, length, offset);
@@ -216,9 +217,8 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
       payload = deflated;
       flags |= CHUNK_FLAG_DEFLATED;
     }
-    const record = allocChunkRecord(this.id, offset, flags, payload.length + CHUNK_TAG_BYTES);
-    this.sealer!.sealInto(this.chunkIndex++, offset, flags, payload, record, CHUNK_RECORD_HEADER_BYTES);
-    return record;
+    const [ciphertext, tag] = this.sealer!.seal(this.chunkIndex++, offset, flags, payload);
+    return [chunkRecordHeader(this.id, offset, flags, payload.length + CHUNK_TAG_BYTES), ciphertext, tag];
   }
 
   private checkFinished(): void {

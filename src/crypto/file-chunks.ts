@@ -63,6 +63,16 @@ export class FileChunkSealer extends ChunkContext {
     cipher.final();
     cipher.getAuthTag().copy(out, at + written);
   }
+
+  /** The same, as the ciphertext the cipher produced and the tag, for a record sent in pieces. */
+  seal(index: number, offset: number, flags: number, payload: Buffer): [ciphertext: Buffer, tag: Buffer] {
+    this.prepare(index, offset, flags);
+    const cipher = createCipheriv('aes-256-gcm', this.key, this.nonce);
+    cipher.setAAD(this.aad);
+    const ciphertext = cipher.update(payload);
+    cipher.final();
+    return [ciphertext, cipher.getAuthTag()];
+  }
 }
 
 export class FileChunkOpener extends ChunkContext {

@@ -52,7 +52,18 @@ function readUint64(source: Buffer, at: number): number {
  * reads the file straight into `record.subarray(CHUNK_RECORD_HEADER_BYTES)`, so no copy is made.
  */
 export function allocChunkRecord(transfer: number, offset: number, flags: number, dataBytes: number): Buffer {
-  const record = Buffer.allocUnsafe(CHUNK_RECORD_HEADER_BYTES + dataBytes);
+  return writeChunkHeader(Buffer.allocUnsafe(CHUNK_RECORD_HEADER_BYTES + dataBytes), transfer, offset, flags, dataBytes);
+}
+
+/**
+ * Just the header of a chunk record whose `dataBytes` of data follow in buffers of their own: a
+ * connection sends a record in pieces (SecureConnection.sendBulk), so sealed data is not copied.
+ */
+export function chunkRecordHeader(transfer: number, offset: number, flags: number, dataBytes: number): Buffer {
+  return writeChunkHeader(Buffer.allocUnsafe(CHUNK_RECORD_HEADER_BYTES), transfer, offset, flags, dataBytes);
+}
+
+function writeChunkHeader(record: Buffer, transfer: number, offset: number, flags: number, dataBytes: number): Buffer {
   record.writeUInt32BE(1 + CHUNK_BODY_HEADER_BYTES + dataBytes, 0);
   record[FRAME_HEADER_BYTES] = RECORD_KIND_CHUNK;
   record.writeUInt32BE(transfer, FRAME_HEADER_BYTES + 1);
