@@ -3,7 +3,8 @@
 // name that never replaces an existing file. Each chunk written is reported to the server as
 // credit (a window record), so the sender can never get more than a window ahead of this disk.
 // Whatever ends the transfer early (a cancel from either side, a bad chunk, a lost connection)
-// deletes the temp file: no partial file is left behind.
+// deletes the temp file: no partial file is left behind. A sealed transfer's chunks are each opened
+// at the index and offset due (file-chunks.ts); one that does not open ends it (E2E_CHUNK_REJECTED).
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';

@@ -2,7 +2,9 @@
 // offer. Offers up to `maxAutoAcceptBytes` (1 GiB by default) are accepted at once into
 // `downloadDir`; larger ones go to whoever listens for 'offer' (the UI asks the user), or are
 // declined when nobody does (the CLI). Without a downloads dir every offer is declined. The server
-// never delivers an offer between users who blocked one another.
+// never delivers an offer between users who blocked one another. A file to a user or to a secret
+// room goes end to end (file-offer.ts, docs/protocol.md 8.4): an offer that fails its checks is
+// declined with its E2E_ code before anything is written.
 //
 //   const files = new FileTransfers(chat, { downloadDir });
 //   files.on('incoming', (t) => t.on('progress', draw));
