@@ -8,16 +8,18 @@
 // case. Three rounds, each with a fresh server and fresh workers; the median is the figure.
 // Throughput counts from the offer to the receiver's confirmation (its SHA-256 check included);
 // hashing the file before the offer is printed apart. RSS growth = the peak of VmRSS, sampled
-// every 10 ms during the transfer, minus VmRSS just before it.
+// every 10 ms during the transfer, minus VmRSS just before it. Each round also prints the CPU seconds
+// of each process and the load average: the machine is shared, and CPU per GiB moves less with load
+// than wall-clock throughput does.
 
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { writeSeededFile } from '../tests/helpers/files.ts';
 import { benchDeadline } from './lib/deadline.ts';
-import { processStatusMiB } from './lib/proc.ts';
+import { processCpuMicros, processStatusMiB } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { median, round } from './lib/stats.ts';
 import { makeTempDir } from './lib/temp-dir.ts';
@@ -47,6 +49,10 @@ interface Round {
   rssBeforeMiB: number;
   rssPeakMiB: number;
   rssGrowthMiB: number;
+  /** CPU seconds each process spent from the offer to the end (robust to other load on the machine). */
+  cpuSeconds: { sender: number; server: number; receiver: number };
+  /** The 1-minute load average as the round ended: other workers share this machine. */
+  load: number;
 }
 
 async function connect(worker: Worker, server: ServerProcess, name: string, configDir: string, downloadDir?: string): Promise<void> {
@@ -59,7 +65,9 @@ async function connect(worker: Worker, server: ServerProcess, name: string, conf
 async function runRound(index: number, source: string, sha256: string): Promise<Round> {
   const configs = makeTempDir(`transfer-config-${index}`);
   const downloads = makeTempDir(`transfer-downloads-${index}`, FILES_BASE);
-  const server = await startServer({ serveArgs: ['--password', PASSWORD] });
+  // PARLOR_BENCH_TRANSFER_SERVE_ARGS="--transfer-window-bytes 8388608" tries other server settings.
+  const extra = (process.env.PARLOR_BENCH_TRANSFER_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = await startServer({ serveArgs: ['--password', PASSWORD, ...extra] });
   const sender = startWorker<ToTransferWorker, FromTransferWorker>('transfer sender', 'transfer.ts', undefined);
   const receiver = startWorker<ToTransferWorker, FromTransferWorker>('transfer receiver', 'transfer.ts', undefined);
   try {
@@ -75,9 +83,11 @@ async function runRound(index: number, source: string, sha256: string): Promise<
         await sleep(10);
       }
     })();
+    const cpuBefore = [sender.pid, server.pid, receiver.pid].map(processCpuMicros);
     const received = receiver.call({ type: 'receive' }, ROUND_TIMEOUT_MS);
     const sent = (await sender.call({ type: 'send', to: 'receiver', path: source }, ROUND_TIMEOUT_MS)) as Extract<FromTransferWorker, { type: 'sent' }>;
     const got = (await received) as Extract<FromTransferWorker, { type: 'received' }>;
+    const [senderCpu, serverCpu, receiverCpu] = [sender.pid, server.pid, receiver.pid].map((pid, i) => round((processCpuMicros(pid) - cpuBefore[i]!) / 1e6, 2));
     sampling = false;
     await sampler;
     if (got.size !== FILE_BYTES || got.sha256 !== sha256) throw new Error(`the receiver saved ${got.size} bytes with SHA-256 ${got.sha256}`);
@@ -89,6 +99,8 @@ async function runRound(index: number, source: string, sha256: string): Promise<
       rssBeforeMiB: round(rssBeforeMiB, 1),
       rssPeakMiB: round(rssPeakMiB, 1),
       rssGrowthMiB: round(rssPeakMiB - rssBeforeMiB, 1),
+      cpuSeconds: { sender: senderCpu!, server: serverCpu!, receiver: receiverCpu! },
+      load: round(loadavg()[0]!, 2),
     };
   } finally {
     await sender.stop();
@@ -103,7 +115,7 @@ export async function run(): Promise<void> {
   const benchStarted = performance.now();
   const deadline = benchDeadline('transfer', BENCH_DEADLINE_MS);
   console.log('transfer: a 1 GiB file between two clients through `parlor serve` on 127.0.0.1 (sender, server and receiver as three processes)');
-  console.log(`  files in ${FILES_BASE}`);
+  console.log(`  files in ${FILES_BASE}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs`);
   const source = makeTempDir('transfer-source', FILES_BASE);
   const rounds: Round[] = [];
   try {
@@ -114,7 +126,8 @@ export async function run(): Promise<void> {
       rounds.push(result);
       console.log(
         `  round ${i + 1}: ${result.mbPerSecond.toFixed(1)} MB/s (${result.transferSeconds.toFixed(2)} s from offer to confirmed; hashing first took ${result.hashSeconds.toFixed(2)} s); ` +
-          `server RSS ${result.rssBeforeMiB.toFixed(1)} MiB before, peak ${result.rssPeakMiB.toFixed(1)} MiB: +${result.rssGrowthMiB.toFixed(1)} MiB`,
+          `server RSS ${result.rssBeforeMiB.toFixed(1)} MiB before, peak ${result.rssPeakMiB.toFixed(1)} MiB: +${result.rssGrowthMiB.toFixed(1)} MiB; ` +
+          `CPU s sender ${result.cpuSeconds.sender}, server ${result.cpuSeconds.server}, receiver ${result.cpuSeconds.receiver}; load ${result.load}`,
       );
     }
   } finally {

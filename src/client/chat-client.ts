@@ -23,7 +23,7 @@ import { isTransferEvent, type TransferEvent } from '../protocol/transfer-messag
 import { ParlorClient, type ConnectInput } from './client.ts';
 import { defaultConfigDir } from '../options.ts';
 import type { IdentityKey, PeerKey } from '../protocol/messages.ts';
-import { E2eSession, type DeliveredMessage } from './e2e.ts';
+import { E2eSession, type DeliveredMessage, type OpenedFile, type SealedFile } from './e2e.ts';
 import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
 
 /** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
@@ -395,8 +395,30 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     client.on('record', (record) => this.emit('transferRecord', record));
   }
 
+  /**
+   * Seals a file offer's metadata for a user or a secret room (to the members' keys as this client
+   * knows them), as a DM or a secret message is sealed; E2E_PEER_KEY_CHANGED for a changed key.
+   */
+  async sealFileOffer(target: { to: string } | { room: string }, metadata: Buffer): Promise<SealedFile> {
+    if ('room' in target) {
+      const key = foldName(target.room.replace(/^#/, ''));
+      const members = [...(this.secretRooms.get(key)?.values() ?? [])].filter((member) => foldName(member.name) !== foldName(this.name));
+      return this.e2e.sealFile('room', key, metadata, members.map((member) => this.trustedKey(member.name, member)));
+    }
+    const { keys } = await this.request('keys', { names: [target.to] });
+    const peer = keys.find((key) => foldName(key.name) === foldName(target.to));
+    if (!peer) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${target.to}"`);
+    const recipient = foldName(peer.name) === foldName(this.name) ? [] : [this.trustedKey(peer.name, peer)];
+    return this.e2e.sealFile('direct', peer.name, metadata, recipient);
+  }
+
+  /** Opens a sealed file offer with every check a sealed message gets; throws its E2E_ code. */
+  openFileOffer(offer: { from: string; room?: string | undefined; to?: string | undefined; sealed: string }): OpenedFile {
+    return this.e2e.openFile(offer);
+  }
+
   /** Queues a binary record on the current connection (bulk: behind chat); false when there is none. */
-  sendRecord(record: Buffer, bulk = false): boolean {
+  sendRecord(record: Buffer | readonly Buffer[], bulk = false): boolean {
     return this.client.sendRecord(record, bulk);
   }
 

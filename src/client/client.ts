@@ -148,10 +148,10 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
    * Queues an encoded binary record (file transfer); `bulk` ones (chunks) yield to everything
    * else. False once the connection has closed.
    */
-  sendRecord(record: Buffer, bulk = false): boolean {
+  sendRecord(record: Buffer | readonly Buffer[], bulk = false): boolean {
     if (this.closed) return false;
     if (bulk) this.connection.sendBulk(record);
-    else this.connection.sendRecord(record);
+    else this.connection.sendRecord(Buffer.isBuffer(record) ? record : Buffer.concat(record));
     return true;
   }
 

@@ -4,7 +4,20 @@
 // that fails is still delivered, marked rejected with its code and without text, so that the UI
 // can say so in place. ChatClient (chat-client.ts) calls this; it knows nothing of sockets.
 
-import { decodeEnvelope, openEnvelope, sealEnvelope, verifyEnvelope, type EnvelopeScope, type RecipientKey } from '../crypto/e2e-envelope.ts';
+import { randomBytes } from 'node:crypto';
+import {
+  decodeEnvelope,
+  decryptEnvelope,
+  newMessageId,
+  openEnvelope,
+  sealEnvelope,
+  unwrapContentKey,
+  verifyEnvelope,
+  type Envelope,
+  type EnvelopeKind,
+  type EnvelopeScope,
+  type RecipientKey,
+} from '../crypto/e2e-envelope.ts';
 import type { ClientIdentity } from '../crypto/identity.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage } from '../protocol/messages.ts';
@@ -23,6 +36,21 @@ export type E2eStatus =
 /** A chat message as ChatClient delivers it: the plaintext in `text`, and for sealed ones, how it fared. */
 export type DeliveredMessage = ChatMessage & { e2e?: E2eStatus };
 
+/** A file offer sealed by this client: the envelope, and the key and id its chunks are sealed with. */
+export interface SealedFile {
+  sealed: string;
+  contentKey: Buffer;
+  fileId: Buffer;
+}
+
+/** A file offer opened: its metadata (still to be parsed), its chunks' key and id, and its signer. */
+export interface OpenedFile {
+  metadata: Buffer;
+  contentKey: Buffer;
+  fileId: Buffer;
+  fingerprint: string;
+}
+
 /** The longest plaintext a client seals: the server's default cap, which it cannot check itself. */
 export const MAX_SEALED_TEXT_BYTES = 4096;
 /** Message ids remembered to catch replays; the oldest are forgotten past this. */
@@ -31,6 +59,8 @@ const SEEN_LIMIT = 100_000;
 export class E2eSession {
   /** Message id (hex) → the server id it was first seen under. */
   private readonly seen = new Map<string, number>();
+  /** File ids (hex) of offers opened: a file offer is never stored, so any repeat is a replay. */
+  private readonly seenFiles = new Set<string>();
 
   constructor(
     private readonly identity: ClientIdentity,
@@ -74,26 +104,7 @@ export class E2eSession {
   }
 
   private check(message: ChatMessage): DeliveredMessage {
-    const envelope = decodeEnvelope(Buffer.from(message.sealed!, 'base64'));
-    if (envelope.kind !== 'message') throw new ParlorError('E2E_WRONG_CONTEXT', 'a sealed file key where a message was expected');
-    const me = foldName(this.me());
-    // The sender's key: the name in the envelope must be the name the server says sent it, and
-    // that name's key must be the one trusted for it (our own, for our own messages).
-    const from = foldName(message.from);
-    if (envelope.sender !== from) {
-      throw new ParlorError('E2E_SENDER_MISMATCH', `a message shown as from "${message.from}" was signed by "${envelope.sender}"`);
-    }
-    let senderKey;
-    if (from === me) {
-      if (envelope.senderFingerprint !== this.identity.fingerprint) {
-        throw new ParlorError('E2E_SENDER_MISMATCH', 'a message in your name was signed by a key that is not yours');
-      }
-      senderKey = this.identity.publicKey;
-    } else {
-      senderKey = this.peers.trust(message.from, envelope.senderFingerprint, envelope.senderKey).key;
-    }
-    verifyEnvelope(envelope, senderKey);
-    this.checkContext(message, envelope.scope, envelope.target, me);
+    const envelope = this.verify(message.sealed!, message, 'message');
     const id = envelope.messageId.toString('hex');
     const first = this.seen.get(id);
     if (first !== undefined && first !== message.id) {
@@ -105,8 +116,77 @@ export class E2eSession {
     return { ...message, text: plaintext.toString('utf8'), e2e: { state: 'verified', fingerprint: envelope.senderFingerprint } };
   }
 
+  // --- files (a transfer's offer: its metadata sealed, and the key its chunks use) ---------------
+
+  /**
+   * Seals a file's metadata under a fresh per-transfer content key, wrapped to the recipients and
+   * this client, signed, and bound to the room or recipient and a fresh file id. The content key
+   * and file id are what the transfer's chunks are sealed with (src/crypto/file-chunks.ts).
+   */
+  sealFile(scope: EnvelopeScope, target: string, metadata: Buffer, recipients: readonly RecipientKey[]): SealedFile {
+    const contentKey = randomBytes(32);
+    const fileId = newMessageId();
+    const envelope = sealEnvelope({
+      identity: this.identity,
+      kind: 'file',
+      messageId: fileId,
+      contentKey,
+      scope,
+      target: foldName(target.replace(/^#/, '')),
+      sender: foldName(this.me()),
+      plaintext: metadata,
+      recipients,
+    });
+    return { sealed: envelope.toString('base64'), contentKey, fileId };
+  }
+
+  /**
+   * Opens a file offer with the same checks as a message (sender, trusted key, signature, room or
+   * recipient), and a file id is accepted once only. Throws the E2E_ code of the first check that
+   * fails: a changed sender key holds the file as it holds messages (E2E_PEER_KEY_CHANGED).
+   */
+  openFile(offer: { from: string; room?: string | undefined; to?: string | undefined; sealed: string }): OpenedFile {
+    const envelope = this.verify(offer.sealed, offer, 'file');
+    const id = envelope.messageId.toString('hex');
+    if (this.seenFiles.has(id)) throw new ParlorError('E2E_REPLAYED', 'this file offer was delivered before');
+    const contentKey = unwrapContentKey(envelope.wrappedKeys, this.identity);
+    if (!contentKey) throw new ParlorError('E2E_DECRYPT_FAILED', `${offer.from} did not seal this file to your key`);
+    const metadata = decryptEnvelope(envelope, contentKey);
+    if (this.seenFiles.size >= SEEN_LIMIT) this.seenFiles.delete(this.seenFiles.values().next().value!);
+    this.seenFiles.add(id);
+    return { metadata, contentKey, fileId: envelope.messageId, fingerprint: envelope.senderFingerprint };
+  }
+
+  /**
+   * Decodes a sealed envelope and checks it against where the server says it belongs: its kind,
+   * its sender and that sender's trusted key, its signature, and its room or recipient.
+   */
+  private verify(sealed: string, where: { from: string; room?: string | undefined; to?: string | undefined }, kind: EnvelopeKind): Envelope {
+    const envelope = decodeEnvelope(Buffer.from(sealed, 'base64'));
+    if (envelope.kind !== kind) throw new ParlorError('E2E_WRONG_CONTEXT', `a sealed ${envelope.kind} where a ${kind} was expected`);
+    const me = foldName(this.me());
+    // The sender's key: the name in the envelope must be the name the server says sent it, and
+    // that name's key must be the one trusted for it (our own, for our own messages).
+    const from = foldName(where.from);
+    if (envelope.sender !== from) {
+      throw new ParlorError('E2E_SENDER_MISMATCH', `a message shown as from "${where.from}" was signed by "${envelope.sender}"`);
+    }
+    let senderKey;
+    if (from === me) {
+      if (envelope.senderFingerprint !== this.identity.fingerprint) {
+        throw new ParlorError('E2E_SENDER_MISMATCH', 'a message in your name was signed by a key that is not yours');
+      }
+      senderKey = this.identity.publicKey;
+    } else {
+      senderKey = this.peers.trust(where.from, envelope.senderFingerprint, envelope.senderKey).key;
+    }
+    verifyEnvelope(envelope, senderKey);
+    this.checkContext(where, envelope.scope, envelope.target, me);
+    return envelope;
+  }
+
   /** The room or recipient that was signed must be where the server says the message belongs. */
-  private checkContext(message: ChatMessage, scope: EnvelopeScope, target: string, me: string): void {
+  private checkContext(message: { from: string; room?: string | undefined; to?: string | undefined }, scope: EnvelopeScope, target: string, me: string): void {
     if (message.room !== undefined) {
       if (scope === 'room' && target === foldName(message.room)) return;
       throw new ParlorError('E2E_WRONG_CONTEXT', `a message shown in #${message.room} was sealed for ${scope === 'room' ? `#${target}` : `a direct message to ${target}`}`);

@@ -3,20 +3,27 @@
 // name that never replaces an existing file. Each chunk written is reported to the server as
 // credit (a window record), so the sender can never get more than a window ahead of this disk.
 // Whatever ends the transfer early (a cancel from either side, a bad chunk, a lost connection)
-// deletes the temp file: no partial file is left behind.
+// deletes the temp file: no partial file is left behind. A sealed transfer's chunks are each opened
+// at the index and offset due (file-chunks.ts); one that does not open ends it (E2E_CHUNK_REJECTED).
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParlorError, asParlorError, isErrorCode } from '../protocol/errors.ts';
-import type { FileCancelledMessage, FileOfferedMessage } from '../protocol/transfer-messages.ts';
-import { CHUNK_FLAG_DEFLATED, encodeWindowRecord, type ChunkRecord } from '../protocol/transfer-records.ts';
+import type { Request } from '../protocol/messages.ts';
+import type { FileCancelledMessage } from '../protocol/transfer-messages.ts';
+import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, encodeWindowRecord, type ChunkRecord } from '../protocol/transfer-records.ts';
+import { FileChunkOpener } from '../crypto/file-chunks.ts';
+import type { OfferDetails } from './file-offer.ts';
 import type { ChatClient } from './chat-client.ts';
 import { inflateChunk } from './chunk-compression.ts';
 import { saveWithoutOverwriting, safeFileName } from './safe-file-name.ts';
 import { ProgressMeter, type TransferProgress } from './transfer-progress.ts';
 import { CHUNK_MAX_BYTES } from '../protocol/constants.ts';
+
+/** Why a receiver turns an offer down: its own choice, or what it found wrong with a sealed one. */
+export type DeclineCode = NonNullable<Request<'file_decline'>['code']>;
 
 export interface IncomingResult {
   transfer: number;
@@ -42,6 +49,8 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
   readonly safeName: string;
   readonly size: number;
   readonly sha256: string;
+  /** The signer's key fingerprint when the file came end to end (sealed), else undefined. */
+  readonly sealedBy: string | undefined;
   state: 'offered' | 'receiving' | 'done' | 'failed' = 'offered';
   /** Resolves with where the file was saved; rejects if it was declined, cancelled or corrupt. */
   readonly done: Promise<IncomingResult>;
@@ -54,10 +63,13 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
   /** Chunks are written one after another, in order, through this chain. */
   private queue: Promise<void> = Promise.resolve();
   private meter: ProgressMeter | undefined;
+  /** For a sealed transfer: opens each chunk at the index and offset due (file-chunks.ts). */
+  private readonly opener: FileChunkOpener | undefined;
+  private chunkIndex = 0;
 
   constructor(
     private readonly chat: ChatClient,
-    offer: FileOfferedMessage,
+    offer: OfferDetails,
     private readonly downloadDir: string | undefined,
     private readonly onEnd: (transfer: IncomingTransfer) => void,
   ) {
@@ -69,6 +81,8 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
     this.safeName = safeFileName(offer.name);
     this.size = offer.size;
     this.sha256 = offer.sha256;
+    this.sealedBy = offer.sealing?.fingerprint;
+    this.opener = offer.sealing && new FileChunkOpener(offer.sealing.contentKey, offer.sealing.fileId);
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => {});
   }
@@ -93,7 +107,7 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
     }
   }
 
-  async decline(code: 'TRANSFER_DECLINED' | 'TRANSFER_TOO_LARGE' | 'TOO_MANY_TRANSFERS' = 'TRANSFER_DECLINED', message?: string): Promise<void> {
+  async decline(code: DeclineCode = 'TRANSFER_DECLINED', message?: string): Promise<void> {
     if (this.state !== 'offered') return;
     this.state = 'failed';
     this.onEnd(this);
@@ -129,18 +143,25 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
 
   private async write(chunk: ChunkRecord): Promise<void> {
     if (this.state !== 'receiving') return;
-    if (chunk.offset !== this.written) throw new ParlorError('TRANSFER_CORRUPT', `a chunk for offset ${chunk.offset} came while ${this.written} was due`);
+    if (!this.opener && chunk.offset !== this.written) throw new ParlorError('TRANSFER_CORRUPT', `a chunk for offset ${chunk.offset} came while ${this.written} was due`);
     const left = this.size - this.written;
-    let data = chunk.data;
+    let data = this.opener ? this.openSealed(chunk) : chunk.data;
+    if (!this.opener && chunk.flags & (CHUNK_FLAG_SEALED | CHUNK_FLAG_LAST)) throw new ParlorError('TRANSFER_CORRUPT', 'a sealed chunk in a transfer offered in clear');
     if (chunk.flags & CHUNK_FLAG_DEFLATED) {
-      data = await inflateChunk(chunk.data, Math.min(left, CHUNK_MAX_BYTES)).catch((cause: unknown) => {
+      data = await inflateChunk(data, Math.min(left, CHUNK_MAX_BYTES)).catch((cause: unknown) => {
         throw new ParlorError('TRANSFER_CORRUPT', 'a compressed chunk did not inflate within its bounds', { cause });
       });
     }
     if (data.length > left) throw new ParlorError('TRANSFER_CORRUPT', `the sender sent more than the ${this.size} bytes it announced`);
+    // Sealed chunks say which is the last; the sender signed the size, so only it could lie here.
+    if (this.opener && (chunk.flags & CHUNK_FLAG_LAST) !== 0 !== (data.length === left)) {
+      throw new ParlorError('TRANSFER_CORRUPT', `a chunk ending at ${this.written + data.length} of ${this.size} bytes is ${chunk.flags & CHUNK_FLAG_LAST ? '' : 'not '}marked last`);
+    }
     if (data.length > 0) {
+      // Hashed while the thread pool writes it: both only read the bytes.
+      const writing = this.handle!.write(data, 0, data.length, this.written);
       this.hash!.update(data);
-      await this.handle!.write(data, 0, data.length, this.written);
+      await writing;
     }
     if (this.state !== 'receiving') return;
     this.written += data.length;
@@ -148,6 +169,21 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
     this.chat.sendRecord(encodeWindowRecord({ transfer: this.id, bytes: this.consumedWire }));
     this.meter!.update(this.written);
     if (this.written === this.size) await this.complete();
+  }
+
+  /**
+   * A sealed chunk's payload. The offset in its clear header must be the one due, and it opens only
+   * at the index and offset due (both in its nonce or additional data): a relay that reorders,
+   * drops, repeats, alters, cuts or swaps in a chunk of another transfer is caught here.
+   */
+  private openSealed(chunk: ChunkRecord): Buffer {
+    if ((chunk.flags & CHUNK_FLAG_SEALED) === 0) throw new ParlorError('E2E_CHUNK_REJECTED', 'a chunk in clear in a transfer sealed end to end');
+    if (chunk.offset !== this.written) {
+      throw new ParlorError('E2E_CHUNK_REJECTED', `chunk ${this.chunkIndex} came for offset ${chunk.offset} while ${this.written} was due: reordered, dropped or repeated`);
+    }
+    const payload = this.opener!.open(this.chunkIndex, chunk.offset, chunk.flags, chunk.data);
+    this.chunkIndex++;
+    return payload;
   }
 
   private async complete(): Promise<void> {
@@ -167,7 +203,7 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
   /** The data did not match: the sender is told, the temp file goes. */
   private async corrupt(error: ParlorError): Promise<void> {
     if (this.state !== 'receiving') return;
-    const code = error.code === 'TRANSFER_CORRUPT' ? 'TRANSFER_CORRUPT' : 'TRANSFER_CANCELLED';
+    const code = error.code === 'TRANSFER_CORRUPT' || error.code === 'E2E_CHUNK_REJECTED' ? error.code : 'TRANSFER_CANCELLED';
     void this.chat.request('file_cancel', { transfer: this.id, code, message: error.message.slice(0, 500) }).catch(() => {});
     await this.abort(error);
   }

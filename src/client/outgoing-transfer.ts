@@ -1,6 +1,8 @@
 // Sending one file: hash it, offer it, then send chunks as the server's credit allows (window
-// records), until every recipient has received it, declined, or failed. The file is read straight
-// into the chunk record's buffer, so an uncompressed chunk is never copied on this side.
+// records), until every recipient has received it, declined, or failed. A file to a user or to a
+// secret room goes end to end: the offer carries its metadata in a signed file envelope, and each
+// chunk is sealed under the transfer's key (deflated first, then sealed). A file to a plaintext
+// room is read straight into the chunk record's buffer, so an uncompressed chunk is never copied.
 
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -9,7 +11,9 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ParlorError, asParlorError, isErrorCode, type ErrorCode } from '../protocol/errors.ts';
 import type { FileCancelledMessage, FileStatusMessage } from '../protocol/transfer-messages.ts';
-import { allocChunkRecord, CHUNK_FLAG_DEFLATED, CHUNK_RECORD_HEADER_BYTES, encodeChunkRecord } from '../protocol/transfer-records.ts';
+import { allocChunkRecord, chunkRecordHeader, CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, CHUNK_RECORD_HEADER_BYTES } from '../protocol/transfer-records.ts';
+import { CHUNK_TAG_BYTES, FileChunkSealer } from '../crypto/file-chunks.ts';
+import { encodeFileMetadata, mustSeal } from './file-offer.ts';
 import type { ChatClient } from './chat-client.ts';
 import { ChunkCompressor } from './chunk-compression.ts';
 import { ProgressMeter, type TransferProgress } from './transfer-progress.ts';
@@ -62,6 +66,11 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
   private ended: ParlorError | undefined;
   private settle: { resolve: (result: OutgoingResult) => void; reject: (error: ParlorError) => void } | undefined;
   private readonly compressor = new ChunkCompressor();
+  /** For an end-to-end transfer: seals each chunk, numbered from 0 (file-chunks.ts). */
+  private sealer: FileChunkSealer | undefined;
+  private chunkIndex = 0;
+  /** The file bytes of the chunk being sealed, reused from chunk to chunk. */
+  private plain: Buffer | undefined;
 
   constructor(
     private readonly chat: ChatClient,
@@ -130,7 +139,13 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
       this.size = info.size;
       this.sha256 = await hashFile(this.path);
       if (this.ended) return;
-      const offer = await this.chat.request('file_offer', { ...this.target, name: this.name, size: this.size, sha256: this.sha256 });
+      const sealing = mustSeal(this.chat, this.target)
+        ? await this.chat.sealFileOffer(this.target, encodeFileMetadata({ name: this.name, size: this.size, sha256: this.sha256 }))
+        : undefined;
+      if (this.ended) return;
+      const described = sealing ? { sealed: sealing.sealed } : { name: this.name, sha256: this.sha256 };
+      const offer = await this.chat.request('file_offer', { ...this.target, size: this.size, ...described });
+      this.sealer = sealing && new FileChunkSealer(sealing.contentKey, sealing.fileId);
       this.id = offer.transfer;
       this.pending = new Set(offer.recipients);
       this.registry.add(this);
@@ -149,20 +164,31 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
     meter.update(0, true);
     let offset = 0;
     this.once('ended', () => meter.stop());
+    // A sealed chunk carries a tag more than its payload: credit must cover it too.
+    const overhead = this.sealer ? CHUNK_TAG_BYTES : 0;
     while (offset < this.size && !this.ended) {
       const want = Math.min(chunkBytes, this.size - offset, MIN_CHUNK_BYTES);
-      while (this.limit - this.sentWire < want && !this.ended) await new Promise<void>((resolve) => (this.wakeSender = resolve));
+      while (this.limit - this.sentWire < want + overhead && !this.ended) await new Promise<void>((resolve) => (this.wakeSender = resolve));
       this.wakeSender = undefined;
       if (this.ended) return;
-      const length = Math.min(chunkBytes, this.size - offset, this.limit - this.sentWire);
-      let record = allocChunkRecord(this.id, offset, 0, length);
+      const length = Math.min(chunkBytes, this.size - offset, this.limit - this.sentWire - overhead);
+      if (this.sealer) {
+        const pieces = await this.sealedChunk(handle, offset, length);
+        if (this.ended) return;
+        if (!this.chat.sendRecord(pieces, true)) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed during the transfer');
+        this.sentWire += pieces[1].length + CHUNK_TAG_BYTES;
+        offset += length;
+        meter.update(offset);
+        continue;
+      }
+      let record: Buffer | Buffer[] = allocChunkRecord(this.id, offset, 0, length);
       const { bytesRead } = await handle.read(record, CHUNK_RECORD_HEADER_BYTES, length, offset);
       if (bytesRead !== length) throw new ParlorError('FILE_UNREADABLE', `${this.path} changed while it was being sent`);
       let wireBytes = length;
       if (this.compress) {
         const deflated = await this.compressor.compress(record.subarray(CHUNK_RECORD_HEADER_BYTES));
         if (deflated) {
-          record = encodeChunkRecord({ transfer: this.id, offset, flags: CHUNK_FLAG_DEFLATED, data: deflated });
+          record = [chunkRecordHeader(this.id, offset, CHUNK_FLAG_DEFLATED, deflated.length), deflated];
           wireBytes = deflated.length;
         }
       }
@@ -172,6 +198,27 @@ export class OutgoingTransfer extends EventEmitter<OutgoingEvents> {
       offset += length;
       meter.update(offset);
     }
+  }
+
+  /**
+   * One chunk sealed end to end: read into a buffer kept from chunk to chunk, deflated if that
+   * pays (before sealing: ciphertext does not compress), then sealed. The record goes as its
+   * pieces (header, ciphertext, tag): the ciphertext is never copied into a record buffer.
+   */
+  private async sealedChunk(handle: FileHandle, offset: number, length: number): Promise<[header: Buffer, ciphertext: Buffer, tag: Buffer]> {
+    if (!this.plain || this.plain.length < length) this.plain = Buffer.allocUnsafe(length);
+    const plain = this.plain.subarray(0, length);
+    const { bytesRead } = await handle.read(plain, 0, length, offset);
+    if (bytesRead !== length) throw new ParlorError('FILE_UNREADABLE', `${this.path} changed while it was being sent`);
+    let payload = plain;
+    let flags = CHUNK_FLAG_SEALED | (offset + length === this.size ? CHUNK_FLAG_LAST : 0);
+    const deflated = this.compress ? await this.compressor.compress(plain) : undefined;
+    if (deflated) {
+      payload = deflated;
+      flags |= CHUNK_FLAG_DEFLATED;
+    }
+    const [ciphertext, tag] = this.sealer!.seal(this.chunkIndex++, offset, flags, payload);
+    return [chunkRecordHeader(this.id, offset, flags, payload.length + CHUNK_TAG_BYTES), ciphertext, tag];
   }
 
   private checkFinished(): void {

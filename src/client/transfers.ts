@@ -2,7 +2,9 @@
 // offer. Offers up to `maxAutoAcceptBytes` (1 GiB by default) are accepted at once into
 // `downloadDir`; larger ones go to whoever listens for 'offer' (the UI asks the user), or are
 // declined when nobody does (the CLI). Without a downloads dir every offer is declined. The server
-// never delivers an offer between users who blocked one another.
+// never delivers an offer between users who blocked one another. A file to a user or to a secret
+// room goes end to end (file-offer.ts, docs/protocol.md 8.4): an offer that fails its checks is
+// declined with its E2E_ code before anything is written.
 //
 //   const files = new FileTransfers(chat, { downloadDir });
 //   files.on('incoming', (t) => t.on('progress', draw));
@@ -12,13 +14,14 @@
 
 import { EventEmitter } from 'node:events';
 import { RECORD_KIND_CHUNK, RECORD_KIND_WINDOW } from '../protocol/constants.ts';
-import { ParlorError } from '../protocol/errors.ts';
+import { ParlorError, asParlorError } from '../protocol/errors.ts';
 import type { DecodedRecord } from '../protocol/records.ts';
-import type { FileOfferedMessage, TransferEvent } from '../protocol/transfer-messages.ts';
+import { transferRequestSchemas, type FileOfferedMessage, type TransferEvent } from '../protocol/transfer-messages.ts';
 import { decodeChunkBody, decodeWindowBody } from '../protocol/transfer-records.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import type { ChatClient } from './chat-client.ts';
-import { IncomingTransfer } from './incoming-transfer.ts';
+import { IncomingTransfer, type DeclineCode } from './incoming-transfer.ts';
+import { readOffer, type OfferDetails } from './file-offer.ts';
 import { OutgoingTransfer, type TransferTarget } from './outgoing-transfer.ts';
 
 export { IncomingTransfer } from './incoming-transfer.ts';
@@ -41,7 +44,10 @@ interface FileTransferEvents {
   offer: [transfer: IncomingTransfer];
   /** An offer that was accepted (automatically or by accept()): it is being received. */
   incoming: [transfer: IncomingTransfer];
-  /** An offer that was declined without asking: too large with nobody to ask, or no downloads dir. */
+  /**
+   * An offer that was declined without asking: too large with nobody to ask, no downloads dir, or
+   * refused end to end (its E2E_ code: a changed sender key, a bad signature, ...).
+   */
   declined: [transfer: IncomingTransfer, code: string];
 }
 
@@ -139,10 +145,24 @@ export class FileTransfers extends EventEmitter<FileTransferEvents> {
   }
 
   private onOffer(offer: FileOfferedMessage): void {
-    const transfer = new IncomingTransfer(this.chat, offer, this.options.downloadDir, (t) => this.incoming.delete(t.id));
+    // A sealed offer is opened and checked before anything else; one that fails (or one in clear
+    // that should have been sealed) is declined with its E2E_ code, and nothing is written.
+    let details: OfferDetails;
+    let refusal: ParlorError | undefined;
+    try {
+      details = readOffer(this.chat, offer);
+    } catch (error) {
+      refusal = asParlorError(error, 'E2E_MALFORMED');
+      details = { ...offer, name: offer.name ?? 'a sealed file', sha256: offer.sha256 ?? '' };
+    }
+    const transfer = new IncomingTransfer(this.chat, details, this.options.downloadDir, (t) => this.incoming.delete(t.id));
     this.incoming.set(transfer.id, transfer);
     const limit = this.options.maxAutoAcceptBytes ?? DEFAULT_MAX_AUTO_ACCEPT_BYTES;
-    if (this.options.downloadDir === undefined) {
+    if (refusal) {
+      const code = isDeclineCode(refusal.code) ? refusal.code : 'E2E_MALFORMED';
+      void transfer.decline(code, refusal.message.slice(0, 500));
+      this.emit('declined', transfer, code);
+    } else if (this.options.downloadDir === undefined) {
       void transfer.decline('TRANSFER_DECLINED', 'this client does not accept files');
       this.emit('declined', transfer, 'TRANSFER_DECLINED');
     } else if (offer.size <= limit) {
@@ -161,4 +181,10 @@ export class FileTransfers extends EventEmitter<FileTransferEvents> {
     for (const transfer of [...this.outgoing.values()]) transfer.onDisconnect(reason);
     for (const transfer of [...this.incoming.values()]) transfer.onDisconnect(reason);
   }
+}
+
+const DECLINE_CODES: ReadonlySet<string> = new Set(transferRequestSchemas.file_decline.shape.code.unwrap().options);
+
+function isDeclineCode(code: string): code is DeclineCode {
+  return DECLINE_CODES.has(code);
 }

@@ -237,6 +237,11 @@ export function verifyEnvelope(envelope: Envelope, senderKey: KeyObject): void {
 export function openEnvelope(envelope: Envelope, identity: ClientIdentity): Buffer | undefined {
   const contentKey = unwrapContentKey(envelope.wrappedKeys, identity);
   if (!contentKey) return undefined;
+  return decryptEnvelope(envelope, contentKey);
+}
+
+/** The plaintext under a content key already unwrapped (a file transfer keeps the key for its chunks). */
+export function decryptEnvelope(envelope: Envelope, contentKey: Buffer): Buffer {
   const body = envelope.ciphertext.subarray(0, envelope.ciphertext.length - TAG_BYTES);
   const tag = envelope.ciphertext.subarray(envelope.ciphertext.length - TAG_BYTES);
   try {

@@ -15,25 +15,43 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 is 64 lower-case he
 /** A file name as the sender gave it: receivers make it safe before using it (safe-file-name.ts). */
 const fileName = z.string().min(1).max(4096);
 const detail = z.string().max(500);
+/**
+ * An end-to-end file envelope, base64 (docs/protocol.md 8.4): it carries the name and SHA-256
+ * sealed, so an end-to-end offer has neither in clear. The same bound as a sealed message
+ * (messages.ts, which imports this module, so the rule is repeated here).
+ */
+const sealedFile = z
+  .string()
+  .min(8)
+  .max(400_000)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64');
+/** Codes a receiver may give when it refuses a file: its own choice, or a verdict on a sealed one. */
+const refusalCodes = ['E2E_REQUIRED', 'E2E_MALFORMED', 'E2E_BAD_SIGNATURE', 'E2E_SENDER_MISMATCH', 'E2E_WRONG_CONTEXT', 'E2E_REPLAYED', 'E2E_DECRYPT_FAILED', 'E2E_PEER_KEY_CHANGED', 'E2E_OFFER_MISMATCH'] as const;
 
 export const transferRequestSchemas = {
-  /** Exactly one of `to` and `room`. */
+  /** Exactly one of `to` and `room`; `name` and `sha256` in clear, or `sealed` (end to end) instead. */
   file_offer: request('file_offer', {
     to: z.string().min(1).max(64).optional(),
     room: z.string().min(1).max(64).optional(),
-    name: fileName,
+    name: fileName.optional(),
     size: fileSize,
-    sha256,
-  }).refine((offer) => (offer.to === undefined) !== (offer.room === undefined), 'give exactly one of to and room'),
+    sha256: sha256.optional(),
+    sealed: sealedFile.optional(),
+  })
+    .refine((offer) => (offer.to === undefined) !== (offer.room === undefined), 'give exactly one of to and room')
+    .refine(
+      (offer) => (offer.sealed === undefined ? offer.name !== undefined && offer.sha256 !== undefined : offer.name === undefined && offer.sha256 === undefined),
+      'give name and sha256, or sealed (not both)',
+    ),
   file_accept: request('file_accept', { transfer: transferId }),
   file_decline: request('file_decline', {
     transfer: transferId,
-    code: z.enum(['TRANSFER_DECLINED', 'TRANSFER_TOO_LARGE', 'TOO_MANY_TRANSFERS']).optional(),
+    code: z.enum(['TRANSFER_DECLINED', 'TRANSFER_TOO_LARGE', 'TOO_MANY_TRANSFERS', ...refusalCodes]).optional(),
     message: detail.optional(),
   }),
   file_cancel: request('file_cancel', {
     transfer: transferId,
-    code: z.enum(['TRANSFER_CANCELLED', 'TRANSFER_CORRUPT', 'TRANSFER_DECLINED']).optional(),
+    code: z.enum(['TRANSFER_CANCELLED', 'TRANSFER_CORRUPT', 'TRANSFER_DECLINED', 'E2E_CHUNK_REJECTED']).optional(),
     message: detail.optional(),
   }),
   file_done: request('file_done', { transfer: transferId }),
@@ -62,9 +80,11 @@ export const fileOfferedMessage = z.object({
   from: z.string(),
   to: z.string().optional(),
   room: z.string().optional(),
-  name: z.string(),
+  /** In clear for a plaintext offer; absent for an end-to-end one, whose `sealed` carries them. */
+  name: z.string().optional(),
   size: fileSize,
-  sha256: z.string(),
+  sha256: z.string().optional(),
+  sealed: z.string().optional(),
 });
 
 /** To the sender: where one recipient stands. */

@@ -1,6 +1,7 @@
 // The two binary records of a file transfer (docs/protocol.md, "File transfer"). File bytes travel
 // as raw bytes rather than base64 in JSON: no 33 % inflation, no parse, and the server reads only the
-// 13-byte header it routes on; what follows is opaque to it (later sealed end to end by the client).
+// 13-byte header it routes on; what follows is opaque to it (sealed end to end by the client for a
+// direct or secret-room transfer: src/crypto/file-chunks.ts).
 //
 //   chunk  (kind 0x02): transfer u32 · offset u64 · flags u8 · data
 //   window (kind 0x03): transfer u32 · bytes u64
@@ -16,7 +17,11 @@ const WINDOW_BODY_BYTES = 4 + 8;
 
 /** Chunk flag: the data is raw DEFLATE (RFC 1951) of the file bytes. */
 export const CHUNK_FLAG_DEFLATED = 0x01;
-const KNOWN_CHUNK_FLAGS = CHUNK_FLAG_DEFLATED;
+/** Chunk flag: the data is sealed end to end (docs/protocol.md 8.4): ciphertext, then a 16-byte tag. */
+export const CHUNK_FLAG_SEALED = 0x02;
+/** Chunk flag, on sealed chunks only: the file's last chunk (a relay cannot cut a file short). */
+export const CHUNK_FLAG_LAST = 0x04;
+const KNOWN_CHUNK_FLAGS = CHUNK_FLAG_DEFLATED | CHUNK_FLAG_SEALED | CHUNK_FLAG_LAST;
 
 export interface ChunkRecord {
   transfer: number;
@@ -47,7 +52,18 @@ function readUint64(source: Buffer, at: number): number {
  * reads the file straight into `record.subarray(CHUNK_RECORD_HEADER_BYTES)`, so no copy is made.
  */
 export function allocChunkRecord(transfer: number, offset: number, flags: number, dataBytes: number): Buffer {
-  const record = Buffer.allocUnsafe(CHUNK_RECORD_HEADER_BYTES + dataBytes);
+  return writeChunkHeader(Buffer.allocUnsafe(CHUNK_RECORD_HEADER_BYTES + dataBytes), transfer, offset, flags, dataBytes);
+}
+
+/**
+ * Just the header of a chunk record whose `dataBytes` of data follow in buffers of their own: a
+ * connection sends a record in pieces (SecureConnection.sendBulk), so sealed data is not copied.
+ */
+export function chunkRecordHeader(transfer: number, offset: number, flags: number, dataBytes: number): Buffer {
+  return writeChunkHeader(Buffer.allocUnsafe(CHUNK_RECORD_HEADER_BYTES), transfer, offset, flags, dataBytes);
+}
+
+function writeChunkHeader(record: Buffer, transfer: number, offset: number, flags: number, dataBytes: number): Buffer {
   record.writeUInt32BE(1 + CHUNK_BODY_HEADER_BYTES + dataBytes, 0);
   record[FRAME_HEADER_BYTES] = RECORD_KIND_CHUNK;
   record.writeUInt32BE(transfer, FRAME_HEADER_BYTES + 1);

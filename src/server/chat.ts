@@ -441,11 +441,11 @@ export class ChatService {
   }
 
   /** A room's display name and the members who may receive a file from this session (not blocked). */
-  transferRoom(session: Session, room: string): { name: string; members: Session[] } {
+  transferRoom(session: Session, room: string): { name: string; members: Session[]; secret: boolean } {
     const user = this.userOf(session);
     const live = this.liveRoomOf(session, room);
     const members = [...live.members].filter((m) => m !== session && m.user !== undefined && !this.blocks.between(m.user.key, user.key));
-    return { name: live.record.name, members };
+    return { name: live.record.name, members, secret: this.isSecret(live.record.key) };
   }
 
   // --- helpers -------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // File transfers as the server sees them: it relays an offer to a user or to a room's members,
 // then relays chunks from the sender to each member who accepted, never holding more than a
 // window of bytes per receiver. Chunk bytes are opaque here: the server reads only the record
-// header it routes on, so a client may seal them end to end.
+// header it routes on, so a client may seal them end to end (a direct or secret-room transfer
+// always is: the offer then carries a sealed envelope instead of the file's name and hash).
 //
 // Flow control is by credit. Each receiver reports the chunk bytes it has written (a window
 // record); the sender may send up to the slowest receiver's count plus `windowBytes` in all, and the
@@ -89,6 +90,8 @@ export class TransferService {
       recipients = [recipient];
     } else {
       const found = this.chat.transferRoom(session, request.room!);
+      // As for `say`: a secret room's files travel sealed, so a careless client cannot leak one.
+      if (found.secret && request.sealed === undefined) throw new ParlorError('E2E_REQUIRED', `#${found.name} is secret: files to it must be sealed end-to-end`);
       room = found.name;
       recipients = found.members.filter((member) => this.countOf(member) < this.settings.maxTransfersPerUser);
       if (recipients.length === 0) throw new ParlorError('TRANSFER_DECLINED', `nobody else in #${room} can receive a file now`);
@@ -119,9 +122,9 @@ export class TransferService {
       transfer: transfer.id,
       from: user.name,
       ...(room === undefined ? { to: recipients[0]!.user!.name } : { room }),
-      name: request.name,
       size: request.size,
-      sha256: request.sha256,
+      // Either the name and hash in clear, or the sealed envelope that carries them (end to end).
+      ...(request.sealed === undefined ? { name: request.name, sha256: request.sha256 } : { sealed: request.sealed }),
     };
     for (const recipient of recipients) recipient.send(offered);
     return {

@@ -48,6 +48,19 @@ const MAX_FRAME_PLAINTEXT = 1024 * 1024 - SEAL_OVERHEAD;
  */
 const BULK_LOW_WATER = 512 * 1024;
 
+/**
+ * Frames with at least this much plaintext are written as pieces (sealFrameParts) rather than
+ * joined: below it, one buffer costs less than the extra write calls.
+ */
+const WRITEV_FROM_BYTES = 64 * 1024;
+
+function recordBytes(record: Buffer | readonly Buffer[]): number {
+  if (Buffer.isBuffer(record)) return record.length;
+  let bytes = 0;
+  for (const piece of record) bytes += piece.length;
+  return bytes;
+}
+
 type Phase = 'handshake' | 'open' | 'closed';
 
 export class SecureConnection extends EventEmitter<Events> {
@@ -55,10 +68,11 @@ export class SecureConnection extends EventEmitter<Events> {
   private readonly decoder = new FrameDecoder(HANDSHAKE_FRAME_CAP);
   private sealer: FrameSealer | undefined;
   private opener: FrameOpener | undefined;
-  private pending: Buffer[] = [];
+  /** Records to seal; a bulk record may come as pieces (BulkRecord) that must share one frame. */
+  private pending: Array<Buffer | readonly Buffer[]> = [];
   private pendingBytes = 0;
   /** Bulk records not yet handed to `pending` (see sendBulk). */
-  private bulk: Buffer[] = [];
+  private bulk: Array<Buffer | readonly Buffer[]> = [];
   private bulkBytes = 0;
   /** How the next flush is scheduled: this turn (setImmediate), after a short wait, or not yet. */
   private flushScheduled: 'immediate' | 'delayed' | false = false;
@@ -227,10 +241,10 @@ export class SecureConnection extends EventEmitter<Events> {
    * sendRecord(), and only as fast as the socket takes it: chat is never stuck behind a file.
    * Flow control above this (transfer credit) bounds how much can wait here.
    */
-  sendBulk(record: Buffer): void {
+  sendBulk(record: Buffer | readonly Buffer[]): void {
     if (this.phase !== 'open') return;
     this.bulk.push(record);
-    this.bulkBytes += record.length;
+    this.bulkBytes += recordBytes(record);
     this.pumpBulk();
   }
 
@@ -239,9 +253,10 @@ export class SecureConnection extends EventEmitter<Events> {
     let moved = false;
     while (this.bulk.length > 0 && this.socket.writableLength + this.pendingBytes < BULK_LOW_WATER) {
       const record = this.bulk.shift()!;
-      this.bulkBytes -= record.length;
+      const bytes = recordBytes(record);
+      this.bulkBytes -= bytes;
       this.pending.push(record);
-      this.pendingBytes += record.length;
+      this.pendingBytes += bytes;
       moved = true;
     }
     if (moved && this.flushScheduled !== 'immediate') {
@@ -271,25 +286,38 @@ export class SecureConnection extends EventEmitter<Events> {
     const total = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    if (total <= MAX_FRAME_PLAINTEXT) {
-      this.socket.write(this.sealer.sealFrame(records), this.onWritten);
+    if (total < WRITEV_FROM_BYTES && records.every(Buffer.isBuffer)) {
+      this.socket.write(this.sealer.sealFrame(records as Buffer[]), this.onWritten);
       return;
     }
-    // Cork, so that the frames of one turn still leave in as few writes as the kernel allows.
+    // Cork, so that the frames of one turn (and the pieces of each) leave in one vectored write.
     this.socket.cork();
     let batch: Buffer[] = [];
     let batchBytes = 0;
     for (const record of records) {
-      if (batch.length > 0 && batchBytes + record.length > MAX_FRAME_PLAINTEXT) {
-        this.socket.write(this.sealer.sealFrame(batch), this.onWritten);
+      const bytes = recordBytes(record);
+      if (batch.length > 0 && batchBytes + bytes > MAX_FRAME_PLAINTEXT) {
+        this.writeFrame(batch, batchBytes);
         batch = [];
         batchBytes = 0;
       }
-      batch.push(record);
-      batchBytes += record.length;
+      if (Buffer.isBuffer(record)) batch.push(record);
+      else batch.push(...record);
+      batchBytes += bytes;
     }
-    if (batch.length > 0) this.socket.write(this.sealer.sealFrame(batch), this.onWritten);
+    if (batch.length > 0) this.writeFrame(batch, batchBytes);
     this.socket.uncork();
+  }
+
+  /** Seals one frame: small ones joined into one buffer, large ones written as pieces. */
+  private writeFrame(parts: Buffer[], bytes: number): void {
+    if (bytes < WRITEV_FROM_BYTES) {
+      this.socket.write(this.sealer!.sealFrame(parts), this.onWritten);
+      return;
+    }
+    const pieces = this.sealer!.sealFrameParts(parts);
+    for (let i = 0; i < pieces.length - 1; i++) this.socket.write(pieces[i]!);
+    this.socket.write(pieces[pieces.length - 1]!, this.onWritten);
   }
 
   private establish(sendKey: Buffer, receiveKey: Buffer, frameCap: number): void {

@@ -9,7 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
 import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../src/protocol/constants.ts';
-import { CHUNK_FLAG_DEFLATED, decodeChunkBody } from '../../src/protocol/transfer-records.ts';
+import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_SEALED, decodeChunkBody } from '../../src/protocol/transfer-records.ts';
+import { CHUNK_TAG_BYTES } from '../../src/crypto/file-chunks.ts';
 import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
 import { listDir, sameBytes, writeSeededFile } from '../helpers/files.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -218,7 +219,9 @@ describe('client/transfers: sending and receiving files', function () {
       const count = (record: { kind: number; body: Buffer }) => {
         if (record.kind !== RECORD_KIND_CHUNK) return;
         const chunk = decodeChunkBody(record.body);
-        wire += chunk.data.length;
+        // A file to a user travels sealed: each chunk carries a 16-byte tag besides its payload.
+        expect(chunk.flags & CHUNK_FLAG_SEALED).to.equal(CHUNK_FLAG_SEALED);
+        wire += chunk.data.length - CHUNK_TAG_BYTES;
         if (chunk.flags & CHUNK_FLAG_DEFLATED) deflated++;
       };
       bob.chat.on('transferRecord', count);

@@ -75,4 +75,13 @@ describe('crypto/sealed-channel: framed sealing', () => {
     expect(framed.subarray(4)).to.deep.equal(plain);
     expect(new FrameOpener(key).open(framed.subarray(4)).toString()).to.equal('abc');
   });
+
+  it('seals a frame as pieces for a vectored write: joined, the same bytes as sealFrame, and it opens', () => {
+    const key = randomBytes(32);
+    const parts = [randomBytes(18), randomBytes(300_000), Buffer.alloc(0), randomBytes(16)];
+    const joined = new FrameSealer(key).sealFrame(parts);
+    const pieces = new FrameSealer(key).sealFrameParts(parts);
+    expect(Buffer.concat(pieces)).to.deep.equal(joined);
+    expect(new FrameOpener(key).open(joined.subarray(4))).to.deep.equal(Buffer.concat(parts));
+  });
 });

@@ -137,6 +137,10 @@ describe('server/transfers: flow control and hostile peers', function () {
         if (record.kind === RECORD_KIND_WINDOW) credit = decodeWindowBody(record.body).bytes;
       };
       const bobChat = await connectChat(server, bobKey!, 'bob', { fingerprint: server.fingerprint });
+      // A plaintext room: the raw sender's chunks reach bob as it sent them (a file to a user
+      // travels sealed, and one in clear is refused: see the test after these).
+      await rawRequest(mallory, { id: nextRequestId++, type: 'create', room: 'den' });
+      await bobChat.join('den');
       const downloads = tempDir('corrupt-downloads');
       const bob = new FileTransfers(bobChat, { downloadDir: downloads });
       const incoming = new Promise<IncomingTransfer>((resolve) => bob.once('incoming', resolve));
@@ -145,7 +149,7 @@ describe('server/transfers: flow control and hostile peers', function () {
       const offer = await rawRequest(mallory, {
         id: nextRequestId++,
         type: 'file_offer',
-        to: 'bob',
+        room: 'den',
         name: 'doc.bin',
         size: data.length,
         sha256: createHash('sha256').update(data).digest('hex'),
@@ -164,16 +168,39 @@ describe('server/transfers: flow control and hostile peers', function () {
     });
   }
 
+  it('a file offered to a user in clear is declined with E2E_REQUIRED (only sealed files go to users), and a secret room refuses one', async () => {
+    const [malloryKey, bobKey] = await sharedIdentities();
+    const mallory = await rawPeer(server.port, malloryKey!);
+    await rawLogin(mallory, 'mallory');
+    const bobChat = await connectChat(server, bobKey!, 'bob', { fingerprint: server.fingerprint });
+    const downloads = tempDir('clear-downloads');
+    const bob = new FileTransfers(bobChat, { downloadDir: downloads });
+    const declined = new Promise<string>((resolve) => bob.once('declined', (_transfer, code) => resolve(code)));
+    const offer = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', to: 'bob', name: 'invoice.pdf', size: 10, sha256: '0'.repeat(64) });
+    expect(offer.type, JSON.stringify(offer)).to.equal('reply');
+    expect(await declined).to.equal('E2E_REQUIRED');
+    expect((await waitForRaw(mallory, isStatus('declined'))).code).to.equal('E2E_REQUIRED');
+
+    await rawRequest(mallory, { id: nextRequestId++, type: 'create', room: 'vault', secret: true });
+    await bobChat.join('vault');
+    const refused = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', room: 'vault', name: 'leak.txt', size: 10, sha256: '0'.repeat(64) });
+    expect(refused).to.include({ type: 'error', code: 'E2E_REQUIRED' });
+    expect(await listDir(downloads)).to.deep.equal([]);
+    bobChat.close();
+  });
+
   it('a sender that sends past its credit is cut off with TRANSFER_OVERRUN, and the receiver keeps nothing', async () => {
     const [malloryKey, bobKey] = await sharedIdentities();
     const mallory = await rawPeer(server.port, malloryKey!);
     await rawLogin(mallory, 'mallory');
     const bobChat = await connectChat(server, bobKey!, 'bob', { fingerprint: server.fingerprint });
+    await rawRequest(mallory, { id: nextRequestId++, type: 'create', room: 'den' });
+    await bobChat.join('den');
     const downloads = tempDir('overrun-downloads');
     const bob = new FileTransfers(bobChat, { downloadDir: downloads });
     const incoming = new Promise<IncomingTransfer>((resolve) => bob.once('incoming', resolve));
     const size = 4 * MiB;
-    const offer = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', to: 'bob', name: 'flood.bin', size, sha256: '0'.repeat(64) });
+    const offer = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', room: 'den', name: 'flood.bin', size, sha256: '0'.repeat(64) });
     const transfer = (offer.data as { transfer: number }).transfer;
     const receiving = await incoming;
     await waitForRaw(mallory, isStatus('accepted'));
