@@ -28,6 +28,8 @@ interface UiFlags {
   open: boolean;
   mouse?: boolean;
   theme?: string;
+  downloads?: string;
+  maxAutoAcceptBytes?: number;
 }
 
 const repeatable = (value: string, previous: string[]) => [...previous, value];
@@ -52,6 +54,8 @@ export function registerUi(program: Command): void {
     .option('--serve-port <n>', '"host a server here" uses this TCP port (0: a free one)', integerFlag('--serve-port'), DEFAULT_PORT)
     .option('--no-open', "show the bot's links (!enlightenme) without opening a browser")
     .option('--mouse', 'let the mouse scroll the messages (the terminal then cannot select text)')
+    .option('--downloads <dir>', 'where files others send you are saved (default: downloads/ in the data dir)')
+    .option('--max-auto-accept-bytes <n>', 'files up to this size are saved without asking; larger ones wait for /accept (default: 1 GiB)', integerFlag('--max-auto-accept-bytes'))
     .option('--theme <name>', `colours for this run: ${THEME_NAMES.join(', ')} (/theme remembers one)`)
     .action((flags: UiFlags) => {
       if (flags.theme !== undefined && !isThemeName(flags.theme)) throw new ParlorError('BAD_OPTION', `--theme: one of ${THEME_NAMES.join(', ')}`);
@@ -83,6 +87,8 @@ export function registerUi(program: Command): void {
           openLinks: flags.open,
           mouse: flags.mouse === true,
           env: process.env,
+          ...(flags.downloads !== undefined && { downloadsDir: flags.downloads }),
+          ...(flags.maxAutoAcceptBytes !== undefined && { maxAutoAcceptBytes: flags.maxAutoAcceptBytes }),
         },
         theme,
       );
