@@ -2,6 +2,7 @@
 // those of the client verbs (who to be, where keys live), and where "host a server here" listens.
 
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { defaultConfigDir, defaultDataDir, DEFAULT_PORT } from '../options.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { ParlorError } from '../protocol/errors.ts';
@@ -40,7 +41,7 @@ export function registerUi(program: Command): void {
     .option('--name <name>', 'your name in the chat (default: the last one you used)')
     .option('--password <pw>', "the server's join password (default: from the server's advert)")
     .option('--config <dir>', 'config dir with your identity, known_servers and ui.json (default: $XDG_CONFIG_HOME/parlor)')
-    .option('--data <dir>', 'where received pictures and exports go (default: $XDG_DATA_HOME/parlor)')
+    .option('--data <dir>', 'where received pictures, exports and (by default) files go (default: $XDG_DATA_HOME/parlor)')
     .option('--fingerprint <SHA256:...>', 'refuse the server unless it presents this key')
     .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
     .option('--timeout <ms>', 'how long the waiting room listens for servers', integerFlag('--timeout'), 3000)
@@ -87,7 +88,7 @@ export function registerUi(program: Command): void {
           openLinks: flags.open,
           mouse: flags.mouse === true,
           env: process.env,
-          ...(flags.downloads !== undefined && { downloadsDir: flags.downloads }),
+          ...(flags.downloads !== undefined && { downloadsDir: resolve(flags.downloads) }),
           ...(flags.maxAutoAcceptBytes !== undefined && { maxAutoAcceptBytes: flags.maxAutoAcceptBytes }),
         },
         theme,

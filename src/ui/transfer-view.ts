@@ -43,7 +43,7 @@ export interface TransferCounts {
   asking: number;
 }
 
-const BAR_MIN_CELLS = 8;
+const BAR_MIN_CELLS = 6;
 const BAR_MAX_CELLS = 20;
 const NAME_MAX = 80;
 
