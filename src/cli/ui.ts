@@ -2,6 +2,7 @@
 // those of the client verbs (who to be, where keys live), and where "host a server here" listens.
 
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { defaultConfigDir, defaultDataDir, DEFAULT_PORT } from '../options.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { ParlorError } from '../protocol/errors.ts';
@@ -28,6 +29,8 @@ interface UiFlags {
   open: boolean;
   mouse?: boolean;
   theme?: string;
+  downloads?: string;
+  maxAutoAcceptBytes?: number;
 }
 
 const repeatable = (value: string, previous: string[]) => [...previous, value];
@@ -38,7 +41,7 @@ export function registerUi(program: Command): void {
     .option('--name <name>', 'your name in the chat (default: the last one you used)')
     .option('--password <pw>', "the server's join password (default: from the server's advert)")
     .option('--config <dir>', 'config dir with your identity, known_servers and ui.json (default: $XDG_CONFIG_HOME/parlor)')
-    .option('--data <dir>', 'where received pictures and exports go (default: $XDG_DATA_HOME/parlor)')
+    .option('--data <dir>', 'where received pictures, exports and (by default) files go (default: $XDG_DATA_HOME/parlor)')
     .option('--fingerprint <SHA256:...>', 'refuse the server unless it presents this key')
     .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
     .option('--timeout <ms>', 'how long the waiting room listens for servers', integerFlag('--timeout'), 3000)
@@ -52,6 +55,8 @@ export function registerUi(program: Command): void {
     .option('--serve-port <n>', '"host a server here" uses this TCP port (0: a free one)', integerFlag('--serve-port'), DEFAULT_PORT)
     .option('--no-open', "show the bot's links (!enlightenme) without opening a browser")
     .option('--mouse', 'let the mouse scroll the messages (the terminal then cannot select text)')
+    .option('--downloads <dir>', 'where files others send you are saved (default: downloads/ in the data dir)')
+    .option('--max-auto-accept-bytes <n>', 'files up to this size are saved without asking; larger ones wait for /accept (default: 1 GiB)', integerFlag('--max-auto-accept-bytes'))
     .option('--theme <name>', `colours for this run: ${THEME_NAMES.join(', ')} (/theme remembers one)`)
     .action((flags: UiFlags) => {
       if (flags.theme !== undefined && !isThemeName(flags.theme)) throw new ParlorError('BAD_OPTION', `--theme: one of ${THEME_NAMES.join(', ')}`);
@@ -83,6 +88,8 @@ export function registerUi(program: Command): void {
           openLinks: flags.open,
           mouse: flags.mouse === true,
           env: process.env,
+          ...(flags.downloads !== undefined && { downloadsDir: resolve(flags.downloads) }),
+          ...(flags.maxAutoAcceptBytes !== undefined && { maxAutoAcceptBytes: flags.maxAutoAcceptBytes }),
         },
         theme,
       );

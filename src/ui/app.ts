@@ -37,6 +37,7 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
 
   let chat: ChatClient | undefined;
   let target: LoginTarget | undefined;
+  let quitting = false;
   const ui: UiContext = {
     screen,
     options,
@@ -51,10 +52,15 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
       }
     },
     quit: (code = 0) => {
-      chat?.close();
-      target?.hosted?.stop();
-      screen.destroy();
-      process.exit(code);
+      if (quitting) return;
+      quitting = true;
+      const before = ui.beforeQuit?.().catch(() => {}) ?? Promise.resolve();
+      void Promise.race([before, new Promise((resolve) => setTimeout(resolve, 1000))]).then(() => {
+        chat?.close();
+        target?.hosted?.stop();
+        screen.destroy();
+        process.exit(code);
+      });
     },
   };
   screen.key(['C-c'], () => ui.quit(0));

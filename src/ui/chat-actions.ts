@@ -2,6 +2,8 @@
 // the bot, /export, /theme, /bell. Results and errors appear in the conversation on screen; an
 // error keeps its stable code, so the user can tell BAD_PASSWORD from ROOM_NOT_FOUND.
 
+import { access, constants, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import { ParlorError } from '../protocol/errors.ts';
@@ -10,9 +12,11 @@ import type { ChatRoom } from './chat-room.ts';
 import { conversationTitle, lastSpoke } from './chat-view.ts';
 import { dmKey, roomKey } from './conversations.ts';
 import { defaultExportPath, formatExport, writeExport } from './export.ts';
+import { expandHome } from './file-paths.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
 import { helpLines, parseChatLine, type ChatAction } from './slash-commands.ts';
 import { isThemeName, THEME_NAMES } from './themes.ts';
+import { formatBytes, type TransferLine } from './transfer-view.ts';
 
 export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
   const action = parseChatLine(line);
@@ -37,8 +41,19 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       return;
     case 'error':
       return room.notice(action.message, 'error');
-    case 'unavailable':
-      return room.notice(`${action.command} is not available in this build of parlor (it comes with file transfer)`, 'warning');
+    case 'file':
+    case 'groupfile':
+      return sendFile(room, action);
+    case 'accept':
+    case 'decline':
+    case 'cancel': {
+      const problem = await room.transfers[action.kind](action.id);
+      return problem === undefined ? room.render() : room.notice(problem, 'error');
+    }
+    case 'transfers': {
+      const lines = room.transfers.list().map(transferSummary);
+      return room.notice(lines.length === 0 ? 'No file transfers under way.' : ['File transfers:', ...lines.map((l) => '  ' + l)].join('\n'));
+    }
     case 'say': {
       if (!current) return room.notice('join a room first: /join ROOM', 'error');
       if (current.kind === 'room') {
@@ -154,6 +169,40 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     case 'bot':
       return runBot(room, action.text);
   }
+}
+
+/**
+ * /file and /groupfile: the file is checked here first, so that a typo gets a plain answer
+ * instead of a transfer line that fails; the line then goes to the conversation, shown.
+ */
+async function sendFile(room: ChatRoom, action: { kind: 'file'; to: string; path: string } | { kind: 'groupfile'; room: string; path: string }): Promise<void> {
+  const { model, ui } = room;
+  const path = expandHome(action.path, ui.options.env.HOME ?? homedir());
+  const size = await readableFileSize(path);
+  if (action.kind === 'groupfile' && !model.get(roomKey(action.room))) await room.openRoom(action.room);
+  const target = action.kind === 'file' ? { to: action.to } : { room: model.get(roomKey(action.room))?.name ?? action.room };
+  room.transfers.send(target, path, size);
+  room.switchTo(action.kind === 'file' ? dmKey(action.to) : roomKey(action.room));
+}
+
+async function readableFileSize(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new ParlorError('FILE_UNREADABLE', `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: give a file`);
+    await access(path, constants.R_OK);
+    return info.size;
+  } catch (error) {
+    if (error instanceof ParlorError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'you may not read it' : (error as Error).message;
+    throw new ParlorError('FILE_UNREADABLE', `cannot send ${path}: ${why}${code !== undefined ? ` (${code})` : ''}`);
+  }
+}
+
+function transferSummary(line: TransferLine): string {
+  const who = line.direction === 'send' ? (line.room !== undefined ? `to #${line.room}` : `to ${line.peer ?? '?'}`) : `from ${line.peer ?? '?'}${line.room !== undefined ? ` in #${line.room}` : ''}`;
+  const where = line.state === 'asking' ? `waiting for /accept ${line.id} or /decline ${line.id}` : line.state === 'running' ? `${line.size === 0 ? 100 : Math.floor((line.bytes / line.size) * 100)}%` : line.state;
+  return `[${line.id}] ${line.direction === 'send' ? '↑' : '↓'} ${line.name} · ${formatBytes(line.size)} ${who} · ${where}`;
 }
 
 async function runBot(room: ChatRoom, line: string): Promise<void> {

@@ -4,6 +4,8 @@
 // chat-actions.ts; it never talks to a socket, only to ChatClient.
 
 import blessed from 'blessed';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import type { PeerKeyChange } from '../client/peer-keys.ts';
@@ -17,6 +19,8 @@ import { fieldText } from './field.ts';
 import { colorDepth } from './image-cells.ts';
 import { LineEditor } from './line-editor.ts';
 import { boxStyle, paint, resolveTheme, type ThemeName } from './themes.ts';
+import { TransferBoard, type TransferPlace } from './transfer-board.ts';
+import type { TransferLine } from './transfer-view.ts';
 import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
@@ -26,6 +30,9 @@ export class ChatRoom {
   /** Names and rooms seen anywhere: for completion. */
   readonly knownUsers = new Set<string>();
   readonly knownRooms = new Set<string>();
+  /** Files sent and received; their lines live in the conversations. */
+  readonly transfers: TransferBoard;
+  private readonly downloadsProblem: string | undefined;
   private readonly editor = new LineEditor();
   private cycle: Parameters<typeof completeLine>[2];
   private follow = true;
@@ -81,6 +88,10 @@ export class ChatRoom {
       // After every render, whoever asked for it (a keypress, a scroll, a message).
       ui.screen.on('render', () => overlay.draw(pictureCells(this.widgets.messages, this.placements)));
     }
+    const downloads = downloadsFor(ui);
+    this.downloadsProblem = downloads.problem;
+    this.transfers = new TransferBoard(chat, downloads, { place: (where, line, attention) => this.placeTransfer(where, line, attention), redraw: () => this.render() });
+    ui.beforeQuit = () => this.transfers.cancelAll();
     this.layout();
     this.applyTheme();
   }
@@ -153,6 +164,7 @@ export class ChatRoom {
     }
     model.select(roomKey('lobby'));
     this.notice('Welcome. /help lists the commands; Ctrl-N/Ctrl-P switch rooms; PageUp scrolls back.', 'info');
+    if (this.downloadsProblem !== undefined) this.notice(this.downloadsProblem, 'warning');
     this.render();
   }
 
@@ -279,6 +291,18 @@ export class ChatRoom {
     }
     this.follow = true;
     this.render();
+  }
+
+  /** A transfer's line, once, in its conversation; an offer to answer counts as a mention. */
+  private placeTransfer(where: TransferPlace, line: TransferLine, attention: boolean): void {
+    const conversation = 'room' in where ? this.model.open('room', where.room) : this.model.open('dm', where.with);
+    this.model.add(conversation.key, { kind: 'transfer', ts: Date.now(), line });
+    if (conversation.key === this.model.active) this.follow = true;
+    else if (line.direction === 'receive') {
+      conversation.unread++;
+      conversation.mentioned ||= attention;
+    }
+    if (attention) this.ring(false);
   }
 
   private onMessage(message: DeliveredMessage): void {
@@ -436,9 +460,22 @@ export class ChatRoom {
     this.placements = placements;
     messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
     if (this.follow) messages.setScrollPerc(100);
+    this.status.transfers = this.transfers.counts();
     bar.setContent(statusText(this.status, theme));
     this.drawInput();
     this.ui.screen.render();
+  }
+}
+
+/** The downloads dir, made if missing; without one every offer is declined (and said so). */
+function downloadsFor(ui: UiContext): { downloadDir?: string; maxAutoAcceptBytes?: number; problem?: string } {
+  const dir = ui.options.downloadsDir ?? join(ui.options.dataDir, 'downloads');
+  const limit = ui.options.maxAutoAcceptBytes !== undefined ? { maxAutoAcceptBytes: ui.options.maxAutoAcceptBytes } : {};
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return { downloadDir: dir, ...limit };
+  } catch (error) {
+    return { ...limit, problem: `cannot make the downloads dir ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): files offered to you will be declined` };
   }
 }
 

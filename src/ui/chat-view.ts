@@ -7,6 +7,7 @@ import { inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeText } from './safe-text.ts';
 import { paint, userColor, type Theme } from './themes.ts';
+import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
 
 export function clock(ts: number): string {
   const d = new Date(ts);
@@ -21,7 +22,7 @@ export function lastSpoke(ts: number | null, now = Date.now()): string {
 }
 
 /** Columns before a notice's text: "HH:MM", a space, a two-column mark, a space. */
-const NOTICE_INDENT = 9;
+export const NOTICE_INDENT = 9;
 
 /**
  * Words of a notice folded to `width` columns, each line made safe for blessed: so that a long
@@ -87,6 +88,8 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
       const lines = safeText(entry.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
       return [head, ...lines.map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
     }
+    case 'transfer':
+      return transferLines(entry.line, entry.ts, theme, width);
     case 'image': {
       const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
       return [head, ...entry.rows.map((row) => `      ${row}`), `      ${paint(theme.dim, 'picture saved: ' + safeText(entry.path))}`];
@@ -173,6 +176,7 @@ export interface StatusState {
   attempt?: number;
   closedReason?: string;
   hostedPassword?: string;
+  transfers?: TransferCounts;
 }
 
 export function statusText(state: StatusState, theme: Theme, now = Date.now()): string {
@@ -182,6 +186,7 @@ export function statusText(state: StatusState, theme: Theme, now = Date.now()): 
       ? paint(theme.warning, `◌ reconnecting in ${Math.max(0, Math.ceil(((state.reconnectAt ?? now) - now) / 1000))} s (attempt ${state.attempt ?? 1})`)
       : paint(theme.error, `✗ disconnected${state.closedReason ? ': ' + safeText(state.closedReason) : ''}`);
   const hosting = state.hostedPassword ? ` · hosting, password ${safeText(state.hostedPassword)}` : '';
-  // The connection's state first, so a narrow terminal never cuts it off.
-  return ` ${connection} · ${safeText(state.name)} @ ${safeText(state.serverName)} ${safeText(state.address)} · ${safeText(state.fingerprint.slice(0, 15))}… (${safeText(state.trust)})${hosting}`;
+  const files = transferCountText(state.transfers);
+  // The connection's state first, then transfers, so a narrow terminal never cuts them off.
+  return ` ${connection}${files ? ' · ' + paint(theme.accent, files) : ''} · ${safeText(state.name)} @ ${safeText(state.serverName)} ${safeText(state.address)} · ${safeText(state.fingerprint.slice(0, 15))}… (${safeText(state.trust)})${hosting}`;
 }

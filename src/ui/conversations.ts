@@ -6,6 +6,7 @@ import type { DeliveredMessage } from '../client/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ExportLine } from './export.ts';
 import type { ImageCells } from './image-cells.ts';
+import type { TransferLine } from './transfer-view.ts';
 
 /** `alarm`: a security warning (a peer's key changed), drawn loud. */
 export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm';
@@ -18,7 +19,9 @@ export type Entry =
   /** The bot's answer: seen by this user alone. */
   | { kind: 'bot'; ts: number; command: string; text: string }
   /** `rows` for blessed (256 colours); `cells` for drawing the same picture in 24-bit over it. */
-  | { kind: 'image'; ts: number; command: string; path: string; rows: string[]; cells?: ImageCells };
+  | { kind: 'image'; ts: number; command: string; path: string; rows: string[]; cells?: ImageCells }
+  /** A file transfer: the line is updated in place as it goes (transfer-board.ts). */
+  | { kind: 'transfer'; ts: number; line: TransferLine };
 
 export interface Member {
   name: string;

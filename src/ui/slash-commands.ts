@@ -3,6 +3,7 @@
 // programs parlor grows from (../shared/seeds/) work as aliases, in any letter case: /showgroups,
 // /showgroupmembers, /list, /DisplayUsers, /DisplayAllUsers, /Name. Pure: tested without a terminal.
 
+import { parsePathArgument } from './file-paths.ts';
 import { BELL_MODES, type BellMode } from './settings.ts';
 
 export type ChatAction =
@@ -29,8 +30,11 @@ export type ChatAction =
   | { kind: 'trust'; name: string }
   | { kind: 'help' }
   | { kind: 'quit' }
-  /** Parts built on other branches (file transfer): said so, honestly. */
-  | { kind: 'unavailable'; command: string }
+  | { kind: 'file'; to: string; path: string }
+  | { kind: 'groupfile'; room: string; path: string }
+  /** A transfer by the number its line shows; without one, the latest that can take the verb. */
+  | { kind: 'accept' | 'decline' | 'cancel'; id?: number }
+  | { kind: 'transfers' }
   | { kind: 'nothing' }
   | { kind: 'error'; message: string };
 
@@ -97,8 +101,18 @@ const COMMANDS: readonly CommandSpec[] = [
     parse: (a) => (a[0] ? { kind: 'trust', name: user(a[0]) } : 'whom?'),
   },
   { names: ['quit', 'exit'], usage: '/quit', summary: 'leave parlor', parse: () => ({ kind: 'quit' }) },
-  { names: ['file'], usage: '/file USER PATH', summary: 'send a file (not in this build)', parse: () => ({ kind: 'unavailable', command: '/file' }) },
-  { names: ['groupfile'], usage: '/groupfile ROOM PATH', summary: 'send a file to a room (not in this build)', parse: () => ({ kind: 'unavailable', command: '/groupfile' }) },
+  {
+    names: ['file', 'sendfile'], usage: '/file USER PATH', summary: 'send a file to USER (the rest of the line is the path; ~ is your home)',
+    parse: (a, rest) => withPath(a[0], rest(1), (path) => ({ kind: 'file', to: user(a[0]!), path }), 'to whom, and which file?'),
+  },
+  {
+    names: ['groupfile'], usage: '/groupfile ROOM PATH', summary: 'send a file to everyone in ROOM who accepts it',
+    parse: (a, rest) => withPath(a[0], rest(1), (path) => ({ kind: 'groupfile', room: room(a[0]!), path }), 'to which room, and which file?'),
+  },
+  { names: ['accept'], usage: '/accept [N]', summary: 'receive file N that waits for your answer (default: the latest)', parse: (a) => transferVerb('accept', a) },
+  { names: ['decline'], usage: '/decline [N]', summary: 'refuse file N (the sender is told)', parse: (a) => transferVerb('decline', a) },
+  { names: ['cancel'], usage: '/cancel [N]', summary: 'stop file transfer N, sending or receiving (default: the latest)', parse: (a) => transferVerb('cancel', a) },
+  { names: ['transfers', 'files'], usage: '/transfers', summary: 'file transfers under way and waiting for an answer', parse: () => ({ kind: 'transfers' }) },
 ];
 
 /** Every command name and alias, with a leading slash: for completion. */
@@ -138,6 +152,19 @@ export function parseChatLine(line: string): ChatAction {
 
 function tokens(text: string): Array<{ text: string; start: number }> {
   return [...text.matchAll(/\S+/g)].map((m) => ({ text: m[0], start: m.index }));
+}
+
+function withPath(first: string | undefined, rest: string, make: (path: string) => ChatAction, missing: string): ChatAction | string {
+  if (first === undefined || rest === '') return missing;
+  const parsed = parsePathArgument(rest);
+  return 'path' in parsed ? make(parsed.path) : parsed.problem;
+}
+
+/** `/cancel 3`, `/cancel #3` or `/cancel` (the latest). */
+function transferVerb(kind: 'accept' | 'decline' | 'cancel', args: string[]): ChatAction | string {
+  if (args[0] === undefined) return { kind };
+  const id = /^#?(\d{1,9})$/.exec(args[0]);
+  return id ? { kind, id: Number(id[1]) } : 'the number shown on the transfer, as in [3]';
 }
 
 /** `#lobby` and `lobby` name the same room; `@bob` and `bob` the same user. */

@@ -23,6 +23,10 @@ export interface UiOptions {
   openLinks: boolean;
   mouse: boolean;
   env: NodeJS.ProcessEnv;
+  /** Where received files go (default: downloads/ in the data dir). */
+  downloadsDir?: string;
+  /** Offers up to this size are saved without asking (default: FileTransfers' 1 GiB). */
+  maxAutoAcceptBytes?: number;
 }
 
 /** A server to log in to: from discovery, typed by hand, or hosted here. */
@@ -47,6 +51,10 @@ export interface UiContext {
   theme: Theme;
   /** Saves the settings to the config dir (theme, bell, last name). */
   saveSettings(): void;
-  /** Ends the UI: hosted server stopped, connection closed, terminal restored. */
-  quit(code?: number): never;
+  /**
+   * Ends the UI: `beforeQuit` first (at most a second: files being received are deleted), then the
+   * hosted server stopped, the connection closed, the terminal restored.
+   */
+  quit(code?: number): void;
+  beforeQuit?: () => Promise<void>;
 }

@@ -8,10 +8,11 @@ export async function loggedInUi(
   server: ServerProcess,
   name: string,
   identityIndex: number,
-  options: { width?: number; height?: number; env?: Record<string, string> } = {},
+  options: { width?: number; height?: number; env?: Record<string, string>; args?: string[] } = {},
 ): Promise<TmuxUi> {
   const identities = await sharedIdentities();
-  const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', name, '--no-open'], { home: uiHome(identities[identityIndex]), ...options });
+  const { args = [], ...start } = options;
+  const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', name, '--no-open', ...args], { home: uiHome(identities[identityIndex]), ...start });
   await ui.waitFor('Password');
   ui.line('pw');
   await ui.waitFor('● connected');

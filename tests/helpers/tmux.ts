@@ -124,6 +124,19 @@ export class TmuxUi {
     return all;
   }
 
+  /** The UI's own process (the node running bin/parlor.js), e.g. to pause it with SIGSTOP. */
+  uiPid(): number {
+    const pid = this.pids().find((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(PARLOR_BIN);
+      } catch {
+        return false;
+      }
+    });
+    if (pid === undefined) throw new Error(`no parlor process in tmux session ${this.session}`);
+    return pid;
+  }
+
   kill(): void {
     if (!live.has(this)) return;
     live.delete(this);

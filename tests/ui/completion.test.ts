@@ -13,7 +13,7 @@ describe('ui/completion', () => {
     expect(completeLine('see #lo', sources).line).to.equal('see #lobby ');
     expect(completeLine('/join lo', sources).line).to.equal('/join lobby ');
     expect(completeLine('/msg bo', sources).line).to.equal('/msg bob ');
-    expect(completeLine('/tr', sources).line).to.equal('/trust ');
+    expect(completeLine('/tru', sources).line).to.equal('/trust ');
     expect(completeLine('/trust bo', sources).line).to.equal('/trust bob ');
     expect(completeLine('/whois @bo', sources).line).to.equal('/whois @bob ');
     expect(completeLine('hi @bo', sources).line).to.equal('hi @bob ');

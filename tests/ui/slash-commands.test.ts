@@ -48,9 +48,16 @@ describe('ui/slash-commands', () => {
     expect(unknown.kind === 'error' && unknown.message).to.contain('/help');
   });
 
-  it('says honestly that file transfer is not in this build', () => {
-    expect(parseChatLine('/file bob a.txt')).to.deep.equal({ kind: 'unavailable', command: '/file' });
-    expect(parseChatLine('/groupfile dev a.txt')).to.deep.equal({ kind: 'unavailable', command: '/groupfile' });
+  it('parses /file and /groupfile paths with spaces or quotes, and the transfer verbs with or without a number', () => {
+    expect(parseChatLine('/file @bob ~/my notes.txt')).to.deep.equal({ kind: 'file', to: 'bob', path: '~/my notes.txt' });
+    expect(parseChatLine(`/groupfile #dev '/tmp/a b.txt'`)).to.deep.equal({ kind: 'groupfile', room: 'dev', path: '/tmp/a b.txt' });
+    expect(parseChatLine('/file bob')).to.deep.equal({ kind: 'error', message: 'to whom, and which file? (/file USER PATH)' });
+    expect(parseChatLine(`/file bob 'a.txt`)).to.deep.equal({ kind: 'error', message: "the path has no closing ' (/file USER PATH)" });
+    expect(parseChatLine('/accept')).to.deep.equal({ kind: 'accept' });
+    expect(parseChatLine('/decline 2')).to.deep.equal({ kind: 'decline', id: 2 });
+    expect(parseChatLine('/cancel #3')).to.deep.equal({ kind: 'cancel', id: 3 });
+    expect(parseChatLine('/cancel all')).to.deep.equal({ kind: 'error', message: 'the number shown on the transfer, as in [3] (/cancel [N])' });
+    expect(parseChatLine('/transfers')).to.deep.equal({ kind: 'transfers' });
   });
 
   it('reads /create --secret anywhere on the line, /whois and /trust with or without @', () => {
