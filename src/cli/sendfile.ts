@@ -4,6 +4,7 @@ import { inertText } from '../client/inert-text.ts';
 import { ParlorError, isErrorCode } from '../protocol/errors.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, printJson } from './output.ts';
+import { formatBytes } from '../client/transfer-progress.ts';
 
 interface SendFileFlags extends ClientFlags {
   to?: string;
@@ -84,13 +85,3 @@ function progressLine(): { draw: (p: TransferProgress) => void; note: (text: str
   };
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}

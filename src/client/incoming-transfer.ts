@@ -94,8 +94,17 @@ export class IncomingTransfer extends EventEmitter<IncomingEvents> {
     this.state = 'receiving';
     this.emit('accepted');
     try {
-      this.tempPath = join(this.downloadDir, `.parlor-${randomBytes(8).toString('hex')}.part`);
-      this.handle = await open(this.tempPath, 'wx', 0o600);
+      const tempPath = join(this.downloadDir, `.parlor-${randomBytes(8).toString('hex')}.part`);
+      this.tempPath = tempPath;
+      const handle = await open(tempPath, 'wx', 0o600);
+      // Cancelled (or the connection dropped) while the file was being created: abort() found
+      // nothing to delete then, so the file just made is removed here.
+      if ((this.state as string) !== 'receiving') {
+        await handle.close().catch(() => {});
+        await unlink(tempPath).catch(() => {});
+        return;
+      }
+      this.handle = handle;
       this.hash = createHash('sha256');
       this.meter = new ProgressMeter(this.id, 'receive', this.size, (progress) => this.emit('progress', progress));
       await this.chat.request('file_accept', { transfer: this.id });

@@ -7,6 +7,9 @@
 import type { RecipientOutcome } from '../client/transfers.ts';
 import { clock, NOTICE_INDENT, noticeLines } from './chat-view.ts';
 import { paint, type Theme } from './themes.ts';
+import { formatBytes } from '../client/transfer-progress.ts';
+
+export { formatBytes };
 
 export interface TransferLine {
   /** The number this UI gives it, for /accept, /decline and /cancel (not the server's id). */
@@ -125,16 +128,6 @@ function progressBar(bytes: number, total: number, cells: number): string {
   return '█'.repeat(filled) + '░'.repeat(cells - filled);
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
 
 /** "4 s", "2 min 5 s", "1 h 20 min": as precise as a glance needs. */
 export function formatDuration(ms: number): string {
