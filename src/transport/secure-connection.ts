@@ -311,7 +311,9 @@ export class SecureConnection extends EventEmitter<Events> {
 
   /** Seals one frame: small ones joined into one buffer, large ones written as pieces. */
   private writeFrame(parts: Buffer[], bytes: number): void {
-    if (bytes < WRITEV_FROM_BYTES) {
+    // Pieces only pay for a large record (a file chunk): a frame of many small chat records (a
+    // reader's backlog under load) is joined and sealed in one go, as a small frame is.
+    if (bytes < WRITEV_FROM_BYTES || !parts.some((part) => part.length >= WRITEV_FROM_BYTES)) {
       this.socket.write(this.sealer!.sealFrame(parts), this.onWritten);
       return;
     }
