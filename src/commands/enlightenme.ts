@@ -2,10 +2,13 @@
 // with where the redirect points, as a link that the caller's client opens. The base URL is an
 // option so that tests (and a LAN with its own Kiwix mirror) can point it elsewhere.
 
-import axios from 'axios';
 import { ParlorError } from '../protocol/errors.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import type { CommandDefinition } from './definition.ts';
+
+/** axios is loaded at the first !enlightenme, not at server start (it brings ~7 MB of heap). */
+let loadedAxios: Promise<typeof import('axios').default> | undefined;
+const axiosModule = () => (loadedAxios ??= import('axios').then((module) => module.default));
 
 export const DEFAULT_WIKIPEDIA_URL = 'https://en.wikipedia.org';
 
@@ -29,6 +32,7 @@ export function enlightenmeCommand(options: EnlightenOptions = {}): CommandDefin
     maxOutputBytes: 2048,
     run: async (context) => {
       const asked = new URL('wiki/Special:Random', base.href.endsWith('/') ? base : `${base.href}/`);
+      const axios = await axiosModule();
       let response;
       try {
         response = await axios.get(asked.href, {

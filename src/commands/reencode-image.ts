@@ -3,8 +3,14 @@
 // capped, and the decoder refuses anything whose header claims more pixels than the limit, so a
 // decompression bomb fails at the header instead of filling memory.
 
-import sharp from 'sharp';
 import { ParlorError } from '../protocol/errors.ts';
+
+/**
+ * sharp (libvips, ~30 MB resident) is loaded at the first picture, not at server start: most
+ * servers answer far more handshakes than !meows, and every handshake pays for a bigger heap.
+ */
+let loadedSharp: Promise<typeof import('sharp').default> | undefined;
+const sharpModule = () => (loadedSharp ??= import('sharp').then((module) => module.default));
 
 export interface ReencodeLimits {
   /** The longest side of the output, in pixels. */
@@ -23,6 +29,7 @@ export interface ReencodedImage {
 }
 
 export async function reencodeImage(input: Buffer, limits: ReencodeLimits = DEFAULT_REENCODE_LIMITS): Promise<ReencodedImage> {
+  const sharp = await sharpModule();
   try {
     // failOn 'error': a truncated or corrupt file is an error, not a half-grey picture.
     const image = sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'error', sequentialRead: true });
