@@ -67,8 +67,6 @@ export const serverOptionsSchema = z.object({
    * next frame at most this much later: under load many messages then share one seal and one write.
    */
   fanoutCoalesceMs: z.number().int().min(0).max(200).default(20),
-  /** The window while the server's event loop is more than 90 % busy (see coalesce-policy.ts). */
-  fanoutCoalesceBusyMs: z.number().int().min(0).max(200).default(40),
   /** Answer UDP discovery probes on discoveryPort (7448; 0 picks a free one). */
   discovery: z.boolean().default(true),
   discoveryPort: port.default(7448),

@@ -22,7 +22,6 @@ import { createBot } from '../commands/builtins.ts';
 import type { RegistryProblem } from '../commands/registry.ts';
 import type { Bot as CommandBot } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
-import { CoalescePolicy } from './coalesce-policy.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
 import { TransferService } from './transfers.ts';
@@ -46,7 +45,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private beacon: DiscoveryBeacon | undefined;
   private mdns: MdnsPublication | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly coalesce: CoalescePolicy;
 
   private constructor(
     readonly options: ServerOptions,
@@ -88,9 +86,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.transfers,
     );
     this.listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.coalesce = new CoalescePolicy(options.fanoutCoalesceMs, options.fanoutCoalesceBusyMs, (ms) => {
-      for (const session of this.sessions) session.connection.coalesceMs = ms;
-    });
   }
 
   /** Validates the options, loads or makes the identity, opens the store, listens. */
@@ -120,7 +115,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       await server.startBeacon();
       server.startMdns();
       server.reportListening();
-      server.coalesce.start();
       for (const { source, problem } of server.bot.problems) server.report({ event: 'plugin_skipped', source, problem });
       for (const message of server.startWarnings) server.report({ event: 'warning', message });
     } catch (error) {
@@ -148,7 +142,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   stop(reason = 'the server is stopping'): Promise<void> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
-      this.coalesce.stop();
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
       const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close()]);
@@ -282,7 +275,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       frameCap: this.options.preLoginFrameCap,
     }).then(
       ({ connection, client }) => {
-        connection.coalesceMs = this.coalesce.current;
+        connection.coalesceMs = this.options.fanoutCoalesceMs;
         const session = new Session(connection, client, address, remote, this.options, uncount);
         this.sessions.add(session);
         this.report({ event: 'session', remote, client: client.fingerprint });
