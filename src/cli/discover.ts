@@ -4,20 +4,12 @@ import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress } from '../options.ts';
 import { inertText } from '../client/inert-text.ts';
-import { exitWithError, integerFlag, printJson } from './output.ts';
+import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
+import { exitWithError, integerFlag, printJson, repeatable } from './output.ts';
 
-interface DiscoverFlags {
-  timeout: number;
+interface DiscoverFlags extends DiscoveryFlags {
   json?: boolean;
-  interface: string[];
-  /** The addresses given with --broadcast, or false for --no-broadcast. */
-  broadcast: string[] | false;
-  mdns: boolean;
-  discoveryPort: number;
-  scan?: boolean;
 }
-
-const repeatable = (value: string, previous: string[]) => [...previous, value];
 
 export function registerDiscover(program: Command): void {
   program
@@ -39,13 +31,7 @@ async function discover(flags: DiscoverFlags): Promise<void> {
   let count = 0;
   for await (const server of discoverServers(
     {
-      timeoutMs: flags.timeout,
-      discoveryPort: flags.discoveryPort,
-      broadcast: flags.broadcast === false ? [] : flags.broadcast,
-      interfaces: flags.interface,
-      noBroadcast: flags.broadcast === false,
-      scan: flags.scan === true,
-      mdns: flags.mdns,
+      ...discoveryOptions(flags),
       onSendError: (target, error) => process.stderr.write(`parlor: cannot probe ${target}: ${error.message}\n`),
     },
     targets,

@@ -25,3 +25,6 @@ export function integerFlag(name: string): (value: string) => number {
     return parsed;
   };
 }
+
+/** A flag that may be given more than once: each value is added to the list. */
+export const repeatable = (value: string, previous: string[]): string[] => [...previous, value];

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatAddress } from '../options.ts';
 import type { ServerEvent } from '../server/events.ts';
 import { ParlorServer } from '../server/server.ts';
-import { exitWithError, integerFlag } from './output.ts';
+import { exitWithError, integerFlag, repeatable } from './output.ts';
 
 interface ServeFlags {
   host?: string;
@@ -63,7 +63,7 @@ export function registerServe(program: Command): void {
     .option('--private', 'leave the join password out of discovery adverts')
     .option('--no-mdns', 'do not publish _parlor._tcp over mDNS')
     .option('--plugins <dir>', 'load every module in DIR as further bot commands (a broken one is reported and skipped)')
-    .option('--disable-command <name>', 'turn a bot command off (repeatable)', (name: string, names: string[]) => [...names, name], [] as string[])
+    .option('--disable-command <name>', 'turn a bot command off (repeatable)', repeatable, [] as string[])
     .option('--cats <dir>', 'where !meow picks its pictures (default: the cats that ship with parlor)')
     .option('--wikipedia-url <url>', 'where !enlightenme asks for a random article (default: https://en.wikipedia.org)')
     .option('--no-shell', 'turn !shell off')

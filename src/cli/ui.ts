@@ -8,9 +8,10 @@ import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { runUi } from '../ui/app.ts';
 import { isThemeName, THEME_NAMES } from '../ui/themes.ts';
-import { integerFlag } from './output.ts';
+import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
+import { integerFlag, repeatable } from './output.ts';
 
-interface UiFlags {
+interface UiFlags extends DiscoveryFlags {
   server?: string;
   name?: string;
   password?: string;
@@ -18,12 +19,6 @@ interface UiFlags {
   data?: string;
   fingerprint?: string;
   acceptNewKey?: boolean;
-  timeout: number;
-  interface: string[];
-  broadcast: string[] | false;
-  scan?: boolean;
-  mdns: boolean;
-  discoveryPort: number;
   serveHost?: string;
   servePort: number;
   open: boolean;
@@ -32,8 +27,6 @@ interface UiFlags {
   downloads?: string;
   maxAutoAcceptBytes?: number;
 }
-
-const repeatable = (value: string, previous: string[]) => [...previous, value];
 
 export function registerUi(program: Command): void {
   program
@@ -70,15 +63,7 @@ export function registerUi(program: Command): void {
           ...(flags.password !== undefined && { password: flags.password }),
           ...(flags.fingerprint !== undefined && { fingerprint: flags.fingerprint }),
           acceptNewKey: flags.acceptNewKey === true,
-          discovery: {
-            timeoutMs: flags.timeout,
-            discoveryPort: flags.discoveryPort,
-            broadcast: flags.broadcast === false ? [] : flags.broadcast,
-            interfaces: flags.interface,
-            noBroadcast: flags.broadcast === false,
-            scan: flags.scan === true,
-            mdns: flags.mdns,
-          },
+          discovery: discoveryOptions(flags),
           hosting: {
             ...(flags.serveHost !== undefined && { host: flags.serveHost }),
             port: flags.servePort,
