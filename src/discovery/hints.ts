@@ -10,10 +10,13 @@ export function noServerHints(targets: readonly ProbeTarget[], options: { timeou
   return [
     `No parlor server answered within ${options.timeoutMs} ms. Probed:`,
     ...tried,
-    'Usual causes: a firewall dropping UDP port ' + options.discoveryPort + ' on either side; Wi-Fi client isolation or a',
-    'VLAN that filters broadcast; a VPN or container interface chosen instead of the LAN one (try',
-    '--interface); or a server started with --no-discovery. Where broadcast is filtered but unicast',
-    'passes, try --scan. A server can always be reached directly:',
-    'parlor ... --server HOST:PORT.',
+    // One thought a line, none over 80 columns: stderr and the UI's pane both wrap well then.
+    'Usual causes:',
+    `  a firewall dropping UDP port ${options.discoveryPort} on either side;`,
+    '  Wi-Fi client isolation, or a VLAN that filters broadcast;',
+    '  a VPN or container interface in the way (pick the LAN one with --interface);',
+    '  a server started with --no-discovery.',
+    'Where broadcast is filtered but unicast passes, try --scan.',
+    'A server can always be reached directly: parlor ... --server HOST:PORT.',
   ];
 }

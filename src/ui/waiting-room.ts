@@ -97,7 +97,7 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     if (mine !== generation) return;
     searching = false;
     if (servers.length === 0) {
-      hints.setContent(safeText(noServerHints(targets, { timeoutMs, discoveryPort: ui.options.discovery.discoveryPort ?? DEFAULT_DISCOVERY_PORT }).join('\n')));
+      hints.setContent(safeText(noServerHints(targets, { timeoutMs, discoveryPort: ui.options.discovery.discoveryPort ?? DEFAULT_DISCOVERY_PORT }).join('\n'), { keepNewlines: true }));
       hints.show();
     }
     draw();

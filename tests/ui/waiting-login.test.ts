@@ -84,7 +84,10 @@ describe('ui/waiting and login rooms (tmux)', function () {
     const discoveryPort = await freeUdpPort();
     const ui = TmuxUi.start(['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500'], { home: uiHome((await sharedIdentities())[0]), width: 100 });
     await ui.waitFor('No parlor server answered within 500 ms');
-    expect(ui.capture()).to.contain('firewall').and.contain('client isolation');
+    const screen = ui.capture();
+    expect(screen).to.contain('firewall').and.contain('client isolation');
+    // The hints are parlor's own lines: shown as lines, not with their breaks made inert (^J).
+    expect(screen).to.match(/^│Usual causes:/m).and.not.contain('^J');
   });
 
   it('hosts a server here, shows its password, logs in, and ends it when the UI quits', async () => {
