@@ -7,6 +7,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
+import { numberedName } from './safe-file-name.ts';
 
 export const RECEIVED_CATS_DIR = 'receivedcats';
 
@@ -29,7 +30,7 @@ export async function saveReceivedImage(image: ImageReply, dataDir: string, now 
   const base = `${safeStem(image.name)}-${stamp}-${randomBytes(3).toString('hex')}`;
   const bytes = Buffer.from(image.data, 'base64');
   for (let n = 0; n < 100; n++) {
-    const path = join(dir, `${base}${n === 0 ? '' : ` (${n})`}${extension}`);
+    const path = join(dir, numberedName(`${base}${extension}`, n));
     try {
       // 'wx': created here or not at all, so nothing already there is ever overwritten.
       const handle = await open(path, 'wx', 0o600);
