@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stopChild, track, waitForExit } from './children.ts';
 import { REPO_ROOT } from './paths.ts';
 import { pinnedCommand } from './proc.ts';
+import { widenHeapGrowth } from '../../src/heap-growth.ts';
 
 export interface WorkerError {
   type: 'error';
@@ -94,6 +95,8 @@ export function serveWorker<To extends { type: string }, From extends { type: st
   script: string,
   handle: (message: To) => Promise<From>,
 ): void {
+  // A worker stands for a parlor process (a client on its own machine): same heap settings.
+  widenHeapGrowth();
   if (!process.send) {
     process.stderr.write(`${script} is started by a benchmark, not by hand\n`);
     process.exit(2);

@@ -1,6 +1,7 @@
 // The `parlor` binary: commander subcommands, each with --help; plain `parlor` opens the terminal UI.
 
 import { Command, CommanderError } from 'commander';
+import { widenHeapGrowth } from '../heap-growth.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import { exitWithError } from './output.ts';
 import { registerDiscover } from './discover.ts';
@@ -10,6 +11,8 @@ import { registerSendFile } from './sendfile.ts';
 import { registerServe } from './serve.ts';
 import { registerTail } from './tail.ts';
 import { registerUi } from './ui.ts';
+
+widenHeapGrowth();
 
 const program = new Command('parlor')
   .description('a chat for one local network: encrypted, with a bot, and it finds its server by itself')
