@@ -11,7 +11,7 @@ import type { ClientIdentity, ServerIdentity } from '../crypto/identity.ts';
 import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
 import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { HANDSHAKE_FRAME_CAP, RECORD_KIND_JSON, SEAL_OVERHEAD, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
-import { asParlorError, ParlorError } from '../protocol/errors.ts';
+import { asParlorError, ParlorError, peerReason } from '../protocol/errors.ts';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.ts';
 import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { closingMessage } from '../protocol/messages.ts';
@@ -111,16 +111,16 @@ export class SecureConnection extends EventEmitter<Events> {
       const truncated = this.decoder.pendingBytes > 0;
       this.finish(
         truncated
-          ? new ParlorError('FRAME_TRUNCATED', `the connection ended ${this.decoder.pendingBytes} bytes into a frame`)
-          : new ParlorError('CONNECTION_CLOSED', 'the peer closed the connection'),
+          ? peerReason('FRAME_TRUNCATED', `the connection ended ${this.decoder.pendingBytes} bytes into a frame`)
+          : peerReason('CONNECTION_CLOSED', 'the peer closed the connection'),
         true,
       );
     });
     socket.on('error', (cause) => {
-      if (this.phase !== 'closed') this.finish(new ParlorError('CONNECTION_CLOSED', cause.message, { cause }), true);
+      if (this.phase !== 'closed') this.finish(peerReason('CONNECTION_CLOSED', cause.message, { cause }), true);
     });
     socket.on('close', () => {
-      if (this.phase !== 'closed') this.finish(new ParlorError('CONNECTION_CLOSED', 'the connection closed'), true);
+      if (this.phase !== 'closed') this.finish(peerReason('CONNECTION_CLOSED', 'the connection closed'), true);
     });
     this.handshakeTimer = setTimeout(
       () => this.fail(new ParlorError('HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`)),
@@ -366,8 +366,8 @@ export class SecureConnection extends EventEmitter<Events> {
         const closing = closingMessage.safeParse(message);
         this.finish(
           closing.success
-            ? new ParlorError(closing.data.code, closing.data.message)
-            : new ParlorError('CONNECTION_CLOSED', 'the peer closed the connection'),
+            ? peerReason(closing.data.code, closing.data.message)
+            : peerReason('CONNECTION_CLOSED', 'the peer closed the connection'),
           true,
         );
         return;
