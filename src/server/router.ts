@@ -8,6 +8,7 @@ import { isRequestType, requestEnvelope, requestSchemas, type Request, type Requ
 import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
 import type { Bot } from './bot.ts';
 import { RetryLaterError, type ChatService } from './chat.ts';
+import { foldName } from './names.ts';
 import type { Session } from './session.ts';
 import type { TransferService } from './transfers.ts';
 
@@ -49,7 +50,11 @@ export class Router {
       users: (s, _r, reply) => reply(chat.users(s)),
       allusers: (s, _r, reply) => reply(chat.allUsers(s)),
       whoami: (s, _r, reply) => reply(chat.whoami(s)),
-      block: (s, r, reply) => reply(chat.block(s, r)),
+      block: (s, r, reply) => {
+        const blocked = chat.block(s, r);
+        transfers.cutBetween(s.user!.key, foldName(blocked.name));
+        reply(blocked);
+      },
       unblock: (s, r, reply) => reply(chat.unblock(s, r)),
       blocked: (s, _r, reply) => reply(chat.blocked(s)),
       command: async (s, r, reply) => {

@@ -233,6 +233,26 @@ export class TransferService {
     this.bySession.delete(session);
   }
 
+  /**
+   * A block between two users ends what is under way between them, as it stops their messages: the
+   * blocker no longer receives the other's file, nor the other the blocker's. Each side is told
+   * BLOCKED (a receiver through file_cancelled, which deletes its partial file). A room transfer
+   * goes on for the room's other members.
+   */
+  cutBetween(a: string, b: string): void {
+    const message = 'one of you has blocked the other: the transfer stopped';
+    for (const transfer of [...this.transfers.values()]) {
+      const senderKey = transfer.sender.user?.key;
+      if (senderKey !== a && senderKey !== b) continue;
+      const other = senderKey === a ? b : a;
+      for (const receiver of [...transfer.receivers.values()]) {
+        if (receiver.session.user?.key !== other) continue;
+        receiver.session.send({ type: 'file_cancelled', transfer: transfer.id, code: 'BLOCKED', message });
+        this.removeReceiver(transfer, receiver, { status: 'failed', code: 'BLOCKED', message });
+      }
+    }
+  }
+
   // --- the life of a transfer ----------------------------------------------------------------
 
   /** Starts once nobody's answer is outstanding: a member who accepts late would miss the start. */

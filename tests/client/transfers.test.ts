@@ -186,6 +186,54 @@ describe('client/transfers: sending and receiving files', function () {
     expect(bobOffered).to.equal(false);
   });
 
+  it('a block mid-transfer stops it, whichever side blocks: BLOCKED on both sides, no partial file, the room transfer goes on for the rest', async () => {
+    const ada = await person('ada');
+    const bob = await person('bob');
+    const cy = await person('cy');
+    const path = join(source, 'blocked.bin');
+    const sha256 = await writeSeededFile(path, 96 * MiB, 'blocked mid-way');
+
+    // The receiver blocks the sender.
+    let incoming = nextIncoming(bob.files);
+    let sending = ada.files.send({ to: 'bob' }, path);
+    let receiving = await incoming;
+    await new Promise<void>((resolve) => receiving.on('progress', (p) => p.bytes > 0 && resolve()));
+    await bob.chat.block('ada');
+    await expectCode(receiving.done, 'BLOCKED');
+    await expectCode(sending.done, 'BLOCKED');
+    expect(await listDir(bob.dir)).to.deep.equal([]);
+    await bob.chat.unblock('ada');
+
+    // The sender blocks the receiver.
+    incoming = nextIncoming(bob.files);
+    sending = ada.files.send({ to: 'bob' }, path);
+    receiving = await incoming;
+    await new Promise<void>((resolve) => receiving.on('progress', (p) => p.bytes > 0 && resolve()));
+    await ada.chat.block('bob');
+    await expectCode(receiving.done, 'BLOCKED');
+    await expectCode(sending.done, 'BLOCKED');
+    expect(await listDir(bob.dir)).to.deep.equal([]);
+    await ada.chat.unblock('bob');
+
+    // In a room, only the blocked pair's part stops.
+    await ada.chat.create('pair');
+    await bob.chat.join('pair');
+    await cy.chat.join('pair');
+    const bobGets = nextIncoming(bob.files);
+    const cyGets = nextIncoming(cy.files);
+    const toRoom = ada.files.send({ room: 'pair' }, path);
+    const bobReceiving = await bobGets;
+    await new Promise<void>((resolve) => bobReceiving.on('progress', (p) => p.bytes > 0 && resolve()));
+    await bob.chat.block('ada');
+    await expectCode(bobReceiving.done, 'BLOCKED');
+    const sent = await toRoom.done;
+    expect(sent.received).to.deep.equal(['cy']);
+    const got = await (await cyGets).done;
+    expect(got.sha256).to.equal(sha256);
+    expect(await sameBytes(path, got.path)).to.equal(true);
+    expect(await listDir(bob.dir)).to.deep.equal([]);
+  });
+
   it('declines without a downloads dir, and over the auto-accept size unless someone answers the offer', async () => {
     const ada = await person('ada');
     const nodir = await person('dee', { downloads: false });
