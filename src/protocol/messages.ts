@@ -133,7 +133,7 @@ export const replySchemas = {
   join: joinReply,
   create: joinReply,
   leave: z.object({ room: z.string() }),
-  rooms: z.object({ rooms: z.array(z.object({ name: z.string(), members: z.number(), hasPassword: z.boolean() })) }),
+  rooms: z.object({ rooms: z.array(z.object({ name: z.string(), members: z.number(), hasPassword: z.boolean(), secret: z.boolean() })) }),
   members: z.object({ room: z.string(), members: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable() })) }),
   say: z.object({ id: messageId, ts: z.number() }),
   dm: z.object({ id: messageId, ts: z.number(), to: z.string() }),

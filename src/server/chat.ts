@@ -170,6 +170,7 @@ export class ChatService {
         name: room.name,
         members: this.rooms.get(room.key)?.members.size ?? 0,
         hasPassword: room.passwordHash !== null,
+        secret: this.isSecret(room.key),
       })),
     };
   }

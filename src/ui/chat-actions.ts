@@ -93,7 +93,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     case 'rooms': {
       const { rooms } = await chat.listRooms();
       for (const r of rooms) room.knownRooms.add(r.name);
-      return room.notice(['Rooms:', ...rooms.map((r) => `  #${r.name}  ${r.members} here${r.hasPassword ? '  (password)' : ''}`)].join('\n'));
+      return room.notice(['Rooms:', ...rooms.map((r) => `  #${r.name}  ${r.members} here${r.hasPassword ? '  (password)' : ''}${r.secret ? '  (secret: end-to-end)' : ''}`)].join('\n'));
     }
     case 'members': {
       const name = action.room ?? (current?.kind === 'room' ? current.name : undefined);

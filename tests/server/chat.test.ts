@@ -113,8 +113,10 @@ describe('server/chat', () => {
       await expectCode(bob.join('nowhere'), 'ROOM_NOT_FOUND');
       await expectCode(bob.create('bad room'), 'ROOM_INVALID');
       const { rooms } = await bob.listRooms();
-      expect(rooms).to.deep.include({ name: 'Ops', members: 1, hasPassword: false });
+      expect(rooms).to.deep.include({ name: 'Ops', members: 1, hasPassword: false, secret: false });
       expect(rooms.map((r) => r.name)).to.include('lobby');
+      await bob.create('vault', undefined, { secret: true });
+      expect((await ada.listRooms()).rooms).to.deep.include({ name: 'vault', members: 1, hasPassword: false, secret: true });
       const members = await ada.members('ops');
       expect(members.members.map((m) => m.name)).to.deep.equal(['ada']);
     });
