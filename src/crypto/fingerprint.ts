@@ -2,7 +2,7 @@
 // wire blob (RFC 4253 §6.6, RFC 8709). So `ssh-keygen -lf` on the same key prints the same string,
 // and users can check a fingerprint with tools they already trust.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 function sshString(bytes: Buffer): Buffer {
   const length = Buffer.alloc(4);
@@ -20,7 +20,7 @@ function sshMpint(unsignedBigEndian: Buffer): Buffer {
 }
 
 export function fingerprintOfBlob(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+  return 'SHA256:' + hash('sha256', blob, 'base64').replace(/=+$/, '');
 }
 
 export function ed25519Blob(rawPublicKey: Buffer): Buffer {

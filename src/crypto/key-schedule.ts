@@ -1,7 +1,7 @@
 // The handshake's hashes and key derivation, shared by both sides so that they cannot disagree.
 // docs/protocol.md gives the same steps for writing a client in another language.
 
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, hash, hkdfSync } from 'node:crypto';
 
 const SIGNATURE_CONTEXT = Buffer.from('parlor/1 server signature\0', 'ascii');
 const FINISHED_CONTEXT = Buffer.from('parlor/1 client finished\0', 'ascii');
@@ -13,10 +13,12 @@ export interface SessionKeys {
   finished: Buffer;
 }
 
+/**
+ * One-shot hashing: a Hash object is a native object whose release costs the server a garbage
+ * collector callback per handshake, and the transcript is only a few KiB to join.
+ */
 export function transcriptHash(...parts: Buffer[]): Buffer {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
+  return hash('sha256', parts.length === 1 ? parts[0]! : Buffer.concat(parts), 'buffer');
 }
 
 /** What the server's Ed25519 key signs: a context string, then th1 = SHA-256(ClientHello ‖ ServerHello body). */
