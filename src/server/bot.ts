@@ -63,12 +63,12 @@ export class Bot {
   private actionsFor(session: Session, callerName: string, after: Array<() => void>): BotActions {
     return {
       disconnectCaller: (message) => after.push(() => session.connection.close('CONNECTION_CLOSED', message)),
-      checkOperatorPassword: (password) => this.chat.checkOperatorPassword(session, password),
+      checkOperatorPassword: (password) => this.chat.moderation.checkOperatorPassword(session, password),
       stopServer: (reason) => after.push(() => this.stopServer(reason)),
-      kick: (name, reason) => this.chat.kick(name, reason),
-      ban: (name, reason) => this.chat.ban(name, reason, callerName),
-      unban: (nameOrFingerprint) => this.chat.unban(nameOrFingerprint),
-      announce: (text) => this.chat.announce(callerName, text),
+      kick: (name, reason) => this.chat.moderation.kick(name, reason),
+      ban: (name, reason) => this.chat.moderation.ban(name, reason, callerName),
+      unban: (nameOrFingerprint) => this.chat.moderation.unban(nameOrFingerprint),
+      announce: (text) => this.chat.moderation.announce(callerName, text),
     };
   }
 }

@@ -1,5 +1,14 @@
 // Limits that keep one client from hurting the rest.
 
+import { ParlorError } from '../protocol/errors.ts';
+
+/** A failed check that also says how long to wait (rate limits, password slow-down). */
+export class RetryLaterError extends ParlorError {
+  constructor(message: string, retryAfterMs: number) {
+    super('RATE_LIMITED', message, { retryAfterMs });
+  }
+}
+
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */
 export class TokenBucket {
   private tokens: number;
@@ -56,6 +65,16 @@ export class FailureTracker {
 
   succeed(key: string): void {
     this.failures.delete(key);
+  }
+
+  /** Refuses, with how long to wait, while any of the keys must still wait. */
+  check(keys: readonly string[]): void {
+    const wait = Math.max(...keys.map((key) => this.waitMs(key)));
+    if (wait > 0) throw new RetryLaterError(`too many wrong passwords: try again in ${Math.ceil(wait / 1000)} s`, wait);
+  }
+
+  failAll(keys: readonly string[]): void {
+    for (const key of keys) this.fail(key);
   }
 
   private current(key: string, now: number): { count: number; lastAt: number } | undefined {

@@ -7,7 +7,8 @@ import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { isRequestType, requestEnvelope, requestSchemas, type Request, type RequestType } from '../protocol/messages.ts';
 import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
 import type { Bot } from './bot.ts';
-import { RetryLaterError, type ChatService } from './chat.ts';
+import type { ChatService } from './chat.ts';
+import { RetryLaterError } from './limits.ts';
 import { foldName } from './names.ts';
 import type { Session } from './session.ts';
 import type { TransferService } from './transfers.ts';
@@ -47,27 +48,27 @@ export class Router {
       say: (s, r, reply, fail) => chat.say(s, notACommand(r), reply, fail),
       dm: (s, r, reply, fail) => chat.dm(s, notACommand(r), reply, fail),
       history: (s, r, reply) => reply(chat.history(s, r)),
-      users: (s, _r, reply) => reply(chat.users(s)),
-      allusers: (s, _r, reply) => reply(chat.allUsers(s)),
-      whoami: (s, _r, reply) => reply(chat.whoami(s)),
+      users: (s, _r, reply) => reply(chat.people.users(s)),
+      allusers: (s, _r, reply) => reply(chat.people.allUsers(s)),
+      whoami: (s, _r, reply) => reply(chat.people.whoami(s)),
       block: (s, r, reply) => {
-        const blocked = chat.block(s, r);
+        const blocked = chat.people.block(s, r);
         transfers.cutBetween(s.user!.key, foldName(blocked.name));
         reply(blocked);
       },
-      unblock: (s, r, reply) => reply(chat.unblock(s, r)),
-      blocked: (s, _r, reply) => reply(chat.blocked(s)),
+      unblock: (s, r, reply) => reply(chat.people.unblock(s, r)),
+      blocked: (s, _r, reply) => reply(chat.people.blocked(s)),
       command: async (s, r, reply) => {
         const outcome = await this.bot.run(s, r);
         reply(outcome.reply);
         for (const action of outcome.after) action();
       },
-      op: (s, r, reply) => reply(chat.op(s, r)),
+      op: (s, r, reply) => reply(chat.moderation.op(s, r)),
       // End-to-end.
       e2e_say: (s, r, reply, fail) => chat.saySealed(s, r, reply, fail),
       e2e_dm: (s, r, reply, fail) => chat.dmSealed(s, r, reply, fail),
-      keys: (s, r, reply) => reply(chat.identityKeys(s, r)),
-      whois: (s, r, reply) => reply(chat.whois(s, r)),
+      keys: (s, r, reply) => reply(chat.people.identityKeys(s, r)),
+      whois: (s, r, reply) => reply(chat.people.whois(s, r)),
       // File transfer (transfers.ts).
       file_offer: (s, r, reply) => reply(transfers.offer(s, r)),
       file_accept: (s, r, reply) => reply(transfers.accept(s, r)),

@@ -2,7 +2,7 @@
 // one way to send to it, which enforces the outbound cap.
 
 import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
-import type { ParlorError } from '../protocol/errors.ts';
+import { ParlorError } from '../protocol/errors.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { SecureConnection } from '../transport/secure-connection.ts';
 import { TokenBucket } from './limits.ts';
@@ -42,6 +42,12 @@ export class Session {
     readonly releaseUnauthenticatedSlot: () => void = () => {},
   ) {
     this.bucket = new TokenBucket(limits.ratePerSecond, limits.rateBurst);
+  }
+
+  /** The logged-in user, or NOT_LOGGED_IN for a request that needs one. */
+  requireUser(): { key: string; name: string } {
+    if (!this.user) throw new ParlorError('NOT_LOGGED_IN');
+    return this.user;
   }
 
   get isOpen(): boolean {

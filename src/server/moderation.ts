@@ -1,0 +1,86 @@
+// What operators may do: become one with the operator password (/op), and through the bot's
+// commands kick, ban by key fingerprint (kept across restarts), unban and announce.
+
+import { ParlorError } from '../protocol/errors.ts';
+import type { Reply, Request } from '../protocol/messages.ts';
+import { encodeJsonRecord } from '../protocol/records.ts';
+import type { ChatStore } from '../store/store.ts';
+import type { BanList } from './ban-list.ts';
+import type { FailureTracker } from './limits.ts';
+import { foldName } from './names.ts';
+import { constantTimeEqual } from './passwords.ts';
+import type { Session } from './session.ts';
+
+export interface ModerationSettings {
+  /** For /op and !quit; never advertised. */
+  operatorPassword: string;
+}
+
+export class Moderation {
+  constructor(
+    private readonly store: ChatStore,
+    private readonly bans: BanList,
+    /** Sessions online, by folded name: the chat's own map, read here. */
+    private readonly online: ReadonlyMap<string, Session>,
+    private readonly failures: FailureTracker,
+    private readonly settings: ModerationSettings,
+    /** Refuses a text over the message cap (ChatService's rule, so announcements keep it too). */
+    private readonly checkLength: (text: string) => void,
+  ) {}
+
+  /** `/op PASSWORD`: the session may use operator commands until it ends. */
+  op(session: Session, request: Request<'op'>): Reply<'op'> {
+    this.checkOperatorPassword(session, request.password);
+    session.operator = true;
+    return { operator: true };
+  }
+
+  /** The operator password, slowed after failures per address and per name like the join password. */
+  checkOperatorPassword(session: Session, password: string): void {
+    if (!session.user) throw new ParlorError('NOT_LOGGED_IN');
+    const slowKeys = [`address:${session.address}`, `name:${session.user.key}`];
+    this.failures.check(slowKeys);
+    if (!constantTimeEqual(password, this.settings.operatorPassword)) {
+      this.failures.failAll(slowKeys);
+      throw new ParlorError('BAD_PASSWORD', 'the operator password is wrong');
+    }
+  }
+
+  kick(name: string, reason: string): { name: string } {
+    const session = this.online.get(foldName(name));
+    if (!session?.user) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
+    const display = session.user.name;
+    // The close event logs it out, as for any disconnect (and the log names who it was).
+    session.connection.close('KICKED', reason);
+    return { name: display };
+  }
+
+  /** Bans the key that the name is bound to, and disconnects it if it is online. */
+  ban(name: string, reason: string, by: string): { name: string; fingerprint: string } {
+    const user = this.store.getUser(foldName(name));
+    if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
+    this.bans.add({ fingerprint: user.fingerprint, name: user.name, reason, bannedBy: by, at: Date.now() });
+    const live = this.online.get(user.key);
+    if (live && live.client.fingerprint === user.fingerprint) {
+      live.connection.close('BANNED', reason);
+    }
+    return { name: user.name, fingerprint: user.fingerprint };
+  }
+
+  unban(nameOrFingerprint: string): { name: string; fingerprint: string } {
+    const ban = nameOrFingerprint.startsWith('SHA256:')
+      ? this.bans.get(nameOrFingerprint)
+      : this.bans.findByName(foldName, nameOrFingerprint) ?? this.bans.get(this.store.getUser(foldName(nameOrFingerprint))?.fingerprint ?? '');
+    if (!ban) throw new ParlorError('USER_NOT_FOUND', `no ban matches "${nameOrFingerprint}"`);
+    this.bans.remove(ban.fingerprint);
+    return { name: ban.name, fingerprint: ban.fingerprint };
+  }
+
+  /** An operator's notice to every session online. */
+  announce(from: string, text: string): { recipients: number } {
+    this.checkLength(text);
+    const record = encodeJsonRecord({ type: 'announcement', from, text, ts: Date.now() });
+    for (const session of this.online.values()) session.sendRecord(record);
+    return { recipients: this.online.size };
+  }
+}

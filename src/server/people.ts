@@ -1,0 +1,102 @@
+// Who is who: the users online and ever seen, one's own account, blocks, and the identity keys that
+// end-to-end encryption seals to (keys.ts keeps them).
+
+import { ParlorError } from '../protocol/errors.ts';
+import type { PeerKey, Reply, Request } from '../protocol/messages.ts';
+import type { ChatStore } from '../store/store.ts';
+import type { BlockList } from './block-list.ts';
+import { KeyDirectory } from './keys.ts';
+import { foldName } from './names.ts';
+import type { RoomDirectory } from './room-directory.ts';
+import type { Session } from './session.ts';
+
+export class People {
+  constructor(
+    private readonly store: ChatStore,
+    /** Sessions online, by folded name: the chat's own map, read here. */
+    private readonly online: ReadonlyMap<string, Session>,
+    private readonly rooms: RoomDirectory,
+    private readonly blocks: BlockList,
+    private readonly keys: KeyDirectory,
+  ) {}
+
+  users(session: Session): Reply<'users'> {
+    session.requireUser();
+    return {
+      users: [...this.online.values()].map((member) => ({
+        name: member.user!.name,
+        lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
+        rooms: [...member.rooms].map((key) => this.rooms.nameOf(key)),
+      })),
+    };
+  }
+
+  allUsers(session: Session): Reply<'allusers'> {
+    session.requireUser();
+    return {
+      users: this.store.listUsers().map((user) => ({
+        name: user.name,
+        lastSeen: this.online.has(user.key) ? Date.now() : user.lastSeen,
+        lastMessageAt: user.lastMessageAt,
+        online: this.online.has(user.key),
+      })),
+    };
+  }
+
+  whoami(session: Session): Reply<'whoami'> {
+    const user = session.requireUser();
+    return {
+      name: user.name,
+      fingerprint: session.client.fingerprint,
+      rooms: [...session.rooms].map((key) => this.rooms.nameOf(key)),
+      address: session.remote,
+    };
+  }
+
+  block(session: Session, request: Request<'block'>): Reply<'block'> {
+    const user = session.requireUser();
+    const target = this.store.getUser(foldName(request.name));
+    if (!target) throw new ParlorError('USER_NOT_FOUND', `no one called "${request.name}" has ever been here`);
+    if (target.key === user.key) throw new ParlorError('BAD_REQUEST', 'you cannot block yourself');
+    this.blocks.block(user.key, target.key);
+    return { name: target.name };
+  }
+
+  unblock(session: Session, request: Request<'unblock'>): Reply<'unblock'> {
+    const user = session.requireUser();
+    const key = foldName(request.name);
+    this.blocks.unblock(user.key, key);
+    return { name: this.store.getUser(key)?.name ?? request.name };
+  }
+
+  blocked(session: Session): Reply<'blocked'> {
+    const user = session.requireUser();
+    return { names: this.blocks.blockedBy(user.key).map((key) => this.store.getUser(key)?.name ?? key) };
+  }
+
+  /** Keys of the named users (those the server has a key for), or of a room's members. */
+  identityKeys(session: Session, request: Request<'keys'>): Reply<'keys'> {
+    session.requireUser();
+    const keys: PeerKey[] = [];
+    if (request.room !== undefined) {
+      for (const member of this.rooms.of(session, request.room).members) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
+    }
+    for (const name of request.names ?? []) {
+      const live = this.online.get(foldName(name));
+      const user = live ? undefined : this.store.getUser(foldName(name));
+      const key = live ? KeyDirectory.ofClient(live.user!.name, live.client) : user && this.keys.ofUser(user);
+      if (key) keys.push(key);
+    }
+    return { keys };
+  }
+
+  whois(session: Session, request: Request<'whois'>): Reply<'whois'> {
+    session.requireUser();
+    const key = foldName(request.name);
+    const user = this.store.getUser(key);
+    const found = user && this.keys.ofUser(user);
+    if (!user || !found) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.name}"`);
+    const online = this.online.has(key);
+    return { ...found, online, lastSeen: online ? Date.now() : user.lastSeen };
+  }
+}

@@ -1,0 +1,97 @@
+// Rooms with people in them: who is a member, the joined/left notices, and whether a room is
+// secret. The store keeps rooms forever; a live room exists only while it has members.
+
+import { ParlorError } from '../protocol/errors.ts';
+import type { Reply } from '../protocol/messages.ts';
+import { encodeJsonRecord } from '../protocol/records.ts';
+import type { ChatStore, RoomRecord } from '../store/store.ts';
+import { KeyDirectory } from './keys.ts';
+import { foldName } from './names.ts';
+import type { Session } from './session.ts';
+
+export interface LiveRoom {
+  record: RoomRecord;
+  members: Set<Session>;
+}
+
+export class RoomDirectory {
+  private readonly live = new Map<string, LiveRoom>();
+  /** Whether each room is secret, read from the store once: a room never changes kind. */
+  private readonly secret = new Map<string, boolean>();
+
+  constructor(private readonly store: ChatStore) {}
+
+  get(key: string): LiveRoom | undefined {
+    return this.live.get(key);
+  }
+
+  /** A room by the name a session gave, which the session must be in. */
+  of(session: Session, name: string): LiveRoom {
+    const key = foldName(name.replace(/^#/, ''));
+    const room = this.live.get(key);
+    if (!room || !session.rooms.has(key)) {
+      if (!this.store.getRoom(key)) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${name}`);
+      throw new ParlorError('NOT_IN_ROOM', `join #${name} first`);
+    }
+    return room;
+  }
+
+  /** The display name of a room, live or not. */
+  nameOf(key: string): string {
+    return this.live.get(key)?.record.name ?? this.store.getRoom(key)?.name ?? key;
+  }
+
+  isSecret(key: string): boolean {
+    let secret = this.secret.get(key);
+    if (secret === undefined) this.secret.set(key, (secret = this.store.isRoomSecret(key)));
+    return secret;
+  }
+
+  /** A room just created: its kind is known without asking the store again. */
+  created(key: string, secret: boolean): void {
+    if (secret) this.store.markRoomSecret(key);
+    this.secret.set(key, secret);
+  }
+
+  /**
+   * Adds the session to the room (telling the members, with the newcomer's key in a secret room,
+   * so that they can seal to it) unless it is in already.
+   */
+  enter(session: Session, key: string): LiveRoom {
+    let room = this.live.get(key);
+    if (!room) {
+      const record = this.store.getRoom(key)!;
+      this.live.set(key, (room = { record, members: new Set() }));
+    }
+    if (!session.rooms.has(key)) {
+      const name = session.user!.name;
+      const withKey = this.isSecret(key) ? { key: KeyDirectory.ofClient(name, session.client) } : {};
+      const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name, ...withKey });
+      for (const member of room.members) if (member !== session) member.sendRecord(notice);
+      room.members.add(session);
+      session.rooms.add(key);
+    }
+    return room;
+  }
+
+  remove(session: Session, key: string, reason: 'left' | 'disconnected'): void {
+    const room = this.live.get(key);
+    session.rooms.delete(key);
+    if (!room) return;
+    room.members.delete(session);
+    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: session.user!.name, reason });
+    for (const member of room.members) member.sendRecord(notice);
+    if (room.members.size === 0) this.live.delete(key);
+  }
+
+  list(): Reply<'rooms'> {
+    return {
+      rooms: this.store.listRooms().map((room) => ({
+        name: room.name,
+        members: this.live.get(room.key)?.members.size ?? 0,
+        hasPassword: room.passwordHash !== null,
+        secret: this.isSecret(room.key),
+      })),
+    };
+  }
+}
