@@ -4,22 +4,20 @@
 // chat-actions.ts; it never talks to a socket, only to ChatClient.
 
 import blessed from 'blessed';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import type { PeerKeyChange } from '../client/peer-keys.ts';
 import { formatAddress } from '../options.ts';
 import { foldName } from '../protocol/names.ts';
 import { runChatLine } from './chat-actions.ts';
-import { conversationHeader, conversationTitle, entryLines, memberListText, peerKeyChangedWarning, roomListText, statusText, type StatusState } from './chat-view.ts';
+import { conversationHeader, conversationTitle, entryLines, memberListText, notSealedText, peerKeyChangedWarning, roomListText, statusText, type StatusState } from './chat-view.ts';
 import { completeLine } from './completion.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
 import { fieldText } from './field.ts';
 import { colorDepth } from './image-cells.ts';
 import { LineEditor } from './line-editor.ts';
 import { boxStyle, paint, resolveTheme, type ThemeName } from './themes.ts';
-import { TransferBoard, type TransferPlace } from './transfer-board.ts';
+import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
 import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
@@ -88,7 +86,7 @@ export class ChatRoom {
       // After every render, whoever asked for it (a keypress, a scroll, a message).
       ui.screen.on('render', () => overlay.draw(pictureCells(this.widgets.messages, this.placements)));
     }
-    const downloads = downloadsFor(ui);
+    const downloads = downloadsFor(ui.options);
     this.downloadsProblem = downloads.problem;
     this.transfers = new TransferBoard(chat, downloads, { place: (where, line, attention) => this.placeTransfer(where, line, attention), redraw: () => this.render() });
     ui.beforeQuit = () => this.transfers.cancelAll();
@@ -465,22 +463,4 @@ export class ChatRoom {
     this.drawInput();
     this.ui.screen.render();
   }
-}
-
-/** The downloads dir, made if missing; without one every offer is declined (and said so). */
-function downloadsFor(ui: UiContext): { downloadDir?: string; maxAutoAcceptBytes?: number; problem?: string } {
-  const dir = ui.options.downloadsDir ?? join(ui.options.dataDir, 'downloads');
-  const limit = ui.options.maxAutoAcceptBytes !== undefined ? { maxAutoAcceptBytes: ui.options.maxAutoAcceptBytes } : {};
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return { downloadDir: dir, ...limit };
-  } catch (error) {
-    return { ...limit, problem: `cannot make the downloads dir ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): files offered to you will be declined` };
-  }
-}
-
-function notSealedText(count: number): string {
-  return count === 1
-    ? '1 earlier message was sealed before you joined and cannot be read'
-    : `${count} earlier messages were sealed before you joined and cannot be read`;
 }
