@@ -225,7 +225,7 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
     case 'image': {
       const path = await saveReceivedImage(reply, ui.options.dataDir);
       // As wide as the pane allows and at most 16 rows (32 pixels) high: a picture, not a wall.
-      const image = await imageToCells(path, room.pictureColumns(), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
+      const image = await imageToCells(path, room.panes.pictureColumns(), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
       model.add(key, { kind: 'image', ts, command: line, path, rows: cellsToTags(image), cells: image });
       return room.render();
     }

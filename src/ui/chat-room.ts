@@ -3,23 +3,20 @@
 // connection's state. It draws from the ConversationList model and hands typed lines to
 // chat-actions.ts; it never talks to a socket, only to ChatClient.
 
-import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import type { PeerKeyChange } from '../client/peer-keys.ts';
 import { formatAddress } from '../options.ts';
 import { foldName } from '../protocol/names.ts';
 import { runChatLine } from './chat-actions.ts';
-import { conversationHeader, conversationTitle, entryLines, memberListText, notSealedText, peerKeyChangedWarning, roomListText, statusText, type StatusState } from './chat-view.ts';
+import { ChatPanes } from './chat-panes.ts';
+import { notSealedText, peerKeyChangedWarning, type StatusState } from './chat-view.ts';
 import { completeLine } from './completion.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
-import { fieldText } from './field.ts';
-import { colorDepth } from './image-cells.ts';
 import { LineEditor } from './line-editor.ts';
-import { boxStyle, paint, resolveTheme, type ThemeName } from './themes.ts';
+import { resolveTheme, type ThemeName } from './themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
-import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 export class ChatRoom {
@@ -33,24 +30,13 @@ export class ChatRoom {
   private readonly downloadsProblem: string | undefined;
   private readonly editor = new LineEditor();
   private cycle: Parameters<typeof completeLine>[2];
-  private follow = true;
   private loadingOlder = false;
   private countdown: NodeJS.Timeout | undefined;
-  /** Set when the terminal takes 24-bit colour: pictures are drawn again over blessed's 256. */
-  private readonly overlay: TrueColorOverlay | undefined;
-  /** Where the pictures of the conversation on screen are in the message pane's content. */
-  private placements: PicturePlacement[] = [];
   /** Peers whose key changed and who are not trusted again yet, by folded name. */
   private readonly keyChanges = new Map<string, PeerKeyChange>();
   /** Which panes already show which key change ("conversation key|name|fingerprint"). */
   private readonly warned = new Set<string>();
-  private readonly widgets: {
-    rooms: blessed.Widgets.BoxElement;
-    messages: blessed.Widgets.BoxElement;
-    members: blessed.Widgets.BoxElement;
-    input: blessed.Widgets.BoxElement;
-    bar: blessed.Widgets.BoxElement;
-  };
+  readonly panes: ChatPanes;
 
   constructor(
     readonly ui: UiContext,
@@ -68,30 +54,14 @@ export class ChatRoom {
       connection: 'connected',
       ...(target.hosted && { hostedPassword: target.hosted.password }),
     };
-    const parent = ui.screen;
-    const box = (options: blessed.Widgets.BoxOptions) => blessed.box({ parent, tags: true, ...options });
-    this.widgets = {
-      rooms: box({ border: { type: 'line' }, label: ' Rooms ' }),
-      messages: box({ border: { type: 'line' }, scrollable: true, alwaysScroll: true, mouse: ui.options.mouse, scrollbar: { ch: ' ', style: { inverse: true } } as never }),
-      members: box({ border: { type: 'line' }, label: ' Members ' }),
-      input: box({ border: { type: 'line' } }),
-      bar: box({ height: 1 }),
-    };
-    this.widgets.messages.on('scroll', () => {
-      if (this.widgets.messages.getScroll() === 0) void this.loadOlder();
-    });
-    if (colorDepth(ui.options.env) === 24) {
-      const overlay = new TrueColorOverlay(ui.screen);
-      this.overlay = overlay;
-      // After every render, whoever asked for it (a keypress, a scroll, a message).
-      ui.screen.on('render', () => overlay.draw(pictureCells(this.widgets.messages, this.placements)));
-    }
+    this.panes = new ChatPanes(ui, () => void this.loadOlder());
     const downloads = downloadsFor(ui.options);
     this.downloadsProblem = downloads.problem;
     this.transfers = new TransferBoard(chat, downloads, { place: (where, line, attention) => this.placeTransfer(where, line, attention), redraw: () => this.render() });
     ui.beforeQuit = () => this.transfers.cancelAll();
-    this.layout();
-    this.applyTheme();
+    this.panes.layout();
+    this.panes.applyTheme();
+    this.render();
   }
 
   /** Joins the lobby, files the direct messages from login, and runs until the user quits. */
@@ -151,7 +121,7 @@ export class ChatRoom {
     for (const message of chat.direct) model.addMessage(message, false);
     this.ui.screen.on('keypress', (ch: string | undefined, key: { full: string }) => this.onKey(ch, key));
     this.ui.screen.on('resize', () => {
-      this.layout();
+      this.panes.layout();
       this.render();
     });
     try {
@@ -180,7 +150,7 @@ export class ChatRoom {
     for (const name of reply.members) this.knownUsers.add(name);
     if (conversation.secret) for (const change of this.keyChanges.values()) this.warnIn(conversation.key, change);
     this.model.select(conversation.key);
-    this.follow = true;
+    this.panes.follow = true;
     await this.refreshMembers(conversation.key);
   }
 
@@ -198,20 +168,20 @@ export class ChatRoom {
 
   notice(text: string, tone: Tone = 'info', key?: string): void {
     this.model.notice(key, text, tone);
-    this.follow = true;
+    this.panes.follow = true;
     this.render();
   }
 
   /** Files a message this user sent (the server does not echo it back). */
   addOwn(message: DeliveredMessage): void {
     this.model.addMessage(message);
-    this.follow = true;
+    this.panes.follow = true;
     this.render();
   }
 
   switchTo(key: string): void {
     this.model.select(key);
-    this.follow = true;
+    this.panes.follow = true;
     this.render();
   }
 
@@ -219,16 +189,12 @@ export class ChatRoom {
     this.ui.settings.theme = name;
     this.ui.theme = resolveTheme(name, this.ui.options.env);
     this.ui.saveSettings();
-    this.applyTheme();
+    this.panes.applyTheme();
+    this.render();
   }
 
   destroy(): void {
     this.stopCountdown();
-  }
-
-  /** The widest picture the message pane shows without wrapping (after its indent and scrollbar). */
-  pictureColumns(): number {
-    return Math.max(8, Math.min(64, (this.widgets.messages.width as number) - 2 - 1 - 6));
   }
 
   /**
@@ -287,7 +253,7 @@ export class ChatRoom {
       const heldText = held.length === 0 ? '' : `\n${opened} of ${held.length} held message${held.length === 1 ? '' : 's'} opened`;
       this.model.notice(conversation.key, `you now trust ${name}'s key ${fingerprint}${heldText}`, 'join');
     }
-    this.follow = true;
+    this.panes.follow = true;
     this.render();
   }
 
@@ -295,7 +261,7 @@ export class ChatRoom {
   private placeTransfer(where: TransferPlace, line: TransferLine, attention: boolean): void {
     const conversation = 'room' in where ? this.model.open('room', where.room) : this.model.open('dm', where.with);
     this.model.add(conversation.key, { kind: 'transfer', ts: Date.now(), line });
-    if (conversation.key === this.model.active) this.follow = true;
+    if (conversation.key === this.model.active) this.panes.follow = true;
     else if (line.direction === 'receive') {
       conversation.unread++;
       conversation.mentioned ||= attention;
@@ -322,25 +288,20 @@ export class ChatRoom {
   }
 
   private onKey(ch: string | undefined, key: { full: string }): void {
-    const messages = this.widgets.messages;
-    const page = Math.max(1, (messages.height as number) - 3);
     switch (key.full) {
       case 'pageup':
-        this.follow = false;
-        messages.scroll(-page);
-        if (messages.getScroll() === 0) void this.loadOlder();
+        if (this.panes.pageUp()) void this.loadOlder();
         return this.ui.screen.render();
       case 'pagedown':
-        messages.scroll(page);
-        if (messages.getScrollPerc() >= 100) this.follow = true;
+        this.panes.pageDown();
         return this.ui.screen.render();
       case 'C-n':
         this.model.cycle(1);
-        this.follow = true;
+        this.panes.follow = true;
         return this.render();
       case 'C-p':
         this.model.cycle(-1);
-        this.follow = true;
+        this.panes.follow = true;
         return this.render();
       case 'C-l':
         this.ui.screen.realloc();
@@ -356,7 +317,7 @@ export class ChatRoom {
       this.cycle = undefined;
     }
     if (result.submitted !== undefined) void runChatLine(this, result.submitted);
-    this.drawInput();
+    this.panes.drawInput(this.model, this.editor);
     this.ui.screen.render();
   }
 
@@ -369,13 +330,13 @@ export class ChatRoom {
     this.loadingOlder = true;
     try {
       const reply = await this.chat.history(conversation.kind === 'room' ? { room: conversation.name, before, limit: 50 } : { with: conversation.name, before, limit: 50 });
-      const height = this.widgets.messages.getScrollHeight();
+      const height = this.panes.contentHeight();
       for (const message of reply.messages) this.model.addMessage(message, false);
       if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info', Date.now(), true);
       conversation.more = reply.more && reply.messages.length > 0;
       this.render();
       // Stay on the line that was at the top before the older page went in above it.
-      this.widgets.messages.scrollTo(this.widgets.messages.getScrollHeight() - height);
+      this.panes.scrollTo(this.panes.contentHeight() - height);
       this.ui.screen.render();
     } catch (error) {
       this.notice(`could not load older messages: ${(error as Error).message}`, 'error');
@@ -384,83 +345,8 @@ export class ChatRoom {
     }
   }
 
-  private layout(): void {
-    const { rooms, messages, members, input, bar } = this.widgets;
-    const width = this.ui.screen.width as number;
-    const height = this.ui.screen.height as number;
-    const side = width >= 110 ? 22 : 16;
-    const right = width >= 64 ? side : 0;
-    rooms.left = 0;
-    rooms.top = 0;
-    rooms.width = side;
-    rooms.height = height - 1;
-    messages.left = side;
-    messages.top = 0;
-    messages.width = width - side - right;
-    messages.height = height - 4;
-    input.left = side;
-    input.top = height - 4;
-    input.width = width - side - right;
-    input.height = 3;
-    members.left = width - right;
-    members.top = 0;
-    members.width = Math.max(right, 1);
-    members.height = height - 1;
-    if (right === 0) members.hide();
-    else members.show();
-    bar.left = 0;
-    bar.top = height - 1;
-    bar.width = width;
-  }
-
-  private applyTheme(): void {
-    const { theme } = this.ui;
-    const style = boxStyle(theme);
-    for (const widget of [this.widgets.rooms, this.widgets.messages, this.widgets.members, this.widgets.input]) {
-      widget.style = { ...style, border: { ...style.border } };
-      // A label is a box of its own that keeps the style object it was made with.
-      const label = (widget as unknown as { _label?: blessed.Widgets.BoxElement })._label;
-      if (label) label.style = { ...style.label };
-    }
-    // blessed reads style.scrollbar whenever the messages overflow: it must survive a restyle.
-    this.widgets.messages.style.scrollbar = theme.border !== undefined ? { bg: theme.border } : { inverse: true };
-    this.widgets.input.style.border = { ...style.border, ...(theme.accent !== undefined && { fg: theme.accent }) };
-    this.widgets.bar.style = { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) };
-    this.render();
-  }
-
-  private drawInput(): void {
-    const { input } = this.widgets;
-    const conversation = this.model.current();
-    input.setLabel(conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ');
-    input.setContent(fieldText(this.editor, (input.width as number) - 3, true));
-  }
-
   render(): void {
-    const { theme } = this.ui;
-    const { rooms, messages, members, bar } = this.widgets;
-    const conversation = this.model.current();
-    rooms.setContent(roomListText(this.model.list(), this.model.active, theme, (rooms.width as number) - 2));
-    members.setContent(memberListText(conversation, theme, (members.width as number) - 2));
-    messages.setLabel(conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
-    const lines: string[] = [];
-    const placements: PicturePlacement[] = [];
-    let lineCount = 0;
-    // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
-    const textColumns = (messages.width as number) - 4;
-    for (const entry of conversation?.entries ?? []) {
-      const drawn = entryLines(entry, theme, this.chat.name, textColumns);
-      // An image's rows follow its one-line head; every other line may hold '\n's of its own.
-      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + 1, column: 6, image: entry.cells });
-      for (const line of drawn) lineCount += line.split('\n').length;
-      lines.push(...drawn);
-    }
-    this.placements = placements;
-    messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
-    if (this.follow) messages.setScrollPerc(100);
     this.status.transfers = this.transfers.counts();
-    bar.setContent(statusText(this.status, theme));
-    this.drawInput();
-    this.ui.screen.render();
+    this.panes.draw(this.model, this.status, this.editor, this.chat.name);
   }
 }
