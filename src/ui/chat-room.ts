@@ -8,12 +8,10 @@ import type { DeliveredMessage } from '../client/e2e.ts';
 import type { PeerKeyChange } from '../client/peer-keys.ts';
 import { formatAddress } from '../options.ts';
 import { foldName } from '../protocol/names.ts';
-import { runChatLine } from './chat-actions.ts';
+import { ChatKeys } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, peerKeyChangedWarning, type StatusState } from './chat-view.ts';
-import { completeLine } from './completion.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
-import { LineEditor } from './line-editor.ts';
 import { resolveTheme, type ThemeName } from './themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
@@ -28,8 +26,7 @@ export class ChatRoom {
   /** Files sent and received; their lines live in the conversations. */
   readonly transfers: TransferBoard;
   private readonly downloadsProblem: string | undefined;
-  private readonly editor = new LineEditor();
-  private cycle: Parameters<typeof completeLine>[2];
+  private readonly keys = new ChatKeys(this);
   private loadingOlder = false;
   private countdown: NodeJS.Timeout | undefined;
   /** Peers whose key changed and who are not trusted again yet, by folded name. */
@@ -119,7 +116,7 @@ export class ChatRoom {
     });
 
     for (const message of chat.direct) model.addMessage(message, false);
-    this.ui.screen.on('keypress', (ch: string | undefined, key: { full: string }) => this.onKey(ch, key));
+    this.ui.screen.on('keypress', (ch: string | undefined, key: { full: string }) => this.keys.press(ch, key));
     this.ui.screen.on('resize', () => {
       this.panes.layout();
       this.render();
@@ -287,42 +284,8 @@ export class ChatRoom {
     this.countdown = undefined;
   }
 
-  private onKey(ch: string | undefined, key: { full: string }): void {
-    switch (key.full) {
-      case 'pageup':
-        if (this.panes.pageUp()) void this.loadOlder();
-        return this.ui.screen.render();
-      case 'pagedown':
-        this.panes.pageDown();
-        return this.ui.screen.render();
-      case 'C-n':
-        this.model.cycle(1);
-        this.panes.follow = true;
-        return this.render();
-      case 'C-p':
-        this.model.cycle(-1);
-        this.panes.follow = true;
-        return this.render();
-      case 'C-l':
-        this.ui.screen.realloc();
-        return this.render();
-    }
-    const result = this.editor.key({ full: key.full, ch });
-    if (result.tab) {
-      const members = [...this.model.list().flatMap((c) => [...c.members.values()].map((m) => m.name)), ...this.knownUsers];
-      const completed = completeLine(this.editor.value, { users: members.filter((n) => foldName(n) !== foldName(this.chat.name)), rooms: [...this.knownRooms] }, this.cycle);
-      this.editor.set(completed.line);
-      this.cycle = completed.cycle;
-    } else if (result.handled) {
-      this.cycle = undefined;
-    }
-    if (result.submitted !== undefined) void runChatLine(this, result.submitted);
-    this.panes.drawInput(this.model, this.editor);
-    this.ui.screen.render();
-  }
-
   /** Scrolled to the top: asks for the page before the oldest message shown. */
-  private async loadOlder(): Promise<void> {
+  async loadOlder(): Promise<void> {
     const conversation = this.model.current();
     if (!conversation || !conversation.more || this.loadingOlder) return;
     const before = this.model.oldestId(conversation.key);
@@ -347,6 +310,6 @@ export class ChatRoom {
 
   render(): void {
     this.status.transfers = this.transfers.counts();
-    this.panes.draw(this.model, this.status, this.editor, this.chat.name);
+    this.panes.draw(this.model, this.status, this.keys.editor, this.chat.name);
   }
 }
