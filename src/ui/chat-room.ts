@@ -5,13 +5,13 @@
 
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
-import type { PeerKeyChange } from '../client/peer-keys.ts';
 import { formatAddress } from '../options.ts';
 import { foldName } from '../protocol/names.ts';
 import { ChatKeys } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
-import { notSealedText, peerKeyChangedWarning, type StatusState } from './chat-view.ts';
+import { notSealedText, type StatusState } from './chat-view.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
+import { PeerKeyWarnings } from './peer-key-warnings.ts';
 import { resolveTheme, type ThemeName } from './themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
@@ -29,10 +29,8 @@ export class ChatRoom {
   private readonly keys = new ChatKeys(this);
   private loadingOlder = false;
   private countdown: NodeJS.Timeout | undefined;
-  /** Peers whose key changed and who are not trusted again yet, by folded name. */
-  private readonly keyChanges = new Map<string, PeerKeyChange>();
-  /** Which panes already show which key change ("conversation key|name|fingerprint"). */
-  private readonly warned = new Set<string>();
+  /** Peers' changed keys: their warnings and /trust. */
+  readonly keyWarnings = new PeerKeyWarnings(this);
   readonly panes: ChatPanes;
 
   constructor(
@@ -67,7 +65,7 @@ export class ChatRoom {
     chat.on('message', (message) => this.onMessage(message));
     // Deferred a turn: the message or join that revealed the change is filed first, so the
     // warning lands in the conversation it concerns.
-    chat.on('peerKeyChanged', (change) => setImmediate(() => this.onPeerKeyChanged(change)));
+    chat.on('peerKeyChanged', (change) => setImmediate(() => this.keyWarnings.changed(change)));
     chat.on('joined', (event) => {
       const key = roomKey(event.room);
       this.knownUsers.add(event.name);
@@ -145,7 +143,7 @@ export class ChatRoom {
     if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info');
     this.model.setMembers(conversation.key, reply.members.map((name) => ({ name, lastMessageAt: null })));
     for (const name of reply.members) this.knownUsers.add(name);
-    if (conversation.secret) for (const change of this.keyChanges.values()) this.warnIn(conversation.key, change);
+    if (conversation.secret) this.keyWarnings.showIn(conversation.key);
     this.model.select(conversation.key);
     this.panes.follow = true;
     await this.refreshMembers(conversation.key);
@@ -194,66 +192,6 @@ export class ChatRoom {
     this.stopCountdown();
   }
 
-  /**
-   * A peer's key changed: the loud warning goes to the conversations it concerns (the direct one
-   * with them, secret rooms they are in), or to the one on screen when there is none.
-   */
-  private onPeerKeyChanged(change: PeerKeyChange): void {
-    this.keyChanges.set(foldName(change.name), change);
-    const name = foldName(change.name);
-    const concerned = this.model.list().filter((c) => (c.kind === 'dm' ? foldName(c.name) === name : c.secret && c.members.has(name)));
-    const keys = concerned.length > 0 ? concerned.map((c) => c.key) : [this.model.active].filter((k) => k !== undefined);
-    for (const key of keys) this.warnIn(key, change);
-    this.ring(true);
-    this.render();
-  }
-
-  private warnIn(key: string, change: PeerKeyChange): void {
-    const conversation = this.model.get(key);
-    const name = foldName(change.name);
-    if (!conversation || (conversation.kind === 'room' && !conversation.members.has(name))) return;
-    const mark = `${key}|${name}|${change.presented}`;
-    if (this.warned.has(mark)) return;
-    this.warned.add(mark);
-    this.model.notice(key, peerKeyChangedWarning(change), 'alarm');
-  }
-
-  /** The key change waiting for the user's decision on `name`, if any. */
-  pendingKeyChange(name: string): PeerKeyChange | undefined {
-    return this.keyChanges.get(foldName(name));
-  }
-
-  /**
-   * The user trusts `name`'s key now (/trust): the warnings are answered where they were shown,
-   * and messages held because of the change are fetched again, opened, and put in their place.
-   */
-  async keyTrusted(name: string, fingerprint: string): Promise<void> {
-    const folded = foldName(name);
-    this.keyChanges.delete(folded);
-    for (const conversation of this.model.list()) {
-      const held = conversation.entries.flatMap((e) => (e.kind === 'message' && e.message.e2e?.state === 'rejected' && e.message.e2e.code === 'E2E_PEER_KEY_CHANGED' && foldName(e.message.from) === folded ? [e.message.id] : []));
-      const warnedHere = [...this.warned].some((mark) => mark.startsWith(`${conversation.key}|${folded}|`));
-      if (held.length === 0 && !warnedHere && conversation.key !== this.model.active) continue;
-      for (const mark of [...this.warned]) if (mark.startsWith(`${conversation.key}|${folded}|`)) this.warned.delete(mark);
-      let opened = 0;
-      if (held.length > 0) {
-        try {
-          const where = conversation.kind === 'room' ? { room: conversation.name } : { with: conversation.name };
-          // Ids are global, so the span of ids bounds how many messages lie between them.
-          const newest = Math.max(...held);
-          const reply = await this.chat.history({ ...where, before: newest + 1, limit: Math.min(500, newest - Math.min(...held) + 1) });
-          for (const message of reply.messages) if (held.includes(message.id) && message.e2e?.state !== 'rejected' && this.model.replaceMessage(conversation.key, message)) opened++;
-        } catch (error) {
-          this.model.notice(conversation.key, `could not fetch the held messages again: ${(error as Error).message}`, 'error');
-        }
-      }
-      const heldText = held.length === 0 ? '' : `\n${opened} of ${held.length} held message${held.length === 1 ? '' : 's'} opened`;
-      this.model.notice(conversation.key, `you now trust ${name}'s key ${fingerprint}${heldText}`, 'join');
-    }
-    this.panes.follow = true;
-    this.render();
-  }
-
   /** A transfer's line, once, in its conversation; an offer to answer counts as a mention. */
   private placeTransfer(where: TransferPlace, line: TransferLine, attention: boolean): void {
     const conversation = 'room' in where ? this.model.open('room', where.room) : this.model.open('dm', where.with);
@@ -275,7 +213,8 @@ export class ChatRoom {
     this.render();
   }
 
-  private ring(always: boolean): void {
+  /** The terminal's bell: `always` for what must be heard whatever /bell says. */
+  ring(always: boolean): void {
     if (always || this.ui.settings.bell !== 'off') this.ui.screen.program.output.write('\u0007');
   }
 
