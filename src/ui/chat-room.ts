@@ -1,12 +1,14 @@
-// The chat room: the room list (unread counts, direct conversations), the messages of the one on
-// screen, its members with their last-message times, the input line, and the status bar with the
-// connection's state. It draws from the ConversationList model and hands typed lines to
-// chat-actions.ts; it never talks to a socket, only to ChatClient.
+// The chat room: the conversations (rooms joined, direct messages) and what happens to them:
+// joining a room with its history and members, notices, the user's own messages, older pages when
+// scrolled to the top, transfer lines; and the status bar's state. Its parts: chat-panes.ts draws
+// it from the ConversationList model, chat-keys.ts takes the keys, chat-actions.ts runs typed
+// lines, chat-events.ts follows ChatClient's events, peer-key-warnings.ts holds changed keys.
+// It never talks to a socket, only to ChatClient.
 
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import { formatAddress } from '../options.ts';
-import { foldName } from '../protocol/names.ts';
+import { followChatClient } from './chat-events.ts';
 import { ChatKeys } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, type StatusState } from './chat-view.ts';
@@ -25,13 +27,14 @@ export class ChatRoom {
   readonly knownRooms = new Set<string>();
   /** Files sent and received; their lines live in the conversations. */
   readonly transfers: TransferBoard;
-  private readonly downloadsProblem: string | undefined;
-  private readonly keys = new ChatKeys(this);
-  private loadingOlder = false;
-  private countdown: NodeJS.Timeout | undefined;
+  readonly panes: ChatPanes;
   /** Peers' changed keys: their warnings and /trust. */
   readonly keyWarnings = new PeerKeyWarnings(this);
-  readonly panes: ChatPanes;
+  private readonly keys = new ChatKeys(this);
+  private readonly downloadsProblem: string | undefined;
+  private loadingOlder = false;
+  /** Stops the status bar's reconnect countdown; set once ChatClient's events are followed. */
+  private stopCountdown = (): void => {};
 
   constructor(
     readonly ui: UiContext,
@@ -62,57 +65,7 @@ export class ChatRoom {
   /** Joins the lobby, files the direct messages from login, and runs until the user quits. */
   async start(): Promise<void> {
     const { chat, model } = this;
-    chat.on('message', (message) => this.onMessage(message));
-    // Deferred a turn: the message or join that revealed the change is filed first, so the
-    // warning lands in the conversation it concerns.
-    chat.on('peerKeyChanged', (change) => setImmediate(() => this.keyWarnings.changed(change)));
-    chat.on('joined', (event) => {
-      const key = roomKey(event.room);
-      this.knownUsers.add(event.name);
-      const conversation = model.get(key);
-      if (!conversation) return;
-      conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
-      model.notice(key, `${event.name} joined #${event.room}`, 'join');
-      this.render();
-    });
-    chat.on('left', (event) => {
-      const key = roomKey(event.room);
-      model.get(key)?.members.delete(foldName(event.name));
-      model.notice(key, `${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave');
-      this.render();
-    });
-    chat.on('announcement', (event) => {
-      for (const conversation of model.list()) model.notice(conversation.key, `announcement from ${event.from}: ${event.text}`, 'warning', event.ts);
-      this.ring(true);
-      this.render();
-    });
-    chat.on('disconnected', ({ reason }) => {
-      this.status.connection = 'reconnecting';
-      model.notice(undefined, `connection lost (${reason.code}); reconnecting`, 'warning');
-      this.render();
-    });
-    chat.on('reconnecting', ({ attempt, delayMs }) => {
-      this.status.connection = 'reconnecting';
-      this.status.attempt = attempt;
-      this.status.reconnectAt = Date.now() + delayMs;
-      this.countdown ??= setInterval(() => this.render(), 1000);
-      this.render();
-    });
-    chat.on('reconnected', () => {
-      this.stopCountdown();
-      this.status.connection = 'connected';
-      model.notice(undefined, 'reconnected; anything missed is shown above', 'info');
-      for (const conversation of model.list()) if (conversation.kind === 'room') void this.refreshMembers(conversation.key);
-      this.render();
-    });
-    chat.on('closed', ({ reason }) => {
-      this.stopCountdown();
-      this.status.connection = 'closed';
-      this.status.closedReason = reason.code;
-      model.notice(undefined, `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`, 'error');
-      this.render();
-    });
-
+    this.stopCountdown = followChatClient(this);
     for (const message of chat.direct) model.addMessage(message, false);
     this.ui.screen.on('keypress', (ch: string | undefined, key: { full: string }) => this.keys.press(ch, key));
     this.ui.screen.on('resize', () => {
@@ -204,23 +157,9 @@ export class ChatRoom {
     if (attention) this.ring(false);
   }
 
-  private onMessage(message: DeliveredMessage): void {
-    const filed = this.model.addMessage(message);
-    if (!filed) return;
-    this.knownUsers.add(message.from);
-    const { bell } = this.ui.settings;
-    if (bell === 'all' || (bell === 'mentions' && (filed.mention || filed.direct))) this.ring(false);
-    this.render();
-  }
-
   /** The terminal's bell: `always` for what must be heard whatever /bell says. */
   ring(always: boolean): void {
     if (always || this.ui.settings.bell !== 'off') this.ui.screen.program.output.write('\u0007');
-  }
-
-  private stopCountdown(): void {
-    if (this.countdown) clearInterval(this.countdown);
-    this.countdown = undefined;
   }
 
   /** Scrolled to the top: asks for the page before the oldest message shown. */
