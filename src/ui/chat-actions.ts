@@ -148,7 +148,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       return room.notice([`${who.name} · ${seen}`, `key ${who.fingerprint}`, TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
     }
     case 'trust': {
-      let fingerprint = room.pendingKeyChange(action.name)?.presented;
+      let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
       if (!chat.acceptPeerKey(action.name)) {
         // Nothing held yet (no message or join ran into it): trust what the server gives now.
         const who = await chat.whois(action.name);
@@ -157,7 +157,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
         chat.acceptPeerKey(who.name, who.fingerprint);
         fingerprint = who.fingerprint;
       }
-      return room.keyTrusted(action.name, fingerprint ?? '?');
+      return room.keyWarnings.trusted(action.name, fingerprint ?? '?');
     }
     case 'op':
       await chat.op(action.password);
@@ -225,7 +225,7 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
     case 'image': {
       const path = await saveReceivedImage(reply, ui.options.dataDir);
       // As wide as the pane allows and at most 16 rows (32 pixels) high: a picture, not a wall.
-      const image = await imageToCells(path, room.pictureColumns(), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
+      const image = await imageToCells(path, room.panes.pictureColumns(), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
       model.add(key, { kind: 'image', ts, command: line, path, rows: cellsToTags(image), cells: image });
       return room.render();
     }

@@ -1,27 +1,22 @@
-// The chat room: the room list (unread counts, direct conversations), the messages of the one on
-// screen, its members with their last-message times, the input line, and the status bar with the
-// connection's state. It draws from the ConversationList model and hands typed lines to
-// chat-actions.ts; it never talks to a socket, only to ChatClient.
+// The chat room: the conversations (rooms joined, direct messages) and what happens to them:
+// joining a room with its history and members, notices, the user's own messages, older pages when
+// scrolled to the top, transfer lines; and the status bar's state. Its parts: chat-panes.ts draws
+// it from the ConversationList model, chat-keys.ts takes the keys, chat-actions.ts runs typed
+// lines, chat-events.ts follows ChatClient's events, peer-key-warnings.ts holds changed keys.
+// It never talks to a socket, only to ChatClient.
 
-import blessed from 'blessed';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
-import type { PeerKeyChange } from '../client/peer-keys.ts';
 import { formatAddress } from '../options.ts';
-import { foldName } from '../protocol/names.ts';
-import { runChatLine } from './chat-actions.ts';
-import { conversationHeader, conversationTitle, entryLines, memberListText, peerKeyChangedWarning, roomListText, statusText, type StatusState } from './chat-view.ts';
-import { completeLine } from './completion.ts';
+import { followChatClient } from './chat-events.ts';
+import { ChatKeys } from './chat-keys.ts';
+import { ChatPanes } from './chat-panes.ts';
+import { notSealedText, type StatusState } from './chat-view.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
-import { fieldText } from './field.ts';
-import { colorDepth } from './image-cells.ts';
-import { LineEditor } from './line-editor.ts';
-import { boxStyle, paint, resolveTheme, type ThemeName } from './themes.ts';
-import { TransferBoard, type TransferPlace } from './transfer-board.ts';
+import { PeerKeyWarnings } from './peer-key-warnings.ts';
+import { resolveTheme, type ThemeName } from './themes.ts';
+import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
-import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 export class ChatRoom {
@@ -32,27 +27,14 @@ export class ChatRoom {
   readonly knownRooms = new Set<string>();
   /** Files sent and received; their lines live in the conversations. */
   readonly transfers: TransferBoard;
+  readonly panes: ChatPanes;
+  /** Peers' changed keys: their warnings and /trust. */
+  readonly keyWarnings = new PeerKeyWarnings(this);
+  private readonly keys = new ChatKeys(this);
   private readonly downloadsProblem: string | undefined;
-  private readonly editor = new LineEditor();
-  private cycle: Parameters<typeof completeLine>[2];
-  private follow = true;
   private loadingOlder = false;
-  private countdown: NodeJS.Timeout | undefined;
-  /** Set when the terminal takes 24-bit colour: pictures are drawn again over blessed's 256. */
-  private readonly overlay: TrueColorOverlay | undefined;
-  /** Where the pictures of the conversation on screen are in the message pane's content. */
-  private placements: PicturePlacement[] = [];
-  /** Peers whose key changed and who are not trusted again yet, by folded name. */
-  private readonly keyChanges = new Map<string, PeerKeyChange>();
-  /** Which panes already show which key change ("conversation key|name|fingerprint"). */
-  private readonly warned = new Set<string>();
-  private readonly widgets: {
-    rooms: blessed.Widgets.BoxElement;
-    messages: blessed.Widgets.BoxElement;
-    members: blessed.Widgets.BoxElement;
-    input: blessed.Widgets.BoxElement;
-    bar: blessed.Widgets.BoxElement;
-  };
+  /** Stops the status bar's reconnect countdown; set once ChatClient's events are followed. */
+  private stopCountdown = (): void => {};
 
   constructor(
     readonly ui: UiContext,
@@ -70,90 +52,24 @@ export class ChatRoom {
       connection: 'connected',
       ...(target.hosted && { hostedPassword: target.hosted.password }),
     };
-    const parent = ui.screen;
-    const box = (options: blessed.Widgets.BoxOptions) => blessed.box({ parent, tags: true, ...options });
-    this.widgets = {
-      rooms: box({ border: { type: 'line' }, label: ' Rooms ' }),
-      messages: box({ border: { type: 'line' }, scrollable: true, alwaysScroll: true, mouse: ui.options.mouse, scrollbar: { ch: ' ', style: { inverse: true } } as never }),
-      members: box({ border: { type: 'line' }, label: ' Members ' }),
-      input: box({ border: { type: 'line' } }),
-      bar: box({ height: 1 }),
-    };
-    this.widgets.messages.on('scroll', () => {
-      if (this.widgets.messages.getScroll() === 0) void this.loadOlder();
-    });
-    if (colorDepth(ui.options.env) === 24) {
-      const overlay = new TrueColorOverlay(ui.screen);
-      this.overlay = overlay;
-      // After every render, whoever asked for it (a keypress, a scroll, a message).
-      ui.screen.on('render', () => overlay.draw(pictureCells(this.widgets.messages, this.placements)));
-    }
-    const downloads = downloadsFor(ui);
+    this.panes = new ChatPanes(ui, () => void this.loadOlder());
+    const downloads = downloadsFor(ui.options);
     this.downloadsProblem = downloads.problem;
     this.transfers = new TransferBoard(chat, downloads, { place: (where, line, attention) => this.placeTransfer(where, line, attention), redraw: () => this.render() });
     ui.beforeQuit = () => this.transfers.cancelAll();
-    this.layout();
-    this.applyTheme();
+    this.panes.layout();
+    this.panes.applyTheme();
+    this.render();
   }
 
   /** Joins the lobby, files the direct messages from login, and runs until the user quits. */
   async start(): Promise<void> {
     const { chat, model } = this;
-    chat.on('message', (message) => this.onMessage(message));
-    // Deferred a turn: the message or join that revealed the change is filed first, so the
-    // warning lands in the conversation it concerns.
-    chat.on('peerKeyChanged', (change) => setImmediate(() => this.onPeerKeyChanged(change)));
-    chat.on('joined', (event) => {
-      const key = roomKey(event.room);
-      this.knownUsers.add(event.name);
-      const conversation = model.get(key);
-      if (!conversation) return;
-      conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
-      model.notice(key, `${event.name} joined #${event.room}`, 'join');
-      this.render();
-    });
-    chat.on('left', (event) => {
-      const key = roomKey(event.room);
-      model.get(key)?.members.delete(foldName(event.name));
-      model.notice(key, `${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave');
-      this.render();
-    });
-    chat.on('announcement', (event) => {
-      for (const conversation of model.list()) model.notice(conversation.key, `announcement from ${event.from}: ${event.text}`, 'warning', event.ts);
-      this.ring(true);
-      this.render();
-    });
-    chat.on('disconnected', ({ reason }) => {
-      this.status.connection = 'reconnecting';
-      model.notice(undefined, `connection lost (${reason.code}); reconnecting`, 'warning');
-      this.render();
-    });
-    chat.on('reconnecting', ({ attempt, delayMs }) => {
-      this.status.connection = 'reconnecting';
-      this.status.attempt = attempt;
-      this.status.reconnectAt = Date.now() + delayMs;
-      this.countdown ??= setInterval(() => this.render(), 1000);
-      this.render();
-    });
-    chat.on('reconnected', () => {
-      this.stopCountdown();
-      this.status.connection = 'connected';
-      model.notice(undefined, 'reconnected; anything missed is shown above', 'info');
-      for (const conversation of model.list()) if (conversation.kind === 'room') void this.refreshMembers(conversation.key);
-      this.render();
-    });
-    chat.on('closed', ({ reason }) => {
-      this.stopCountdown();
-      this.status.connection = 'closed';
-      this.status.closedReason = reason.code;
-      model.notice(undefined, `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`, 'error');
-      this.render();
-    });
-
+    this.stopCountdown = followChatClient(this);
     for (const message of chat.direct) model.addMessage(message, false);
-    this.ui.screen.on('keypress', (ch: string | undefined, key: { full: string }) => this.onKey(ch, key));
+    this.ui.screen.on('keypress', (ch: string | undefined, key: { full: string }) => this.keys.press(ch, key));
     this.ui.screen.on('resize', () => {
-      this.layout();
+      this.panes.layout();
       this.render();
     });
     try {
@@ -180,9 +96,9 @@ export class ChatRoom {
     if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info');
     this.model.setMembers(conversation.key, reply.members.map((name) => ({ name, lastMessageAt: null })));
     for (const name of reply.members) this.knownUsers.add(name);
-    if (conversation.secret) for (const change of this.keyChanges.values()) this.warnIn(conversation.key, change);
+    if (conversation.secret) this.keyWarnings.showIn(conversation.key);
     this.model.select(conversation.key);
-    this.follow = true;
+    this.panes.follow = true;
     await this.refreshMembers(conversation.key);
   }
 
@@ -200,20 +116,20 @@ export class ChatRoom {
 
   notice(text: string, tone: Tone = 'info', key?: string): void {
     this.model.notice(key, text, tone);
-    this.follow = true;
+    this.panes.follow = true;
     this.render();
   }
 
   /** Files a message this user sent (the server does not echo it back). */
   addOwn(message: DeliveredMessage): void {
     this.model.addMessage(message);
-    this.follow = true;
+    this.panes.follow = true;
     this.render();
   }
 
   switchTo(key: string): void {
     this.model.select(key);
-    this.follow = true;
+    this.panes.follow = true;
     this.render();
   }
 
@@ -221,83 +137,19 @@ export class ChatRoom {
     this.ui.settings.theme = name;
     this.ui.theme = resolveTheme(name, this.ui.options.env);
     this.ui.saveSettings();
-    this.applyTheme();
+    this.panes.applyTheme();
+    this.render();
   }
 
   destroy(): void {
     this.stopCountdown();
   }
 
-  /** The widest picture the message pane shows without wrapping (after its indent and scrollbar). */
-  pictureColumns(): number {
-    return Math.max(8, Math.min(64, (this.widgets.messages.width as number) - 2 - 1 - 6));
-  }
-
-  /**
-   * A peer's key changed: the loud warning goes to the conversations it concerns (the direct one
-   * with them, secret rooms they are in), or to the one on screen when there is none.
-   */
-  private onPeerKeyChanged(change: PeerKeyChange): void {
-    this.keyChanges.set(foldName(change.name), change);
-    const name = foldName(change.name);
-    const concerned = this.model.list().filter((c) => (c.kind === 'dm' ? foldName(c.name) === name : c.secret && c.members.has(name)));
-    const keys = concerned.length > 0 ? concerned.map((c) => c.key) : [this.model.active].filter((k) => k !== undefined);
-    for (const key of keys) this.warnIn(key, change);
-    this.ring(true);
-    this.render();
-  }
-
-  private warnIn(key: string, change: PeerKeyChange): void {
-    const conversation = this.model.get(key);
-    const name = foldName(change.name);
-    if (!conversation || (conversation.kind === 'room' && !conversation.members.has(name))) return;
-    const mark = `${key}|${name}|${change.presented}`;
-    if (this.warned.has(mark)) return;
-    this.warned.add(mark);
-    this.model.notice(key, peerKeyChangedWarning(change), 'alarm');
-  }
-
-  /** The key change waiting for the user's decision on `name`, if any. */
-  pendingKeyChange(name: string): PeerKeyChange | undefined {
-    return this.keyChanges.get(foldName(name));
-  }
-
-  /**
-   * The user trusts `name`'s key now (/trust): the warnings are answered where they were shown,
-   * and messages held because of the change are fetched again, opened, and put in their place.
-   */
-  async keyTrusted(name: string, fingerprint: string): Promise<void> {
-    const folded = foldName(name);
-    this.keyChanges.delete(folded);
-    for (const conversation of this.model.list()) {
-      const held = conversation.entries.flatMap((e) => (e.kind === 'message' && e.message.e2e?.state === 'rejected' && e.message.e2e.code === 'E2E_PEER_KEY_CHANGED' && foldName(e.message.from) === folded ? [e.message.id] : []));
-      const warnedHere = [...this.warned].some((mark) => mark.startsWith(`${conversation.key}|${folded}|`));
-      if (held.length === 0 && !warnedHere && conversation.key !== this.model.active) continue;
-      for (const mark of [...this.warned]) if (mark.startsWith(`${conversation.key}|${folded}|`)) this.warned.delete(mark);
-      let opened = 0;
-      if (held.length > 0) {
-        try {
-          const where = conversation.kind === 'room' ? { room: conversation.name } : { with: conversation.name };
-          // Ids are global, so the span of ids bounds how many messages lie between them.
-          const newest = Math.max(...held);
-          const reply = await this.chat.history({ ...where, before: newest + 1, limit: Math.min(500, newest - Math.min(...held) + 1) });
-          for (const message of reply.messages) if (held.includes(message.id) && message.e2e?.state !== 'rejected' && this.model.replaceMessage(conversation.key, message)) opened++;
-        } catch (error) {
-          this.model.notice(conversation.key, `could not fetch the held messages again: ${(error as Error).message}`, 'error');
-        }
-      }
-      const heldText = held.length === 0 ? '' : `\n${opened} of ${held.length} held message${held.length === 1 ? '' : 's'} opened`;
-      this.model.notice(conversation.key, `you now trust ${name}'s key ${fingerprint}${heldText}`, 'join');
-    }
-    this.follow = true;
-    this.render();
-  }
-
   /** A transfer's line, once, in its conversation; an offer to answer counts as a mention. */
   private placeTransfer(where: TransferPlace, line: TransferLine, attention: boolean): void {
     const conversation = 'room' in where ? this.model.open('room', where.room) : this.model.open('dm', where.with);
     this.model.add(conversation.key, { kind: 'transfer', ts: Date.now(), line });
-    if (conversation.key === this.model.active) this.follow = true;
+    if (conversation.key === this.model.active) this.panes.follow = true;
     else if (line.direction === 'receive') {
       conversation.unread++;
       conversation.mentioned ||= attention;
@@ -305,65 +157,13 @@ export class ChatRoom {
     if (attention) this.ring(false);
   }
 
-  private onMessage(message: DeliveredMessage): void {
-    const filed = this.model.addMessage(message);
-    if (!filed) return;
-    this.knownUsers.add(message.from);
-    const { bell } = this.ui.settings;
-    if (bell === 'all' || (bell === 'mentions' && (filed.mention || filed.direct))) this.ring(false);
-    this.render();
-  }
-
-  private ring(always: boolean): void {
+  /** The terminal's bell: `always` for what must be heard whatever /bell says. */
+  ring(always: boolean): void {
     if (always || this.ui.settings.bell !== 'off') this.ui.screen.program.output.write('\u0007');
   }
 
-  private stopCountdown(): void {
-    if (this.countdown) clearInterval(this.countdown);
-    this.countdown = undefined;
-  }
-
-  private onKey(ch: string | undefined, key: { full: string }): void {
-    const messages = this.widgets.messages;
-    const page = Math.max(1, (messages.height as number) - 3);
-    switch (key.full) {
-      case 'pageup':
-        this.follow = false;
-        messages.scroll(-page);
-        if (messages.getScroll() === 0) void this.loadOlder();
-        return this.ui.screen.render();
-      case 'pagedown':
-        messages.scroll(page);
-        if (messages.getScrollPerc() >= 100) this.follow = true;
-        return this.ui.screen.render();
-      case 'C-n':
-        this.model.cycle(1);
-        this.follow = true;
-        return this.render();
-      case 'C-p':
-        this.model.cycle(-1);
-        this.follow = true;
-        return this.render();
-      case 'C-l':
-        this.ui.screen.realloc();
-        return this.render();
-    }
-    const result = this.editor.key({ full: key.full, ch });
-    if (result.tab) {
-      const members = [...this.model.list().flatMap((c) => [...c.members.values()].map((m) => m.name)), ...this.knownUsers];
-      const completed = completeLine(this.editor.value, { users: members.filter((n) => foldName(n) !== foldName(this.chat.name)), rooms: [...this.knownRooms] }, this.cycle);
-      this.editor.set(completed.line);
-      this.cycle = completed.cycle;
-    } else if (result.handled) {
-      this.cycle = undefined;
-    }
-    if (result.submitted !== undefined) void runChatLine(this, result.submitted);
-    this.drawInput();
-    this.ui.screen.render();
-  }
-
   /** Scrolled to the top: asks for the page before the oldest message shown. */
-  private async loadOlder(): Promise<void> {
+  async loadOlder(): Promise<void> {
     const conversation = this.model.current();
     if (!conversation || !conversation.more || this.loadingOlder) return;
     const before = this.model.oldestId(conversation.key);
@@ -371,13 +171,13 @@ export class ChatRoom {
     this.loadingOlder = true;
     try {
       const reply = await this.chat.history(conversation.kind === 'room' ? { room: conversation.name, before, limit: 50 } : { with: conversation.name, before, limit: 50 });
-      const height = this.widgets.messages.getScrollHeight();
+      const height = this.panes.contentHeight();
       for (const message of reply.messages) this.model.addMessage(message, false);
       if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info', Date.now(), true);
       conversation.more = reply.more && reply.messages.length > 0;
       this.render();
       // Stay on the line that was at the top before the older page went in above it.
-      this.widgets.messages.scrollTo(this.widgets.messages.getScrollHeight() - height);
+      this.panes.scrollTo(this.panes.contentHeight() - height);
       this.ui.screen.render();
     } catch (error) {
       this.notice(`could not load older messages: ${(error as Error).message}`, 'error');
@@ -386,101 +186,8 @@ export class ChatRoom {
     }
   }
 
-  private layout(): void {
-    const { rooms, messages, members, input, bar } = this.widgets;
-    const width = this.ui.screen.width as number;
-    const height = this.ui.screen.height as number;
-    const side = width >= 110 ? 22 : 16;
-    const right = width >= 64 ? side : 0;
-    rooms.left = 0;
-    rooms.top = 0;
-    rooms.width = side;
-    rooms.height = height - 1;
-    messages.left = side;
-    messages.top = 0;
-    messages.width = width - side - right;
-    messages.height = height - 4;
-    input.left = side;
-    input.top = height - 4;
-    input.width = width - side - right;
-    input.height = 3;
-    members.left = width - right;
-    members.top = 0;
-    members.width = Math.max(right, 1);
-    members.height = height - 1;
-    if (right === 0) members.hide();
-    else members.show();
-    bar.left = 0;
-    bar.top = height - 1;
-    bar.width = width;
-  }
-
-  private applyTheme(): void {
-    const { theme } = this.ui;
-    const style = boxStyle(theme);
-    for (const widget of [this.widgets.rooms, this.widgets.messages, this.widgets.members, this.widgets.input]) {
-      widget.style = { ...style, border: { ...style.border } };
-      // A label is a box of its own that keeps the style object it was made with.
-      const label = (widget as unknown as { _label?: blessed.Widgets.BoxElement })._label;
-      if (label) label.style = { ...style.label };
-    }
-    // blessed reads style.scrollbar whenever the messages overflow: it must survive a restyle.
-    this.widgets.messages.style.scrollbar = theme.border !== undefined ? { bg: theme.border } : { inverse: true };
-    this.widgets.input.style.border = { ...style.border, ...(theme.accent !== undefined && { fg: theme.accent }) };
-    this.widgets.bar.style = { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) };
-    this.render();
-  }
-
-  private drawInput(): void {
-    const { input } = this.widgets;
-    const conversation = this.model.current();
-    input.setLabel(conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ');
-    input.setContent(fieldText(this.editor, (input.width as number) - 3, true));
-  }
-
   render(): void {
-    const { theme } = this.ui;
-    const { rooms, messages, members, bar } = this.widgets;
-    const conversation = this.model.current();
-    rooms.setContent(roomListText(this.model.list(), this.model.active, theme, (rooms.width as number) - 2));
-    members.setContent(memberListText(conversation, theme, (members.width as number) - 2));
-    messages.setLabel(conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
-    const lines: string[] = [];
-    const placements: PicturePlacement[] = [];
-    let lineCount = 0;
-    // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
-    const textColumns = (messages.width as number) - 4;
-    for (const entry of conversation?.entries ?? []) {
-      const drawn = entryLines(entry, theme, this.chat.name, textColumns);
-      // An image's rows follow its one-line head; every other line may hold '\n's of its own.
-      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + 1, column: 6, image: entry.cells });
-      for (const line of drawn) lineCount += line.split('\n').length;
-      lines.push(...drawn);
-    }
-    this.placements = placements;
-    messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
-    if (this.follow) messages.setScrollPerc(100);
     this.status.transfers = this.transfers.counts();
-    bar.setContent(statusText(this.status, theme));
-    this.drawInput();
-    this.ui.screen.render();
+    this.panes.draw(this.model, this.status, this.keys.editor, this.chat.name);
   }
-}
-
-/** The downloads dir, made if missing; without one every offer is declined (and said so). */
-function downloadsFor(ui: UiContext): { downloadDir?: string; maxAutoAcceptBytes?: number; problem?: string } {
-  const dir = ui.options.downloadsDir ?? join(ui.options.dataDir, 'downloads');
-  const limit = ui.options.maxAutoAcceptBytes !== undefined ? { maxAutoAcceptBytes: ui.options.maxAutoAcceptBytes } : {};
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return { downloadDir: dir, ...limit };
-  } catch (error) {
-    return { ...limit, problem: `cannot make the downloads dir ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): files offered to you will be declined` };
-  }
-}
-
-function notSealedText(count: number): string {
-  return count === 1
-    ? '1 earlier message was sealed before you joined and cannot be read'
-    : `${count} earlier messages were sealed before you joined and cannot be read`;
 }

@@ -120,6 +120,13 @@ export function peerKeyChangedWarning(change: { name: string; trusted: string; p
   ].join('\n');
 }
 
+/** Said where history holds messages sealed before this user joined a secret room. */
+export function notSealedText(count: number): string {
+  return count === 1
+    ? '1 earlier message was sealed before you joined and cannot be read'
+    : `${count} earlier messages were sealed before you joined and cannot be read`;
+}
+
 /** The message pane's label: the conversation, and whether the server can read it. */
 export function conversationHeader(conversation: Conversation): string {
   if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · end-to-end`;

@@ -5,10 +5,13 @@
 // redraws are held to one per REDRAW_EVERY_MS whatever the number of transfers, while a change of
 // state (offered, answered, over) is drawn at once.
 
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChatClient } from '../client/chat-client.ts';
 import { DEFAULT_MAX_AUTO_ACCEPT_BYTES, FileTransfers, type IncomingTransfer, type OutgoingTransfer, type RecipientOutcome, type TransferProgress, type TransferTarget } from '../client/transfers.ts';
 import type { TransferCounts, TransferLine } from './transfer-view.ts';
+import type { UiOptions } from './ui-context.ts';
 
 /** Where a transfer's line goes: a room's conversation, or the direct one with a user. */
 export type TransferPlace = { room: string } | { with: string };
@@ -208,5 +211,17 @@ export class TransferBoard {
     this.timer = undefined;
     this.lastDraw = performance.now();
     this.host.redraw();
+  }
+}
+
+/** The downloads dir, made if missing; without one every offer is declined (and said so). */
+export function downloadsFor(options: UiOptions): { downloadDir?: string; maxAutoAcceptBytes?: number; problem?: string } {
+  const dir = options.downloadsDir ?? join(options.dataDir, 'downloads');
+  const limit = options.maxAutoAcceptBytes !== undefined ? { maxAutoAcceptBytes: options.maxAutoAcceptBytes } : {};
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return { downloadDir: dir, ...limit };
+  } catch (error) {
+    return { ...limit, problem: `cannot make the downloads dir ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): files offered to you will be declined` };
   }
 }

@@ -1,0 +1,78 @@
+// What ChatClient tells the chat room as it happens: messages (with the bell as /bell says), a
+// peer's changed key, joins and leaves, announcements, and the connection's state for the status
+// bar, which counts down each second to the next attempt while it reconnects.
+
+import type { DeliveredMessage } from '../client/e2e.ts';
+import { foldName } from '../protocol/names.ts';
+import type { ChatRoom } from './chat-room.ts';
+import { roomKey } from './conversations.ts';
+
+/** Puts ChatClient's events in the room; returns what stops the reconnect countdown. */
+export function followChatClient(room: ChatRoom): () => void {
+  const { chat, model, status } = room;
+  let countdown: NodeJS.Timeout | undefined;
+  const stopCountdown = () => {
+    if (countdown) clearInterval(countdown);
+    countdown = undefined;
+  };
+  chat.on('message', (message) => fileMessage(room, message));
+  // Deferred a turn: the message or join that revealed the change is filed first, so the
+  // warning lands in the conversation it concerns.
+  chat.on('peerKeyChanged', (change) => setImmediate(() => room.keyWarnings.changed(change)));
+  chat.on('joined', (event) => {
+    const key = roomKey(event.room);
+    room.knownUsers.add(event.name);
+    const conversation = model.get(key);
+    if (!conversation) return;
+    conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
+    model.notice(key, `${event.name} joined #${event.room}`, 'join');
+    room.render();
+  });
+  chat.on('left', (event) => {
+    const key = roomKey(event.room);
+    model.get(key)?.members.delete(foldName(event.name));
+    model.notice(key, `${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave');
+    room.render();
+  });
+  chat.on('announcement', (event) => {
+    for (const conversation of model.list()) model.notice(conversation.key, `announcement from ${event.from}: ${event.text}`, 'warning', event.ts);
+    room.ring(true);
+    room.render();
+  });
+  chat.on('disconnected', ({ reason }) => {
+    status.connection = 'reconnecting';
+    model.notice(undefined, `connection lost (${reason.code}); reconnecting`, 'warning');
+    room.render();
+  });
+  chat.on('reconnecting', ({ attempt, delayMs }) => {
+    status.connection = 'reconnecting';
+    status.attempt = attempt;
+    status.reconnectAt = Date.now() + delayMs;
+    countdown ??= setInterval(() => room.render(), 1000);
+    room.render();
+  });
+  chat.on('reconnected', () => {
+    stopCountdown();
+    status.connection = 'connected';
+    model.notice(undefined, 'reconnected; anything missed is shown above', 'info');
+    for (const conversation of model.list()) if (conversation.kind === 'room') void room.refreshMembers(conversation.key);
+    room.render();
+  });
+  chat.on('closed', ({ reason }) => {
+    stopCountdown();
+    status.connection = 'closed';
+    status.closedReason = reason.code;
+    model.notice(undefined, `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`, 'error');
+    room.render();
+  });
+  return stopCountdown;
+}
+
+function fileMessage(room: ChatRoom, message: DeliveredMessage): void {
+  const filed = room.model.addMessage(message);
+  if (!filed) return;
+  room.knownUsers.add(message.from);
+  const { bell } = room.ui.settings;
+  if (bell === 'all' || (bell === 'mentions' && (filed.mention || filed.direct))) room.ring(false);
+  room.render();
+}
