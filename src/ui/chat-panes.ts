@@ -15,8 +15,6 @@ import type { UiContext } from './ui-context.ts';
 export class ChatPanes {
   /** The message pane keeps to its newest line; PageUp lets go, PageDown to the end takes it up again. */
   follow = true;
-  /** Set when the terminal takes 24-bit colour: pictures are drawn again over blessed's 256. */
-  private readonly overlay: TrueColorOverlay | undefined;
   /** Where the pictures of the conversation on screen are in the message pane's content. */
   private placements: PicturePlacement[] = [];
   private readonly widgets: {
@@ -45,8 +43,8 @@ export class ChatPanes {
       if (this.widgets.messages.getScroll() === 0) scrolledToTop();
     });
     if (colorDepth(ui.options.env) === 24) {
+      // The terminal takes 24-bit colour: pictures are drawn again over blessed's 256 colours.
       const overlay = new TrueColorOverlay(ui.screen);
-      this.overlay = overlay;
       // After every render, whoever asked for it (a keypress, a scroll, a message).
       ui.screen.on('render', () => overlay.draw(pictureCells(this.widgets.messages, this.placements)));
     }
