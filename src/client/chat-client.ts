@@ -22,9 +22,11 @@ import type { DecodedRecord } from '../protocol/records.ts';
 import { isTransferEvent, type TransferEvent } from '../protocol/transfer-messages.ts';
 import { ParlorClient, type ConnectInput } from './client.ts';
 import { defaultConfigDir } from '../options.ts';
-import type { IdentityKey, PeerKey } from '../protocol/messages.ts';
-import { E2eSession, type DeliveredMessage, type OpenedFile, type SealedFile } from './e2e.ts';
+import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
 import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
+import { SealedChat, type WhoisResult } from './sealed-chat.ts';
+
+export type { WhoisResult };
 
 /** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
 export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
@@ -34,9 +36,6 @@ export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
 };
 /** A history reply, opened likewise. */
 export type OpenedHistory = Omit<Reply<'history'>, 'messages'> & { messages: DeliveredMessage[]; notSealedToYou: number };
-
-/** What whois tells: the server's answer, and whether that key matches known_peers. */
-export type WhoisResult = Reply<'whois'> & { trust: 'known' | 'new' | 'changed' | 'you' };
 
 export interface ChatClientOptions extends ConnectInput {
   name: string;
@@ -108,8 +107,12 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     super();
     this.client = client;
     this.name = options.name;
-    this.peers = new PeerKeys(options.configDir ?? defaultConfigDir(), client.server.fingerprint, (change) => this.emit('peerKeyChanged', change));
-    this.e2e = new E2eSession(options.identity, this.peers, () => this.name);
+    const peers = new PeerKeys(options.configDir ?? defaultConfigDir(), client.server.fingerprint, (change) => this.emit('peerKeyChanged', change));
+    this.sealed = new SealedChat(options.identity, peers, {
+      name: () => this.name,
+      fingerprint: () => this.client.fingerprint,
+      request: (type, fields) => this.request(type, fields),
+    });
     // Attached before login is sent: a message in the same frame as the reply is not lost.
     this.attach(client);
   }
@@ -124,7 +127,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     try {
       const login = await call(client, 'login', { name: options.name, password: options.password });
       chat.name = login.name;
-      chat.direct = login.direct.map((message) => chat.e2e.open(message));
+      chat.direct = login.direct.map((message) => chat.sealed.open(message));
       chat.directMore = login.directMore;
       for (const message of login.direct) chat.lastDirect = Math.max(chat.lastDirect, message.id);
       return chat;
@@ -165,8 +168,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** Says something in a room; in a secret room it is sealed to every member first. */
   async say(room: string, text: string): Promise<Reply<'say'>> {
     refuseCommandAsChat(text);
-    if (this.secretRooms.has(foldName(room.replace(/^#/, '')))) return this.saySealed(room, text);
-    const reply = await this.request('say', { room, text });
+    const reply = this.sealed.isSecretRoom(room) ? await this.sealed.say(room, text) : await this.request('say', { room, text });
     const joined = this.rooms.get(foldName(room.replace(/^#/, '')));
     if (joined) joined.lastSeen = Math.max(joined.lastSeen, reply.id);
     return reply;
@@ -175,15 +177,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** A direct message, end-to-end unless `plaintext` is asked for. */
   async dm(to: string, text: string, options: { plaintext?: boolean } = {}): Promise<Reply<'dm'>> {
     refuseCommandAsChat(text);
-    if (options.plaintext !== true) return this.dmSealed(to, text);
-    const reply = await this.request('dm', { to, text });
+    const reply = options.plaintext !== true ? await this.sealed.dm(to, text) : await this.request('dm', { to, text });
     this.lastDirect = Math.max(this.lastDirect, reply.id);
     return reply;
   }
 
   async history(query: { room?: string; with?: string; before?: number; limit?: number }): Promise<OpenedHistory> {
     const reply = await this.request('history', query);
-    const messages = reply.messages.map((message) => this.e2e.open(message));
+    const messages = reply.messages.map((message) => this.sealed.open(message));
     return { ...reply, messages, notSealedToYou: countNotSealed(messages) };
   }
 
@@ -251,102 +252,48 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     const key = foldName(reply.room);
     const lastSeen = Math.max(this.rooms.get(key)?.lastSeen ?? 0, ...reply.history.map((m) => m.id));
     this.rooms.set(key, { password, lastSeen });
-    this.noteRoomKeys(reply);
+    this.sealed.noteRoomKeys(reply);
   }
 
-  // --- end-to-end (issue 9) ------------------------------------------------------------------
-  private readonly peers: PeerKeys;
-  private readonly e2e: E2eSession;
-  /** Secret rooms this client is in: their members' keys by folded name. */
-  private readonly secretRooms = new Map<string, Map<string, PeerKey>>();
+  // --- end-to-end (issue 9): SealedChat (sealed-chat.ts) ---------------------------------------
+  private readonly sealed: SealedChat;
 
   /** Whether a room this client is in is secret (end-to-end). */
   isSecretRoom(room: string): boolean {
-    return this.secretRooms.has(foldName(room.replace(/^#/, '')));
+    return this.sealed.isSecretRoom(room);
   }
 
   /** A user's key and fingerprint as the server has it, and whether it matches known_peers. */
-  async whois(name: string): Promise<WhoisResult> {
-    const reply = await this.request('whois', { name });
-    const { fingerprint } = PeerKeys.parseWireKey(reply);
-    if (foldName(reply.name) === foldName(this.name)) return { ...reply, trust: fingerprint === this.client.fingerprint ? 'you' : 'changed' };
-    return { ...reply, trust: this.peers.trustOf(reply.name, fingerprint) };
+  whois(name: string): Promise<WhoisResult> {
+    return this.sealed.whois(name);
   }
 
   /** After comparing fingerprints: trust the key this name now presents (or the one given). */
   acceptPeerKey(name: string, fingerprint?: string): boolean {
-    return this.peers.accept(name, fingerprint);
+    return this.sealed.acceptPeerKey(name, fingerprint);
   }
 
   /** The path of this client's known_peers file. */
   get knownPeersPath(): string {
-    return this.peers.known.path;
+    return this.sealed.knownPeersPath;
   }
 
-  private async saySealed(room: string, text: string): Promise<Reply<'say'>> {
-    const key = foldName(room.replace(/^#/, ''));
-    const members = [...(this.secretRooms.get(key)?.values() ?? [])].filter((member) => foldName(member.name) !== foldName(this.name));
-    const recipients = members.map((member) => this.trustedKey(member.name, member));
-    const { sealed, messageId } = this.e2e.seal('room', key, text, recipients);
-    const reply = await this.request('e2e_say', { room, sealed });
-    this.e2e.sent(messageId, reply.id);
-    const joined = this.rooms.get(key);
-    if (joined) joined.lastSeen = Math.max(joined.lastSeen, reply.id);
-    return reply;
+  /**
+   * Seals a file offer's metadata for a user or a secret room (to the members' keys as this client
+   * knows them), as a DM or a secret message is sealed; E2E_PEER_KEY_CHANGED for a changed key.
+   */
+  sealFileOffer(target: { to: string } | { room: string }, metadata: Buffer): Promise<SealedFile> {
+    return this.sealed.sealFileOffer(target, metadata);
   }
 
-  private async dmSealed(to: string, text: string): Promise<Reply<'dm'>> {
-    // Asked each time: a key that changed since the last DM is then caught before sealing to it.
-    const { keys } = await this.request('keys', { names: [to] });
-    const peer = keys.find((key) => foldName(key.name) === foldName(to));
-    if (!peer) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${to}"`);
-    const recipient = foldName(peer.name) === foldName(this.name) ? [] : [this.trustedKey(peer.name, peer)];
-    const { sealed, messageId } = this.e2e.seal('direct', peer.name, text, recipient);
-    const reply = await this.request('e2e_dm', { to, sealed });
-    this.e2e.sent(messageId, reply.id);
-    this.lastDirect = Math.max(this.lastDirect, reply.id);
-    return reply;
-  }
-
-  private trustedKey(name: string, key: IdentityKey) {
-    const { fingerprint, parts } = PeerKeys.parseWireKey(key);
-    return this.peers.trust(name, fingerprint, parts);
-  }
-
-  private noteRoomKeys(reply: Reply<'join'>): void {
-    const key = foldName(reply.room);
-    if (reply.secret !== true) return;
-    this.secretRooms.set(key, new Map((reply.keys ?? []).map((peer) => [foldName(peer.name), peer])));
-    // Checked now, so a changed key is reported at join rather than at the first message.
-    for (const peer of reply.keys ?? []) {
-      if (foldName(peer.name) === foldName(this.name)) continue;
-      try {
-        this.trustedKey(peer.name, peer);
-      } catch {
-        // Reported through peerKeyChanged; say() refuses until the user decides.
-      }
-    }
+  /** Opens a sealed file offer with every check a sealed message gets; throws its E2E_ code. */
+  openFileOffer(offer: { from: string; room?: string | undefined; to?: string | undefined; sealed: string }): OpenedFile {
+    return this.sealed.openFileOffer(offer);
   }
 
   private openRoomPage(reply: Reply<'join'>): OpenedJoin {
-    const history = reply.history.map((message) => this.e2e.open(message));
+    const history = reply.history.map((message) => this.sealed.open(message));
     return { ...reply, history, notSealedToYou: countNotSealed(history) };
-  }
-
-  private onRoomPresence(event: JoinedMessage | LeftMessage): void {
-    const members = this.secretRooms.get(foldName(event.room));
-    if (!members) return;
-    if (event.type === 'left') {
-      members.delete(foldName(event.name));
-      return;
-    }
-    if (!event.key) return;
-    members.set(foldName(event.name), { name: event.name, ...event.key });
-    try {
-      this.trustedKey(event.name, event.key);
-    } catch {
-      // Reported through peerKeyChanged.
-    }
   }
 
   private attach(client: ParlorClient): void {
@@ -367,14 +314,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
             break;
           }
           this.noteSeen(event);
-          this.emit('message', this.e2e.open(event));
+          this.emit('message', this.sealed.open(event));
           break;
         case 'joined':
-          this.onRoomPresence(event);
+          this.sealed.onRoomPresence(event);
           this.emit('joined', event);
           break;
         case 'left':
-          this.onRoomPresence(event);
+          this.sealed.onRoomPresence(event);
           this.emit('left', event);
           break;
         case 'announcement':
@@ -393,28 +340,6 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       if (isTransferEvent(event)) this.emit('transferEvent', event);
     });
     client.on('record', (record) => this.emit('transferRecord', record));
-  }
-
-  /**
-   * Seals a file offer's metadata for a user or a secret room (to the members' keys as this client
-   * knows them), as a DM or a secret message is sealed; E2E_PEER_KEY_CHANGED for a changed key.
-   */
-  async sealFileOffer(target: { to: string } | { room: string }, metadata: Buffer): Promise<SealedFile> {
-    if ('room' in target) {
-      const key = foldName(target.room.replace(/^#/, ''));
-      const members = [...(this.secretRooms.get(key)?.values() ?? [])].filter((member) => foldName(member.name) !== foldName(this.name));
-      return this.e2e.sealFile('room', key, metadata, members.map((member) => this.trustedKey(member.name, member)));
-    }
-    const { keys } = await this.request('keys', { names: [target.to] });
-    const peer = keys.find((key) => foldName(key.name) === foldName(target.to));
-    if (!peer) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${target.to}"`);
-    const recipient = foldName(peer.name) === foldName(this.name) ? [] : [this.trustedKey(peer.name, peer)];
-    return this.e2e.sealFile('direct', peer.name, metadata, recipient);
-  }
-
-  /** Opens a sealed file offer with every check a sealed message gets; throws its E2E_ code. */
-  openFileOffer(offer: { from: string; room?: string | undefined; to?: string | undefined; sealed: string }): OpenedFile {
-    return this.e2e.openFile(offer);
   }
 
   /** Queues a binary record on the current connection (bulk: behind chat); false when there is none. */
@@ -472,7 +397,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
             since: joined.lastSeen,
             ...(joined.password !== undefined && { password: joined.password }),
           });
-          this.noteRoomKeys(reply);
+          this.sealed.noteRoomKeys(reply);
           missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
         }
         if (this.operatorPassword !== undefined) await call(client, 'op', { password: this.operatorPassword });
@@ -517,7 +442,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     const seen = message.room !== undefined ? this.rooms.get(foldName(message.room))?.lastSeen ?? 0 : this.lastDirect;
     if (message.id <= seen) return;
     this.noteSeen(message);
-    this.emit('message', this.e2e.open(message));
+    this.emit('message', this.sealed.open(message));
   }
 }
 
