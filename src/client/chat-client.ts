@@ -1,17 +1,14 @@
 // The chat on top of ParlorClient: log in, rooms, messages, people, blocks, as typed calls and
 // events. It also survives the server going away: it reconnects with backoff (pinned to the key it
 // first saw, so a reconnect cannot land on an impostor), logs in again, rejoins its rooms and
-// fetches what it missed since the last message it saw, which it delivers as ordinary events.
+// fetches what it missed since the last message it saw, which it delivers as ordinary events
+// (Reconnection, reconnect.ts). The end-to-end part is SealedChat's (sealed-chat.ts).
 
-import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
-import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
-import { foldName } from '../protocol/names.ts';
+import { ParlorError } from '../protocol/errors.ts';
 import {
-  replySchemas,
   type AnnouncementMessage,
-  type ChatMessage,
   type JoinedMessage,
   type LeftMessage,
   type Reply,
@@ -24,6 +21,8 @@ import { ParlorClient, type ConnectInput } from './client.ts';
 import { defaultConfigDir } from '../options.ts';
 import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
 import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
+import { checkedRequest } from './checked-request.ts';
+import { Reconnection } from './reconnect.ts';
 import { SealedChat, type WhoisResult } from './sealed-chat.ts';
 
 export type { WhoisResult };
@@ -67,43 +66,13 @@ interface ChatEvents {
   transferRecord: [record: DecodedRecord];
 }
 
-/** Reasons that another attempt would only repeat. */
-const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
-  'SERVER_KEY_CHANGED',
-  'FINGERPRINT_MISMATCH',
-  'BAD_SIGNATURE',
-  'UNSUPPORTED_VERSION',
-  'BAD_PASSWORD',
-  'NAME_INVALID',
-  'NAME_TAKEN',
-  'NAME_RESERVED',
-  'SESSION_REPLACED',
-  'RATE_LIMITED',
-  'KICKED',
-  'BANNED',
-]);
-
-interface JoinedRoom {
-  password: string | undefined;
-  /** The newest message id seen in the room: a rejoin asks for what came after it. */
-  lastSeen: number;
-}
-
 export class ChatClient extends EventEmitter<ChatEvents> {
   private client: ParlorClient;
-  private readonly rooms = new Map<string, JoinedRoom>();
-  private lastDirect = 0;
-  /** Kept while operator, so that a reconnect comes back as operator too. */
-  private operatorPassword: string | undefined;
-  private closedByUser = false;
-  private final: CloseInfo | undefined;
+  private readonly reconnection: Reconnection;
   /** The name the server confirmed (its display form). */
   name: string;
 
-  private constructor(
-    client: ParlorClient,
-    private readonly options: ChatClientOptions,
-  ) {
+  private constructor(client: ParlorClient, options: ChatClientOptions) {
     super();
     this.client = client;
     this.name = options.name;
@@ -113,8 +82,20 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       fingerprint: () => this.client.fingerprint,
       request: (type, fields) => this.request(type, fields),
     });
+    this.reconnection = new Reconnection(options, {
+      connection: () => this.client,
+      listen: (next) => this.attachEvents(next),
+      replace: (next, name) => {
+        this.client = next;
+        this.name = name;
+      },
+      rejoined: (reply) => this.sealed.noteRoomKeys(reply),
+      deliver: (message) => this.emit('message', this.sealed.open(message)),
+      emit: this.emit.bind(this),
+    });
     // Attached before login is sent: a message in the same frame as the reply is not lost.
-    this.attach(client);
+    this.attachEvents(client);
+    this.reconnection.watch(client);
   }
 
   /** Direct messages to and from this user from before this login, oldest first (sealed ones opened). */
@@ -125,14 +106,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     const client = await ParlorClient.connect(options);
     const chat = new ChatClient(client, options);
     try {
-      const login = await call(client, 'login', { name: options.name, password: options.password });
+      const login = await checkedRequest(client, 'login', { name: options.name, password: options.password });
       chat.name = login.name;
       chat.direct = login.direct.map((message) => chat.sealed.open(message));
       chat.directMore = login.directMore;
-      for (const message of login.direct) chat.lastDirect = Math.max(chat.lastDirect, message.id);
+      for (const message of login.direct) chat.reconnection.seenDirect(message.id);
       return chat;
     } catch (error) {
-      chat.closedByUser = true;
+      chat.reconnection.closedByUser = true;
       client.close();
       throw error;
     }
@@ -161,7 +142,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
 
   async leave(room: string): Promise<Reply<'leave'>> {
     const reply = await this.request('leave', { room });
-    this.rooms.delete(foldName(reply.room));
+    this.reconnection.left(reply.room);
     return reply;
   }
 
@@ -169,8 +150,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   async say(room: string, text: string): Promise<Reply<'say'>> {
     refuseCommandAsChat(text);
     const reply = this.sealed.isSecretRoom(room) ? await this.sealed.say(room, text) : await this.request('say', { room, text });
-    const joined = this.rooms.get(foldName(room.replace(/^#/, '')));
-    if (joined) joined.lastSeen = Math.max(joined.lastSeen, reply.id);
+    this.reconnection.seenInRoom(room, reply.id);
     return reply;
   }
 
@@ -178,7 +158,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   async dm(to: string, text: string, options: { plaintext?: boolean } = {}): Promise<Reply<'dm'>> {
     refuseCommandAsChat(text);
     const reply = options.plaintext !== true ? await this.sealed.dm(to, text) : await this.request('dm', { to, text });
-    this.lastDirect = Math.max(this.lastDirect, reply.id);
+    this.reconnection.seenDirect(reply.id);
     return reply;
   }
 
@@ -226,32 +206,31 @@ export class ChatClient extends EventEmitter<ChatEvents> {
    */
   async command(text: string, room?: string): Promise<Reply<'command'>> {
     const reply = await this.request('command', { text, ...(room !== undefined && { room }) });
-    if (reply.command === 'exit') this.closedByUser = true;
+    if (reply.command === 'exit') this.reconnection.closedByUser = true;
     return reply;
   }
 
   /** `/op PASSWORD`: operator commands for the rest of this session (and after reconnects). */
   async op(password: string): Promise<Reply<'op'>> {
     const reply = await this.request('op', { password });
-    this.operatorPassword = password;
+    this.reconnection.operatorPassword = password;
     return reply;
   }
 
   /** Any request by type, its reply parsed; for what has no method of its own. */
   request<T extends RequestType>(type: T, fields: Record<string, unknown>): Promise<Reply<T>> {
-    if (this.final) return Promise.reject(this.final.reason);
-    return call(this.client, type, fields);
+    const final = this.reconnection.final;
+    if (final) return Promise.reject(final.reason);
+    return checkedRequest(this.client, type, fields);
   }
 
   close(): void {
-    this.closedByUser = true;
+    this.reconnection.closedByUser = true;
     this.client.close();
   }
 
   private remember(reply: Reply<'join'>, password: string | undefined): void {
-    const key = foldName(reply.room);
-    const lastSeen = Math.max(this.rooms.get(key)?.lastSeen ?? 0, ...reply.history.map((m) => m.id));
-    this.rooms.set(key, { password, lastSeen });
+    this.reconnection.joined(reply, password);
     this.sealed.noteRoomKeys(reply);
   }
 
@@ -296,25 +275,12 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return { ...reply, history, notSealedToYou: countNotSealed(history) };
   }
 
-  private attach(client: ParlorClient): void {
-    this.attachEvents(client);
-    this.watchClose(client);
-  }
-
-  /** While catching up after a reconnect, live messages wait here to be merged in id order. */
-  private catchUp: DeliveredMessage[] | undefined;
-
   private attachEvents(client: ParlorClient): void {
     this.attachTransfers(client);
     client.on('event', (event) => {
       switch (event.type) {
         case 'message':
-          if (this.catchUp) {
-            this.catchUp.push(event);
-            break;
-          }
-          this.noteSeen(event);
-          this.emit('message', this.sealed.open(event));
+          if (this.reconnection.deliverNow(event)) this.emit('message', this.sealed.open(event));
           break;
         case 'joined':
           this.sealed.onRoomPresence(event);
@@ -346,104 +312,6 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   sendRecord(record: Buffer | readonly Buffer[], bulk = false): boolean {
     return this.client.sendRecord(record, bulk);
   }
-
-  private watchClose(client: ParlorClient): void {
-    client.once('close', (info) => this.onDisconnect(info));
-  }
-
-  private noteSeen(message: ChatMessage): void {
-    if (message.room !== undefined) {
-      const joined = this.rooms.get(foldName(message.room));
-      if (joined) joined.lastSeen = Math.max(joined.lastSeen, message.id);
-    } else {
-      this.lastDirect = Math.max(this.lastDirect, message.id);
-    }
-  }
-
-  private onDisconnect(info: CloseInfo): void {
-    if (this.closedByUser || this.options.reconnect === false || FINAL_CODES.has(info.reason.code)) {
-      this.final = info;
-      this.emit('closed', info);
-      return;
-    }
-    this.emit('disconnected', info);
-    void this.reconnect();
-  }
-
-  private async reconnect(): Promise<void> {
-    const first = this.options.reconnectDelayMs ?? 250;
-    const max = this.options.maxReconnectDelayMs ?? 15_000;
-    const pinned = this.client.server.fingerprint;
-    for (let attempt = 1; !this.closedByUser; attempt++) {
-      // Jittered, so that clients dropped together do not all come back at the same instant.
-      const delayMs = Math.round(Math.min(max, first * 2 ** (attempt - 1)) * (randomInt(800, 1201) / 1000));
-      this.emit('reconnecting', { attempt, delayMs });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      if (this.closedByUser) break;
-      let client: ParlorClient | undefined;
-      try {
-        client = await ParlorClient.connect({ ...this.options, fingerprint: pinned });
-        // Everything missed is gathered first, then delivered in id order, each message once;
-        // live messages that arrive meanwhile (from the login on) are merged in.
-        this.catchUp = [];
-        this.attachEvents(client);
-        const login = await call(client, 'login', { name: this.options.name, password: this.options.password, directSince: this.lastDirect });
-        this.client = client;
-        this.name = login.name;
-        const missed = await this.pageBack(client, {}, this.lastDirect, login.direct, login.directMore);
-        for (const [key, joined] of [...this.rooms]) {
-          const reply = await call(client, 'join', {
-            room: key,
-            since: joined.lastSeen,
-            ...(joined.password !== undefined && { password: joined.password }),
-          });
-          this.sealed.noteRoomKeys(reply);
-          missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
-        }
-        if (this.operatorPassword !== undefined) await call(client, 'op', { password: this.operatorPassword });
-        missed.push(...this.catchUp);
-        this.catchUp = undefined;
-        for (const message of missed.sort((a, b) => a.id - b.id)) this.deliverMissed(message);
-        if (!client.isOpen) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed while catching up');
-        this.watchClose(client);
-        this.emit('reconnected');
-        return;
-      } catch (error) {
-        this.catchUp = undefined;
-        client?.removeAllListeners('event');
-        client?.close();
-        if (error instanceof ParlorError && FINAL_CODES.has(error.code)) {
-          this.final = { reason: error, remote: true };
-          this.emit('closed', this.final);
-          return;
-        }
-      }
-    }
-    this.final = { reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false };
-    this.emit('closed', this.final);
-  }
-
-  /**
-   * A rejoin answers with the newest page of what came after `since`; while it says there is more,
-   * this pages back (history with before and after) until it meets what was already seen.
-   */
-  private async pageBack(client: ParlorClient, where: { room?: string }, since: number, page: ChatMessage[], more: boolean): Promise<ChatMessage[]> {
-    const gathered = [...page];
-    for (let pages = 0; more && gathered.length > 0 && pages < 1000; pages++) {
-      const oldest = Math.min(...gathered.map((m) => m.id));
-      const older = await call(client, 'history', { ...where, before: oldest, after: since, limit: 500 });
-      gathered.push(...older.messages);
-      more = older.more && older.messages.length > 0;
-    }
-    return gathered;
-  }
-
-  private deliverMissed(message: ChatMessage): void {
-    const seen = message.room !== undefined ? this.rooms.get(foldName(message.room))?.lastSeen ?? 0 : this.lastDirect;
-    if (message.id <= seen) return;
-    this.noteSeen(message);
-    this.emit('message', this.sealed.open(message));
-  }
 }
 
 function countNotSealed(messages: readonly DeliveredMessage[]): number {
@@ -456,12 +324,4 @@ function countNotSealed(messages: readonly DeliveredMessage[]): number {
  */
 function refuseCommandAsChat(text: string): void {
   if (isCommandLine(text)) throw new ParlorError('BAD_REQUEST', COMMAND_AS_CHAT);
-}
-
-/** A request on one connection, its reply checked against the reply schema of its type. */
-async function call<T extends RequestType>(client: ParlorClient, type: T, fields: Record<string, unknown>): Promise<Reply<T>> {
-  const data = await client.request(type, fields);
-  const parsed = replySchemas[type].safeParse(data ?? {});
-  if (!parsed.success) throw new ParlorError('BAD_MESSAGE', `the server's reply to ${type} is not what this client expects`);
-  return parsed.data as Reply<T>;
 }
