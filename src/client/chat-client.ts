@@ -7,13 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
 import { ParlorError } from '../protocol/errors.ts';
-import {
-  type AnnouncementMessage,
-  type JoinedMessage,
-  type LeftMessage,
-  type Reply,
-  type RequestType,
-} from '../protocol/messages.ts';
+import type { AnnouncementMessage, JoinedMessage, LeftMessage, Reply, RequestType } from '../protocol/messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import type { DecodedRecord } from '../protocol/records.ts';
 import { isTransferEvent, type TransferEvent } from '../protocol/transfer-messages.ts';
@@ -22,28 +16,14 @@ import { defaultConfigDir } from '../options.ts';
 import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
 import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
-import { Reconnection } from './reconnect.ts';
-import { SealedChat, type WhoisResult } from './sealed-chat.ts';
+import { Reconnection, type ReconnectOptions } from './reconnect.ts';
+import { SealedChat, type OpenedHistory, type OpenedJoin, type WhoisResult } from './sealed-chat.ts';
 
-export type { WhoisResult };
+export type { OpenedHistory, OpenedJoin, WhoisResult };
 
-/** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
-export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
-  history: DeliveredMessage[];
-  /** Secret messages from before this client joined: genuine, but not sealed to it (so unreadable). */
-  notSealedToYou: number;
-};
-/** A history reply, opened likewise. */
-export type OpenedHistory = Omit<Reply<'history'>, 'messages'> & { messages: DeliveredMessage[]; notSealedToYou: number };
-
-export interface ChatClientOptions extends ConnectInput {
+export interface ChatClientOptions extends ConnectInput, ReconnectOptions {
   name: string;
   password: string;
-  /** Reconnect after the connection drops (default true). */
-  reconnect?: boolean;
-  /** The first delay between reconnect attempts; it doubles up to maxReconnectDelayMs. */
-  reconnectDelayMs?: number;
-  maxReconnectDelayMs?: number;
 }
 
 interface ChatEvents {
@@ -130,14 +110,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   async join(room: string, password?: string): Promise<OpenedJoin> {
     const reply = await this.request('join', { room, ...(password !== undefined && { password }) });
     this.remember(reply, password);
-    return this.openRoomPage(reply);
+    return this.sealed.openJoin(reply);
   }
 
   /** Creates a room; `secret` makes it end-to-end (plaintext `say` is then refused by the server). */
   async create(room: string, password?: string, options: { secret?: boolean } = {}): Promise<OpenedJoin> {
     const reply = await this.request('create', { room, ...(password !== undefined && { password }), ...(options.secret === true && { secret: true }) });
     this.remember(reply, password);
-    return this.openRoomPage(reply);
+    return this.sealed.openJoin(reply);
   }
 
   async leave(room: string): Promise<Reply<'leave'>> {
@@ -163,9 +143,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   }
 
   async history(query: { room?: string; with?: string; before?: number; limit?: number }): Promise<OpenedHistory> {
-    const reply = await this.request('history', query);
-    const messages = reply.messages.map((message) => this.sealed.open(message));
-    return { ...reply, messages, notSealedToYou: countNotSealed(messages) };
+    return this.sealed.openHistory(await this.request('history', query));
   }
 
   listRooms(): Promise<Reply<'rooms'>> {
@@ -270,11 +248,6 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.sealed.openFileOffer(offer);
   }
 
-  private openRoomPage(reply: Reply<'join'>): OpenedJoin {
-    const history = reply.history.map((message) => this.sealed.open(message));
-    return { ...reply, history, notSealedToYou: countNotSealed(history) };
-  }
-
   private attachEvents(client: ParlorClient): void {
     this.attachTransfers(client);
     client.on('event', (event) => {
@@ -312,10 +285,6 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   sendRecord(record: Buffer | readonly Buffer[], bulk = false): boolean {
     return this.client.sendRecord(record, bulk);
   }
-}
-
-function countNotSealed(messages: readonly DeliveredMessage[]): number {
-  return messages.filter((message) => message.e2e?.state === 'not-sealed-to-you').length;
 }
 
 /**

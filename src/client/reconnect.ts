@@ -15,6 +15,14 @@ import { checkedRequest } from './checked-request.ts';
 import { ParlorClient } from './client.ts';
 import type { DeliveredMessage } from './e2e.ts';
 
+export interface ReconnectOptions {
+  /** Reconnect after the connection drops (default true). */
+  reconnect?: boolean;
+  /** The first delay between reconnect attempts; it doubles up to maxReconnectDelayMs. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
 /** Reasons that another attempt would only repeat. */
 const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
   'SERVER_KEY_CHANGED',

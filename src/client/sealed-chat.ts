@@ -12,6 +12,15 @@ import type { IdentityKey, JoinedMessage, LeftMessage, PeerKey, Reply, RequestTy
 import { E2eSession, type DeliveredMessage, type OpenedFile, type SealedFile } from './e2e.ts';
 import { PeerKeys } from './peer-keys.ts';
 
+/** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
+export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
+  history: DeliveredMessage[];
+  /** Secret messages from before this client joined: genuine, but not sealed to it (so unreadable). */
+  notSealedToYou: number;
+};
+/** A history reply, opened likewise. */
+export type OpenedHistory = Omit<Reply<'history'>, 'messages'> & { messages: DeliveredMessage[]; notSealedToYou: number };
+
 /** What whois tells: the server's answer, and whether that key matches known_peers. */
 export type WhoisResult = Reply<'whois'> & { trust: 'known' | 'new' | 'changed' | 'you' };
 
@@ -64,6 +73,18 @@ export class SealedChat {
   /** Opens a message if it is sealed; plaintext messages pass through untouched. Never throws. */
   open(message: DeliveredMessage): DeliveredMessage {
     return this.e2e.open(message);
+  }
+
+  /** A join (or create) reply's history page, opened. */
+  openJoin(reply: Reply<'join'>): OpenedJoin {
+    const history = reply.history.map((message) => this.e2e.open(message));
+    return { ...reply, history, notSealedToYou: countNotSealed(history) };
+  }
+
+  /** A history reply's messages, opened. */
+  openHistory(reply: Reply<'history'>): OpenedHistory {
+    const messages = reply.messages.map((message) => this.e2e.open(message));
+    return { ...reply, messages, notSealedToYou: countNotSealed(messages) };
   }
 
   /** Says something in a secret room, sealed to every member but this client. */
@@ -155,4 +176,8 @@ export class SealedChat {
     const { fingerprint, parts } = PeerKeys.parseWireKey(key);
     return this.peers.trust(name, fingerprint, parts);
   }
+}
+
+function countNotSealed(messages: readonly DeliveredMessage[]): number {
+  return messages.filter((message) => message.e2e?.state === 'not-sealed-to-you').length;
 }
