@@ -2,7 +2,7 @@
 // and opening what arrives with every check a hostile server could try to slip past. Each way a
 // message can be wrong has its own code (src/protocol/errors.ts, the End-to-end block); a message
 // that fails is still delivered, marked rejected with its code and without text, so that the UI
-// can say so in place. ChatClient (chat-client.ts) calls this; it knows nothing of sockets.
+// can say so in place. SealedChat (sealed-chat.ts) calls this; it knows nothing of sockets.
 
 import { randomBytes } from 'node:crypto';
 import {

@@ -1,0 +1,212 @@
+// How ChatClient survives the server going away: it reconnects with backoff (pinned to the key it
+// first saw, so a reconnect cannot land on an impostor), logs in again, rejoins its rooms and
+// fetches what it missed since the last message it saw, which it delivers as ordinary events.
+// For that a Reconnection remembers, while all is well, the rooms joined (with their passwords)
+// and the newest message seen in each and in the direct messages; ChatClient owns one and tells
+// it what it joins, leaves, sends and receives.
+
+import { randomInt } from 'node:crypto';
+import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
+import type { ChatMessage, Reply } from '../protocol/messages.ts';
+import { foldName } from '../protocol/names.ts';
+import type { CloseInfo } from '../transport/secure-connection.ts';
+import type { ChatClient, ChatClientOptions } from './chat-client.ts';
+import { checkedRequest } from './checked-request.ts';
+import { ParlorClient } from './client.ts';
+import type { DeliveredMessage } from './e2e.ts';
+
+export interface ReconnectOptions {
+  /** Reconnect after the connection drops (default true). */
+  reconnect?: boolean;
+  /** The first delay between reconnect attempts; it doubles up to maxReconnectDelayMs. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
+/** Reasons that another attempt would only repeat. */
+const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
+  'SERVER_KEY_CHANGED',
+  'FINGERPRINT_MISMATCH',
+  'BAD_SIGNATURE',
+  'UNSUPPORTED_VERSION',
+  'BAD_PASSWORD',
+  'NAME_INVALID',
+  'NAME_TAKEN',
+  'NAME_RESERVED',
+  'SESSION_REPLACED',
+  'RATE_LIMITED',
+  'KICKED',
+  'BANNED',
+]);
+
+interface JoinedRoom {
+  password: string | undefined;
+  /** The newest message id seen in the room: a rejoin asks for what came after it. */
+  lastSeen: number;
+}
+
+/** What a Reconnection needs of the ChatClient that owns it. */
+export interface ReconnectingChat {
+  /** The connection in use: the dropped one, until a new one has logged in. */
+  connection(): ParlorClient;
+  /** Listens to a new connection's events; called before its login is sent. */
+  listen(client: ParlorClient): void;
+  /** A new connection has logged in, as `name`: it replaces the dropped one. */
+  replace(client: ParlorClient, name: string): void;
+  /** A room rejoined: a secret room's keys come with the reply. */
+  rejoined(reply: Reply<'join'>): void;
+  /** A message missed while away, delivered as a live one is. */
+  deliver(message: ChatMessage): void;
+  emit: ChatClient['emit'];
+}
+
+export class Reconnection {
+  private readonly rooms = new Map<string, JoinedRoom>();
+  private lastDirect = 0;
+  /** While catching up after a reconnect, live messages wait here to be merged in id order. */
+  private catchUp: DeliveredMessage[] | undefined;
+  /** Kept while operator, so that a reconnect comes back as operator too. */
+  operatorPassword: string | undefined;
+  /** Closed by the user (close, `!exit`, a first login that failed): nothing reconnects. */
+  closedByUser = false;
+  /** How the connection ended for good; requests fail with its reason from then on. */
+  final: CloseInfo | undefined;
+
+  constructor(
+    private readonly options: ChatClientOptions,
+    private readonly chat: ReconnectingChat,
+  ) {}
+
+  /** A room joined (or created): what a rejoin needs, and the newest message its history showed. */
+  joined(reply: Reply<'join'>, password: string | undefined): void {
+    const key = foldName(reply.room);
+    const lastSeen = Math.max(this.rooms.get(key)?.lastSeen ?? 0, ...reply.history.map((m) => m.id));
+    this.rooms.set(key, { password, lastSeen });
+  }
+
+  left(room: string): void {
+    this.rooms.delete(foldName(room));
+  }
+
+  /** This client's own message in a room (named as `say` takes it, `#` or not) has this id. */
+  seenInRoom(room: string, id: number): void {
+    const joined = this.rooms.get(foldName(room.replace(/^#/, '')));
+    if (joined) joined.lastSeen = Math.max(joined.lastSeen, id);
+  }
+
+  /** A direct message with this id was seen (at login) or sent. */
+  seenDirect(id: number): void {
+    this.lastDirect = Math.max(this.lastDirect, id);
+  }
+
+  /**
+   * A live message: true if it is to be delivered now (it is noted as seen), false while
+   * catching up after a reconnect, when it waits to be merged in id order with what was missed.
+   */
+  deliverNow(message: ChatMessage): boolean {
+    if (this.catchUp) {
+      this.catchUp.push(message);
+      return false;
+    }
+    this.noteSeen(message);
+    return true;
+  }
+
+  /** Reconnects when this connection closes, unless the reason is final. */
+  watch(client: ParlorClient): void {
+    client.once('close', (info) => this.onDisconnect(info));
+  }
+
+  private noteSeen(message: ChatMessage): void {
+    if (message.room !== undefined) {
+      const joined = this.rooms.get(foldName(message.room));
+      if (joined) joined.lastSeen = Math.max(joined.lastSeen, message.id);
+    } else {
+      this.lastDirect = Math.max(this.lastDirect, message.id);
+    }
+  }
+
+  private onDisconnect(info: CloseInfo): void {
+    if (this.closedByUser || this.options.reconnect === false || FINAL_CODES.has(info.reason.code)) {
+      this.final = info;
+      this.chat.emit('closed', info);
+      return;
+    }
+    this.chat.emit('disconnected', info);
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    const first = this.options.reconnectDelayMs ?? 250;
+    const max = this.options.maxReconnectDelayMs ?? 15_000;
+    const pinned = this.chat.connection().server.fingerprint;
+    for (let attempt = 1; !this.closedByUser; attempt++) {
+      // Jittered, so that clients dropped together do not all come back at the same instant.
+      const delayMs = Math.round(Math.min(max, first * 2 ** (attempt - 1)) * (randomInt(800, 1201) / 1000));
+      this.chat.emit('reconnecting', { attempt, delayMs });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.closedByUser) break;
+      let client: ParlorClient | undefined;
+      try {
+        client = await ParlorClient.connect({ ...this.options, fingerprint: pinned });
+        // Everything missed is gathered first, then delivered in id order, each message once;
+        // live messages that arrive meanwhile (from the login on) are merged in.
+        this.catchUp = [];
+        this.chat.listen(client);
+        const login = await checkedRequest(client, 'login', { name: this.options.name, password: this.options.password, directSince: this.lastDirect });
+        this.chat.replace(client, login.name);
+        const missed = await this.pageBack(client, {}, this.lastDirect, login.direct, login.directMore);
+        for (const [key, joined] of [...this.rooms]) {
+          const reply = await checkedRequest(client, 'join', {
+            room: key,
+            since: joined.lastSeen,
+            ...(joined.password !== undefined && { password: joined.password }),
+          });
+          this.chat.rejoined(reply);
+          missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
+        }
+        if (this.operatorPassword !== undefined) await checkedRequest(client, 'op', { password: this.operatorPassword });
+        missed.push(...this.catchUp);
+        this.catchUp = undefined;
+        for (const message of missed.sort((a, b) => a.id - b.id)) this.deliverMissed(message);
+        if (!client.isOpen) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed while catching up');
+        this.watch(client);
+        this.chat.emit('reconnected');
+        return;
+      } catch (error) {
+        this.catchUp = undefined;
+        client?.removeAllListeners('event');
+        client?.close();
+        if (error instanceof ParlorError && FINAL_CODES.has(error.code)) {
+          this.final = { reason: error, remote: true };
+          this.chat.emit('closed', this.final);
+          return;
+        }
+      }
+    }
+    this.final = { reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false };
+    this.chat.emit('closed', this.final);
+  }
+
+  /**
+   * A rejoin answers with the newest page of what came after `since`; while it says there is more,
+   * this pages back (history with before and after) until it meets what was already seen.
+   */
+  private async pageBack(client: ParlorClient, where: { room?: string }, since: number, page: ChatMessage[], more: boolean): Promise<ChatMessage[]> {
+    const gathered = [...page];
+    for (let pages = 0; more && gathered.length > 0 && pages < 1000; pages++) {
+      const oldest = Math.min(...gathered.map((m) => m.id));
+      const older = await checkedRequest(client, 'history', { ...where, before: oldest, after: since, limit: 500 });
+      gathered.push(...older.messages);
+      more = older.more && older.messages.length > 0;
+    }
+    return gathered;
+  }
+
+  private deliverMissed(message: ChatMessage): void {
+    const seen = message.room !== undefined ? this.rooms.get(foldName(message.room))?.lastSeen ?? 0 : this.lastDirect;
+    if (message.id <= seen) return;
+    this.noteSeen(message);
+    this.chat.deliver(message);
+  }
+}
