@@ -23,6 +23,7 @@ import type { RegistryProblem } from '../commands/registry.ts';
 import type { Bot as CommandBot } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
 import { Router } from './router.ts';
+import { LoadGauge } from './load-gauge.ts';
 import { Session } from './session.ts';
 import { TransferService } from './transfers.ts';
 
@@ -45,6 +46,9 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private beacon: DiscoveryBeacon | undefined;
   private mdns: MdnsPublication | undefined;
   private stopping: Promise<void> | undefined;
+  /** Widens the fan-out coalescing window while the event loop is busy (load-gauge.ts). */
+  private readonly load = new LoadGauge();
+  private readonly coalesceMs = (): number => this.options.fanoutCoalesceMs * this.load.factor;
 
   private constructor(
     readonly options: ServerOptions,
@@ -112,12 +116,14 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
       await server.listen();
+      server.load.start();
       await server.startBeacon();
       server.startMdns();
       server.reportListening();
       for (const { source, problem } of server.bot.problems) server.report({ event: 'plugin_skipped', source, problem });
       for (const message of server.startWarnings) server.report({ event: 'warning', message });
     } catch (error) {
+      server.load.stop();
       await server.beacon?.close();
       await server.mdns?.stop();
       await server.bot.close();
@@ -142,6 +148,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   stop(reason = 'the server is stopping'): Promise<void> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
+      this.load.stop();
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
       const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close()]);
@@ -275,7 +282,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       frameCap: this.options.preLoginFrameCap,
     }).then(
       ({ connection, client }) => {
-        connection.coalesceMs = this.options.fanoutCoalesceMs;
+        connection.coalesceMs = this.coalesceMs;
         const session = new Session(connection, client, address, remote, this.options, uncount);
         this.sessions.add(session);
         this.report({ event: 'session', remote, client: client.fingerprint });

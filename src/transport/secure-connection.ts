@@ -44,9 +44,10 @@ export class SecureConnection extends EventEmitter<Events> {
   private outbound: OutboundQueue | undefined;
   /**
    * Records that may wait (fan-out to a busy reader) wait at most this long after the previous
-   * flush, so that under load many messages share one seal and one write; 0 sends every turn.
+   * flush, so that under load many messages share one seal and one write; 0 sends every turn. A
+   * function: the server widens the window while it is busy.
    */
-  coalesceMs = 0;
+  coalesceMs: () => number = () => 0;
   /**
    * From the end of the handshake until the owner calls start(), received frames and the close
    * are held: the owner gets the connection a microtask after the frame that finished the
@@ -201,7 +202,7 @@ export class SecureConnection extends EventEmitter<Events> {
 
   private establish(sendKey: Buffer, receiveKey: Buffer, frameCap: number): void {
     clearTimeout(this.handshakeTimer);
-    this.outbound = new OutboundQueue(this.socket, new FrameSealer(sendKey), () => this.coalesceMs);
+    this.outbound = new OutboundQueue(this.socket, new FrameSealer(sendKey), () => this.coalesceMs());
     this.opener = new FrameOpener(receiveKey);
     this.decoder.maxFrameBytes = frameCap;
     this.handshakeStep = undefined;
