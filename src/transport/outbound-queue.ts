@@ -75,11 +75,12 @@ export class OutboundQueue {
     if (this.closed) return;
     this.pending.push(record);
     this.pendingBytes += record.length;
-    if (this.flushScheduled === 'immediate') return;
+    // Already due: this turn, or (for a record that may wait) at the end of the window. The fan-out
+    // of a busy room takes this path for nearly every delivery, so it asks for no clock.
+    if (this.flushScheduled === 'immediate' || (mayWait && this.flushScheduled === 'delayed')) return;
     const coalesceMs = mayWait ? this.coalesceMs() : 0;
     const wait = coalesceMs > 0 ? this.lastFlushAt + coalesceMs - performance.now() : 0;
     if (wait > 1) {
-      if (this.flushScheduled === 'delayed') return;
       this.flushScheduled = 'delayed';
       this.flushTimer = setTimeout(() => this.flush(), wait);
       return;
