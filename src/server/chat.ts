@@ -74,10 +74,10 @@ export class ChatService {
   login(session: Session, request: Request<'login'>): Reply<'login'> {
     if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
     const { display, key } = checkUserName(request.name);
-    this.failures.check([`address:${session.address}`, `name:${key}`]);
+    const slowKeys = [`address:${session.address}`, `name:${key}`];
+    this.failures.check(slowKeys);
     if (!constantTimeEqual(request.password, this.settings.joinPassword)) {
-      this.failures.fail(`address:${session.address}`);
-      this.failures.fail(`name:${key}`);
+      this.failures.failAll(slowKeys);
       throw new ParlorError('BAD_PASSWORD', 'the join password is wrong');
     }
     const now = Date.now();
