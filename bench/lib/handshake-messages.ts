@@ -14,11 +14,41 @@ export type ToHandshakeWorker =
        */
       closeAfter: 'handshake' | 'welcome';
     }
-  /** Handshake until `max` are done or `durationMs` has passed, whichever first. */
-  | { type: 'run'; id: number; max: number; durationMs: number }
+  /**
+   * Instead of the parlor server: the plain server of bench/workers/handshake-floor.ts, which
+   * plays the same exchange with bytes of these sizes and no crypto.
+   */
+  | { type: 'setup-plain'; host: string; port: number; inFlight: number; sizes: ExchangeSizes }
+  /**
+   * Handshake until `max` are done or `durationMs` has passed, whichever first; no faster than
+   * `ratePerSec` connections a second when given (the plain runs match the real runs' rate).
+   */
+  | { type: 'run'; id: number; max: number; durationMs: number; ratePerSec?: number }
   | { type: 'exit' };
 
 export type FromHandshakeWorker =
   | { type: 'ready'; setupMs: number }
   | { type: 'done'; id: number; completed: number; failed: number; firstError: string | null; elapsedMs: number }
+  | { type: 'error'; message: string };
+
+/** Bytes on the wire, frame headers included, of each step of one connection (bench/workers/handshake-floor.ts). */
+export interface ExchangeSizes {
+  hello: number;
+  reply: number;
+  finished: number;
+  welcome: number;
+  closing: number;
+}
+
+/** To the process that measures the two reference points (bench/workers/handshake-floor.ts). */
+export type ToFloorWorker =
+  /** Time the server's half of the handshake in-process, until `maxHandshakes` or `maxMs`. */
+  | { type: 'crypto'; maxHandshakes: number; maxMs: number }
+  /** Start the plain node:net server that plays the server's side of a connection with these sizes. */
+  | { type: 'listen'; sizes: ExchangeSizes }
+  | { type: 'exit' };
+
+export type FromFloorWorker =
+  | { type: 'crypto-done'; handshakes: number; cpuUsPerHandshake: number; sizes: ExchangeSizes }
+  | { type: 'listening'; host: string; port: number }
   | { type: 'error'; message: string };

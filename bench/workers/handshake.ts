@@ -3,14 +3,17 @@
 // full handshake (SecureConnection.connect: the same code ParlorClient uses, without waiting for
 // the welcome), close, and wait until the server has closed its side too. The client's RSA-OAEP
 // decrypt makes a generator several times dearer than the server, hence several of them.
+// After 'setup-plain' it plays the same exchange, bytes only, against the plain server of
+// bench/workers/handshake-floor.ts, at a given rate: the reference point for Node's own cost.
 
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
 import type { PresentedServer } from '../../src/crypto/client-handshake.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { SecureConnection } from '../../src/transport/secure-connection.ts';
-import type { FromHandshakeWorker, ToHandshakeWorker } from '../lib/handshake-messages.ts';
+import type { ExchangeSizes, FromHandshakeWorker, ToHandshakeWorker } from '../lib/handshake-messages.ts';
 import { serveWorker } from '../lib/worker-process.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -29,7 +32,15 @@ interface Setup {
   identity: ClientIdentity;
 }
 
+interface PlainSetup {
+  host: string;
+  port: number;
+  inFlight: number;
+  sizes: ExchangeSizes;
+}
+
 let setup: Setup | undefined;
+let plainSetup: PlainSetup | undefined;
 
 
 function openSocket(host: string, port: number): Promise<Socket> {
@@ -95,9 +106,46 @@ async function oneHandshake({ host, port, fingerprint, identity, closeAfter }: S
   clearTimeout(timer);
 }
 
-async function run(id: number, max: number, durationMs: number): Promise<FromHandshakeWorker> {
-  if (!setup) throw new Error('run before setup');
+/**
+ * One connection against the plain server: the same bytes at the same points as a handshake with
+ * the welcome, and no crypto on either side.
+ */
+async function onePlainExchange({ host, port, sizes }: PlainSetup): Promise<void> {
+  const socket = await openSocket(host, port);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the plain exchange took over ${HANDSHAKE_TIMEOUT_MS} ms`));
+    }, HANDSHAKE_TIMEOUT_MS);
+    // What must arrive before each of our next writes: the reply, then the welcome.
+    const expected = [sizes.reply, sizes.welcome];
+    let step = 0;
+    let have = 0;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      have += chunk.length;
+      while (step < expected.length && have >= expected[step]!) {
+        have -= expected[step]!;
+        step++;
+        if (step === 1) socket.write(Buffer.alloc(sizes.finished, 3));
+        else socket.end(Buffer.alloc(sizes.closing, 4));
+      }
+    });
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      clearTimeout(timer);
+      if (step === expected.length) resolve();
+      else reject(new Error(`the plain server closed after ${have} bytes of step ${step}`));
+    });
+    socket.write(Buffer.alloc(sizes.hello, 5));
+  });
+}
+
+async function run(id: number, max: number, durationMs: number, ratePerSec: number | undefined): Promise<FromHandshakeWorker> {
+  const plain = plainSetup;
   const current = setup;
+  if (!plain && !current) throw new Error('run before setup');
+  const inFlight = plain?.inFlight ?? current!.inFlight;
   const startedAt = performance.now();
   const deadline = startedAt + durationMs;
   let started = 0;
@@ -106,9 +154,13 @@ async function run(id: number, max: number, durationMs: number): Promise<FromHan
   let firstError: string | null = null;
   const lane = async (): Promise<void> => {
     while (started < max && failed < MAX_FAILURES && performance.now() < deadline) {
+      if (ratePerSec !== undefined) {
+        const due = startedAt + (started / ratePerSec) * 1000;
+        if (due > performance.now()) await sleep(due - performance.now());
+      }
       started++;
       try {
-        await oneHandshake(current);
+        await (plain ? onePlainExchange(plain) : oneHandshake(current!));
         completed++;
       } catch (error) {
         failed++;
@@ -116,7 +168,7 @@ async function run(id: number, max: number, durationMs: number): Promise<FromHan
       }
     }
   };
-  await Promise.all(Array.from({ length: current.inFlight }, lane));
+  await Promise.all(Array.from({ length: inFlight }, lane));
   return { type: 'done', id, completed, failed, firstError, elapsedMs: performance.now() - startedAt };
 }
 
@@ -127,10 +179,16 @@ serveWorker<ToHandshakeWorker, FromHandshakeWorker>('bench/workers/handshake.ts'
       const identity = await generateClientIdentity();
       const { host, port, fingerprint, inFlight, closeAfter } = message;
       setup = { host, port, fingerprint, inFlight, closeAfter, identity };
+      plainSetup = undefined;
       return { type: 'ready', setupMs: performance.now() - startedAt };
     }
+    case 'setup-plain': {
+      const { host, port, inFlight, sizes } = message;
+      plainSetup = { host, port, inFlight, sizes };
+      return { type: 'ready', setupMs: 0 };
+    }
     case 'run':
-      return run(message.id, message.max, message.durationMs);
+      return run(message.id, message.max, message.durationMs, message.ratePerSec);
     default:
       throw new Error(`unexpected message ${message.type}`);
   }

@@ -1,0 +1,114 @@
+// The two reference points of the handshake bench, run as their own process on the server's CPU
+// once the real server has stopped (bench/handshake.ts):
+//
+// - 'crypto': the server's half of the handshake with no socket at all: ServerHandshake.receive on
+//   a real ClientHello, over and over, timed with this process's CPU time (garbage collection of
+//   the key objects included). What no transport can save.
+// - 'listen': a plain node:net server that plays the server's side of a connection byte for byte
+//   (ClientHello in, ServerHello out, ClientFinished in, welcome out, closing in, close), with no
+//   crypto and no parlor code. Driven by the same generators at the same rate as the real runs,
+//   its CPU time is what Node and the kernel cost per connection before parlor does anything.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { ClientHandshake } from '../../src/crypto/client-handshake.ts';
+import { generateClientIdentity, generateServerIdentity } from '../../src/crypto/identity.ts';
+import { ServerHandshake } from '../../src/crypto/server-handshake.ts';
+import { SEAL_OVERHEAD } from '../../src/protocol/constants.ts';
+import { ParlorError } from '../../src/protocol/errors.ts';
+import { FRAME_HEADER_BYTES } from '../../src/protocol/frame.ts';
+import { encodeClientFinished } from '../../src/protocol/handshake-messages.ts';
+import { encodeJsonRecord } from '../../src/protocol/records.ts';
+import { PARLOR_VERSION } from '../../src/version.ts';
+import type { ExchangeSizes, FromFloorWorker, ToFloorWorker } from '../lib/handshake-messages.ts';
+import { serveWorker } from '../lib/worker-process.ts';
+
+const SERVER_NAME = 'parlor-bench';
+
+/** A sealed frame's size on the wire for one JSON record, as the real server sends or receives it. */
+function sealedBytes(message: object): number {
+  return FRAME_HEADER_BYTES + SEAL_OVERHEAD + encodeJsonRecord(message).length;
+}
+
+async function measureCrypto(maxHandshakes: number, maxMs: number): Promise<FromFloorWorker> {
+  const server = generateServerIdentity();
+  const identity = await generateClientIdentity();
+  const hello = new ClientHandshake(identity, () => {}).start();
+  let replyBytes = 0;
+  const once = () => {
+    const outcome = new ServerHandshake(server, SERVER_NAME).receive(hello);
+    if (!('reply' in outcome)) throw new Error('the server handshake did not answer the hello');
+    replyBytes = outcome.reply.length;
+  };
+  // Warm-up, so that the figure is the optimised code's, as in the real server after its warm-up.
+  for (let i = 0; i < 2000; i++) once();
+  const started = process.cpuUsage();
+  const deadline = performance.now() + maxMs;
+  let handshakes = 0;
+  while (handshakes < maxHandshakes && performance.now() < deadline) {
+    once();
+    handshakes++;
+  }
+  const used = process.cpuUsage(started);
+  const sizes: ExchangeSizes = {
+    hello: FRAME_HEADER_BYTES + hello.length,
+    reply: FRAME_HEADER_BYTES + replyBytes,
+    finished: FRAME_HEADER_BYTES + encodeClientFinished(Buffer.alloc(32)).length,
+    welcome: sealedBytes({
+      type: 'welcome',
+      server: { name: SERVER_NAME, version: PARLOR_VERSION, fingerprint: server.fingerprint },
+      you: { fingerprint: identity.fingerprint },
+    }),
+    // What a generator's connection.close() says.
+    closing: sealedBytes({ type: 'closing', code: 'CONNECTION_CLOSED', message: new ParlorError('CONNECTION_CLOSED').message }),
+  };
+  return { type: 'crypto-done', handshakes, cpuUsPerHandshake: (used.user + used.system) / handshakes, sizes };
+}
+
+/** One connection of the plain server: counts bytes and answers as the real server would, at the same points. */
+function playServer(socket: Socket, sizes: ExchangeSizes): void {
+  const reply = Buffer.alloc(sizes.reply, 1);
+  const welcome = Buffer.alloc(sizes.welcome, 2);
+  // What must arrive before each answer: the hello, then the finished, then the closing.
+  const steps = [sizes.hello, sizes.finished, sizes.closing];
+  let step = 0;
+  let have = 0;
+  socket.setNoDelay(true);
+  socket.on('data', (chunk: Buffer) => {
+    have += chunk.length;
+    while (step < steps.length && have >= steps[step]!) {
+      have -= steps[step]!;
+      if (step === 0) socket.write(reply);
+      else if (step === 1) socket.write(welcome);
+      // As the real server does on a client's closing record.
+      else socket.destroy();
+      step++;
+    }
+  });
+  socket.on('end', () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+}
+
+let plain: Server | undefined;
+
+function listenPlain(sizes: ExchangeSizes): Promise<FromFloorWorker> {
+  return new Promise((resolve, reject) => {
+    plain = createServer((socket) => playServer(socket, sizes));
+    plain.once('error', reject);
+    plain.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const address = plain!.address();
+      if (address === null || typeof address === 'string') return reject(new Error('the plain server has no port'));
+      resolve({ type: 'listening', host: '127.0.0.1', port: address.port });
+    });
+  });
+}
+
+serveWorker<ToFloorWorker, FromFloorWorker>('bench/workers/handshake-floor.ts', async (message) => {
+  switch (message.type) {
+    case 'crypto':
+      return measureCrypto(message.maxHandshakes, message.maxMs);
+    case 'listen':
+      return listenPlain(message.sizes);
+    default:
+      throw new Error(`unexpected message ${message.type}`);
+  }
+});
