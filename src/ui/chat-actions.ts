@@ -149,9 +149,14 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     }
     case 'trust': {
       let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
-      if (!chat.acceptPeerKey(action.name)) {
+      // With the fingerprint that USER read out: nothing is trusted unless the key presented is that one.
+      if (fingerprint !== undefined && action.fingerprint !== undefined) {
+        refuseOtherKey(action.name, fingerprint, action.fingerprint);
+        chat.acceptPeerKey(action.name, fingerprint);
+      } else if (!chat.acceptPeerKey(action.name)) {
         // Nothing held yet (no message or join ran into it): trust what the server gives now.
         const who = await chat.whois(action.name);
+        if (action.fingerprint !== undefined) refuseOtherKey(who.name, who.fingerprint, action.fingerprint);
         if (who.trust === 'you') return room.notice('that is your own key', 'info');
         if (who.trust === 'known') return room.notice(`${who.name}'s key ${who.fingerprint} is trusted already`, 'info');
         chat.acceptPeerKey(who.name, who.fingerprint);
@@ -236,6 +241,15 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
       return room.render();
     }
   }
+}
+
+/** /trust USER FINGERPRINT when USER presents another key: someone may be in the middle. */
+function refuseOtherKey(name: string, presented: string, given: string): void {
+  if (presented === given) return;
+  throw new ParlorError(
+    'FINGERPRINT_MISMATCH',
+    `not trusted: ${name} presents the key ${presented}, not ${given}. Compare again with ${name}, in person or on a channel you trust`,
+  );
 }
 
 /** What /whois says of a key's standing with this client. */

@@ -3,6 +3,7 @@
 // programs parlor grows from (../shared/seeds/) work as aliases, in any letter case: /showgroups,
 // /showgroupmembers, /list, /DisplayUsers, /DisplayAllUsers, /Name. Pure: tested without a terminal.
 
+import { isFingerprint } from '../crypto/fingerprint.ts';
 import { parsePathArgument } from './file-paths.ts';
 import { BELL_MODES, type BellMode } from './settings.ts';
 
@@ -27,7 +28,7 @@ export type ChatAction =
   | { kind: 'bell'; mode?: BellMode }
   | { kind: 'op'; password: string }
   | { kind: 'whois'; name: string }
-  | { kind: 'trust'; name: string }
+  | { kind: 'trust'; name: string; fingerprint?: string }
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'file'; to: string; path: string }
@@ -97,8 +98,13 @@ const COMMANDS: readonly CommandSpec[] = [
   { names: ['op'], usage: '/op PASSWORD', summary: "become operator with the server's operator password", parse: (a) => (a[0] ? { kind: 'op', password: a[0] } : 'the operator password?') },
   { names: ['whois'], usage: '/whois USER', summary: "USER's key fingerprint (compare it aloud), whether you know it, when seen", parse: (a) => (a[0] ? { kind: 'whois', name: user(a[0]) } : 'whom?') },
   {
-    names: ['trust'], usage: '/trust USER', summary: "accept USER's new key after comparing fingerprints (held messages then open)",
-    parse: (a) => (a[0] ? { kind: 'trust', name: user(a[0]) } : 'whom?'),
+    names: ['trust'], usage: '/trust USER [SHA256:…]',
+    summary: "accept USER's new key after comparing fingerprints (held messages then open); with the fingerprint USER read you, only if it is that key",
+    parse: (a) => {
+      if (!a[0]) return 'whom?';
+      if (a[1] === undefined) return { kind: 'trust', name: user(a[0]) };
+      return isFingerprint(a[1]) ? { kind: 'trust', name: user(a[0]), fingerprint: a[1] } : 'a fingerprint is SHA256: and 43 characters, as /whois shows it';
+    },
   },
   { names: ['quit', 'exit'], usage: '/quit', summary: 'leave parlor', parse: () => ({ kind: 'quit' }) },
   {

@@ -30,6 +30,11 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     let screen = await alice.waitFor('new: you have not seen');
     expect(screen).to.match(/bob · online now/);
     expect(screen).to.contain(`key ${own}`);
+    // Trusting with the fingerprint bob read out: another one is refused, his own is taken.
+    alice.line(`/trust bob SHA256:${'A'.repeat(43)}`);
+    await alice.waitFor(`FINGERPRINT_MISMATCH: not trusted: bob presents the key`);
+    alice.line(`/trust bob ${own}`);
+    await alice.waitFor("you now trust bob's key");
     // A direct message seals to bob's key, and so remembers it.
     alice.line('@bob hello');
     await bob.waitFor('@alice (1)');
@@ -90,7 +95,11 @@ describe('ui/chat-room end-to-end (tmux)', function () {
       // Sending is refused until then, without repeating the warning.
       alice.line('are you there?');
       await alice.waitFor('not sent (E2E_PEER_KEY_CHANGED)');
-      alice.line('/trust bob');
+      // The fingerprint bob read out is not the key presented: nothing is trusted.
+      alice.line(`/trust bob ${first!.fingerprint}`);
+      screen = await alice.waitFor('FINGERPRINT_MISMATCH: not trusted: bob presents the key');
+      expect(screen).not.to.contain('held message opened');
+      alice.line(`/trust bob ${second!.fingerprint}`);
       screen = await alice.waitFor('1 of 1 held message opened');
       // The fingerprint may wrap onto the notice's next line.
       const escaped = second!.fingerprint.replace(/[+/]/g, '\\$&');

@@ -68,6 +68,10 @@ describe('ui/slash-commands', () => {
     expect(typo.kind === 'error' && typo.message).to.contain('no option --secrte');
     expect(parseChatLine('/whois @bob')).to.deep.equal({ kind: 'whois', name: 'bob' });
     expect(parseChatLine('/trust bob')).to.deep.equal({ kind: 'trust', name: 'bob' });
+    const fingerprint = 'SHA256:' + 'A'.repeat(43);
+    expect(parseChatLine(`/trust @bob ${fingerprint}`)).to.deep.equal({ kind: 'trust', name: 'bob', fingerprint });
+    expect(parseChatLine('/trust bob SHA256:short')).to.deep.include({ kind: 'error' });
+    expect(parseChatLine('/trust bob 12:34:56')).to.deep.include({ kind: 'error' });
     expect(parseChatLine('/trust').kind).to.equal('error');
   });
 
