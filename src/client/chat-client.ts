@@ -16,6 +16,7 @@ import { defaultConfigDir } from '../options.ts';
 import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
 import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
+import { RoomMembers } from './room-members.ts';
 import { Reconnection, type ReconnectOptions } from './reconnect.ts';
 import { SealedChat, type OpenedHistory, type OpenedJoin, type WhoisResult } from './sealed-chat.ts';
 
@@ -49,6 +50,8 @@ interface ChatEvents {
 export class ChatClient extends EventEmitter<ChatEvents> {
   private client: ParlorClient;
   private readonly reconnection: Reconnection;
+  /** Rooms' members in the order the server told them (room-members.ts). */
+  private readonly roomMembers = new RoomMembers();
   /** The name the server confirmed (its display form). */
   name: string;
 
@@ -69,7 +72,10 @@ export class ChatClient extends EventEmitter<ChatEvents> {
         this.client = next;
         this.name = name;
       },
-      rejoined: (reply) => this.sealed.noteRoomKeys(reply),
+      rejoined: (reply) => {
+        this.roomMembers.set(reply.room, reply.members);
+        this.sealed.noteRoomKeys(reply);
+      },
       deliver: (message) => this.emit('message', this.sealed.open(message)),
       emit: this.emit.bind(this),
     });
@@ -108,22 +114,25 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   }
 
   async join(room: string, password?: string): Promise<OpenedJoin> {
-    const reply = await this.request('join', { room, ...(password !== undefined && { password }) });
-    this.remember(reply, password);
-    return this.sealed.openJoin(reply);
+    const reply = await this.request('join', { room, ...(password !== undefined && { password }) }, (joined) => this.remember(joined, password));
+    return this.sealed.openJoin(this.withMembersNow(reply));
   }
 
   /** Creates a room; `secret` makes it end-to-end (plaintext `say` is then refused by the server). */
   async create(room: string, password?: string, options: { secret?: boolean } = {}): Promise<OpenedJoin> {
-    const reply = await this.request('create', { room, ...(password !== undefined && { password }), ...(options.secret === true && { secret: true }) });
-    this.remember(reply, password);
-    return this.sealed.openJoin(reply);
+    const reply = await this.request(
+      'create',
+      { room, ...(password !== undefined && { password }), ...(options.secret === true && { secret: true }) },
+      (created) => this.remember(created, password),
+    );
+    return this.sealed.openJoin(this.withMembersNow(reply));
   }
 
-  async leave(room: string): Promise<Reply<'leave'>> {
-    const reply = await this.request('leave', { room });
-    this.reconnection.left(reply.room);
-    return reply;
+  leave(room: string): Promise<Reply<'leave'>> {
+    return this.request('leave', { room }, (left) => {
+      this.reconnection.left(left.room);
+      this.roomMembers.forget(left.room);
+    });
   }
 
   /** Says something in a room; in a secret room it is sealed to every member first. */
@@ -150,8 +159,10 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.request('rooms', {});
   }
 
-  members(room: string): Promise<Reply<'members'>> {
-    return this.request('members', { room });
+  /** A room's members with when each last spoke; joins and leaves that came after the reply are applied. */
+  async members(room: string): Promise<Reply<'members'>> {
+    const reply = await this.request('members', { room }, (listed) => this.roomMembers.set(listed.room, listed.members));
+    return { ...reply, members: this.roomMembers.list(reply.room) ?? reply.members };
   }
 
   users(): Promise<Reply<'users'>> {
@@ -195,11 +206,14 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return reply;
   }
 
-  /** Any request by type, its reply parsed; for what has no method of its own. */
-  request<T extends RequestType>(type: T, fields: Record<string, unknown>): Promise<Reply<T>> {
+  /**
+   * Any request by type, its reply parsed; for what has no method of its own. `onReply` sees the
+   * reply as it arrives, before the notices behind it (ParlorClient.request).
+   */
+  request<T extends RequestType>(type: T, fields: Record<string, unknown>, onReply?: (reply: Reply<T>) => void): Promise<Reply<T>> {
     const final = this.reconnection.final;
     if (final) return Promise.reject(final.reason);
-    return checkedRequest(this.client, type, fields);
+    return checkedRequest(this.client, type, fields, onReply);
   }
 
   close(): void {
@@ -207,9 +221,17 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     this.client.close();
   }
 
+  /** A join or create reply, as it arrives (before the notices behind it): rejoin data, members, keys. */
   private remember(reply: Reply<'join'>, password: string | undefined): void {
     this.reconnection.joined(reply, password);
+    this.roomMembers.set(reply.room, reply.members);
     this.sealed.noteRoomKeys(reply);
+  }
+
+  /** A join reply with its member list as it stands now, not as the reply had it. */
+  private withMembersNow<T extends Reply<'join'>>(reply: T): T {
+    const members = this.roomMembers.list(reply.room);
+    return members ? { ...reply, members: members.map((member) => member.name) } : reply;
   }
 
   // --- end-to-end (issue 9): SealedChat (sealed-chat.ts) ---------------------------------------
@@ -256,10 +278,12 @@ export class ChatClient extends EventEmitter<ChatEvents> {
           if (this.reconnection.deliverNow(event)) this.emit('message', this.sealed.open(event));
           break;
         case 'joined':
+          this.roomMembers.joined(event.room, event.name);
           this.sealed.onRoomPresence(event);
           this.emit('joined', event);
           break;
         case 'left':
+          this.roomMembers.left(event.room, event.name);
           this.sealed.onRoomPresence(event);
           this.emit('left', event);
           break;

@@ -32,8 +32,9 @@ interface ClientEvents {
 
 interface PendingRequest {
   resolve: (data: unknown) => void;
-  reject: (error: ParlorError) => void;
+  reject: (error: unknown) => void;
   timer: NodeJS.Timeout;
+  accept: ((data: unknown) => unknown) | undefined;
 }
 
 export type ConnectInput = Partial<ClientOptions> & Pick<ClientOptions, 'host' | 'port'> & { identity: ClientIdentity };
@@ -123,8 +124,15 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
     return this.closed === undefined;
   }
 
-  /** Sends a request and resolves with its reply's data, or rejects with the coded error. */
-  request(type: string, fields: Record<string, unknown> = {}): Promise<unknown> {
+  /**
+   * Sends a request and resolves with its reply's data, or rejects with the coded error.
+   *
+   * `accept` runs on the reply's data the moment it arrives, before anything that came after it
+   * in the same read, and the promise resolves with what it returns (or rejects with what it
+   * throws). State that a reply sets and later notices change (a room's members, a secret room's
+   * keys) must be set there: code awaiting the promise runs only after those notices.
+   */
+  request(type: string, fields: Record<string, unknown> = {}, accept?: (data: unknown) => unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(this.closed.reason);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -132,7 +140,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
         this.pending.delete(id);
         reject(new ParlorError('TIMEOUT', `no reply to ${type} within ${this.requestTimeoutMs} ms`));
       }, this.requestTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, accept });
       this.connection.send({ ...fields, id, type });
     });
   }
@@ -179,11 +187,22 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
       if (!pending) return;
       this.pending.delete(message.re!);
       clearTimeout(pending.timer);
-      if (message.type === 'reply') pending.resolve(message.data);
+      if (message.type === 'reply') this.settle(pending, message.data);
       else pending.reject(new ParlorError(message.code, message.message, message.retryAfterMs === undefined ? {} : { retryAfterMs: message.retryAfterMs }));
       return;
     }
     this.emit('event', message);
+  }
+
+  private settle(pending: PendingRequest, data: unknown): void {
+    if (!pending.accept) return pending.resolve(data);
+    let accepted: unknown;
+    try {
+      accepted = pending.accept(data);
+    } catch (error) {
+      return pending.reject(error);
+    }
+    pending.resolve(accepted);
   }
 
   private onClose(info: CloseInfo): void {

@@ -53,7 +53,7 @@ export interface ReconnectingChat {
   listen(client: ParlorClient): void;
   /** A new connection has logged in, as `name`: it replaces the dropped one. */
   replace(client: ParlorClient, name: string): void;
-  /** A room rejoined: a secret room's keys come with the reply. */
+  /** A room rejoined, as its reply arrives: its members, and a secret room's keys. */
   rejoined(reply: Reply<'join'>): void;
   /** A message missed while away, delivered as a live one is. */
   deliver(message: ChatMessage): void;
@@ -157,12 +157,12 @@ export class Reconnection {
         this.chat.replace(client, login.name);
         const missed = await this.pageBack(client, {}, this.lastDirect, login.direct, login.directMore);
         for (const [key, joined] of [...this.rooms]) {
-          const reply = await checkedRequest(client, 'join', {
-            room: key,
-            since: joined.lastSeen,
-            ...(joined.password !== undefined && { password: joined.password }),
-          });
-          this.chat.rejoined(reply);
+          const reply = await checkedRequest(
+            client,
+            'join',
+            { room: key, since: joined.lastSeen, ...(joined.password !== undefined && { password: joined.password }) },
+            (rejoined) => this.chat.rejoined(rejoined),
+          );
           missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
         }
         if (this.operatorPassword !== undefined) await checkedRequest(client, 'op', { password: this.operatorPassword });

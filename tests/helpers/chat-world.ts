@@ -36,17 +36,18 @@ export async function startWorld(options: ServerInput = {}): Promise<World> {
     (event) => events.push(event),
   );
   const clients: ChatClient[] = [];
-  const identities = new Map<string, ClientIdentity>();
+  // Promises, set before any await: logins started together still get an identity each.
+  const identities = new Map<string, Promise<ClientIdentity>>();
   return {
     server,
     events,
     async login(name, { identity, password = PASSWORD } = {}) {
       const key = name.toLowerCase();
-      if (!identities.has(key)) identities.set(key, identity ?? (await identityFor(identities.size)));
+      if (!identities.has(key)) identities.set(key, identity ? Promise.resolve(identity) : identityFor(identities.size));
       const client = await ChatClient.connect({
         host: '127.0.0.1',
         port: server.address.port,
-        identity: identity ?? identities.get(key)!,
+        identity: identity ?? (await identities.get(key)!),
         configDir: tempDir('client'),
         fingerprint: server.fingerprint,
         name,
