@@ -52,7 +52,8 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
   private constructor(
     private readonly connection: SecureConnection,
     server: Omit<ConnectedServer, 'version'>,
-    private readonly requestTimeoutMs: number,
+    /** How long a request waits for its reply. */
+    readonly requestTimeoutMs: number,
     welcomeTimeoutMs: number,
   ) {
     super();

@@ -18,8 +18,13 @@ import { helpLines, parseChatLine, type ChatAction } from './slash-commands.ts';
 import { isThemeName, THEME_NAMES } from './themes.ts';
 import { formatBytes, type TransferLine } from './transfer-view.ts';
 
+/** Actions that say something: their line is what the user would lose if it is not sent. */
+const SAYING = new Set<ChatAction['kind']>(['say', 'dm', 'group']);
+
 export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
   const action = parseChatLine(line);
+  // While reconnecting a line waits for the connection (ChatClient.request): say so at once.
+  if (SAYING.has(action.kind) && !room.chat.connected) room.notice('not connected: this goes out once parlor has reconnected', 'info');
   try {
     await run(room, action);
   } catch (error) {
@@ -29,7 +34,7 @@ export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
         ? 'not sent (E2E_PEER_KEY_CHANGED): a key in this conversation changed; see the warning, compare with /whois, then /trust'
         : `${error.code}: ${error.message}`
       : (error as Error).message;
-    room.notice(coded, 'error');
+    room.notice(SAYING.has(action.kind) ? `${coded} (↑ brings your line back)` : coded, 'error');
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
+import type { ParlorError } from '../../src/protocol/errors.ts';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
 import { connectChat, JOIN_PASSWORD, nextEvent, sleep, startServerOnPort, waitUntil } from '../helpers/chat-clients.ts';
 import { collect } from '../helpers/chat-world.ts';
@@ -248,5 +249,36 @@ describe('server/reconnect: a client across a server restart', function () {
       refusal = error;
     }
     expect(refusal).to.have.property('code', 'FINGERPRINT_MISMATCH');
+  });
+
+  it('sends what is said while it is reconnecting once it is back, in order; gives up with TIMEOUT if it does not come back', async () => {
+    const [adaId] = await sharedIdentities();
+    const args = ['--data', tempDir('reconnect'), '--password', JOIN_PASSWORD];
+    const first = await startServerProcess(args);
+    // The wait for the connection is bounded by the request timeout.
+    const ada = await connectChat(first, adaId!, 'ada', { ...RECONNECT, requestTimeoutMs: 3000 });
+    await ada.join('lobby');
+    let disconnected = nextEvent(ada, 'disconnected', 10_000);
+    await first.stop('SIGTERM');
+    await disconnected;
+    expect(ada.connected).to.equal(false);
+    const saying = [ada.say('lobby', 'said while away'), ada.say('lobby', 'and then this')];
+    const second = await startServerOnPort(args, first.port);
+    const [one, two] = await Promise.all(saying);
+    expect(two!.id, 'in the order said').to.be.greaterThan(one!.id);
+    const page = await ada.history({ room: 'lobby' });
+    expect(page.messages.map((m) => m.text)).to.deep.equal(['said while away', 'and then this']);
+
+    // Gone for longer than a request may wait: not sent, and said so.
+    disconnected = nextEvent(ada, 'disconnected', 10_000);
+    await second.stop('SIGTERM');
+    await disconnected;
+    const error = await ada.say('lobby', 'into the void').then(
+      () => expect.fail('sent with no server'),
+      (failure: ParlorError) => failure,
+    );
+    expect(error.code).to.equal('TIMEOUT');
+    expect(error.message).to.contain('not sent');
+    ada.close();
   });
 });

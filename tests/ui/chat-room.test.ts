@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatClient } from '../../src/client/chat-client.ts';
+import { startServerOnPort } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { hasTmux, killTmuxSessions, type TmuxUi, uiHome } from '../helpers/tmux.ts';
@@ -22,6 +24,21 @@ describe('ui/chat-room (tmux)', function () {
     if (!hasTmux()) skipOrFail(this, 'tmux is not installed');
   });
   afterEach(() => killTmuxSessions());
+
+  it('holds a line typed while the server is away and sends it once reconnected', async () => {
+    const args = ['--data', tempDir('ui-reconnect'), '--no-discovery', '--password', 'pw'];
+    const first = await startServerProcess(args);
+    const alice = await loggedIn(first, 'alice', 0);
+    await first.stop('SIGTERM');
+    await alice.waitFor('connection lost (SERVER_SHUTDOWN)');
+    alice.line('said while away');
+    await alice.waitFor('not connected: this goes out');
+    expect(alice.capture()).not.to.match(/alice: said while away/);
+    await startServerOnPort(args, first.port);
+    const screen = await alice.waitFor(/alice: said while away/, 20_000);
+    expect(screen).to.contain('reconnected');
+    expect(screen).not.to.contain('✗');
+  });
 
   it('two people exchange room messages and a direct message, each seeing the other\'s', async () => {
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
