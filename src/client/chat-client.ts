@@ -214,30 +214,8 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     const final = this.reconnection.final;
     if (final) return Promise.reject(final.reason);
     // Dropped and reconnecting: the request waits for the new connection rather than failing.
-    if (!this.client.isOpen) return this.whenReconnected().then(() => this.request(type, fields, onReply));
+    if (!this.client.isOpen) return this.reconnection.whenBack(this.client.requestTimeoutMs).then(() => this.request(type, fields, onReply));
     return checkedRequest(this.client, type, fields, onReply);
-  }
-
-  /**
-   * Resolves once a dropped connection is back (logged in, rooms rejoined, what was missed
-   * delivered); rejects with the final reason if it will not be, or after a request's timeout.
-   */
-  private whenReconnected(): Promise<void> {
-    const waitMs = this.client.requestTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const settle = (error?: ParlorError) => {
-        clearTimeout(timer);
-        this.off('reconnected', onBack);
-        this.off('closed', onClosed);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onBack = () => settle();
-      const onClosed = (info: CloseInfo) => settle(info.reason);
-      const timer = setTimeout(() => settle(new ParlorError('TIMEOUT', `not reconnected within ${waitMs / 1000} s, so not sent`)), waitMs);
-      this.on('reconnected', onBack);
-      this.on('closed', onClosed);
-    });
   }
 
   close(): void {

@@ -72,10 +72,35 @@ export class Reconnection {
   /** How the connection ended for good; requests fail with its reason from then on. */
   final: CloseInfo | undefined;
 
+  /** Requests made while reconnecting, waiting for the connection to be back (whenBack). */
+  private readonly waiting = new Set<{ back: () => void; never: (reason: ParlorError) => void }>();
+
   constructor(
     private readonly options: ChatClientOptions,
     private readonly chat: ReconnectingChat,
   ) {}
+
+  /**
+   * Resolves once a dropped connection is back (logged in, rooms rejoined, what was missed
+   * delivered); rejects with the final reason if it will not be, or with TIMEOUT after `timeoutMs`.
+   */
+  whenBack(timeoutMs: number): Promise<void> {
+    if (this.final) return Promise.reject(this.final.reason);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        back: () => settle(),
+        never: (reason: ParlorError) => settle(reason),
+      };
+      const settle = (reason?: ParlorError) => {
+        clearTimeout(timer);
+        this.waiting.delete(waiter);
+        if (reason) reject(reason);
+        else resolve();
+      };
+      const timer = setTimeout(() => settle(new ParlorError('TIMEOUT', `not reconnected within ${timeoutMs / 1000} s, so not sent`)), timeoutMs);
+      this.waiting.add(waiter);
+    });
+  }
 
   /** A room joined (or created): what a rejoin needs, and the newest message its history showed. */
   joined(reply: Reply<'join'>, password: string | undefined): void {
@@ -128,8 +153,7 @@ export class Reconnection {
 
   private onDisconnect(info: CloseInfo): void {
     if (this.closedByUser || this.options.reconnect === false || FINAL_CODES.has(info.reason.code)) {
-      this.final = info;
-      this.chat.emit('closed', info);
+      this.end(info);
       return;
     }
     this.chat.emit('disconnected', info);
@@ -172,20 +196,26 @@ export class Reconnection {
         if (!client.isOpen) throw new ParlorError('CONNECTION_CLOSED', 'the connection closed while catching up');
         this.watch(client);
         this.chat.emit('reconnected');
+        for (const waiter of [...this.waiting]) waiter.back();
         return;
       } catch (error) {
         this.catchUp = undefined;
         client?.removeAllListeners('event');
         client?.close();
         if (error instanceof ParlorError && FINAL_CODES.has(error.code)) {
-          this.final = { reason: error, remote: true };
-          this.chat.emit('closed', this.final);
+          this.end({ reason: error, remote: true });
           return;
         }
       }
     }
-    this.final = { reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false };
-    this.chat.emit('closed', this.final);
+    this.end({ reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false });
+  }
+
+  /** For good: requests fail with this reason from now on, those waiting too. */
+  private end(info: CloseInfo): void {
+    this.final = info;
+    this.chat.emit('closed', info);
+    for (const waiter of [...this.waiting]) waiter.never(info.reason);
   }
 
   /**
