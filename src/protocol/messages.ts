@@ -15,6 +15,11 @@ const password = z.string().min(1).max(256);
 const text = z.string().min(1).max(65_536);
 const messageId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const limit = z.number().int().min(1).max(500);
+/**
+ * A client's own key for one message (16–32 URL-safe base64 characters, random): sent again with
+ * the same nonce after a dropped connection, the message is stored once and acknowledged again.
+ */
+const nonce = z.string().regex(/^[A-Za-z0-9_-]{16,32}$/, 'a nonce is 16 to 32 characters of URL-safe base64');
 
 // --- End-to-end (issue 9): sealed envelopes and the identity keys to seal them to -------------
 /**
@@ -50,8 +55,8 @@ export const requestSchemas = {
   leave: request('leave', { room }),
   rooms: request('rooms', {}),
   members: request('members', { room }),
-  say: request('say', { room, text }),
-  dm: request('dm', { to: name, text }),
+  say: request('say', { room, text, nonce: nonce.optional() }),
+  dm: request('dm', { to: name, text, nonce: nonce.optional() }),
   history: request('history', {
     room: room.optional(),
     with: name.optional(),
@@ -69,8 +74,8 @@ export const requestSchemas = {
   command: request('command', { text: z.string().min(2).max(4096), room: room.optional() }),
   op: request('op', { password }),
   // End-to-end.
-  e2e_say: request('e2e_say', { room, sealed }),
-  e2e_dm: request('e2e_dm', { to: name, sealed }),
+  e2e_say: request('e2e_say', { room, sealed, nonce: nonce.optional() }),
+  e2e_dm: request('e2e_dm', { to: name, sealed, nonce: nonce.optional() }),
   keys: request('keys', { names: z.array(name).min(1).max(100).optional(), room: room.optional() }),
   whois: request('whois', { name }),
   // File transfer (transfer-messages.ts).

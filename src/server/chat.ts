@@ -185,7 +185,7 @@ export class ChatService {
     const room = this.rooms.of(session, request.room);
     const roomKey = room.record.key;
     if (this.rooms.isSecret(roomKey)) throw new ParlorError('E2E_REQUIRED', `#${room.record.name} is secret: only sealed messages go there`);
-    this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: request.text, ts: Date.now() }, done, failed);
+    this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: request.text, ts: Date.now(), ...nonceOf(request) }, done, failed);
   }
 
   dm(session: Session, request: Request<'dm'>, done: (reply: Reply<'dm'>) => void, failed: (error: unknown) => void): void {
@@ -195,7 +195,7 @@ export class ChatService {
     const recipient = this.store.getUser(toKey);
     if (!recipient) throw new ParlorError('USER_NOT_FOUND', `no one called "${request.to}" has ever been here`);
     if (this.blocks.between(user.key, toKey)) throw new ParlorError('BLOCKED', `you cannot message ${recipient.name}: one of you blocked the other`);
-    this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: request.text, ts: Date.now() }, done, failed);
+    this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: request.text, ts: Date.now(), ...nonceOf(request) }, done, failed);
   }
 
   /**
@@ -204,9 +204,8 @@ export class ChatService {
    */
   private postToRoom(session: Session, message: NewMessage, done: (reply: Reply<'say'>) => void, failed: (error: unknown) => void): void {
     const roomKey = message.room!;
-    this.writer.write(
-      message,
-      (stored) => {
+    this.writer.write(message, {
+      committed: (stored) => {
         done({ id: stored.id, ts: stored.ts });
         const current = this.rooms.get(roomKey);
         if (!current) return;
@@ -217,20 +216,21 @@ export class ChatService {
         }
       },
       failed,
-    );
+      repeated: (stored) => done({ id: stored.id, ts: stored.ts }),
+    });
   }
 
   /** Stores a direct message, then acks the sender and delivers it if the recipient is online. */
   private postDirect(session: Session, toName: string, message: NewMessage, done: (reply: Reply<'dm'>) => void, failed: (error: unknown) => void): void {
-    this.writer.write(
-      message,
-      (stored) => {
+    this.writer.write(message, {
+      committed: (stored) => {
         done({ id: stored.id, ts: stored.ts, to: toName });
         const live = this.online.get(message.to!);
         if (live && live !== session) live.send(this.reader.toWire(stored));
       },
       failed,
-    );
+      repeated: (stored) => done({ id: stored.id, ts: stored.ts, to: toName }),
+    });
   }
 
   history(session: Session, request: Request<'history'>): Reply<'history'> {
@@ -256,7 +256,7 @@ export class ChatService {
   saySealed(session: Session, request: Request<'e2e_say'>, done: (reply: Reply<'e2e_say'>) => void, failed: (error: unknown) => void): void {
     const user = session.requireUser();
     const roomKey = this.rooms.of(session, request.room).record.key;
-    this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: '', ts: Date.now(), sealed: request.sealed }, done, failed);
+    this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: '', ts: Date.now(), sealed: request.sealed, ...nonceOf(request) }, done, failed);
   }
 
   dmSealed(session: Session, request: Request<'e2e_dm'>, done: (reply: Reply<'e2e_dm'>) => void, failed: (error: unknown) => void): void {
@@ -266,7 +266,7 @@ export class ChatService {
     // No key, no one to seal to: as far as end-to-end goes, the name does not exist.
     if (!recipient || !this.keys.ofUser(recipient)) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.to}"`);
     if (this.blocks.between(user.key, toKey)) throw new ParlorError('BLOCKED', `you cannot message ${recipient.name}: one of you blocked the other`);
-    this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: '', ts: Date.now(), sealed: request.sealed }, done, failed);
+    this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: '', ts: Date.now(), sealed: request.sealed, ...nonceOf(request) }, done, failed);
   }
 
   // --- for file transfers (transfers.ts) ----------------------------------------------------
@@ -314,4 +314,9 @@ export class ChatService {
       throw new ParlorError('MESSAGE_TOO_LONG', `a message is at most ${this.settings.maxMessageBytes} bytes; this one is ${bytes}`);
     }
   }
+}
+
+/** The sender's nonce, when the request has one (MessageWriter: a retry is stored once). */
+function nonceOf(request: { nonce?: string | undefined }): { nonce?: string } {
+  return request.nonce === undefined ? {} : { nonce: request.nonce };
 }

@@ -12,6 +12,8 @@ export class MemoryStore implements ChatStore {
   private readonly blocks = new Set<string>();
   private readonly bans = new Map<string, BanRecord>();
   private nextId = 1;
+  /** Messages by sender and nonce (findByNonce). */
+  private readonly byNonce = new Map<string, StoredMessage>();
 
   getUser(key: string): UserRecord | undefined {
     const user = this.users.get(key);
@@ -55,8 +57,14 @@ export class MemoryStore implements ChatStore {
       }
       const sender = this.users.get(message.from);
       if (sender) sender.lastMessageAt = message.ts;
+      if (message.nonce !== undefined) this.byNonce.set(`${message.from}\0${message.nonce}`, message);
     }
     return stored.map((message) => ({ ...message }));
+  }
+
+  findByNonce(from: string, nonce: string): StoredMessage | undefined {
+    const found = this.byNonce.get(`${from}\0${nonce}`);
+    return found && { ...found };
   }
 
   roomHistory(room: string, query: HistoryQuery): StoredMessage[] {

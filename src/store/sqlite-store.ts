@@ -60,6 +60,9 @@ export const MIGRATIONS: string[] = [
      modulus BLOB NOT NULL
    ) WITHOUT ROWID;
    CREATE TABLE secret_rooms (key TEXT PRIMARY KEY) WITHOUT ROWID;`,
+  // 4: a sender's nonce per message, so that a message sent again after a dropped connection is stored once.
+  `ALTER TABLE messages ADD COLUMN nonce TEXT;
+   CREATE UNIQUE INDEX messages_by_nonce ON messages (sender, nonce) WHERE nonce IS NOT NULL;`,
 ];
 
 interface MessageRow {
@@ -143,7 +146,8 @@ export class SqliteStore implements ChatStore {
         'INSERT OR IGNORE INTO rooms (key, name, password_hash, created_by, created_at) VALUES (@key, @name, @passwordHash, @createdBy, @createdAt)',
       ),
       listRooms: db.prepare<[], RoomRow>('SELECT * FROM rooms ORDER BY key'),
-      insertMessage: db.prepare('INSERT INTO messages (room, recipient, sender, text, ts) VALUES (@room, @to, @from, @text, @ts)'),
+      insertMessage: db.prepare('INSERT INTO messages (room, recipient, sender, text, ts, nonce) VALUES (@room, @to, @from, @text, @ts, @nonce)'),
+      findByNonce: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender = ? AND nonce = ?'),
       markSpoke: db.prepare('UPDATE users SET last_message_at = ? WHERE key = ?'),
       roomHistory: db.prepare<[string, number, number, number], MessageRow>(
         'SELECT * FROM messages WHERE room = ? AND id < ? AND id > ? ORDER BY id DESC LIMIT ?',
@@ -163,7 +167,9 @@ export class SqliteStore implements ChatStore {
       deleteBan: db.prepare('DELETE FROM bans WHERE fingerprint = ?'),
       listBans: db.prepare<[], BanRecord>('SELECT fingerprint, name, reason, banned_by AS bannedBy, at FROM bans ORDER BY at'),
       // End-to-end.
-      insertSealedMessage: db.prepare('INSERT INTO messages (room, recipient, sender, text, ts, sealed) VALUES (@room, @to, @from, @text, @ts, @sealed)'),
+      insertSealedMessage: db.prepare(
+        'INSERT INTO messages (room, recipient, sender, text, ts, sealed, nonce) VALUES (@room, @to, @from, @text, @ts, @sealed, @nonce)',
+      ),
       putIdentityKey: db.prepare('INSERT OR REPLACE INTO identity_keys (fingerprint, exponent, modulus) VALUES (?, ?, ?)'),
       getIdentityKey: db.prepare<[string], { exponent: Buffer; modulus: Buffer }>('SELECT exponent, modulus FROM identity_keys WHERE fingerprint = ?'),
       markRoomSecret: db.prepare('INSERT OR IGNORE INTO secret_rooms (key) VALUES (?)'),
@@ -172,7 +178,7 @@ export class SqliteStore implements ChatStore {
     this.appendAll = db.transaction((messages: NewMessage[]) =>
       messages.map((message) => {
         const insert = message.sealed === undefined ? this.statements.insertMessage : this.statements.insertSealedMessage;
-        const { lastInsertRowid } = insert.run(message);
+        const { lastInsertRowid } = insert.run({ ...message, nonce: message.nonce ?? null });
         this.statements.markSpoke.run(message.ts, message.from);
         return { ...message, id: Number(lastInsertRowid) };
       }),
@@ -216,6 +222,11 @@ export class SqliteStore implements ChatStore {
 
   appendMessages(messages: NewMessage[]): StoredMessage[] {
     return messages.length === 0 ? [] : this.appendAll(messages);
+  }
+
+  findByNonce(from: string, nonce: string): StoredMessage | undefined {
+    const row = this.statements.findByNonce.get(from, nonce);
+    return row && toMessage(row);
   }
 
   roomHistory(room: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {

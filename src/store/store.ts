@@ -40,6 +40,8 @@ export interface NewMessage {
   ts: number;
   /** End-to-end: the sealed envelope (base64), which the server cannot read; `text` is then ''. */
   sealed?: string;
+  /** The sender's own key for this message, if it gave one: a retry with it is not stored twice. */
+  nonce?: string;
 }
 
 export interface StoredMessage extends NewMessage {
@@ -69,6 +71,8 @@ export interface ChatStore {
 
   /** Appends in one transaction; returns them with their ids. Durable once it returns. */
   appendMessages(messages: NewMessage[]): StoredMessage[];
+  /** The message a sender stored with this nonce, if any (a retry after a dropped connection). */
+  findByNonce(from: string, nonce: string): StoredMessage | undefined;
   /** A room's messages, oldest first: the newest `limit` that match. */
   roomHistory(room: string, query: HistoryQuery): StoredMessage[];
   /** Direct messages to or from a user, oldest first: the newest `limit` that match. */

@@ -46,6 +46,16 @@ for (const [label, open] of [
       expect(store.getUser('ada')!.lastMessageAt).to.equal(7);
     });
 
+    it("finds a message by its sender's nonce, and only that sender's", () => {
+      const [first] = store.appendMessages([{ ...say('lobby', 'ada', 'once'), nonce: 'n0nce-0000000000001' }, say('lobby', 'ada', 'no nonce')]);
+      expect(store.findByNonce('ada', 'n0nce-0000000000001')).to.deep.include({ id: first!.id, text: 'once', from: 'ada' });
+      expect(store.findByNonce('bob', 'n0nce-0000000000001')).to.equal(undefined);
+      expect(store.findByNonce('ada', 'n0nce-0000000000002')).to.equal(undefined);
+      // Another sender may use the same nonce: it is theirs.
+      const [theirs] = store.appendMessages([{ ...dm('bob', 'ada', 'mine'), nonce: 'n0nce-0000000000001' }]);
+      expect(store.findByNonce('bob', 'n0nce-0000000000001')?.id).to.equal(theirs!.id);
+    });
+
     it('returns the direct messages to and from a user, and no one else', () => {
       store.appendMessages([dm('ada', 'bob', 'hi bob'), dm('bob', 'ada', 'hi ada'), dm('cy', 'bob', 'not ada'), say('lobby', 'ada', 'public')]);
       const texts = store.directHistory('ada', { limit: 10 }).map((m) => m.text);
@@ -84,13 +94,15 @@ describe('store/sqlite on disk', () => {
     const first = new SqliteStore(dir);
     first.createRoom({ key: 'lobby', name: 'lobby', passwordHash: null, createdBy: null, createdAt: 1 });
     const [stored] = first.appendMessages([say('lobby', 'ada', 'kept')]);
+    const [retryable] = first.appendMessages([{ ...say('lobby', 'ada', 'with a nonce'), nonce: 'kept-nonce-000000001' }]);
     first.block('ada', 'bob');
     first.putBan({ fingerprint: 'SHA256:bob', name: 'Bob', reason: 'spam', bannedBy: 'Op', at: 5 });
     first.close();
     const second = new SqliteStore(dir);
     expect(second.schemaVersion).to.equal(MIGRATIONS.length);
     expect(second.listBans().map((b) => b.fingerprint)).to.deep.equal(['SHA256:bob']);
-    expect(second.roomHistory('lobby', { limit: 5 })).to.deep.equal([stored]);
+    expect(second.roomHistory('lobby', { limit: 5 }).map((m) => m.id)).to.deep.equal([stored!.id, retryable!.id]);
+    expect(second.findByNonce('ada', 'kept-nonce-000000001')?.id).to.equal(retryable!.id);
     expect(second.listBlocks()).to.deep.equal([['ada', 'bob']]);
     second.close();
   });
