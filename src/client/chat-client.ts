@@ -16,6 +16,7 @@ import { defaultConfigDir } from '../options.ts';
 import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
 import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
+import { messageNonce } from './message-nonce.ts';
 import { RoomMembers } from './room-members.ts';
 import { Reconnection, type ReconnectOptions } from './reconnect.ts';
 import { SealedChat, type OpenedHistory, type OpenedJoin, type WhoisResult } from './sealed-chat.ts';
@@ -138,7 +139,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** Says something in a room; in a secret room it is sealed to every member first. */
   async say(room: string, text: string): Promise<Reply<'say'>> {
     refuseCommandAsChat(text);
-    const reply = this.sealed.isSecretRoom(room) ? await this.sealed.say(room, text) : await this.request('say', { room, text });
+    const reply = this.sealed.isSecretRoom(room) ? await this.sealed.say(room, text) : await this.request('say', { room, text, nonce: messageNonce() });
     this.reconnection.seenInRoom(room, reply.id);
     return reply;
   }
@@ -146,7 +147,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** A direct message, end-to-end unless `plaintext` is asked for. */
   async dm(to: string, text: string, options: { plaintext?: boolean } = {}): Promise<Reply<'dm'>> {
     refuseCommandAsChat(text);
-    const reply = options.plaintext !== true ? await this.sealed.dm(to, text) : await this.request('dm', { to, text });
+    const reply = options.plaintext !== true ? await this.sealed.dm(to, text) : await this.request('dm', { to, text, nonce: messageNonce() });
     this.reconnection.seenDirect(reply.id);
     return reply;
   }
@@ -211,11 +212,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
    * reply as it arrives, before the notices behind it (ParlorClient.request).
    */
   request<T extends RequestType>(type: T, fields: Record<string, unknown>, onReply?: (reply: Reply<T>) => void): Promise<Reply<T>> {
-    const final = this.reconnection.final;
-    if (final) return Promise.reject(final.reason);
-    // Dropped and reconnecting: the request waits for the new connection rather than failing.
-    if (!this.client.isOpen) return this.reconnection.whenBack(this.client.requestTimeoutMs).then(() => this.request(type, fields, onReply));
-    return checkedRequest(this.client, type, fields, onReply);
+    return this.reconnection.request(type, fields, onReply);
   }
 
   close(): void {

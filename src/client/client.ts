@@ -125,6 +125,11 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
     return this.closed === undefined;
   }
 
+  /** Why the connection closed: requests still waiting for a reply were rejected with this very error. */
+  get closeReason(): ParlorError | undefined {
+    return this.closed?.reason;
+  }
+
   /**
    * Sends a request and resolves with its reply's data, or rejects with the coded error.
    *

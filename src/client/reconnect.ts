@@ -3,11 +3,12 @@
 // fetches what it missed since the last message it saw, which it delivers as ordinary events.
 // For that a Reconnection remembers, while all is well, the rooms joined (with their passwords)
 // and the newest message seen in each and in the direct messages; ChatClient owns one and tells
-// it what it joins, leaves, sends and receives.
+// it what it joins, leaves, sends and receives. Requests go through it too (request()), so that
+// one made while it reconnects waits, and one whose reply a drop swallowed goes again when it can.
 
 import { randomInt } from 'node:crypto';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
-import type { ChatMessage, Reply } from '../protocol/messages.ts';
+import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import type { ChatClient, ChatClientOptions } from './chat-client.ts';
@@ -38,6 +39,11 @@ const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
   'KICKED',
   'BANNED',
 ]);
+
+/** How many times a request is sent when connections keep dropping before its reply. */
+const MAX_SENDS = 4;
+/** Requests that change nothing on the server: asked again as they are after a drop. */
+const READ_ONLY: ReadonlySet<RequestType> = new Set(['ping', 'rooms', 'members', 'history', 'users', 'allusers', 'whoami', 'blocked', 'keys', 'whois']);
 
 interface JoinedRoom {
   password: string | undefined;
@@ -79,6 +85,24 @@ export class Reconnection {
     private readonly options: ChatClientOptions,
     private readonly chat: ReconnectingChat,
   ) {}
+
+  /**
+   * A request on the connection in use, across reconnects: made while reconnecting, it waits for
+   * the new connection (whenBack); sent when the connection then drops before its reply, it goes
+   * again if that cannot do harm: a message with its nonce (the server stores it once and answers
+   * a repeat with the first one's id) or a request that changes nothing.
+   */
+  request<T extends RequestType>(type: T, fields: Record<string, unknown>, onReply: ((reply: Reply<T>) => void) | undefined, attempt = 1): Promise<Reply<T>> {
+    if (this.final) return Promise.reject(this.final.reason);
+    const client = this.chat.connection();
+    if (!client.isOpen) return this.whenBack(client.requestTimeoutMs).then(() => this.request(type, fields, onReply, attempt));
+    const sent = checkedRequest(client, type, fields, onReply);
+    if (fields.nonce === undefined && !READ_ONLY.has(type)) return sent;
+    return sent.catch((error: unknown) => {
+      if (error !== client.closeReason || attempt >= MAX_SENDS) throw error;
+      return this.request(type, fields, onReply, attempt + 1);
+    });
+  }
 
   /**
    * Resolves once a dropped connection is back (logged in, rooms rejoined, what was missed

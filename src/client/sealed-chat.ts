@@ -4,6 +4,7 @@
 // (peer-keys.ts); this class knows which keys to hand them. ChatClient owns one and sends its
 // requests for it.
 
+import { messageNonce } from './message-nonce.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ClientIdentity } from '../crypto/identity.ts';
@@ -91,7 +92,7 @@ export class SealedChat {
   async say(room: string, text: string): Promise<Reply<'say'>> {
     const key = foldName(room.replace(/^#/, ''));
     const { sealed, messageId } = this.e2e.seal('room', key, text, this.roomRecipients(key));
-    const reply = await this.session.request('e2e_say', { room, sealed });
+    const reply = await this.session.request('e2e_say', { room, sealed, nonce: messageNonce() });
     this.e2e.sent(messageId, reply.id);
     return reply;
   }
@@ -100,7 +101,7 @@ export class SealedChat {
   async dm(to: string, text: string): Promise<Reply<'dm'>> {
     const { name, recipients } = await this.directRecipients(to);
     const { sealed, messageId } = this.e2e.seal('direct', name, text, recipients);
-    const reply = await this.session.request('e2e_dm', { to, sealed });
+    const reply = await this.session.request('e2e_dm', { to, sealed, nonce: messageNonce() });
     this.e2e.sent(messageId, reply.id);
     return reply;
   }

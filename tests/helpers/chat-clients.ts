@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ChatClient, type ChatClientOptions } from '../../src/client/chat-client.ts';
 import type { ClientIdentity } from '../../src/crypto/identity.ts';
-import type { ChatMessage } from '../../src/protocol/messages.ts';
+import type { ChatMessage, JoinedMessage } from '../../src/protocol/messages.ts';
 import type { CloseInfo } from '../../src/transport/secure-connection.ts';
 import type { RawPeer } from './raw-peer.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
@@ -51,6 +51,7 @@ interface ChatEventArgs {
   closed: [info: CloseInfo];
   disconnected: [info: CloseInfo];
   reconnected: [];
+  joined: [notice: JoinedMessage];
 }
 
 /** Resolves with the arguments of the next `event` a ChatClient emits; rejects after `timeoutMs`. */

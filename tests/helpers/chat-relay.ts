@@ -74,3 +74,69 @@ export async function startBurstRelay(targetPort: number, batchMs = 25): Promise
     });
   return relay;
 }
+
+export interface CuttingRelay extends Relay {
+  /**
+   * The next bytes the client sends still reach the server, but the first bytes the server sends
+   * after them (the reply) do not: the relay drops them and cuts that connection, both ways.
+   */
+  cutBeforeNextReply(): void;
+}
+
+/** A plain TCP relay to a server port that can cut a connection between a request and its reply. */
+export async function startCuttingRelay(targetPort: number): Promise<CuttingRelay> {
+  const open = new Set<Socket>();
+  let armed = false;
+  const server: Server = createServer((client) => {
+    relay.accepted++;
+    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    open.add(client);
+    open.add(upstream);
+    let requestPassed = false;
+    const cut = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (armed) requestPassed = true;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (armed && requestPassed) {
+        armed = false;
+        cut();
+        return;
+      }
+      client.write(chunk);
+    });
+    client.on('error', cut);
+    upstream.on('error', cut);
+    client.on('close', () => {
+      upstream.destroy();
+      open.delete(client);
+    });
+    upstream.on('close', () => {
+      client.destroy();
+      open.delete(upstream);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the relay is not listening');
+  const relay: CuttingRelay = {
+    port: address.port,
+    accepted: 0,
+    cutBeforeNextReply: () => {
+      armed = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  return relay;
+}

@@ -10,7 +10,7 @@ import type { ChatMessage } from '../../src/protocol/messages.ts';
 import { connectChat, JOIN_PASSWORD, nextEvent, sleep, startServerOnPort, waitUntil } from '../helpers/chat-clients.ts';
 import { collect } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
-import { startBurstRelay, type Relay } from '../helpers/chat-relay.ts';
+import { startBurstRelay, startCuttingRelay, type Relay } from '../helpers/chat-relay.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -280,5 +280,45 @@ describe('server/reconnect: a client across a server restart', function () {
     expect(error.code).to.equal('TIMEOUT');
     expect(error.message).to.contain('not sent');
     ada.close();
+  });
+
+  it('sends again a message whose acknowledgement a dropped connection swallowed, and it is stored once', async () => {
+    const [adaId, bobId] = await sharedIdentities();
+    const server = await startServerProcess(['--data', tempDir('reconnect'), '--password', JOIN_PASSWORD]);
+    const relay = await startCuttingRelay(server.port);
+    relays.push(relay);
+    const ada = await connectChat({ host: '127.0.0.1', port: relay.port }, adaId!, 'ada', RECONNECT);
+    const bob = await connectChat(server, bobId!, 'bob');
+    await Promise.all([ada.join('lobby'), bob.join('lobby')]);
+    const atBob = collect(bob);
+    const dropped = nextEvent(ada, 'disconnected', 10_000);
+    // The server stores the message and answers, but the answer never reaches ada.
+    relay.cutBeforeNextReply();
+    const reply = await ada.say('lobby', 'said once, acknowledged late');
+    await dropped;
+    expect(relay.accepted, 'ada came back through the relay').to.equal(2);
+    await bob.whoami();
+    expect(atBob.map((m) => m.text), 'delivered to bob').to.deep.equal(['said once, acknowledged late']);
+    const history = await bob.history({ room: 'lobby' });
+    expect(history.messages.map((m) => ({ id: m.id, text: m.text }))).to.deep.equal([{ id: reply.id, text: 'said once, acknowledged late' }]);
+
+    // A sealed message in a secret room the same way.
+    await ada.create('vault', undefined, { secret: true });
+    // Sealed to bob's key once ada has seen him join.
+    const bobJoined = nextEvent(ada, 'joined', 10_000);
+    await bob.join('vault');
+    await bobJoined;
+    relay.cutBeforeNextReply();
+    const sealed = await ada.say('vault', 'sealed, once');
+    expect(relay.accepted).to.equal(3);
+    const vault = await bob.history({ room: 'vault' });
+    expect(vault.messages.map((m) => ({ id: m.id, text: m.text, state: m.e2e?.state }))).to.deep.equal([{ id: sealed.id, text: 'sealed, once', state: 'verified' }]);
+
+    // A request that changes nothing is simply asked again.
+    relay.cutBeforeNextReply();
+    expect((await ada.whoami()).name).to.equal('ada');
+    expect(relay.accepted).to.equal(4);
+    ada.close();
+    bob.close();
   });
 });
