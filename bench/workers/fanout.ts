@@ -12,6 +12,7 @@
 //   measure bytes per delivery, which turns the counters' bytes into deliveries;
 // - counter: after the join, reads into a shared buffer and adds up the bytes; nothing else.
 
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
@@ -24,6 +25,8 @@ const TEXT_BYTES = 64;
 const CLIENT_TIMEOUT_MS = 20_000;
 /** A sender catching up after a stall sends at most this many messages in one frame. */
 const MAX_BATCH = 200;
+/** Makes each message's nonce unique to this worker: a sender's request ids then make them unique. */
+const runNonce = randomBytes(4).toString('hex');
 /** The start of each window that throughput is not counted over (the pipeline filling up). */
 const RAMP_MS = 250;
 /** After the grace, how long to wait for the acks of every sent message before reporting anyway. */
@@ -179,7 +182,9 @@ async function doStep(message: FanoutStep): Promise<FromFanoutWorker> {
       const batch = batches[index]!;
       // A sender catching up after a stall sends at most MAX_BATCH in one frame; the rest next tick.
       if (batch.length >= MAX_BATCH) break;
-      batch.push(encodeJsonRecord({ id: senders[index]!.client.takeId(), type: 'say', room, text }));
+      // With a nonce, as parlor's client sends every message (the server checks it is new).
+      const id = senders[index]!.client.takeId();
+      batch.push(encodeJsonRecord({ id, type: 'say', room, text, nonce: `${runNonce}${index}-${id}`.padEnd(16, '-') }));
     }
     senders.forEach((sender, index) => {
       const batch = batches[index]!;

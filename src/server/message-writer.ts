@@ -2,9 +2,9 @@
 // only then acknowledged and delivered. A sender that saw its ack knows the message is on disk;
 // and one transaction per turn instead of per message keeps SQLite off the hot path of fan-out.
 //
-// A message that comes with the sender's nonce, and that this sender already stored (or queued)
-// with it, is not stored again: it is a retry after a dropped connection, and is only acknowledged
-// again, with the first one's id.
+// A message that comes with a nonce its sender already used, before or in the same turn, is a
+// retry after a dropped connection: the store keeps the first one only (ChatStore.appendMessages),
+// and the retry is acknowledged again with the first one's id, and delivered to no one.
 
 import type { ChatStore, NewMessage, StoredMessage } from '../store/store.ts';
 
@@ -19,37 +19,20 @@ export interface WriteCallbacks {
 interface Pending {
   message: NewMessage;
   callbacks: WriteCallbacks;
-  /** Retries of this one that came while it waited in the queue. */
-  repeats: WriteCallbacks[];
 }
 
 export class MessageWriter {
   private queue: Pending[] = [];
-  /** Queued messages that carry a nonce, by sender and nonce. */
-  private readonly queuedByNonce = new Map<string, Pending>();
   private scheduled = false;
 
   constructor(private readonly store: ChatStore) {}
 
   write(message: NewMessage, callbacks: WriteCallbacks): void {
-    if (message.nonce !== undefined) {
-      const key = `${message.from}\0${message.nonce}`;
-      const queued = this.queuedByNonce.get(key);
-      if (queued) {
-        queued.repeats.push(callbacks);
-        return;
-      }
-      const stored = this.store.findByNonce(message.from, message.nonce);
-      if (stored) {
-        callbacks.repeated(stored);
-        return;
-      }
-      const pending: Pending = { message, callbacks, repeats: [] };
-      this.queuedByNonce.set(key, pending);
-      this.enqueue(pending);
-      return;
+    this.queue.push({ message, callbacks });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
     }
-    this.enqueue({ message, callbacks, repeats: [] });
   }
 
   /** Writes what is queued now; also called at shutdown so nothing accepted is left behind. */
@@ -58,28 +41,17 @@ export class MessageWriter {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    this.queuedByNonce.clear();
     let stored: StoredMessage[];
     try {
       stored = this.store.appendMessages(batch.map((pending) => pending.message));
     } catch (error) {
-      for (const pending of batch) {
-        pending.callbacks.failed(error);
-        for (const repeat of pending.repeats) repeat.failed(error);
-      }
+      for (const pending of batch) pending.callbacks.failed(error);
       return;
     }
     batch.forEach((pending, index) => {
-      pending.callbacks.committed(stored[index]!);
-      for (const repeat of pending.repeats) repeat.repeated(stored[index]!);
+      const message = stored[index]!;
+      if (message.repeated) pending.callbacks.repeated(message);
+      else pending.callbacks.committed(message);
     });
-  }
-
-  private enqueue(pending: Pending): void {
-    this.queue.push(pending);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
   }
 }

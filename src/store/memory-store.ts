@@ -47,8 +47,15 @@ export class MemoryStore implements ChatStore {
   }
 
   appendMessages(messages: NewMessage[]): StoredMessage[] {
-    const stored = messages.map((message) => ({ ...message, id: this.nextId++ }));
-    for (const message of stored) {
+    const stored: StoredMessage[] = [];
+    for (const incoming of messages) {
+      const first = incoming.nonce === undefined ? undefined : this.byNonce.get(`${incoming.from}\0${incoming.nonce}`);
+      if (first) {
+        stored.push({ ...first, repeated: true });
+        continue;
+      }
+      const message = { ...incoming, id: this.nextId++ };
+      stored.push(message);
       if (message.room !== null) {
         listIn(this.byRoom, message.room).push(message);
       } else {

@@ -117,6 +117,7 @@ const toRoom = (row: RoomRow): RoomRecord => ({
 
 // Bounds that a query leaves out are passed as the widest values, so one statement serves all.
 const NO_BEFORE = Number.MAX_SAFE_INTEGER;
+const ON_REPEATED_NONCE = 'ON CONFLICT (sender, nonce) WHERE nonce IS NOT NULL DO NOTHING';
 const NO_AFTER = 0;
 
 export class SqliteStore implements ChatStore {
@@ -146,7 +147,10 @@ export class SqliteStore implements ChatStore {
         'INSERT OR IGNORE INTO rooms (key, name, password_hash, created_by, created_at) VALUES (@key, @name, @passwordHash, @createdBy, @createdAt)',
       ),
       listRooms: db.prepare<[], RoomRow>('SELECT * FROM rooms ORDER BY key'),
-      insertMessage: db.prepare('INSERT INTO messages (room, recipient, sender, text, ts, nonce) VALUES (@room, @to, @from, @text, @ts, @nonce)'),
+      // A repeated nonce is not an error: the insert does nothing, and the first message is looked up.
+      insertMessage: db.prepare(
+        `INSERT INTO messages (room, recipient, sender, text, ts, nonce) VALUES (@room, @to, @from, @text, @ts, @nonce) ${ON_REPEATED_NONCE}`,
+      ),
       findByNonce: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender = ? AND nonce = ?'),
       markSpoke: db.prepare('UPDATE users SET last_message_at = ? WHERE key = ?'),
       roomHistory: db.prepare<[string, number, number, number], MessageRow>(
@@ -168,7 +172,7 @@ export class SqliteStore implements ChatStore {
       listBans: db.prepare<[], BanRecord>('SELECT fingerprint, name, reason, banned_by AS bannedBy, at FROM bans ORDER BY at'),
       // End-to-end.
       insertSealedMessage: db.prepare(
-        'INSERT INTO messages (room, recipient, sender, text, ts, sealed, nonce) VALUES (@room, @to, @from, @text, @ts, @sealed, @nonce)',
+        `INSERT INTO messages (room, recipient, sender, text, ts, sealed, nonce) VALUES (@room, @to, @from, @text, @ts, @sealed, @nonce) ${ON_REPEATED_NONCE}`,
       ),
       putIdentityKey: db.prepare('INSERT OR REPLACE INTO identity_keys (fingerprint, exponent, modulus) VALUES (?, ?, ?)'),
       getIdentityKey: db.prepare<[string], { exponent: Buffer; modulus: Buffer }>('SELECT exponent, modulus FROM identity_keys WHERE fingerprint = ?'),
@@ -178,7 +182,8 @@ export class SqliteStore implements ChatStore {
     this.appendAll = db.transaction((messages: NewMessage[]) =>
       messages.map((message) => {
         const insert = message.sealed === undefined ? this.statements.insertMessage : this.statements.insertSealedMessage;
-        const { lastInsertRowid } = insert.run({ ...message, nonce: message.nonce ?? null });
+        const { changes, lastInsertRowid } = insert.run({ ...message, nonce: message.nonce ?? null });
+        if (changes === 0) return { ...toMessage(this.statements.findByNonce.get(message.from, message.nonce!)!), repeated: true as const };
         this.statements.markSpoke.run(message.ts, message.from);
         return { ...message, id: Number(lastInsertRowid) };
       }),

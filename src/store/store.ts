@@ -46,6 +46,11 @@ export interface NewMessage {
 
 export interface StoredMessage extends NewMessage {
   id: number;
+  /**
+   * Set by appendMessages on a message not stored because its sender had already stored one with
+   * the same nonce (a retry): what is returned in its place is that first message.
+   */
+  repeated?: true;
 }
 
 export interface HistoryQuery {
@@ -69,7 +74,11 @@ export interface ChatStore {
   createRoom(room: RoomRecord): void;
   listRooms(): RoomRecord[];
 
-  /** Appends in one transaction; returns them with their ids. Durable once it returns. */
+  /**
+   * Appends in one transaction; returns them with their ids. Durable once it returns. A message
+   * with a nonce its sender already used (before, or earlier in the same call) is not stored: the
+   * first one comes back in its place, marked `repeated`.
+   */
   appendMessages(messages: NewMessage[]): StoredMessage[];
   /** The message a sender stored with this nonce, if any (a retry after a dropped connection). */
   findByNonce(from: string, nonce: string): StoredMessage | undefined;

@@ -56,6 +56,24 @@ for (const [label, open] of [
       expect(store.findByNonce('bob', 'n0nce-0000000000001')?.id).to.equal(theirs!.id);
     });
 
+    it('stores a message with a nonce its sender used already once: the first comes back, marked repeated', () => {
+      store.putUser({ key: 'ada', name: 'Ada', fingerprint: 'f', lastSeen: 1, lastMessageAt: null });
+      const nonce = 'again-0000000000001';
+      // Twice in one call, and once more later.
+      const [first, inSameCall, plain] = store.appendMessages([
+        { ...say('lobby', 'ada', 'hello', 5), nonce },
+        { ...say('lobby', 'ada', 'hello', 6), nonce },
+        say('lobby', 'ada', 'no nonce', 7),
+      ]);
+      const [later] = store.appendMessages([{ ...say('lobby', 'ada', 'hello', 8), nonce }]);
+      expect(first!.repeated).to.equal(undefined);
+      expect(inSameCall).to.deep.include({ id: first!.id, ts: 5, repeated: true });
+      expect(later).to.deep.include({ id: first!.id, ts: 5, repeated: true });
+      expect(plain!.repeated).to.equal(undefined);
+      expect(store.roomHistory('lobby', { limit: 10 }).map((m) => m.text)).to.deep.equal(['hello', 'no nonce']);
+      expect(store.getUser('ada')!.lastMessageAt, 'a repeat is not a new message').to.equal(7);
+    });
+
     it('returns the direct messages to and from a user, and no one else', () => {
       store.appendMessages([dm('ada', 'bob', 'hi bob'), dm('bob', 'ada', 'hi ada'), dm('cy', 'bob', 'not ada'), say('lobby', 'ada', 'public')]);
       const texts = store.directHistory('ada', { limit: 10 }).map((m) => m.text);
