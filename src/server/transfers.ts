@@ -17,6 +17,7 @@ import type { DecodedRecord } from '../protocol/records.ts';
 import { decodeWindowBody, encodeWindowRecord, peekChunkBody } from '../protocol/transfer-records.ts';
 import type { ChatService } from './chat.ts';
 import type { Session } from './session.ts';
+import { TransferBook, type Receiver, type Transfer } from './transfer-book.ts';
 
 export interface TransferSettings {
   maxTransferBytes: number;
@@ -28,49 +29,21 @@ export interface TransferSettings {
   frameCap: number;
 }
 
-interface Receiver {
-  session: Session;
-  name: string;
-  state: 'offered' | 'receiving';
-  /** Chunk bytes this receiver says it has written (never more than were relayed). */
-  consumed: number;
-  lastProgressAt: number;
-}
-
-interface Transfer {
-  id: number;
-  sender: Session;
-  senderName: string;
-  size: number;
-  receivers: Map<Session, Receiver>;
-  /** Chunk data bytes relayed so far, and the total the sender may have sent (its credit). */
-  relayed: number;
-  limit: number;
-  /** The most chunk bytes the transfer may carry: the size, plus room for per-chunk envelopes. */
-  maxWireBytes: number;
-  started: boolean;
-  /** When the sender last used up its credit: a receiver is stalled only while it holds it back. */
-  blockedSince: number | undefined;
-  answerTimer: NodeJS.Timeout | undefined;
-  stallTimer: NodeJS.Timeout | undefined;
-}
-
 /** Room for a later end-to-end seal per chunk: a 0-byte file may still carry a little. */
 const ENVELOPE_ALLOWANCE = (size: number) => 64 * 1024 + Math.ceil(size / 64);
 
 export class TransferService {
-  private readonly transfers = new Map<number, Transfer>();
-  /** The transfers each session takes part in, as sender or receiver: limits and disconnects. */
-  private readonly bySession = new Map<Session, Set<Transfer>>();
-  private nextId = 1;
+  private readonly book: TransferBook;
 
   constructor(
     private readonly chat: ChatService,
     private readonly settings: TransferSettings,
-  ) {}
+  ) {
+    this.book = new TransferBook(settings.maxTransfersPerUser);
+  }
 
   get activeCount(): number {
-    return this.transfers.size;
+    return this.book.size;
   }
 
   // --- requests ------------------------------------------------------------------------------
@@ -81,24 +54,24 @@ export class TransferService {
     if (request.size > this.settings.maxTransferBytes) {
       throw new ParlorError('TRANSFER_TOO_LARGE', `this server relays files of at most ${this.settings.maxTransferBytes} bytes`);
     }
-    this.checkRoomFor(session, 'you have');
+    this.book.checkRoomFor(session, 'you have');
     let recipients: Session[];
     let room: string | undefined;
     if (request.to !== undefined) {
       const recipient = this.chat.transferRecipient(session, request.to);
-      this.checkRoomFor(recipient, `${recipient.user!.name} has`);
+      this.book.checkRoomFor(recipient, `${recipient.user!.name} has`);
       recipients = [recipient];
     } else {
       const found = this.chat.transferRoom(session, request.room!);
       // As for `say`: a secret room's files travel sealed, so a careless client cannot leak one.
       if (found.secret && request.sealed === undefined) throw new ParlorError('E2E_REQUIRED', `#${found.name} is secret: files to it must be sealed end-to-end`);
       room = found.name;
-      recipients = found.members.filter((member) => this.countOf(member) < this.settings.maxTransfersPerUser);
+      recipients = found.members.filter((member) => this.book.hasRoomFor(member));
       if (recipients.length === 0) throw new ParlorError('TRANSFER_DECLINED', `nobody else in #${room} can receive a file now`);
     }
 
     const transfer: Transfer = {
-      id: this.allocateId(),
+      id: this.book.newId(),
       sender: session,
       senderName: user.name,
       size: request.size,
@@ -111,9 +84,7 @@ export class TransferService {
       answerTimer: undefined,
       stallTimer: undefined,
     };
-    this.transfers.set(transfer.id, transfer);
-    this.link(session, transfer);
-    for (const recipient of recipients) this.link(recipient, transfer);
+    this.book.add(transfer);
     transfer.answerTimer = setTimeout(() => this.answersDue(transfer), this.settings.answerMs);
     transfer.answerTimer.unref();
 
@@ -135,7 +106,7 @@ export class TransferService {
   }
 
   accept(session: Session, request: Request<'file_accept'>): Reply<'file_accept'> {
-    const { transfer, receiver } = this.receiverOf(session, request.transfer);
+    const { transfer, receiver } = this.book.receiverOf(session, request.transfer);
     if (receiver.state !== 'offered') throw new ParlorError('TRANSFER_NOT_FOUND', 'you have accepted this transfer already');
     receiver.state = 'receiving';
     receiver.lastProgressAt = Date.now();
@@ -145,7 +116,7 @@ export class TransferService {
   }
 
   decline(session: Session, request: Request<'file_decline'>): Reply<'file_decline'> {
-    const { transfer, receiver } = this.receiverOf(session, request.transfer);
+    const { transfer, receiver } = this.book.receiverOf(session, request.transfer);
     if (receiver.state !== 'offered') throw new ParlorError('TRANSFER_NOT_FOUND', 'you have accepted this transfer already: cancel it instead');
     const code = request.code ?? 'TRANSFER_DECLINED';
     this.removeReceiver(transfer, receiver, { status: 'declined', code, message: request.message ?? `${receiver.name} declined the file` });
@@ -153,12 +124,12 @@ export class TransferService {
   }
 
   cancel(session: Session, request: Request<'file_cancel'>): Reply<'file_cancel'> {
-    const transfer = this.transfers.get(request.transfer);
+    const transfer = this.book.get(request.transfer);
     if (transfer && transfer.sender === session) {
       this.end(transfer, 'TRANSFER_CANCELLED', request.message ?? `${transfer.senderName} cancelled the transfer`, false);
       return { transfer: transfer.id };
     }
-    const { receiver } = this.receiverOf(session, request.transfer);
+    const { receiver } = this.book.receiverOf(session, request.transfer);
     const code = request.code ?? 'TRANSFER_CANCELLED';
     this.removeReceiver(transfer!, receiver, { status: 'failed', code, message: request.message ?? `${receiver.name} cancelled the transfer` });
     return { transfer: request.transfer };
@@ -166,7 +137,7 @@ export class TransferService {
 
   /** A receiver has the whole file, checked against its size and SHA-256. */
   done(session: Session, request: Request<'file_done'>): Reply<'file_done'> {
-    const { transfer, receiver } = this.receiverOf(session, request.transfer);
+    const { transfer, receiver } = this.book.receiverOf(session, request.transfer);
     if (receiver.state !== 'receiving') throw new ParlorError('TRANSFER_NOT_FOUND', 'accept the transfer first');
     this.removeReceiver(transfer, receiver, { status: 'received' });
     return { transfer: transfer.id };
@@ -183,7 +154,7 @@ export class TransferService {
 
   private onChunk(session: Session, record: DecodedRecord): void {
     const { transfer: id, dataBytes } = peekChunkBody(record.body);
-    const transfer = this.transfers.get(id);
+    const transfer = this.book.get(id);
     // A chunk already in flight when its transfer was cancelled: not an error.
     if (!transfer || transfer.sender !== session) return;
     if (!transfer.started || transfer.relayed + dataBytes > transfer.limit) {
@@ -204,9 +175,9 @@ export class TransferService {
 
   private onWindow(session: Session, record: DecodedRecord): void {
     const { transfer: id, bytes } = decodeWindowBody(record.body);
-    const receiver = this.transfers.get(id)?.receivers.get(session);
-    if (!receiver || receiver.state !== 'receiving') return;
-    const transfer = this.transfers.get(id)!;
+    const transfer = this.book.get(id);
+    const receiver = transfer?.receivers.get(session);
+    if (!transfer || !receiver || receiver.state !== 'receiving') return;
     // A receiver cannot claim bytes it was never sent: that would let the sender overrun others.
     const consumed = Math.min(bytes, transfer.relayed);
     if (consumed <= receiver.consumed) return;
@@ -220,9 +191,7 @@ export class TransferService {
 
   /** A session ended: its transfers end with it (as sender) or go on without it (as receiver). */
   drop(session: Session): void {
-    const transfers = this.bySession.get(session);
-    if (!transfers) return;
-    for (const transfer of [...transfers]) {
+    for (const transfer of this.book.of(session)) {
       if (transfer.sender === session) {
         this.end(transfer, 'TRANSFER_CANCELLED', `${transfer.senderName} disconnected`, false);
       } else {
@@ -230,7 +199,7 @@ export class TransferService {
         if (receiver) this.removeReceiver(transfer, receiver, { status: 'failed', code: 'CONNECTION_CLOSED', message: `${receiver.name} disconnected` }, false);
       }
     }
-    this.bySession.delete(session);
+    this.book.forget(session);
   }
 
   /**
@@ -241,7 +210,7 @@ export class TransferService {
    */
   cutBetween(a: string, b: string): void {
     const message = 'one of you has blocked the other: the transfer stopped';
-    for (const transfer of [...this.transfers.values()]) {
+    for (const transfer of this.book.all()) {
       const senderKey = transfer.sender.user?.key;
       if (senderKey !== a && senderKey !== b) continue;
       const other = senderKey === a ? b : a;
@@ -278,7 +247,7 @@ export class TransferService {
 
   /** Raises the sender's credit to the slowest receiver's progress plus the window. */
   private grant(transfer: Transfer): void {
-    if (!transfer.started || !this.transfers.has(transfer.id)) return;
+    if (!transfer.started || !this.book.has(transfer)) return;
     let slowest = Infinity;
     for (const receiver of transfer.receivers.values()) if (receiver.state === 'receiving') slowest = Math.min(slowest, receiver.consumed);
     if (slowest === Infinity) return;
@@ -298,7 +267,7 @@ export class TransferService {
       const message = `${receiver.name} wrote nothing for ${Math.round(this.settings.stallMs / 1000)} s and was dropped from the transfer`;
       receiver.session.send({ type: 'file_cancelled', transfer: transfer.id, code: 'TRANSFER_STALLED', message });
       this.removeReceiver(transfer, receiver, { status: 'failed', code: 'TRANSFER_STALLED', message });
-      if (!this.transfers.has(transfer.id)) return;
+      if (!this.book.has(transfer)) return;
     }
   }
 
@@ -310,7 +279,7 @@ export class TransferService {
   ): void {
     transfer.receivers.delete(receiver.session);
     receiver.session.transferAllowance -= transfer.relayed - receiver.consumed;
-    if (unlinkSession) this.unlink(receiver.session, transfer);
+    if (unlinkSession) this.book.unlink(receiver.session, transfer);
     this.tellSender(transfer, { name: receiver.name, ...status });
     if (transfer.receivers.size === 0) return this.finish(transfer);
     if (transfer.started) this.grant(transfer);
@@ -322,7 +291,7 @@ export class TransferService {
     for (const receiver of transfer.receivers.values()) {
       receiver.session.transferAllowance -= transfer.relayed - receiver.consumed;
       receiver.session.send({ type: 'file_cancelled', transfer: transfer.id, code, message });
-      this.unlink(receiver.session, transfer);
+      this.book.unlink(receiver.session, transfer);
     }
     transfer.receivers.clear();
     if (tellSender) transfer.sender.send({ type: 'file_cancelled', transfer: transfer.id, code, message });
@@ -332,51 +301,10 @@ export class TransferService {
   private finish(transfer: Transfer): void {
     clearTimeout(transfer.answerTimer);
     clearInterval(transfer.stallTimer);
-    this.transfers.delete(transfer.id);
-    this.unlink(transfer.sender, transfer);
+    this.book.remove(transfer);
   }
 
   private tellSender(transfer: Transfer, status: { name: string; status: string; code?: string; message?: string }): void {
     transfer.sender.send({ type: 'file_status', transfer: transfer.id, ...status });
-  }
-
-  // --- bookkeeping ---------------------------------------------------------------------------
-
-  private receiverOf(session: Session, id: number): { transfer: Transfer; receiver: Receiver } {
-    const transfer = this.transfers.get(id);
-    const receiver = transfer?.receivers.get(session);
-    if (!transfer || !receiver) throw new ParlorError('TRANSFER_NOT_FOUND', `there is no transfer ${id} for you`);
-    return { transfer, receiver };
-  }
-
-  private countOf(session: Session): number {
-    return this.bySession.get(session)?.size ?? 0;
-  }
-
-  private checkRoomFor(session: Session, who: string): void {
-    if (this.countOf(session) >= this.settings.maxTransfersPerUser) {
-      throw new ParlorError('TOO_MANY_TRANSFERS', `${who} ${this.settings.maxTransfersPerUser} transfers under way already`);
-    }
-  }
-
-  private link(session: Session, transfer: Transfer): void {
-    let set = this.bySession.get(session);
-    if (!set) this.bySession.set(session, (set = new Set()));
-    set.add(transfer);
-  }
-
-  private unlink(session: Session, transfer: Transfer): void {
-    const set = this.bySession.get(session);
-    if (!set) return;
-    set.delete(transfer);
-    if (set.size === 0) this.bySession.delete(session);
-  }
-
-  private allocateId(): number {
-    for (;;) {
-      const id = this.nextId;
-      this.nextId = id >= 0xffff_ffff ? 1 : id + 1;
-      if (!this.transfers.has(id)) return id;
-    }
   }
 }
