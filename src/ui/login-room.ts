@@ -16,6 +16,9 @@ import type { LoginTarget, UiContext } from './ui-context.ts';
 
 type FieldName = 'name' | 'password' | 'accept';
 
+/** Below this many rows the login form puts its fields above what it says about the server. */
+const SHORT_SCREEN_ROWS = 18;
+
 /** Which field an error from login belongs beside; the rest go under the form. */
 export function fieldForError(code: string): FieldName | 'form' {
   if (code === 'NAME_TAKEN' || code === 'NAME_RESERVED' || code === 'NAME_INVALID' || code === 'BANNED') return 'name';
@@ -59,17 +62,17 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
       const note = paint(theme.error, '✗ ' + safeText(error));
       return (root.width as number) - 2 >= 14 + width + 4 + error.length ? `${field}  ${note}` : `${field}\n             ${note}`;
     };
-    const lines = [
-      '',
+    const about = [
       `  Server     ${paint(theme.accent, safeText(target.serverName ?? address))} at ${safeText(address)}`,
       `  Key        ${safeText(target.fingerprint ?? '(presented when you connect)')}`,
       `  Trust      ${keyChange ? `{bold}${paint(theme.error, 'KEY CHANGED: see the warning below')}{/bold}` : paint(trust.startsWith('known') ? theme.ok : theme.warning, safeText(trust))}`,
       ...(target.hosted ? [`  Hosting    ${paint(theme.ok, 'this server runs here')}; join password ${paint(theme.mention, safeText(target.hosted.password))}, operator password ${safeText(target.hosted.operatorPassword)}`] : []),
-      '',
-      line('Name', 'name'),
-      line('Password', 'password', true),
-      '',
     ];
+    const form = [line('Name', 'name'), line('Password', 'password', true)];
+    // In a short terminal (a split pane) the fields come first, so that the wrapped lines about
+    // the server cannot push them off the bottom.
+    const short = (root.height as number) < SHORT_SCREEN_ROWS;
+    const lines = short ? ['', ...form, '', ...about, ''] : ['', ...about, '', ...form, ''];
     if (keyChange && !accepted) {
       lines.push(...keyChange.split('\n').filter((l) => l !== '').map((l) => '  ' + `{bold}${paint(theme.error, safeText(l))}{/bold}`), '');
       lines.push(line('Accept?', 'accept') + paint(theme.dim, 'type yes to trust the new key'));

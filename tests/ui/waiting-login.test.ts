@@ -48,6 +48,16 @@ describe('ui/waiting and login rooms (tmux)', function () {
     await ui.waitFor('● connected');
   });
 
+  it('puts the name and password first in a short terminal, where the lines about the server would push them off', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [identity] = await sharedIdentities();
+    const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', 'alice'], { home: uiHome(identity), width: 40, height: 12 });
+    const screen = await ui.waitFor('Password');
+    expect(screen.indexOf('Password')).to.be.lessThan(screen.indexOf('Server'));
+    ui.line('pw');
+    await ui.waitFor('● connected');
+  });
+
   it('blocks login behind a red warning when the server\'s key changed, until the user types yes', async () => {
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
     const [identity] = await sharedIdentities();
