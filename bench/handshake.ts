@@ -15,17 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExchangeSizes, FromFloorWorker, FromHandshakeWorker, ToFloorWorker, ToHandshakeWorker } from './lib/handshake-messages.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
-import {
-  clockTicksPerSecond,
-  cpuTimes,
-  getAffinity,
-  hasTaskset,
-  parseCpuList,
-  processCpuTicks,
-  processRssMiB,
-  setAffinity,
-  type CpuTimes,
-} from './lib/proc.ts';
+import { clockTicksPerSecond, cpuTimes, processCpuTicks, processRssMiB, type CpuTimes } from './lib/proc.ts';
+import { choosePinning, SERVER_CPU } from './lib/pinning.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { benchDeadline } from './lib/deadline.ts';
@@ -66,8 +57,6 @@ const FLOOR_CRYPTO_HANDSHAKES = 20_000;
 const FLOOR_CRYPTO_MS = 2000;
 /** The plain server's warm-up at the real runs' rate, before its window (WINDOW_MS). */
 const FLOOR_WARMUP_MS = 1500;
-const SERVER_CPU = 0;
-const GENERATOR_CPU = 1;
 
 interface RunResult {
   handshakes: number;
@@ -243,17 +232,6 @@ async function measureFloor(generators: readonly Generator[], pinned: boolean, r
   }
 }
 
-/** CPU 0 for the server, CPU 1 for the rest, if taskset exists and both CPUs are ours. */
-function choosePinning(): { pinned: boolean; why: string; original?: string } {
-  if (!hasTaskset()) return { pinned: false, why: 'taskset not found: running unpinned, figures are noisier' };
-  const original = getAffinity(process.pid);
-  const cpus = parseCpuList(original);
-  if (!cpus.includes(SERVER_CPU) || !cpus.includes(GENERATOR_CPU)) {
-    return { pinned: false, why: `CPUs ${SERVER_CPU} and ${GENERATOR_CPU} are not both available (affinity ${original}): running unpinned` };
-  }
-  return { pinned: true, why: `server on CPU ${SERVER_CPU}; generators and this orchestrator on CPU ${GENERATOR_CPU}`, original };
-}
-
 export async function run(): Promise<void> {
   const benchStarted = performance.now();
   const pinning = choosePinning();
@@ -269,12 +247,12 @@ export async function run(): Promise<void> {
       `${WINDOW_MS / 1000} s or ${formatCount(WINDOW_MAX_HANDSHAKES)} handshakes; median of ${RUNS} (CLK_TCK ${clockTicksPerSecond()})`,
   );
 
-  if (pinning.pinned) setAffinity(process.pid, String(GENERATOR_CPU));
+  pinning.pinSelf();
   let server: ServerProcess | undefined;
   const generators: Generator[] = [];
   try {
-    server = await startServer(pinning.pinned ? { cpu: SERVER_CPU } : {});
-    for (let i = 0; i < GENERATORS; i++) generators.push(startGenerator(pinning.pinned ? GENERATOR_CPU : undefined));
+    server = await startServer(pinning.server !== undefined ? { cpu: pinning.server } : {});
+    for (let i = 0; i < GENERATORS; i++) generators.push(startGenerator(pinning.generator));
     const setup: ToHandshakeWorker = {
       type: 'setup',
       host: server.host,
@@ -393,6 +371,6 @@ export async function run(): Promise<void> {
     clearTimeout(deadline);
     await Promise.all(generators.map((generator) => generator.stop()));
     await server?.stop();
-    if (pinning.pinned && pinning.original !== undefined) setAffinity(process.pid, pinning.original);
+    pinning.restore();
   }
 }
