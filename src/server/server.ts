@@ -19,7 +19,6 @@ import { DiscoveryBeacon } from '../discovery/beacon.ts';
 import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { createBot } from '../commands/builtins.ts';
-import type { RegistryProblem } from '../commands/registry.ts';
 import type { Bot as CommandBot } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
 import { Router } from './router.ts';

@@ -5,7 +5,6 @@ import { expect } from 'chai';
 import { createServer, connect, type Server } from 'node:net';
 import { ParlorClient } from '../../src/client/client.ts';
 import { generateX25519 } from '../../src/crypto/raw-keys.ts';
-import { ParlorError } from '../../src/protocol/errors.ts';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame.ts';
 import { ParlorServer } from '../../src/server/server.ts';
 import { expectCode } from '../helpers/chat-world.ts';

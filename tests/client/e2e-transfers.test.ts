@@ -14,7 +14,7 @@ import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/id
 import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../src/protocol/constants.ts';
 import { CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, decodeChunkBody, encodeWindowRecord } from '../../src/protocol/transfer-records.ts';
 import { expectCode, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
-import { rawRequest, sleep, waitForRaw } from '../helpers/chat-clients.ts';
+import { rawRequest, sleep } from '../helpers/chat-clients.ts';
 import { listDir, sameBytes, writeSeededFile } from '../helpers/files.ts';
 import { CHUNK_DATA_AT, makeRelayHostile, withData, withOffset, withTransfer, type Tampering } from '../helpers/hostile-relay.ts';
 import { sharedIdentities } from '../helpers/identities.ts';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ChatClient, type ChatClientOptions } from '../../src/client/chat-client.ts';
 import type { ClientIdentity } from '../../src/crypto/identity.ts';
-import type { ChatMessage, JoinedMessage } from '../../src/protocol/messages.ts';
+import type { JoinedMessage } from '../../src/protocol/messages.ts';
 import type { CloseInfo } from '../../src/transport/secure-connection.ts';
 import type { RawPeer } from './raw-peer.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
