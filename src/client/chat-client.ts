@@ -73,10 +73,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
         this.client = next;
         this.name = name;
       },
-      rejoined: (reply) => {
-        this.roomMembers.set(reply.room, reply.members);
-        this.sealed.noteRoomKeys(reply);
-      },
+      rejoined: (reply) => this.noteRoom(reply),
       deliver: (message) => this.emit('message', this.sealed.open(message)),
       emit: this.emit.bind(this),
     });
@@ -223,6 +220,11 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** A join or create reply, as it arrives (before the notices behind it): rejoin data, members, keys. */
   private remember(reply: Reply<'join'>, password: string | undefined): void {
     this.reconnection.joined(reply, password);
+    this.noteRoom(reply);
+  }
+
+  /** A join reply's members and, in a secret room, their keys (also a rejoin's, after a reconnect). */
+  private noteRoom(reply: Reply<'join'>): void {
     this.roomMembers.set(reply.room, reply.members);
     this.sealed.noteRoomKeys(reply);
   }

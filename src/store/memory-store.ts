@@ -49,7 +49,7 @@ export class MemoryStore implements ChatStore {
   appendMessages(messages: NewMessage[]): StoredMessage[] {
     const stored: StoredMessage[] = [];
     for (const incoming of messages) {
-      const first = incoming.nonce === undefined ? undefined : this.byNonce.get(`${incoming.from}\0${incoming.nonce}`);
+      const first = incoming.nonce === undefined ? undefined : this.findByNonce(incoming.from, incoming.nonce);
       if (first) {
         stored.push({ ...first, repeated: true });
         continue;
@@ -64,13 +64,13 @@ export class MemoryStore implements ChatStore {
       }
       const sender = this.users.get(message.from);
       if (sender) sender.lastMessageAt = message.ts;
-      if (message.nonce !== undefined) this.byNonce.set(`${message.from}\0${message.nonce}`, message);
+      if (message.nonce !== undefined) this.byNonce.set(nonceKey(message.from, message.nonce), message);
     }
     return stored.map((message) => ({ ...message }));
   }
 
   findByNonce(from: string, nonce: string): StoredMessage | undefined {
-    const found = this.byNonce.get(`${from}\0${nonce}`);
+    const found = this.byNonce.get(nonceKey(from, nonce));
     return found && { ...found };
   }
 
@@ -150,4 +150,9 @@ function newest(list: StoredMessage[] | undefined, { before, after, limit }: His
   let start = Math.max(0, end - limit);
   if (after !== undefined) while (start < end && list[start]!.id <= after) start++;
   return list.slice(start, end).map((message) => ({ ...message }));
+}
+
+/** One map key for a sender and a nonce of theirs. */
+function nonceKey(from: string, nonce: string): string {
+  return `${from}\0${nonce}`;
 }

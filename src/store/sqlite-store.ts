@@ -117,8 +117,9 @@ const toRoom = (row: RoomRow): RoomRecord => ({
 
 // Bounds that a query leaves out are passed as the widest values, so one statement serves all.
 const NO_BEFORE = Number.MAX_SAFE_INTEGER;
-const ON_REPEATED_NONCE = 'ON CONFLICT (sender, nonce) WHERE nonce IS NOT NULL DO NOTHING';
 const NO_AFTER = 0;
+/** A message whose sender already used its nonce is not stored: the insert does nothing. */
+const ON_REPEATED_NONCE = 'ON CONFLICT (sender, nonce) WHERE nonce IS NOT NULL DO NOTHING';
 
 export class SqliteStore implements ChatStore {
   readonly kind = 'sqlite';
@@ -183,7 +184,7 @@ export class SqliteStore implements ChatStore {
       messages.map((message) => {
         const insert = message.sealed === undefined ? this.statements.insertMessage : this.statements.insertSealedMessage;
         const { changes, lastInsertRowid } = insert.run({ ...message, nonce: message.nonce ?? null });
-        if (changes === 0) return { ...toMessage(this.statements.findByNonce.get(message.from, message.nonce!)!), repeated: true as const };
+        if (changes === 0) return { ...this.findByNonce(message.from, message.nonce!)!, repeated: true as const };
         this.statements.markSpoke.run(message.ts, message.from);
         return { ...message, id: Number(lastInsertRowid) };
       }),
