@@ -194,7 +194,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
       this.pending.delete(message.re!);
       clearTimeout(pending.timer);
       if (message.type === 'reply') this.settle(pending, message.data);
-      else pending.reject(new ParlorError(message.code, message.message, message.retryAfterMs === undefined ? {} : { retryAfterMs: message.retryAfterMs }));
+      else pending.reject(ParlorError.fromPeer(message.code, message.message, message.retryAfterMs === undefined ? {} : { retryAfterMs: message.retryAfterMs }));
       return;
     }
     this.emit('event', message);

@@ -19,7 +19,7 @@ import {
   type RecipientKey,
 } from '../crypto/e2e-envelope.ts';
 import type { ClientIdentity } from '../crypto/identity.ts';
-import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
+import { isErrorCode, ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import type { PeerKeys } from './peer-keys.ts';
@@ -98,7 +98,7 @@ export class E2eSession {
       return this.check(message);
     } catch (error) {
       const reason = error instanceof ParlorError ? error : new ParlorError('E2E_MALFORMED', 'a sealed message could not be read', { cause: error });
-      const code = reason.code.startsWith('E2E_') ? reason.code : 'E2E_MALFORMED';
+      const code = isErrorCode(reason.code) && reason.code.startsWith('E2E_') ? reason.code : 'E2E_MALFORMED';
       return { ...message, text: '', e2e: { state: 'rejected', code, reason: reason.message } };
     }
   }

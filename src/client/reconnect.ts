@@ -25,7 +25,7 @@ export interface ReconnectOptions {
 }
 
 /** Reasons that another attempt would only repeat. */
-const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
+const FINAL_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'SERVER_KEY_CHANGED',
   'FINGERPRINT_MISMATCH',
   'BAD_SIGNATURE',

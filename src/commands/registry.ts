@@ -148,7 +148,7 @@ export class CommandRegistry {
 
 function errorReply(error: unknown, definition?: CommandDefinition): CommandReply {
   if (error instanceof ParlorError) {
-    return { kind: 'error', code: error.code, message: error.message, ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }) };
+    return { kind: 'error', code: isErrorCode(error.code) ? error.code : 'COMMAND_FAILED', message: error.message, ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }) };
   }
   // A command's own exception is not the caller's business beyond its one-line message.
   const detail = error instanceof Error ? error.message : String(error);

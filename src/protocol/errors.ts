@@ -97,13 +97,19 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * A code that a peer sent and this build does not know (a newer server's): kept as it came, so
+ * that the user and scripts see the server's own word instead of a stand-in.
+ */
+export type UnknownCode = string & { readonly unknownCode: true };
+
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
 
 /** The one error class of parlor: it carries a stable code, and crosses the wire as {code, message}. */
 export class ParlorError extends Error {
-  readonly code: ErrorCode;
+  readonly code: ErrorCode | UnknownCode;
   /** For RATE_LIMITED and slowed-down passwords: how long to wait before trying again. */
   readonly retryAfterMs: number | undefined;
 
@@ -114,7 +120,15 @@ export class ParlorError extends Error {
     this.retryAfterMs = options?.retryAfterMs;
   }
 
-  toJSON(): { code: ErrorCode; message: string; retryAfterMs?: number } {
+  /** An error a peer reported with any code, known to this build or not (see UnknownCode). */
+  static fromPeer(code: string, message?: string, options?: { cause?: unknown; retryAfterMs?: number }): ParlorError {
+    if (isErrorCode(code)) return new ParlorError(code, message, options);
+    const error = new ParlorError('INTERNAL', message ?? `the peer reported ${code}`, options);
+    (error as { code: string }).code = code;
+    return error;
+  }
+
+  toJSON(): { code: ErrorCode | UnknownCode; message: string; retryAfterMs?: number } {
     return this.retryAfterMs === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs };
@@ -126,11 +140,11 @@ export class ParlorError extends Error {
  * ours threw, so a stack would only say where the socket's event came in, and capturing one costs
  * ~10 µs on every connection that closes (a server sees thousands a second under load).
  */
-export function peerReason(code: ErrorCode, message?: string, options?: { cause?: unknown }): ParlorError {
+export function peerReason(code: string, message?: string, options?: { cause?: unknown }): ParlorError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new ParlorError(code, message, options);
+    return ParlorError.fromPeer(code, message, options);
   } finally {
     Error.stackTraceLimit = limit;
   }

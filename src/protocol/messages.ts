@@ -2,10 +2,14 @@
 // wire format and the code cannot drift. docs/protocol.md lists them with examples.
 
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from './errors.ts';
 import { transferEventSchemas, transferReplySchemas, transferRequestSchemas } from './transfer-messages.ts';
 
-const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
+/**
+ * A code in what the server sends: any code-shaped string, since a newer server may have codes
+ * this client does not know (they are kept raw: ParlorError.fromPeer), and dropping its error
+ * would leave the request hanging until TIMEOUT.
+ */
+const peerCode = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'an error code');
 
 /** Names and rooms are checked for what they may contain by the server (src/server/names.ts). */
 const name = z.string().min(1).max(64);
@@ -169,7 +173,7 @@ export const replyMessage = z.object({ type: z.literal('reply'), re: z.number().
 export const errorMessage = z.object({
   type: z.literal('error'),
   re: z.number().int().optional(),
-  code: errorCode,
+  code: peerCode,
   message: z.string(),
   retryAfterMs: z.number().optional(),
 });
@@ -180,7 +184,7 @@ export const welcomeMessage = z.object({
   you: z.object({ fingerprint: z.string() }),
 });
 /** Said just before the sender closes a connection, so the other side can tell the user why. */
-export const closingMessage = z.object({ type: z.literal('closing'), code: errorCode, message: z.string() });
+export const closingMessage = z.object({ type: z.literal('closing'), code: peerCode, message: z.string() });
 /** Presence in a room: someone joined or left (`reason` says why they left). */
 export const joinedMessage = z.object({
   type: z.literal('joined'),

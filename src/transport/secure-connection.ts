@@ -10,7 +10,7 @@ import type { ClientIdentity, ServerIdentity } from '../crypto/identity.ts';
 import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
 import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { HANDSHAKE_FRAME_CAP, RECORD_KIND_JSON, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
-import { asParlorError, ParlorError, peerReason } from '../protocol/errors.ts';
+import { asParlorError, isErrorCode, ParlorError, peerReason, type ErrorCode } from '../protocol/errors.ts';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.ts';
 import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { closingMessage } from '../protocol/messages.ts';
@@ -196,7 +196,7 @@ export class SecureConnection extends EventEmitter<Events> {
   }
 
   /** Tells the peer why, then closes. */
-  close(code: ParlorError['code'] = 'CONNECTION_CLOSED', message?: string): void {
+  close(code: ErrorCode = 'CONNECTION_CLOSED', message?: string): void {
     this.fail(new ParlorError(code, message));
   }
 
@@ -261,9 +261,11 @@ export class SecureConnection extends EventEmitter<Events> {
     if (this.phase === 'open') {
       this.outbound!.flushLast(encodeJsonRecord({ type: 'closing', code: reason.code, message: reason.message }));
     } else if (this.phase === 'handshake' && this.tellsHandshakeErrors) {
-      const told = reason.code === 'UNSUPPORTED_VERSION'
-        ? { code: reason.code, message: reason.message, supportedVersions: [...SUPPORTED_VERSIONS] }
-        : { code: reason.code, message: reason.message };
+      // This side's own reason: a code it knows (one of another peer's is told as INTERNAL).
+      const code = isErrorCode(reason.code) ? reason.code : 'INTERNAL';
+      const told = code === 'UNSUPPORTED_VERSION'
+        ? { code, message: reason.message, supportedVersions: [...SUPPORTED_VERSIONS] }
+        : { code, message: reason.message };
       this.socket.write(encodeFrame(encodeHandshakeError(told)));
     }
     this.finish(reason, false);
