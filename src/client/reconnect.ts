@@ -31,6 +31,7 @@ const FINAL_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'BAD_SIGNATURE',
   'UNSUPPORTED_VERSION',
   'BAD_PASSWORD',
+  'PASSWORD_REQUIRED',
   'NAME_INVALID',
   'NAME_TAKEN',
   'NAME_RESERVED',

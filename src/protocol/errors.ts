@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   NOT_LOGGED_IN: 'log in first',
   ALREADY_LOGGED_IN: 'this connection is already logged in',
   BAD_PASSWORD: 'the password is wrong',
+  PASSWORD_REQUIRED: 'that room has a password of its own: give it to join',
   NAME_INVALID: 'that name is not allowed',
   NAME_TAKEN: 'someone with that name is online now',
   NAME_RESERVED: 'that name belongs to another identity key',

@@ -141,10 +141,12 @@ export class ChatService {
     if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: /create it`);
     if (record.passwordHash !== null && !session.rooms.has(key)) {
       const slowKeys = [`address:${session.address}`, `room:${key}:${session.user!.key}`];
+      // No password at all is not a guess: it is told apart, and not counted towards the slow-down.
+      if (request.password === undefined) throw new ParlorError('PASSWORD_REQUIRED', `#${record.name} has a password of its own: give it to join`);
       this.failures.check(slowKeys);
-      if (request.password === undefined || !(await verifyPassword(request.password, record.passwordHash))) {
+      if (!(await verifyPassword(request.password, record.passwordHash))) {
         this.failures.failAll(slowKeys);
-        throw new ParlorError('BAD_PASSWORD', `#${record.name} needs its password`);
+        throw new ParlorError('BAD_PASSWORD', `that is not the password of #${record.name}`);
       }
     }
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');

@@ -67,7 +67,7 @@ describe('cli: parlor send and parlor tail', () => {
     expect(result.stdout).to.equal('');
   });
 
-  it('send to a password room works with --room-password, not without; an unknown room is ROOM_NOT_FOUND', async () => {
+  it('send to a password room works with --room-password; without it is PASSWORD_REQUIRED, a wrong one BAD_PASSWORD; an unknown room is ROOM_NOT_FOUND', async () => {
     const [identity] = await sharedIdentities();
     const owner = await ChatClient.connect({
       host: '127.0.0.1',
@@ -83,7 +83,10 @@ describe('cli: parlor send and parlor tail', () => {
     const got = collect(owner);
     const refused = await parlor(['send', ...as('ada'), '--room', 'vault', 'x']);
     expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.match(/^parlor: BAD_PASSWORD/);
+    expect(refused.stderr).to.match(/^parlor: PASSWORD_REQUIRED: #vault has a password/);
+    const wrong = await parlor(['send', ...as('ada'), '--room', 'vault', '--room-password', 'nope', 'x']);
+    expect(wrong.code).to.equal(1);
+    expect(wrong.stderr).to.match(/^parlor: BAD_PASSWORD: that is not the password of #vault/);
     const sent = await parlor(['send', ...as('ada'), '--room', 'vault', '--room-password', 'open sesame', 'inside']);
     expect(sent.code, sent.stderr).to.equal(0);
     await settle(owner);

@@ -121,12 +121,15 @@ describe('server/chat', () => {
       expect(members.members.map((m) => m.name)).to.deep.equal(['ada']);
     });
 
-    it('gates a room by its own password: wrong gets BAD_PASSWORD, right gets in; the hash is never the password', async () => {
+    it('gates a room by its own password: none gets PASSWORD_REQUIRED, wrong gets BAD_PASSWORD, right gets in; the hash is never the password', async () => {
       const ada = await world.login('ada');
       const bob = await world.login('bob');
       expect(await ada.create('vault', 's3cret')).to.include({ hasPassword: true });
-      await expectCode(bob.join('vault'), 'BAD_PASSWORD');
-      await expectCode(bob.join('vault', 'guess'), 'BAD_PASSWORD');
+      const none = await expectCode(bob.join('vault'), 'PASSWORD_REQUIRED');
+      const wrong = await expectCode(bob.join('vault', 'guess'), 'BAD_PASSWORD');
+      // Told apart in words too: the UI and the CLI show the message beside the code.
+      expect(none.message).to.contain('has a password');
+      expect(wrong.message).to.contain('not the password');
       expect((await bob.join('vault', 's3cret')).members).to.have.members(['ada', 'bob']);
       const stored = (world.server as unknown as { store: { getRoom(k: string): { passwordHash: string } } }).store.getRoom('vault');
       expect(stored.passwordHash).to.match(/^scrypt\$/).and.not.include('s3cret');
