@@ -243,10 +243,7 @@ export class ChatService {
       return this.reader.roomPage(room.record.key, user.key, { before: request.before, after: request.after, limit });
     }
     if (request.with !== undefined) {
-      const other = foldName(request.with);
-      const page = this.reader.directPage(user.key, { before: request.before, after: request.after, limit: 500 });
-      const messages = page.messages.filter((m) => foldName(m.from) === other || (m.to !== undefined && foldName(m.to) === other));
-      return { messages: messages.slice(-limit), more: page.more || messages.length > limit };
+      return this.reader.conversationPage(user.key, foldName(request.with), { before: request.before, after: request.after, limit });
     }
     return this.reader.directPage(user.key, { before: request.before, after: request.after, limit });
   }

@@ -48,6 +48,14 @@ export class HistoryReader {
     return { messages: visible.map((row) => this.toWire(row)), more };
   }
 
+  /** A page of one conversation: the direct messages between the reader and one other user. */
+  conversationPage(user: string, other: string, query: PageQuery): Page {
+    const rows = this.store.conversationHistory(user, other, { ...query, limit: query.limit + 1 });
+    const more = rows.length > query.limit;
+    const visible = this.blocks.between(user, other) ? [] : rows.slice(more ? 1 : 0);
+    return { messages: visible.map((row) => this.toWire(row)), more };
+  }
+
   toWire(message: StoredMessage): ChatMessage {
     const from = this.displayName(message.from);
     const sealed = message.sealed === undefined ? {} : { sealed: message.sealed };

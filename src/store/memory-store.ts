@@ -9,6 +9,8 @@ export class MemoryStore implements ChatStore {
   /** Messages by room key, and direct messages by each participant's key, in id order. */
   private readonly byRoom = new Map<string, StoredMessage[]>();
   private readonly byDirectParticipant = new Map<string, StoredMessage[]>();
+  /** Direct messages by conversation (the two parties' keys, in order). */
+  private readonly byConversation = new Map<string, StoredMessage[]>();
   private readonly blocks = new Set<string>();
   private readonly bans = new Map<string, BanRecord>();
   private nextId = 1;
@@ -61,6 +63,7 @@ export class MemoryStore implements ChatStore {
       } else {
         listIn(this.byDirectParticipant, message.from).push(message);
         if (message.to !== null && message.to !== message.from) listIn(this.byDirectParticipant, message.to).push(message);
+        if (message.to !== null) listIn(this.byConversation, conversationKey(message.from, message.to)).push(message);
       }
       const sender = this.users.get(message.from);
       if (sender) sender.lastMessageAt = message.ts;
@@ -80,6 +83,10 @@ export class MemoryStore implements ChatStore {
 
   directHistory(user: string, query: HistoryQuery): StoredMessage[] {
     return newest(this.byDirectParticipant.get(user), query);
+  }
+
+  conversationHistory(a: string, b: string, query: HistoryQuery): StoredMessage[] {
+    return newest(this.byConversation.get(conversationKey(a, b)), query);
   }
 
   block(blocker: string, blocked: string): void {
@@ -150,6 +157,11 @@ function newest(list: StoredMessage[] | undefined, { before, after, limit }: His
   let start = Math.max(0, end - limit);
   if (after !== undefined) while (start < end && list[start]!.id <= after) start++;
   return list.slice(start, end).map((message) => ({ ...message }));
+}
+
+/** One map key for the two parties of a conversation, whichever wrote. */
+function conversationKey(a: string, b: string): string {
+  return a < b ? `${a}\0${b}` : `${b}\0${a}`;
 }
 
 /** One map key for a sender and a nonce of theirs. */

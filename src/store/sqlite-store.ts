@@ -63,6 +63,8 @@ export const MIGRATIONS: string[] = [
   // 4: a sender's nonce per message, so that a message sent again after a dropped connection is stored once.
   `ALTER TABLE messages ADD COLUMN nonce TEXT;
    CREATE UNIQUE INDEX messages_by_nonce ON messages (sender, nonce) WHERE nonce IS NOT NULL;`,
+  // 5: a conversation between two users is read by its two parties (each way is one range).
+  `CREATE INDEX messages_by_direct_pair ON messages (sender, recipient, id) WHERE room IS NULL;`,
 ];
 
 interface MessageRow {
@@ -165,6 +167,14 @@ export class SqliteStore implements ChatStore {
            SELECT * FROM messages WHERE room IS NULL AND sender = ? AND id < ? AND id > ?
          ) ORDER BY id DESC LIMIT ?`,
       ),
+      // Each way is one range of messages_by_direct_pair, cut to the page before they are merged.
+      conversationHistory: db.prepare<[string, string, number, number, number, string, string, number, number, number, number], MessageRow>(
+        `SELECT * FROM (
+           SELECT * FROM (SELECT * FROM messages INDEXED BY messages_by_direct_pair WHERE room IS NULL AND sender = ? AND recipient = ? AND id < ? AND id > ? ORDER BY id DESC LIMIT ?)
+           UNION
+           SELECT * FROM (SELECT * FROM messages INDEXED BY messages_by_direct_pair WHERE room IS NULL AND sender = ? AND recipient = ? AND id < ? AND id > ? ORDER BY id DESC LIMIT ?)
+         ) ORDER BY id DESC LIMIT ?`,
+      ),
       block: db.prepare('INSERT OR IGNORE INTO blocks (blocker, blocked) VALUES (?, ?)'),
       unblock: db.prepare('DELETE FROM blocks WHERE blocker = ? AND blocked = ?'),
       listBlocks: db.prepare<[], { blocker: string; blocked: string }>('SELECT blocker, blocked FROM blocks'),
@@ -241,6 +251,10 @@ export class SqliteStore implements ChatStore {
 
   directHistory(user: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {
     return this.statements.directHistory.all(user, before, after, user, before, after, limit).reverse().map(toMessage);
+  }
+
+  conversationHistory(a: string, b: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {
+    return this.statements.conversationHistory.all(a, b, before, after, limit, b, a, before, after, limit, limit).reverse().map(toMessage);
   }
 
   block(blocker: string, blocked: string): void {

@@ -86,6 +86,12 @@ export interface ChatStore {
   roomHistory(room: string, query: HistoryQuery): StoredMessage[];
   /** Direct messages to or from a user, oldest first: the newest `limit` that match. */
   directHistory(user: string, query: HistoryQuery): StoredMessage[];
+  /**
+   * The direct messages between two users (either way), oldest first: the newest `limit` that
+   * match. Looked up by the two parties (indexed), so one busy conversation never crowds another
+   * out of a page.
+   */
+  conversationHistory(a: string, b: string, query: HistoryQuery): StoredMessage[];
 
   block(blocker: string, blocked: string): void;
   unblock(blocker: string, blocked: string): void;

@@ -1,8 +1,10 @@
 // One contract, both stores: what the router relies on must hold for SQLite and for memory alike.
 
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import { join } from 'node:path';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { MIGRATIONS, SqliteStore } from '../../src/store/sqlite-store.ts';
+import { DATABASE_FILE, MIGRATIONS, SqliteStore } from '../../src/store/sqlite-store.ts';
 import type { ChatStore, NewMessage } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -82,6 +84,19 @@ for (const [label, open] of [
       expect(store.directHistory('ada', { limit: 10 })[0]).to.include({ room: null, to: 'bob', from: 'ada' });
     });
 
+    it('returns one conversation by its two parties, either way, paged, whatever the other conversations hold', () => {
+      const withBob = store.appendMessages([dm('ada', 'bob', 'b1'), dm('bob', 'ada', 'b2'), dm('ada', 'bob', 'b3')]);
+      store.appendMessages(Array.from({ length: 40 }, (_, i) => dm(i % 2 ? 'ada' : 'cy', i % 2 ? 'cy' : 'ada', `c${i}`)));
+      store.appendMessages([dm('bob', 'cy', 'not ada'), dm('ada', 'ada', 'note to self')]);
+      expect(store.conversationHistory('ada', 'bob', { limit: 10 }).map((m) => m.text)).to.deep.equal(['b1', 'b2', 'b3']);
+      expect(store.conversationHistory('bob', 'ada', { limit: 2 }).map((m) => m.text)).to.deep.equal(['b2', 'b3']);
+      expect(store.conversationHistory('ada', 'bob', { limit: 2, before: withBob[1]!.id }).map((m) => m.text)).to.deep.equal(['b1']);
+      expect(store.conversationHistory('ada', 'bob', { limit: 10, after: withBob[0]!.id }).map((m) => m.text)).to.deep.equal(['b2', 'b3']);
+      expect(store.conversationHistory('ada', 'cy', { limit: 100 })).to.have.length(40);
+      expect(store.conversationHistory('ada', 'ada', { limit: 10 }).map((m) => m.text)).to.deep.equal(['note to self']);
+      expect(store.conversationHistory('ada', 'dee', { limit: 10 })).to.deep.equal([]);
+    });
+
     it('keeps blocks as pairs, once each', () => {
       store.block('ada', 'bob');
       store.block('ada', 'bob');
@@ -123,6 +138,23 @@ describe('store/sqlite on disk', () => {
     expect(second.findByNonce('ada', 'kept-nonce-000000001')?.id).to.equal(retryable!.id);
     expect(second.listBlocks()).to.deep.equal([['ada', 'bob']]);
     second.close();
+  });
+
+  it('migrates a version-4 database: its conversations are read through the new two-party index', () => {
+    const dir = tempDir('store');
+    const old = new Database(join(dir, DATABASE_FILE));
+    for (const migration of MIGRATIONS.slice(0, 4)) old.exec(migration);
+    old.pragma('user_version = 4');
+    old.prepare("INSERT INTO messages (room, recipient, sender, text, ts) VALUES (NULL, 'bob', 'ada', 'before the upgrade', 1)").run();
+    old.close();
+    const store = new SqliteStore(dir);
+    expect(store.schemaVersion).to.equal(MIGRATIONS.length);
+    expect(store.conversationHistory('bob', 'ada', { limit: 5 }).map((m) => m.text)).to.deep.equal(['before the upgrade']);
+    store.close();
+    const reopened = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    const index = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_by_direct_pair'").get();
+    reopened.close();
+    expect(index).to.deep.equal({ name: 'messages_by_direct_pair' });
   });
 
   it('runs in WAL mode', () => {
