@@ -49,6 +49,8 @@ export const serverOptionsSchema = z.object({
   operatorPassword: z.string().min(1).max(256).optional(),
   /** How long a name stays bound to its identity key after that key was last seen (30 days). */
   nameReservationMs: z.number().int().nonnegative().default(30 * 24 * 3600_000),
+  /** Sessions one identity key may hold at once (a UI, a tail, a second laptop); the next gets TOO_MANY_SESSIONS. */
+  maxSessionsPerIdentity: z.number().int().positive().default(8),
   /** Messages of history sent on join, and the default page size. */
   historyLimit: z.number().int().min(1).max(500).default(50),
   maxMessageBytes: z.number().int().min(16).max(64 * KiB).default(4 * KiB),

@@ -15,6 +15,7 @@ export interface ClientFlags {
   fingerprint?: string;
   acceptNewKey?: boolean;
   data?: string;
+  replace?: boolean;
 }
 
 export function addClientFlags(command: Command): Command {
@@ -25,7 +26,8 @@ export function addClientFlags(command: Command): Command {
     .option('--config <dir>', 'config dir with your identity and known_servers (default: $XDG_CONFIG_HOME/parlor)')
     .option('--fingerprint <SHA256:...>', 'refuse the server unless it presents this key')
     .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
-    .option('--data <dir>', 'where received pictures and exports go (default: $XDG_DATA_HOME/parlor)');
+    .option('--data <dir>', 'where received pictures and exports go (default: $XDG_DATA_HOME/parlor)')
+    .option('--replace', "log this identity's other sessions out (SESSION_REPLACED) instead of adding one more");
 }
 
 /** Connects and logs in; reconnects are off, since a one-shot verb should fail rather than wait. */
@@ -43,6 +45,7 @@ export async function connectFromFlags(flags: ClientFlags, reconnect = false): P
     password: flags.password,
     acceptNewKey: flags.acceptNewKey === true,
     reconnect,
+    replace: flags.replace === true,
     ...(flags.fingerprint !== undefined && { fingerprint: flags.fingerprint }),
   });
 }

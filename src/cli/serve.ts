@@ -21,6 +21,7 @@ interface ServeFlags {
   burst?: number;
   maxUnauthenticatedPerAddress?: number;
   nameReservationDays?: number;
+  maxSessionsPerIdentity?: number;
   maxOutboundBytes?: number;
   discovery: boolean;
   discoveryPort?: number;
@@ -70,6 +71,7 @@ export function registerServe(program: Command): void {
     .option('--no-shell', 'turn !shell off')
     .option('--shell-engine <engine>', 'where !shell runs: just-bash (a simulated shell, the default) or bwrap (bubblewrap; falls back to just-bash with a warning)')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
+    .option('--max-sessions-per-identity <n>', 'sessions one identity key may hold at once; the next login gets TOO_MANY_SESSIONS (default: 8)', integerFlag('--max-sessions-per-identity'))
     // File transfer.
     .option('--max-transfer-bytes <n>', 'the largest file the server relays (default: 4 GiB)', integerFlag('--max-transfer-bytes'))
     .option('--max-transfers-per-user <n>', 'file transfers a user may have at once, sending and receiving (default: 4)', integerFlag('--max-transfers-per-user'))
@@ -132,6 +134,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.maxUnauthenticatedPerAddress !== undefined && { maxUnauthenticatedPerAddress: flags.maxUnauthenticatedPerAddress }),
       ...(flags.maxOutboundBytes !== undefined && { maxOutboundBytes: flags.maxOutboundBytes }),
       ...(flags.nameReservationDays !== undefined && { nameReservationMs: flags.nameReservationDays * 24 * 3600_000 }),
+      ...(flags.maxSessionsPerIdentity !== undefined && { maxSessionsPerIdentity: flags.maxSessionsPerIdentity }),
       ephemeral: flags.ephemeral === true,
       discovery: flags.discovery,
       mdns: flags.mdns,

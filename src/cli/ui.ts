@@ -19,6 +19,7 @@ interface UiFlags extends DiscoveryFlags {
   data?: string;
   fingerprint?: string;
   acceptNewKey?: boolean;
+  replace?: boolean;
   serveHost?: string;
   servePort: number;
   open: boolean;
@@ -37,6 +38,7 @@ export function registerUi(program: Command): void {
     .option('--data <dir>', 'where received pictures, exports and (by default) files go (default: $XDG_DATA_HOME/parlor)')
     .option('--fingerprint <SHA256:...>', 'refuse the server unless it presents this key')
     .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
+    .option('--replace', "log this identity's other sessions out (SESSION_REPLACED) instead of adding one more")
     .option('--timeout <ms>', 'how long the waiting room listens for servers', integerFlag('--timeout'), 3000)
     .option('--interface <name>', 'probe only from this interface (repeatable)', repeatable, [])
     .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
@@ -63,6 +65,7 @@ export function registerUi(program: Command): void {
           ...(flags.password !== undefined && { password: flags.password }),
           ...(flags.fingerprint !== undefined && { fingerprint: flags.fingerprint }),
           acceptNewKey: flags.acceptNewKey === true,
+          replace: flags.replace === true,
           discovery: discoveryOptions(flags),
           hosting: {
             ...(flags.serveHost !== undefined && { host: flags.serveHost }),

@@ -26,6 +26,8 @@ export type { OpenedHistory, OpenedJoin, WhoisResult };
 export interface ChatClientOptions extends ConnectInput, ReconnectOptions {
   name: string;
   password: string;
+  /** At login, close this identity's other sessions (SESSION_REPLACED) instead of adding one more. */
+  replace?: boolean;
 }
 
 interface ChatEvents {
@@ -90,8 +92,9 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     const client = await ParlorClient.connect(options);
     const chat = new ChatClient(client, options);
     try {
-      const login = await checkedRequest(client, 'login', { name: options.name, password: options.password });
+      const login = await checkedRequest(client, 'login', { name: options.name, password: options.password, ...(options.replace === true && { replace: true }) });
       chat.name = login.name;
+      chat.reconnection.session = login.session;
       chat.direct = login.direct.map((message) => chat.sealed.open(message));
       chat.directMore = login.directMore;
       for (const message of login.direct) chat.reconnection.seenDirect(message.id);

@@ -36,6 +36,7 @@ const FINAL_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'NAME_TAKEN',
   'NAME_RESERVED',
   'SESSION_REPLACED',
+  'TOO_MANY_SESSIONS',
   'RATE_LIMITED',
   'KICKED',
   'BANNED',
@@ -72,6 +73,8 @@ export class Reconnection {
   private lastDirect = 0;
   /** While catching up after a reconnect, live messages wait here to be merged in id order. */
   private catchUp: DeliveredMessage[] | undefined;
+  /** The server's token for this session: a reconnect names it, so a session that has not died yet is replaced. */
+  session: string | undefined;
   /** Kept while operator, so that a reconnect comes back as operator too. */
   operatorPassword: string | undefined;
   /** Closed by the user (close, `!exit`, a first login that failed): nothing reconnects. */
@@ -202,7 +205,13 @@ export class Reconnection {
         // live messages that arrive meanwhile (from the login on) are merged in.
         this.catchUp = [];
         this.chat.listen(client);
-        const login = await checkedRequest(client, 'login', { name: this.options.name, password: this.options.password, directSince: this.lastDirect });
+        const login = await checkedRequest(client, 'login', {
+          name: this.options.name,
+          password: this.options.password,
+          directSince: this.lastDirect,
+          ...(this.session !== undefined && { resume: this.session }),
+        });
+        this.session = login.session;
         this.chat.replace(client, login.name);
         const missed = await this.pageBack(client, {}, this.lastDirect, login.direct, login.directMore);
         for (const [key, joined] of [...this.rooms]) {

@@ -53,7 +53,15 @@ const request = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =
 /** Requests by type. Each gets exactly one reply or error carrying its id. */
 export const requestSchemas = {
   ping: request('ping', { payload: z.string().max(1024).optional() }),
-  login: request('login', { name, password, directSince: messageId.optional() }),
+  login: request('login', {
+    name,
+    password,
+    directSince: messageId.optional(),
+    /** Close this identity's other sessions (SESSION_REPLACED) instead of adding one more. */
+    replace: z.boolean().optional(),
+    /** After a reconnect: the `session` the previous login got, replaced if the server still holds it. */
+    resume: z.string().regex(/^[A-Za-z0-9_-]{16,32}$/).optional(),
+  }),
   join: request('join', { room, password: password.optional(), since: messageId.optional() }),
   create: request('create', { room, password: password.optional(), secret: z.boolean().optional() }),
   leave: request('leave', { room }),
@@ -138,7 +146,14 @@ const joinReply = z.object({
 /** What replies carry, by request type: the client library parses each reply with these. */
 export const replySchemas = {
   ping: z.object({ payload: z.string().optional() }),
-  login: z.object({ name: z.string(), fingerprint: z.string(), direct: z.array(chatMessage), directMore: z.boolean() }),
+  login: z.object({
+    name: z.string(),
+    fingerprint: z.string(),
+    direct: z.array(chatMessage),
+    directMore: z.boolean(),
+    /** This session's token, for `resume` after a reconnect (absent from older servers). */
+    session: z.string().optional(),
+  }),
   join: joinReply,
   create: joinReply,
   leave: z.object({ room: z.string() }),

@@ -1,9 +1,11 @@
 // The chat's semantics: who is online under which name, rooms and their members, messages to rooms
 // and to users, history, presence and blocks. Sessions come in already authenticated by the
-// transport; this module decides what they may do and who hears about it. Room membership
+// transport; this module decides what they may do and who hears about it. One identity may hold
+// several sessions at once (presence.ts): each gets what its person should. Room membership
 // (room-directory.ts), history pages (history-reader.ts), who is who (people.ts) and operators
 // (moderation.ts) are its parts.
 
+import { randomBytes } from 'node:crypto';
 import { ParlorError } from '../protocol/errors.ts';
 import type { Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
@@ -18,7 +20,8 @@ import { Moderation } from './moderation.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
 import { constantTimeEqual, hashPassword, verifyPassword } from './passwords.ts';
 import { People } from './people.ts';
-import { RoomDirectory } from './room-directory.ts';
+import { Presence } from './presence.ts';
+import { peopleIn, RoomDirectory } from './room-directory.ts';
 import type { Session } from './session.ts';
 
 export const LOBBY = 'lobby';
@@ -30,12 +33,14 @@ export interface ChatSettings {
   nameReservationMs: number;
   historyLimit: number;
   maxMessageBytes: number;
+  /** Sessions one identity may hold at once; the next login is TOO_MANY_SESSIONS (or replaces them, if asked). */
+  maxSessionsPerIdentity: number;
 }
 
 export class ChatService {
   readonly moderation: Moderation;
   readonly people: People;
-  private readonly online = new Map<string, Session>();
+  private readonly online = new Presence();
   private readonly rooms: RoomDirectory;
   private readonly reader: HistoryReader;
   private readonly blocks: BlockList;
@@ -61,7 +66,7 @@ export class ChatService {
   }
 
   get onlineCount(): number {
-    return this.online.size;
+    return this.online.peopleCount;
   }
 
   /** Writes what is accepted but not yet committed (at shutdown). */
@@ -84,28 +89,35 @@ export class ChatService {
     const fingerprint = session.client.fingerprint;
     const ban = this.bans.get(fingerprint);
     if (ban) throw new ParlorError('BANNED', `this identity key is banned from the server: ${ban.reason}`);
-    const live = this.online.get(key);
+    const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
     const existing = this.store.getUser(key);
     if (existing && existing.fingerprint !== fingerprint && now - existing.lastSeen < this.settings.nameReservationMs) {
       const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
       throw new ParlorError('NAME_RESERVED', `"${existing.name}" belongs to another identity key until ${until}`);
     }
-    if (live) {
-      // The same key again: most likely a reconnect whose old connection the server has not yet
-      // seen die. The new connection wins.
-      live.connection.close('SESSION_REPLACED', 'you logged in again from another connection');
-      this.logout(live);
+    // The same key again is another session of the same person (a UI and a `tail`), unless the
+    // client asks to replace the others (`--replace`) or names the session it resumes after a
+    // reconnect (one the server may not have seen die yet).
+    for (const other of [...this.online.sessionsOf(key)]) {
+      if (request.replace !== true && other.token !== request.resume) continue;
+      other.connection.close('SESSION_REPLACED', request.replace === true ? 'you logged in again elsewhere and asked to replace this session' : 'this session reconnected on a new connection');
+      this.logout(other);
+    }
+    const count = this.online.sessionsOf(key).size;
+    if (count >= this.settings.maxSessionsPerIdentity) {
+      throw new ParlorError('TOO_MANY_SESSIONS', `this identity holds ${count} sessions already (the most this server allows): close one, or log in with --replace`);
     }
     this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
     this.keys.remember(session.client);
     session.user = { key, name };
-    this.online.set(key, session);
+    session.token = newSessionToken();
+    this.online.add(session);
     this.reader.rememberName(key, name);
     const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit });
-    return { name, fingerprint, direct: direct.messages, directMore: direct.more };
+    return { name, fingerprint, direct: direct.messages, directMore: direct.more, session: session.token };
   }
 
   /** A session ends: it leaves its rooms (telling their members) and goes offline. */
@@ -113,7 +125,7 @@ export class ChatService {
     const user = session.user;
     if (!user) return;
     for (const roomKey of [...session.rooms]) this.rooms.remove(session, roomKey, 'disconnected');
-    if (this.online.get(user.key) === session) this.online.delete(user.key);
+    this.online.remove(session);
     this.store.touchUser(user.key, Date.now());
     session.user = undefined;
   }
@@ -172,7 +184,7 @@ export class ChatService {
     const room = this.rooms.of(session, request.room);
     return {
       room: room.record.name,
-      members: [...room.members].map((member) => ({
+      members: peopleIn(room).map((member) => ({
         name: member.user!.name,
         lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
       })),
@@ -222,13 +234,17 @@ export class ChatService {
     });
   }
 
-  /** Stores a direct message, then acks the sender and delivers it if the recipient is online. */
+  /**
+   * Stores a direct message, then acks the sender and delivers it to every session of the
+   * recipient, and to the sender's other sessions (her own message, sent from elsewhere).
+   */
   private postDirect(session: Session, toName: string, message: NewMessage, done: (reply: Reply<'dm'>) => void, failed: (error: unknown) => void): void {
     this.writer.write(message, {
       committed: (stored) => {
         done({ id: stored.id, ts: stored.ts, to: toName });
-        const live = this.online.get(message.to!);
-        if (live && live !== session) live.send(this.reader.toWire(stored));
+        const record = encodeJsonRecord(this.reader.toWire(stored));
+        const people = message.to === message.from ? [message.to!] : [message.to!, message.from];
+        for (const key of people) for (const live of this.online.sessionsOf(key)) if (live !== session) live.sendRecord(record);
       },
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts, to: toName }),
@@ -270,16 +286,16 @@ export class ChatService {
 
   // --- for file transfers (transfers.ts) ----------------------------------------------------
 
-  /** The live session of a user to send a file to; the same checks and codes as a `dm`. */
-  transferRecipient(session: Session, to: string): Session {
+  /** The live sessions of a user to send a file to; the same checks and codes as a `dm`. */
+  transferRecipient(session: Session, to: string): Session[] {
     const user = session.requireUser();
     const key = foldName(to);
     const recipient = this.store.getUser(key);
     if (!recipient) throw new ParlorError('USER_NOT_FOUND', `no one called "${to}" has ever been here`);
     if (key === user.key) throw new ParlorError('BAD_REQUEST', 'you cannot send a file to yourself');
     if (this.blocks.between(user.key, key)) throw new ParlorError('BLOCKED', `you cannot send ${recipient.name} a file: one of you blocked the other`);
-    const live = this.online.get(key);
-    if (!live) throw new ParlorError('USER_OFFLINE', `${recipient.name} is not online`);
+    const live = [...this.online.sessionsOf(key)];
+    if (live.length === 0) throw new ParlorError('USER_OFFLINE', `${recipient.name} is not online`);
     return live;
   }
 
@@ -287,7 +303,8 @@ export class ChatService {
   transferRoom(session: Session, room: string): { name: string; members: Session[]; secret: boolean } {
     const user = session.requireUser();
     const live = this.rooms.of(session, room);
-    const members = [...live.members].filter((m) => m !== session && m.user !== undefined && !this.blocks.between(m.user.key, user.key));
+    // Every session of the other members (each person answers once: transfers.ts); none of the sender's own.
+    const members = [...live.members].filter((m) => m.user !== undefined && m.user.key !== user.key && !this.blocks.between(m.user.key, user.key));
     return { name: live.record.name, members, secret: this.rooms.isSecret(live.record.key) };
   }
 
@@ -299,11 +316,11 @@ export class ChatService {
     const page = this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit });
     return {
       room: room.record.name,
-      members: [...room.members].map((member) => member.user!.name),
+      members: peopleIn(room).map((member) => member.user!.name),
       history: page.messages,
       more: page.more,
       hasPassword: room.record.passwordHash !== null,
-      ...(this.rooms.isSecret(key) && { secret: true, keys: [...room.members].map((member) => KeyDirectory.ofClient(member.user!.name, member.client)) }),
+      ...(this.rooms.isSecret(key) && { secret: true, keys: peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)) }),
     };
   }
 
@@ -313,6 +330,11 @@ export class ChatService {
       throw new ParlorError('MESSAGE_TOO_LONG', `a message is at most ${this.settings.maxMessageBytes} bytes; this one is ${bytes}`);
     }
   }
+}
+
+/** A session's own name for itself, given at login: a reconnect names it to replace it (`resume`). */
+function newSessionToken(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 /** The sender's nonce, when the request has one (MessageWriter: a retry is stored once). */

@@ -9,6 +9,7 @@ import type { BanList } from './ban-list.ts';
 import type { FailureTracker } from './limits.ts';
 import { foldName } from './names.ts';
 import { constantTimeEqual } from './passwords.ts';
+import type { Presence } from './presence.ts';
 import type { Session } from './session.ts';
 
 export interface ModerationSettings {
@@ -20,8 +21,8 @@ export class Moderation {
   constructor(
     private readonly store: ChatStore,
     private readonly bans: BanList,
-    /** Sessions online, by folded name: the chat's own map, read here. */
-    private readonly online: ReadonlyMap<string, Session>,
+    /** Sessions online, by person: the chat's own, read here. */
+    private readonly online: Presence,
     private readonly failures: FailureTracker,
     private readonly settings: ModerationSettings,
     /** Refuses a text over the message cap (ChatService's rule, so announcements keep it too). */
@@ -46,12 +47,13 @@ export class Moderation {
     }
   }
 
+  /** Disconnects every session of the user. */
   kick(name: string, reason: string): { name: string } {
-    const session = this.online.get(foldName(name));
-    if (!session?.user) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
-    const display = session.user.name;
-    // The close event logs it out, as for any disconnect (and the log names who it was).
-    session.connection.close('KICKED', reason);
+    const sessions = [...this.online.sessionsOf(foldName(name))];
+    const display = sessions[0]?.user?.name;
+    if (display === undefined) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
+    // The close event logs each out, as for any disconnect (and the log names who it was).
+    for (const session of sessions) session.connection.close('KICKED', reason);
     return { name: display };
   }
 
@@ -60,9 +62,8 @@ export class Moderation {
     const user = this.store.getUser(foldName(name));
     if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
     this.bans.add({ fingerprint: user.fingerprint, name: user.name, reason, bannedBy: by, at: Date.now() });
-    const live = this.online.get(user.key);
-    if (live && live.client.fingerprint === user.fingerprint) {
-      live.connection.close('BANNED', reason);
+    for (const live of [...this.online.sessionsOf(user.key)]) {
+      if (live.client.fingerprint === user.fingerprint) live.connection.close('BANNED', reason);
     }
     return { name: user.name, fingerprint: user.fingerprint };
   }
@@ -80,7 +81,7 @@ export class Moderation {
   announce(from: string, text: string): { recipients: number } {
     this.checkLength(text);
     const record = encodeJsonRecord({ type: 'announcement', from, text, ts: Date.now() });
-    for (const session of this.online.values()) session.sendRecord(record);
-    return { recipients: this.online.size };
+    for (const session of this.online.allSessions()) session.sendRecord(record);
+    return { recipients: this.online.peopleCount };
   }
 }

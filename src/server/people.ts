@@ -7,14 +7,15 @@ import type { ChatStore } from '../store/store.ts';
 import type { BlockList } from './block-list.ts';
 import { KeyDirectory } from './keys.ts';
 import { foldName } from './names.ts';
-import type { RoomDirectory } from './room-directory.ts';
+import type { Presence } from './presence.ts';
+import { peopleIn, type RoomDirectory } from './room-directory.ts';
 import type { Session } from './session.ts';
 
 export class People {
   constructor(
     private readonly store: ChatStore,
-    /** Sessions online, by folded name: the chat's own map, read here. */
-    private readonly online: ReadonlyMap<string, Session>,
+    /** Sessions online, by person: the chat's own, read here. */
+    private readonly online: Presence,
     private readonly rooms: RoomDirectory,
     private readonly blocks: BlockList,
     private readonly keys: KeyDirectory,
@@ -23,10 +24,11 @@ export class People {
   users(session: Session): Reply<'users'> {
     session.requireUser();
     return {
-      users: [...this.online.values()].map((member) => ({
+      // A person once, with the rooms of all their sessions.
+      users: this.online.people().map((member) => ({
         name: member.user!.name,
         lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
-        rooms: [...member.rooms].map((key) => this.rooms.nameOf(key)),
+        rooms: [...new Set([...this.online.sessionsOf(member.user!.key)].flatMap((s) => [...s.rooms]))].map((key) => this.rooms.nameOf(key)),
       })),
     };
   }
@@ -36,9 +38,9 @@ export class People {
     return {
       users: this.store.listUsers().map((user) => ({
         name: user.name,
-        lastSeen: this.online.has(user.key) ? Date.now() : user.lastSeen,
+        lastSeen: this.online.isOnline(user.key) ? Date.now() : user.lastSeen,
         lastMessageAt: user.lastMessageAt,
-        online: this.online.has(user.key),
+        online: this.online.isOnline(user.key),
       })),
     };
   }
@@ -79,10 +81,10 @@ export class People {
     session.requireUser();
     const keys: PeerKey[] = [];
     if (request.room !== undefined) {
-      for (const member of this.rooms.of(session, request.room).members) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
+      for (const member of peopleIn(this.rooms.of(session, request.room))) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
     }
     for (const name of request.names ?? []) {
-      const live = this.online.get(foldName(name));
+      const live = this.online.anyOf(foldName(name));
       const user = live ? undefined : this.store.getUser(foldName(name));
       const key = live ? KeyDirectory.ofClient(live.user!.name, live.client) : user && this.keys.ofUser(user);
       if (key) keys.push(key);
@@ -96,7 +98,7 @@ export class People {
     const user = this.store.getUser(key);
     const found = user && this.keys.ofUser(user);
     if (!user || !found) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.name}"`);
-    const online = this.online.has(key);
+    const online = this.online.isOnline(key);
     return { ...found, online, lastSeen: online ? Date.now() : user.lastSeen };
   }
 }

@@ -1,5 +1,7 @@
 // Rooms with people in them: who is a member, the joined/left notices, and whether a room is
-// secret. The store keeps rooms forever; a live room exists only while it has members.
+// secret. The store keeps rooms forever; a live room exists only while it has members. Membership
+// is per session, but a person with several sessions in a room is one member: joined is told for
+// their first session there, left for their last.
 
 import { ParlorError } from '../protocol/errors.ts';
 import type { Reply } from '../protocol/messages.ts';
@@ -11,7 +13,15 @@ import type { Session } from './session.ts';
 
 export interface LiveRoom {
   record: RoomRecord;
+  /** Every session in the room: what a message to the room goes to. */
   members: Set<Session>;
+  /** The same sessions by person (user key), in the order people came in. */
+  people: Map<string, Set<Session>>;
+}
+
+/** One session per person in the room: who the members are. */
+export function peopleIn(room: LiveRoom): Session[] {
+  return [...room.people.values()].map((sessions) => sessions.values().next().value!);
 }
 
 export class RoomDirectory {
@@ -61,13 +71,19 @@ export class RoomDirectory {
     let room = this.live.get(key);
     if (!room) {
       const record = this.store.getRoom(key)!;
-      this.live.set(key, (room = { record, members: new Set() }));
+      this.live.set(key, (room = { record, members: new Set(), people: new Map() }));
     }
     if (!session.rooms.has(key)) {
-      const name = session.user!.name;
-      const withKey = this.isSecret(key) ? { key: KeyDirectory.ofClient(name, session.client) } : {};
-      const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name, ...withKey });
-      for (const member of room.members) if (member !== session) member.sendRecord(notice);
+      const user = session.user!;
+      let sessions = room.people.get(user.key);
+      if (!sessions) {
+        // The person's first session here: the others learn that they joined.
+        const withKey = this.isSecret(key) ? { key: KeyDirectory.ofClient(user.name, session.client) } : {};
+        const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name: user.name, ...withKey });
+        for (const member of room.members) member.sendRecord(notice);
+        room.people.set(user.key, (sessions = new Set()));
+      }
+      sessions.add(session);
       room.members.add(session);
       session.rooms.add(key);
     }
@@ -77,9 +93,14 @@ export class RoomDirectory {
   remove(session: Session, key: string, reason: 'left' | 'disconnected'): void {
     const room = this.live.get(key);
     session.rooms.delete(key);
-    if (!room) return;
-    room.members.delete(session);
-    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: session.user!.name, reason });
+    if (!room || !room.members.delete(session)) return;
+    const user = session.user!;
+    const sessions = room.people.get(user.key);
+    sessions?.delete(session);
+    // Another session of the same person is still here: as far as the room knows, nobody left.
+    if (sessions && sessions.size > 0) return;
+    room.people.delete(user.key);
+    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason });
     for (const member of room.members) member.sendRecord(notice);
     if (room.members.size === 0) this.live.delete(key);
   }
@@ -88,7 +109,7 @@ export class RoomDirectory {
     return {
       rooms: this.store.listRooms().map((room) => ({
         name: room.name,
-        members: this.live.get(room.key)?.members.size ?? 0,
+        members: this.live.get(room.key)?.people.size ?? 0,
         hasPassword: room.passwordHash !== null,
         secret: this.isSecret(room.key),
       })),

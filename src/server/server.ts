@@ -71,6 +71,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       nameReservationMs: options.nameReservationMs,
       historyLimit: options.historyLimit,
       maxMessageBytes: options.maxMessageBytes,
+      maxSessionsPerIdentity: options.maxSessionsPerIdentity,
     });
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,

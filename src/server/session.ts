@@ -18,6 +18,8 @@ let nextSessionId = 1;
 export class Session {
   readonly id = nextSessionId++;
   user: { key: string; name: string } | undefined;
+  /** Given at login: a reconnecting client names it (`resume`) so that this session, if still here, is replaced. */
+  token: string | undefined;
   /** Elevated by /op with the operator password, for this session only. */
   operator = false;
   /** Keys of the rooms this session is in. */

@@ -9,6 +9,11 @@
 // server tells it that limit as it rises. A sender that goes past it is cut off (TRANSFER_OVERRUN);
 // a receiver that holds the sender back and makes no progress for `stallMs` is dropped
 // (TRANSFER_STALLED), so one stuck member cannot stall a room transfer for ever.
+//
+// A person with several sessions (a UI and a `tail`, two laptops) is offered the file in each of
+// them; the first session to accept takes it, and the others are told (file_cancelled) that it
+// was taken elsewhere. The sender hears one answer per person: a decline counts only once every
+// session of that person has declined.
 
 import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK, RECORD_KIND_WINDOW } from '../protocol/constants.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
@@ -58,9 +63,9 @@ export class TransferService {
     let recipients: Session[];
     let room: string | undefined;
     if (request.to !== undefined) {
-      const recipient = this.chat.transferRecipient(session, request.to);
-      this.book.checkRoomFor(recipient, `${recipient.user!.name} has`);
-      recipients = [recipient];
+      const sessions = this.chat.transferRecipient(session, request.to);
+      recipients = sessions.filter((recipient) => this.book.hasRoomFor(recipient));
+      if (recipients.length === 0) this.book.checkRoomFor(sessions[0]!, `${sessions[0]!.user!.name} has`);
     } else {
       const found = this.chat.transferRoom(session, request.room!);
       // As for `say`: a secret room's files travel sealed, so a careless client cannot leak one.
@@ -100,7 +105,7 @@ export class TransferService {
     for (const recipient of recipients) recipient.send(offered);
     return {
       transfer: transfer.id,
-      recipients: recipients.map((s) => s.user!.name),
+      recipients: [...new Set(recipients.map((s) => s.user!.name))],
       chunkBytes: Math.min(CHUNK_MAX_BYTES, this.settings.frameCap - 1024),
     };
   }
@@ -110,6 +115,13 @@ export class TransferService {
     if (receiver.state !== 'offered') throw new ParlorError('TRANSFER_NOT_FOUND', 'you have accepted this transfer already');
     receiver.state = 'receiving';
     receiver.lastProgressAt = Date.now();
+    // Taken here: the same person's other sessions no longer need to answer.
+    for (const sibling of this.siblingsOf(transfer, receiver)) {
+      if (sibling.state !== 'offered') continue;
+      sibling.session.send({ type: 'file_cancelled', transfer: transfer.id, code: 'TRANSFER_CANCELLED', message: 'you took this file in another session' });
+      transfer.receivers.delete(sibling.session);
+      this.book.unlink(sibling.session, transfer);
+    }
     this.tellSender(transfer, { name: receiver.name, status: 'accepted' });
     this.maybeStart(transfer);
     return { transfer: transfer.id };
@@ -280,7 +292,8 @@ export class TransferService {
     transfer.receivers.delete(receiver.session);
     receiver.session.transferAllowance -= transfer.relayed - receiver.consumed;
     if (unlinkSession) this.book.unlink(receiver.session, transfer);
-    this.tellSender(transfer, { name: receiver.name, ...status });
+    // While another session of the same person is still in it, that person has not answered yet.
+    if (this.siblingsOf(transfer, receiver).length === 0) this.tellSender(transfer, { name: receiver.name, ...status });
     if (transfer.receivers.size === 0) return this.finish(transfer);
     if (transfer.started) this.grant(transfer);
     else this.maybeStart(transfer);
@@ -302,6 +315,12 @@ export class TransferService {
     clearTimeout(transfer.answerTimer);
     clearInterval(transfer.stallTimer);
     this.book.remove(transfer);
+  }
+
+  /** The other sessions of the receiver's person that are in the transfer. */
+  private siblingsOf(transfer: Transfer, receiver: Receiver): Receiver[] {
+    const key = receiver.session.user?.key;
+    return [...transfer.receivers.values()].filter((other) => other !== receiver && other.session.user?.key === key);
   }
 
   private tellSender(transfer: Transfer, status: { name: string; status: string; code?: string; message?: string }): void {

@@ -118,6 +118,7 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
           name,
           password: editors.password.value,
           acceptNewKey: accepted,
+          replace: ui.options.replace === true,
           ...((ui.options.fingerprint ?? target.fingerprint) !== undefined && { fingerprint: ui.options.fingerprint ?? target.fingerprint }),
         });
         if (accepted) target.trust = 'new key accepted';

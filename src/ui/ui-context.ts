@@ -17,6 +17,8 @@ export interface UiOptions {
   password?: string;
   fingerprint?: string;
   acceptNewKey?: boolean;
+  /** Log this identity's other sessions out at login instead of adding one more. */
+  replace?: boolean;
   discovery: DiscoverOptions;
   hosting: HostOptions;
   /** Open !enlightenme links in the browser (else only show them). */

@@ -15,7 +15,7 @@ export interface World {
   server: ParlorServer;
   events: ServerEvent[];
   /** Logs in a client; by default each name gets its own identity (as separate people would). */
-  login(name: string, options?: { identity?: ClientIdentity; password?: string }): Promise<ChatClient>;
+  login(name: string, options?: { identity?: ClientIdentity; password?: string; replace?: boolean }): Promise<ChatClient>;
   stop(): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export async function startWorld(options: ServerInput = {}): Promise<World> {
   return {
     server,
     events,
-    async login(name, { identity, password = PASSWORD } = {}) {
+    async login(name, { identity, password = PASSWORD, replace } = {}) {
       const key = name.toLowerCase();
       if (!identities.has(key)) identities.set(key, identity ? Promise.resolve(identity) : identityFor(identities.size));
       const client = await ChatClient.connect({
@@ -53,6 +53,7 @@ export async function startWorld(options: ServerInput = {}): Promise<World> {
         name,
         password,
         reconnect: false,
+        ...(replace !== undefined && { replace }),
       });
       clients.push(client);
       return client;

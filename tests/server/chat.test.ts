@@ -40,10 +40,10 @@ describe('server/chat', () => {
       expect((await world.login('cy', { identity: other })).name).to.equal('cy');
     });
 
-    it('replaces a session when the same key logs in again (a reconnect the server has not noticed)', async () => {
+    it('replaces the sessions of the same key when a login asks to (--replace)', async () => {
       const first = await world.login('bo');
       const closed = new Promise<string>((resolve) => first.once('closed', ({ reason }) => resolve(reason.code)));
-      const second = await world.login('bo');
+      const second = await world.login('bo', { replace: true });
       expect(await closed).to.equal('SESSION_REPLACED');
       expect((await second.whoami()).name).to.equal('bo');
     });

@@ -1,0 +1,59 @@
+// Who is online. One identity key may hold several sessions at once (a UI, a `tail`, a `send`, a
+// second laptop), so the sessions are kept per person: the person counts once, online while any
+// session is, and what is meant for them (a DM, an announcement, a kick) reaches every session.
+
+import type { Session } from './session.ts';
+
+const NONE: ReadonlySet<Session> = new Set();
+
+export class Presence {
+  private readonly byUser = new Map<string, Set<Session>>();
+
+  /** People online, each counted once however many sessions they hold. */
+  get peopleCount(): number {
+    return this.byUser.size;
+  }
+
+  isOnline(userKey: string): boolean {
+    return this.byUser.has(userKey);
+  }
+
+  /** The sessions of one person, oldest first (empty when they are offline). */
+  sessionsOf(userKey: string): ReadonlySet<Session> {
+    return this.byUser.get(userKey) ?? NONE;
+  }
+
+  /** Any one session of a person: what they look like (name, key) is the same in all of them. */
+  anyOf(userKey: string): Session | undefined {
+    return this.byUser.get(userKey)?.values().next().value;
+  }
+
+  /** One session per person online, for listing people. */
+  people(): Session[] {
+    return [...this.byUser.values()].map((sessions) => sessions.values().next().value!);
+  }
+
+  *allSessions(): Iterable<Session> {
+    for (const sessions of this.byUser.values()) yield* sessions;
+  }
+
+  /** A session has logged in; true when it is its person's first. */
+  add(session: Session): boolean {
+    const key = session.user!.key;
+    let sessions = this.byUser.get(key);
+    const first = sessions === undefined;
+    if (!sessions) this.byUser.set(key, (sessions = new Set()));
+    sessions.add(session);
+    return first;
+  }
+
+  /** A session has ended; true when it was its person's last (they are offline now). */
+  remove(session: Session): boolean {
+    const key = session.user?.key;
+    const sessions = key === undefined ? undefined : this.byUser.get(key);
+    if (!sessions?.delete(session)) return false;
+    if (sessions.size > 0) return false;
+    this.byUser.delete(key!);
+    return true;
+  }
+}
