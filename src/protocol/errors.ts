@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   NAME_INVALID: 'that name is not allowed',
   NAME_TAKEN: 'someone with that name is online now',
   NAME_RESERVED: 'that name belongs to another identity key',
+  NAME_CONFUSABLE: 'that name looks like a name already in use',
   SESSION_REPLACED: 'the same identity logged in again elsewhere',
   ROOM_INVALID: 'that room name is not allowed',
   ROOM_NOT_FOUND: 'there is no such room',

@@ -13,6 +13,7 @@ import { BlockList } from './block-list.ts';
 import { HistoryReader } from './history-reader.ts';
 import { KeyDirectory } from './keys.ts';
 import { FailureTracker } from './limits.ts';
+import { LookAlikeGuard } from './look-alikes.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
@@ -44,6 +45,8 @@ export class ChatService {
   private readonly failures = new FailureTracker();
   /** End-to-end: the identity keys to seal to. */
   private readonly keys: KeyDirectory;
+  /** Refuses names that look like names in use (NAME_CONFUSABLE). */
+  private readonly lookAlikes: LookAlikeGuard;
 
   constructor(
     private readonly store: ChatStore,
@@ -53,6 +56,7 @@ export class ChatService {
     this.bans = new BanList(store);
     this.writer = new MessageWriter(store);
     this.keys = new KeyDirectory(store);
+    this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.has(key));
     this.rooms = new RoomDirectory(store);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
@@ -91,6 +95,7 @@ export class ChatService {
       const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
       throw new ParlorError('NAME_RESERVED', `"${existing.name}" belongs to another identity key until ${until}`);
     }
+    this.lookAlikes.checkUser(key, display, fingerprint, now);
     if (live) {
       // The same key again: most likely a reconnect whose old connection the server has not yet
       // seen die. The new connection wins.
@@ -100,6 +105,7 @@ export class ChatService {
     this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
+    this.lookAlikes.userNamed(key, name);
     this.keys.remember(session.client);
     session.user = { key, name };
     this.online.set(key, session);
@@ -124,12 +130,15 @@ export class ChatService {
     const user = session.requireUser();
     const { display, key } = checkRoomName(request.room);
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    this.lookAlikes.checkRoom(key, display);
     const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
     // Checked again after the await: another session may have created it meanwhile, or this one
     // may have gone.
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    this.lookAlikes.checkRoom(key, display);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
+    this.lookAlikes.roomCreated(key, display);
     this.rooms.created(key, request.secret === true);
     return this.enter(session, key, undefined);
   }
