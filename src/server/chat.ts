@@ -12,11 +12,11 @@ import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
 import { HistoryReader } from './history-reader.ts';
 import { KeyDirectory } from './keys.ts';
-import { FailureTracker } from './limits.ts';
 import { LookAlikeGuard } from './look-alikes.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
+import { guesser, PasswordGuard, type GuessLimits } from './password-guard.ts';
 import { constantTimeEqual, hashPassword, verifyPassword } from './passwords.ts';
 import { People } from './people.ts';
 import { RoomDirectory } from './room-directory.ts';
@@ -29,6 +29,8 @@ export interface ChatSettings {
   /** For /op and !quit; never advertised. */
   operatorPassword: string;
   nameReservationMs: number;
+  /** The slow-down for password guessing (password-guard.ts). */
+  guessLimits?: GuessLimits;
   historyLimit: number;
   maxMessageBytes: number;
 }
@@ -42,7 +44,7 @@ export class ChatService {
   private readonly blocks: BlockList;
   private readonly bans: BanList;
   private readonly writer: MessageWriter;
-  private readonly failures = new FailureTracker();
+  private readonly guard: PasswordGuard;
   /** End-to-end: the identity keys to seal to. */
   private readonly keys: KeyDirectory;
   /** Refuses names that look like names in use (NAME_CONFUSABLE). */
@@ -56,11 +58,12 @@ export class ChatService {
     this.bans = new BanList(store);
     this.writer = new MessageWriter(store);
     this.keys = new KeyDirectory(store);
+    this.guard = new PasswordGuard(settings.guessLimits);
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.has(key));
     this.rooms = new RoomDirectory(store);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
-    this.moderation = new Moderation(store, this.bans, this.online, this.failures, settings, (text) => this.checkLength(text));
+    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text));
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
   }
 
@@ -75,15 +78,13 @@ export class ChatService {
 
   // --- logging in and out -------------------------------------------------------------------
 
-  login(session: Session, request: Request<'login'>): Reply<'login'> {
+  async login(session: Session, request: Request<'login'>): Promise<Reply<'login'>> {
     if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
     const { display, key } = checkUserName(request.name);
-    const slowKeys = [`address:${session.address}`, `name:${key}`];
-    this.failures.check(slowKeys);
-    if (!constantTimeEqual(request.password, this.settings.joinPassword)) {
-      this.failures.failAll(slowKeys);
-      throw new ParlorError('BAD_PASSWORD', 'the join password is wrong');
-    }
+    const right = await this.guard.attempt(guesser(session), 'join', () => constantTimeEqual(request.password, this.settings.joinPassword), () => session.isOpen);
+    if (right === undefined || !session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
+    if (!right) throw new ParlorError('BAD_PASSWORD', 'the join password is wrong');
+    if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
     const now = Date.now();
     const fingerprint = session.client.fingerprint;
     const ban = this.bans.get(fingerprint);
@@ -102,7 +103,6 @@ export class ChatService {
       live.connection.close('SESSION_REPLACED', 'you logged in again from another connection');
       this.logout(live);
     }
-    this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
     this.lookAlikes.userNamed(key, name);
@@ -149,12 +149,12 @@ export class ChatService {
     const record = this.store.getRoom(key);
     if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: /create it`);
     if (record.passwordHash !== null && !session.rooms.has(key)) {
-      const slowKeys = [`address:${session.address}`, `room:${key}:${session.user!.key}`];
-      this.failures.check(slowKeys);
-      if (request.password === undefined || !(await verifyPassword(request.password, record.passwordHash))) {
-        this.failures.failAll(slowKeys);
-        throw new ParlorError('BAD_PASSWORD', `#${record.name} needs its password`);
-      }
+      // No password at all is no guess: it is told so without spending the slow-down.
+      if (request.password === undefined) throw new ParlorError('BAD_PASSWORD', `#${record.name} needs its password`);
+      const { password, passwordHash } = { password: request.password, passwordHash: record.passwordHash };
+      const right = await this.guard.attempt(guesser(session), `room:${key}`, () => verifyPassword(password, passwordHash), () => session.isOpen);
+      if (right === false) throw new ParlorError('BAD_PASSWORD', `the password for #${record.name} is wrong`);
+
     }
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     return this.enter(session, key, request.since);

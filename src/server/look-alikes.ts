@@ -37,8 +37,8 @@ export function lookAlikeKeys(name: string): string[] {
  * key with "_", "." and "-" removed, so "Parlor_Bot", "p.a.r.l.o.r" and "АDMIN" are refused as well.
  */
 const RESERVED_NAMES = [
-  'bot', 'parlor', 'parlor-bot', 'parlorbot', 'server', 'system', 'sysop', 'operator', 'op', 'admin',
-  'administrator', 'root', 'moderator', 'mod', 'staff', 'support',
+  'bot', 'parlor', 'parlor-bot', 'parlorbot', 'server', 'system', 'sysop', 'operator', 'admin',
+  'administrator', 'root', 'moderator', 'staff', 'support',
   'everyone', 'here', 'all', 'you', 'me', 'nobody', 'notice', 'announcement', 'status',
 ];
 const withoutJoiners = (text: string) => text.replace(/[_.\-]/g, '');
