@@ -51,6 +51,14 @@ export const serverOptionsSchema = z.object({
   nameReservationMs: z.number().int().nonnegative().default(30 * 24 * 3600_000),
   /** Sessions one identity key may hold at once (a UI, a tail, a second laptop); the next gets TOO_MANY_SESSIONS. */
   maxSessionsPerIdentity: z.number().int().positive().default(8),
+  /**
+   * Password guessing (src/server/password-guard.ts), per target (the join password, the operator
+   * password, a room): wrong tries one identity key may make from one address before it waits
+   * 1 s, 2 s, 4 s ...; and wrong tries from one address, whoever makes them, at once and a minute.
+   */
+  passwordFreeTries: z.number().int().min(1).default(5),
+  passwordGuessBurst: z.number().int().min(1).default(30),
+  passwordGuessesPerMinute: z.number().positive().default(30),
   /** Messages of history sent on join, and the default page size. */
   historyLimit: z.number().int().min(1).max(500).default(50),
   maxMessageBytes: z.number().int().min(16).max(64 * KiB).default(4 * KiB),

@@ -22,6 +22,9 @@ interface ServeFlags {
   maxUnauthenticatedPerAddress?: number;
   nameReservationDays?: number;
   maxSessionsPerIdentity?: number;
+  passwordFreeTries?: number;
+  passwordGuessBurst?: number;
+  passwordGuessesPerMinute?: number;
   maxOutboundBytes?: number;
   discovery: boolean;
   discoveryPort?: number;
@@ -72,6 +75,9 @@ export function registerServe(program: Command): void {
     .option('--shell-engine <engine>', 'where !shell runs: just-bash (a simulated shell, the default) or bwrap (bubblewrap; falls back to just-bash with a warning)')
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .option('--max-sessions-per-identity <n>', 'sessions one identity key may hold at once; the next login gets TOO_MANY_SESSIONS (default: 8)', integerFlag('--max-sessions-per-identity'))
+    .option('--password-free-tries <n>', 'wrong passwords one key may try from one address before waiting 1 s, 2 s, 4 s ... (default: 5)', integerFlag('--password-free-tries'))
+    .option('--password-guess-burst <n>', 'wrong passwords from one address at once, whoever tries them (default: 30)', integerFlag('--password-guess-burst'))
+    .option('--password-guesses-per-minute <n>', 'and then this many a minute; further tries wait their turn (default: 30)', integerFlag('--password-guesses-per-minute'))
     // File transfer.
     .option('--max-transfer-bytes <n>', 'the largest file the server relays (default: 4 GiB)', integerFlag('--max-transfer-bytes'))
     .option('--max-transfers-per-user <n>', 'file transfers a user may have at once, sending and receiving (default: 4)', integerFlag('--max-transfers-per-user'))
@@ -135,6 +141,9 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.maxOutboundBytes !== undefined && { maxOutboundBytes: flags.maxOutboundBytes }),
       ...(flags.nameReservationDays !== undefined && { nameReservationMs: flags.nameReservationDays * 24 * 3600_000 }),
       ...(flags.maxSessionsPerIdentity !== undefined && { maxSessionsPerIdentity: flags.maxSessionsPerIdentity }),
+      ...(flags.passwordFreeTries !== undefined && { passwordFreeTries: flags.passwordFreeTries }),
+      ...(flags.passwordGuessBurst !== undefined && { passwordGuessBurst: flags.passwordGuessBurst }),
+      ...(flags.passwordGuessesPerMinute !== undefined && { passwordGuessesPerMinute: flags.passwordGuessesPerMinute }),
       ephemeral: flags.ephemeral === true,
       discovery: flags.discovery,
       mdns: flags.mdns,

@@ -19,3 +19,13 @@ export function inertText(text: string, options: { keepNewlines?: boolean } = {}
     })
     .replace(FORMAT, (char) => `<U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
 }
+
+// In a name nothing may be invisible: a default-ignorable character (U+034F, a variation selector,
+// U+180B, ...) or a blank Hangul filler would make "alice" + U+034F pass for "alice". Servers refuse
+// them in names; a client still shows them, in case a server did not.
+const INVISIBLE_IN_NAME = /[\p{Default_Ignorable_Code_Point}\u115f\u1160\u3164\uffa0]/gu;
+
+/** A user or room name made inert, with every invisible character shown as <U+XXXX>. */
+export function inertName(name: string): string {
+  return inertText(name).replace(INVISIBLE_IN_NAME, (char) => `<U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
+}

@@ -33,7 +33,7 @@ export interface BotActions {
   /** Closes the caller's own connection after its reply has gone out. */
   disconnectCaller(message: string): void;
   /** Checks the operator password (constant time, slowed after failures); throws BAD_PASSWORD. */
-  checkOperatorPassword(password: string): void;
+  checkOperatorPassword(password: string): Promise<void>;
   /** Tells everyone, flushes the store and stops the server after the reply has gone out. */
   stopServer(reason: string): void;
   kick(name: string, reason: string): { name: string };

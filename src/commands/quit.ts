@@ -12,9 +12,9 @@ export const quit: CommandDefinition = {
   cooldownMs: 0,
   timeoutMs: 5_000,
   maxOutputBytes: 256,
-  run: (context, args) => {
+  run: async (context, args) => {
     if (args === '') return failure('BAD_ARGUMENTS', 'usage: !quit OPERATOR-PASSWORD');
-    context.actions.checkOperatorPassword(args);
+    await context.actions.checkOperatorPassword(args);
     context.actions.stopServer(`${context.caller.name} stopped the server`);
     return text('the server is stopping');
   },

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   NAME_INVALID: 'that name is not allowed',
   NAME_TAKEN: 'someone with that name is online now',
   NAME_RESERVED: 'that name belongs to another identity key',
+  NAME_CONFUSABLE: 'that name looks like a name already in use',
   SESSION_REPLACED: 'the same identity logged in again elsewhere and asked to replace this session',
   TOO_MANY_SESSIONS: 'this identity holds as many sessions at once as the server allows',
   ROOM_INVALID: 'that room name is not allowed',

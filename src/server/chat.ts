@@ -14,10 +14,11 @@ import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
 import { HistoryReader } from './history-reader.ts';
 import { KeyDirectory } from './keys.ts';
-import { FailureTracker } from './limits.ts';
+import { LookAlikeGuard } from './look-alikes.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
+import { guesser, PasswordGuard, type GuessLimits } from './password-guard.ts';
 import { constantTimeEqual, hashPassword, verifyPassword } from './passwords.ts';
 import { People } from './people.ts';
 import { Presence } from './presence.ts';
@@ -31,6 +32,8 @@ export interface ChatSettings {
   /** For /op and !quit; never advertised. */
   operatorPassword: string;
   nameReservationMs: number;
+  /** The slow-down for password guessing (password-guard.ts). */
+  guessLimits?: GuessLimits;
   historyLimit: number;
   maxMessageBytes: number;
   /** Sessions one identity may hold at once; the next login is TOO_MANY_SESSIONS (or replaces them, if asked). */
@@ -46,9 +49,11 @@ export class ChatService {
   private readonly blocks: BlockList;
   private readonly bans: BanList;
   private readonly writer: MessageWriter;
-  private readonly failures = new FailureTracker();
+  private readonly guard: PasswordGuard;
   /** End-to-end: the identity keys to seal to. */
   private readonly keys: KeyDirectory;
+  /** Refuses names that look like names in use (NAME_CONFUSABLE). */
+  private readonly lookAlikes: LookAlikeGuard;
 
   constructor(
     private readonly store: ChatStore,
@@ -58,10 +63,12 @@ export class ChatService {
     this.bans = new BanList(store);
     this.writer = new MessageWriter(store);
     this.keys = new KeyDirectory(store);
+    this.guard = new PasswordGuard(settings.guessLimits);
+    this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
     this.rooms = new RoomDirectory(store);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
-    this.moderation = new Moderation(store, this.bans, this.online, this.failures, settings, (text) => this.checkLength(text));
+    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text));
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
   }
 
@@ -76,15 +83,13 @@ export class ChatService {
 
   // --- logging in and out -------------------------------------------------------------------
 
-  login(session: Session, request: Request<'login'>): Reply<'login'> {
+  async login(session: Session, request: Request<'login'>): Promise<Reply<'login'>> {
     if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
     const { display, key } = checkUserName(request.name);
-    const slowKeys = [`address:${session.address}`, `name:${key}`];
-    this.failures.check(slowKeys);
-    if (!constantTimeEqual(request.password, this.settings.joinPassword)) {
-      this.failures.failAll(slowKeys);
-      throw new ParlorError('BAD_PASSWORD', 'the join password is wrong');
-    }
+    const right = await this.guard.attempt(guesser(session), 'join', () => constantTimeEqual(request.password, this.settings.joinPassword), () => session.isOpen);
+    if (right === undefined || !session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
+    if (!right) throw new ParlorError('BAD_PASSWORD', 'the join password is wrong');
+    if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
     const now = Date.now();
     const fingerprint = session.client.fingerprint;
     const ban = this.bans.get(fingerprint);
@@ -96,6 +101,7 @@ export class ChatService {
       const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
       throw new ParlorError('NAME_RESERVED', `"${existing.name}" belongs to another identity key until ${until}`);
     }
+    this.lookAlikes.checkUser(key, display, fingerprint, now);
     // The same key again is another session of the same person (a UI and a `tail`), unless the
     // client asks to replace the others (`--replace`) or names the session it resumes after a
     // reconnect (one the server may not have seen die yet).
@@ -108,9 +114,9 @@ export class ChatService {
     if (count >= this.settings.maxSessionsPerIdentity) {
       throw new ParlorError('TOO_MANY_SESSIONS', `this identity holds ${count} sessions already (the most this server allows): close one, or log in with --replace`);
     }
-    this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
+    this.lookAlikes.userNamed(key, name);
     this.keys.remember(session.client);
     session.user = { key, name };
     session.token = newSessionToken();
@@ -136,12 +142,15 @@ export class ChatService {
     const user = session.requireUser();
     const { display, key } = checkRoomName(request.room);
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    this.lookAlikes.checkRoom(key, display);
     const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
     // Checked again after the await: another session may have created it meanwhile, or this one
     // may have gone.
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    this.lookAlikes.checkRoom(key, display);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
+    this.lookAlikes.roomCreated(key, display);
     this.rooms.created(key, request.secret === true);
     return this.enter(session, key, undefined);
   }
@@ -152,14 +161,11 @@ export class ChatService {
     const record = this.store.getRoom(key);
     if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: /create it`);
     if (record.passwordHash !== null && !session.rooms.has(key)) {
-      const slowKeys = [`address:${session.address}`, `room:${key}:${session.user!.key}`];
       // No password at all is not a guess: it is told apart, and not counted towards the slow-down.
       if (request.password === undefined) throw new ParlorError('PASSWORD_REQUIRED', `#${record.name} has a password of its own: give it to join`);
-      this.failures.check(slowKeys);
-      if (!(await verifyPassword(request.password, record.passwordHash))) {
-        this.failures.failAll(slowKeys);
-        throw new ParlorError('BAD_PASSWORD', `that is not the password of #${record.name}`);
-      }
+      const { password, passwordHash } = { password: request.password, passwordHash: record.passwordHash };
+      const right = await this.guard.attempt(guesser(session), `room:${key}`, () => verifyPassword(password, passwordHash), () => session.isOpen);
+      if (right === false) throw new ParlorError('BAD_PASSWORD', `that is not the password of #${record.name}`);
     }
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     return this.enter(session, key, request.since);

@@ -36,7 +36,7 @@ export class TokenBucket {
 }
 
 /**
- * Failed password attempts, per key (an address, a name): after `freeAttempts` failures, each
+ * Failed password attempts, per key (password-guard.ts keys them by address, target and identity): after `freeAttempts` failures, each
  * further attempt must wait 2^(failures − free) seconds, capped, before it is even checked. The
  * record fades after `forgetAfterMs` without failures.
  */
@@ -67,14 +67,9 @@ export class FailureTracker {
     this.failures.delete(key);
   }
 
-  /** Refuses, with how long to wait, while any of the keys must still wait. */
-  check(keys: readonly string[]): void {
-    const wait = Math.max(...keys.map((key) => this.waitMs(key)));
-    if (wait > 0) throw new RetryLaterError(`too many wrong passwords: try again in ${Math.ceil(wait / 1000)} s`, wait);
-  }
-
-  failAll(keys: readonly string[]): void {
-    for (const key of keys) this.fail(key);
+  /** The failures on record for a key (0 once forgotten). */
+  countOf(key: string, now = Date.now()): number {
+    return this.current(key, now)?.count ?? 0;
   }
 
   private current(key: string, now: number): { count: number; lastAt: number } | undefined {

@@ -6,7 +6,7 @@ import type { Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore } from '../store/store.ts';
 import type { BanList } from './ban-list.ts';
-import type { FailureTracker } from './limits.ts';
+import { guesser, type PasswordGuard } from './password-guard.ts';
 import { foldName } from './names.ts';
 import { constantTimeEqual } from './passwords.ts';
 import type { Presence } from './presence.ts';
@@ -23,28 +23,25 @@ export class Moderation {
     private readonly bans: BanList,
     /** Sessions online, by person: the chat's own, read here. */
     private readonly online: Presence,
-    private readonly failures: FailureTracker,
+    private readonly guard: PasswordGuard,
     private readonly settings: ModerationSettings,
     /** Refuses a text over the message cap (ChatService's rule, so announcements keep it too). */
     private readonly checkLength: (text: string) => void,
   ) {}
 
   /** `/op PASSWORD`: the session may use operator commands until it ends. */
-  op(session: Session, request: Request<'op'>): Reply<'op'> {
-    this.checkOperatorPassword(session, request.password);
+  async op(session: Session, request: Request<'op'>): Promise<Reply<'op'>> {
+    await this.checkOperatorPassword(session, request.password);
     session.operator = true;
     return { operator: true };
   }
 
-  /** The operator password, slowed after failures per address and per name like the join password. */
-  checkOperatorPassword(session: Session, password: string): void {
+  /** The operator password, with the slow-down for guessing of its own (password-guard.ts). */
+  async checkOperatorPassword(session: Session, password: string): Promise<void> {
     if (!session.user) throw new ParlorError('NOT_LOGGED_IN');
-    const slowKeys = [`address:${session.address}`, `name:${session.user.key}`];
-    this.failures.check(slowKeys);
-    if (!constantTimeEqual(password, this.settings.operatorPassword)) {
-      this.failures.failAll(slowKeys);
-      throw new ParlorError('BAD_PASSWORD', 'the operator password is wrong');
-    }
+    const right = await this.guard.attempt(guesser(session), 'operator', () => constantTimeEqual(password, this.settings.operatorPassword), () => session.isOpen);
+    if (right === undefined || !session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
+    if (!right) throw new ParlorError('BAD_PASSWORD', 'the operator password is wrong');
   }
 
   /** Disconnects every session of the user. */

@@ -3,13 +3,20 @@
 // Names are shown to everyone and typed in commands (/msg NAME ...), so: NFC-normalised; letters,
 // marks, digits and a few joiners (_ . -) only, so no spaces, no control characters and no bidi
 // overrides or zero-width characters that could make one name look like another or reorder text.
+// Default-ignorable characters (U+034F, variation selectors, U+180B, ...) are refused even where
+// they are marks or letters, and so are the Hangul fillers, letters that draw nothing (issue 17):
+// "alice" + U+034F would otherwise be a second "alice". Names that merely look like another name
+// are look-alikes.ts's concern.
 
 import { ParlorError } from '../protocol/errors.ts';
 import { foldName } from '../protocol/names.ts';
+import { reservedLookAlike } from './look-alikes.ts';
 
 export { foldName };
 
-const NAME_PATTERN = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
+const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
+/** Invisible or blank: default-ignorable code points, and the Hangul fillers (also listed by hand). */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u115f\u1160\u3164\uffa0]/u;
 export const NAME_MAX_CHARS = 32;
 
 export interface CheckedName {
@@ -26,6 +33,11 @@ function check(raw: string, what: 'name' | 'room'): CheckedName {
   if (length < 1 || length > NAME_MAX_CHARS) {
     throw new ParlorError(code, `a ${what} has 1 to ${NAME_MAX_CHARS} characters`);
   }
+  const invisible = INVISIBLE.exec(display);
+  if (invisible) {
+    const codePoint = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new ParlorError(code, `a ${what} cannot hold U+${codePoint}, a character that shows as nothing`);
+  }
   if (!NAME_PATTERN.test(display)) {
     throw new ParlorError(code, `a ${what} is letters, digits, "_", "." and "-", starting with a letter or digit`);
   }
@@ -33,7 +45,10 @@ function check(raw: string, what: 'name' | 'room'): CheckedName {
 }
 
 export function checkUserName(raw: string): CheckedName {
-  return check(raw, 'name');
+  const checked = check(raw, 'name');
+  const reserved = reservedLookAlike(checked.display);
+  if (reserved !== undefined) throw new ParlorError('NAME_INVALID', `"${reserved}" and names like it are reserved: they would pass for the server`);
+  return checked;
 }
 
 export function checkRoomName(raw: string): CheckedName {

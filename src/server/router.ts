@@ -36,8 +36,8 @@ export class Router {
   ) {
     this.handlers = {
       ping: (_s, r, reply) => reply(r.payload === undefined ? {} : { payload: r.payload }),
-      login: (s, r, reply) => {
-        reply(chat.login(s, r));
+      login: async (s, r, reply) => {
+        reply(await chat.login(s, r));
         this.onLogin(s);
       },
       join: async (s, r, reply) => reply(await chat.join(s, r)),
@@ -63,7 +63,7 @@ export class Router {
         reply(outcome.reply);
         for (const action of outcome.after) action();
       },
-      op: (s, r, reply) => reply(chat.moderation.op(s, r)),
+      op: async (s, r, reply) => reply(await chat.moderation.op(s, r)),
       // End-to-end.
       e2e_say: (s, r, reply, fail) => chat.saySealed(s, r, reply, fail),
       e2e_dm: (s, r, reply, fail) => chat.dmSealed(s, r, reply, fail),

@@ -69,6 +69,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       joinPassword: this.password,
       operatorPassword: this.operatorPassword,
       nameReservationMs: options.nameReservationMs,
+      guessLimits: { freeTries: options.passwordFreeTries, addressBurst: options.passwordGuessBurst, addressPerMinute: options.passwordGuessesPerMinute },
       historyLimit: options.historyLimit,
       maxMessageBytes: options.maxMessageBytes,
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,

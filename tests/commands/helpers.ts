@@ -19,7 +19,7 @@ export function recordingActions(): RecordedActions {
   return {
     log,
     disconnectCaller: (message) => log.push(`disconnect: ${message}`),
-    checkOperatorPassword: (password) => {
+    checkOperatorPassword: async (password) => {
       if (password !== OPERATOR_PASSWORD) throw new ParlorError('BAD_PASSWORD', 'the operator password is wrong');
     },
     stopServer: (reason) => log.push(`stop: ${reason}`),

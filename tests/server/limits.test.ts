@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import type { Socket } from 'node:net';
 import { ClientHandshake } from '../../src/crypto/client-handshake.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
-import { FailureTracker, RetryLaterError } from '../../src/server/limits.ts';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame.ts';
 import {
   connectChat,
@@ -307,31 +306,5 @@ describe('server/limits: one client cannot hurt the rest', function () {
     const accepted = await rawRequest(later, { id: 1, type: 'login', name: 'guesser', password: JOIN_PASSWORD });
     expect(accepted, JSON.stringify(accepted)).to.include({ type: 'reply' });
     for (const peer of [...peers, later]) peer.socket.destroy();
-  });
-});
-
-describe('server/limits: FailureTracker', () => {
-  it('lets 5 failures through, then refuses every key that must wait with RATE_LIMITED and how long, until a success clears that key', () => {
-    const failures = new FailureTracker();
-    for (let i = 0; i < 5; i++) {
-      failures.check(['address:10.0.0.1', 'name:ada']);
-      failures.failAll(['address:10.0.0.1', 'name:ada']);
-    }
-    const refusal = (() => {
-      try {
-        failures.check(['name:ada']);
-      } catch (error) {
-        return error;
-      }
-      return undefined;
-    })();
-    expect(refusal).to.be.instanceOf(RetryLaterError);
-    expect((refusal as RetryLaterError).code).to.equal('RATE_LIMITED');
-    expect((refusal as RetryLaterError).retryAfterMs).to.be.within(1, 1000);
-    failures.succeed('name:ada');
-    failures.check(['name:ada']);
-    // The address still failed 5 times: a check that names it still waits.
-    expect(() => failures.check(['address:10.0.0.1', 'name:ada'])).to.throw(RetryLaterError);
-    failures.check(['address:10.0.0.2', 'name:bob']);
   });
 });
