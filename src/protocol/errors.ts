@@ -86,9 +86,11 @@ export const ERROR_CODES = {
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',
+  ADDRESS_IN_USE: 'the port to listen on is taken (another parlor, or another program)',
 
   // The connection as a whole.
   CONNECTION_FAILED: 'the server could not be reached',
+  NOT_PARLOR: 'what answered at that address is not a parlor server',
   CONNECTION_CLOSED: 'the connection closed',
   TIMEOUT: 'no reply came in time',
   SERVER_SHUTDOWN: 'the server is stopping',

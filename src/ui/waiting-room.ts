@@ -86,7 +86,10 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     try {
       for await (const server of discoverServers(ui.options.discovery, targets)) {
         if (mine !== generation) return;
-        servers.push(server);
+        // A later, richer answer (the users online, after mDNS answered first) replaces its row.
+        const row = servers.findIndex((shown) => shown.fingerprint === server.fingerprint);
+        if (row === -1) servers.push(server);
+        else servers[row] = server;
         draw();
       }
     } catch (error) {

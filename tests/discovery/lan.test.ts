@@ -5,6 +5,8 @@
 import { expect } from 'chai';
 import type { DiscoveredServer } from '../../src/discovery/discover.ts';
 import { fileURLToPath } from 'node:url';
+import { mdnsHostName } from '../../src/discovery/mdns.ts';
+import { avahiResolve, avahiUnavailable } from '../helpers/avahi.ts';
 import { destroyLans, Lan, lanUnavailable, removeLeftoverNamespaces, type CommandResult } from '../helpers/netns.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -184,9 +186,28 @@ describe('discovery across network namespaces (a real broadcast LAN)', () => {
     const fields = (txt!.data as string[]).join(' ');
     expect(fields).to.include(`fingerprint=${String(listening.fingerprint)}`).and.include(`password=${PASSWORD}`).and.include('protocol=1');
     const srv = heard.find((record) => record.type === 'SRV');
-    expect(srv?.data).to.deep.include({ port: Number(listening.port) });
+    expect(srv?.data).to.deep.include({ port: Number(listening.port), target: mdnsHostName() });
+    // The target resolves: HOST.local has an A record with the server's address, and an AAAA one.
+    expect(heard.some((record) => record.type === 'A' && record.name === mdnsHostName() && record.data === '198.51.100.10'), JSON.stringify(heard)).to.equal(true);
+    expect(heard.some((record) => record.type === 'AAAA' && record.name === mdnsHostName()), JSON.stringify(heard)).to.equal(true);
     // Withdrawn on shutdown: a goodbye, the PTR again with TTL 0.
     expect(heard.some((record) => record.type === 'PTR' && record.name === '_parlor._tcp.local' && record.ttl === 0), JSON.stringify(heard)).to.equal(true);
+  });
+
+  it('avahi, running in the client\'s namespace, resolves the mDNS advert to the server\'s address and port (HOST.local with A records)', async function () {
+    const lan = await newLan(this);
+    const missing = await avahiUnavailable();
+    if (missing !== undefined) skipOrFail(this, missing);
+    await lan.addHost('srv', { addresses: ['198.51.100.10/24'], defaultRoute: '198.51.100.1' });
+    await lan.addHost('cli', { addresses: ['198.51.100.20/24'], defaultRoute: '198.51.100.1' });
+    const serverProcess = lan.parlor('srv', ['serve', '--json', '--ephemeral', '--password', PASSWORD, '--host', '0.0.0.0', '--port', '0', '--no-discovery']);
+    const listening = await serverProcess.waitForJson((line) => line.event === 'listening', SERVER_START_MS);
+
+    const { resolved, output } = await avahiResolve(lan, 'cli', '_parlor._tcp');
+    expect(resolved, output).to.have.length.greaterThan(0);
+    expect(resolved[0]).to.include({ interface: 'eth0', protocol: 'IPv4', type: '_parlor._tcp', host: mdnsHostName(), address: '198.51.100.10', port: Number(listening.port) });
+    expect(resolved[0]!.txt).to.include(`fingerprint=${String(listening.fingerprint)}`);
+    expect(output).not.to.include('Failed to resolve');
   });
 
   it('lists two servers on two hosts separately, each with its own fingerprint and address', async function () {
