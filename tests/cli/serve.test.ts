@@ -2,6 +2,7 @@
 
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARLOR_BIN, startServerProcess } from '../helpers/server-process.ts';
@@ -115,6 +116,21 @@ describe('cli: parlor serve and parlor ping', () => {
     expect(JSON.parse(again.stdout)).to.include({ trust: 'new' }).and.not.have.property('movedFrom');
     const nothing = await parlor(['ping', '--forget', `127.0.0.1:${first.port}`, '--config', config]);
     expect(nothing.stdout).to.include('nothing to forget');
+  });
+
+  it('says ADDRESS_IN_USE, and what to do, for a port that is taken (exit 1)', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const result = await parlor(['serve', '--host', '127.0.0.1', '--port', String(port), '--ephemeral', '--no-mdns', '--no-discovery']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(/^parlor: ADDRESS_IN_USE: port \d+ on 127\.0\.0\.1 is already in use/);
+      expect(result.stderr).to.include(`port ${port}`).and.include('another parlor').and.include('--port');
+      expect(result.stderr).not.to.include('INTERNAL');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('says BAD_ADDRESS for a server that is not HOST:PORT', async () => {
