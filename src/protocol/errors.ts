@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   // The bot (src/commands).
   UNKNOWN_COMMAND: 'there is no bot command of that name',
   COMMAND_DISABLED: 'that bot command is turned off on this server',
-  NOT_OPERATOR: 'that needs an operator: use /op PASSWORD first',
+  NOT_OPERATOR: 'that needs an operator: log in as operator with the operator password first',
   COMMAND_COOLDOWN: 'that command was used a moment ago: wait a little',
   COMMAND_BUSY: 'too many of that command are running now: try again shortly',
   COMMAND_TIMEOUT: 'the command did not finish before its deadline',

@@ -123,12 +123,12 @@ export class ChatService {
   async create(session: Session, request: Request<'create'>): Promise<Reply<'create'>> {
     const user = session.requireUser();
     const { display, key } = checkRoomName(request.room);
-    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
     // Checked again after the await: another session may have created it meanwhile, or this one
     // may have gone.
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
-    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
     this.rooms.created(key, request.secret === true);
     return this.enter(session, key, undefined);
@@ -138,7 +138,7 @@ export class ChatService {
     session.requireUser();
     const { key } = checkRoomName(request.room);
     const record = this.store.getRoom(key);
-    if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: /create it`);
+    if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: create it first, or check the name`);
     if (record.passwordHash !== null && !session.rooms.has(key)) {
       const slowKeys = [`address:${session.address}`, `room:${key}:${session.user!.key}`];
       this.failures.check(slowKeys);
