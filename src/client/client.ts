@@ -98,6 +98,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
       identity,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       frameCap: options.frameCap,
+      address,
       checkServerKey: (presented) => {
         if (options.fingerprint !== undefined) {
           if (presented.fingerprint !== options.fingerprint) {
