@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
-import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
+import { discoverServers, type DiscoveredServer, type ProbeTarget } from '../discovery/discover.ts';
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress } from '../options.ts';
 import { inertText } from '../client/inert-text.ts';
@@ -17,7 +17,7 @@ export function registerDiscover(program: Command): void {
     .description('list the parlor servers on this network as they answer')
     .option('--timeout <ms>', 'how long to listen for answers', integerFlag('--timeout'), 2000)
     .option('--json', 'one JSON object a line for each server found')
-    .option('--interface <name>', 'probe only from this interface (repeatable)', repeatable, [])
+    .option('--interface <name>', 'probe and browse mDNS only on this interface (repeatable)', repeatable, [])
     .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
     .option('--no-broadcast', 'send no broadcast probes')
     .option('--scan', 'also probe every address of each local subnet (/24 or smaller) by unicast, paced: for networks that filter broadcast')
@@ -29,6 +29,10 @@ export function registerDiscover(program: Command): void {
 async function discover(flags: DiscoverFlags): Promise<void> {
   const targets: ProbeTarget[] = [];
   let count = 0;
+  // A line of text cannot be updated once printed: a server that only mDNS has answered so far
+  // (no count of users) waits for its broadcast answer, or for the end of the window.
+  const held = new Map<string, DiscoveredServer>();
+  const waitForBroadcast = flags.broadcast !== false;
   for await (const server of discoverServers(
     {
       ...discoveryOptions(flags),
@@ -36,16 +40,24 @@ async function discover(flags: DiscoverFlags): Promise<void> {
     },
     targets,
   )) {
-    count++;
+    if (!server.update) count++;
     if (flags.json) {
-      printJson({ event: 'server', ...server });
-    } else {
-      const password = server.password === undefined ? 'private (ask the operator for the password)' : `password ${server.password}`;
-      console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users === undefined ? 'users unknown' : `${server.users} online`}  ${password}  (${server.via})`));
+      const { update, ...fields } = server;
+      printJson({ event: update ? 'update' : 'server', ...fields });
+    } else if (server.users === undefined && waitForBroadcast) {
+      held.set(server.fingerprint, server);
+    } else if (!server.update || held.delete(server.fingerprint)) {
+      printRow(server);
     }
   }
+  for (const server of held.values()) printRow(server);
   if (count === 0 && !flags.json) {
     console.error(noServerHints(targets, { timeoutMs: flags.timeout, discoveryPort: flags.discoveryPort }).join('\n'));
   }
   process.exit(0);
+}
+
+function printRow(server: DiscoveredServer): void {
+  const password = server.password === undefined ? 'private (ask the operator for the password)' : `password ${server.password}`;
+  console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users === undefined ? 'users unknown' : `${server.users} online`}  ${password}  (${server.via})`));
 }

@@ -19,6 +19,8 @@ export type ServerTrust = 'known' | 'new' | 'accepted-new' | 'pinned';
 export interface ConnectedServer extends PresentedServer {
   address: string;
   trust: ServerTrust;
+  /** For a 'known' key first seen at this address: the address it was known at until now. */
+  movedFrom?: string;
   version: string;
 }
 
@@ -89,12 +91,14 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
     const address = formatAddress(options.host, options.port);
     const knownServers = new KnownServers(options.configDir);
     let trust: ServerTrust = 'new';
+    let movedFrom: string | undefined;
 
     const socket = await openSocket(options.host, options.port, options.connectTimeoutMs);
     const { connection, server } = await SecureConnection.connect(socket, {
       identity,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       frameCap: options.frameCap,
+      address,
       checkServerKey: (presented) => {
         if (options.fingerprint !== undefined) {
           if (presented.fingerprint !== options.fingerprint) {
@@ -106,17 +110,18 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
           trust = 'pinned';
           return;
         }
-        const state = knownServers.check(address, presented.name, presented.fingerprint);
+        const state = knownServers.check(address, presented.fingerprint);
         if (state.state === 'changed') {
           if (!options.acceptNewKey) throw serverKeyChangedError(state, presented.fingerprint, knownServers.path);
           trust = 'accepted-new';
         } else {
           trust = state.state;
+          if (state.state === 'known') movedFrom = state.movedFrom;
         }
       },
     });
-    const client = new ParlorClient(connection, { ...server, address, trust }, options.requestTimeoutMs, options.handshakeTimeoutMs);
-    knownServers.remember(address, server.name, server.fingerprint);
+    const client = new ParlorClient(connection, { ...server, address, trust, ...(movedFrom !== undefined && { movedFrom }) }, options.requestTimeoutMs, options.handshakeTimeoutMs);
+    knownServers.remember(address, server.fingerprint, server.name);
     await client.welcomed;
     return client;
   }

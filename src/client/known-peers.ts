@@ -79,6 +79,6 @@ export function peerKeyChangedText(name: string, trusted: string, presented: str
     `    ${presented}`,
     'The server (or someone) could be impersonating them, or they may have a new key',
     '(a new config dir, a new machine). Nothing is sealed to the new key or accepted from it',
-    `until you compare fingerprints with ${name} (/whois) and accept it, or delete line ${line} of ${path}.`,
+    `until you compare fingerprints with ${name} (/whois in the UI) and accept it, or delete line ${line} of ${path}.`,
   ].join('\n');
 }

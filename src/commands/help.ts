@@ -24,7 +24,7 @@ export const help: CommandDefinition = {
       `${command.usage}`,
       `  ${command.summary}`,
       ...(command.aliases?.length ? [`  also: ${command.aliases.map((a) => `!${a}`).join(', ')}`] : []),
-      `  for: ${command.permission === 'operator' ? 'operators (after /op PASSWORD)' : 'everyone'}`,
+      `  for: ${command.permission === 'operator' ? 'operators (after /op PASSWORD in the UI, or parlor send --op PASSWORD)' : 'everyone'}`,
       ...(command.cooldownMs > 0 ? [`  once every ${formatSeconds(command.cooldownMs)} per user`] : []),
       `  time limit: ${formatSeconds(command.timeoutMs)}`,
     ];

@@ -4,6 +4,7 @@
 // and the server starts without that plugin.
 
 import { readdir } from 'node:fs/promises';
+import { register } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -15,6 +16,17 @@ export interface LoadedPlugins {
 /** Module files a plugin may be written as; tests and type declarations beside them are not plugins. */
 const PLUGIN_FILE = /^(?!.*\.(test|spec|d)\.[cm]?[jt]s$)[^.].*\.(mjs|js|ts|mts)$/;
 
+/** Folders whose files already load as ES modules (hooks are registered once per folder). */
+const esmFolders = new Set<string>();
+
+/** Makes every .ts and .js file under `folder` load as an ES module (see plugin-hooks.ts). */
+function loadAsEsm(folder: string): void {
+  const url = pathToFileURL(folder + '/').href;
+  if (esmFolders.has(url)) return;
+  esmFolders.add(url);
+  register(new URL('./plugin-hooks.ts', import.meta.url), { data: { folder: url } });
+}
+
 export async function loadPlugins(dir: string): Promise<LoadedPlugins> {
   const folder = resolve(dir);
   const loaded: LoadedPlugins = { candidates: [], problems: [] };
@@ -25,6 +37,7 @@ export async function loadPlugins(dir: string): Promise<LoadedPlugins> {
     loaded.problems.push({ source: folder, problem: `the plugins folder cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
     return loaded;
   }
+  if (files.length > 0) loadAsEsm(folder);
   for (const file of files) {
     const source = `plugin ${file}`;
     try {

@@ -100,7 +100,7 @@ export class CommandRegistry {
     if (!definition) return { kind: 'error', code: 'UNKNOWN_COMMAND', message: `there is no !${name.slice(0, 32)}: try !help` };
     if (this.isDisabled(definition)) return { kind: 'error', code: 'COMMAND_DISABLED', message: `!${definition.name} is turned off on this server` };
     if (definition.permission === 'operator' && !caller.operator) {
-      return { kind: 'error', code: 'NOT_OPERATOR', message: `!${definition.name} is for operators: /op PASSWORD first` };
+      return { kind: 'error', code: 'NOT_OPERATOR', message: `!${definition.name} is for operators: log in as operator with the operator password first` };
     }
     const wait = this.cooldownLeft(caller.key, definition);
     if (wait > 0) {

@@ -6,8 +6,9 @@
 
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { decodeAdvert, DEFAULT_DISCOVERY_PORT, encodeProbe } from './datagrams.ts';
-import { probeInterfaces, subnetHosts } from './interfaces.ts';
+import { checkInterfaceNames, probeInterfaces, subnetHosts } from './interfaces.ts';
 import { browseMdns, type MdnsBrowser } from './mdns.ts';
+import { DiscoveredServers } from './merge.ts';
 
 export interface DiscoveredServer {
   name: string;
@@ -22,6 +23,11 @@ export interface DiscoveredServer {
   users?: number;
   /** How it was found, e.g. "broadcast 192.0.2.255 (eth0)". */
   via: string;
+  /**
+   * Set when a server is yielded again: a later answer filled in what the first lacked (the
+   * users online, when mDNS answered first). It replaces the earlier one of its fingerprint.
+   */
+  update?: true;
 }
 
 export interface DiscoverOptions {
@@ -29,7 +35,7 @@ export interface DiscoverOptions {
   discoveryPort?: number;
   /** Probe only these addresses (e.g. 127.255.255.255), instead of every interface's broadcast. */
   broadcast?: readonly string[];
-  /** Probe only from these interfaces. */
+  /** Probe, and browse mDNS, only on these interfaces; an unknown one is BAD_OPTION. */
   interfaces?: readonly string[];
   /** Send no broadcast at all (mDNS, when it comes, or nothing). */
   noBroadcast?: boolean;
@@ -73,10 +79,13 @@ export function plannedTargets(options: DiscoverOptions): ProbeTarget[] {
 }
 
 /**
- * Streams the servers that answer within the window, each once. `targets` (if given) is filled
- * with what was probed and how each send went.
+ * Streams the servers that answer within the window, each once, and again (marked `update`) when
+ * a later answer adds what the first lacked. `targets` (if given) is filled with what was probed
+ * and how each send went.
  */
 export async function* discoverServers(options: DiscoverOptions = {}, targets: ProbeTarget[] = []): AsyncGenerator<DiscoveredServer> {
+  const only = options.interfaces !== undefined && options.interfaces.length > 0 ? options.interfaces : undefined;
+  if (only) checkInterfaceNames(only);
   const timeoutMs = options.timeoutMs ?? 2000;
   const port = options.discoveryPort ?? DEFAULT_DISCOVERY_PORT;
   targets.push(...plannedTargets(options));
@@ -85,14 +94,14 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   for (const { info, hosts } of scans) {
     targets.push({ address: `${hosts.length} addresses of ${info.address}/${info.netmask}`, from: info.address, kind: 'scan' });
   }
-  const found = new Map<string, DiscoveredServer>();
+  const found = new DiscoveredServers();
   const queue: DiscoveredServer[] = [];
   let wake: (() => void) | undefined;
-  /** The first answer for a key wins, whichever path it came by; later ones are duplicates. */
+  /** The first answer for a key is yielded at once, whichever path it came by; a richer one later updates it. */
   const accept = (server: DiscoveredServer) => {
-    if (found.has(server.fingerprint)) return;
-    found.set(server.fingerprint, server);
-    queue.push(server);
+    const outcome = found.accept(server);
+    if (outcome === undefined) return;
+    queue.push(outcome === 'new' ? server : { ...found.get(server.fingerprint)!, update: true });
     wake?.();
   };
   const { bytes: probe, nonce } = encodeProbe();
@@ -132,10 +141,10 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   // mDNS answers are merged with the broadcast ones by fingerprint, whichever comes first.
   let browser: MdnsBrowser | undefined;
   if (options.mdns) {
-    targets.push({ address: '_parlor._tcp.local', from: 'every interface', kind: 'mdns' });
+    targets.push({ address: '_parlor._tcp.local', from: only ? only.join(', ') : 'every interface', kind: 'mdns' });
     browser = browseMdns((fields) => {
       if (fields.host !== undefined) accept({ ...fields, host: fields.host, via: 'mdns' });
-    });
+    }, only && probeInterfaces(only));
   }
 
   const timers: NodeJS.Timeout[] = [];

@@ -1,6 +1,7 @@
 // The IPv4 interfaces to probe from, and their directed broadcast addresses (address | ~netmask).
 
 import { networkInterfaces } from 'node:os';
+import { ParlorError } from '../protocol/errors.ts';
 
 export interface ProbeInterface {
   name: string;
@@ -33,6 +34,20 @@ export function probeInterfaces(only?: readonly string[]): ProbeInterface[] {
     }
   }
   return found;
+}
+
+/**
+ * Checks the interfaces a user named (--interface): each must exist and have an IPv4 address to
+ * probe from, else BAD_OPTION lists the ones that do, so that a typo is not a silent empty search.
+ */
+export function checkInterfaceNames(names: readonly string[]): void {
+  const usable = probeInterfaces();
+  const bad = names.filter((name) => !usable.some((info) => info.name === name));
+  if (bad.length === 0) return;
+  const exists = Object.keys(networkInterfaces());
+  const choices = usable.length === 0 ? 'this host has no interface with an IPv4 address but loopback' : `usable here: ${[...new Set(usable.map((info) => `${info.name} (${info.address})`))].join(', ')}`;
+  const what = bad.map((name) => (exists.includes(name) ? `${name} has no IPv4 address to probe from` : `there is no interface ${name}`));
+  throw new ParlorError('BAD_OPTION', `--interface: ${what.join('; ')}; ${choices}`);
 }
 
 /**

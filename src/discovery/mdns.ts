@@ -4,7 +4,9 @@
 // UDP broadcast still works.
 
 import { Bonjour } from 'bonjour-service';
+import { hostname } from 'node:os';
 import { advertFields, type AdvertFields } from './datagrams.ts';
+import { sameSubnet, type ProbeInterface } from './interfaces.ts';
 
 export const MDNS_SERVICE_TYPE = 'parlor';
 
@@ -33,7 +35,11 @@ export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>): MdnsP
     name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
     type: MDNS_SERVICE_TYPE,
     port: fields.port,
-    disableIPv6: true,
+    // The SRV target must be a name other resolvers can look up (avahi, Apple's mDNSResponder):
+    // HOST.local, answered with an A and an AAAA record per address. A bare host name, as
+    // bonjour-service uses by default, lists the service but never resolves it.
+    host: mdnsHostName(),
+    disableIPv6: false,
     txt,
   });
   return {
@@ -42,16 +48,40 @@ export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>): MdnsP
   };
 }
 
+/** This host's name in `.local`: the first label of its host name, as a DNS label (RFC 6762). */
+export function mdnsHostName(name = hostname()): string {
+  const label = (name.split('.')[0] ?? '').replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return `${label === '' ? 'parlor' : label}.local`;
+}
+
 export interface MdnsBrowser {
   stop(): void;
 }
 
-/** Browses for parlor servers; each answer that validates is handed on (duplicates included). */
-export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => void): MdnsBrowser {
-  const bonjour = new Bonjour(undefined, () => {});
+/**
+ * Browses for parlor servers; each answer that validates is handed on (duplicates included).
+ * Given interfaces (--interface), it asks on those only, one socket each, and drops answers from
+ * outside their subnets: a Linux socket hears a group's multicast from every interface any socket
+ * joined it on.
+ */
+export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => void, only?: readonly ProbeInterface[]): MdnsBrowser {
+  if (only === undefined) return browseOn(undefined, onServer);
+  const browsers = only.map((info) => browseOn(info, onServer));
+  return { stop: () => browsers.forEach((browser) => browser.stop()) };
+}
+
+function browseOn(only: ProbeInterface | undefined, onServer: (fields: Omit<AdvertFields, 'users'>) => void): MdnsBrowser {
+  // Bonjour hands its options to multicast-dns, whose `interface` picks the one interface to join
+  // the group on and send from (its types name only the service fields). Bound to 0.0.0.0, not the
+  // interface's address: a socket bound to a unicast address receives no multicast.
+  const socketOptions = only && { interface: only.address, bind: '0.0.0.0' };
+  const bonjour = new Bonjour(socketOptions as ConstructorParameters<typeof Bonjour>[0], () => {});
+  const onLink = (address: string) => only === undefined || sameSubnet(address, only.address, only.netmask);
   const browser = bonjour.find({ type: MDNS_SERVICE_TYPE }, (service) => {
+    if (only && !onLink(service.referer?.address ?? '')) return;
     const txt = (service.txt ?? {}) as Record<string, unknown>;
-    const host = service.addresses?.find((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address)) ?? service.referer?.address;
+    const ipv4 = (service.addresses ?? []).filter((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
+    const host = ipv4.find(onLink) ?? service.referer?.address;
     const parsed = advertFields.omit({ users: true }).safeParse({
       name: txt.name,
       ...(host !== undefined && { host }),

@@ -49,7 +49,7 @@ export const ERROR_CODES = {
   // The bot (src/commands).
   UNKNOWN_COMMAND: 'there is no bot command of that name',
   COMMAND_DISABLED: 'that bot command is turned off on this server',
-  NOT_OPERATOR: 'that needs an operator: use /op PASSWORD first',
+  NOT_OPERATOR: 'that needs an operator: log in as operator with the operator password first',
   COMMAND_COOLDOWN: 'that command was used a moment ago: wait a little',
   COMMAND_BUSY: 'too many of that command are running now: try again shortly',
   COMMAND_TIMEOUT: 'the command did not finish before its deadline',
@@ -89,9 +89,11 @@ export const ERROR_CODES = {
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',
+  ADDRESS_IN_USE: 'the port to listen on is taken (another parlor, or another program)',
 
   // The connection as a whole.
   CONNECTION_FAILED: 'the server could not be reached',
+  NOT_PARLOR: 'what answered at that address is not a parlor server',
   CONNECTION_CLOSED: 'the connection closed',
   TIMEOUT: 'no reply came in time',
   SERVER_SHUTDOWN: 'the server is stopping',

@@ -141,13 +141,13 @@ export class ChatService {
   async create(session: Session, request: Request<'create'>): Promise<Reply<'create'>> {
     const user = session.requireUser();
     const { display, key } = checkRoomName(request.room);
-    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     this.lookAlikes.checkRoom(key, display);
     const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
     // Checked again after the await: another session may have created it meanwhile, or this one
     // may have gone.
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
-    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     this.lookAlikes.checkRoom(key, display);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
     this.lookAlikes.roomCreated(key, display);
@@ -159,7 +159,7 @@ export class ChatService {
     session.requireUser();
     const { key } = checkRoomName(request.room);
     const record = this.store.getRoom(key);
-    if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: /create it`);
+    if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: create it first, or check the name`);
     if (record.passwordHash !== null && !session.rooms.has(key)) {
       // No password at all is not a guess: it is told apart, and not counted towards the slow-down.
       if (request.password === undefined) throw new ParlorError('PASSWORD_REQUIRED', `#${record.name} has a password of its own: give it to join`);

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { generateServerIdentity, loadOrCreateServerIdentity, type ServerIdentity } from '../crypto/identity.ts';
-import { asParlorError } from '../protocol/errors.ts';
+import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
@@ -224,6 +224,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       .catch((error: NodeJS.ErrnoException) => {
         // A host with IPv6 disabled cannot bind '::'; all IPv4 interfaces is the next best.
         if (wildcard && (error.code === 'EAFNOSUPPORT' || error.code === 'EADDRNOTAVAIL')) return attempt('0.0.0.0');
+        if (error.code === 'EADDRINUSE') throw addressInUse(this.options.host, this.options.port, error);
         throw error;
       })
       .then(() => {
@@ -320,4 +321,13 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private report(event: ServerEvent): void {
     this.emit('event', event);
   }
+}
+
+/** A taken port, said so that the user knows what to do (the usual cause: parlor already runs). */
+function addressInUse(host: string, port: number, cause: Error): ParlorError {
+  return new ParlorError(
+    'ADDRESS_IN_USE',
+    `port ${port} on ${host} is already in use: another parlor (or another program) is listening there. Stop it, or pick another port with --port N (--port 0 takes any free one)`,
+    { cause },
+  );
 }

@@ -11,6 +11,7 @@ import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
 import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { HANDSHAKE_FRAME_CAP, RECORD_KIND_JSON, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
 import { asParlorError, isErrorCode, ParlorError, peerReason, type ErrorCode } from '../protocol/errors.ts';
+import { FOREIGN_PREFIX_BYTES, isHandshakeReplyType, notParlorError } from '../protocol/foreign-protocols.ts';
 import { encodeFrame, FrameDecoder } from '../protocol/frame.ts';
 import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { closingMessage } from '../protocol/messages.ts';
@@ -59,6 +60,12 @@ export class SecureConnection extends EventEmitter<Events> {
   private onHandshakeFailed: ((error: ParlorError) => void) | undefined;
   /** The role decides whether a failure during the handshake is told to the peer. */
   private readonly tellsHandshakeErrors: boolean;
+  /**
+   * A client's view of the server until its first handshake frame: where it is and the first
+   * bytes it sent, so that something that is not parlor (an HTTP server on that port) is named
+   * as such (NOT_PARLOR) instead of failing as an impossible frame.
+   */
+  private foreign: { address: string; first: Buffer } | undefined;
 
   private constructor(
     readonly socket: Socket,
@@ -73,6 +80,7 @@ export class SecureConnection extends EventEmitter<Events> {
     // come for every connection, and an Error's stack costs microseconds that add up.
     socket.on('end', () => {
       if (this.phase === 'closed') return;
+      if (this.foreign && this.foreign.first.length > 0) return this.finish(notParlorError(this.foreign.address, this.foreign.first), true);
       const truncated = this.decoder.pendingBytes > 0;
       this.finish(
         truncated
@@ -88,7 +96,9 @@ export class SecureConnection extends EventEmitter<Events> {
       if (this.phase !== 'closed') this.finish(peerReason('CONNECTION_CLOSED', 'the connection closed'), true);
     });
     this.handshakeTimer = setTimeout(
-      () => this.fail(new ParlorError('HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`)),
+      () => this.fail(this.foreign && this.foreign.first.length > 0
+        ? notParlorError(this.foreign.address, this.foreign.first)
+        : new ParlorError('HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`)),
       handshakeTimeoutMs,
     );
     this.handshakeTimer.unref();
@@ -124,13 +134,19 @@ export class SecureConnection extends EventEmitter<Events> {
       handshakeTimeoutMs: number;
       frameCap: number;
       version?: number;
+      /** How the server is named in a NOT_PARLOR error (default: the socket's remote address). */
+      address?: string;
     },
   ): Promise<{ connection: SecureConnection; server: ClientHandshakeResult['server']; keys: SessionKeys }> {
     const connection = new SecureConnection(socket, 'client', options.handshakeTimeoutMs);
+    connection.foreign = { address: options.address ?? `${socket.remoteAddress}:${socket.remotePort}`, first: Buffer.alloc(0) };
     const handshake = new ClientHandshake(options.identity, options.checkServerKey, options.version);
     return new Promise((resolve, reject) => {
       connection.onHandshakeFailed = reject;
       connection.handshakeStep = (payload) => {
+        const foreign = connection.foreign;
+        if (foreign && !isHandshakeReplyType(payload)) throw notParlorError(foreign.address, foreign.first);
+        connection.foreign = undefined;
         const { reply, result } = handshake.receive(payload);
         socket.write(encodeFrame(reply));
         connection.establish(result.keys.clientToServer, result.keys.serverToClient, options.frameCap);
@@ -213,6 +229,9 @@ export class SecureConnection extends EventEmitter<Events> {
 
   private onData(chunk: Buffer): void {
     if (this.phase === 'closed') return;
+    if (this.foreign && this.foreign.first.length < FOREIGN_PREFIX_BYTES) {
+      this.foreign.first = Buffer.concat([this.foreign.first, chunk.subarray(0, FOREIGN_PREFIX_BYTES - this.foreign.first.length)]);
+    }
     try {
       for (const frame of this.decoder.push(chunk)) {
         if (this.phase === 'handshake') {
@@ -226,7 +245,11 @@ export class SecureConnection extends EventEmitter<Events> {
         }
       }
     } catch (error) {
-      this.fail(asParlorError(error, this.phase === 'handshake' ? 'BAD_HANDSHAKE' : 'BAD_MESSAGE'));
+      // Before the server's first frame, a frame that cannot be (too large, say) means it is not parlor.
+      const foreign = this.foreign && !(error instanceof ParlorError && error.code === 'NOT_PARLOR')
+        ? notParlorError(this.foreign.address, this.foreign.first)
+        : undefined;
+      this.fail(foreign ?? asParlorError(error, this.phase === 'handshake' ? 'BAD_HANDSHAKE' : 'BAD_MESSAGE'));
     }
   }
 

@@ -5,7 +5,7 @@
 import blessed from 'blessed';
 import { userInfo } from 'node:os';
 import { ChatClient } from '../client/chat-client.ts';
-import { KnownServers, serverKeyChangedError } from '../client/known-servers.ts';
+import { describeTrustState, KnownServers, serverKeyChangedError } from '../client/known-servers.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { formatAddress } from '../options.ts';
 import { fieldText } from './field.ts';
@@ -44,8 +44,10 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
   let accepted = ui.options.acceptNewKey === true;
   let trust: string;
   if (target.fingerprint !== undefined) {
-    const state = new KnownServers(ui.options.configDir).check(address, target.serverName ?? '', target.fingerprint);
-    trust = state.state === 'known' ? 'known: you have used this server with this key' : state.state === 'new' ? 'new: first time here; check the key with the operator' : 'CHANGED';
+    const state = new KnownServers(ui.options.configDir).check(address, target.fingerprint);
+    trust = state.state === 'known'
+      ? state.movedFrom === undefined ? 'known: you have used this server with this key' : `${describeTrustState(state)}: the same key as before, at a new address`
+      : state.state === 'new' ? 'new: first time here; check the key with the operator' : 'CHANGED';
     target.trust = state.state;
     if (state.state === 'changed') keyChange = serverKeyChangedError(state, target.fingerprint, new KnownServers(ui.options.configDir).path).message;
   } else {

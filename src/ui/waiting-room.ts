@@ -4,7 +4,7 @@
 // own hints. It resolves with the server to log in to.
 
 import blessed from 'blessed';
-import { KnownServers } from '../client/known-servers.ts';
+import { describeTrustState, KnownServers } from '../client/known-servers.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { discoverServers, type DiscoveredServer, type ProbeTarget } from '../discovery/discover.ts';
 import { noServerHints } from '../discovery/hints.ts';
@@ -30,9 +30,6 @@ export function waitingFrame(frame: number, width: number): string[] {
   ];
 }
 
-export function trustLabel(state: 'known' | 'new' | 'changed'): string {
-  return state === 'known' ? 'known' : state === 'new' ? 'new' : 'KEY CHANGED';
-}
 
 export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
   const { screen, theme } = ui;
@@ -65,8 +62,9 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     banner.setContent([...art.map((l) => paint(theme.accent, l)), paint(theme.dim, line)].join('\n'));
     const rows = servers.map((server) => {
       const where = formatAddress(server.host, server.port);
-      const state = known.check(where, server.name, server.fingerprint).state;
-      const trust = state === 'changed' ? `{bold}${paint(theme.error, trustLabel(state))}{/bold}` : paint(state === 'known' ? theme.ok : theme.warning, trustLabel(state));
+      const state = known.check(where, server.fingerprint);
+      const label = describeTrustState(state);
+      const trust = state.state === 'changed' ? `{bold}${paint(theme.error, label)}{/bold}` : paint(state.state === 'known' ? theme.ok : theme.warning, safeText(label));
       const users = server.users === undefined ? '' : `${server.users} online`;
       return `${safeText(server.name).padEnd(16).slice(0, 24)} ${where.padEnd(21)} ${users.padEnd(9)} ${safeText(shortFingerprint(server.fingerprint))} ${trust}`;
     });
@@ -88,7 +86,10 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     try {
       for await (const server of discoverServers(ui.options.discovery, targets)) {
         if (mine !== generation) return;
-        servers.push(server);
+        // A later, richer answer (the users online, after mDNS answered first) replaces its row.
+        const row = servers.findIndex((shown) => shown.fingerprint === server.fingerprint);
+        if (row === -1) servers.push(server);
+        else servers[row] = server;
         draw();
       }
     } catch (error) {

@@ -117,6 +117,10 @@ describe('cli: bot commands through parlor send', () => {
   });
 
   it('--op makes the caller an operator for !announce; a wrong one is BAD_PASSWORD', async () => {
+    // Without --op: NOT_OPERATOR, pointing to the CLI's own way (--op), not to the UI's /op.
+    const notOperator = await runParlor(['send', ...as('ada'), '!announce', 'hi']);
+    expect(notOperator.code).to.equal(1);
+    expect(notOperator.stderr).to.match(/^parlor: NOT_OPERATOR: /).and.include('--op PASSWORD').and.not.include('/op');
     const wrong = await runParlor(['send', ...as('ada'), '--op', 'guess', '!announce', 'hi']);
     expect(wrong.stderr).to.match(/^parlor: BAD_PASSWORD: /);
     const result = await runParlor(['send', ...as('ada'), '--op', 'op-pw', '!announce', 'lunch']);

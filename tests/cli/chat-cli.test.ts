@@ -95,6 +95,8 @@ describe('cli: parlor send and parlor tail', () => {
     const missing = await parlor(['send', ...as('ada'), '--room', 'nowhere', 'x']);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.match(/^parlor: ROOM_NOT_FOUND/);
+    // The CLI's own way, not the UI's slash commands.
+    expect(missing.stderr).to.include('--room').and.not.match(/\/(create|join)\b/);
   });
 
   const without = (args: string[], flag: string) => args.filter((_, i) => args[i] !== flag && args[i - 1] !== flag);

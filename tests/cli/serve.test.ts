@@ -2,6 +2,7 @@
 
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARLOR_BIN, startServerProcess } from '../helpers/server-process.ts';
@@ -82,6 +83,54 @@ describe('cli: parlor serve and parlor ping', () => {
     const accepted = await parlor(['ping', '--server', `127.0.0.1:${first.port}`, '--config', config, '--accept-new-key']);
     expect(accepted.code, accepted.stderr).to.equal(0);
     expect(accepted.stdout).to.include('CHANGED, accepted');
+  });
+
+  it('pins by address: two servers named alike on two ports are both new, then both known', async () => {
+    const config = tempDir('config');
+    const servers = [await startServerProcess(['--ephemeral', '--name', 'vm']), await startServerProcess(['--ephemeral', '--name', 'vm'])];
+    const trustOf = async (port: number) => {
+      const result = await parlor(['ping', '--server', `127.0.0.1:${port}`, '--config', config, '--json', '--count', '1']);
+      expect(result.code, result.stderr).to.equal(0);
+      return (JSON.parse(result.stdout) as { trust: string }).trust;
+    };
+    expect([await trustOf(servers[0]!.port), await trustOf(servers[1]!.port)]).to.deep.equal(['new', 'new']);
+    expect([await trustOf(servers[0]!.port), await trustOf(servers[1]!.port)]).to.deep.equal(['known', 'known']);
+  });
+
+  it('calls a known key on a new port known (moved from OLD), and --forget removes it everywhere in one step', async () => {
+    const config = tempDir('config');
+    const data = tempDir('serve');
+    const first = await startServerProcess(['--data', data]);
+    const before = await parlor(['ping', '--server', `127.0.0.1:${first.port}`, '--config', config, '--count', '1']);
+    expect(before.stdout, before.stderr).to.include('(new: remembered from now on)');
+    await first.stop();
+    const moved = await startServerProcess(['--data', data]);
+    const after = await parlor(['ping', '--server', `127.0.0.1:${moved.port}`, '--config', config, '--count', '1']);
+    expect(after.code, after.stderr).to.equal(0);
+    expect(after.stdout).to.include(`(known (moved from 127.0.0.1:${first.port}))`);
+
+    const forgot = await parlor(['ping', '--forget', `127.0.0.1:${moved.port}`, '--config', config, '--json']);
+    expect(forgot.code, forgot.stderr).to.equal(0);
+    expect((JSON.parse(forgot.stdout) as { removed: string[] }).removed).to.have.length(2);
+    const again = await parlor(['ping', '--server', `127.0.0.1:${moved.port}`, '--config', config, '--json', '--count', '1']);
+    expect(JSON.parse(again.stdout)).to.include({ trust: 'new' }).and.not.have.property('movedFrom');
+    const nothing = await parlor(['ping', '--forget', `127.0.0.1:${first.port}`, '--config', config]);
+    expect(nothing.stdout).to.include('nothing to forget');
+  });
+
+  it('says ADDRESS_IN_USE, and what to do, for a port that is taken (exit 1)', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const result = await parlor(['serve', '--host', '127.0.0.1', '--port', String(port), '--ephemeral', '--no-mdns', '--no-discovery']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(/^parlor: ADDRESS_IN_USE: port \d+ on 127\.0\.0\.1 is already in use/);
+      expect(result.stderr).to.include(`port ${port}`).and.include('another parlor').and.include('--port');
+      expect(result.stderr).not.to.include('INTERNAL');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('says BAD_ADDRESS for a server that is not HOST:PORT', async () => {

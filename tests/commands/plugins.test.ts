@@ -1,7 +1,10 @@
 import { expect } from 'chai';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createBot } from '../../src/commands/builtins.ts';
+import { runParlor } from '../helpers/run-parlor.ts';
+import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { caller, recordingActions } from './helpers.ts';
 
@@ -17,7 +20,48 @@ function pluginDir(files: Record<string, string>): string {
   return dir;
 }
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The plugin the README shows under "Writing a plugin", as a reader would copy it. */
+function readmePlugin(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const match = /### Writing a plugin[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme);
+  expect(match, 'the README shows a plugin').to.not.equal(null);
+  return match![1]!;
+}
+
+/** A folder with no package.json anywhere above it that could say "type": "module". */
+function bareFolder(): string {
+  const dir = tempDir('plugins');
+  for (let at = dir; at !== dirname(at); at = dirname(at)) expect(existsSync(join(at, 'package.json')), at).to.equal(false);
+  return dir;
+}
+
 describe('commands/plugins', () => {
+  it("loads the README's example and examples/plugins/roll.ts copied to a folder with no package.json", async () => {
+    const dir = bareFolder();
+    writeFileSync(join(dir, 'shout.ts'), readmePlugin());
+    copyFileSync(join(ROOT, 'examples/plugins/roll.ts'), join(dir, 'roll.ts'));
+    writeFileSync(join(dir, 'plain.js'), GOOD.replace("name: 'shout'", "name: 'plain'"));
+    const { registry, problems } = await createBot({ pluginsDir: dir, shell: false });
+    expect(problems).to.deep.equal([]);
+    expect(await registry.run(caller(), '!shout hi there', recordingActions())).to.deep.equal({ kind: 'text', text: 'HI THERE' });
+    expect(await registry.run(caller(), '!plain hi', recordingActions())).to.deep.equal({ kind: 'text', text: 'HI' });
+    const rolled = (await registry.run(caller(), '!roll d6', recordingActions())) as { kind: string; text: string };
+    expect(rolled.kind).to.equal('text');
+    expect(rolled.text).to.match(/^🎲 [1-6]$/);
+  });
+
+  it("a real server started with --plugins on such a folder answers the README's !shout", async () => {
+    const dir = bareFolder();
+    writeFileSync(join(dir, 'shout.ts'), readmePlugin());
+    const server = await startServerProcess(['--ephemeral', '--password', 'pw', '--plugins', dir]);
+    const sent = await runParlor(['send', '--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'ada', '--config', tempDir('cfg'), '--fingerprint', server.fingerprint, '!shout it works']);
+    expect(server.events.filter((event) => event.event === 'plugin_skipped')).to.deep.equal([]);
+    expect(sent.code, sent.stderr).to.equal(0);
+    expect(sent.stdout).to.include('IT WORKS');
+  });
+
   it('loads every module in the folder as further commands', async () => {
     const dir = pluginDir({ 'shout.mjs': GOOD, 'pair.mjs': GOOD.replace("name: 'shout'", "name: 'whisper'").replace('toUpperCase', 'toLowerCase') });
     const { registry, problems } = await createBot({ pluginsDir: dir, shell: false });

@@ -5,6 +5,8 @@
 import { expect } from 'chai';
 import type { DiscoveredServer } from '../../src/discovery/discover.ts';
 import { fileURLToPath } from 'node:url';
+import { mdnsHostName } from '../../src/discovery/mdns.ts';
+import { avahiResolve, avahiUnavailable } from '../helpers/avahi.ts';
 import { destroyLans, Lan, lanUnavailable, removeLeftoverNamespaces, type CommandResult } from '../helpers/netns.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -148,6 +150,52 @@ describe('discovery across network namespaces (a real broadcast LAN)', () => {
     expect(onlyB.servers[0]!.via).to.include('from 203.0.113.20');
   });
 
+  it('--interface limits mDNS too: a server that only mDNS can find, on the other interface, is not found', async function () {
+    const lan = await newLan(this);
+    // bonjour-service sends nothing from a host without a default route: both hosts get one, on b.
+    await lan.addHost('srv-b', { addresses: [{ cidr: '203.0.113.10/24', segment: 'b' }], defaultRoute: '203.0.113.1' });
+    await lan.addHost('cli', {
+      addresses: [
+        { cidr: '198.51.100.20/24', segment: 'a' },
+        { cidr: '203.0.113.20/24', segment: 'b' },
+      ],
+      defaultRoute: '203.0.113.1',
+    });
+    const serverProcess = lan.parlor('srv-b', ['serve', '--json', '--ephemeral', '--password', PASSWORD, '--host', '0.0.0.0', '--port', '0', '--no-discovery']);
+    const listening = await serverProcess.waitForJson((line) => line.event === 'listening', SERVER_START_MS);
+    const mdnsOnly = ['discover', '--json', '--no-broadcast', '--timeout', '3000'];
+    const [onlyA, onlyB] = await Promise.all([
+      lan.run('cli', [...mdnsOnly, '--interface', 'eth0'], CLIENT_RUN_MS),
+      lan.run('cli', [...mdnsOnly, '--interface', 'eth1'], CLIENT_RUN_MS),
+    ]);
+    expect(onlyA.code, onlyA.stderr).to.equal(0);
+    expect(onlyA.stdout, onlyA.stderr).to.equal('');
+    const found = onlyB.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Found);
+    expect(found.map((s) => s.fingerprint), onlyB.stderr).to.deep.equal([String(listening.fingerprint)]);
+    expect(found[0]).to.include({ host: '203.0.113.10', via: 'mdns' });
+  });
+
+  it('lists a server found by both mDNS and broadcast once, with its users online (text), however the answers are ordered', async function () {
+    const lan = await newLan(this);
+    await lan.addHost('srv', { addresses: ['198.51.100.10/24'], defaultRoute: '198.51.100.1' });
+    await lan.addHost('cli', { addresses: ['198.51.100.20/24'], defaultRoute: '198.51.100.1' });
+    const server = await startServer(lan, 'srv');
+    const [text, json] = await Promise.all([
+      lan.run('cli', ['discover', '--timeout', '2000'], CLIENT_RUN_MS),
+      lan.run('cli', ['discover', '--json', '--timeout', '2000'], CLIENT_RUN_MS),
+    ]);
+    expect(text.code, text.stderr).to.equal(0);
+    const rows = text.stdout.split('\n').filter((line) => line.includes(server.fingerprint));
+    expect(rows, text.stdout).to.have.length(1);
+    expect(rows[0]).to.include('0 online').and.not.include('users unknown');
+    // --json: the first answer as "server", and an "update" only if it lacked the count.
+    const lines = json.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Found);
+    expect(lines[0]).to.include({ event: 'server', fingerprint: server.fingerprint });
+    const last = lines.at(-1)!;
+    expect(last).to.include({ fingerprint: server.fingerprint, users: 0 });
+    expect(lines.length === 1 || (lines.length === 2 && last.event === 'update' && lines[0]!.via === 'mdns'), JSON.stringify(lines)).to.equal(true);
+  });
+
   it('--scan finds a server on a LAN whose bridge drops broadcast, where broadcast probes find nothing', async function () {
     const lan = await newLan(this);
     await lan.addHost('srv', { addresses: ['198.51.100.10/24'] });
@@ -184,9 +232,28 @@ describe('discovery across network namespaces (a real broadcast LAN)', () => {
     const fields = (txt!.data as string[]).join(' ');
     expect(fields).to.include(`fingerprint=${String(listening.fingerprint)}`).and.include(`password=${PASSWORD}`).and.include('protocol=1');
     const srv = heard.find((record) => record.type === 'SRV');
-    expect(srv?.data).to.deep.include({ port: Number(listening.port) });
+    expect(srv?.data).to.deep.include({ port: Number(listening.port), target: mdnsHostName() });
+    // The target resolves: HOST.local has an A record with the server's address, and an AAAA one.
+    expect(heard.some((record) => record.type === 'A' && record.name === mdnsHostName() && record.data === '198.51.100.10'), JSON.stringify(heard)).to.equal(true);
+    expect(heard.some((record) => record.type === 'AAAA' && record.name === mdnsHostName()), JSON.stringify(heard)).to.equal(true);
     // Withdrawn on shutdown: a goodbye, the PTR again with TTL 0.
     expect(heard.some((record) => record.type === 'PTR' && record.name === '_parlor._tcp.local' && record.ttl === 0), JSON.stringify(heard)).to.equal(true);
+  });
+
+  it('avahi, running in the client\'s namespace, resolves the mDNS advert to the server\'s address and port (HOST.local with A records)', async function () {
+    const lan = await newLan(this);
+    const missing = await avahiUnavailable();
+    if (missing !== undefined) skipOrFail(this, missing);
+    await lan.addHost('srv', { addresses: ['198.51.100.10/24'], defaultRoute: '198.51.100.1' });
+    await lan.addHost('cli', { addresses: ['198.51.100.20/24'], defaultRoute: '198.51.100.1' });
+    const serverProcess = lan.parlor('srv', ['serve', '--json', '--ephemeral', '--password', PASSWORD, '--host', '0.0.0.0', '--port', '0', '--no-discovery']);
+    const listening = await serverProcess.waitForJson((line) => line.event === 'listening', SERVER_START_MS);
+
+    const { resolved, output } = await avahiResolve(lan, 'cli', '_parlor._tcp');
+    expect(resolved, output).to.have.length.greaterThan(0);
+    expect(resolved[0]).to.include({ interface: 'eth0', protocol: 'IPv4', type: '_parlor._tcp', host: mdnsHostName(), address: '198.51.100.10', port: Number(listening.port) });
+    expect(resolved[0]!.txt).to.include(`fingerprint=${String(listening.fingerprint)}`);
+    expect(output).not.to.include('Failed to resolve');
   });
 
   it('lists two servers on two hosts separately, each with its own fingerprint and address', async function () {

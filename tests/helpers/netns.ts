@@ -226,7 +226,12 @@ export class Lan {
 
   /** `ip netns exec NS node ARGS`: any node program inside a host, collected and killed like parlor. */
   node(host: string, args: readonly string[]): NsProcess {
-    const child = spawn('ip', ['netns', 'exec', this.host(host).netns, process.execPath, ...args], {
+    return this.command(host, process.execPath, args);
+  }
+
+  /** `ip netns exec NS FILE ARGS`: any program inside a host, collected and killed like parlor. */
+  command(host: string, file: string, args: readonly string[]): NsProcess {
+    const child = spawn('ip', ['netns', 'exec', this.host(host).netns, file, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.processes.add(child);
