@@ -6,7 +6,9 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { generateServerIdentity, loadOrCreateServerIdentity, type ServerIdentity } from '../crypto/identity.ts';
-import { asParlorError } from '../protocol/errors.ts';
+import { asParlorError, type ErrorCode } from '../protocol/errors.ts';
+import { encodeFrame } from '../protocol/frame.ts';
+import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
@@ -255,9 +257,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     }
     const pending = this.unauthenticated.get(address) ?? 0;
     if (pending >= this.options.maxUnauthenticatedPerAddress) {
-      // Refused before any work: no handshake, no key operations, no buffers.
+      // Refused before any work (no handshake, no key operations, no buffers), but with a coded
+      // handshake Error, so that the client can say why rather than report a bare EOF.
       this.report({ event: 'refused', remote, code: 'TOO_MANY_CONNECTIONS' });
-      socket.destroy();
+      refuseConnection(socket, 'TOO_MANY_CONNECTIONS', `more than ${this.options.maxUnauthenticatedPerAddress} connections from this address are not logged in`);
       return;
     }
     this.unauthenticated.set(address, pending + 1);
@@ -318,4 +321,16 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private report(event: ServerEvent): void {
     this.emit('event', event);
   }
+}
+
+/**
+ * Answers a connection that is refused at the door with the handshake's Error (docs/protocol.md
+ * 2.4) and closes it. What the client sends is discarded unread; a peer that does not close its
+ * side is cut off after a second.
+ */
+function refuseConnection(socket: Socket, code: ErrorCode, message: string): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end(encodeFrame(encodeHandshakeError({ code, message })));
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
