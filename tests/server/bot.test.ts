@@ -56,7 +56,29 @@ describe('server/bot', () => {
     await ada.say('lobby', '!!this one is chat');
     await settle(ada);
     await settle(bob);
-    expect(seenByBob.map((m) => m.text)).to.deep.equal(['!!this one is chat']);
+    expect(seenByBob.map((m) => m.text)).to.deep.equal(['!this one is chat']);
+  });
+
+  it('drops the `!!` escape once, so the text stored and shown is the one meant: the server for plaintext, the client before sealing', async () => {
+    world = await startWorld();
+    const ada = await world.login('Ada');
+    const bob = await world.login('Bob');
+    await ada.join('lobby');
+    await bob.join('lobby');
+    const seenByBob = collect(bob);
+    await ada.say('lobby', '!!echo is a bot command');
+    await ada.request('dm', { to: 'Bob', text: '!!!x raw', nonce: 'plaintext-escape-1' });
+    await ada.dm('Bob', '!!sealed to you');
+    await ada.say('lobby', '!! stays as written');
+    await settle(ada);
+    await settle(bob);
+    expect(seenByBob.map((m) => [m.text, m.sealed !== undefined])).to.deep.equal([
+      ['!echo is a bot command', false],
+      ['!!x raw', false],
+      ['!sealed to you', true],
+      ['!! stays as written', false],
+    ]);
+    expect((await bob.history({ room: 'lobby' })).messages.map((m) => m.text)).to.deep.equal(['!echo is a bot command', '!! stays as written']);
   });
 
   it('gives coded errors for unknown, disabled and operator-only commands', async () => {
