@@ -85,7 +85,7 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     const py = runScenario(['chat', server.host, String(server.port), server.fingerprint, JOIN_PASSWORD, 'Py', 'Ts']);
     // Python speaks first; the ChatClient answers once Python's DM (so its key) has reached it.
     await py.waitFor((line) => line.step === 'waiting' || line.step === 'error', 'its messages sent');
-    await waitUntil(() => seenByTs.some((m) => m.to !== undefined), 'the DM from Python to reach the ChatClient', 10_000);
+    await waitUntil(() => seenByTs.filter((m) => m.to !== undefined).length === 2, "Python's DMs to reach the ChatClient", 10_000);
     await ts.say('lobby', 'hello python');
     await ts.dm('Py', 'sealed hello from typescript');
     await py.waitFor((line) => line.step === 'done' || line.step === 'error', 'the end of its chat');
@@ -104,9 +104,12 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     // DM that opened and verified under Python's key.
     const fromPython = seenByTs.filter((m) => m.from === 'Py');
     expect(fromPython.filter((m) => m.room === 'lobby').map((m) => m.text)).to.deep.equal(['hello from python', '!literal from python']);
-    const dm = fromPython.find((m) => m.to !== undefined);
+    const [dm, notSealedToTs] = fromPython.filter((m) => m.to !== undefined);
     expect(dm?.e2e).to.deep.equal({ state: 'verified', fingerprint: welcome.mine });
     expect(dm?.text).to.equal('sealed hello from python');
+    expect(notSealedToTs?.id).to.equal(step(py, 'dm-not-sealed-to-peer').id);
+    expect(notSealedToTs?.e2e).to.deep.equal({ state: 'not-sealed-to-you', fingerprint: welcome.mine });
+    expect(notSealedToTs?.text).to.equal('');
 
     // What Python saw from the ChatClient, opened with the document's checks.
     expect(step(py, 'room-received')).to.deep.include({ room: 'lobby', text: 'hello python', sealed: false });
@@ -154,5 +157,18 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     expect(answers).to.deep.equal(documented);
     // The server stayed up through all of it.
     expect(server.child.exitCode).to.equal(null);
+  });
+
+  it("is told TOO_MANY_CONNECTIONS in the handshake's Error when over the per-address cap, and served once a login frees the place", async () => {
+    const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--no-discovery', '--max-unauthenticated-per-address', '1']);
+    const py = runScenario(['crowded', server.host, String(server.port), server.fingerprint, JOIN_PASSWORD]);
+    await py.waitFor((line) => line.step === 'done' || line.step === 'error', 'the end of its cases');
+    expect(await py.exited, JSON.stringify(py.lines.at(-1))).to.equal(0);
+    const answers = Object.fromEntries(py.lines.filter((line) => line.case !== undefined).map(({ case: name, ...answer }) => [name, answer]));
+    expect(answers).to.deep.equal({
+      'over-the-cap': { answer: 'handshake-error', code: 'TOO_MANY_CONNECTIONS', supportedVersions: null },
+      // A connection served in full answers a ping and stays open.
+      'after-a-login': { answer: 'reply', code: null, re: 1, open: true },
+    });
   });
 });

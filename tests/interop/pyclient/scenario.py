@@ -6,6 +6,9 @@
   scenario.py malformed HOST PORT FINGERPRINT PASSWORD
       sends each malformed input on a connection of its own and prints what came back as
       {"case", "answer": "error"|"closing"|"handshake-error"|"eof", "code", "re"?, "open"?}.
+  scenario.py crowded HOST PORT FINGERPRINT PASSWORD
+      holds one connection that has not logged in, then opens another (for a server whose
+      per-address cap of such connections is 1) and prints what the second one got.
 """
 
 import json
@@ -41,6 +44,9 @@ def chat(host, port, fingerprint, password, name, peer):
     sealed = seal_envelope(identity, 2, peer, login["name"], "sealed hello from python", [known[fold(peer)]])
     dm = conn.request("e2e_dm", to=peer, sealed=sealed, nonce="pyclient-dm-00001")
     emit(step="dm-sent", id=dm["id"], to=dm["to"])
+    # Genuine, but sealed to this client alone: the receiver's verdict is "not sealed to you" (8.3).
+    only_mine = seal_envelope(identity, 2, peer, login["name"], "not for you", [])
+    emit(step="dm-not-sealed-to-peer", id=conn.request("e2e_dm", to=peer, sealed=only_mine)["id"])
     command = conn.request("command", text="!echo hi from python")
     emit(step="command", command=command["command"], reply=command["reply"])
 
@@ -98,6 +104,7 @@ def handshake_case(identity, target, hello=None, finished=None, raw=None):
         else:
             try:
                 conn.handshake(identity, target["fingerprint"], hello=hello(conn) if hello else None, finished=finished)
+                conn.send_json({"id": 1, "type": "ping"})  # served in full: a ping is answered
                 return observe(conn)
             except Closed as error:
                 closed = error
@@ -165,10 +172,22 @@ def malformed(host, port, fingerprint, password):
     emit(step="done")
 
 
+def crowded(host, port, fingerprint, password):
+    identity = Identity()
+    target = {"address": (host, int(port)), "fingerprint": fingerprint, "password": password}
+    first = Connection(host, int(port))
+    first.handshake(identity, fingerprint)
+    emit(case="over-the-cap", **handshake_case(identity, target))
+    first.request("login", name="pycrowded", password=password)
+    emit(case="after-a-login", **handshake_case(identity, target))
+    first.close()
+    emit(step="done")
+
+
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     try:
-        {"chat": chat, "malformed": malformed}[mode](*args)
+        {"chat": chat, "malformed": malformed, "crowded": crowded}[mode](*args)
     except ProtocolError as error:
         emit(step="error", code=error.code, message=error.message)
         sys.exit(1)
