@@ -40,7 +40,7 @@ describe('server/bot', () => {
     expect((await bob.history({ room: 'lobby' })).messages).to.deep.equal([]);
   });
 
-  it('refuses a command-looking line sent as chat, so it is never relayed', async () => {
+  it('refuses a command-looking line sent as chat, so it is never relayed, and drops a `!!` escape once: the server from plaintext, the client before sealing', async () => {
     world = await startWorld();
     const ada = await world.login('Ada');
     const bob = await world.login('Bob');
@@ -53,19 +53,7 @@ describe('server/bot', () => {
     await expectCode(ada.dm('Bob', '!shell cat /etc/passwd'), 'BAD_REQUEST');
     await expectCode(ada.request('say', { room: 'lobby', text: '!echo raw' }), 'BAD_REQUEST');
     await expectCode(ada.request('dm', { to: 'Bob', text: '!echo raw' }), 'BAD_REQUEST');
-    await ada.say('lobby', '!!this one is chat');
-    await settle(ada);
-    await settle(bob);
-    expect(seenByBob.map((m) => m.text)).to.deep.equal(['!this one is chat']);
-  });
-
-  it('drops the `!!` escape once, so the text stored and shown is the one meant: the server for plaintext, the client before sealing', async () => {
-    world = await startWorld();
-    const ada = await world.login('Ada');
-    const bob = await world.login('Bob');
-    await ada.join('lobby');
-    await bob.join('lobby');
-    const seenByBob = collect(bob);
+    // The text stored, relayed and shown is the one meant.
     await ada.say('lobby', '!!echo is a bot command');
     await ada.request('dm', { to: 'Bob', text: '!!!x raw', nonce: 'plaintext-escape-1' });
     await ada.dm('Bob', '!!sealed to you');
