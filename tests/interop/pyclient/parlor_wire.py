@@ -337,13 +337,18 @@ def open_envelope(identity, me, message, known_peers, seen):
     """8.3, in the document's order. Returns the text, or None when nothing was wrapped to `me`."""
     data = b64decode(message["sealed"])
     r = EnvelopeReader(data)
-    if r.take(4) != b"PE2E" or r.u8() != 1 or r.u8() != 0x01:
-        raise ProtocolError("E2E_MALFORMED", "magic, version or kind")
+    if r.take(4) != b"PE2E":
+        raise ProtocolError("E2E_MALFORMED", "magic")
+    version, kind = r.u8(), r.u8()
+    if version not in (1, 2) or kind != 0x01:
+        raise ProtocolError("E2E_MALFORMED", "version or kind")
     message_id, scope = r.take(16), r.u8()
     target, sender = r.take(r.u8()).decode(), r.take(r.u8()).decode()
     e, n = r.take(r.u8()), r.take(r.u16())
     if e != b"\x01\x00\x01" or not 256 <= len(n) <= 512 or n[0] == 0:
         raise ProtocolError("E2E_MALFORMED", "the sender's key is not encoded as in a ClientHello")
+    if version == 2:
+        r.take(8)  # sent_at: the sender's signed clock, not used here
     aad_end = r.at
     iv, c_len = r.take(12), struct.unpack(">I", r.take(4))[0]
     if c_len < 16:
