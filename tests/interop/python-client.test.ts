@@ -97,6 +97,10 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     expect(welcome.you, "the server saw Python's identity key").to.equal(welcome.mine);
     expect(step(py, 'login')).to.deep.include({ name: 'Py', fingerprint: welcome.mine });
     expect(step(py, 'joined').members).to.have.members(['Ts', 'Py']);
+    const rooms = step(py, 'rooms') as { lobby: object; members: Array<{ name: string; lastMessageAt: number | null }> };
+    expect(rooms.lobby).to.deep.equal({ name: 'lobby', members: 2, hasPassword: false, secret: false });
+    expect(rooms.members.map((m) => m.name)).to.have.members(['Ts', 'Py']);
+    for (const member of rooms.members) expect(member.lastMessageAt === null || typeof member.lastMessageAt === 'number').to.equal(true);
     expect(step(py, 'command')).to.deep.include({ command: 'echo', reply: { kind: 'text', text: 'hi from python' } });
     expect(step(py, 'peer-key')).to.deep.include({ name: 'Ts', fingerprint: identity!.fingerprint, online: true });
 

@@ -35,6 +35,9 @@ def chat(host, port, fingerprint, password, name, peer):
     emit(step="joined", room=joined["room"], members=joined["members"])
     said = [conn.request("say", room="lobby", text=text) for text in ("hello from python", "!!literal from python")]
     emit(step="said", ids=[s["id"] for s in said])
+    # 4.1: `members` is a count in `rooms`, a list of names in `join`, a list of objects in `members`.
+    lobby = next(room for room in conn.request("rooms")["rooms"] if room["name"] == "lobby")
+    emit(step="rooms", lobby=lobby, members=conn.request("members", room="lobby")["members"])
 
     me = fold(login["name"])
     known = {me: PeerKey(login["name"], identity.e, identity.n)}
