@@ -74,7 +74,7 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     for (const child of running) child.kill('SIGKILL');
   });
 
-  it('completes the handshake (signature and pinned fingerprint), logs in, talks in a room, sends and receives end-to-end DMs, and runs a bot command', async () => {
+  it('completes the handshake (signature and pinned fingerprint), logs in, talks in a room and a secret room, sends and receives end-to-end DMs, and runs a bot command', async () => {
     const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--no-discovery']);
     const [identity] = await sharedIdentities();
     const ts = await connectChat(server, identity!, 'Ts');
@@ -83,7 +83,10 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     ts.on('message', (message) => seenByTs.push(message));
 
     const py = runScenario(['chat', server.host, String(server.port), server.fingerprint, JOIN_PASSWORD, 'Py', 'Ts']);
-    // Python speaks first; the ChatClient answers once Python's DM (so its key) has reached it.
+    // Python speaks first; the ChatClient joins Python's secret room when it exists, and answers
+    // once Python's DMs (so its key) have reached it.
+    await py.waitFor((line) => line.step === 'secret-created' || line.step === 'error', 'its secret room');
+    await ts.join('pysecret');
     await py.waitFor((line) => line.step === 'waiting' || line.step === 'error', 'its messages sent');
     await waitUntil(() => seenByTs.filter((m) => m.to !== undefined).length === 2, "Python's DMs to reach the ChatClient", 10_000);
     await ts.say('lobby', 'hello python');
@@ -106,6 +109,7 @@ describe('interop: a Python client written from docs/protocol.md', function () {
 
     // What the ChatClient saw from Python: the room's plaintext (the `!!` escape dropped) and a
     // DM that opened and verified under Python's key.
+    await waitUntil(() => seenByTs.some((m) => m.room === 'pysecret'), "Python's sealed room message", 10_000);
     const fromPython = seenByTs.filter((m) => m.from === 'Py');
     expect(fromPython.filter((m) => m.room === 'lobby').map((m) => m.text)).to.deep.equal(['hello from python', '!literal from python']);
     const [dm, notSealedToTs] = fromPython.filter((m) => m.to !== undefined);
@@ -114,6 +118,14 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     expect(notSealedToTs?.id).to.equal(step(py, 'dm-not-sealed-to-peer').id);
     expect(notSealedToTs?.e2e).to.deep.equal({ state: 'not-sealed-to-you', fingerprint: welcome.mine });
     expect(notSealedToTs?.text).to.equal('');
+
+    // The secret room: plaintext refused, and the room message sealed to the key Python took
+    // from the ChatClient's `joined` event.
+    expect(step(py, 'secret-created')).to.deep.include({ secret: true, keys: ['Py'], plaintext: 'E2E_REQUIRED' });
+    const secret = fromPython.find((m) => m.room === 'pysecret');
+    expect(secret?.id).to.equal(step(py, 'secret-said').id);
+    expect(secret?.e2e).to.deep.equal({ state: 'verified', fingerprint: welcome.mine });
+    expect(secret?.text).to.equal('sealed to the room');
 
     // What Python saw from the ChatClient, opened with the document's checks.
     expect(step(py, 'room-received')).to.deep.include({ room: 'lobby', text: 'hello python', sealed: false });

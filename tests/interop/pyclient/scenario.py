@@ -53,6 +53,19 @@ def chat(host, port, fingerprint, password, name, peer):
     command = conn.request("command", text="!echo hi from python")
     emit(step="command", command=command["command"], reply=command["reply"])
 
+    # A secret room (8): plaintext is refused; a member who joins brings its key in `joined`.
+    created = conn.request("create", room="pysecret", secret=True)
+    try:
+        conn.request("say", room="pysecret", text="in clear")
+        refused = None
+    except ProtocolError as error:
+        refused = error.code
+    emit(step="secret-created", secret=created.get("secret"), keys=[k["name"] for k in created["keys"]], plaintext=refused)
+    joined = conn.expect(lambda m: m.get("type") == "joined" and m["room"] == created["room"])
+    newcomer = PeerKey.from_wire(joined["key"])
+    sealed = seal_envelope(identity, 1, created["room"], login["name"], "sealed to the room", [newcomer])
+    emit(step="secret-said", id=conn.request("e2e_say", room=created["room"], sealed=sealed)["id"], to=newcomer.name)
+
     emit(step="waiting")
     seen = {}
     room = conn.expect(lambda m: m.get("type") == "message" and m.get("room") is not None and m["from"] == whois["name"])
