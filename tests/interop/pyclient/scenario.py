@@ -1,8 +1,9 @@
 """Runs the second client against a parlor server and prints one JSON object a line.
 
   scenario.py chat HOST PORT FINGERPRINT PASSWORD NAME PEER
-      logs in as NAME, talks in the lobby, sends PEER an end-to-end DM, runs a bot command, then
-      waits for PEER's room message and sealed DM; steps print as {"step": ...}.
+      logs in as NAME, talks in the lobby, sends PEER end-to-end DMs, runs a bot command, makes a
+      secret room and seals a message to PEER once PEER joins it, then waits for PEER's room
+      message and sealed DM; steps print as {"step": ...}.
   scenario.py malformed HOST PORT FINGERPRINT PASSWORD
       sends each malformed input on a connection of its own and prints what came back as
       {"case", "answer": "error"|"closing"|"handshake-error"|"eof", "code", "re"?, "open"?}.
