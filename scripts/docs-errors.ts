@@ -15,7 +15,7 @@ export const TABLE_END = '<!-- end of error codes -->';
 export const CONNECTION_WORDS: Record<ConnectionEffect, string> = {
   open: 'stays open',
   closes: 'closes',
-  'open-or-closes': 'stays open, or closes (see below)',
+  'open-or-closes': 'stays open, or closes (see above)',
   client: "— (a client's verdict)",
   local: '— (never on the wire)',
 };
