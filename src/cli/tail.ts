@@ -87,7 +87,9 @@ function describe(event: DeliveredMessage | JoinedMessage | LeftMessage | Announ
   const time = new Date(event.ts).toTimeString().slice(0, 8);
   if (event.e2e?.state === 'rejected') return inertText(`[${time}] !! a sealed message shown as from ${event.from} was refused: ${event.e2e.code}: ${event.e2e.reason}`);
   if (event.e2e?.state === 'not-sealed-to-you') {
-    return inertText(`[${time}] ${event.room !== undefined ? `#${event.room} ` : ''}<${event.from}> (sealed before you joined: not readable)`);
+    // A room's later members cannot read what came before; a DM has no "before": it was sealed to other keys.
+    if (event.room !== undefined) return inertText(`[${time}] #${event.room} <${event.from}> (sealed before you joined: not readable)`);
+    return inertText(`[${time}] ${event.from} → ${event.to}: (sealed, but not to this key: not readable)`);
   }
   if (event.room !== undefined) return inertText(`[${time}] #${event.room} <${event.from}> ${event.text}`);
   return inertText(event.from === chat.name ? `[${time}] you → ${event.to}: ${event.text}` : `[${time}] ${event.from} → you: ${event.text}`);

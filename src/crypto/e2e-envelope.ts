@@ -11,12 +11,14 @@
 // signHeader and verifyHeader do not know what the payload is.
 
 import { constants, createCipheriv, createDecipheriv, privateDecrypt, publicEncrypt, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { RSA_MAX_MODULUS_BYTES, RSA_MIN_MODULUS_BYTES } from '../protocol/constants.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { rsaFingerprint } from './fingerprint.ts';
 import type { ClientIdentity } from './identity.ts';
 import { importRsaPublic, type RsaPublicParts } from './raw-keys.ts';
 
 const MAGIC = Buffer.from('PE2E', 'ascii');
+const RSA_EXPONENT_BYTES = Buffer.from([0x01, 0x00, 0x01]);
 export const ENVELOPE_VERSION = 1;
 export const ENVELOPE_KIND = { message: 0x01, file: 0x02 } as const;
 export type EnvelopeKind = keyof typeof ENVELOPE_KIND;
@@ -186,6 +188,11 @@ export function decodeEnvelope(bytes: Buffer): Envelope {
   const sender = reader.text(reader.u8());
   const exponent = reader.take(reader.u8());
   const modulus = reader.take(reader.u16());
+  // As in a ClientHello (every sender's key was one): minimal big-endian, e = 65537, 2048–4096 bits.
+  if (!exponent.equals(RSA_EXPONENT_BYTES)) throw malformed('the exponent is not 65537 as 01 00 01');
+  if (modulus.length < RSA_MIN_MODULUS_BYTES || modulus.length > RSA_MAX_MODULUS_BYTES || modulus[0] === 0) {
+    throw malformed('the modulus is not 256 to 512 bytes, minimal big-endian');
+  }
   const aadEnd = reader.offset;
   const iv = reader.take(IV_BYTES);
   const ciphertextLength = reader.u32();

@@ -112,6 +112,99 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
 
+/**
+ * What each code does to the connection it is told on, one line a code (the compiler asks for a
+ * line when a code is added above). docs/protocol.md section 7 lists every code with its meaning
+ * from ERROR_CODES and this; `npm run docs:errors` writes that table, and
+ * tests/protocol/error-table.test.ts fails when the two differ.
+ *   open            an `error` reply (or a code in a file-transfer event): the connection stays open
+ *   closes          `closing` (or the handshake's Error), then the connection closes
+ *   open-or-closes  either, in the cases docs/protocol.md section 7 names
+ *   client          never sent by the server: a client's verdict on the server or a peer
+ *   local           never on the wire: configuration, files, reaching the server
+ */
+export type ConnectionEffect = 'open' | 'closes' | 'open-or-closes' | 'client' | 'local';
+
+export const ERROR_CONNECTION = {
+  FRAME_TOO_LARGE: 'closes',
+  FRAME_MALFORMED: 'closes',
+  FRAME_TRUNCATED: 'closes',
+  FRAME_AUTH_FAILED: 'closes',
+  FRAME_REPLAYED: 'closes',
+  FRAME_OUT_OF_ORDER: 'closes',
+  BAD_MESSAGE: 'closes',
+  BAD_HANDSHAKE: 'closes',
+  UNSUPPORTED_VERSION: 'closes',
+  HANDSHAKE_TIMEOUT: 'closes',
+  BAD_SIGNATURE: 'client',
+  KEY_CONFIRMATION_FAILED: 'closes',
+  SERVER_KEY_CHANGED: 'client',
+  FINGERPRINT_MISMATCH: 'client',
+  BAD_REQUEST: 'open',
+  UNKNOWN_TYPE: 'open',
+  NOT_LOGGED_IN: 'open',
+  ALREADY_LOGGED_IN: 'open',
+  BAD_PASSWORD: 'open',
+  NAME_INVALID: 'open',
+  NAME_TAKEN: 'open',
+  NAME_RESERVED: 'open',
+  SESSION_REPLACED: 'closes',
+  ROOM_INVALID: 'open',
+  ROOM_NOT_FOUND: 'open',
+  ROOM_EXISTS: 'open',
+  NOT_IN_ROOM: 'open',
+  USER_NOT_FOUND: 'open',
+  BLOCKED: 'open',
+  MESSAGE_TOO_LONG: 'open',
+  RATE_LIMITED: 'open-or-closes',
+  SLOW_CONSUMER: 'closes',
+  TOO_MANY_CONNECTIONS: 'closes',
+  UNKNOWN_COMMAND: 'open',
+  COMMAND_DISABLED: 'open',
+  NOT_OPERATOR: 'open',
+  COMMAND_COOLDOWN: 'open',
+  COMMAND_BUSY: 'open',
+  COMMAND_TIMEOUT: 'open',
+  COMMAND_FAILED: 'open',
+  BAD_ARGUMENTS: 'open',
+  IMAGE_INVALID: 'open',
+  UPSTREAM_FAILED: 'open',
+  BANNED: 'open-or-closes',
+  KICKED: 'closes',
+  E2E_REQUIRED: 'open',
+  E2E_MALFORMED: 'client',
+  E2E_BAD_SIGNATURE: 'client',
+  E2E_SENDER_MISMATCH: 'client',
+  E2E_WRONG_CONTEXT: 'client',
+  E2E_REPLAYED: 'client',
+  E2E_DECRYPT_FAILED: 'client',
+  E2E_PEER_KEY_CHANGED: 'client',
+  E2E_OFFER_MISMATCH: 'client',
+  E2E_CHUNK_REJECTED: 'client',
+  TRANSFER_DECLINED: 'open',
+  TRANSFER_TOO_LARGE: 'open',
+  TRANSFER_CANCELLED: 'open',
+  TRANSFER_CORRUPT: 'open',
+  TRANSFER_NOT_FOUND: 'open',
+  TRANSFER_OVERRUN: 'open',
+  TRANSFER_STALLED: 'open',
+  TOO_MANY_TRANSFERS: 'open',
+  USER_OFFLINE: 'open',
+  FILE_UNREADABLE: 'local',
+  BAD_OPTION: 'local',
+  BAD_ADDRESS: 'local',
+  CONNECTION_FAILED: 'local',
+  CONNECTION_CLOSED: 'closes',
+  TIMEOUT: 'client',
+  SERVER_SHUTDOWN: 'closes',
+  INTERNAL: 'open',
+  NAME_CONFUSABLE: 'open',
+  PASSWORD_REQUIRED: 'open',
+  TOO_MANY_SESSIONS: 'open',
+  NOT_PARLOR: 'client',
+  ADDRESS_IN_USE: 'local',
+} as const satisfies Record<ErrorCode, ConnectionEffect>;
+
 /** The one error class of parlor: it carries a stable code, and crosses the wire as {code, message}. */
 export class ParlorError extends Error {
   readonly code: ErrorCode | UnknownCode;

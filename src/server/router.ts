@@ -5,7 +5,7 @@
 
 import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { isRequestType, requestEnvelope, requestSchemas, type Request, type RequestType } from '../protocol/messages.ts';
-import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
+import { COMMAND_AS_CHAT, isCommandLine, unescapeChatLine } from '../protocol/command-line.ts';
 import type { Bot } from './bot.ts';
 import type { ChatService } from './chat.ts';
 import { RetryLaterError } from './limits.ts';
@@ -130,11 +130,11 @@ export class Router {
 /**
  * A line that looks like a bot command is never relayed as chat: its text and its output are for
  * the caller and the bot alone (the original ChatRoom's rule), even from a client that forgot to
- * send it as a command. A literal leading `!` is written `!!`.
+ * send it as a command. A literal leading `!` is written `!!`, and stored without the escape.
  */
 function notACommand<R extends { text: string }>(request: R): R {
   if (isCommandLine(request.text)) {
     throw new ParlorError('BAD_REQUEST', COMMAND_AS_CHAT);
   }
-  return request;
+  return { ...request, text: unescapeChatLine(request.text) };
 }

@@ -6,7 +6,9 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { generateServerIdentity, loadOrCreateServerIdentity, type ServerIdentity } from '../crypto/identity.ts';
-import { asParlorError, ParlorError } from '../protocol/errors.ts';
+import { asParlorError, ParlorError, type ErrorCode } from '../protocol/errors.ts';
+import { encodeFrame } from '../protocol/frame.ts';
+import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
 import { formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
@@ -258,9 +260,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     }
     const pending = this.unauthenticated.get(address) ?? 0;
     if (pending >= this.options.maxUnauthenticatedPerAddress) {
-      // Refused before any work: no handshake, no key operations, no buffers.
+      // Refused before any work (no handshake, no key operations, no buffers), but with a coded
+      // handshake Error, so that the client can say why rather than report a bare EOF.
       this.report({ event: 'refused', remote, code: 'TOO_MANY_CONNECTIONS' });
-      socket.destroy();
+      refuseConnection(socket, 'TOO_MANY_CONNECTIONS', `more than ${this.options.maxUnauthenticatedPerAddress} connections from this address are not logged in`);
       return;
     }
     this.unauthenticated.set(address, pending + 1);
@@ -330,4 +333,16 @@ function addressInUse(host: string, port: number, cause: Error): ParlorError {
     `port ${port} on ${host} is already in use: another parlor (or another program) is listening there. Stop it, or pick another port with --port N (--port 0 takes any free one)`,
     { cause },
   );
+}
+
+/**
+ * Answers a connection that is refused at the door with the handshake's Error (docs/protocol.md
+ * 2.4) and closes it. What the client sends is discarded unread; a peer that does not close its
+ * side is cut off after a second.
+ */
+function refuseConnection(socket: Socket, code: ErrorCode, message: string): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end(encodeFrame(encodeHandshakeError({ code, message })));
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

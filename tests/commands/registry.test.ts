@@ -4,6 +4,7 @@ import { echo } from '../../src/commands/echo.ts';
 import { help } from '../../src/commands/help.ts';
 import { kick } from '../../src/commands/kick.ts';
 import { CommandRegistry, isCommandLine, parseCommandLine } from '../../src/commands/registry.ts';
+import { unescapeChatLine } from '../../src/protocol/command-line.ts';
 import { caller, recordingActions } from './helpers.ts';
 
 function command(overrides: Partial<CommandDefinition> = {}): CommandDefinition {
@@ -41,6 +42,14 @@ describe('commands/registry', () => {
     expect(isCommandLine('! spaced')).to.equal(false);
     expect(isCommandLine('hello !echo')).to.equal(false);
     expect(parseCommandLine('  !Echo   two  words ')).to.deep.equal({ name: 'echo', args: 'two  words' });
+  });
+
+  it('reads `!!` before a letter as an escape for one `!`, and leaves every other line as written', () => {
+    expect(unescapeChatLine('!!echo hi')).to.equal('!echo hi');
+    expect(unescapeChatLine('!!!x')).to.equal('!!x');
+    expect(unescapeChatLine('!! spaced')).to.equal('!! spaced');
+    expect(unescapeChatLine('!!')).to.equal('!!');
+    expect(unescapeChatLine('hello !!x')).to.equal('hello !!x');
   });
 
   it('refuses malformed definitions, naming each problem', () => {

@@ -113,4 +113,19 @@ describe('crypto/e2e-envelope', () => {
     expectCode(() => decodeEnvelope(version), 'E2E_MALFORMED');
     expectCode(() => decodeEnvelope(Buffer.from('PE2E')), 'E2E_MALFORMED');
   });
+
+  it("refuses a sender key not encoded as a ClientHello's: a padded exponent, a padded modulus", () => {
+    const bytes = seal();
+    const targetLength = bytes[23]!;
+    const exponentAt = 25 + targetLength + bytes[24 + targetLength]!;
+    const modulusAt = exponentAt + 1 + bytes[exponentAt]!;
+    // The same integers with a leading zero byte: the same key, but not minimal.
+    const paddedExponent = Buffer.concat([bytes.subarray(0, exponentAt), Buffer.from([bytes[exponentAt]! + 1, 0]), bytes.subarray(exponentAt + 1)]);
+    expectCode(() => decodeEnvelope(paddedExponent), 'E2E_MALFORMED');
+    const modulusLength = bytes.readUInt16BE(modulusAt);
+    const lengthBytes = Buffer.alloc(2);
+    lengthBytes.writeUInt16BE(modulusLength + 1);
+    const paddedModulus = Buffer.concat([bytes.subarray(0, modulusAt), lengthBytes, Buffer.from([0]), bytes.subarray(modulusAt + 2)]);
+    expectCode(() => decodeEnvelope(paddedModulus), 'E2E_MALFORMED');
+  });
 });

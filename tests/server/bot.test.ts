@@ -40,7 +40,7 @@ describe('server/bot', () => {
     expect((await bob.history({ room: 'lobby' })).messages).to.deep.equal([]);
   });
 
-  it('refuses a command-looking line sent as chat, so it is never relayed', async () => {
+  it('refuses a command-looking line sent as chat, so it is never relayed, and drops a `!!` escape once: the server from plaintext, the client before sealing', async () => {
     world = await startWorld();
     const ada = await world.login('Ada');
     const bob = await world.login('Bob');
@@ -53,10 +53,20 @@ describe('server/bot', () => {
     await expectCode(ada.dm('Bob', '!shell cat /etc/passwd'), 'BAD_REQUEST');
     await expectCode(ada.request('say', { room: 'lobby', text: '!echo raw' }), 'BAD_REQUEST');
     await expectCode(ada.request('dm', { to: 'Bob', text: '!echo raw' }), 'BAD_REQUEST');
-    await ada.say('lobby', '!!this one is chat');
+    // The text stored, relayed and shown is the one meant.
+    await ada.say('lobby', '!!echo is a bot command');
+    await ada.request('dm', { to: 'Bob', text: '!!!x raw', nonce: 'plaintext-escape-1' });
+    await ada.dm('Bob', '!!sealed to you');
+    await ada.say('lobby', '!! stays as written');
     await settle(ada);
     await settle(bob);
-    expect(seenByBob.map((m) => m.text)).to.deep.equal(['!!this one is chat']);
+    expect(seenByBob.map((m) => [m.text, m.sealed !== undefined])).to.deep.equal([
+      ['!echo is a bot command', false],
+      ['!!x raw', false],
+      ['!sealed to you', true],
+      ['!! stays as written', false],
+    ]);
+    expect((await bob.history({ room: 'lobby' })).messages.map((m) => m.text)).to.deep.equal(['!echo is a bot command', '!! stays as written']);
   });
 
   it('gives coded errors for unknown, disabled and operator-only commands', async () => {

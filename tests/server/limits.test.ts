@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { ClientHandshake } from '../../src/crypto/client-handshake.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame.ts';
+import { decodeHandshakeError, handshakeType, HandshakeType } from '../../src/protocol/handshake-messages.ts';
 import {
   connectChat,
   JOIN_PASSWORD,
@@ -45,7 +46,7 @@ function sayBurst(peer: RawPeer, firstId: number, count: number): number[] {
 
 /**
  * Opens a connection and sends a genuine ClientHello. Resolves with the first frame the server
- * answers, or with undefined if the server closed the connection without answering.
+ * answers (a ServerHello, or the handshake's Error), or with undefined if it closed without one.
  */
 async function helloAttempt(port: number, identity: Parameters<typeof rawPeer>[1]): Promise<{ answer: Buffer | undefined; localPort: number | undefined }> {
   let socket: Socket;
@@ -74,6 +75,13 @@ async function helloAttempt(port: number, identity: Parameters<typeof rawPeer>[1
   });
   socket.destroy();
   return { answer, localPort };
+}
+
+/** The answer to a connection over the per-address cap: the handshake's Error, never a ServerHello. */
+function expectRefusal(answer: Buffer | undefined): void {
+  expect(answer, 'the refused connection got no answer').not.to.equal(undefined);
+  expect(handshakeType(answer!), 'the refused connection got a ServerHello').to.equal(HandshakeType.Error);
+  expect(decodeHandshakeError(answer!).code).to.equal('TOO_MANY_CONNECTIONS');
 }
 
 describe('server/limits: one client cannot hurt the rest', function () {
@@ -241,7 +249,7 @@ describe('server/limits: one client cannot hurt the rest', function () {
     writer.close();
   });
 
-  it('refuses a 4th connection from an address with 3 not logged in, at once and without a ServerHello; a login or a close frees a place', async () => {
+  it('refuses a 4th connection from an address with 3 not logged in, at once, with a TOO_MANY_CONNECTIONS Error and no ServerHello; a login or a close frees a place', async () => {
     const [identity] = await sharedIdentities();
     const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated-per-address', '3', '--handshake-timeout', '25000']);
 
@@ -253,7 +261,7 @@ describe('server/limits: one client cannot hurt the rest', function () {
     for (const closed of idleClosed) void closed.then(() => (idleClosedEarly = true));
 
     const refused = await helloAttempt(server.port, identity!);
-    expect(refused.answer, 'the 4th connection got an answer').to.equal(undefined);
+    expectRefusal(refused.answer);
     if (refused.localPort !== undefined) {
       expect(await server.waitForEvent((e) => e.event === 'refused' && e.remote === `127.0.0.1:${refused.localPort}`)).to.include({
         code: 'TOO_MANY_CONNECTIONS',
@@ -269,7 +277,7 @@ describe('server/limits: one client cannot hurt the rest', function () {
 
     // That took the freed place: full again.
     const refusedAgain = await helloAttempt(server.port, identity!);
-    expect(refusedAgain.answer, 'a connection beyond the cap got an answer').to.equal(undefined);
+    expectRefusal(refusedAgain.answer);
 
     // One that never logged in goes away: its place is freed too.
     const leaving = idle[0]!;
