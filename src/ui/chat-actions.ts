@@ -38,9 +38,13 @@ export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
   }
 }
 
+/** Commands that read or write files where this UI runs. */
+const LOCAL_FILES = new Set<ChatAction['kind']>(['file', 'groupfile', 'accept', 'export']);
+
 async function run(room: ChatRoom, action: ChatAction): Promise<void> {
   const { chat, model, ui } = room;
   const current = model.current();
+  if (ui.options.noLocalFiles !== undefined && LOCAL_FILES.has(action.kind)) return room.notice(ui.options.noLocalFiles, 'error');
   switch (action.kind) {
     case 'nothing':
       return;
