@@ -7,6 +7,7 @@ import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
 import { describeEvent } from '../cli/tail.ts';
 import { inertText } from '../client/inert-text.ts';
+import { FileTransfers } from '../client/transfers.ts';
 import { asParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { parseChatLine } from '../ui/slash-commands.ts';
@@ -85,6 +86,10 @@ async function runLineMode(channel: ServerChannel, chat: ChatClient, { readInput
   chat.on('joined', (notice) => print(describeEvent(notice, chat)));
   chat.on('left', (notice) => print(describeEvent(notice, chat)));
   chat.on('announcement', (notice) => print(describeEvent(notice, chat)));
+  // No downloads dir: every offer is declined at once (the sender is told), and the visitor too.
+  new FileTransfers(chat, {}).on('declined', (offer) => {
+    print(inertText(`-- ${offer.from} offered you ${offer.offeredName} (${offer.size} bytes): declined, files cannot be received over ssh (use a parlor client)`));
+  });
   chat.on('closed', (info) => {
     channel.stderr.write(`parlor: disconnected: ${info.reason.code}: ${info.reason.message}\n`);
     finish(channel, chat, 1);

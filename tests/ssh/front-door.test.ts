@@ -5,7 +5,9 @@
 
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import { generateClientIdentity } from '../../src/crypto/identity.ts';
 import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
@@ -73,6 +75,23 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
       const lines = out.trim().split('\n').filter((line) => line.includes('<dee>') || line.includes('<eve>'));
       expect(lines).to.have.length(2);
       expect(lines[0]).to.match(/^\[\d\d:\d\d:\d\d\] #lobby <dee> hi <b>cy<\/b>$/);
+    } finally {
+      watcher.kill();
+    }
+  });
+
+  it('declines a file offered to an SSH visitor at once, telling both sides why', async () => {
+    const watcher = startSsh(sshVisitor(), sshPort, 'cy', JOIN_PASSWORD, ['tail']);
+    let out = '';
+    watcher.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    try {
+      await waitUntil(() => server.events.some((event) => event.event === 'login' && event.name === 'cy'), 'cy to log in over ssh');
+      const file = join(tempDir('offer'), 'notes.txt');
+      writeFileSync(file, 'for cy');
+      const sent = await runParlor(['sendfile', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'dee', '--config', tempDir('dee'), '--to', 'cy', file]);
+      expect(sent.code).to.not.equal(0);
+      expect(sent.stderr).to.match(/DECLINED/);
+      await waitUntil(() => out.includes('cannot be received over ssh'), 'cy to be told', 10_000, () => out);
     } finally {
       watcher.kill();
     }
