@@ -10,6 +10,7 @@ import { ChatRoom } from '../ui/chat-room.ts';
 import { loadSettings, saveSettings } from '../ui/settings.ts';
 import { resolveTheme } from '../ui/themes.ts';
 import type { UiContext } from '../ui/ui-context.ts';
+import { shareCompiledTerminfo } from './shared-terminfo.ts';
 import type { VisitorIdentity } from './visitor-identities.ts';
 
 export interface TerminalSize {
@@ -39,6 +40,7 @@ export function runTerminalMode(
   // Box lines as UTF-8, not the VT100 alternate character set (as the local UI does, app.ts):
   // blessed reads this from the process's environment.
   process.env.NCURSES_NO_UTF8_ACS ??= '1';
+  shareCompiledTerminfo();
   const program = blessed.program({ input: stream, output: stream, terminal: size.term, tput: true } as never);
   const screen = blessed.screen({
     program,
