@@ -112,6 +112,14 @@ export const serverOptionsSchema = z.object({
   transferAnswerMs: z.number().int().positive().default(60_000),
   /** A receiver that holds the sender back and writes nothing for this long is dropped (TRANSFER_STALLED). */
   transferStallMs: z.number().int().positive().default(60_000),
+
+  // The SSH front door (src/ssh): any OpenSSH client joins the chat.
+  ssh: z.boolean().default(false),
+  sshPort: port.default(7449),
+  /** Authentication requests one SSH connection may make (as OpenSSH's MaxAuthTries). */
+  sshMaxAuthTries: z.number().int().min(1).max(32).default(6),
+  /** An SSH connection that has not authenticated by then is closed (as OpenSSH's LoginGraceTime). */
+  sshGraceMs: z.number().int().positive().default(30_000),
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;

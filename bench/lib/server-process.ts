@@ -14,6 +14,8 @@ export interface ServerProcess {
   host: string;
   port: number;
   fingerprint: string;
+  /** The server's whole `listening` line (sshPort, discoveryPort, ...). */
+  listening: Record<string, unknown>;
   /** How many of each event ("session", "disconnect", ...) the server has printed so far. */
   count(event: string): number;
   /** How many of an event's lines carried each `code` (disconnect reasons, refusals...). */
@@ -146,6 +148,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     host,
     port,
     fingerprint,
+    listening,
     count: (event) => counts.get(event) ?? 0,
     codes: (event) => Object.fromEntries(codes.get(event) ?? []),
     waitForCount: (event, n, ms) => {

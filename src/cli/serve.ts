@@ -42,6 +42,8 @@ interface ServeFlags {
   transferWindowBytes?: number;
   transferStallMs?: number;
   transferAnswerMs?: number;
+  ssh?: boolean;
+  sshPort?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -84,6 +86,9 @@ export function registerServe(program: Command): void {
     .option('--transfer-window-bytes <n>', 'flow control: chunk bytes in flight per receiver of a transfer (default: 2 MiB)', integerFlag('--transfer-window-bytes'))
     .option('--transfer-stall-ms <ms>', 'drop a receiver that holds a transfer back this long without progress (default: 60000)', integerFlag('--transfer-stall-ms'))
     .option('--transfer-answer-ms <ms>', 'how long an offer waits for answers before the transfer starts or expires (default: 60000)', integerFlag('--transfer-answer-ms'))
+    // The SSH front door.
+    .option('--ssh', 'also let any OpenSSH client join: ssh -p 7449 NAME@HOST (not end-to-end: the server reads SSH users\' traffic)')
+    .option('--ssh-port <n>', 'TCP port of the SSH front door; 0 picks a free one (default: 7449)', integerFlag('--ssh-port'))
     .action((flags: ServeFlags) => serve(flags).catch(exitWithError));
 }
 
@@ -145,6 +150,8 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.passwordGuessBurst !== undefined && { passwordGuessBurst: flags.passwordGuessBurst }),
       ...(flags.passwordGuessesPerMinute !== undefined && { passwordGuessesPerMinute: flags.passwordGuessesPerMinute }),
       ephemeral: flags.ephemeral === true,
+      ssh: flags.ssh === true,
+      ...(flags.sshPort !== undefined && { sshPort: flags.sshPort }),
       discovery: flags.discovery,
       mdns: flags.mdns,
       private: flags.private === true,
@@ -192,6 +199,10 @@ function printHuman(event: ServerEvent): void {
       console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
       console.log(event.discoveryPort === null ? 'discovery: off' : `discovery: answering probes on UDP port ${event.discoveryPort}`);
       console.log(event.mdns ? 'mDNS: published as _parlor._tcp' : 'mDNS: off');
+      if (event.sshPort !== null) {
+        const host = event.host === '::' || event.host === '0.0.0.0' ? 'THIS-HOST' : event.host;
+        console.log(`ssh: ssh -p ${event.sshPort} NAME@${host.includes(':') ? `[${host}]` : host}   (host key ${event.fingerprint})`);
+      }
       break;
     case 'warning':
       console.error(`parlor: warning: ${event.message}`);

@@ -42,7 +42,7 @@ async function tail(flags: TailFlags): Promise<void> {
   };
   const print = (event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage) => {
     if (flags.json) printJson(withoutEnvelope(event));
-    else console.log(describe(event, chat));
+    else console.log(describeEvent(event, chat));
     if (event.type === 'message' && flags.count !== undefined && ++printed >= flags.count) finish();
   };
   if (flags.timeout !== undefined) setTimeout(finish, flags.timeout * 1000).unref();
@@ -80,7 +80,7 @@ function withoutEnvelope(event: DeliveredMessage | JoinedMessage | LeftMessage |
 }
 
 /** One line for a person; everything that came from the network is made inert first. */
-function describe(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
+export function describeEvent(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
   if (event.type === 'announcement') return inertText(`** announcement from ${event.from}: ${event.text}`);
   if (event.type === 'joined') return inertText(`-- ${event.name} joined #${event.room}`);
   if (event.type === 'left') return inertText(`-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`);

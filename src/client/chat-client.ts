@@ -28,6 +28,11 @@ export interface ChatClientOptions extends ConnectInput, ReconnectOptions {
   password: string;
   /** At login, close this identity's other sessions (SESSION_REPLACED) instead of adding one more. */
   replace?: boolean;
+  /**
+   * False for the SSH front door's visitors: the server runs this client and reads what it says,
+   * so sealing its DMs would only pretend to be end-to-end. They go as plaintext DMs.
+   */
+  endToEnd?: boolean;
 }
 
 interface ChatEvents {
@@ -57,11 +62,13 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   private readonly roomMembers = new RoomMembers();
   /** The name the server confirmed (its display form). */
   name: string;
+  private readonly endToEnd: boolean;
 
   private constructor(client: ParlorClient, options: ChatClientOptions) {
     super();
     this.client = client;
     this.name = options.name;
+    this.endToEnd = options.endToEnd !== false;
     const peers = new PeerKeys(options.configDir ?? defaultConfigDir(), client.server.fingerprint, (change) => this.emit('peerKeyChanged', change));
     this.sealed = new SealedChat(options.identity, peers, {
       name: () => this.name,
@@ -148,7 +155,8 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** A direct message, end-to-end unless `plaintext` is asked for. */
   async dm(to: string, text: string, options: { plaintext?: boolean } = {}): Promise<Reply<'dm'>> {
     refuseCommandAsChat(text);
-    const reply = options.plaintext !== true ? await this.sealed.dm(to, unescapeChatLine(text)) : await this.request('dm', { to, text, nonce: messageNonce() });
+    const sealed = options.plaintext !== true && this.endToEnd;
+    const reply = sealed ? await this.sealed.dm(to, unescapeChatLine(text)) : await this.request('dm', { to, text, nonce: messageNonce() });
     this.reconnection.seenDirect(reply.id);
     return reply;
   }

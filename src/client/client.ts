@@ -39,7 +39,12 @@ interface PendingRequest {
   accept: ((data: unknown) => unknown) | undefined;
 }
 
-export type ConnectInput = Partial<ClientOptions> & Pick<ClientOptions, 'host' | 'port'> & { identity: ClientIdentity };
+export type ConnectInput = Partial<ClientOptions> &
+  Pick<ClientOptions, 'host' | 'port'> & {
+    identity: ClientIdentity;
+    /** Opens the byte stream instead of a TCP connection to host:port (the SSH front door's in-process bridge). */
+    dial?: () => Promise<Socket>;
+  };
 
 export class ParlorClient extends EventEmitter<ClientEvents> {
   readonly server: ConnectedServer;
@@ -86,14 +91,14 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
    * known_servers), and waits for the server's welcome.
    */
   static async connect(input: ConnectInput): Promise<ParlorClient> {
-    const { identity, ...rest } = input;
+    const { identity, dial, ...rest } = input;
     const options = parseOptions(clientOptionsSchema, rest);
     const address = formatAddress(options.host, options.port);
     const knownServers = new KnownServers(options.configDir);
     let trust: ServerTrust = 'new';
     let movedFrom: string | undefined;
 
-    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs);
+    const socket = dial ? await dial() : await openSocket(options.host, options.port, options.connectTimeoutMs);
     const { connection, server } = await SecureConnection.connect(socket, {
       identity,
       handshakeTimeoutMs: options.handshakeTimeoutMs,

@@ -4,7 +4,7 @@
 
 import { hash } from 'node:crypto';
 
-function sshString(bytes: Buffer): Buffer {
+export function sshString(bytes: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(bytes.length);
   return Buffer.concat([length, bytes]);

@@ -25,6 +25,8 @@ export const advertFields = z.object({
   password: z.string().max(256).optional(),
   protocol: z.number().int(),
   users: z.number().int().nonnegative(),
+  /** The SSH front door's port, when the server runs --ssh. */
+  sshPort: z.number().int().min(1).max(65535).optional(),
 });
 export type AdvertFields = z.infer<typeof advertFields>;
 

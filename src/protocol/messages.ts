@@ -36,7 +36,13 @@ const sealed = z
   .max(400_000)
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64');
 /** A client's RSA identity key as the server saw it in the handshake: integers in base64. */
-export const identityKey = z.object({ fingerprint: z.string(), exponent: z.string(), modulus: z.string() });
+export const identityKey = z.object({
+  fingerprint: z.string(),
+  exponent: z.string(),
+  modulus: z.string(),
+  /** The key's holder is connected over ssh: the server holds the key and reads what is sealed to it. */
+  via: z.literal('ssh').optional(),
+});
 export const peerKey = identityKey.extend({ name: z.string() });
 export type IdentityKey = z.infer<typeof identityKey>;
 export type PeerKey = z.infer<typeof peerKey>;

@@ -132,7 +132,8 @@ export class ChatService {
     if (!user) return;
     for (const roomKey of [...session.rooms]) this.rooms.remove(session, roomKey, 'disconnected');
     this.online.remove(session);
-    this.store.touchUser(user.key, Date.now());
+    // A guest of the SSH front door holds its name only while online.
+    this.store.touchUser(user.key, session.guest ? 0 : Date.now());
     session.user = undefined;
   }
 
@@ -140,6 +141,7 @@ export class ChatService {
 
   async create(session: Session, request: Request<'create'>): Promise<Reply<'create'>> {
     const user = session.requireUser();
+    if (request.secret === true) refuseIfOverSsh(session, request.room);
     const { display, key } = checkRoomName(request.room);
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     this.lookAlikes.checkRoom(key, display);
@@ -160,6 +162,7 @@ export class ChatService {
     const { key } = checkRoomName(request.room);
     const record = this.store.getRoom(key);
     if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: create it first, or check the name`);
+    if (this.rooms.isSecret(key)) refuseIfOverSsh(session, record.name);
     if (record.passwordHash !== null && !session.rooms.has(key)) {
       // No password at all is not a guess: it is told apart, and not counted towards the slow-down.
       if (request.password === undefined) throw new ParlorError('PASSWORD_REQUIRED', `#${record.name} has a password of its own: give it to join`);
@@ -346,4 +349,13 @@ function newSessionToken(): string {
 /** The sender's nonce, when the request has one (MessageWriter: a retry is stored once). */
 function nonceOf(request: { nonce?: string | undefined }): { nonce?: string } {
   return request.nonce === undefined ? {} : { nonce: request.nonce };
+}
+
+/** A secret room is end-to-end; an SSH visitor's words pass through the server in clear. */
+function refuseIfOverSsh(session: Session, room: string): void {
+  if (session.via !== 'ssh') return;
+  throw new ParlorError(
+    'E2E_REQUIRED',
+    `#${room.replace(/^#/, '')} is secret (end-to-end): you are connected over ssh, so the server reads everything you say and receive; join it from a parlor client`,
+  );
 }

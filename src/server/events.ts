@@ -18,6 +18,8 @@ export type ServerEvent =
       discoveryPort: number | null;
       /** Whether `_parlor._tcp` is published over mDNS. */
       mdns: boolean;
+      /** The SSH front door's port, or null without --ssh. */
+      sshPort: number | null;
     }
   | { event: 'discovery_unavailable'; reason: string }
   /** A plugin (or a --disable-command name) that could not be used: the server runs without it. */

@@ -8,6 +8,13 @@ import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
 import type { IdentityKey, PeerKey } from '../protocol/messages.ts';
 import type { ChatStore, UserRecord } from '../store/store.ts';
 
+/**
+ * Identity keys that this process's SSH front door holds for its visitors (src/ssh): whoever talks
+ * to such a key talks to the server, which reads it. Keyed by fingerprint, which is unique to a
+ * key, so one set serves every server in the process.
+ */
+export const sshHeldKeys = new Set<string>();
+
 export class KeyDirectory {
   /** Fingerprints already in the store, so a login does not write the same key again. */
   private readonly stored = new Set<string>();
@@ -36,5 +43,11 @@ export class KeyDirectory {
 }
 
 export function wireKey(fingerprint: string, exponent: Buffer, modulus: Buffer): IdentityKey {
-  return { fingerprint, exponent: exponent.toString('base64'), modulus: modulus.toString('base64') };
+  return {
+    fingerprint,
+    exponent: exponent.toString('base64'),
+    modulus: modulus.toString('base64'),
+    // Not end-to-end: a sender must not believe that sealing to this key keeps the server out.
+    ...(sshHeldKeys.has(fingerprint) && { via: 'ssh' as const }),
+  };
 }

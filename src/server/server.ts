@@ -26,6 +26,7 @@ import { Bot } from './bot.ts';
 import { Router } from './router.ts';
 import { LoadGauge } from './load-gauge.ts';
 import { Session } from './session.ts';
+import type { SshFrontDoor } from '../ssh/front-door.ts';
 import { TransferService } from './transfers.ts';
 
 export type ServerInput = Partial<ServerOptions>;
@@ -46,6 +47,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly operatorPasswordGenerated: boolean;
   private beacon: DiscoveryBeacon | undefined;
   private mdns: MdnsPublication | undefined;
+  private sshDoor: SshFrontDoor | undefined;
   private stopping: Promise<void> | undefined;
   /** Widens the fan-out coalescing window while the event loop is busy (load-gauge.ts). */
   private readonly load = new LoadGauge();
@@ -120,6 +122,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
       await server.listen();
       server.load.start();
+      await server.startSsh();
       await server.startBeacon();
       server.startMdns();
       server.reportListening();
@@ -127,6 +130,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       for (const message of server.startWarnings) server.report({ event: 'warning', message });
     } catch (error) {
       server.load.stop();
+      await server.sshDoor?.close();
       await server.beacon?.close();
       await server.mdns?.stop();
       await server.bot.close();
@@ -154,7 +158,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.load.stop();
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
-      const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close()]);
+      const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close(), this.sshDoor?.close()]);
       this.chat.flush();
       this.listener.close(() => {
         this.store.close();
@@ -189,11 +193,26 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           ...(!this.options.private && { password: this.password }),
           protocol: PROTOCOL_VERSION,
           users: this.chat.onlineCount,
+          ...(this.sshDoor && { sshPort: this.sshDoor.port }),
         }),
       });
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: (error as Error).message });
     }
+  }
+
+  /** Loaded only with --ssh: ssh2 and the terminal UI stay out of every other server. */
+  private async startSsh(): Promise<void> {
+    if (!this.options.ssh) return;
+    const { SshFrontDoor } = await import('../ssh/front-door.ts');
+    this.sshDoor = await SshFrontDoor.start(this, {
+      host: this.options.host === '::' ? '::' : this.options.host,
+      port: this.options.sshPort,
+      dataDir: this.options.ephemeral ? null : this.options.dataDir,
+      maxAuthTries: this.options.sshMaxAuthTries,
+      graceMs: this.options.sshGraceMs,
+      maxUnauthenticatedPerAddress: this.options.maxUnauthenticatedPerAddress,
+    });
   }
 
   private startMdns(): void {
@@ -248,10 +267,19 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       dataDir: this.options.ephemeral ? null : this.options.dataDir,
       discoveryPort: this.beacon?.port ?? null,
       mdns: this.mdns !== undefined,
+      sshPort: this.sshDoor?.port ?? null,
     });
   }
 
-  private accept(socket: Socket): void {
+  /**
+   * A visitor of the SSH front door, through an in-memory stream (src/ssh/bridge-socket.ts): the
+   * same handshake and session as any client, marked as not end-to-end.
+   */
+  acceptBridged(socket: Socket, visitor: { guest: boolean }): void {
+    this.accept(socket, { via: 'ssh', ...visitor });
+  }
+
+  private accept(socket: Socket, bridged?: { via: 'ssh'; guest: boolean }): void {
     const address = socket.remoteAddress ?? '?';
     const remote = formatAddress(address, socket.remotePort ?? 0);
     if (this.stopping) {
@@ -289,6 +317,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       ({ connection, client }) => {
         connection.coalesceMs = this.coalesceMs;
         const session = new Session(connection, client, address, remote, this.options, uncount);
+        if (bridged) {
+          session.via = bridged.via;
+          session.guest = bridged.guest;
+        }
         this.sessions.add(session);
         this.report({ event: 'session', remote, client: client.fingerprint });
         connection.send({

@@ -32,6 +32,13 @@ export class Session {
    * They are bounded by flow control, so they do not count towards the SLOW_CONSUMER cap.
    */
   transferAllowance = 0;
+  /**
+   * Set for a visitor through the SSH front door (src/ssh): the server terminates that SSH session
+   * and reads all it says and receives, so it is never end-to-end, and its peers are told so.
+   */
+  via: 'ssh' | undefined;
+  /** An SSH visitor without a key: its name is never reserved. */
+  guest = false;
 
   constructor(
     readonly connection: SecureConnection,

@@ -38,9 +38,13 @@ export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
   }
 }
 
+/** Commands that read or write files where this UI runs. */
+const LOCAL_FILES = new Set<ChatAction['kind']>(['file', 'groupfile', 'accept', 'export']);
+
 async function run(room: ChatRoom, action: ChatAction): Promise<void> {
   const { chat, model, ui } = room;
   const current = model.current();
+  if (ui.options.noLocalFiles !== undefined && LOCAL_FILES.has(action.kind)) return room.notice(ui.options.noLocalFiles, 'error');
   switch (action.kind) {
     case 'nothing':
       return;
@@ -233,9 +237,10 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
       model.add(key, { kind: 'bot', ts, command: line, text: reply.text });
       return room.render();
     case 'image': {
-      const path = await saveReceivedImage(reply, ui.options.dataDir);
+      // Over ssh the picture would be saved on the server, of no use to the visitor: only shown.
+      const path = ui.options.noLocalFiles === undefined ? await saveReceivedImage(reply, ui.options.dataDir) : '';
       // As wide as the pane allows and at most 16 rows (32 pixels) high: a picture, not a wall.
-      const image = await imageToCells(path, room.panes.pictureColumns(), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
+      const image = await imageToCells(path || Buffer.from(reply.data, 'base64'), room.panes.pictureColumns(), Math.max(4, Math.min(16, Math.floor((ui.screen.height as number) / 2))));
       model.add(key, { kind: 'image', ts, command: line, path, rows: cellsToTags(image), cells: image });
       return room.render();
     }

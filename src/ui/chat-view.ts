@@ -92,7 +92,8 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
       return transferLines(entry.line, entry.ts, theme, width);
     case 'image': {
       const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
-      return [head, ...entry.rows.map((row) => `      ${row}`), `      ${paint(theme.dim, 'picture saved: ' + safeText(entry.path))}`];
+      const saved = entry.path === '' ? [] : [`      ${paint(theme.dim, 'picture saved: ' + safeText(entry.path))}`];
+      return [head, ...entry.rows.map((row) => `      ${row}`), ...saved];
     }
   }
 }

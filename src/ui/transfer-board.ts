@@ -216,6 +216,8 @@ export class TransferBoard {
 
 /** The downloads dir, made if missing; without one every offer is declined (and said so). */
 export function downloadsFor(options: UiOptions): { downloadDir?: string; maxAutoAcceptBytes?: number; problem?: string } {
+  // Over ssh a download would land on the server's disk: offers are declined, saying why.
+  if (options.noLocalFiles !== undefined) return { problem: `files offered to you are declined: ${options.noLocalFiles}` };
   const dir = options.downloadsDir ?? join(options.dataDir, 'downloads');
   const limit = options.maxAutoAcceptBytes !== undefined ? { maxAutoAcceptBytes: options.maxAutoAcceptBytes } : {};
   try {

@@ -29,6 +29,11 @@ export interface UiOptions {
   downloadsDir?: string;
   /** Offers up to this size are saved without asking (default: FileTransfers' 1 GiB). */
   maxAutoAcceptBytes?: number;
+  /**
+   * Set when this UI runs inside the server for an SSH visitor (src/ssh): files and exports would
+   * touch the server's disk, not the visitor's, so those commands answer with this reason instead.
+   */
+  noLocalFiles?: string;
 }
 
 /** A server to log in to: from discovery, typed by hand, or hosted here. */

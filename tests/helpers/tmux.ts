@@ -51,7 +51,8 @@ export class TmuxUi {
     return `=${this.session}:`;
   }
 
-  static start(args: string[], options: { home: UiHome; width?: number; height?: number; env?: Record<string, string> }): TmuxUi {
+  /** `program`: what to run instead of `node bin/parlor.js` (e.g. `ssh` for the SSH front door). */
+  static start(args: string[], options: { home: UiHome; width?: number; height?: number; env?: Record<string, string>; program?: string[] }): TmuxUi {
     const session = `ui-${process.pid}-${++counter}`;
     const env: Record<string, string> = {
       LANG: 'C.UTF-8',
@@ -63,7 +64,7 @@ export class TmuxUi {
       ...options.env,
     };
     // env -i: nothing of the test runner's environment (NO_COLOR, COLORTERM) leaks in unasked.
-    const command = ['env', '-i', ...Object.entries(env).map(([k, v]) => quote(`${k}=${v}`)), quote(process.execPath), quote(PARLOR_BIN), ...args.map(quote)].join(' ');
+    const command = ['env', '-i', ...Object.entries(env).map(([k, v]) => quote(`${k}=${v}`)), ...(options.program ?? [process.execPath, PARLOR_BIN]).map(quote), ...args.map(quote)].join(' ');
     tmux('new-session', '-d', '-s', session, '-x', String(options.width ?? 80), '-y', String(options.height ?? 24), `${command}; sleep 600`);
     const ui = new TmuxUi(session, options.home);
     live.add(ui);

@@ -1,0 +1,189 @@
+// Benchmark "ssh": the SSH front door under a room of terminal users. A `parlor serve --ssh` child
+// (memory store) gets SSH_USERS visitors through ssh2's client, each with its own ed25519 key, a
+// pty (100x30, xterm-256color) and so the terminal UI's chat room drawn through its channel; then
+// a sender says MESSAGES lines in #lobby at RATE_PER_SEC, and each visitor's screen output is
+// scanned for the line's token. Figures: the server's RSS per idle SSH session (VmRSS after all are
+// in and settled, less VmRSS before any), and the latency of a room message to all of them (p50,
+// p99), beside the same latency for as many parlor clients. The server runs on CPU 0 and this
+// process (the clients) on CPU 1 where taskset exists. Targets (printed, never asserted): <= 2 MiB
+// per idle SSH session, p99 <= 100 ms.
+
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import xterm from '@xterm/headless';
+import ssh2 from 'ssh2';
+import { ChatClient } from '../src/client/chat-client.ts';
+import { generateClientIdentity, type ClientIdentity } from '../src/crypto/identity.ts';
+import { benchDeadline } from './lib/deadline.ts';
+import { hasTaskset, processCpuMicros, processRssMiB, setAffinity } from './lib/proc.ts';
+import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { round } from './lib/stats.ts';
+import { makeTempDir } from './lib/temp-dir.ts';
+
+/** PARLOR_BENCH_SSH_USERS lowers it for a quick look by hand. */
+const SSH_USERS = Number(process.env.PARLOR_BENCH_SSH_USERS ?? 200);
+const MESSAGES = 100;
+const RATE_PER_SEC = 10;
+const CONNECT_CONCURRENCY = 8;
+const PASSWORD = 'bench-ssh';
+const SETTLE_MS = 3000;
+const DRAIN_MS = 3000;
+const TARGET_MIB_PER_SESSION = 2;
+const TARGET_P99_MS = 100;
+const BENCH_DEADLINE_MS = 240_000;
+
+interface Receiver {
+  /** Arrival time of each token seen, by sequence number. */
+  seen: Map<number, number>;
+  close(): void;
+}
+
+export async function run(): Promise<void> {
+  const deadline = benchDeadline('ssh', BENCH_DEADLINE_MS);
+  const pinned = hasTaskset();
+  if (pinned) setAffinity(process.pid, '1');
+  const server = await startServer({
+    ...(pinned && { cpu: 0 }),
+    serveArgs: ['--ssh', '--ssh-port', '0', '--password', PASSWORD, '--max-unauthenticated-per-address', '1000', '--rate', '1000', '--burst', '1000', '--no-discovery'],
+  });
+  try {
+    const sshPort = server.listening.sshPort as number;
+    await sleep(1000);
+    const rssBefore = processRssMiB(server.pid);
+    const connectStart = performance.now();
+    const visitors = await inBatches(SSH_USERS, CONNECT_CONCURRENCY, (index) => sshVisitor(server, sshPort, `ssh${index}`));
+    const connectSeconds = (performance.now() - connectStart) / 1000;
+    await sleep(SETTLE_MS);
+    const rssAfter = processRssMiB(server.pid);
+    const perSessionMiB = (rssAfter - rssBefore) / SSH_USERS;
+    const sshLatency = await roomLatency(server, visitors, 'ssh-sender');
+    for (const visitor of visitors) visitor.close();
+    await sleep(1000);
+
+    const identity = await generateClientIdentity();
+    const configDir = makeTempDir('ssh').path;
+    const parlorClients = await inBatches(SSH_USERS, CONNECT_CONCURRENCY, (index) => parlorVisitor(server, identity, configDir, `p${index}`));
+    const parlorLatency = await roomLatency(server, parlorClients, 'parlor-sender');
+    for (const client of parlorClients) client.close();
+
+    console.log(`ssh: ${SSH_USERS} SSH users with terminals in #lobby (connected in ${round(connectSeconds, 1)} s)`);
+    console.log(`  server RSS ${round(rssBefore)} MiB before, ${round(rssAfter)} MiB with them: ${round(perSessionMiB, 2)} MiB per idle SSH session (target <= ${TARGET_MIB_PER_SESSION})`);
+    console.log(`  room message to all at ${RATE_PER_SEC}/s: SSH users p50 ${sshLatency.p50} ms, p99 ${sshLatency.p99} ms (target <= ${TARGET_P99_MS}); ${sshLatency.delivered}/${sshLatency.expected} delivered; server CPU ${sshLatency.serverCpuPercent} %`);
+    console.log(`  the same to ${SSH_USERS} parlor clients: p50 ${parlorLatency.p50} ms, p99 ${parlorLatency.p99} ms; ${parlorLatency.delivered}/${parlorLatency.expected} delivered; server CPU ${parlorLatency.serverCpuPercent} %`);
+    console.log(JSON.stringify({ bench: 'ssh', users: SSH_USERS, rssBeforeMiB: round(rssBefore, 1), rssAfterMiB: round(rssAfter, 1), perSessionMiB: round(perSessionMiB, 3), ssh: sshLatency, parlor: parlorLatency, pinned }));
+  } finally {
+    await server.stop();
+    clearTimeout(deadline);
+  }
+}
+
+async function inBatches<T>(count: number, concurrency: number, make: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        results[index] = await make(index);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Tokens look like Z123Q: short, and unlikely to be split by the UI's escape sequences. */
+const TOKEN = /Z(\d+)Q/g;
+const { Terminal } = xterm;
+
+function sshVisitor(server: ServerProcess, port: number, name: string): Promise<Receiver> {
+  const key = ssh2.utils.generateKeyPairSync('ed25519');
+  const seen = new Map<number, number>();
+  const connection = new ssh2.Client();
+  return new Promise((resolve, reject) => {
+    connection.on('keyboard-interactive', (_name, _instructions, _language, _prompts, finish) => finish([PASSWORD]));
+    connection.on('error', reject);
+    connection.on('ready', () => {
+      connection.shell({ term: 'xterm-256color', cols: 100, rows: 30 }, (error, stream) => {
+        if (error) return reject(error);
+        // What the visitor sees: the channel's bytes through a terminal emulator, read off its
+        // screen (blessed writes only the cells that changed, so the raw bytes hold no whole token).
+        const terminal = new Terminal({ cols: 100, rows: 30, allowProposedApi: true });
+        let ready = false;
+        stream.on('data', (chunk: Buffer) => {
+          terminal.write(chunk, () => {
+            const now = performance.now();
+            const buffer = terminal.buffer.active;
+            for (let row = 0; row < terminal.rows; row++) {
+              const line = buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '';
+              if (!ready && line.includes('● connected')) {
+                ready = true;
+                resolve({ seen, close: () => connection.end() });
+              }
+              for (const match of line.matchAll(TOKEN)) {
+                const sequence = Number(match[1]);
+                if (!seen.has(sequence)) seen.set(sequence, now);
+              }
+            }
+          });
+        });
+      });
+    });
+    connection.connect({
+      host: '127.0.0.1',
+      port,
+      username: name,
+      privateKey: key.private,
+      tryKeyboard: true,
+      readyTimeout: 60_000,
+      hostVerifier: (hostKey: Buffer) => server.fingerprint === `SHA256:${ssh2.utils.parseKey(hostKey) instanceof Error ? '' : hashBase64(hostKey)}`,
+    });
+  });
+}
+
+function hashBase64(blob: Buffer): string {
+  return createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+}
+
+async function parlorVisitor(server: ServerProcess, identity: ClientIdentity, configDir: string, name: string): Promise<Receiver & { client: ChatClient }> {
+  const client = await ChatClient.connect({ host: server.host, port: server.port, identity, configDir, name, password: PASSWORD, reconnect: false, fingerprint: server.fingerprint });
+  const seen = new Map<number, number>();
+  client.on('message', (message) => {
+    const now = performance.now();
+    for (const match of message.text.matchAll(TOKEN)) seen.set(Number(match[1]), now);
+  });
+  await client.join('lobby');
+  return { client, seen, close: () => client.close() };
+}
+
+async function roomLatency(server: ServerProcess, receivers: Receiver[], senderName: string): Promise<{ p50: number; p99: number; delivered: number; expected: number; serverCpuPercent: number }> {
+  const sender = await ChatClient.connect({ host: server.host, port: server.port, identity: await generateClientIdentity(), configDir: makeTempDir('ssh-sender').path, name: senderName, password: PASSWORD, reconnect: false, fingerprint: server.fingerprint });
+  await sender.join('lobby');
+  for (const receiver of receivers) receiver.seen.clear();
+  const sentAt = new Map<number, number>();
+  const failures: string[] = [];
+  const cpuBefore = processCpuMicros(server.pid);
+  const start = performance.now();
+  for (let sequence = 0; sequence < MESSAGES; sequence++) {
+    const due = start + (sequence * 1000) / RATE_PER_SEC;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sentAt.set(sequence, performance.now());
+    sender.say('lobby', `Z${sequence}Q`).catch((error: unknown) => failures.push(String((error as Error).message)));
+  }
+  await sleep(DRAIN_MS);
+  const elapsedUs = (performance.now() - start) * 1000;
+  const serverCpuPercent = round((100 * (processCpuMicros(server.pid) - cpuBefore)) / elapsedUs, 1);
+  sender.close();
+  if (failures.length > 0) console.log(`  ${failures.length} of ${MESSAGES} messages failed: ${failures[0]}`);
+  const latencies: number[] = [];
+  for (const receiver of receivers) {
+    for (const [sequence, at] of receiver.seen) {
+      const sent = sentAt.get(sequence);
+      if (sent !== undefined) latencies.push(at - sent);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number): number => (latencies.length === 0 ? NaN : round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!, 1));
+  return { p50: pick(0.5), p99: pick(0.99), delivered: latencies.length, expected: receivers.length * MESSAGES, serverCpuPercent };
+}

@@ -1,0 +1,77 @@
+// Who an SSH visitor is to the chat. A visitor with a key gets one RSA identity of its own, made
+// on first visit and kept under the server's data dir: the chat binds names to identity keys, so
+// binding the identity to the SSH key binds the name to the SSH key, with the same rules
+// (NAME_TAKEN, NAME_RESERVED, bans by key). A guest (no key) gets a fresh identity every time.
+// Each visitor's config dir (known peers, UI settings) sits beside its identity.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateClientIdentity, loadOrCreateClientIdentity, type ClientIdentity } from '../crypto/identity.ts';
+import { sshHeldKeys } from '../server/keys.ts';
+
+export interface VisitorIdentity {
+  identity: ClientIdentity;
+  configDir: string;
+  /** Ends a guest's temporary config dir; nothing for a key holder. */
+  release(): void;
+}
+
+export class VisitorIdentities {
+  private readonly root: string;
+  private readonly temporary: boolean;
+
+  /** `dataDir` null (an --ephemeral server): everything in a temp dir, gone at close. */
+  constructor(dataDir: string | null) {
+    this.temporary = dataDir === null;
+    this.root = dataDir === null ? mkdtempSync(join(tmpdir(), 'parlor-ssh-')) : join(dataDir, 'ssh-visitors');
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * The fingerprints of identities kept from earlier visits: a DM sealed to one of them while its
+   * visitor is away is still read by the server, and its sender must be told so.
+   */
+  async loadKnown(): Promise<void> {
+    for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === 'guests') continue;
+      const { identity } = await this.forDir(join(this.root, entry.name));
+      sshHeldKeys.add(identity.fingerprint);
+    }
+  }
+
+  /** The identity bound to this SSH public key (its wire blob), made on first use. */
+  async forKey(keyBlob: Buffer): Promise<VisitorIdentity> {
+    const dir = join(this.root, createHash('sha256').update(keyBlob).digest('hex').slice(0, 32));
+    const { identity } = await this.forDir(dir);
+    sshHeldKeys.add(identity.fingerprint);
+    return { identity, configDir: dir, release: () => {} };
+  }
+
+  async guest(): Promise<VisitorIdentity> {
+    const guests = join(this.root, 'guests');
+    mkdirSync(guests, { recursive: true, mode: 0o700 });
+    const configDir = mkdtempSync(join(guests, 'guest-'));
+    const identity = await generateClientIdentity();
+    sshHeldKeys.add(identity.fingerprint);
+    return {
+      identity,
+      configDir,
+      release: () => {
+        sshHeldKeys.delete(identity.fingerprint);
+        rmSync(configDir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  close(): void {
+    rmSync(join(this.root, 'guests'), { recursive: true, force: true });
+    if (this.temporary) rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private async forDir(dir: string): Promise<{ identity: ClientIdentity }> {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return { identity: await loadOrCreateClientIdentity(dir) };
+  }
+}

@@ -1,0 +1,157 @@
+// The SSH front door with OpenSSH's real client on loopback: the host key is the server's identity,
+// names bind to SSH keys, guests hold their name only while here, the join password is asked and
+// checked, line mode and one-shot commands work for scripts, secret rooms refuse SSH visitors, and
+// garbage on the SSH port leaves the chat alone.
+
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { ChatClient } from '../../src/client/chat-client.ts';
+import { generateClientIdentity } from '../../src/crypto/identity.ts';
+import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
+import { runParlor } from '../helpers/run-parlor.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { skipOrFail } from '../helpers/skip.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { hasOpenSsh, runSsh, sshVisitor, startSsh } from '../helpers/ssh-client.ts';
+
+describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
+  this.timeout(60_000);
+  let server: ServerProcess;
+  let sshPort: number;
+  const clients: ChatClient[] = [];
+
+  before(function () {
+    if (!hasOpenSsh()) skipOrFail(this, 'OpenSSH client (ssh, ssh-keygen: Debian openssh-client) not installed');
+  });
+
+  beforeEach(async () => {
+    server = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD, '--operator-password', 'op-secret']);
+    const listening = await server.waitForEvent((event) => event.event === 'listening');
+    sshPort = listening.sshPort as number;
+  });
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+
+  it('presents the server identity as its host key: known_hosts holds the fingerprint parlor prints', async () => {
+    const ada = sshVisitor();
+    const run = await runSsh(ada, sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'hello']);
+    expect(run.code, run.stderr).to.equal(0);
+    const listed = execFileSync('ssh-keygen', ['-lf', ada.knownHosts], { encoding: 'utf8' });
+    expect(listed).to.include(server.fingerprint);
+    expect(listed).to.include('ED25519');
+  });
+
+  it('posts what a script pipes in, one message a line, seen by a parlor client', async () => {
+    const bob = await connectChat(server, await generateClientIdentity(), 'bob');
+    clients.push(bob);
+    await bob.join('lobby');
+    const seen: string[] = [];
+    bob.on('message', (message) => seen.push(`${message.from}: ${message.text}`));
+    const run = await runSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, [], 'first line\nsecond line\n!echo only for ada\n');
+    expect(run.code, run.stderr).to.equal(0);
+    await waitUntil(() => seen.length >= 2, 'bob to see both lines', 10_000, () => seen.join('\n'));
+    expect(seen).to.deep.equal(['ada: first line', 'ada: second line']);
+    // The bot answers the caller alone: ada read it, bob saw nothing of it.
+    expect(run.stdout).to.include('only for ada');
+    expect(run.stdout).to.match(/<ada> first line/);
+  });
+
+  it('prints one event a line with `-- tail`, and `-- send` posts and exits 0', async () => {
+    const watcher = startSsh(sshVisitor(), sshPort, 'cy', JOIN_PASSWORD, ['tail']);
+    let out = '';
+    watcher.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    try {
+      await waitUntil(() => server.events.some((event) => event.event === 'login' && event.name === 'cy'), 'cy to log in over ssh');
+      const sent = await runParlor(['send', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'dee', '--config', tempDir('dee'), 'hi <b>cy</b>']);
+      expect(sent.code, sent.stderr).to.equal(0);
+      const posted = await runSsh(sshVisitor(), sshPort, 'eve', JOIN_PASSWORD, ['send', '#lobby', 'from eve']);
+      expect(posted.code, posted.stderr).to.equal(0);
+      await waitUntil(() => out.includes('from eve'), 'the tail to print eve', 10_000, () => out);
+      const lines = out.trim().split('\n').filter((line) => line.includes('<dee>') || line.includes('<eve>'));
+      expect(lines).to.have.length(2);
+      expect(lines[0]).to.match(/^\[\d\d:\d\d:\d\d\] #lobby <dee> hi <b>cy<\/b>$/);
+    } finally {
+      watcher.kill();
+    }
+  });
+
+  it('declines a file offered to an SSH visitor at once, telling both sides why', async () => {
+    const watcher = startSsh(sshVisitor(), sshPort, 'cy', JOIN_PASSWORD, ['tail']);
+    let out = '';
+    watcher.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    try {
+      await waitUntil(() => server.events.some((event) => event.event === 'login' && event.name === 'cy'), 'cy to log in over ssh');
+      const file = join(tempDir('offer'), 'notes.txt');
+      writeFileSync(file, 'for cy');
+      const sent = await runParlor(['sendfile', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'dee', '--config', tempDir('dee'), '--to', 'cy', file]);
+      expect(sent.code).to.not.equal(0);
+      expect(sent.stderr).to.match(/DECLINED/);
+      await waitUntil(() => out.includes('cannot be received over ssh'), 'cy to be told', 10_000, () => out);
+    } finally {
+      watcher.kill();
+    }
+  });
+
+  it('binds a name to its SSH key: another key, or a guest, cannot take it', async () => {
+    const ada = sshVisitor();
+    expect((await runSsh(ada, sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'mine'])).code).to.equal(0);
+    const impostor = await runSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'me too']);
+    expect(impostor.code).to.equal(1);
+    expect(impostor.stderr).to.match(/NAME_RESERVED|NAME_TAKEN/);
+    const guest = await runSsh(sshVisitor({ withKey: false }), sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'guest']);
+    expect(guest.code).to.equal(1);
+    expect(guest.stderr).to.match(/NAME_RESERVED|NAME_TAKEN/);
+    // The right key still gets in.
+    expect((await runSsh(ada, sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'still mine'])).code).to.equal(0);
+  });
+
+  it('lets a guest in without a key, and does not keep the name for it', async () => {
+    const first = await runSsh(sshVisitor({ withKey: false }), sshPort, 'zed', JOIN_PASSWORD, ['send', '#lobby', 'a guest']);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(first.stderr).to.include('guest');
+    // Gone: the name is free for anyone, a key holder included.
+    const owner = await runSsh(sshVisitor(), sshPort, 'zed', JOIN_PASSWORD, ['send', '#lobby', 'zed for good']);
+    expect(owner.code, owner.stderr).to.equal(0);
+  });
+
+  it('refuses a wrong join password', async () => {
+    const run = await runSsh(sshVisitor(), sshPort, 'ada', 'not the password', ['send', '#lobby', 'x']);
+    expect(run.code).to.equal(255);
+    expect(run.stderr).to.include('Permission denied');
+    expect(server.events.some((event) => event.event === 'login' && event.name === 'ada')).to.equal(false);
+  });
+
+  it('keeps SSH visitors out of secret rooms, saying why, and marks their keys as held by the server', async () => {
+    const bob = await connectChat(server, await generateClientIdentity(), 'bob');
+    clients.push(bob);
+    await bob.create('vault', undefined, { secret: true });
+    const run = await runSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, [], '/join vault\n');
+    expect(run.stdout).to.include('E2E_REQUIRED');
+    expect(run.stdout).to.include('connected over ssh');
+    const whois = await bob.whois('ada');
+    expect(whois.via).to.equal('ssh');
+  });
+
+  it('survives garbage and half-open connections on the SSH port; the chat port still serves', async () => {
+    const sockets = [];
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(sshPort, '127.0.0.1');
+      socket.on('error', () => {});
+      if (i % 2 === 0) socket.write(Buffer.from(Array.from({ length: 2048 }, (_, j) => (i * 31 + j * 7) % 256)));
+      else socket.write('SSH-2.0-garbage\r\n\x00\x00\x00\xff\xff');
+      sockets.push(socket);
+    }
+    const bob = await connectChat(server, await generateClientIdentity(), 'bob');
+    clients.push(bob);
+    await bob.join('lobby');
+    for (const socket of sockets) socket.destroy();
+    const run = await runSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'after the garbage']);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(server.child.exitCode).to.equal(null);
+  });
+});

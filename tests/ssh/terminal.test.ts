@@ -1,0 +1,72 @@
+// An SSH visitor with a terminal, as a person meets it: `ssh -p PORT ada@127.0.0.1` under tmux (its
+// default TERM), the join password typed at the prompt, then the terminal UI's chat room drawn
+// through the SSH channel: messages both ways with a `parlor tail` user, a resize redrawn at the
+// new size, the bot answering ada alone, and hostile text inert on ada's screen.
+
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { runParlor } from '../helpers/run-parlor.ts';
+import { JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
+import { PARLOR_BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { skipOrFail } from '../helpers/skip.ts';
+import { hasOpenSsh, sshOptions, sshVisitor } from '../helpers/ssh-client.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { hasTmux, TmuxUi, uiHome } from '../helpers/tmux.ts';
+
+describe('the SSH front door with a terminal (ssh under tmux)', function () {
+  this.timeout(90_000);
+  let server: ServerProcess;
+  let sshPort: number;
+
+  before(function () {
+    if (!hasOpenSsh()) skipOrFail(this, 'OpenSSH client (Debian openssh-client) not installed');
+    if (!hasTmux()) skipOrFail(this, 'tmux not installed');
+  });
+
+  beforeEach(async () => {
+    server = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD]);
+    sshPort = (await server.waitForEvent((event) => event.event === 'listening')).sshPort as number;
+  });
+
+  it('draws the chat room through the channel, redraws on resize, and keeps others\' text inert', async () => {
+    const ada = sshVisitor();
+    // tmux's own default TERM: the UI must pick its colours from what the SSH client reports.
+    const ui = TmuxUi.start([...sshOptions(ada, sshPort), '-t', 'ada@127.0.0.1'], { home: uiHome(), width: 100, height: 30, program: ['ssh'], env: { TERM: 'tmux-256color' } });
+    await ui.waitFor('parlor join password:', 15_000);
+    ui.line(JOIN_PASSWORD);
+    await ui.waitFor('● connected', 15_000);
+    await ui.waitFor('#lobby');
+
+    // A `parlor tail` user hears ada; ada sees what a script says, hostile bytes and all, inert.
+    const tail = spawn(process.execPath, [PARLOR_BIN, 'tail', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'bob', '--config', tempDir('bob'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let heard = '';
+    tail.stdout.on('data', (chunk: Buffer) => (heard += chunk.toString('utf8')));
+    try {
+      await ui.waitFor('bob', 15_000);
+      ui.line('hello from a terminal');
+      await waitUntil(() => heard.includes('hello from a terminal'), 'the tail to hear ada', 10_000, () => heard);
+      const hostile = 'evil\u001b]0;pwned\u0007\u001b[2J\u001b[31mRED end';
+      const sent = await runParlor(['send', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'mallory', '--config', tempDir('mallory'), hostile]);
+      expect(sent.code, sent.stderr).to.equal(0);
+      const screen = await ui.waitFor('RED end');
+      expect(screen).to.include('hello from a terminal');
+      // The escape sequences arrived as visible text, not as commands to ada's terminal: the
+      // screen was not cleared (ada's own line is still there) and no colour was switched on.
+      const withEscapes = ui.capture(true);
+      expect(withEscapes).to.not.match(/\u001b\[31mRED end/);
+
+      // The bot answers ada alone.
+      ui.line('!echo for ada only');
+      await ui.waitFor('for ada only');
+      expect(heard).to.not.include('for ada only');
+
+      // A resize reaches the UI through the SSH channel (window-change) and it redraws to fit.
+      ui.resize(70, 20);
+      await ui.waitFor((screen) => screen.split('\n').every((line) => line.length <= 70) && screen.includes('#lobby') && screen.includes('● connected'), 10_000);
+      const lines = ui.capture().split('\n').filter((line) => line.trim() !== '');
+      expect(lines.length).to.be.at.most(20);
+    } finally {
+      tail.kill();
+    }
+  });
+});
