@@ -12,6 +12,7 @@ import type { RecipientKey } from '../crypto/e2e-envelope.ts';
 import type { IdentityKey, JoinedMessage, LeftMessage, PeerKey, Reply, RequestType } from '../protocol/messages.ts';
 import { E2eSession, type DeliveredMessage, type OpenedFile, type SealedFile } from './e2e.ts';
 import { PeerKeys } from './peer-keys.ts';
+import type { SeenEnvelopes } from './seen-envelopes.ts';
 
 /** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
 export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
@@ -44,8 +45,9 @@ export class SealedChat {
     identity: ClientIdentity,
     private readonly peers: PeerKeys,
     private readonly session: SealedChatSession,
+    seen: SeenEnvelopes,
   ) {
-    this.e2e = new E2eSession(identity, peers, () => session.name());
+    this.e2e = new E2eSession(identity, peers, () => session.name(), seen);
   }
 
   /** Whether a room this client is in is secret (end-to-end). */
