@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { ChatClient } from '../src/client/chat-client.ts';
 import { E2eSession } from '../src/client/e2e.ts';
 import { PeerKeys } from '../src/client/peer-keys.ts';
+import { SeenEnvelopes } from '../src/client/seen-envelopes.ts';
 import { generateClientIdentity, type ClientIdentity } from '../src/crypto/identity.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { choosePinning } from './lib/pinning.ts';
@@ -47,8 +48,8 @@ const cpuMicros = () => {
 function sealAndOpenCost(identities: readonly ClientIdentity[], configDir: string): { sealCpuUs: number; openCpuUs: number; envelopeBytes: number } {
   const [sender, receiver] = identities;
   const noop = () => {};
-  const sealing = new E2eSession(sender!, new PeerKeys(configDir, 'SHA256:bench', noop), () => 'm00');
-  const opening = new E2eSession(receiver!, new PeerKeys(configDir, 'SHA256:bench', noop), () => 'm01');
+  const sealing = new E2eSession(sender!, new PeerKeys(configDir, 'SHA256:bench', noop), () => 'm00', new SeenEnvelopes(undefined, 'SHA256:bench'));
+  const opening = new E2eSession(receiver!, new PeerKeys(configDir, 'SHA256:bench', noop), () => 'm01', new SeenEnvelopes(undefined, 'SHA256:bench'));
   const recipients = identities.slice(1).map((identity) => ({ fingerprint: identity.fingerprint, key: identity.publicKey }));
   const text = 'x'.repeat(TEXT_BYTES);
   for (let i = 0; i < 20; i++) sealing.seal('room', ROOM, text, recipients); // warm-up

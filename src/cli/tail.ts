@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
-import { inertText } from '../client/inert-text.ts';
-import type { DeliveredMessage } from '../client/e2e.ts';
+import { inertName, inertText } from '../client/inert-text.ts';
+import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, integerFlag, printJson } from './output.ts';
@@ -21,7 +21,7 @@ export function registerTail(program: Command): void {
     .option('--room <room>', 'the room to follow (default: lobby)')
     .option('--room-password <pw>', "the room's own password, if it has one")
     .option('--history <n>', 'how many past messages to print first', integerFlag('--history'), 50)
-    .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts","e2e"?}, joined, left, announcement')
+    .option('--json', 'one JSON object a line: {"type":"message","id","room"|"to","from","text","ts","e2e": {"state": "none"|"verified"|"not-sealed-to-you"|"rejected", ...}}, joined, left, announcement')
     .option('--count <n>', 'exit after this many messages (history included)', integerFlag('--count'))
     .option('--timeout <s>', 'exit after this many seconds', integerFlag('--timeout'))
     .option('--accept-files <dir>', 'receive files offered to you into this dir (without it, offers are declined)')
@@ -72,25 +72,55 @@ async function tail(flags: TailFlags): Promise<void> {
   await new Promise(() => {});
 }
 
-/** Sealed messages are printed opened: the envelope itself is of no use to a script. */
+/**
+ * Sealed messages are printed opened (the envelope itself is of no use to a script), and every
+ * message says how it fared end to end: `"e2e": {"state": "none"}` for one that was not sealed.
+ */
 function withoutEnvelope(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage): object {
-  if (event.type !== 'message' || event.sealed === undefined) return event;
+  if (event.type !== 'message') return event;
   const { sealed: _sealed, ...opened } = event;
-  return opened;
+  return { ...opened, e2e: e2eOf(event) };
 }
 
 /** One line for a person; everything that came from the network is made inert first. */
 export function describeEvent(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
-  if (event.type === 'announcement') return inertText(`** announcement from ${event.from}: ${event.text}`);
-  if (event.type === 'joined') return inertText(`-- ${event.name} joined #${event.room}`);
-  if (event.type === 'left') return inertText(`-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`);
-  const time = new Date(event.ts).toTimeString().slice(0, 8);
-  if (event.e2e?.state === 'rejected') return inertText(`[${time}] !! a sealed message shown as from ${event.from} was refused: ${event.e2e.code}: ${event.e2e.reason}`);
-  if (event.e2e?.state === 'not-sealed-to-you') {
+  if (event.type === 'announcement') return inertText(`** announcement from ${inertName(event.from)}: ${event.text}`);
+  if (event.type === 'joined') return inertText(`-- ${inertName(event.name)} joined #${inertName(event.room)}`);
+  if (event.type === 'left') return inertText(`-- ${inertName(event.name)} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${inertName(event.room)}`);
+  const e2e = e2eOf(event);
+  const from = inertName(event.from);
+  const room = event.room === undefined ? undefined : `#${inertName(event.room)}`;
+  // A verified message is dated by its sender's signed clock; the server's date only if they differ.
+  const sentAt = (e2e.state === 'verified' || e2e.state === 'not-sealed-to-you') && typeof e2e.sentAt === 'number' ? e2e.sentAt : event.ts;
+  const time = `[${clock(sentAt)}]`;
+  const redated = 'timeMismatch' in e2e && e2e.timeMismatch === true ? ` (!! the server dates it ${dateTime(event.ts)}; its sender signed ${dateTime(sentAt)})` : '';
+  if (e2e.state === 'rejected') return inertText(`${time} !! a sealed message shown as from ${from} was refused: ${e2e.code}: ${e2e.reason}`);
+  if (e2e.state === 'not-sealed-to-you') {
     // A room's later members cannot read what came before; a DM has no "before": it was sealed to other keys.
-    if (event.room !== undefined) return inertText(`[${time}] #${event.room} <${event.from}> (sealed before you joined: not readable)`);
-    return inertText(`[${time}] ${event.from} → ${event.to}: (sealed, but not to this key: not readable)`);
+    if (room !== undefined) return inertText(`${time} ${room} <${from}> (sealed before you joined: not readable)${redated}`);
+    return inertText(`${time} ${from} → ${inertName(event.to ?? '')}: (sealed, but not to this key: not readable)${redated}`);
   }
-  if (event.room !== undefined) return inertText(`[${time}] #${event.room} <${event.from}> ${event.text}`);
-  return inertText(event.from === chat.name ? `[${time}] you → ${event.to}: ${event.text}` : `[${time}] ${event.from} → you: ${event.text}`);
+  if (room !== undefined) {
+    // In a secret room a line that was not sealed is not the room's: the server could have written it.
+    if (e2e.state === 'none' && chat.isSecretRoom(event.room!)) return inertText(`${time} ${room} !! NOT END-TO-END (not sealed; the server could have written it): <${from}> ${event.text}`);
+    return inertText(`${time} ${room} <${from}> ${event.text}${redated}`);
+  }
+  const who = event.from === chat.name ? `you → ${inertName(event.to ?? '')}` : `${from} → you`;
+  const marker = e2e.state === 'verified' ? '' : ' [NOT END-TO-END: not sealed; the server could read it or have written it]';
+  return inertText(`${time} ${who}${marker}: ${event.text}${redated}`);
+}
+
+/** hh:mm:ss today, or the date too. */
+function clock(ms: number): string {
+  const time = new Date(ms).toTimeString().slice(0, 8);
+  return new Date(ms).toDateString() === new Date().toDateString() ? time : `${dateOf(ms)} ${time}`;
+}
+
+function dateTime(ms: number): string {
+  return `${dateOf(ms)} ${new Date(ms).toTimeString().slice(0, 8)}`;
+}
+
+function dateOf(ms: number): string {
+  const date = new Date(ms);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 }

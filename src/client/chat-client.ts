@@ -5,6 +5,7 @@
 // (Reconnection, reconnect.ts). The end-to-end part is SealedChat's (sealed-chat.ts).
 
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import { COMMAND_AS_CHAT, isCommandLine, unescapeChatLine } from '../protocol/command-line.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage, Reply, RequestType } from '../protocol/messages.ts';
@@ -18,6 +19,7 @@ import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
 import { messageNonce } from './message-nonce.ts';
 import { RoomMembers } from './room-members.ts';
+import { SEEN_ENVELOPES_FILE, SeenEnvelopes } from './seen-envelopes.ts';
 import { Reconnection, type ReconnectOptions } from './reconnect.ts';
 import { SealedChat, type OpenedHistory, type OpenedJoin, type WhoisResult } from './sealed-chat.ts';
 
@@ -69,12 +71,19 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     this.client = client;
     this.name = options.name;
     this.endToEnd = options.endToEnd !== false;
-    const peers = new PeerKeys(options.configDir ?? defaultConfigDir(), client.server.fingerprint, (change) => this.emit('peerKeyChanged', change));
-    this.sealed = new SealedChat(options.identity, peers, {
-      name: () => this.name,
-      fingerprint: () => this.client.fingerprint,
-      request: (type, fields) => this.request(type, fields),
-    });
+    const configDir = options.configDir ?? defaultConfigDir();
+    const peers = new PeerKeys(configDir, client.server.fingerprint, (change) => this.emit('peerKeyChanged', change));
+    const seen = new SeenEnvelopes(join(configDir, SEEN_ENVELOPES_FILE), client.server.fingerprint);
+    this.sealed = new SealedChat(
+      options.identity,
+      peers,
+      {
+        name: () => this.name,
+        fingerprint: () => this.client.fingerprint,
+        request: (type, fields) => this.request(type, fields),
+      },
+      seen,
+    );
     this.reconnection = new Reconnection(options, {
       connection: () => this.client,
       listen: (next) => this.attachEvents(next),
@@ -152,11 +161,15 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return reply;
   }
 
-  /** A direct message, end-to-end unless `plaintext` is asked for. */
-  async dm(to: string, text: string, options: { plaintext?: boolean } = {}): Promise<Reply<'dm'>> {
+  /**
+   * A direct message, always end to end: parlor's client never sends a DM in clear (a user the
+   * server has no key for is USER_NOT_FOUND), so a plaintext DM is someone else's doing, or goes
+   * to or from a user connected over ssh (whose key the server holds: IdentityKey.via).
+   */
+  async dm(to: string, text: string): Promise<Reply<'dm'>> {
     refuseCommandAsChat(text);
-    const sealed = options.plaintext !== true && this.endToEnd;
-    const reply = sealed ? await this.sealed.dm(to, unescapeChatLine(text)) : await this.request('dm', { to, text, nonce: messageNonce() });
+    // The SSH front door's visitors do not seal: the server runs their client (see endToEnd).
+    const reply = this.endToEnd ? await this.sealed.dm(to, unescapeChatLine(text)) : await this.request('dm', { to, text, nonce: messageNonce() });
     this.reconnection.seenDirect(reply.id);
     return reply;
   }

@@ -23,18 +23,40 @@ import { isErrorCode, ParlorError, type ErrorCode } from '../protocol/errors.ts'
 import type { ChatMessage } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import type { PeerKeys } from './peer-keys.ts';
+import type { SeenEnvelopes } from './seen-envelopes.ts';
 
-/** How an end-to-end message fared; plaintext messages carry no status. */
+/** When it was sealed, by the sender's signed clock, and whether the server's time disagrees. */
+export interface SignedTime {
+  /** The sender's clock, signed inside the envelope (ms); null for an old (version 1) envelope. */
+  sentAt?: number | null;
+  /** The server's `ts` and `sentAt` differ by more than E2E_TIME_TOLERANCE_MS: re-dated, or a wrong clock. */
+  timeMismatch?: boolean;
+}
+
+/** How a message fared end to end. Every delivered message has one: plaintext ones say `none`. */
 export type E2eStatus =
+  /** Not sealed: the server could read it, and could have written it. */
+  | { state: 'none' }
   /** Opened, and signed by `fingerprint`, the key trusted for its sender. */
-  | { state: 'verified'; fingerprint: string }
+  | ({ state: 'verified'; fingerprint: string } & SignedTime)
   /** Genuine, but not sealed to this client: it joined the room after the message was sent. */
-  | { state: 'not-sealed-to-you'; fingerprint: string }
+  | ({ state: 'not-sealed-to-you'; fingerprint: string } & SignedTime)
   /** Refused: `code` says which check failed. The text is empty. */
   | { state: 'rejected'; code: ErrorCode; reason: string };
 
-/** A chat message as ChatClient delivers it: the plaintext in `text`, and for sealed ones, how it fared. */
+/** A chat message as ChatClient delivers it: the plaintext in `text`, and how it fared end to end. */
 export type DeliveredMessage = ChatMessage & { e2e?: E2eStatus };
+
+/** The end-to-end state of a message, `none` for one never opened (plaintext). */
+export function e2eOf(message: DeliveredMessage): E2eStatus {
+  return message.e2e ?? { state: 'none' };
+}
+
+/**
+ * How far the server's timestamp may be from the sender's signed one before it is flagged: a
+ * message held by a reconnecting sender is stored late, by up to its reconnect backoff.
+ */
+export const E2E_TIME_TOLERANCE_MS = 5 * 60_000;
 
 /** A file offer sealed by this client: the envelope, and the key and id its chunks are sealed with. */
 export interface SealedFile {
@@ -53,12 +75,10 @@ export interface OpenedFile {
 
 /** The longest plaintext a client seals: the server's default cap, which it cannot check itself. */
 export const MAX_SEALED_TEXT_BYTES = 4096;
-/** Message ids remembered to catch replays; the oldest are forgotten past this. */
+/** File ids remembered to catch replayed offers; the oldest are forgotten past this. */
 const SEEN_LIMIT = 100_000;
 
 export class E2eSession {
-  /** Message id (hex) → the server id it was first seen under. */
-  private readonly seen = new Map<string, number>();
   /** File ids (hex) of offers opened: a file offer is never stored, so any repeat is a replay. */
   private readonly seenFiles = new Set<string>();
 
@@ -67,6 +87,8 @@ export class E2eSession {
     private readonly peers: PeerKeys,
     /** This client's name as the server confirmed it. */
     private readonly me: () => string,
+    /** The envelopes opened before, kept across runs (seen-envelopes.ts). */
+    private readonly seen: SeenEnvelopes,
   ) {}
 
   /** Seals text for a room or a user; `recipients` need not include this client. */
@@ -88,12 +110,13 @@ export class E2eSession {
 
   /** Notes that the server stored our own message under `id` (so its history copy is no replay). */
   sent(messageId: string, id: number): void {
-    this.remember(messageId, id);
+    this.seen.remember(messageId, id);
   }
 
-  /** Opens a message if it is sealed; plaintext messages pass through untouched. Never throws. */
+  /** Opens a message if it is sealed; a plaintext one is marked `none`. Never throws. */
   open(message: DeliveredMessage): DeliveredMessage {
-    if (message.sealed === undefined || message.e2e !== undefined) return message;
+    if (message.e2e !== undefined) return message;
+    if (message.sealed === undefined) return { ...message, e2e: { state: 'none' } };
     try {
       return this.check(message);
     } catch (error) {
@@ -106,14 +129,18 @@ export class E2eSession {
   private check(message: ChatMessage): DeliveredMessage {
     const envelope = this.verify(message.sealed!, message, 'message');
     const id = envelope.messageId.toString('hex');
-    const first = this.seen.get(id);
-    if (first !== undefined && first !== message.id) {
-      throw new ParlorError('E2E_REPLAYED', `message ${message.id} repeats message ${first}`);
+    const first = this.seen.firstElsewhere(id, message.id);
+    if (first !== undefined) {
+      throw new ParlorError('E2E_REPLAYED', `message ${message.id} repeats a message first seen as ${first.replace(' ', ' message ')}`);
     }
     const plaintext = openEnvelope(envelope, this.identity);
-    this.remember(id, message.id);
-    if (!plaintext) return { ...message, text: '', e2e: { state: 'not-sealed-to-you', fingerprint: envelope.senderFingerprint } };
-    return { ...message, text: plaintext.toString('utf8'), e2e: { state: 'verified', fingerprint: envelope.senderFingerprint } };
+    this.seen.remember(id, message.id);
+    const time: SignedTime = {
+      sentAt: envelope.sentAt ?? null,
+      timeMismatch: envelope.sentAt !== undefined && Math.abs(message.ts - envelope.sentAt) > E2E_TIME_TOLERANCE_MS,
+    };
+    if (!plaintext) return { ...message, text: '', e2e: { state: 'not-sealed-to-you', fingerprint: envelope.senderFingerprint, ...time } };
+    return { ...message, text: plaintext.toString('utf8'), e2e: { state: 'verified', fingerprint: envelope.senderFingerprint, ...time } };
   }
 
   // --- files (a transfer's offer: its metadata sealed, and the key its chunks use) ---------------
@@ -194,10 +221,5 @@ export class E2eSession {
     const to = foldName(message.to ?? '');
     if (scope === 'direct' && target === to && (to === me || foldName(message.from) === me)) return;
     throw new ParlorError('E2E_WRONG_CONTEXT', `a direct message shown as to "${message.to}" was sealed for ${scope === 'room' ? `#${target}` : target}`);
-  }
-
-  private remember(id: string, serverId: number): void {
-    if (this.seen.size >= SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value!);
-    this.seen.set(id, serverId);
   }
 }

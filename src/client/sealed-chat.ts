@@ -12,6 +12,7 @@ import type { RecipientKey } from '../crypto/e2e-envelope.ts';
 import type { IdentityKey, JoinedMessage, LeftMessage, PeerKey, Reply, RequestType } from '../protocol/messages.ts';
 import { E2eSession, type DeliveredMessage, type OpenedFile, type SealedFile } from './e2e.ts';
 import { PeerKeys } from './peer-keys.ts';
+import type { SeenEnvelopes } from './seen-envelopes.ts';
 
 /** A join (or create) reply with sealed messages opened, and how many were not sealed to this client. */
 export type OpenedJoin = Omit<Reply<'join'>, 'history'> & {
@@ -44,8 +45,9 @@ export class SealedChat {
     identity: ClientIdentity,
     private readonly peers: PeerKeys,
     private readonly session: SealedChatSession,
+    seen: SeenEnvelopes,
   ) {
-    this.e2e = new E2eSession(identity, peers, () => session.name());
+    this.e2e = new E2eSession(identity, peers, () => session.name(), seen);
   }
 
   /** Whether a room this client is in is secret (end-to-end). */
@@ -99,7 +101,9 @@ export class SealedChat {
 
   /** A direct message sealed to the user's key. */
   async dm(to: string, text: string): Promise<Reply<'dm'>> {
-    const { name, recipients } = await this.directRecipients(to);
+    const { name, recipients, overSsh } = await this.directRecipients(to);
+    // The server holds an SSH user's key and reads what is sealed to it: sealing would only pretend.
+    if (overSsh) return this.session.request('dm', { to, text, nonce: messageNonce() });
     const { sealed, messageId } = this.e2e.seal('direct', name, text, recipients);
     const reply = await this.session.request('e2e_dm', { to, sealed, nonce: messageNonce() });
     this.e2e.sent(messageId, reply.id);
@@ -164,13 +168,13 @@ export class SealedChat {
   }
 
   /** A user's name as the server has it, and the trusted key to seal to (none when it is this client). */
-  private async directRecipients(to: string): Promise<{ name: string; recipients: RecipientKey[] }> {
+  private async directRecipients(to: string): Promise<{ name: string; recipients: RecipientKey[]; overSsh: boolean }> {
     // Asked each time: a key that changed since the last DM is then caught before sealing to it.
     const { keys } = await this.session.request('keys', { names: [to] });
     const peer = keys.find((key) => foldName(key.name) === foldName(to));
     if (!peer) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${to}"`);
     const recipients = foldName(peer.name) === foldName(this.session.name()) ? [] : [this.trustedKey(peer.name, peer)];
-    return { name: peer.name, recipients };
+    return { name: peer.name, recipients, overSsh: peer.via === 'ssh' };
   }
 
   private trustedKey(name: string, key: IdentityKey): RecipientKey {

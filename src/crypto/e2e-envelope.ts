@@ -18,8 +18,14 @@ import type { ClientIdentity } from './identity.ts';
 import { importRsaPublic, type RsaPublicParts } from './raw-keys.ts';
 
 const MAGIC = Buffer.from('PE2E', 'ascii');
+/**
+ * Version 2 adds `sentAt`, the sender's clock, inside the signed header (issue 17 item 13: a server
+ * could otherwise store a sealed message again under a later timestamp). Version 1 envelopes, with
+ * no sender time, are still opened; only version 2 is sealed.
+ */
+export const ENVELOPE_VERSION = 2;
+const ENVELOPE_VERSIONS_READ = [1, 2];
 const RSA_EXPONENT_BYTES = Buffer.from([0x01, 0x00, 0x01]);
-export const ENVELOPE_VERSION = 1;
 export const ENVELOPE_KIND = { message: 0x01, file: 0x02 } as const;
 export type EnvelopeKind = keyof typeof ENVELOPE_KIND;
 export const ENVELOPE_SCOPE = { room: 0x01, direct: 0x02 } as const;
@@ -56,6 +62,8 @@ export interface EnvelopeHeader {
   /** The sender's folded name. */
   sender: string;
   senderKey: RsaPublicParts;
+  /** The sender's clock when it sealed (ms since the epoch), signed; undefined in a version 1 envelope. */
+  sentAt: number | undefined;
   iv: Buffer;
 }
 
@@ -143,6 +151,8 @@ export interface SealInput {
    * that the envelope carrying its metadata also delivers (wrapped) the key its chunks use.
    */
   contentKey?: Buffer;
+  /** The sender's clock, signed into the envelope; now by default. */
+  sentAt?: number;
 }
 
 export function newMessageId(): Buffer {
@@ -158,6 +168,7 @@ export function sealEnvelope(input: SealInput): Buffer {
     target: input.target,
     sender: input.sender,
     senderKey: { exponent: input.identity.exponent, modulus: input.identity.modulus },
+    sentAt: input.sentAt ?? Date.now(),
     iv: randomBytes(IV_BYTES),
   };
   const contentKey = input.contentKey ?? randomBytes(CONTENT_KEY_BYTES);
@@ -180,7 +191,8 @@ export function sealEnvelope(input: SealInput): Buffer {
 export function decodeEnvelope(bytes: Buffer): Envelope {
   const reader = new Reader(bytes);
   if (!reader.take(4).equals(MAGIC)) throw malformed('bad magic');
-  if (reader.u8() !== ENVELOPE_VERSION) throw malformed('unknown version');
+  const version = reader.u8();
+  if (!ENVELOPE_VERSIONS_READ.includes(version)) throw malformed('unknown version');
   const kind = keyOf(ENVELOPE_KIND, reader.u8(), 'kind');
   const messageId = reader.take(MESSAGE_ID_BYTES);
   const scope = keyOf(ENVELOPE_SCOPE, reader.u8(), 'scope');
@@ -193,6 +205,7 @@ export function decodeEnvelope(bytes: Buffer): Envelope {
   if (modulus.length < RSA_MIN_MODULUS_BYTES || modulus.length > RSA_MAX_MODULUS_BYTES || modulus[0] === 0) {
     throw malformed('the modulus is not 256 to 512 bytes, minimal big-endian');
   }
+  const sentAt = version >= 2 ? reader.u64() : undefined;
   const aadEnd = reader.offset;
   const iv = reader.take(IV_BYTES);
   const ciphertextLength = reader.u32();
@@ -220,6 +233,7 @@ export function decodeEnvelope(bytes: Buffer): Envelope {
     target,
     sender,
     senderKey: { exponent, modulus },
+    sentAt,
     iv,
     ciphertext,
     wrappedKeys,
@@ -270,9 +284,10 @@ function encodeHeaderUpToIv(header: EnvelopeHeader): Buffer {
     throw new ParlorError('BAD_REQUEST', 'a target or sender name of 1 to 255 bytes');
   }
   if (header.messageId.length !== MESSAGE_ID_BYTES) throw new ParlorError('BAD_REQUEST', `a message id is ${MESSAGE_ID_BYTES} bytes`);
+  const sentAt = header.sentAt === undefined ? [] : [u64(header.sentAt)];
   return Buffer.concat([
     MAGIC,
-    Buffer.from([ENVELOPE_VERSION, ENVELOPE_KIND[header.kind]]),
+    Buffer.from([header.sentAt === undefined ? 1 : ENVELOPE_VERSION, ENVELOPE_KIND[header.kind]]),
     header.messageId,
     Buffer.from([ENVELOPE_SCOPE[header.scope], target.length]),
     target,
@@ -282,12 +297,20 @@ function encodeHeaderUpToIv(header: EnvelopeHeader): Buffer {
     header.senderKey.exponent,
     u16(header.senderKey.modulus.length),
     header.senderKey.modulus,
+    ...sentAt,
   ]);
 }
 
 function u16(value: number): Buffer {
   const b = Buffer.alloc(2);
   b.writeUInt16BE(value);
+  return b;
+}
+
+function u64(value: number): Buffer {
+  if (!Number.isSafeInteger(value) || value < 0) throw new ParlorError('BAD_REQUEST', 'a time of 0 to 2^53 ms');
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(value));
   return b;
 }
 
@@ -328,6 +351,12 @@ class Reader {
 
   u32(): number {
     return this.take(4).readUInt32BE(0);
+  }
+
+  u64(): number {
+    const value = this.take(8).readBigUInt64BE(0);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('a time beyond 2^53 ms');
+    return Number(value);
   }
 
   text(length: number): string {

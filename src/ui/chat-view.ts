@@ -5,13 +5,19 @@
 
 import { inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
-import { escapeTags, safeText } from './safe-text.ts';
+import { escapeTags, safeName, safeText } from './safe-text.ts';
 import { paint, userColor, type Theme } from './themes.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
 
 export function clock(ts: number): string {
   const d = new Date(ts);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** A date and time, for a line whose sender's signed time and the server's disagree. */
+function dateTime(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${clock(ts)}`;
 }
 
 /** When someone last spoke: a time today, else a date. */
@@ -67,11 +73,18 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
       if (message.e2e?.state === 'not-sealed-to-you') return []; // counted in a notice of their own
       if (message.e2e?.state === 'rejected') return rejectedLines(message.from, message.e2e.code, message.ts, theme, width);
       const own = message.from.toLowerCase() === selfName.toLowerCase();
-      const name = paint(own ? theme.accent : userColor(theme, message.from), `{bold}${safeText(message.from)}{/bold}`);
+      const name = paint(own ? theme.accent : userColor(theme, message.from), `{bold}${safeName(message.from)}{/bold}`);
       const lines = safeText(message.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
       const body = lines.map((line, i) => (i === 0 ? line : `      ${line}`)).join('\n');
       const text = entry.mention ? `{bold}${paint(theme.mention, body)}{/bold}` : body;
-      return [`${paint(theme.dim, clock(message.ts))} ${name}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
+      // End to end is a fact about each line: one that was not sealed says so where it stands.
+      const unsealed = entry.notEndToEnd
+        ? paint(theme.warning, message.room === undefined ? ' ⚠ not end-to-end (the server could read it or have written it)' : " ⚠ not end-to-end, not the room's (the server could have written it)")
+        : '';
+      const e2e = message.e2e;
+      const sentAt = e2e?.state === 'verified' && typeof e2e.sentAt === 'number' ? e2e.sentAt : message.ts;
+      const redated = e2e?.state === 'verified' && e2e.timeMismatch === true ? paint(theme.warning, ` ⚠ sent ${dateTime(sentAt)}; the server dates it ${dateTime(message.ts)}`) : '';
+      return [`${paint(theme.dim, clock(sentAt))} ${name}${unsealed}${redated}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
     }
     case 'notice': {
       const lines = noticeLines(entry.text, width - NOTICE_INDENT);
@@ -130,7 +143,8 @@ export function notSealedText(count: number): string {
 
 /** The message pane's label: the conversation, and whether the server can read it. */
 export function conversationHeader(conversation: Conversation): string {
-  if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · end-to-end`;
+  // Whether a line is end to end is said on the line (a server can slip in one that is not).
+  if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · direct · lines not end-to-end are marked ⚠`;
   return conversation.secret ? `${conversationTitle(conversation)} · secret, end-to-end` : conversationTitle(conversation);
 }
 
@@ -161,13 +175,13 @@ export function roomListText(conversations: readonly Conversation[], active: str
 
 export function memberListText(conversation: Conversation | undefined, theme: Theme, width: number, now = Date.now()): string {
   if (!conversation) return '';
-  if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeText(conversation.name))}`;
+  if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeName(conversation.name))}`;
   const members = [...conversation.members.values()].sort((a, b) => a.name.localeCompare(b.name));
   return [
     paint(theme.dim, `${members.length} here`.padEnd(Math.max(0, width - 5)) + 'said'),
     ...members.map((m) => {
       const when = lastSpoke(m.lastMessageAt, now);
-      const name = safeText(m.name).slice(0, Math.max(3, width - when.length - 1));
+      const name = safeName(m.name).slice(0, Math.max(3, width - when.length - 1));
       return `${paint(userColor(theme, m.name), name)}${' '.repeat(Math.max(1, width - 1 - name.length - when.length))}${paint(theme.dim, when)}`;
     }),
   ].join('\n');

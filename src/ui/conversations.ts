@@ -2,7 +2,7 @@
 // messages), each with its entries in message-id order, unread counts, members and whether older
 // history remains. The screen redraws from this; tests drive it with plain messages.
 
-import type { DeliveredMessage } from '../client/e2e.ts';
+import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ExportLine } from './export.ts';
 import type { ImageCells } from './image-cells.ts';
@@ -13,7 +13,13 @@ export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm';
 
 export type Entry =
   /** A message as ChatClient delivers it: sealed ones carry `e2e` (verified, rejected, or not sealed to us). */
-  | { kind: 'message'; message: DeliveredMessage; mention: boolean }
+  | {
+      kind: 'message';
+      message: DeliveredMessage;
+      mention: boolean;
+      /** In a direct conversation or a secret room, a line that was not sealed: shown as not end-to-end. */
+      notEndToEnd?: boolean;
+    }
   /** A line of the client's own (results of /users, errors, presence); may quote network text. */
   | { kind: 'notice'; ts: number; text: string; tone: Tone }
   /** The bot's answer: seen by this user alone. */
@@ -123,7 +129,7 @@ export class ConversationList {
     if (conversation.ids.has(message.id)) return undefined;
     conversation.ids.add(message.id);
     const mention = !own && mentions(message.text, this.selfName);
-    const entry: Entry = { kind: 'message', message, mention };
+    const entry: Entry = { kind: 'message', message, mention, notEndToEnd: conversation.secret && e2eOf(message).state === 'none' };
     // Live messages come in order and are appended; history is put in its place among messages.
     const at = live ? -1 : conversation.entries.findIndex((e) => e.kind === 'message' && e.message.id > message.id);
     if (at < 0) conversation.entries.push(entry);
@@ -152,7 +158,12 @@ export class ConversationList {
     const conversation = this.byKey.get(key);
     const at = conversation?.entries.findIndex((e) => e.kind === 'message' && e.message.id === message.id) ?? -1;
     if (!conversation || at < 0) return false;
-    conversation.entries[at] = { kind: 'message', message, mention: mentions(message.text, this.selfName) && foldName(message.from) !== foldName(this.selfName) };
+    conversation.entries[at] = {
+      kind: 'message',
+      message,
+      mention: mentions(message.text, this.selfName) && foldName(message.from) !== foldName(this.selfName),
+      notEndToEnd: conversation.secret && e2eOf(message).state === 'none',
+    };
     return true;
   }
 

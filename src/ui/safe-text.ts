@@ -3,7 +3,7 @@
 // braces escaped, because blessed reads `{red-fg}` or `{/}` in content as markup and a message
 // must not be able to restyle the screen or close the styles around it.
 
-import { inertText } from '../client/inert-text.ts';
+import { inertName, inertText } from '../client/inert-text.ts';
 
 export function escapeTags(text: string): string {
   return text.replace(/[{}]/g, (brace) => (brace === '{' ? '{open}' : '{close}'));
@@ -12,4 +12,9 @@ export function escapeTags(text: string): string {
 /** Network text, safe to put into content with tags on. */
 export function safeText(text: string, options: { keepNewlines?: boolean } = {}): string {
   return escapeTags(inertText(text, options));
+}
+
+/** A user or room name from the network, with any invisible character shown (<U+034F>). */
+export function safeName(name: string): string {
+  return escapeTags(inertName(name));
 }

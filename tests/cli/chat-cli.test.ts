@@ -56,9 +56,13 @@ describe('cli: parlor send and parlor tail', () => {
       from: 'ada',
       text: 'just for you',
       ts: ack.ts,
-      e2e: { state: 'verified', fingerprint: (await loadOrCreateClientIdentity(configs.get('ada')!)).fingerprint },
+      // The sender's signed time (issue 17 item 13), as the sender's clock had it.
+      e2e: { state: 'verified', fingerprint: (await loadOrCreateClientIdentity(configs.get('ada')!)).fingerprint, sentAt: (messages[1]!.e2e as { sentAt: number }).sentAt, timeMismatch: false },
     });
+    expect((messages[1]!.e2e as { sentAt: number }).sentAt).to.be.a('number');
     expect(messages[2]).to.include({ room: 'lobby', from: 'cy', text: 'third' });
+    // A plaintext room message says so: the field is never absent.
+    expect(messages[2]!.e2e).to.deep.equal({ state: 'none' });
   });
 
   it('tail exits 0 at --timeout with nothing to print', async () => {

@@ -33,10 +33,10 @@ for (const ephemeral of [false, true]) {
       for (let i = 0; i < 25; i++) {
         const text = `bob ${i}`;
         withBob.push(text);
-        if (i % 3 === 0) await bob.dm('ada', text, { plaintext: true });
-        else await ada.dm('bob', text, { plaintext: true });
+        if (i % 3 === 0) await bob.dm('ada', text);
+        else await ada.dm('bob', text);
       }
-      for (let i = 0; i < 600; i++) await ada.dm('cy', `cy ${i}`, { plaintext: true });
+      for (let i = 0; i < 600; i++) await ada.dm('cy', `cy ${i}`);
 
       const whole = await ada.history({ with: 'bob' });
       expect(whole.messages.map((m) => m.text)).to.deep.equal(withBob);

@@ -49,8 +49,8 @@ describe('server/sessions: one identity, several sessions', () => {
     await bob.say('lobby', 'hello ada');
     await script.say('lobby', 'from the script');
     await ui.say('quiet', 'only the ui is here');
-    await bob.dm('ada', 'psst', { plaintext: true });
-    await script.dm('bob', 'sent from the script', { plaintext: true });
+    await bob.dm('ada', 'psst');
+    await script.dm('bob', 'sent from the script');
     for (const client of [ui, script, bob]) await settle(client);
 
     const texts = (got: typeof atUi) => got.map((m) => `${m.room !== undefined ? `#${m.room}` : `→${m.to}`} ${m.from}: ${m.text}`);

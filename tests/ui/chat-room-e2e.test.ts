@@ -42,7 +42,7 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     screen = await alice.waitFor('known: the key you have trusted for bob');
     alice.line('/whois alice');
     await alice.waitFor('you: this is your own key');
-    expect(screen).to.contain('@bob · end-to-end');
+    expect(screen).to.contain('@bob · direct');
   });
 
   it('a secret room made in one UI is read in another, marked secret; a later joiner is told what it cannot read', async () => {

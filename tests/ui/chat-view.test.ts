@@ -33,7 +33,7 @@ describe('ui/chat-view', () => {
     expect(warning.join('\n')).to.contain("BOB'S IDENTITY KEY HAS CHANGED").and.contain('SHA256:old').and.contain('SHA256:new').and.contain('/trust bob');
   });
 
-  it('marks secret rooms in the list and the header, and every direct conversation as end-to-end', () => {
+  it('marks secret rooms in the list and the header, and says in a direct conversation that each line tells whether it is end-to-end', () => {
     const list = new ConversationList('alice');
     list.open('room', 'lobby');
     list.open('room', 'vault').secret = true;
@@ -41,7 +41,7 @@ describe('ui/chat-view', () => {
     expect(roomListText(list.list(), roomKey('lobby'), theme, 20)).to.contain('#vault secret').and.not.contain('#lobby secret');
     expect(conversationHeader(list.get(roomKey('vault'))!)).to.equal('#vault · secret, end-to-end');
     expect(conversationHeader(list.get(roomKey('lobby'))!)).to.equal('#lobby');
-    expect(conversationHeader(dm)).to.equal('@bob · end-to-end');
+    expect(conversationHeader(dm)).to.equal('@bob · direct · lines not end-to-end are marked ⚠');
   });
 
   it('puts a message opened after /trust in place of the held one, and exports what was readable', () => {

@@ -58,7 +58,7 @@ describe('ui/transfers end-to-end (tmux)', function () {
     alice.line('/file bob ~/my notes.txt');
     let screen = await alice.waitFor('✓ sent to bob');
     expect(screen).to.match(/↑ +\[1\] my notes\.txt · 300\.0 KiB to bob/);
-    expect(screen).to.contain('@bob · end-to-end');
+    expect(screen).to.contain('@bob · direct');
     bob.ui.keys('C-n');
     screen = await waitForText(bob.ui, `saved as ${join(bob.downloads, 'my notes.txt')}`);
     expect(screen).to.match(/↓ +\[1\] my notes\.txt · 300\.0 KiB from alice/);
