@@ -106,7 +106,12 @@ export function describeEvent(event: DeliveredMessage | JoinedMessage | LeftMess
     return inertText(`${time} ${room} <${from}> ${event.text}${redated}`);
   }
   const who = event.from === chat.name ? `you → ${inertName(event.to ?? '')}` : `${from} → you`;
-  const marker = e2e.state === 'verified' ? '' : ' [NOT END-TO-END: not sealed; the server could read it or have written it]';
+  const marker =
+    e2e.state === 'verified'
+      ? ''
+      : e2e.state === 'none' && e2e.sshUser !== undefined
+        ? ` [NOT END-TO-END: ${inertName(e2e.sshUser)} is connected over ssh; the server reads it]`
+        : ' [NOT END-TO-END: not sealed; the server could read it or have written it]';
   return inertText(`${time} ${who}${marker}: ${event.text}${redated}`);
 }
 

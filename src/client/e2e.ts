@@ -35,8 +35,11 @@ export interface SignedTime {
 
 /** How a message fared end to end. Every delivered message has one: plaintext ones say `none`. */
 export type E2eStatus =
-  /** Not sealed: the server could read it, and could have written it. */
-  | { state: 'none' }
+  /**
+   * Not sealed: the server could read it, and could have written it. `sshUser`: the party who is
+   * connected over ssh (the server reads all they say and receive), when that is why.
+   */
+  | { state: 'none'; sshUser?: string }
   /** Opened, and signed by `fingerprint`, the key trusted for its sender. */
   | ({ state: 'verified'; fingerprint: string } & SignedTime)
   /** Genuine, but not sealed to this client: it joined the room after the message was sent. */
@@ -116,7 +119,7 @@ export class E2eSession {
   /** Opens a message if it is sealed; a plaintext one is marked `none`. Never throws. */
   open(message: DeliveredMessage): DeliveredMessage {
     if (message.e2e !== undefined) return message;
-    if (message.sealed === undefined) return { ...message, e2e: { state: 'none' } };
+    if (message.sealed === undefined) return { ...message, e2e: { state: 'none', ...(message.sshUser !== undefined && { sshUser: message.sshUser }) } };
     try {
       return this.check(message);
     } catch (error) {

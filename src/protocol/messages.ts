@@ -118,6 +118,11 @@ export const chatMessage = z.object({
   ts: z.number(),
   /** End-to-end: the envelope, and `text` is empty; the client opens it. */
   sealed: sealed.optional(),
+  /**
+   * The party of this message (its sender, or a DM's recipient) who is connected over ssh: the
+   * server reads what such a user says and receives, so the message is not end-to-end.
+   */
+  sshUser: z.string().optional(),
 });
 export type ChatMessage = z.infer<typeof chatMessage>;
 

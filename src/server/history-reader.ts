@@ -2,6 +2,7 @@
 // what the reader's blocks hide left out, and each message in its wire form with display names.
 
 import type { ChatMessage } from '../protocol/messages.ts';
+import { sshHeldKeys } from './keys.ts';
 import type { ChatStore, StoredMessage } from '../store/store.ts';
 import type { BlockList } from './block-list.ts';
 import type { RoomDirectory } from './room-directory.ts';
@@ -60,9 +61,19 @@ export class HistoryReader {
     const from = this.displayName(message.from);
     const sealed = message.sealed === undefined ? {} : { sealed: message.sealed };
     if (message.room !== null) {
-      return { type: 'message', id: message.id, room: this.rooms.nameOf(message.room), from, text: message.text, ts: message.ts, ...sealed };
+      const ssh = this.overSsh(message.from) ? { sshUser: from } : {};
+      return { type: 'message', id: message.id, room: this.rooms.nameOf(message.room), from, text: message.text, ts: message.ts, ...sealed, ...ssh };
     }
-    return { type: 'message', id: message.id, to: this.displayName(message.to!), from, text: message.text, ts: message.ts, ...sealed };
+    const to = this.displayName(message.to!);
+    const ssh = this.overSsh(message.from) ? { sshUser: from } : this.overSsh(message.to!) ? { sshUser: to } : {};
+    return { type: 'message', id: message.id, to, from, text: message.text, ts: message.ts, ...sealed, ...ssh };
+  }
+
+  /** Whether a user's key is one the SSH front door holds (keys.ts): that user is over ssh. */
+  private overSsh(key: string): boolean {
+    if (sshHeldKeys.size === 0) return false;
+    const fingerprint = this.store.getUser(key)?.fingerprint;
+    return fingerprint !== undefined && sshHeldKeys.has(fingerprint);
   }
 
   private displayName(key: string): string {

@@ -3,6 +3,7 @@
 // with last-message times, and the status bar. Everything that came from the network goes through
 // safeText here, and nowhere else needs to remember to.
 
+import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
 import { inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
@@ -79,7 +80,7 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
       const text = entry.mention ? `{bold}${paint(theme.mention, body)}{/bold}` : body;
       // End to end is a fact about each line: one that was not sealed says so where it stands.
       const unsealed = entry.notEndToEnd
-        ? paint(theme.warning, message.room === undefined ? ' ⚠ not end-to-end (the server could read it or have written it)' : " ⚠ not end-to-end, not the room's (the server could have written it)")
+        ? paint(theme.warning, notEndToEndWords(message))
         : '';
       const e2e = message.e2e;
       const sentAt = e2e?.state === 'verified' && typeof e2e.sentAt === 'number' ? e2e.sentAt : message.ts;
@@ -211,4 +212,11 @@ export function statusText(state: StatusState, theme: Theme, now = Date.now()): 
   const files = transferCountText(state.transfers);
   // The connection's state first, then transfers, so a narrow terminal never cuts them off.
   return ` ${connection}${files ? ' · ' + paint(theme.accent, files) : ''} · ${safeText(state.name)} @ ${safeText(state.serverName)} ${safeText(state.address)} · ${safeText(state.fingerprint.slice(0, 15))}… (${safeText(state.trust)})${hosting}`;
+}
+
+/** Why a line is not end to end, in words: over ssh the server reads it; else it could have written it. */
+function notEndToEndWords(message: DeliveredMessage): string {
+  const e2e = e2eOf(message);
+  if (e2e.state === 'none' && e2e.sshUser !== undefined) return ` ⚠ not end-to-end: ${safeName(e2e.sshUser)} is connected over ssh`;
+  return message.room === undefined ? ' ⚠ not end-to-end (the server could read it or have written it)' : " ⚠ not end-to-end, not the room's (the server could have written it)";
 }
