@@ -126,6 +126,20 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
     expect(server.events.some((event) => event.event === 'login' && event.name === 'ada')).to.equal(false);
   });
 
+  it('slows a key that keeps guessing the join password, with the chat\'s own slow-down', async () => {
+    const guesser = sshVisitor();
+    // OpenSSH asks three times a connection: two connections are six wrong passwords from one key.
+    for (let i = 0; i < 2; i++) expect((await runSsh(guesser, sshPort, 'mallory', 'guess', ['send', '#lobby', 'x'])).code).to.equal(255);
+    // The right password now waits its turn (RATE_LIMITED for this key for a while), then gets in.
+    const refused = await runSsh(guesser, sshPort, 'mallory', JOIN_PASSWORD, ['send', '#lobby', 'in at last']);
+    expect(refused.code).to.equal(255);
+    let admitted = refused;
+    for (let attempt = 0; attempt < 20 && admitted.code !== 0; attempt++) admitted = await runSsh(guesser, sshPort, 'mallory', JOIN_PASSWORD, ['send', '#lobby', 'in at last']);
+    expect(admitted.code, admitted.stderr).to.equal(0);
+    // Someone else with the right password from the same address was never held up.
+    expect((await runSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'hi'])).code).to.equal(0);
+  });
+
   it('keeps SSH visitors out of secret rooms, saying why, and marks their keys as held by the server', async () => {
     const bob = await connectChat(server, await generateClientIdentity(), 'bob');
     clients.push(bob);
@@ -135,6 +149,31 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
     expect(run.stdout).to.include('connected over ssh');
     const whois = await bob.whois('ada');
     expect(whois.via).to.equal('ssh');
+  });
+
+  it('marks DMs with an SSH user as not end-to-end, "NAME is connected over ssh", in tail and tail --json, both ways', async () => {
+    // ada over ssh, watching; bob a parlor client.
+    const watcher = startSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, ['tail']);
+    let adaSaw = '';
+    watcher.stdout!.on('data', (chunk: Buffer) => (adaSaw += chunk.toString('utf8')));
+    try {
+      await waitUntil(() => server.events.some((event) => event.event === 'login' && event.name === 'ada'), 'ada to log in over ssh');
+      const bobConfig = tempDir('bob');
+      const toAda = await runParlor(['send', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'bob', '--config', bobConfig, '--to', 'ada', 'psst ada']);
+      expect(toAda.code, toAda.stderr).to.equal(0);
+      await waitUntil(() => adaSaw.includes('psst ada'), 'ada to get the DM', 10_000, () => adaSaw);
+      const fromAda = await runSsh(sshVisitor(), sshPort, 'ada2', JOIN_PASSWORD, ['send', '@bob', 'hello bob']);
+      expect(fromAda.code, fromAda.stderr).to.equal(0);
+      const text = await runParlor(['tail', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'bob', '--config', bobConfig, '--count', '2', '--timeout', '10']);
+      const json = await runParlor(['tail', '--server', `${server.host}:${server.port}`, '--password', JOIN_PASSWORD, '--name', 'bob', '--config', bobConfig, '--json', '--count', '2', '--timeout', '10']);
+      expect(text.stdout).to.match(/you → ada \[NOT END-TO-END: ada is connected over ssh[^\]]*\]: psst ada/);
+      expect(text.stdout).to.match(/ada2 → you \[NOT END-TO-END: ada2 is connected over ssh[^\]]*\]: hello bob/);
+      const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { text?: string; e2e?: { state: string; sshUser?: string } });
+      expect(lines.find((line) => line.text === 'psst ada')?.e2e).to.deep.equal({ state: 'none', sshUser: 'ada' });
+      expect(lines.find((line) => line.text === 'hello bob')?.e2e).to.deep.equal({ state: 'none', sshUser: 'ada2' });
+    } finally {
+      watcher.kill();
+    }
   });
 
   it('survives garbage and half-open connections on the SSH port; the chat port still serves', async () => {
