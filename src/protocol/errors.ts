@@ -41,7 +41,8 @@ export const ERROR_CODES = {
   MESSAGE_TOO_LONG: 'the message is over the length cap',
   RATE_LIMITED: 'too many requests: slow down',
   SLOW_CONSUMER: 'the client fell too far behind in reading',
-  TOO_MANY_CONNECTIONS: 'too many connections from this address',
+  TOO_MANY_CONNECTIONS: 'too many connections that have not logged in, from this address or in all',
+  LOGIN_TIMEOUT: 'the connection did not log in before its deadline',
 
   // The bot (src/commands).
   UNKNOWN_COMMAND: 'there is no bot command of that name',

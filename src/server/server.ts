@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { generateServerIdentity, loadOrCreateServerIdentity, type ServerIdentity } from '../crypto/identity.ts';
 import { asParlorError } from '../protocol/errors.ts';
-import { formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
+import { addressBudget, formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
 import { SecureConnection } from '../transport/secure-connection.ts';
@@ -20,7 +20,9 @@ import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { createBot } from '../commands/builtins.ts';
 import type { Bot as CommandBot } from '../commands/builtins.ts';
+import { Admission } from './admission.ts';
 import { Bot } from './bot.ts';
+import { RateBudgets } from './rate-budget.ts';
 import { Router } from './router.ts';
 import { LoadGauge } from './load-gauge.ts';
 import { Session } from './session.ts';
@@ -39,8 +41,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly listener: Server;
   private readonly sessions = new Set<Session>();
   private readonly sockets = new Set<Socket>();
-  /** Connections per address that have not logged in yet (handshake included). */
-  private readonly unauthenticated = new Map<string, number>();
+  /** Places for connections that have not logged in yet (handshake included). */
+  private readonly admission: Admission;
   private readonly operatorPasswordGenerated: boolean;
   private beacon: DiscoveryBeacon | undefined;
   private mdns: MdnsPublication | undefined;
@@ -64,6 +66,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.password = options.password ?? generatePassword();
     this.operatorPasswordGenerated = options.operatorPassword === undefined;
     this.operatorPassword = options.operatorPassword ?? generatePassword();
+    this.admission = new Admission(options);
     this.store = openStore(options);
     this.chat = new ChatService(this.store, {
       joinPassword: this.password,
@@ -83,7 +86,14 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.router = new Router(
       this.chat,
       new Bot(bot.registry, this.chat, (reason) => void this.stop(reason)),
-      { strikes: options.floodStrikes, windowMs: options.floodWindowMs },
+      new RateBudgets({
+        perSecond: options.ratePerSecond,
+        burst: options.rateBurst,
+        addressPerSecond: addressBudget(options).perSecond,
+        addressBurst: addressBudget(options).burst,
+        strikes: options.floodStrikes,
+        windowMs: options.floodWindowMs,
+      }),
       (session) => this.onLogin(session),
       (session, error) => this.report({ event: 'error', remote: session.remote, message: error instanceof Error ? error.stack ?? error.message : String(error) }),
       this.transfers,
@@ -253,22 +263,12 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       socket.destroy();
       return;
     }
-    const pending = this.unauthenticated.get(address) ?? 0;
-    if (pending >= this.options.maxUnauthenticatedPerAddress) {
-      // Refused before any work: no handshake, no key operations, no buffers.
+    const admitted = this.admission.admit(socket, address);
+    if ('refused' in admitted) {
       this.report({ event: 'refused', remote, code: 'TOO_MANY_CONNECTIONS' });
-      socket.destroy();
       return;
     }
-    this.unauthenticated.set(address, pending + 1);
-    let counted = true;
-    const uncount = () => {
-      if (!counted) return;
-      counted = false;
-      const left = (this.unauthenticated.get(address) ?? 1) - 1;
-      if (left > 0) this.unauthenticated.set(address, left);
-      else this.unauthenticated.delete(address);
-    };
+    const uncount = admitted.release;
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -282,7 +282,15 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     }).then(
       ({ connection, client }) => {
         connection.coalesceMs = this.coalesceMs;
+        connection.maxRecordsPerFrame = this.options.maxRecordsPerFrame;
         const session = new Session(connection, client, address, remote, this.options, uncount);
+        // A handshake proves a key, not a right to stay: a connection that does not log in soon
+        // gives its place back (idle ones held an address's places for good).
+        const loginDeadline = setTimeout(() => {
+          if (!session.user) connection.close('LOGIN_TIMEOUT', `no login within ${this.options.loginTimeoutMs} ms of the handshake`);
+        }, this.options.loginTimeoutMs);
+        loginDeadline.unref();
+        session.loginDeadline = loginDeadline;
         this.sessions.add(session);
         this.report({ event: 'session', remote, client: client.fingerprint });
         connection.send({
@@ -294,6 +302,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
         // File transfer: chunk and window records (a throw closes the connection with BAD_MESSAGE).
         connection.on('record', (record) => this.transfers.onRecord(session, record));
         connection.on('close', ({ reason, remote: byClient }) => {
+          clearTimeout(loginDeadline);
           this.transfers.drop(session);
           const name = session.user?.name ?? null;
           this.chat.logout(session);
@@ -310,9 +319,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   }
 
   private onLogin(session: Session): void {
+    clearTimeout(session.loginDeadline);
     session.releaseUnauthenticatedSlot();
     session.connection.setFrameCap(this.options.frameCap);
-    this.report({ event: 'login', remote: session.remote, client: session.client.fingerprint, name: session.user!.name });
+    this.report({ event: 'login', remote: session.remote, client: session.client.fingerprint, name: session.requireUser().name });
   }
 
   private report(event: ServerEvent): void {
