@@ -24,6 +24,8 @@ export type Spent = { ok: true } | { ok: false; retryAfterMs: number; flooding: 
 /** One spender's bucket, when it was told it may try again, and its recent strikes. */
 class Budget {
   notBefore = 0;
+  /** The frame whose request was last refused: the rest of that frame was sent before the answer. */
+  toldIn: string | undefined;
   readonly strikes: number[] = [];
   constructor(readonly bucket: TokenBucket) {}
 
@@ -42,8 +44,11 @@ export class RateBudgets {
 
   constructor(private readonly policy: RatePolicy) {}
 
-  /** Spends one request of `identity` (a key fingerprint) from `address`; every request does, valid or not. */
-  spend(identity: string, address: string, now = Date.now()): Spent {
+  /**
+   * Spends one request of `identity` (a key fingerprint) from `address`; every request does, valid
+   * or not. `frame` names the frame that carried it (session and frame number).
+   */
+  spend(identity: string, address: string, frame: string, now = Date.now()): Spent {
     const mine = this.budget(this.identities, identity, this.policy.perSecond, this.policy.burst, now);
     const shared = this.budget(this.addresses, address, this.policy.addressPerSecond, this.policy.addressBurst, now);
     const own = mine.bucket.take(now);
@@ -51,18 +56,20 @@ export class RateBudgets {
       const share = shared.bucket.take(now);
       if (share.ok) return { ok: true };
       mine.bucket.giveBack();
-      return this.refuse(mine, share.retryAfterMs, now);
+      return this.refuse(mine, share.retryAfterMs, frame, now);
     }
-    return this.refuse(mine, own.retryAfterMs, now);
+    return this.refuse(mine, own.retryAfterMs, frame, now);
   }
 
-  private refuse(budget: Budget, retryAfterMs: number, now: number): Spent {
+  private refuse(budget: Budget, retryAfterMs: number, frame: string, now: number): Spent {
     // Sent while it had been told to wait: a strike. Sent after the wait (the bucket was drained
-    // meanwhile by another session of the same identity, or by its address): only told again.
-    if (now < budget.notBefore) {
+    // meanwhile by another session of the same identity, or by its address), or in the same frame
+    // as the request first refused (so before the client could have read the answer): told again.
+    if (now < budget.notBefore && frame !== budget.toldIn) {
       budget.strikes.push(now);
       while (budget.strikes.length > 0 && now - budget.strikes[0]! > this.policy.windowMs) budget.strikes.shift();
     }
+    if (now >= budget.notBefore) budget.toldIn = frame;
     budget.notBefore = Math.max(budget.notBefore, now + retryAfterMs);
     return { ok: false, retryAfterMs, flooding: budget.strikes.length >= this.policy.strikes };
   }

@@ -77,7 +77,7 @@ export class Router {
 
   handle(session: Session, message: unknown): void {
     // Spent before anything else, so that a malformed request costs the sender as a good one does.
-    const spent = this.budgets.spend(session.client.fingerprint, session.address);
+    const spent = this.budgets.spend(session.client.fingerprint, session.address, `${session.id}:${session.connection.framesReceived}`);
     const id = (message as { id?: unknown } | null)?.id;
     const knownId = typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
     if (!spent.ok) {

@@ -168,6 +168,8 @@ export class SecureConnection extends EventEmitter<Events> {
     return this.outbound?.bufferedBytes ?? this.socket.writableLength;
   }
 
+  /** Sealed frames received so far: which requests came together (rate-budget.ts). */
+  framesReceived = 0;
   /** Records one received frame may carry (the server bounds it; see decodeRecords). */
   maxRecordsPerFrame = Infinity;
 
@@ -235,6 +237,7 @@ export class SecureConnection extends EventEmitter<Events> {
 
   private receiveSealed(frame: Buffer): void {
     const plaintext = this.opener!.open(frame);
+    this.framesReceived++;
     for (const record of decodeRecords(plaintext, this.maxRecordsPerFrame)) {
       if (record.kind !== RECORD_KIND_JSON && this.listenerCount('record') > 0) {
         this.emit('record', record);

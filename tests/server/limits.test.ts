@@ -121,8 +121,9 @@ describe('server/limits: one client cannot hurt the rest', function () {
       await waitUntil(() => acceptedIds.every((id) => heard.some((m) => m.id === id)), "the flooder's accepted messages at the listener", 10_000);
       expect(heard.filter((m) => m.from === 'flooder').map((m) => m.id)).to.deep.equal(acceptedIds);
 
-      // Sustained flooding: the strikes add up and the server hangs up, saying why.
-      sayBurst(flooder, 1000, 100);
+      // Sustained flooding: frames sent without waiting the retryAfterMs they were told are
+      // strikes; they add up and the server hangs up, saying why.
+      for (let frame = 0; frame < 4; frame++) sayBurst(flooder, 1000 + frame * 40, 40);
       const closing = await flooder.closed;
       expect(closing, 'the closing message the flooder was told').to.include({ code: 'RATE_LIMITED' });
       const dropped = await server.waitForEvent((e) => e.event === 'disconnect' && e.name === 'flooder');
