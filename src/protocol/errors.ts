@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   ROOM_INVALID: 'that room name is not allowed',
   ROOM_NOT_FOUND: 'there is no such room',
   ROOM_EXISTS: 'a room with that name exists already',
+  TOO_MANY_ROOMS: 'the server, or this user, has created as many rooms as it allows',
   NOT_IN_ROOM: 'join the room first',
   USER_NOT_FOUND: 'there is no user of that name',
   BLOCKED: 'one of you has blocked the other',

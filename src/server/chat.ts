@@ -16,9 +16,12 @@ import { FailureTracker } from './limits.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
-import { constantTimeEqual, hashPassword, verifyPassword } from './passwords.ts';
+import { constantTimeEqual } from './passwords.ts';
+import { PasswordHashing } from './password-hashing.ts';
+import { RoomCreations, type RoomCreationLimits } from './room-creations.ts';
 import { People } from './people.ts';
 import { RoomDirectory } from './room-directory.ts';
+import { checkSealedSize } from './sealed-size.ts';
 import type { Session } from './session.ts';
 
 export const LOBBY = 'lobby';
@@ -29,7 +32,11 @@ export interface ChatSettings {
   operatorPassword: string;
   nameReservationMs: number;
   historyLimit: number;
+  /** Bytes of messages in one history page or join/login reply (kept under the outbound cap). */
+  historyPageBytes: number;
   maxMessageBytes: number;
+  /** `create` (issue 17, item 6): rooms per creator and in all, creations a minute, scrypt at once. */
+  rooms: RoomCreationLimits;
 }
 
 export class ChatService {
@@ -44,6 +51,8 @@ export class ChatService {
   private readonly failures = new FailureTracker();
   /** End-to-end: the identity keys to seal to. */
   private readonly keys: KeyDirectory;
+  private readonly hashing: PasswordHashing;
+  private readonly creations: RoomCreations;
 
   constructor(
     private readonly store: ChatStore,
@@ -54,10 +63,12 @@ export class ChatService {
     this.writer = new MessageWriter(store);
     this.keys = new KeyDirectory(store);
     this.rooms = new RoomDirectory(store);
+    this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
     this.moderation = new Moderation(store, this.bans, this.online, this.failures, settings, (text) => this.checkLength(text));
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
+    this.creations = new RoomCreations(store, settings.rooms);
   }
 
   get onlineCount(): number {
@@ -104,7 +115,7 @@ export class ChatService {
     session.user = { key, name };
     this.online.set(key, session);
     this.reader.rememberName(key, name);
-    const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit });
+    const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     return { name, fingerprint, direct: direct.messages, directMore: direct.more };
   }
 
@@ -124,11 +135,13 @@ export class ChatService {
     const user = session.requireUser();
     const { display, key } = checkRoomName(request.room);
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
-    const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
+    this.creations.check(session, user.key);
+    const passwordHash = request.password === undefined ? null : await this.hashing.hash(request.password);
     // Checked again after the await: another session may have created it meanwhile, or this one
     // may have gone.
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
+    this.creations.count(user.key);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
     this.rooms.created(key, request.secret === true);
     return this.enter(session, key, undefined);
@@ -142,7 +155,7 @@ export class ChatService {
     if (record.passwordHash !== null && !session.rooms.has(key)) {
       const slowKeys = [`address:${session.address}`, `room:${key}:${session.user!.key}`];
       this.failures.check(slowKeys);
-      if (request.password === undefined || !(await verifyPassword(request.password, record.passwordHash))) {
+      if (request.password === undefined || !(await this.hashing.verify(request.password, record.passwordHash))) {
         this.failures.failAll(slowKeys);
         throw new ParlorError('BAD_PASSWORD', `#${record.name} needs its password`);
       }
@@ -236,17 +249,18 @@ export class ChatService {
   history(session: Session, request: Request<'history'>): Reply<'history'> {
     const user = session.requireUser();
     const limit = Math.min(request.limit ?? this.settings.historyLimit, 500);
+    const maxBytes = this.settings.historyPageBytes;
     if (request.room !== undefined) {
       const room = this.rooms.of(session, request.room);
-      return this.reader.roomPage(room.record.key, user.key, { before: request.before, after: request.after, limit });
+      return this.reader.roomPage(room.record.key, user.key, { before: request.before, after: request.after, limit, maxBytes });
     }
     if (request.with !== undefined) {
       const other = foldName(request.with);
-      const page = this.reader.directPage(user.key, { before: request.before, after: request.after, limit: 500 });
+      const page = this.reader.directPage(user.key, { before: request.before, after: request.after, limit: 500, maxBytes });
       const messages = page.messages.filter((m) => foldName(m.from) === other || (m.to !== undefined && foldName(m.to) === other));
       return { messages: messages.slice(-limit), more: page.more || messages.length > limit };
     }
-    return this.reader.directPage(user.key, { before: request.before, after: request.after, limit });
+    return this.reader.directPage(user.key, { before: request.before, after: request.after, limit, maxBytes });
   }
 
   // --- end-to-end: sealed messages and the keys to seal them to ------------------------------
@@ -255,7 +269,11 @@ export class ChatService {
 
   saySealed(session: Session, request: Request<'e2e_say'>, done: (reply: Reply<'e2e_say'>) => void, failed: (error: unknown) => void): void {
     const user = session.requireUser();
-    const roomKey = this.rooms.of(session, request.room).record.key;
+    const room = this.rooms.of(session, request.room);
+    const roomKey = room.record.key;
+    // Only a secret room takes sealed messages (elsewhere `say` is the way), sized for its members.
+    if (!this.rooms.isSecret(roomKey)) throw new ParlorError('BAD_REQUEST', `#${room.record.name} is not secret: send plain messages there`);
+    checkSealedSize(request.sealed, room.members.size, this.settings.maxMessageBytes, `to #${room.record.name} (${room.members.size} members)`);
     this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: '', ts: Date.now(), sealed: request.sealed, ...nonceOf(request) }, done, failed);
   }
 
@@ -266,6 +284,8 @@ export class ChatService {
     // No key, no one to seal to: as far as end-to-end goes, the name does not exist.
     if (!recipient || !this.keys.ofUser(recipient)) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.to}"`);
     if (this.blocks.between(user.key, toKey)) throw new ParlorError('BLOCKED', `you cannot message ${recipient.name}: one of you blocked the other`);
+    // Sealed to the recipient's key and the sender's own.
+    checkSealedSize(request.sealed, 2, this.settings.maxMessageBytes, 'to one user');
     this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: '', ts: Date.now(), sealed: request.sealed, ...nonceOf(request) }, done, failed);
   }
 
@@ -297,7 +317,7 @@ export class ChatService {
   /** Into the room (if not in yet), with its history since `since` or its recent history. */
   private enter(session: Session, key: string, since: number | undefined): Reply<'join'> {
     const room = this.rooms.enter(session, key);
-    const page = this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit });
+    const page = this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     return {
       room: room.record.name,
       members: [...room.members].map((member) => member.user!.name),

@@ -73,7 +73,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       operatorPassword: this.operatorPassword,
       nameReservationMs: options.nameReservationMs,
       historyLimit: options.historyLimit,
+      // A join reply must fit the reader's outbound cap with room to spare for what else is queued.
+      historyPageBytes: Math.min(options.historyPageBytes, Math.floor(options.maxOutboundBytes / 2)),
       maxMessageBytes: options.maxMessageBytes,
+      rooms: options,
     });
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,

@@ -1,6 +1,6 @@
 // The --ephemeral store: everything in memory, nothing on disk, gone when the server stops.
 
-import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
+import { takeNewest, type BanRecord, type ChatStore, type HistoryQuery, type NewMessage, type RoomRecord, type StoredIdentityKey, type StoredMessage, type UserRecord } from './store.ts';
 
 export class MemoryStore implements ChatStore {
   readonly kind = 'memory';
@@ -135,8 +135,9 @@ function listIn(index: Map<string, StoredMessage[]>, key: string): StoredMessage
   return list;
 }
 
-/** The newest `limit` messages of an id-ordered list that fit the bounds, oldest first. */
-function newest(list: StoredMessage[] | undefined, { before, after, limit }: HistoryQuery): StoredMessage[] {
+/** The newest `limit` messages of an id-ordered list that fit the bounds (and maxBytes), oldest first. */
+function newest(list: StoredMessage[] | undefined, query: HistoryQuery): StoredMessage[] {
+  const { before, after, limit } = query;
   if (!list) return [];
   let end = list.length;
   if (before !== undefined) {
@@ -149,7 +150,11 @@ function newest(list: StoredMessage[] | undefined, { before, after, limit }: His
   }
   let start = Math.max(0, end - limit);
   if (after !== undefined) while (start < end && list[start]!.id <= after) start++;
-  return list.slice(start, end).map((message) => ({ ...message }));
+  return takeNewest(newestFirst(list, start, end), query);
+}
+
+function* newestFirst(list: StoredMessage[], start: number, end: number): Generator<StoredMessage> {
+  for (let i = end - 1; i >= start; i--) yield { ...list[i]! };
 }
 
 /** One map key for a sender and a nonce of theirs. */
