@@ -25,6 +25,7 @@ import { Bot } from './bot.ts';
 import { RateBudgets } from './rate-budget.ts';
 import { Router } from './router.ts';
 import { LoadGauge } from './load-gauge.ts';
+import { OutboundBudget } from './outbound-budget.ts';
 import { Session } from './session.ts';
 import { TransferService } from './transfers.ts';
 
@@ -43,6 +44,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly sockets = new Set<Socket>();
   /** Places for connections that have not logged in yet (handshake included). */
   private readonly admission: Admission;
+  /** Bytes waiting for every reader together (outbound-budget.ts). */
+  private readonly outbound: OutboundBudget;
   private readonly operatorPasswordGenerated: boolean;
   private beacon: DiscoveryBeacon | undefined;
   private mdns: MdnsPublication | undefined;
@@ -67,6 +70,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.operatorPasswordGenerated = options.operatorPassword === undefined;
     this.operatorPassword = options.operatorPassword ?? generatePassword();
     this.admission = new Admission(options);
+    this.outbound = new OutboundBudget(this.sessions, options.maxTotalOutboundBytes);
     this.store = openStore(options);
     this.chat = new ChatService(this.store, {
       joinPassword: this.password,
@@ -129,6 +133,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
       await server.listen();
       server.load.start();
+      server.outbound.start();
       await server.startBeacon();
       server.startMdns();
       server.reportListening();
@@ -136,6 +141,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       for (const message of server.startWarnings) server.report({ event: 'warning', message });
     } catch (error) {
       server.load.stop();
+      server.outbound.stop();
       await server.beacon?.close();
       await server.mdns?.stop();
       await server.bot.close();
@@ -161,6 +167,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
       this.load.stop();
+      this.outbound.stop();
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
       const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close()]);
