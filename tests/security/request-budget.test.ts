@@ -7,7 +7,9 @@
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
 import { generateClientIdentity } from '../../src/crypto/identity.ts';
-import { JOIN_PASSWORD, rawAnswers, rawRequest, sleep, waitUntil, type RawAnswer } from '../helpers/chat-clients.ts';
+import type { ParlorError } from '../../src/protocol/errors.ts';
+import type { SecureConnection } from '../../src/transport/secure-connection.ts';
+import { connectChat, JOIN_PASSWORD, nextEvent, rawAnswers, rawRequest, sleep, waitUntil, type RawAnswer } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { rawPeer, type RawPeer } from '../helpers/raw-peer.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
@@ -103,6 +105,22 @@ describe('security: the request budget (issue 17, items 2, 4, 9)', function () {
     }
     const elapsedS = (performance.now() - started) / 1000;
     expect(accepted, `${accepted} of ${identities.length * 10} accepted from 6 identities in ${elapsedS.toFixed(1)} s`).to.be.at.most(12 + Math.ceil(elapsedS) + 1);
+  });
+
+  it('lets a ChatClient whose connection dropped with its budget spent reconnect: it waits the retryAfterMs its login is told', async () => {
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--rate', '2', '--burst', '4', '--flood-strikes', '1000']);
+    const [identity] = await sharedIdentities();
+    const chat = await connectChat(server, identity!, 'ada', { fingerprint: server.fingerprint, reconnect: true, reconnectDelayMs: 50 });
+    await chat.join('lobby');
+    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => chat.say('lobby', `spend ${i}`).then(() => 'ok', (error: ParlorError) => error.code)));
+    expect(outcomes, 'the budget was spent').to.include('RATE_LIMITED');
+    const reconnected = nextEvent(chat, 'reconnected', 20_000);
+    // The network drops the connection (not the server, not the user).
+    (chat as unknown as { client: { connection: SecureConnection } }).client.connection.socket.destroy();
+    await reconnected;
+    expect(chat.connected).to.equal(true);
+    expect(server.events.filter((e) => e.event === 'login').length, 'logins: the first, and at least one after the wait').to.be.at.least(2);
+    chat.close();
   });
 
   it('never disconnects a client that waits each retryAfterMs, and disconnects one that does not', async () => {
