@@ -285,7 +285,7 @@ async function runSize(n: number, pinning: Pinning): Promise<SizeResult> {
     server = await startServer({
       ...(pinning.server !== undefined && { cpu: pinning.server }),
       dataDir: dataDir.path,
-      serveArgs: ['--password', PASSWORD, '--rate', '1000000', '--burst', '1000000', '--max-unauthenticated-per-address', '100000'],
+      serveArgs: ['--password', PASSWORD, '--rate', '1000000', '--burst', '1000000', '--max-unauthenticated-per-address', '100000', '--max-unauthenticated', '100000'],
     });
     const idleRss = processRssMiB(server.pid);
     const counterTotal = n - SENDERS - TIMING_RECEIVERS;

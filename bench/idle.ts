@@ -66,7 +66,7 @@ async function oneRun(pinning: Pinning, index: number): Promise<RunResult> {
     server = await startServer({
       ...(pinning.server !== undefined && { cpu: pinning.server }),
       dataDir: dataDir.path,
-      serveArgs: ['--password', PASSWORD, '--max-unauthenticated-per-address', '100000'],
+      serveArgs: ['--password', PASSWORD, '--rate', '1000000', '--burst', '1000000', '--max-unauthenticated-per-address', '100000', '--max-unauthenticated', '100000'],
     });
     const fdLimit = processOpenFileLimit(server.pid);
     if (fdLimit < SESSIONS + 100) {

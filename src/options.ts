@@ -70,6 +70,33 @@ export const serverOptionsSchema = z.object({
   floodWindowMs: z.number().int().positive().default(10_000),
   /** Connections from one address that have not logged in yet: more are refused at once. */
   maxUnauthenticatedPerAddress: z.number().int().positive().default(16),
+  /** Connections that have not logged in yet, from every address together (issue 17, item 3). */
+  maxUnauthenticated: z.number().int().positive().default(256),
+  /** A connection that finished the handshake must log in within this long, or it is closed (LOGIN_TIMEOUT). */
+  loginTimeoutMs: z.number().int().positive().default(10_000),
+  /**
+   * One address's share of the request budget, for every identity behind it together (identities
+   * cost nothing to make): requests a second and at once (issue 17, item 4). Unset, it is
+   * ADDRESS_SHARE times the identity's (addressBudget below), so raising --rate raises both.
+   */
+  addressRatePerSecond: z.number().positive().optional(),
+  addressRateBurst: z.number().int().positive().optional(),
+  /** Records (requests) one sealed frame may carry; a frame with more closes the connection before any is parsed. */
+  maxRecordsPerFrame: z.number().int().min(64).default(256),
+  /** Bytes of messages in one history page or join/login reply: fewer messages, never a failed join. */
+  historyPageBytes: z.number().int().min(16 * KiB).default(1 * MiB),
+  /** Bytes waiting for every slow reader together: past it the readers with the most waiting are dropped first. */
+  maxTotalOutboundBytes: z.number().int().min(64 * KiB).default(64 * MiB),
+  /** Rooms one user may create, each user and in all (`create`, issue 17, item 6). */
+  maxRoomsPerCreator: z.number().int().positive().default(20),
+  maxRooms: z.number().int().positive().default(1000),
+  /** `create` requests a minute per identity (room passwords cost a scrypt each). */
+  createsPerMinute: z.number().int().positive().default(6),
+  /** scrypt runs at once (room passwords); further ones queue, and past maxQueuedPasswordHashes are refused. */
+  passwordHashConcurrency: z.number().int().positive().max(16).default(1),
+  maxQueuedPasswordHashes: z.number().int().nonnegative().default(32),
+  /** With --ephemeral: messages kept in memory per room and per direct conversation (older ones are forgotten). */
+  ephemeralWindow: z.number().int().positive().default(1000),
   /** Bytes that may wait for a slow reader before it is dropped with SLOW_CONSUMER. */
   maxOutboundBytes: z.number().int().min(64 * KiB).default(8 * MiB),
   /**
@@ -123,6 +150,16 @@ export const serverOptionsSchema = z.object({
 });
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;
+
+/** An address's share when not set: room for a few people behind one NAT at the full rate each. */
+export const ADDRESS_SHARE = 8;
+
+export function addressBudget(options: ServerOptions): { perSecond: number; burst: number } {
+  return {
+    perSecond: options.addressRatePerSecond ?? options.ratePerSecond * ADDRESS_SHARE,
+    burst: options.addressRateBurst ?? options.rateBurst * ADDRESS_SHARE,
+  };
+}
 
 export const clientOptionsSchema = z.object({
   host: z.string().min(1),

@@ -36,6 +36,21 @@ interface ServeFlags {
   wikipediaUrl?: string;
   shell: boolean;
   shellEngine?: string;
+  floodStrikes?: number;
+  floodWindowMs?: number;
+  addressRate?: number;
+  addressBurst?: number;
+  maxUnauthenticated?: number;
+  loginTimeout?: number;
+  maxRecordsPerFrame?: number;
+  historyPageBytes?: number;
+  maxTotalOutboundBytes?: number;
+  maxRoomsPerCreator?: number;
+  maxRooms?: number;
+  createsPerMinute?: number;
+  passwordHashConcurrency?: number;
+  maxQueuedPasswordHashes?: number;
+  ephemeralWindow?: number;
   // File transfer.
   maxTransferBytes?: number;
   maxTransfersPerUser?: number;
@@ -75,6 +90,21 @@ export function registerServe(program: Command): void {
     .option('--wikipedia-url <url>', 'where !enlightenme asks for a random article (default: https://en.wikipedia.org)')
     .option('--no-shell', 'turn !shell off')
     .option('--shell-engine <engine>', 'where !shell runs: just-bash (a simulated shell, the default) or bwrap (bubblewrap; falls back to just-bash with a warning)')
+    .option('--flood-strikes <n>', 'requests sent before their retryAfterMs, within --flood-window-ms, that disconnect a client (default: 50)', integerFlag('--flood-strikes'))
+    .option('--flood-window-ms <n>', 'the window in which --flood-strikes are counted (default: 10000)', integerFlag('--flood-window-ms'))
+    .option('--address-rate <n>', 'requests a second from one address, every identity behind it together (default: 8 × --rate)', integerFlag('--address-rate'))
+    .option('--address-burst <n>', 'requests one address may send at once, every identity together (default: 8 × --burst)', integerFlag('--address-burst'))
+    .option('--max-unauthenticated <n>', 'connections not yet logged in, from every address together (default: 256)', integerFlag('--max-unauthenticated'))
+    .option('--login-timeout <n>', 'close a connection that has not logged in this many ms after its handshake (default: 10000)', integerFlag('--login-timeout'))
+    .option('--max-records-per-frame <n>', 'requests one sealed frame may carry (default: 256)', integerFlag('--max-records-per-frame'))
+    .option('--history-page-bytes <n>', 'bytes of messages in one history page or join reply (default: 1 MiB)', integerFlag('--history-page-bytes'))
+    .option('--max-total-outbound-bytes <n>', 'bytes waiting for all slow readers together; past it the worst are dropped first (default: 64 MiB)', integerFlag('--max-total-outbound-bytes'))
+    .option('--max-rooms-per-creator <n>', 'rooms one user may create (default: 20)', integerFlag('--max-rooms-per-creator'))
+    .option('--max-rooms <n>', 'rooms on the server in all (default: 1000)', integerFlag('--max-rooms'))
+    .option('--creates-per-minute <n>', 'room creations a minute per identity (default: 6)', integerFlag('--creates-per-minute'))
+    .option('--password-hash-concurrency <n>', 'room-password hashes (scrypt) computed at once (default: 1)', integerFlag('--password-hash-concurrency'))
+    .option('--max-queued-password-hashes <n>', 'room-password hashes that may wait; more are refused with RATE_LIMITED (default: 32)', integerFlag('--max-queued-password-hashes'))
+    .option('--ephemeral-window <n>', 'with --ephemeral, messages kept per room and per direct conversation (default: 1000)', integerFlag('--ephemeral-window'))
     .option('--name-reservation-days <n>', 'days a name stays bound to its key after it was last seen (default: 30)', integerFlag('--name-reservation-days'))
     .option('--max-sessions-per-identity <n>', 'sessions one identity key may hold at once; the next login gets TOO_MANY_SESSIONS (default: 8)', integerFlag('--max-sessions-per-identity'))
     .option('--password-free-tries <n>', 'wrong passwords one key may try from one address before waiting 1 s, 2 s, 4 s ... (default: 5)', integerFlag('--password-free-tries'))
@@ -149,6 +179,21 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.passwordFreeTries !== undefined && { passwordFreeTries: flags.passwordFreeTries }),
       ...(flags.passwordGuessBurst !== undefined && { passwordGuessBurst: flags.passwordGuessBurst }),
       ...(flags.passwordGuessesPerMinute !== undefined && { passwordGuessesPerMinute: flags.passwordGuessesPerMinute }),
+      ...(flags.floodStrikes !== undefined && { floodStrikes: flags.floodStrikes }),
+      ...(flags.floodWindowMs !== undefined && { floodWindowMs: flags.floodWindowMs }),
+      ...(flags.addressRate !== undefined && { addressRatePerSecond: flags.addressRate }),
+      ...(flags.addressBurst !== undefined && { addressRateBurst: flags.addressBurst }),
+      ...(flags.maxUnauthenticated !== undefined && { maxUnauthenticated: flags.maxUnauthenticated }),
+      ...(flags.loginTimeout !== undefined && { loginTimeoutMs: flags.loginTimeout }),
+      ...(flags.maxRecordsPerFrame !== undefined && { maxRecordsPerFrame: flags.maxRecordsPerFrame }),
+      ...(flags.historyPageBytes !== undefined && { historyPageBytes: flags.historyPageBytes }),
+      ...(flags.maxTotalOutboundBytes !== undefined && { maxTotalOutboundBytes: flags.maxTotalOutboundBytes }),
+      ...(flags.maxRoomsPerCreator !== undefined && { maxRoomsPerCreator: flags.maxRoomsPerCreator }),
+      ...(flags.maxRooms !== undefined && { maxRooms: flags.maxRooms }),
+      ...(flags.createsPerMinute !== undefined && { createsPerMinute: flags.createsPerMinute }),
+      ...(flags.passwordHashConcurrency !== undefined && { passwordHashConcurrency: flags.passwordHashConcurrency }),
+      ...(flags.maxQueuedPasswordHashes !== undefined && { maxQueuedPasswordHashes: flags.maxQueuedPasswordHashes }),
+      ...(flags.ephemeralWindow !== undefined && { ephemeralWindow: flags.ephemeralWindow }),
       ephemeral: flags.ephemeral === true,
       ssh: flags.ssh === true,
       ...(flags.sshPort !== undefined && { sshPort: flags.sshPort }),

@@ -237,10 +237,14 @@ export class Reconnection {
         this.catchUp = undefined;
         client?.removeAllListeners('event');
         client?.close();
-        if (error instanceof ParlorError && FINAL_CODES.has(error.code)) {
+        // A request told to wait (the request budget belongs to the identity and outlives the
+        // dropped connection) is tried again after the wait; a disconnection for flooding is final.
+        const toldToWait = error instanceof ParlorError && error.code === 'RATE_LIMITED' && error.retryAfterMs !== undefined;
+        if (error instanceof ParlorError && FINAL_CODES.has(error.code) && !toldToWait) {
           this.end({ reason: error, remote: true });
           return;
         }
+        if (toldToWait) await new Promise((resolve) => setTimeout(resolve, (error as ParlorError).retryAfterMs));
       }
     }
     this.end({ reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false });

@@ -29,6 +29,11 @@ export const SEAL_OVERHEAD = SEAL_COUNTER_BYTES + SEAL_TAG_BYTES;
 
 /** Inner records of a sealed frame: the kind byte that starts each one. */
 export const RECORD_KIND_JSON = 0x01;
+/**
+ * A sender puts at most this many records in one sealed frame (more go in the next frame of the
+ * same write); a server refuses frames with more than its --max-records-per-frame (at least this).
+ */
+export const SENT_RECORDS_PER_FRAME_MAX = 64;
 
 // File transfer: binary records inside sealed frames (docs/protocol.md, "File transfer").
 /** A chunk of a file: transfer id, offset, flags, then the (possibly deflated) bytes. */

@@ -38,13 +38,15 @@ export const ERROR_CODES = {
   ROOM_INVALID: 'that room name is not allowed',
   ROOM_NOT_FOUND: 'there is no such room',
   ROOM_EXISTS: 'a room with that name exists already',
+  TOO_MANY_ROOMS: 'the server, or this user, has created as many rooms as it allows',
   NOT_IN_ROOM: 'join the room first',
   USER_NOT_FOUND: 'there is no user of that name',
   BLOCKED: 'one of you has blocked the other',
   MESSAGE_TOO_LONG: 'the message is over the length cap',
   RATE_LIMITED: 'too many requests: slow down',
   SLOW_CONSUMER: 'the client fell too far behind in reading',
-  TOO_MANY_CONNECTIONS: 'too many connections from this address',
+  TOO_MANY_CONNECTIONS: 'too many connections that have not logged in, from this address or in all',
+  LOGIN_TIMEOUT: 'the connection did not log in before its deadline',
 
   // The bot (src/commands).
   UNKNOWN_COMMAND: 'there is no bot command of that name',
@@ -203,6 +205,8 @@ export const ERROR_CONNECTION = {
   TOO_MANY_SESSIONS: 'open',
   NOT_PARLOR: 'client',
   ADDRESS_IN_USE: 'local',
+  LOGIN_TIMEOUT: 'closes',
+  TOO_MANY_ROOMS: 'open',
 } as const satisfies Record<ErrorCode, ConnectionEffect>;
 
 /** The one error class of parlor: it carries a stable code, and crosses the wire as {code, message}. */

@@ -23,11 +23,16 @@ export function encodeJsonRecord(message: unknown): Buffer {
   return record;
 }
 
-/** Splits a frame's plaintext into records; they must tile it exactly. */
-export function decodeRecords(plaintext: Buffer): DecodedRecord[] {
+/**
+ * Splits a frame's plaintext into records; they must tile it exactly. At most `maxRecords`: a
+ * frame with more is refused before any record is parsed (a 1 MiB frame could hold 38,000 tiny
+ * requests, each costing a JSON parse and a reply).
+ */
+export function decodeRecords(plaintext: Buffer, maxRecords = Infinity): DecodedRecord[] {
   const records: DecodedRecord[] = [];
   let offset = 0;
   while (offset < plaintext.length) {
+    if (records.length >= maxRecords) throw new ParlorError('BAD_MESSAGE', `a sealed frame carries at most ${maxRecords} records`);
     if (offset + FRAME_HEADER_BYTES > plaintext.length) throw new ParlorError('BAD_MESSAGE', 'a truncated record header');
     const length = plaintext.readUInt32BE(offset);
     const start = offset + FRAME_HEADER_BYTES;

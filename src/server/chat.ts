@@ -19,10 +19,13 @@ import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
 import { guesser, PasswordGuard, type GuessLimits } from './password-guard.ts';
-import { constantTimeEqual, hashPassword, verifyPassword } from './passwords.ts';
+import { constantTimeEqual } from './passwords.ts';
+import { PasswordHashing } from './password-hashing.ts';
+import { RoomCreations, type RoomCreationLimits } from './room-creations.ts';
 import { People } from './people.ts';
 import { Presence } from './presence.ts';
 import { peopleIn, RoomDirectory } from './room-directory.ts';
+import { checkSealedSize } from './sealed-size.ts';
 import type { Session } from './session.ts';
 
 export const LOBBY = 'lobby';
@@ -35,9 +38,13 @@ export interface ChatSettings {
   /** The slow-down for password guessing (password-guard.ts). */
   guessLimits?: GuessLimits;
   historyLimit: number;
+  /** Bytes of messages in one history page or join/login reply (kept under the outbound cap). */
+  historyPageBytes: number;
   maxMessageBytes: number;
   /** Sessions one identity may hold at once; the next login is TOO_MANY_SESSIONS (or replaces them, if asked). */
   maxSessionsPerIdentity: number;
+  /** `create` (issue 17, item 6): rooms per creator and in all, creations a minute, scrypt at once. */
+  rooms: RoomCreationLimits;
 }
 
 export class ChatService {
@@ -54,6 +61,8 @@ export class ChatService {
   private readonly keys: KeyDirectory;
   /** Refuses names that look like names in use (NAME_CONFUSABLE). */
   private readonly lookAlikes: LookAlikeGuard;
+  private readonly hashing: PasswordHashing;
+  private readonly creations: RoomCreations;
 
   constructor(
     private readonly store: ChatStore,
@@ -66,10 +75,12 @@ export class ChatService {
     this.guard = new PasswordGuard(settings.guessLimits);
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
     this.rooms = new RoomDirectory(store);
+    this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
     this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text));
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
+    this.creations = new RoomCreations(store, settings.rooms);
   }
 
   get onlineCount(): number {
@@ -122,7 +133,7 @@ export class ChatService {
     session.token = newSessionToken();
     this.online.add(session);
     this.reader.rememberName(key, name);
-    const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit });
+    const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     return { name, fingerprint, direct: direct.messages, directMore: direct.more, session: session.token };
   }
 
@@ -145,12 +156,14 @@ export class ChatService {
     const { display, key } = checkRoomName(request.room);
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     this.lookAlikes.checkRoom(key, display);
-    const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
+    this.creations.check(session, user.key);
+    const passwordHash = request.password === undefined ? null : await this.hashing.hash(request.password);
     // Checked again after the await: another session may have created it meanwhile, or this one
     // may have gone.
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     this.lookAlikes.checkRoom(key, display);
+    this.creations.count(user.key);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
     this.lookAlikes.roomCreated(key, display);
     this.rooms.created(key, request.secret === true);
@@ -167,7 +180,7 @@ export class ChatService {
       // No password at all is not a guess: it is told apart, and not counted towards the slow-down.
       if (request.password === undefined) throw new ParlorError('PASSWORD_REQUIRED', `#${record.name} has a password of its own: give it to join`);
       const { password, passwordHash } = { password: request.password, passwordHash: record.passwordHash };
-      const right = await this.guard.attempt(guesser(session), `room:${key}`, () => verifyPassword(password, passwordHash), () => session.isOpen);
+      const right = await this.guard.attempt(guesser(session), `room:${key}`, () => this.hashing.verify(password, passwordHash), () => session.isOpen);
       if (right === false) throw new ParlorError('BAD_PASSWORD', `that is not the password of #${record.name}`);
     }
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
@@ -263,14 +276,15 @@ export class ChatService {
   history(session: Session, request: Request<'history'>): Reply<'history'> {
     const user = session.requireUser();
     const limit = Math.min(request.limit ?? this.settings.historyLimit, 500);
+    const maxBytes = this.settings.historyPageBytes;
     if (request.room !== undefined) {
       const room = this.rooms.of(session, request.room);
-      return this.reader.roomPage(room.record.key, user.key, { before: request.before, after: request.after, limit });
+      return this.reader.roomPage(room.record.key, user.key, { before: request.before, after: request.after, limit, maxBytes });
     }
     if (request.with !== undefined) {
-      return this.reader.conversationPage(user.key, foldName(request.with), { before: request.before, after: request.after, limit });
+      return this.reader.conversationPage(user.key, foldName(request.with), { before: request.before, after: request.after, limit, maxBytes });
     }
-    return this.reader.directPage(user.key, { before: request.before, after: request.after, limit });
+    return this.reader.directPage(user.key, { before: request.before, after: request.after, limit, maxBytes });
   }
 
   // --- end-to-end: sealed messages and the keys to seal them to ------------------------------
@@ -279,7 +293,11 @@ export class ChatService {
 
   saySealed(session: Session, request: Request<'e2e_say'>, done: (reply: Reply<'e2e_say'>) => void, failed: (error: unknown) => void): void {
     const user = session.requireUser();
-    const roomKey = this.rooms.of(session, request.room).record.key;
+    const room = this.rooms.of(session, request.room);
+    const roomKey = room.record.key;
+    // Only a secret room takes sealed messages (elsewhere `say` is the way), sized for its members.
+    if (!this.rooms.isSecret(roomKey)) throw new ParlorError('BAD_REQUEST', `#${room.record.name} is not secret: send plain messages there`);
+    checkSealedSize(request.sealed, room.members.size, this.settings.maxMessageBytes, `to #${room.record.name} (${room.members.size} members)`);
     this.postToRoom(session, { room: roomKey, to: null, from: user.key, text: '', ts: Date.now(), sealed: request.sealed, ...nonceOf(request) }, done, failed);
   }
 
@@ -290,6 +308,8 @@ export class ChatService {
     // No key, no one to seal to: as far as end-to-end goes, the name does not exist.
     if (!recipient || !this.keys.ofUser(recipient)) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.to}"`);
     if (this.blocks.between(user.key, toKey)) throw new ParlorError('BLOCKED', `you cannot message ${recipient.name}: one of you blocked the other`);
+    // Sealed to the recipient's key and the sender's own.
+    checkSealedSize(request.sealed, 2, this.settings.maxMessageBytes, 'to one user');
     this.postDirect(session, recipient.name, { room: null, to: toKey, from: user.key, text: '', ts: Date.now(), sealed: request.sealed, ...nonceOf(request) }, done, failed);
   }
 
@@ -322,7 +342,7 @@ export class ChatService {
   /** Into the room (if not in yet), with its history since `since` or its recent history. */
   private enter(session: Session, key: string, since: number | undefined): Reply<'join'> {
     const room = this.rooms.enter(session, key);
-    const page = this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit });
+    const page = this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     return {
       room: room.record.name,
       members: peopleIn(room).map((member) => member.user!.name),

@@ -3,7 +3,7 @@
 
 import type { ChatMessage } from '../protocol/messages.ts';
 import { sshHeldKeys } from './keys.ts';
-import type { ChatStore, StoredMessage } from '../store/store.ts';
+import { messageBytes, type ChatStore, type HistoryQuery, type StoredMessage } from '../store/store.ts';
 import type { BlockList } from './block-list.ts';
 import type { RoomDirectory } from './room-directory.ts';
 
@@ -16,6 +16,11 @@ export interface PageQuery {
   before?: number | undefined;
   after?: number | undefined;
   limit: number;
+  /**
+   * The most bytes the page's messages may take in the reply, as JSON: a reply that must fit the
+   * reader's outbound cap gets fewer messages (and `more`), never an overflow (issue 17, item 1).
+   */
+  maxBytes: number;
 }
 
 export class HistoryReader {
@@ -35,26 +40,45 @@ export class HistoryReader {
 
   /** A page of a room's history as the reader may see it (no messages from blocked users). */
   roomPage(roomKey: string, reader: string, query: PageQuery): Page {
-    const rows = this.store.roomHistory(roomKey, { ...query, limit: query.limit + 1 });
-    const more = rows.length > query.limit;
-    const visible = rows.slice(more ? 1 : 0).filter((row) => !this.blocks.between(reader, row.from));
-    return { messages: visible.map((row) => this.toWire(row)), more };
+    const rows = this.store.roomHistory(roomKey, this.storeQuery(query));
+    return this.page(rows, query, (row) => !this.blocks.between(reader, row.from));
   }
 
   /** A page of the direct messages to and from a user, without those of users blocked either way. */
   directPage(user: string, query: PageQuery): Page {
-    const rows = this.store.directHistory(user, { ...query, limit: query.limit + 1 });
-    const more = rows.length > query.limit;
-    const visible = rows.slice(more ? 1 : 0).filter((row) => !this.blocks.between(user, row.from === user ? row.to! : row.from));
-    return { messages: visible.map((row) => this.toWire(row)), more };
+    const rows = this.store.directHistory(user, this.storeQuery(query));
+    return this.page(rows, query, (row) => !this.blocks.between(user, row.from === user ? row.to! : row.from));
+  }
+
+  /** One row more than the page holds, by count or by bytes: that one says whether there is more. */
+  private storeQuery(query: PageQuery): HistoryQuery {
+    return { ...query, limit: query.limit + 1 };
+  }
+
+  /** The newest rows that fit the page's count and its bytes as sent; older ones are left for `more`. */
+  private page(rows: StoredMessage[], query: PageQuery, visible: (row: StoredMessage) => boolean): Page {
+    // The store stopped early at the count (one row more) or at its byte estimate: either way,
+    // there may be older messages.
+    let more = rows.length > query.limit || rows.reduce((sum, row) => sum + messageBytes(row), 0) > query.maxBytes;
+    const messages = rows.slice(rows.length > query.limit ? 1 : 0).filter(visible).map((row) => this.toWire(row));
+    // Cut to the bytes each message really takes as JSON (escapes and names included).
+    let bytes = 0;
+    let start = messages.length;
+    while (start > 0) {
+      const size = Buffer.byteLength(JSON.stringify(messages[start - 1]));
+      if (bytes + size > query.maxBytes) break;
+      bytes += size;
+      start--;
+    }
+    if (start > 0) more = true;
+    return { messages: messages.slice(start), more };
   }
 
   /** A page of one conversation: the direct messages between the reader and one other user. */
   conversationPage(user: string, other: string, query: PageQuery): Page {
-    const rows = this.store.conversationHistory(user, other, { ...query, limit: query.limit + 1 });
-    const more = rows.length > query.limit;
-    const visible = this.blocks.between(user, other) ? [] : rows.slice(more ? 1 : 0);
-    return { messages: visible.map((row) => this.toWire(row)), more };
+    const rows = this.store.conversationHistory(user, other, this.storeQuery(query));
+    const blocked = this.blocks.between(user, other);
+    return this.page(rows, query, () => !blocked);
   }
 
   toWire(message: StoredMessage): ChatMessage {

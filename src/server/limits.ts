@@ -33,6 +33,16 @@ export class TokenBucket {
     }
     return { ok: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.perSecond) * 1000) };
   }
+
+  /** Returns a token taken for a request that another limit then refused. */
+  giveBack(): void {
+    this.tokens = Math.min(this.burst, this.tokens + 1);
+  }
+
+  /** Whether the bucket is full by `now`: it is then no different from a new one. */
+  isFull(now = Date.now()): boolean {
+    return this.tokens + ((now - this.updatedAt) / 1000) * this.perSecond >= this.burst;
+  }
 }
 
 /**

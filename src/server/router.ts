@@ -1,7 +1,8 @@
 // Turns requests into calls on the chat service. Each request is validated against its schema
 // first; a bad one gets an error reply with a stable code and the connection stays up. Before
-// login only ping and login are allowed; every request spends a token of the session's bucket,
-// and a session that keeps hitting the limit is disconnected.
+// login only ping and login are allowed; every request, valid or not, spends a token of its
+// identity's budget first (rate-budget.ts), and a session that keeps hitting the limit is
+// disconnected.
 
 import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { isRequestType, requestEnvelope, requestSchemas, type Request, type RequestType } from '../protocol/messages.ts';
@@ -9,15 +10,10 @@ import { COMMAND_AS_CHAT, isCommandLine, unescapeChatLine } from '../protocol/co
 import type { Bot } from './bot.ts';
 import type { ChatService } from './chat.ts';
 import { RetryLaterError } from './limits.ts';
+import type { RateBudgets } from './rate-budget.ts';
 import { foldName } from './names.ts';
 import type { Session } from './session.ts';
 import type { TransferService } from './transfers.ts';
-
-export interface FloodPolicy {
-  /** This many rate-limited requests within `windowMs` disconnect the session. */
-  strikes: number;
-  windowMs: number;
-}
 
 type Handler<T extends RequestType> = (session: Session, request: Request<T>, reply: (data: unknown) => void, fail: (error: unknown) => void) => unknown;
 
@@ -29,7 +25,7 @@ export class Router {
   constructor(
     private readonly chat: ChatService,
     private readonly bot: Bot,
-    private readonly flood: FloodPolicy,
+    private readonly budgets: RateBudgets,
     private readonly onLogin: (session: Session) => void,
     private readonly onInternalError: (session: Session, error: unknown) => void,
     transfers: TransferService,
@@ -38,7 +34,8 @@ export class Router {
       ping: (_s, r, reply) => reply(r.payload === undefined ? {} : { payload: r.payload }),
       login: async (s, r, reply) => {
         reply(await chat.login(s, r));
-        this.onLogin(s);
+        // The reply may have closed the connection (it could not be sent): then there is no login.
+        if (s.isOpen && s.user) this.onLogin(s);
       },
       join: async (s, r, reply) => reply(await chat.join(s, r)),
       create: async (s, r, reply) => reply(await chat.create(s, r)),
@@ -79,13 +76,29 @@ export class Router {
   }
 
   handle(session: Session, message: unknown): void {
+    // Spent before anything else, so that a malformed request costs the sender as a good one does.
+    const spent = this.budgets.spend(session.client.fingerprint, session.address, `${session.id}:${session.connection.framesReceived}`);
+    const id = (message as { id?: unknown } | null)?.id;
+    const knownId = typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+    if (!spent.ok) {
+      if (spent.flooding) {
+        // Commit what this session had accepted first: its acks then go out ahead of the closing,
+        // and a message that is stored is never reported to its sender as failed.
+        this.chat.flush();
+        session.connection.close('RATE_LIMITED', 'disconnected for flooding: too many requests sent before the wait they were told');
+        return;
+      }
+      const refusal = new RetryLaterError('too many requests: slow down', spent.retryAfterMs);
+      session.fail(knownId, refusal, { retryAfterMs: spent.retryAfterMs });
+      return;
+    }
     const envelope = requestEnvelope.safeParse(message);
     if (!envelope.success) {
       session.fail(undefined, new ParlorError('BAD_REQUEST', 'a request needs a numeric id and a type'));
       return;
     }
-    const { id, type } = envelope.data;
-    const fail = (error: unknown) => this.fail(session, id, error);
+    const { type } = envelope.data;
+    const fail = (error: unknown) => this.fail(session, envelope.data.id, error);
     if (!isRequestType(type)) return fail(new ParlorError('UNKNOWN_TYPE', `unknown request type "${type.slice(0, 64)}"`));
     const parsed = requestSchemas[type].safeParse(message);
     if (!parsed.success) {
@@ -93,20 +106,9 @@ export class Router {
       return fail(new ParlorError('BAD_REQUEST', `a bad ${type} request: ${detail}`));
     }
     if (!session.user && !OPEN_BEFORE_LOGIN.has(type)) return fail(new ParlorError('NOT_LOGGED_IN', `log in before ${type}`));
-    const token = session.bucket.take();
-    if (!token.ok) {
-      if (this.isFlooding(session)) {
-        // Commit what this session had accepted first: its acks then go out ahead of the closing,
-        // and a message that is stored is never reported to its sender as failed.
-        this.chat.flush();
-        session.connection.close('RATE_LIMITED', 'disconnected for flooding: too many requests after being told to slow down');
-        return;
-      }
-      return fail(new RetryLaterError('too many requests: slow down', token.retryAfterMs));
-    }
     try {
       const handler = this.handlers[type] as Handler<RequestType>;
-      const outcome = handler(session, parsed.data, (data) => session.reply(id, data), fail);
+      const outcome = handler(session, parsed.data, (data) => session.reply(envelope.data.id, data), fail);
       if (outcome instanceof Promise) outcome.catch(fail);
     } catch (error) {
       fail(error);
@@ -117,13 +119,6 @@ export class Router {
     if (!(error instanceof ParlorError)) this.onInternalError(session, error);
     const reason = asParlorError(error);
     session.fail(id, reason, reason.retryAfterMs === undefined ? {} : { retryAfterMs: reason.retryAfterMs });
-  }
-
-  private isFlooding(session: Session): boolean {
-    const now = Date.now();
-    session.strikes.push(now);
-    while (session.strikes.length > 0 && now - session.strikes[0]! > this.flood.windowMs) session.strikes.shift();
-    return session.strikes.length >= this.flood.strikes;
   }
 }
 

@@ -6,10 +6,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { generateServerIdentity, loadOrCreateServerIdentity, type ServerIdentity } from '../crypto/identity.ts';
-import { asParlorError, ParlorError, type ErrorCode } from '../protocol/errors.ts';
-import { encodeFrame } from '../protocol/frame.ts';
-import { encodeHandshakeError } from '../protocol/handshake-messages.ts';
-import { formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
+import { asParlorError, ParlorError } from '../protocol/errors.ts';
+import { addressBudget, formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
 import { SecureConnection } from '../transport/secure-connection.ts';
@@ -22,9 +20,12 @@ import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { createBot } from '../commands/builtins.ts';
 import type { Bot as CommandBot } from '../commands/builtins.ts';
+import { Admission } from './admission.ts';
 import { Bot } from './bot.ts';
+import { RateBudgets } from './rate-budget.ts';
 import { Router } from './router.ts';
 import { LoadGauge } from './load-gauge.ts';
+import { OutboundBudget } from './outbound-budget.ts';
 import { Session } from './session.ts';
 import type { SshFrontDoor } from '../ssh/front-door.ts';
 import { TransferService } from './transfers.ts';
@@ -42,8 +43,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly listener: Server;
   private readonly sessions = new Set<Session>();
   private readonly sockets = new Set<Socket>();
-  /** Connections per address that have not logged in yet (handshake included). */
-  private readonly unauthenticated = new Map<string, number>();
+  /** Places for connections that have not logged in yet (handshake included). */
+  private readonly admission: Admission;
+  /** Bytes waiting for every reader together (outbound-budget.ts). */
+  private readonly outbound: OutboundBudget;
   private readonly operatorPasswordGenerated: boolean;
   private beacon: DiscoveryBeacon | undefined;
   private mdns: MdnsPublication | undefined;
@@ -68,6 +71,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.password = options.password ?? generatePassword();
     this.operatorPasswordGenerated = options.operatorPassword === undefined;
     this.operatorPassword = options.operatorPassword ?? generatePassword();
+    this.admission = new Admission(options);
+    this.outbound = new OutboundBudget(this.sessions, options.maxTotalOutboundBytes);
     this.store = openStore(options);
     this.chat = new ChatService(this.store, {
       joinPassword: this.password,
@@ -75,8 +80,11 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       nameReservationMs: options.nameReservationMs,
       guessLimits: { freeTries: options.passwordFreeTries, addressBurst: options.passwordGuessBurst, addressPerMinute: options.passwordGuessesPerMinute },
       historyLimit: options.historyLimit,
+      // A join reply must fit the reader's outbound cap with room to spare for what else is queued.
+      historyPageBytes: Math.min(options.historyPageBytes, Math.floor(options.maxOutboundBytes / 2)),
       maxMessageBytes: options.maxMessageBytes,
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,
+      rooms: options,
     });
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,
@@ -89,7 +97,14 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.router = new Router(
       this.chat,
       new Bot(bot.registry, this.chat, (reason) => void this.stop(reason)),
-      { strikes: options.floodStrikes, windowMs: options.floodWindowMs },
+      new RateBudgets({
+        perSecond: options.ratePerSecond,
+        burst: options.rateBurst,
+        addressPerSecond: addressBudget(options).perSecond,
+        addressBurst: addressBudget(options).burst,
+        strikes: options.floodStrikes,
+        windowMs: options.floodWindowMs,
+      }),
       (session) => this.onLogin(session),
       (session, error) => this.report({ event: 'error', remote: session.remote, message: error instanceof Error ? error.stack ?? error.message : String(error) }),
       this.transfers,
@@ -123,6 +138,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       await server.listen();
       server.load.start();
       await server.startSsh();
+      server.outbound.start();
       await server.startBeacon();
       server.startMdns();
       server.reportListening();
@@ -131,6 +147,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     } catch (error) {
       server.load.stop();
       await server.sshDoor?.close();
+      server.outbound.stop();
       await server.beacon?.close();
       await server.mdns?.stop();
       await server.bot.close();
@@ -156,6 +173,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
       this.load.stop();
+      this.outbound.stop();
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
       const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close(), this.sshDoor?.close()]);
@@ -286,23 +304,12 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       socket.destroy();
       return;
     }
-    const pending = this.unauthenticated.get(address) ?? 0;
-    if (pending >= this.options.maxUnauthenticatedPerAddress) {
-      // Refused before any work (no handshake, no key operations, no buffers), but with a coded
-      // handshake Error, so that the client can say why rather than report a bare EOF.
+    const admitted = this.admission.admit(socket, address);
+    if ('refused' in admitted) {
       this.report({ event: 'refused', remote, code: 'TOO_MANY_CONNECTIONS' });
-      refuseConnection(socket, 'TOO_MANY_CONNECTIONS', `more than ${this.options.maxUnauthenticatedPerAddress} connections from this address are not logged in`);
       return;
     }
-    this.unauthenticated.set(address, pending + 1);
-    let counted = true;
-    const uncount = () => {
-      if (!counted) return;
-      counted = false;
-      const left = (this.unauthenticated.get(address) ?? 1) - 1;
-      if (left > 0) this.unauthenticated.set(address, left);
-      else this.unauthenticated.delete(address);
-    };
+    const uncount = admitted.release;
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -316,11 +323,19 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     }).then(
       ({ connection, client }) => {
         connection.coalesceMs = this.coalesceMs;
+        connection.maxRecordsPerFrame = this.options.maxRecordsPerFrame;
         const session = new Session(connection, client, address, remote, this.options, uncount);
         if (bridged) {
           session.via = bridged.via;
           session.guest = bridged.guest;
         }
+        // A handshake proves a key, not a right to stay: a connection that does not log in soon
+        // gives its place back (idle ones held an address's places for good).
+        const loginDeadline = setTimeout(() => {
+          if (!session.user) connection.close('LOGIN_TIMEOUT', `no login within ${this.options.loginTimeoutMs} ms of the handshake`);
+        }, this.options.loginTimeoutMs);
+        loginDeadline.unref();
+        session.loginDeadline = loginDeadline;
         this.sessions.add(session);
         this.report({ event: 'session', remote, client: client.fingerprint });
         connection.send({
@@ -332,6 +347,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
         // File transfer: chunk and window records (a throw closes the connection with BAD_MESSAGE).
         connection.on('record', (record) => this.transfers.onRecord(session, record));
         connection.on('close', ({ reason, remote: byClient }) => {
+          clearTimeout(loginDeadline);
           this.transfers.drop(session);
           const name = session.user?.name ?? null;
           this.chat.logout(session);
@@ -348,9 +364,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   }
 
   private onLogin(session: Session): void {
+    clearTimeout(session.loginDeadline);
     session.releaseUnauthenticatedSlot();
     session.connection.setFrameCap(this.options.frameCap);
-    this.report({ event: 'login', remote: session.remote, client: session.client.fingerprint, name: session.user!.name });
+    this.report({ event: 'login', remote: session.remote, client: session.client.fingerprint, name: session.requireUser().name });
   }
 
   private report(event: ServerEvent): void {
@@ -365,16 +382,4 @@ function addressInUse(host: string, port: number, cause: Error): ParlorError {
     `port ${port} on ${host} is already in use: another parlor (or another program) is listening there. Stop it, or pick another port with --port N (--port 0 takes any free one)`,
     { cause },
   );
-}
-
-/**
- * Answers a connection that is refused at the door with the handshake's Error (docs/protocol.md
- * 2.4) and closes it. What the client sends is discarded unread; a peer that does not close its
- * side is cut off after a second.
- */
-function refuseConnection(socket: Socket, code: ErrorCode, message: string): void {
-  socket.on('error', () => {});
-  socket.resume();
-  socket.end(encodeFrame(encodeHandshakeError({ code, message })));
-  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -5,11 +5,8 @@ import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { SecureConnection } from '../transport/secure-connection.ts';
-import { TokenBucket } from './limits.ts';
 
 export interface SessionLimits {
-  ratePerSecond: number;
-  rateBurst: number;
   maxOutboundBytes: number;
 }
 
@@ -24,9 +21,6 @@ export class Session {
   operator = false;
   /** Keys of the rooms this session is in. */
   readonly rooms = new Set<string>();
-  readonly bucket: TokenBucket;
-  /** Times of recent rate-limited requests: many in a short window means flooding. */
-  readonly strikes: number[] = [];
   /**
    * File chunk bytes relayed to this session that it has not yet reported written (transfers.ts).
    * They are bounded by flow control, so they do not count towards the SLOW_CONSUMER cap.
@@ -39,6 +33,8 @@ export class Session {
   via: 'ssh' | undefined;
   /** An SSH visitor without a key: its name is never reserved. */
   guest = false;
+  /** Closes the connection if it has not logged in by then (server.ts). */
+  loginDeadline: NodeJS.Timeout | undefined;
 
   constructor(
     readonly connection: SecureConnection,
@@ -49,9 +45,7 @@ export class Session {
     private readonly limits: SessionLimits,
     /** Frees this connection's place among its address's not-yet-logged-in connections. */
     readonly releaseUnauthenticatedSlot: () => void = () => {},
-  ) {
-    this.bucket = new TokenBucket(limits.ratePerSecond, limits.rateBurst);
-  }
+  ) {}
 
   /** The logged-in user, or NOT_LOGGED_IN for a request that needs one. */
   requireUser(): { key: string; name: string } {

@@ -28,6 +28,8 @@ export interface Transfer {
   started: boolean;
   /** When the sender last used up its credit: a receiver is stalled only while it holds it back. */
   blockedSince: number | undefined;
+  /** When the transfer started or last carried a chunk: a sender is stalled only while everyone waits for it. */
+  lastChunkAt: number;
   answerTimer: NodeJS.Timeout | undefined;
   stallTimer: NodeJS.Timeout | undefined;
 }

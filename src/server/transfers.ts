@@ -8,7 +8,9 @@
 // record); the sender may send up to the slowest receiver's count plus `windowBytes` in all, and the
 // server tells it that limit as it rises. A sender that goes past it is cut off (TRANSFER_OVERRUN);
 // a receiver that holds the sender back and makes no progress for `stallMs` is dropped
-// (TRANSFER_STALLED), so one stuck member cannot stall a room transfer for ever.
+// (TRANSFER_STALLED), so one stuck member cannot stall a room transfer for ever; and a sender that
+// sends nothing for `stallMs` while every receiver has written all it was sent ends the transfer
+// (TRANSFER_STALLED), so accepted offers with no data cannot hold the receivers' places.
 //
 // A person with several sessions (a UI and a `tail`, two laptops) is offered the file in each of
 // them; the first session to accept takes it, and the others are told (file_cancelled) that it
@@ -86,6 +88,7 @@ export class TransferService {
       maxWireBytes: request.size + ENVELOPE_ALLOWANCE(request.size),
       started: false,
       blockedSince: undefined,
+      lastChunkAt: Date.now(),
       answerTimer: undefined,
       stallTimer: undefined,
     };
@@ -174,6 +177,7 @@ export class TransferService {
       return;
     }
     transfer.relayed += dataBytes;
+    transfer.lastChunkAt = Date.now();
     if (transfer.relayed >= transfer.limit && transfer.blockedSince === undefined) transfer.blockedSince = Date.now();
     // Straight to the connection's bulk queue, past the session's SLOW_CONSUMER check: these bytes
     // are bounded by the credit above (and excused from the cap through transferAllowance), and
@@ -243,6 +247,7 @@ export class TransferService {
     if (states.includes('offered')) return;
     if (states.length === 0) return this.finish(transfer);
     transfer.started = true;
+    transfer.lastChunkAt = Date.now();
     clearTimeout(transfer.answerTimer);
     transfer.stallTimer = setInterval(() => this.checkStalls(transfer), Math.max(50, Math.floor(this.settings.stallMs / 4)));
     transfer.stallTimer.unref();
@@ -271,8 +276,8 @@ export class TransferService {
   }
 
   private checkStalls(transfer: Transfer): void {
-    if (transfer.blockedSince === undefined) return;
     const now = Date.now();
+    if (transfer.blockedSince === undefined) return this.checkSenderStall(transfer, now);
     for (const receiver of [...transfer.receivers.values()]) {
       if (receiver.state !== 'receiving' || receiver.consumed >= transfer.relayed) continue;
       if (now - Math.max(receiver.lastProgressAt, transfer.blockedSince) < this.settings.stallMs) continue;
@@ -281,6 +286,13 @@ export class TransferService {
       this.removeReceiver(transfer, receiver, { status: 'failed', code: 'TRANSFER_STALLED', message });
       if (!this.book.has(transfer)) return;
     }
+  }
+
+  /** The sender has credit, everyone has written what it sent, and nothing more comes: it is the one stalled. */
+  private checkSenderStall(transfer: Transfer, now: number): void {
+    if (now - transfer.lastChunkAt < this.settings.stallMs) return;
+    for (const receiver of transfer.receivers.values()) if (receiver.state === 'receiving' && receiver.consumed < transfer.relayed) return;
+    this.end(transfer, 'TRANSFER_STALLED', `${transfer.senderName} sent nothing for ${Math.round(this.settings.stallMs / 1000)} s: the transfer was ended`);
   }
 
   private removeReceiver(

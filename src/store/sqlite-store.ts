@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
+import { takeNewest, type BanRecord, type ChatStore, type HistoryQuery, type NewMessage, type RoomRecord, type StoredIdentityKey, type StoredMessage, type UserRecord } from './store.ts';
 
 export const DATABASE_FILE = 'parlor.db';
 
@@ -245,12 +245,14 @@ export class SqliteStore implements ChatStore {
     return row && toMessage(row);
   }
 
-  roomHistory(room: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {
-    return this.statements.roomHistory.all(room, before, after, limit).reverse().map(toMessage);
+  roomHistory(room: string, query: HistoryQuery): StoredMessage[] {
+    const { before = NO_BEFORE, after = NO_AFTER, limit } = query;
+    return takeNewest(mapRows(this.statements.roomHistory.iterate(room, before, after, limit), toMessage), query);
   }
 
-  directHistory(user: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {
-    return this.statements.directHistory.all(user, before, after, user, before, after, limit).reverse().map(toMessage);
+  directHistory(user: string, query: HistoryQuery): StoredMessage[] {
+    const { before = NO_BEFORE, after = NO_AFTER, limit } = query;
+    return takeNewest(mapRows(this.statements.directHistory.iterate(user, before, after, user, before, after, limit), toMessage), query);
   }
 
   conversationHistory(a: string, b: string, { before = NO_BEFORE, after = NO_AFTER, limit }: HistoryQuery): StoredMessage[] {
@@ -312,4 +314,9 @@ export class SqliteStore implements ChatStore {
       })();
     }
   }
+}
+
+/** Rows read one at a time as they are taken (a page stops early at its byte budget). */
+function* mapRows<R, T>(rows: Iterable<R>, map: (row: R) => T): Generator<T> {
+  for (const row of rows) yield map(row);
 }

@@ -59,6 +59,35 @@ export interface HistoryQuery {
   /** Only messages with a larger id (catching up after a reconnect). */
   after?: number;
   limit: number;
+  /**
+   * Stop once the messages taken pass this many bytes (messageBytes); the message that passes it
+   * is returned too, so that the caller can tell the page was cut.
+   */
+  maxBytes?: number;
+}
+
+/** About what a message costs in a reply beyond its text and envelope: ids, names, field names. */
+const MESSAGE_WIRE_OVERHEAD = 256;
+
+export function messageBytes(message: NewMessage): number {
+  return Buffer.byteLength(message.text) + (message.sealed?.length ?? 0) + MESSAGE_WIRE_OVERHEAD;
+}
+
+/**
+ * Takes messages newest first, one at a time, until `limit` are taken or their bytes pass
+ * `maxBytes`, and returns them oldest first: a page never reads more than its budget and one
+ * message more, however large the rows (issue 17, item 5).
+ */
+export function takeNewest(newestFirst: Iterable<StoredMessage>, { limit, maxBytes = Infinity }: HistoryQuery): StoredMessage[] {
+  const taken: StoredMessage[] = [];
+  let bytes = 0;
+  for (const message of newestFirst) {
+    if (taken.length >= limit) break;
+    taken.push(message);
+    bytes += messageBytes(message);
+    if (bytes > maxBytes) break;
+  }
+  return taken.reverse();
 }
 
 export interface ChatStore {

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { FrameSealer } from '../crypto/sealed-channel.ts';
-import { SEAL_OVERHEAD } from '../protocol/constants.ts';
+import { SEAL_OVERHEAD, SENT_RECORDS_PER_FRAME_MAX } from '../protocol/constants.ts';
 
 /**
  * The most plaintext one sealed frame carries: records queued in one turn beyond it go in further
@@ -154,7 +154,7 @@ export class OutboundQueue {
     const total = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    if (total < WRITEV_FROM_BYTES && records.every(Buffer.isBuffer)) {
+    if (total < WRITEV_FROM_BYTES && records.length <= SENT_RECORDS_PER_FRAME_MAX && records.every(Buffer.isBuffer)) {
       this.socket.write(this.sealer.sealFrame(records as Buffer[]), this.onWritten);
       return;
     }
@@ -162,16 +162,19 @@ export class OutboundQueue {
     this.socket.cork();
     let batch: Buffer[] = [];
     let batchBytes = 0;
+    let batchRecords = 0;
     for (const record of records) {
       const bytes = recordBytes(record);
-      if (batch.length > 0 && batchBytes + bytes > MAX_FRAME_PLAINTEXT) {
+      if (batch.length > 0 && (batchBytes + bytes > MAX_FRAME_PLAINTEXT || batchRecords >= SENT_RECORDS_PER_FRAME_MAX)) {
         this.writeFrame(batch, batchBytes);
         batch = [];
         batchBytes = 0;
+        batchRecords = 0;
       }
       if (Buffer.isBuffer(record)) batch.push(record);
       else batch.push(...record);
       batchBytes += bytes;
+      batchRecords++;
     }
     if (batch.length > 0) this.writeFrame(batch, batchBytes);
     this.socket.uncork();

@@ -184,6 +184,11 @@ export class SecureConnection extends EventEmitter<Events> {
     return this.outbound?.bufferedBytes ?? this.socket.writableLength;
   }
 
+  /** Sealed frames received so far: which requests came together (rate-budget.ts). */
+  framesReceived = 0;
+  /** Records one received frame may carry (the server bounds it; see decodeRecords). */
+  maxRecordsPerFrame = Infinity;
+
   /** The largest frame accepted from the peer from now on (raised once a client logs in). */
   setFrameCap(bytes: number): void {
     this.decoder.maxFrameBytes = bytes;
@@ -255,7 +260,8 @@ export class SecureConnection extends EventEmitter<Events> {
 
   private receiveSealed(frame: Buffer): void {
     const plaintext = this.opener!.open(frame);
-    for (const record of decodeRecords(plaintext)) {
+    this.framesReceived++;
+    for (const record of decodeRecords(plaintext, this.maxRecordsPerFrame)) {
       if (record.kind !== RECORD_KIND_JSON && this.listenerCount('record') > 0) {
         this.emit('record', record);
         if (this.phase !== 'open') return;

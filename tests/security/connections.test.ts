@@ -1,0 +1,82 @@
+// Issue 17, denial of service item 3, as attacks on a `parlor serve` child over loopback: idle
+// connections that finished the handshake no longer hold an address's places for good (a login
+// deadline), connections not logged in are capped across addresses too, and a refused client is
+// told TOO_MANY_CONNECTIONS (the handshake's error frame) instead of a bare close.
+
+import { expect } from 'chai';
+import { connect, type Socket } from 'node:net';
+import { ParlorError } from '../../src/protocol/errors.ts';
+import { connectChat, JOIN_PASSWORD } from '../helpers/chat-clients.ts';
+import { sharedIdentities } from '../helpers/identities.ts';
+import { rawPeer } from '../helpers/raw-peer.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+
+/** A TCP connection from a chosen loopback source address that sends nothing. */
+function idleSocket(port: number, localAddress: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+async function refusalOf(attempt: Promise<unknown>): Promise<ParlorError> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (error instanceof ParlorError) return error;
+    throw error;
+  }
+  throw new Error('the connection was accepted');
+}
+
+describe('security: places for connections that have not logged in (issue 17, item 3)', function () {
+  this.timeout(60_000);
+  let server: ServerProcess;
+  const sockets: Socket[] = [];
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await server?.stop();
+  });
+
+  it('closes handshaken connections that never log in with LOGIN_TIMEOUT, which gives their address its places back', async () => {
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated-per-address', '2', '--login-timeout', '1500']);
+    const [identity, other] = await sharedIdentities();
+    // The attack: finish the handshake, then say nothing, holding every place of the address.
+    const idle = [await rawPeer(server.port, identity!), await rawPeer(server.port, identity!)];
+    sockets.push(...idle.map((peer) => peer.socket));
+    const refused = await refusalOf(connectChat(server, other!, 'locked-out', { fingerprint: server.fingerprint }));
+    expect(refused.code, refused.message).to.equal('TOO_MANY_CONNECTIONS');
+
+    for (const peer of idle) expect(await peer.closed).to.include({ code: 'LOGIN_TIMEOUT' });
+    const client = await connectChat(server, other!, 'let-in', { fingerprint: server.fingerprint });
+    expect(client.connected).to.equal(true);
+    // A logged-in session is past its deadline and stays.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(client.connected, 'a logged-in session was closed by the login deadline').to.equal(true);
+    client.close();
+    const timedOut = server.events.filter((e) => e.event === 'disconnect' && e.code === 'LOGIN_TIMEOUT');
+    expect(timedOut.length).to.equal(2);
+  });
+
+  it('caps connections not logged in across addresses, and tells a refused client TOO_MANY_CONNECTIONS; a login frees a place', async () => {
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '4', '--handshake-timeout', '20000']);
+    const [identity] = await sharedIdentities();
+    // Half-open sockets from four addresses, one each: under any per-address cap, over the global one.
+    for (let i = 2; i <= 5; i++) sockets.push(await idleSocket(server.port, `127.0.0.${i}`));
+    const refused = await refusalOf(connectChat(server, identity!, 'newcomer', { fingerprint: server.fingerprint }));
+    expect(refused.code, refused.message).to.equal('TOO_MANY_CONNECTIONS');
+    expect(refused.message).to.match(/too many connections that have not logged in/);
+    expect(await server.waitForEvent((e) => e.event === 'refused')).to.include({ code: 'TOO_MANY_CONNECTIONS' });
+
+    sockets.shift()!.destroy();
+    await server.waitForEvent((e) => e.event === 'handshake_failed');
+    const client = await connectChat(server, identity!, 'newcomer', { fingerprint: server.fingerprint });
+    expect(client.connected).to.equal(true);
+    // Logged in, it holds no place: the next one is admitted too.
+    const next = await connectChat(server, (await sharedIdentities())[1]!, 'second', { fingerprint: server.fingerprint });
+    expect(next.connected).to.equal(true);
+    client.close();
+    next.close();
+  });
+});
