@@ -113,10 +113,10 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     const fromPython = seenByTs.filter((m) => m.from === 'Py');
     expect(fromPython.filter((m) => m.room === 'lobby').map((m) => m.text)).to.deep.equal(['hello from python', '!literal from python']);
     const [dm, notSealedToTs] = fromPython.filter((m) => m.to !== undefined);
-    expect(dm?.e2e).to.deep.equal({ state: 'verified', fingerprint: welcome.mine });
+    expect(dm?.e2e).to.include({ state: 'verified', fingerprint: welcome.mine });
     expect(dm?.text).to.equal('sealed hello from python');
     expect(notSealedToTs?.id).to.equal(step(py, 'dm-not-sealed-to-peer').id);
-    expect(notSealedToTs?.e2e).to.deep.equal({ state: 'not-sealed-to-you', fingerprint: welcome.mine });
+    expect(notSealedToTs?.e2e).to.include({ state: 'not-sealed-to-you', fingerprint: welcome.mine });
     expect(notSealedToTs?.text).to.equal('');
 
     // The secret room: plaintext refused, and the room message sealed to the key Python took
@@ -124,7 +124,7 @@ describe('interop: a Python client written from docs/protocol.md', function () {
     expect(step(py, 'secret-created')).to.deep.include({ secret: true, keys: ['Py'], plaintext: 'E2E_REQUIRED' });
     const secret = fromPython.find((m) => m.room === 'pysecret');
     expect(secret?.id).to.equal(step(py, 'secret-said').id);
-    expect(secret?.e2e).to.deep.equal({ state: 'verified', fingerprint: welcome.mine });
+    expect(secret?.e2e).to.include({ state: 'verified', fingerprint: welcome.mine });
     expect(secret?.text).to.equal('sealed to the room');
 
     // What Python saw from the ChatClient, opened with the document's checks.

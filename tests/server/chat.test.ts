@@ -83,7 +83,7 @@ describe('server/chat', () => {
       const arriving = nextMessages(bob);
       const ack = await ada.say('lobby', 'hello, bob');
       const [message] = await arriving;
-      expect(message).to.deep.equal({ type: 'message', id: ack.id, room: 'lobby', from: 'ada', text: 'hello, bob', ts: ack.ts });
+      expect(message).to.deep.equal({ type: 'message', id: ack.id, room: 'lobby', from: 'ada', text: 'hello, bob', ts: ack.ts, e2e: { state: 'none' } });
     });
 
     it('tells members who joins and who leaves', async () => {
