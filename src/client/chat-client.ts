@@ -116,6 +116,11 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.client.server;
   }
 
+  /** This client's own key fingerprint, as the server saw it on this connection. */
+  get fingerprint(): string {
+    return this.client.fingerprint;
+  }
+
   get connected(): boolean {
     return this.client.isOpen;
   }

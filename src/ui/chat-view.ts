@@ -3,7 +3,7 @@
 // with last-message times, and the status bar. Everything that came from the network goes through
 // safeText here, and nowhere else needs to remember to.
 
-import { inertText } from '../client/inert-text.ts';
+import { inertName, inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
 import { paint, userColor, type Theme } from './themes.ts';
@@ -79,11 +79,11 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
       const text = entry.mention ? `{bold}${paint(theme.mention, body)}{/bold}` : body;
       // End to end is a fact about each line: one that was not sealed says so where it stands.
       const unsealed = entry.notEndToEnd
-        ? paint(theme.warning, message.room === undefined ? ' ⚠ not end-to-end (the server could read it or have written it)' : " ⚠ not end-to-end, not the room's (the server could have written it)")
+        ? paint(theme.warning, message.room === undefined ? ' !! not end-to-end (the server could read it or have written it)' : " !! not end-to-end, not the room's (the server could have written it)")
         : '';
       const e2e = message.e2e;
       const sentAt = e2e?.state === 'verified' && typeof e2e.sentAt === 'number' ? e2e.sentAt : message.ts;
-      const redated = e2e?.state === 'verified' && e2e.timeMismatch === true ? paint(theme.warning, ` ⚠ sent ${dateTime(sentAt)}; the server dates it ${dateTime(message.ts)}`) : '';
+      const redated = e2e?.state === 'verified' && e2e.timeMismatch === true ? paint(theme.warning, ` !! sent ${dateTime(sentAt)}; the server dates it ${dateTime(message.ts)}`) : '';
       return [`${paint(theme.dim, clock(sentAt))} ${name}${unsealed}${redated}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
     }
     case 'notice': {
@@ -143,12 +143,13 @@ export function notSealedText(count: number): string {
 /** The message pane's label: the conversation, and whether the server can read it. */
 export function conversationHeader(conversation: Conversation): string {
   // Whether a line is end to end is said on the line (a server can slip in one that is not).
-  if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · direct · lines not end-to-end are marked ⚠`;
+  if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · direct`;
   return conversation.secret ? `${conversationTitle(conversation)} · secret, end-to-end` : conversationTitle(conversation);
 }
 
+/** `#room` or `@user`, inert, with any invisible character in the name shown (<U+034F>). */
 export function conversationTitle(conversation: Conversation): string {
-  return conversation.kind === 'room' ? `#${conversation.name}` : `@${conversation.name}`;
+  return conversation.kind === 'room' ? `#${inertName(conversation.name)}` : `@${inertName(conversation.name)}`;
 }
 
 export function roomListText(conversations: readonly Conversation[], active: string | undefined, theme: Theme, width: number): string {
