@@ -30,7 +30,7 @@ export interface ChatSettings {
   operatorPassword: string;
   nameReservationMs: number;
   /** The slow-down for password guessing (password-guard.ts). */
-  guessLimits?: GuessLimits;
+  guessLimits: GuessLimits;
   historyLimit: number;
   maxMessageBytes: number;
 }
