@@ -151,10 +151,10 @@ export class ChatService {
     if (record.passwordHash !== null && !session.rooms.has(key)) {
       // No password at all is no guess: it is told so without spending the slow-down.
       if (request.password === undefined) throw new ParlorError('BAD_PASSWORD', `#${record.name} needs its password`);
-      const { password, passwordHash } = { password: request.password, passwordHash: record.passwordHash };
-      const right = await this.guard.attempt(guesser(session), `room:${key}`, () => verifyPassword(password, passwordHash), () => session.isOpen);
+      const password = request.password;
+      const hash = record.passwordHash;
+      const right = await this.guard.attempt(guesser(session), `room:${key}`, () => verifyPassword(password, hash), () => session.isOpen);
       if (right === false) throw new ParlorError('BAD_PASSWORD', `the password for #${record.name} is wrong`);
-
     }
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     return this.enter(session, key, request.since);
