@@ -21,7 +21,7 @@ import { messageNonce } from './message-nonce.ts';
 import { RoomMembers } from './room-members.ts';
 import { SEEN_ENVELOPES_FILE, SeenEnvelopes } from './seen-envelopes.ts';
 import { Reconnection, type ReconnectOptions } from './reconnect.ts';
-import { SealedChat, type OpenedHistory, type OpenedJoin, type WhoisResult } from './sealed-chat.ts';
+import { SealedChat, type OpenedHistory, type OpenedJoin, type SentDirect, type WhoisResult } from './sealed-chat.ts';
 
 export type { OpenedHistory, OpenedJoin, WhoisResult };
 
@@ -126,6 +126,11 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.client.server;
   }
 
+  /** This client's own key fingerprint, as the server saw it on this connection. */
+  get fingerprint(): string {
+    return this.client.fingerprint;
+  }
+
   get connected(): boolean {
     return this.client.isOpen;
   }
@@ -166,10 +171,10 @@ export class ChatClient extends EventEmitter<ChatEvents> {
    * server has no key for is USER_NOT_FOUND), so a plaintext DM is someone else's doing, or goes
    * to or from a user connected over ssh (whose key the server holds: IdentityKey.via).
    */
-  async dm(to: string, text: string): Promise<Reply<'dm'>> {
+  async dm(to: string, text: string): Promise<SentDirect> {
     refuseCommandAsChat(text);
     // The SSH front door's visitors do not seal: the server runs their client (see endToEnd).
-    const reply = this.endToEnd ? await this.sealed.dm(to, unescapeChatLine(text)) : await this.request('dm', { to, text, nonce: messageNonce() });
+    const reply: SentDirect = this.endToEnd ? await this.sealed.dm(to, unescapeChatLine(text)) : { ...(await this.request('dm', { to, text, nonce: messageNonce() })), sshUser: this.name };
     this.reconnection.seenDirect(reply.id);
     return reply;
   }

@@ -3,6 +3,8 @@
 // characters are shown in caret notation (ESC as ^[), and bidi and other invisible format
 // characters as <U+202E>, so that what was sent is visible rather than obeyed.
 
+import { INVISIBLE_IN_NAME } from '../protocol/names.ts';
+
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 // Bidi embeddings, overrides and isolates, marks, and the other invisible format characters.
 const FORMAT = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
@@ -23,7 +25,6 @@ export function inertText(text: string, options: { keepNewlines?: boolean } = {}
 // In a name nothing may be invisible: a default-ignorable character (U+034F, a variation selector,
 // U+180B, ...) or a blank Hangul filler would make "alice" + U+034F pass for "alice". Servers refuse
 // them in names; a client still shows them, in case a server did not.
-const INVISIBLE_IN_NAME = /[\p{Default_Ignorable_Code_Point}\u115f\u1160\u3164\uffa0]/gu;
 
 /** A user or room name made inert, with every invisible character shown as <U+XXXX>. */
 export function inertName(name: string): string {

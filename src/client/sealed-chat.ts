@@ -36,6 +36,9 @@ export interface SealedChatSession {
   request<T extends RequestType>(type: T, fields: Record<string, unknown>): Promise<Reply<T>>;
 }
 
+/** A DM's acknowledgement; `sshUser` when it went in clear because that party is over ssh. */
+export type SentDirect = Reply<'dm'> & { sshUser?: string };
+
 export class SealedChat {
   private readonly e2e: E2eSession;
   /** Secret rooms this client is in: their members' keys by folded name. */
@@ -100,10 +103,10 @@ export class SealedChat {
   }
 
   /** A direct message sealed to the user's key. */
-  async dm(to: string, text: string): Promise<Reply<'dm'>> {
+  async dm(to: string, text: string): Promise<SentDirect> {
     const { name, recipients, overSsh } = await this.directRecipients(to);
     // The server holds an SSH user's key and reads what is sealed to it: sealing would only pretend.
-    if (overSsh) return this.session.request('dm', { to, text, nonce: messageNonce() });
+    if (overSsh) return { ...(await this.session.request('dm', { to, text, nonce: messageNonce() })), sshUser: name };
     const { sealed, messageId } = this.e2e.seal('direct', name, text, recipients);
     const reply = await this.session.request('e2e_dm', { to, sealed, nonce: messageNonce() });
     this.e2e.sent(messageId, reply.id);

@@ -2,3 +2,11 @@
 export function foldName(raw: string): string {
   return raw.normalize('NFC').toLowerCase().normalize('NFC');
 }
+
+/**
+ * Characters that draw nothing: default-ignorable code points (U+034F, variation selectors,
+ * U+180B ..., zero-width characters) and the Hangul fillers (default-ignorable too; listed so that
+ * the rule holds whatever the engine's Unicode version). Servers refuse them in names; clients
+ * show them as <U+XXXX> in names.
+ */
+export const INVISIBLE_IN_NAME = /[\p{Default_Ignorable_Code_Point}\u115f\u1160\u3164\uffa0]/gu;

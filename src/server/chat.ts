@@ -36,7 +36,7 @@ export interface ChatSettings {
   operatorPassword: string;
   nameReservationMs: number;
   /** The slow-down for password guessing (password-guard.ts). */
-  guessLimits?: GuessLimits;
+  guessLimits: GuessLimits;
   historyLimit: number;
   /** Bytes of messages in one history page or join/login reply (kept under the outbound cap). */
   historyPageBytes: number;

@@ -9,14 +9,12 @@
 // are look-alikes.ts's concern.
 
 import { ParlorError } from '../protocol/errors.ts';
-import { foldName } from '../protocol/names.ts';
+import { foldName, INVISIBLE_IN_NAME } from '../protocol/names.ts';
 import { reservedLookAlike } from './look-alikes.ts';
 
 export { foldName };
 
 const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
-/** Invisible or blank: default-ignorable code points, and the Hangul fillers (also listed by hand). */
-const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u115f\u1160\u3164\uffa0]/u;
 export const NAME_MAX_CHARS = 32;
 
 export interface CheckedName {
@@ -33,7 +31,7 @@ function check(raw: string, what: 'name' | 'room'): CheckedName {
   if (length < 1 || length > NAME_MAX_CHARS) {
     throw new ParlorError(code, `a ${what} has 1 to ${NAME_MAX_CHARS} characters`);
   }
-  const invisible = INVISIBLE.exec(display);
+  const invisible = display.match(INVISIBLE_IN_NAME);
   if (invisible) {
     const codePoint = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
     throw new ParlorError(code, `a ${what} cannot hold U+${codePoint}, a character that shows as nothing`);

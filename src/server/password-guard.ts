@@ -28,8 +28,6 @@ export interface GuessLimits {
   addressPerMinute: number;
 }
 
-export const DEFAULT_GUESS_LIMITS: GuessLimits = { freeTries: 5, addressBurst: 30, addressPerMinute: 30 };
-
 interface Waiter {
   failures: number;
   order: number;
@@ -84,7 +82,8 @@ export class PasswordGuard {
   private order = 0;
 
   constructor(
-    private readonly limits: GuessLimits = DEFAULT_GUESS_LIMITS,
+    /** From src/options.ts (passwordFreeTries, passwordGuessBurst, passwordGuessesPerMinute). */
+    private readonly limits: GuessLimits,
     private readonly now: () => number = Date.now,
   ) {
     this.identities = new FailureTracker(limits.freeTries);
@@ -175,5 +174,21 @@ export class PasswordGuard {
 
 /** Who makes a password attempt: the session's address and the identity key it proved it holds. */
 export function guesser(session: { address: string; client: { fingerprint: string } }): { address: string; identity: string } {
-  return { address: session.address, identity: session.client.fingerprint };
+  return { address: guessingAddress(session.address), identity: session.client.fingerprint };
+}
+
+/**
+ * The unit of "one address" for guessing: an IPv4 address (also when IPv4-mapped), or an IPv6
+ * address's /64, since one host may use any number of addresses in its /64 (privacy addresses).
+ */
+export function guessingAddress(address: string): string {
+  const bare = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  if (mapped) return mapped[1]!;
+  if (!bare.includes(':')) return bare;
+  const [head = '', tail] = bare.split('::');
+  const front = head === '' ? [] : head.split(':');
+  const back = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? front : [...front, ...new Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups.slice(0, 4).map((group) => parseInt(group || '0', 16).toString(16)).join(':')}::/64`;
 }

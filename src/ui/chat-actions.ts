@@ -75,7 +75,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     case 'dm': {
       const ack = await chat.dm(action.to, action.text);
       const conversation = model.open('dm', ack.to);
-      room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
+      room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text, ...(ack.sshUser !== undefined && { sshUser: ack.sshUser }) });
       room.knownUsers.add(ack.to);
       return room.switchTo(conversation.key);
     }

@@ -3,6 +3,7 @@
 // bar, which counts down each second to the next attempt while it reconnects.
 
 import type { DeliveredMessage } from '../client/e2e.ts';
+import { inertName } from '../client/inert-text.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ChatRoom } from './chat-room.ts';
 import { roomKey } from './conversations.ts';
@@ -25,13 +26,13 @@ export function followChatClient(room: ChatRoom): () => void {
     const conversation = model.get(key);
     if (!conversation) return;
     conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
-    model.notice(key, `${event.name} joined #${event.room}`, 'join');
+    model.notice(key, `${inertName(event.name)} joined #${inertName(event.room)}`, 'join');
     room.render();
   });
   chat.on('left', (event) => {
     const key = roomKey(event.room);
     model.get(key)?.members.delete(foldName(event.name));
-    model.notice(key, `${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave');
+    model.notice(key, `${inertName(event.name)} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${inertName(event.room)}`, 'leave');
     room.render();
   });
   chat.on('announcement', (event) => {

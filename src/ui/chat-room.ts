@@ -6,7 +6,7 @@
 // It never talks to a socket, only to ChatClient.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage } from '../client/e2e.ts';
+import type { DeliveredMessage, E2eStatus } from '../client/e2e.ts';
 import { formatAddress } from '../options.ts';
 import { followChatClient } from './chat-events.ts';
 import { ChatKeys } from './chat-keys.ts';
@@ -122,7 +122,13 @@ export class ChatRoom {
 
   /** Files a message this user sent (the server does not echo it back). */
   addOwn(message: DeliveredMessage): void {
-    this.model.addMessage(message);
+    // This client sealed it itself (every DM, a secret room's lines): end to end, at its own time.
+    // A DM with someone over ssh went in clear (SealedChat.dm), and says why.
+    const sealed = message.sshUser === undefined && (message.room === undefined || this.chat.isSecretRoom(message.room));
+    const e2e: E2eStatus = sealed
+      ? { state: 'verified', fingerprint: this.chat.fingerprint, sentAt: message.ts, timeMismatch: false }
+      : { state: 'none', ...(message.sshUser !== undefined && { sshUser: message.sshUser }) };
+    this.model.addMessage({ ...message, e2e });
     this.panes.follow = true;
     this.render();
   }

@@ -4,7 +4,7 @@
 // safeText here, and nowhere else needs to remember to.
 
 import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
-import { inertText } from '../client/inert-text.ts';
+import { inertName, inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
 import { paint, userColor, type Theme } from './themes.ts';
@@ -84,7 +84,7 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
         : '';
       const e2e = message.e2e;
       const sentAt = e2e?.state === 'verified' && typeof e2e.sentAt === 'number' ? e2e.sentAt : message.ts;
-      const redated = e2e?.state === 'verified' && e2e.timeMismatch === true ? paint(theme.warning, ` ⚠ sent ${dateTime(sentAt)}; the server dates it ${dateTime(message.ts)}`) : '';
+      const redated = e2e?.state === 'verified' && e2e.timeMismatch === true ? paint(theme.warning, ` !! sent ${dateTime(sentAt)}; the server dates it ${dateTime(message.ts)}`) : '';
       return [`${paint(theme.dim, clock(sentAt))} ${name}${unsealed}${redated}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
     }
     case 'notice': {
@@ -145,12 +145,13 @@ export function notSealedText(count: number): string {
 /** The message pane's label: the conversation, and whether the server can read it. */
 export function conversationHeader(conversation: Conversation): string {
   // Whether a line is end to end is said on the line (a server can slip in one that is not).
-  if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · direct · lines not end-to-end are marked ⚠`;
+  if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · direct`;
   return conversation.secret ? `${conversationTitle(conversation)} · secret, end-to-end` : conversationTitle(conversation);
 }
 
+/** `#room` or `@user`, inert, with any invisible character in the name shown (<U+034F>). */
 export function conversationTitle(conversation: Conversation): string {
-  return conversation.kind === 'room' ? `#${conversation.name}` : `@${conversation.name}`;
+  return conversation.kind === 'room' ? `#${inertName(conversation.name)}` : `@${inertName(conversation.name)}`;
 }
 
 export function roomListText(conversations: readonly Conversation[], active: string | undefined, theme: Theme, width: number): string {
@@ -217,6 +218,6 @@ export function statusText(state: StatusState, theme: Theme, now = Date.now()): 
 /** Why a line is not end to end, in words: over ssh the server reads it; else it could have written it. */
 function notEndToEndWords(message: DeliveredMessage): string {
   const e2e = e2eOf(message);
-  if (e2e.state === 'none' && e2e.sshUser !== undefined) return ` ⚠ not end-to-end: ${safeName(e2e.sshUser)} is connected over ssh`;
-  return message.room === undefined ? ' ⚠ not end-to-end (the server could read it or have written it)' : " ⚠ not end-to-end, not the room's (the server could have written it)";
+  if (e2e.state === 'none' && e2e.sshUser !== undefined) return ` !! not end-to-end: ${safeName(e2e.sshUser)} is connected over ssh`;
+  return message.room === undefined ? ' !! not end-to-end (the server could read it or have written it)' : " !! not end-to-end, not the room's (the server could have written it)";
 }

@@ -1,5 +1,5 @@
-// A hostile relay for end-to-end file transfer: the product's own in-process server, with the two
-// places where it hands a transfer to a receiver turned against it. Offers (file_offered, sent
+// A hostile relay for end-to-end file transfer and direct messages: the product's own in-process
+// server, with the places where it hands a transfer or a live DM to a receiver turned against it. Offers (file_offered, sent
 // through Session.send) and chunk records (queued through the receiver's SecureConnection.sendBulk)
 // pass through the test's functions, which may alter, reorder, drop, repeat, cut, extend or swap
 // them, exactly as a server operator who changed the relay could. Everything else is untouched:
@@ -14,6 +14,8 @@ export interface Tampering {
   chunk?: (record: Buffer, index: number) => Buffer[];
   /** Given each file_offered message, returns the messages to send instead. */
   offer?: (offer: Record<string, unknown>) => Array<Record<string, unknown>>;
+  /** Given each direct message delivered live (a `message` with `to`), returns the messages to send instead. */
+  direct?: (message: Record<string, unknown>) => Array<Record<string, unknown>>;
 }
 
 export function makeRelayHostile(server: ParlorServer, tampering: Tampering): () => void {
@@ -28,6 +30,10 @@ export function makeRelayHostile(server: ParlorServer, tampering: Tampering): ()
   };
   Session.prototype.send = function (this: Session, message: object): void {
     const typed = message as Record<string, unknown>;
+    if (tampering.direct && typed.type === 'message' && typed.to !== undefined) {
+      for (const out of tampering.direct({ ...typed })) send.call(this, out);
+      return;
+    }
     if (!tampering.offer || typed.type !== 'file_offered') return send.call(this, message);
     for (const out of tampering.offer({ ...typed })) send.call(this, out);
   };

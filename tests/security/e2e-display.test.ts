@@ -15,7 +15,8 @@ import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.ts';
 import { entryLines } from '../../src/ui/chat-view.ts';
 import { ConversationList, dmKey, roomKey } from '../../src/ui/conversations.ts';
 import { resolveTheme } from '../../src/ui/themes.ts';
-import { PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
+import { nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
+import { makeRelayHostile } from '../helpers/hostile-relay.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -104,6 +105,32 @@ describe('security: what is not end-to-end is shown as such', function () {
     expect(stored.text).to.equal('');
     expect(stored.sealed).to.be.a('string');
     bob.close();
+  });
+
+  it('a DM the relay forges live (unsealed, "from alice") reaches the client as not end-to-end', async () => {
+    const alice = await world.login('alice');
+    const bob = await asBob();
+    const undo = makeRelayHostile(world.server, {
+      direct: (message) => {
+        const { sealed: _sealed, ...forged } = message;
+        return [{ ...forged, id: (message.id as number) + 1000, text: 'forged live' }, message];
+      },
+    });
+    try {
+      const arriving = nextMessages(bob, 2);
+      await alice.dm('bob', 'sealed live');
+      const [forged, genuine] = await arriving;
+      expect([forged!.text, forged!.e2e]).to.deep.equal(['forged live', { state: 'none' }]);
+      expect([genuine!.text, genuine!.e2e?.state]).to.deep.equal(['sealed live', 'verified']);
+      const model = new ConversationList('bob');
+      for (const message of [forged!, genuine!]) model.addMessage(message);
+      const lines = model.get(dmKey('alice'))!.entries.flatMap((entry) => entryLines(entry, theme, 'bob'));
+      expect(lines.find((l) => l.includes('forged live'))).to.contain('not end-to-end');
+      expect(lines.find((l) => l.includes('sealed live'))).not.to.contain('not end-to-end');
+    } finally {
+      undo();
+      bob.close();
+    }
   });
 
   it('a secret room never shows an unsealed line as the room\'s', async () => {

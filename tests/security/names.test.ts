@@ -6,6 +6,9 @@ import { inertName } from '../../src/client/inert-text.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { lookAlikeKeys, reservedLookAlike } from '../../src/server/look-alikes.ts';
 import { checkRoomName, checkUserName } from '../../src/server/names.ts';
+import { conversationTitle, entryLines } from '../../src/ui/chat-view.ts';
+import { ConversationList } from '../../src/ui/conversations.ts';
+import { resolveTheme } from '../../src/ui/themes.ts';
 import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
 
 const CYRILLIC_A_LICE = '\u0430lice';
@@ -51,6 +54,12 @@ describe('security: names', () => {
       expect(inertName('alice\u034f')).to.equal('alice<U+034F>');
       expect(inertName('\u3164')).to.equal('<U+3164>');
       expect(inertName('al\u0456ce')).to.equal('al\u0456ce');
+      // In the UI: the author of a line, a conversation's title.
+      const theme = resolveTheme('nord', {});
+      const [line] = entryLines({ kind: 'message', message: { type: 'message', id: 1, from: 'alice\u034f', room: 'lobby', text: 'hi', ts: 0 }, mention: false }, theme, 'bob');
+      expect(line).to.contain('alice<U+034F>');
+      const model = new ConversationList('bob');
+      expect(conversationTitle(model.open('dm', '\u3164'))).to.equal('@<U+3164>');
     });
   });
 

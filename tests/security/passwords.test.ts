@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type { ClientIdentity } from '../../src/crypto/identity.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
-import { PasswordGuard } from '../../src/server/password-guard.ts';
+import { guessingAddress, PasswordGuard } from '../../src/server/password-guard.ts';
 import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 
@@ -67,6 +67,14 @@ describe('security: password guessing', function () {
       // Its share given back, the key that had failed before is checked at once, last.
       expect(await waiting[0]!).to.equal(false);
       expect(checked).to.deep.equal(['g1', 'g2', 'g3', 'g4', 'innocent', 'g1']);
+    });
+
+    it('counts an IPv6 /64 as one address, and an IPv4-mapped address as its IPv4 one', () => {
+      expect(guessingAddress('2001:db8:1:2:aaaa::1')).to.equal(guessingAddress('2001:db8:1:2:bbbb:cccc:dddd:eeee'));
+      expect(guessingAddress('2001:db8:1:2::1')).not.to.equal(guessingAddress('2001:db8:1:3::1'));
+      expect(guessingAddress('fe80::1%eth0')).to.equal('fe80:0:0:0::/64');
+      expect(guessingAddress('::ffff:192.0.2.7')).to.equal('192.0.2.7');
+      expect(guessingAddress('192.0.2.7')).to.equal('192.0.2.7');
     });
 
     it('lets one attempt per identity wait: a second one is its own doing (RATE_LIMITED)', async () => {

@@ -284,7 +284,7 @@ describe('server/limits: one client cannot hurt the rest', function () {
     for (const socket of [handshaken.socket, second.socket, third.socket, ...idle]) socket.destroy();
   });
 
-  it('slows down wrong join passwords: after 5 BAD_PASSWORD logins for a name, the 6th (even right) gets RATE_LIMITED with retryAfterMs', async () => {
+  it('slows down wrong join passwords: after 5 BAD_PASSWORD logins by one key, its 6th (even right) gets RATE_LIMITED with retryAfterMs', async () => {
     const [identity] = await sharedIdentities();
     const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD]);
     // Each attempt on a fresh connection, as a real client would; all connected up front so that

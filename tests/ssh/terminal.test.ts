@@ -12,6 +12,7 @@ import { skipOrFail } from '../helpers/skip.ts';
 import { hasOpenSsh, sshOptions, sshVisitor } from '../helpers/ssh-client.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { hasTmux, TmuxUi, uiHome } from '../helpers/tmux.ts';
+import { loggedInUi } from '../helpers/tmux-chat.ts';
 
 describe('the SSH front door with a terminal (ssh under tmux)', function () {
   this.timeout(90_000);
@@ -69,4 +70,20 @@ describe('the SSH front door with a terminal (ssh under tmux)', function () {
       tail.kill();
     }
   });
+
+  it('shows a parlor user\'s DM to an SSH user as not end-to-end, naming who is over ssh', async () => {
+    const chat = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', 'pw']);
+    const port = (await chat.waitForEvent((event) => event.event === 'listening')).sshPort as number;
+    const ada = TmuxUi.start([...sshOptions(sshVisitor(), port), '-t', 'ada@127.0.0.1'], { home: uiHome(), width: 100, height: 30, program: ['ssh'] });
+    await ada.waitFor('parlor join password:', 15_000);
+    ada.line('pw');
+    await ada.waitFor('● connected', 15_000);
+    const bob = await loggedInUi(chat, 'bob', 0, { width: 100, height: 30 });
+    bob.line('/msg ada hello over there');
+    const bobScreen = await bob.waitFor((screen) => screen.includes('not end-to-end: ada is connected over ssh'));
+    if (process.env.PARLOR_SHOW_SCREENS) console.log(bobScreen);
+    expect(bobScreen).to.not.match(/hello over there.*verified/);
+    await ada.waitFor('over there');
+  });
 });
+

@@ -41,7 +41,7 @@ describe('ui/chat-view', () => {
     expect(roomListText(list.list(), roomKey('lobby'), theme, 20)).to.contain('#vault secret').and.not.contain('#lobby secret');
     expect(conversationHeader(list.get(roomKey('vault'))!)).to.equal('#vault · secret, end-to-end');
     expect(conversationHeader(list.get(roomKey('lobby'))!)).to.equal('#lobby');
-    expect(conversationHeader(dm)).to.equal('@bob · direct · lines not end-to-end are marked ⚠');
+    expect(conversationHeader(dm)).to.equal('@bob · direct');
   });
 
   it('puts a message opened after /trust in place of the held one, and exports what was readable', () => {
