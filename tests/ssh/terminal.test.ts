@@ -83,7 +83,8 @@ describe('the SSH front door with a terminal (ssh under tmux)', function () {
     const bobScreen = await bob.waitFor((screen) => screen.includes('not end-to-end: ada is connected over ssh'));
     if (process.env.PARLOR_SHOW_SCREENS) console.log(bobScreen);
     expect(bobScreen).to.not.match(/hello over there.*verified/);
-    await ada.waitFor('over there');
+    // ada's side lists the conversation (with its unread count) in the left pane.
+    await ada.waitFor('@bob');
   });
 });
 
