@@ -6,7 +6,6 @@ import blessed from 'blessed';
 import { conversationHeader, conversationTitle, entryLines, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
 import type { ConversationList } from './conversations.ts';
 import { fieldText } from './field.ts';
-import { colorDepth } from './image-cells.ts';
 import type { LineEditor } from './line-editor.ts';
 import { boxStyle, paint } from './themes.ts';
 import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
@@ -42,7 +41,7 @@ export class ChatPanes {
     this.widgets.messages.on('scroll', () => {
       if (this.widgets.messages.getScroll() === 0) scrolledToTop();
     });
-    if (colorDepth(ui.options.env) === 24) {
+    if (ui.colorDepth === 24) {
       // The terminal takes 24-bit colour: pictures are drawn again over blessed's 256 colours.
       const overlay = new TrueColorOverlay(ui.screen);
       // After every render, whoever asked for it (a keypress, a scroll, a message).

@@ -14,6 +14,7 @@ import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, type StatusState } from './chat-view.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
 import { PeerKeyWarnings } from './peer-key-warnings.ts';
+import { blessedDepth } from './color-depth.ts';
 import { resolveTheme, type ThemeName } from './themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
@@ -135,7 +136,7 @@ export class ChatRoom {
 
   setTheme(name: ThemeName): void {
     this.ui.settings.theme = name;
-    this.ui.theme = resolveTheme(name, this.ui.options.env);
+    this.ui.theme = resolveTheme(name, this.ui.options.env, blessedDepth(this.ui.colorDepth));
     this.ui.saveSettings();
     this.panes.applyTheme();
     this.render();

@@ -24,6 +24,11 @@ function tmux(...args: string[]): string {
 
 const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
+/** The TERM tmux gives its panes when no one says otherwise (tmux-256color or screen-256color). */
+export function tmuxDefaultTerm(): string {
+  return tmux('-f', '/dev/null', 'start-server', ';', 'show-options', '-gv', 'default-terminal').trim();
+}
+
 export interface UiHome {
   configDir: string;
   dataDir: string;
