@@ -86,6 +86,7 @@ export const ERROR_CODES = {
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',
+  NOT_A_TERMINAL: 'the terminal UI needs a terminal on stdin and stdout',
 
   // The connection as a whole.
   CONNECTION_FAILED: 'the server could not be reached',
