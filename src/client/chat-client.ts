@@ -26,6 +26,8 @@ export type { OpenedHistory, OpenedJoin, WhoisResult };
 export interface ChatClientOptions extends ConnectInput, ReconnectOptions {
   name: string;
   password: string;
+  /** Told the server's key once the handshake proved it, even if the login then fails. */
+  onServerProven?: (server: ParlorClient['server']) => void;
 }
 
 interface ChatEvents {
@@ -88,6 +90,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
 
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
     const client = await ParlorClient.connect(options);
+    options.onServerProven?.(client.server);
     const chat = new ChatClient(client, options);
     try {
       const login = await checkedRequest(client, 'login', { name: options.name, password: options.password });

@@ -48,6 +48,34 @@ describe('ui/waiting and login rooms (tmux)', function () {
     await ui.waitFor('● connected');
   });
 
+  it('shows the server once, the key once proven, the focus plainly, and the name last used on that server', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [identity] = await sharedIdentities();
+    const home = uiHome(identity);
+    const address = `${server.host}:${server.port}`;
+    const first = TmuxUi.start(['--server', address, '--name', 'ada'], { home });
+    let screen = await first.waitFor('Password');
+    // Typed by hand: the address is all there is to say of the server, once.
+    expect(screen).to.match(new RegExp(`Server\\s+${address.replace(/\./g, '\\.')}\\s*│`));
+    expect(screen).to.contain('(presented when you connect)');
+    // The name is filled, so the focus starts on the empty password field, with its pointer.
+    expect(screen).to.match(/▸ Password\s+\[/);
+    expect(screen).not.to.match(/▸ Name/);
+    first.line('wrong');
+    screen = await first.waitFor('BAD_PASSWORD');
+    // The handshake proved the key before the password was refused: the Key row shows it.
+    expect(screen).to.contain(server.fingerprint);
+    first.keys('C-u');
+    first.line('pw');
+    await first.waitFor('● connected');
+    first.kill();
+    // Without --name, the next run offers the name last used on this server.
+    const second = TmuxUi.start(['--server', address], { home });
+    screen = await second.waitFor('Password');
+    expect(screen).to.match(/Name\s+\[ada\s/);
+    expect(screen).to.match(/▸ Password/);
+  });
+
   it('puts the name and password first in a short terminal, where the lines about the server would push them off', async () => {
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
     const [identity] = await sharedIdentities();
@@ -68,7 +96,7 @@ describe('ui/waiting and login rooms (tmux)', function () {
     await ui.waitFor('parlor: log in');
     ui.keys('Enter');
     const warning = await ui.waitFor("THE SERVER'S IDENTITY KEY HAS CHANGED");
-    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.contain('type yes');
+    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.match(/\]  type yes/);
     ui.keys('Enter');
     await ui.waitFor('only if its operator confirmed');
     ui.line('yes');
