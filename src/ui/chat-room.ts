@@ -12,7 +12,7 @@ import { followChatClient } from './chat-events.ts';
 import { ChatKeys } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, type StatusState } from './chat-view.ts';
-import { ConversationList, roomKey, type Tone } from './conversations.ts';
+import { ConversationList, roomKey, STATUS_KEY, type Tone } from './conversations.ts';
 import { PeerKeyWarnings } from './peer-key-warnings.ts';
 import { blessedDepth } from './color-depth.ts';
 import { resolveTheme, type ThemeName } from './themes.ts';
@@ -34,6 +34,8 @@ export class ChatRoom {
   private readonly keys = new ChatKeys(this);
   private readonly downloadsProblem: string | undefined;
   private loadingOlder = false;
+  /** Where the user was when a reply took them to the status conversation: Esc goes back there. */
+  returnTo: string | undefined;
   /** Stops the status bar's reconnect countdown; set once ChatClient's events are followed. */
   private stopCountdown = (): void => {};
 
@@ -43,6 +45,7 @@ export class ChatRoom {
     target: LoginTarget,
   ) {
     this.model = new ConversationList(chat.name);
+    this.model.openStatus(chat.server.name);
     this.status = {
       serverName: chat.server.name,
       address: formatAddress(target.host, target.port),
@@ -80,7 +83,7 @@ export class ChatRoom {
       this.notice(`could not join the lobby: ${(error as Error).message}`, 'error');
     }
     model.select(roomKey('lobby'));
-    this.notice('Welcome. /help lists the commands; Ctrl-N/Ctrl-P switch rooms; PageUp scrolls back.', 'info');
+    this.here('Welcome. /help lists the commands; Ctrl-N/Ctrl-P switch conversations; PageUp scrolls back.', 'info');
     if (this.downloadsProblem !== undefined) this.notice(this.downloadsProblem, 'warning');
     this.render();
   }
@@ -115,10 +118,31 @@ export class ChatRoom {
     }
   }
 
-  notice(text: string, tone: Tone = 'info', key?: string): void {
+  /**
+   * A notice in the conversation it concerns; by default the status conversation, which counts it
+   * as unread (an error or a warning as a mention) when it is not on screen.
+   */
+  notice(text: string, tone: Tone = 'info', key: string = STATUS_KEY): void {
     this.model.notice(key, text, tone);
-    this.panes.follow = true;
+    const conversation = this.model.get(key);
+    if (conversation && key !== this.model.active) {
+      conversation.unread++;
+      conversation.mentioned ||= tone === 'error' || tone === 'warning' || tone === 'alarm' || tone === 'announce';
+    }
+    if (key === this.model.active) this.panes.follow = true;
     this.render();
+  }
+
+  /** A notice about the conversation on screen (a line that could not be sent, a failed /export). */
+  here(text: string, tone: Tone = 'info'): void {
+    this.notice(text, tone, this.model.active ?? STATUS_KEY);
+  }
+
+  /** The answer to a command that concerns no conversation: in the status conversation, shown. */
+  reply(text: string, tone: Tone = 'info'): void {
+    this.model.notice(STATUS_KEY, text, tone);
+    if (this.model.active !== STATUS_KEY) this.returnTo = this.model.active;
+    this.switchTo(STATUS_KEY);
   }
 
   /** Files a message this user sent (the server does not echo it back). */
@@ -129,6 +153,7 @@ export class ChatRoom {
   }
 
   switchTo(key: string): void {
+    if (key !== STATUS_KEY) this.returnTo = undefined;
     this.model.select(key);
     this.panes.follow = true;
     this.render();
@@ -181,7 +206,7 @@ export class ChatRoom {
       this.panes.scrollTo(this.panes.contentHeight() - height);
       this.ui.screen.render();
     } catch (error) {
-      this.notice(`could not load older messages: ${(error as Error).message}`, 'error');
+      this.notice(`could not load older messages: ${(error as Error).message}`, 'error', conversation.key);
     } finally {
       this.loadingOlder = false;
     }

@@ -3,9 +3,10 @@
 // with last-message times, and the status bar. Everything that came from the network goes through
 // safeText here, and nowhere else needs to remember to.
 
-import { inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
-import { escapeTags, safeText } from './safe-text.ts';
+import { inertText } from '../client/inert-text.ts';
+import { safeText } from './safe-text.ts';
+import { foldText } from './text-layout.ts';
 import { paint, userColor, type Theme } from './themes.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
 
@@ -24,43 +25,30 @@ export function lastSpoke(ts: number | null, now = Date.now()): string {
 /** Columns before a notice's text: "HH:MM", a space, a two-column mark, a space. */
 export const NOTICE_INDENT = 9;
 
-/**
- * Words of a notice folded to `width` columns, each line made safe for blessed: so that a long
- * notice (a fingerprint, the key-change warning) wraps under its own text, not under the time.
- */
+/** Words of a notice folded to `width` columns: a long notice wraps under its own text, not under the time. */
 export function noticeLines(text: string, width: number): string[] {
-  const room = Math.max(10, width);
-  return inertText(text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n').flatMap((line) => {
-    const out: string[] = [];
-    let current = '';
-    for (const word of line.split(/(?<= )/)) {
-      let rest = word;
-      // A word longer than a line (a fingerprint on a narrow screen) is cut, filling the line first.
-      while (current.length + rest.trimEnd().length > room) {
-        if (rest.trimEnd().length <= room && current.trim() !== '') {
-          out.push(current.trimEnd());
-          current = '';
-          break;
-        }
-        const fits = room - current.length;
-        if (fits <= 1) {
-          out.push(current.trimEnd());
-          current = '';
-          continue;
-        }
-        out.push(current + rest.slice(0, fits));
-        current = '';
-        rest = rest.slice(fits);
-      }
-      current += rest;
-    }
-    out.push(current.trimEnd());
-    return out.map(escapeTags);
-  });
+  return foldText(text, width);
 }
 
-/** `width`: the message pane's text columns; notices are folded to it. */
+/** When an entry happened: for the day-change lines between entries. */
+export function entryTime(entry: Entry): number {
+  return entry.kind === 'message' ? entry.message.ts : entry.ts;
+}
+
+/** Columns before a bot line's text: the time's width, then "│ ". */
+const BOT_INDENT = 8;
+
+/**
+ * An entry's lines, one screen line each, folded to `width` (the message pane's text columns).
+ * Column 0 is a gutter: the bot's lines, and only they, carry a bar there. Every other line starts
+ * with a space and text never wraps back to column 0, so nothing a user types can look like the bot.
+ */
 export function entryLines(entry: Entry, theme: Theme, selfName: string, width = 1000): string[] {
+  const gutter = entry.kind === 'bot' || entry.kind === 'image' ? paint(theme.bot, '▌') : ' ';
+  return entryBody(entry, theme, selfName, width - 1).map((line) => gutter + line);
+}
+
+function entryBody(entry: Entry, theme: Theme, selfName: string, width: number): string[] {
   switch (entry.kind) {
     case 'message': {
       const { message } = entry;
@@ -68,10 +56,14 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
       if (message.e2e?.state === 'rejected') return rejectedLines(message.from, message.e2e.code, message.ts, theme, width);
       const own = message.from.toLowerCase() === selfName.toLowerCase();
       const name = paint(own ? theme.accent : userColor(theme, message.from), `{bold}${safeText(message.from)}{/bold}`);
-      const lines = safeText(message.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
-      const body = lines.map((line, i) => (i === 0 ? line : `      ${line}`)).join('\n');
-      const text = entry.mention ? `{bold}${paint(theme.mention, body)}{/bold}` : body;
-      return [`${paint(theme.dim, clock(message.ts))} ${name}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
+      const separator = entry.mention ? ' ▸' : ':';
+      // "HH:MM name: ": wrapped lines continue under the text, or under the name when a long name
+      // would leave the text too narrow a column.
+      const prefix = 6 + inertText(message.from).length + separator.length + 1;
+      const indent = prefix <= Math.floor(width / 3) ? prefix : 6;
+      const body = foldText(message.text, width - prefix, width - indent).map((line) => (entry.mention ? `{bold}${paint(theme.mention, line)}{/bold}` : line));
+      const first = `${paint(theme.dim, clock(message.ts))} ${name}${entry.mention ? paint(theme.mention, separator) : separator} ${body[0] ?? ''}`;
+      return [first, ...body.slice(1).map((line) => ' '.repeat(indent) + line)];
     }
     case 'notice': {
       const lines = noticeLines(entry.text, width - NOTICE_INDENT);
@@ -79,20 +71,23 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
         // The headline in reverse colours: it must not scroll past unseen among chat lines.
         return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} {bold}${paint(theme.error, i === 0 ? `!! {inverse}${line}{/inverse}` : `!! ${line}`)}{/bold}`);
       }
+      if (entry.tone === 'announce') {
+        // An operator's announcement: its own colour, in bold, behind a mark of its own.
+        return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} {bold}${paint(theme.announce, `${i === 0 ? '»»' : '  '} ${line}`)}{/bold}`);
+      }
       const color = entry.tone === 'error' ? theme.error : entry.tone === 'warning' ? theme.warning : entry.tone === 'join' ? theme.ok : theme.dim;
       const mark = entry.tone === 'join' ? '→ ' : entry.tone === 'leave' ? '← ' : entry.tone === 'error' ? '✗ ' : '--';
       return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} ${paint(color, `${i === 0 ? mark : '  '} ${line}`)}`);
     }
     case 'bot': {
       const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
-      const lines = safeText(entry.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
-      return [head, ...lines.map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
+      return [head, ...foldText(entry.text, width - BOT_INDENT).map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
     }
     case 'transfer':
       return transferLines(entry.line, entry.ts, theme, width);
     case 'image': {
       const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
-      return [head, ...entry.rows.map((row) => `      ${row}`), `      ${paint(theme.dim, 'picture saved: ' + safeText(entry.path))}`];
+      return [head, ...entry.rows.map((row) => `      ${row}`), ...foldText('picture saved: ' + entry.path, width - 6).map((line) => `      ${paint(theme.dim, line)}`)];
     }
   }
 }
@@ -129,15 +124,18 @@ export function notSealedText(count: number): string {
 
 /** The message pane's label: the conversation, and whether the server can read it. */
 export function conversationHeader(conversation: Conversation): string {
+  if (conversation.kind === 'status') return `status of ${conversation.name}: replies and server notices`;
   if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · end-to-end`;
   return conversation.secret ? `${conversationTitle(conversation)} · secret, end-to-end` : conversationTitle(conversation);
 }
 
 export function conversationTitle(conversation: Conversation): string {
+  if (conversation.kind === 'status') return '(status)';
   return conversation.kind === 'room' ? `#${conversation.name}` : `@${conversation.name}`;
 }
 
 export function roomListText(conversations: readonly Conversation[], active: string | undefined, theme: Theme, width: number): string {
+  const status = conversations.filter((c) => c.kind === 'status');
   const rooms = conversations.filter((c) => c.kind === 'room');
   const direct = conversations.filter((c) => c.kind === 'dm');
   const line = (c: Conversation) => {
@@ -151,6 +149,7 @@ export function roomListText(conversations: readonly Conversation[], active: str
     return c.unread > 0 ? `{bold}${text}{/bold}` : text;
   };
   return [
+    ...status.map(line),
     ...rooms.map(line),
     '',
     paint(theme.dim, 'Direct'),
@@ -160,6 +159,7 @@ export function roomListText(conversations: readonly Conversation[], active: str
 
 export function memberListText(conversation: Conversation | undefined, theme: Theme, width: number, now = Date.now()): string {
   if (!conversation) return '';
+  if (conversation.kind === 'status') return `${paint(theme.dim, 'Server')}\n${paint(theme.accent, safeText(conversation.name).slice(0, Math.max(3, width)))}`;
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeText(conversation.name))}`;
   const members = [...conversation.members.values()].sort((a, b) => a.name.localeCompare(b.name));
   return [
