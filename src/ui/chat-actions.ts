@@ -102,6 +102,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
         return room.render();
       }
       await chat.leave(target.name);
+      room.forgetRoom(target.name);
       model.close(target.key);
       return room.notice(`left #${target.name}`, 'leave');
     }

@@ -1,6 +1,7 @@
-// The chat room: the conversations (rooms joined, direct messages) and what happens to them:
-// joining a room with its history and members, notices, the user's own messages, older pages when
-// scrolled to the top, transfer lines; and the status bar's state. Its parts: chat-panes.ts draws
+// The chat room: the conversations (status, rooms joined, direct messages) and what happens to
+// them: joining a room with its history and members (and again at the next start: autojoin.ts),
+// notices, the user's own messages, older pages when scrolled to the top, transfer lines; and the
+// status bar's state. Its parts: chat-panes.ts draws
 // it from the ConversationList model, chat-keys.ts takes the keys, chat-actions.ts runs typed
 // lines, chat-events.ts follows ChatClient's events, peer-key-warnings.ts holds changed keys.
 // It never talks to a socket, only to ChatClient.
@@ -8,6 +9,8 @@
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import { formatAddress } from '../options.ts';
+import { ParlorError } from '../protocol/errors.ts';
+import { Autojoin } from './autojoin.ts';
 import { followChatClient } from './chat-events.ts';
 import { ChatKeys } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
@@ -32,6 +35,8 @@ export class ChatRoom {
   /** Peers' changed keys: their warnings and /trust. */
   readonly keyWarnings = new PeerKeyWarnings(this);
   private readonly keys = new ChatKeys(this);
+  /** The rooms to join again at the next login on this server. */
+  private readonly autojoin: Autojoin;
   private readonly downloadsProblem: string | undefined;
   private loadingOlder = false;
   /** Where the user was when a reply took them to the status conversation: Esc goes back there. */
@@ -56,6 +61,7 @@ export class ChatRoom {
       connection: 'connected',
       ...(target.hosted && { hostedPassword: target.hosted.password }),
     };
+    this.autojoin = new Autojoin(ui.options.configDir);
     this.panes = new ChatPanes(ui, () => void this.loadOlder());
     const downloads = downloadsFor(ui.options);
     this.downloadsProblem = downloads.problem;
@@ -82,6 +88,7 @@ export class ChatRoom {
       model.open('room', 'lobby');
       this.notice(`could not join the lobby: ${(error as Error).message}`, 'error');
     }
+    await this.rejoinRemembered();
     model.select(roomKey('lobby'));
     this.here('Welcome. /help lists the commands; Ctrl-N/Ctrl-P switch conversations; PageUp scrolls back.', 'info');
     if (this.downloadsProblem !== undefined) this.notice(this.downloadsProblem, 'warning');
@@ -103,7 +110,40 @@ export class ChatRoom {
     if (conversation.secret) this.keyWarnings.showIn(conversation.key);
     this.model.select(conversation.key);
     this.panes.follow = true;
+    if (roomKey(reply.room) !== roomKey('lobby')) this.rememberRoom(reply.room, password);
     await this.refreshMembers(conversation.key);
+  }
+
+  /** Autojoin: the rooms joined here before, with their passwords; one that is gone is forgotten. */
+  private async rejoinRemembered(): Promise<void> {
+    for (const { room, password } of this.autojoin.rooms(this.status.address)) {
+      if (roomKey(room) === roomKey('lobby') || this.model.get(roomKey(room))) continue;
+      try {
+        await this.openRoom(room, password);
+      } catch (error) {
+        const code = error instanceof ParlorError ? error.code : 'CONNECTION_FAILED';
+        const gone = code === 'ROOM_NOT_FOUND';
+        if (gone) this.forgetRoom(room);
+        this.notice(`could not rejoin #${room}: ${code}: ${(error as Error).message}${gone ? ' (no longer rejoined)' : ''}`, 'error');
+      }
+    }
+  }
+
+  private rememberRoom(room: string, password: string | undefined): void {
+    try {
+      this.autojoin.remember(this.status.address, room, password);
+    } catch (error) {
+      this.notice(`could not remember #${room} for next time: ${(error as Error).message}`, 'warning');
+    }
+  }
+
+  /** After /leave: the room is not joined again at the next start. */
+  forgetRoom(room: string): void {
+    try {
+      this.autojoin.forget(this.status.address, room);
+    } catch {
+      // A read-only config dir: the room is rejoined next time, and /leave works again then.
+    }
   }
 
   async refreshMembers(key: string): Promise<void> {

@@ -80,16 +80,22 @@ function entryBody(entry: Entry, theme: Theme, selfName: string, width: number):
       return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} ${paint(color, `${i === 0 ? mark : '  '} ${line}`)}`);
     }
     case 'bot': {
-      const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
-      return [head, ...foldText(entry.text, width - BOT_INDENT).map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
+      return [botHead(entry.ts, entry.command, theme, width), ...foldText(entry.text, width - BOT_INDENT).map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
     }
     case 'transfer':
       return transferLines(entry.line, entry.ts, theme, width);
     case 'image': {
-      const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
-      return [head, ...entry.rows.map((row) => `      ${row}`), ...foldText('picture saved: ' + entry.path, width - 6).map((line) => `      ${paint(theme.dim, line)}`)];
+      return [botHead(entry.ts, entry.command, theme, width), ...entry.rows.map((row) => `      ${row}`), ...foldText('picture saved: ' + entry.path, width - 6).map((line) => `      ${paint(theme.dim, line)}`)];
     }
   }
+}
+
+/** "HH:MM bot ▸ !command (only you)" on one line: a long command is cut with an ellipsis. */
+function botHead(ts: number, command: string, theme: Theme, width: number): string {
+  const room = Math.max(4, width - 'HH:MM bot ▸ '.length - ' (only you)'.length);
+  const shown = inertText(command);
+  const cut = shown.length > room ? shown.slice(0, room - 1) + '…' : shown;
+  return `${paint(theme.dim, clock(ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(cut)}`)} ${paint(theme.dim, '(only you)')}`;
 }
 
 /**
