@@ -56,6 +56,8 @@ export function followChatClient(room: ChatRoom): () => void {
   chat.on('reconnected', () => {
     stopCountdown();
     status.connection = 'connected';
+    // Trusted at login and proved again by this handshake: no longer new.
+    if (status.trust === 'new' || status.trust === 'new key accepted') status.trust = 'known';
     room.notice('reconnected; anything missed is in its conversation', 'info');
     for (const conversation of model.list()) if (conversation.kind === 'room') void room.refreshMembers(conversation.key);
     room.render();

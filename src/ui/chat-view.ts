@@ -5,7 +5,7 @@
 
 import type { Conversation, Entry } from './conversations.ts';
 import { inertText } from '../client/inert-text.ts';
-import { safeText } from './safe-text.ts';
+import { escapeTags, safeText } from './safe-text.ts';
 import { foldText } from './text-layout.ts';
 import { paint, userColor, type Theme } from './themes.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
@@ -146,10 +146,13 @@ export function roomListText(conversations: readonly Conversation[], active: str
   const direct = conversations.filter((c) => c.kind === 'dm');
   const line = (c: Conversation) => {
     const count = c.unread > 0 ? ` (${c.unread})` : '';
-    // Secret rooms are marked; every direct conversation is end-to-end, so those are not.
-    const mark = c.kind === 'room' && c.secret ? ' secret' : '';
-    const title = safeText(conversationTitle(c)).slice(0, Math.max(4, width - count.length - mark.length - 1));
-    const text = `${title}${mark}${count}`;
+    const title = inertText(conversationTitle(c));
+    // Secret rooms are marked; every direct conversation is end-to-end, so those are not. The mark
+    // is spelt out where it fits beside a readable name, else shortened.
+    const mark = c.kind !== 'room' || !c.secret ? '' : title.length + ' secret'.length + count.length <= width || width - count.length - ' secret'.length >= 8 ? ' secret' : ' sec';
+    // The name gives way, with an ellipsis, so that the mark and the count stay on the line.
+    const room = Math.max(2, width - mark.length - count.length);
+    const text = `${escapeTags(title.length > room ? title.slice(0, room - 1) + '…' : title)}${mark}${count}`;
     if (c.key === active) return `{inverse}${text}{/inverse}`;
     if (c.mentioned) return `{bold}${paint(theme.mention, text)}{/bold}`;
     return c.unread > 0 ? `{bold}${text}{/bold}` : text;

@@ -38,6 +38,8 @@ describe('ui/chat-room (tmux)', function () {
     await startServerOnPort(args, first.port);
     const screen = await alice.waitFor(/alice: said while away/, 20_000);
     expect(screen).to.contain('● connected');
+    // The key trusted at login, proved again: known, not "(new)".
+    expect(screen).to.match(/… \(known\)/);
     expect(screen).not.to.contain('✗');
   });
 

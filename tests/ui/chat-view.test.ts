@@ -82,4 +82,15 @@ describe('ui/chat-view', () => {
     list.open('room', 'lobby');
     expect(roomListText(list.list(), roomKey('lobby'), theme, 14).split('\n').slice(0, 2)).to.deep.equal(['(status)', '{inverse}#lobby{/inverse}']);
   });
+
+  it('cuts a long room name with an ellipsis and keeps its secret mark and unread count on the line', () => {
+    const list = new ConversationList('alice');
+    list.open('room', 'husky-secret-room').secret = true;
+    list.get(roomKey('husky-secret-room'))!.unread = 12;
+    list.open('room', 'a-very-long-room-name').unread = 3;
+    list.open('room', 'x').secret = true;
+    const lines = roomListText(list.list(), undefined, theme, 14).split('\n').map((l) => l.replace(/\{[^}]*\}/g, ''));
+    expect(lines.slice(0, 3)).to.deep.equal(['#hus… sec (12)', '#a-very-l… (3)', '#x secret']);
+    for (const line of lines) expect([...line].length).to.be.at.most(14);
+  });
 });

@@ -3,6 +3,7 @@
 
 import { expect } from 'chai';
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedIdentities } from '../helpers/identities.ts';
@@ -149,5 +150,33 @@ describe('ui/waiting and login rooms (tmux)', function () {
     while ((alive(uiPid!) || alive(serverPid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(alive(serverPid!), 'the hosted server ended with the UI').to.equal(false);
     expect(alive(uiPid!)).to.equal(false);
+  });
+
+  it('stops the spinner once the search is over, and shows why hosting failed in full', async () => {
+    const discoveryPort = await freeUdpPort();
+    // A port in use on loopback: "host a server here" cannot listen there.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const ui = TmuxUi.start(
+        ['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500', '--serve-host', '127.0.0.1', '--serve-port', String(port)],
+        { home: uiHome((await sharedIdentities())[0]), width: 80 },
+      );
+      let screen = await ui.waitFor('Search finished');
+      const still = screen;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      screen = ui.capture();
+      // No spinner glyph, and nothing moves any more.
+      expect(screen).to.contain('✓').and.not.match(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+      expect(screen.split('\n').slice(0, 7)).to.deep.equal(still.split('\n').slice(0, 7));
+      ui.keys('h');
+      screen = await ui.waitFor('could not start a server');
+      // The whole reason, folded in the banner: the address and what went wrong, not "could not start a".
+      expect(screen.replace(/[│\s]+/g, ' ')).to.contain(`127.0.0.1:${port}`);
+      expect(screen).to.match(/EADDRINUSE|ADDRESS_IN_USE|in use/);
+    } finally {
+      taken.close();
+    }
   });
 });
