@@ -143,7 +143,8 @@ export class ChatPanes {
     const { theme } = this.ui;
     const { rooms, messages, members, bar } = this.widgets;
     const conversation = model.current();
-    rooms.setContent(roomListText(model.list(), model.active, theme, (rooms.width as number) - 2));
+    // blessed wraps a line that fills the box to its last column: one column is left free.
+    rooms.setContent(roomListText(model.list(), model.active, theme, (rooms.width as number) - 3));
     members.setContent(memberListText(conversation, theme, (members.width as number) - 2));
     messages.setLabel(conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
     const lines: string[] = [];
