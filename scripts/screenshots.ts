@@ -1,0 +1,114 @@
+// Retakes the screenshots in docs/screenshots/: real UIs in tmux with tmux's own TERM, against a
+// server on loopback, captured as plain text (.txt) and with their colours (.ansi, `cat` it).
+// Run: `node --import tsx scripts/screenshots.ts` (needs tmux). Discovery stays on loopback.
+
+import { createSocket } from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedIdentities } from '../tests/helpers/identities.ts';
+import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process.ts';
+import { killTmuxSessions, TmuxUi, tmuxDefaultTerm, uiHome } from '../tests/helpers/tmux.ts';
+
+const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const term = tmuxDefaultTerm();
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+/** Writes the screen as text and, with `ansi`, with its colours; trailing blanks trimmed. */
+function save(ui: TmuxUi, name: string, kinds: Array<'txt' | 'ansi'> = ['txt', 'ansi']): void {
+  for (const kind of kinds) {
+    const screen = ui.capture(kind === 'ansi').replace(/\n+$/, '\n');
+    writeFileSync(join(out, `${name}.${kind}`), screen);
+  }
+  console.log(`saved ${name} (${kinds.join(', ')})`);
+}
+
+async function login(server: ServerProcess, name: string, index: number, options: { width?: number; height?: number; env?: Record<string, string> } = {}): Promise<TmuxUi> {
+  const identities = await sharedIdentities();
+  const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', name, '--password', 'coffee-time', '--no-open'], {
+    home: uiHome(identities[index]),
+    width: options.width ?? 80,
+    height: options.height ?? 24,
+    env: { TERM: term, ...options.env },
+  });
+  await ui.waitFor('parlor: log in');
+  ui.keys('Enter');
+  await ui.waitFor('Welcome');
+  return ui;
+}
+
+const discoveryPort = await freeUdpPort();
+const server = await startServerProcess(['--ephemeral', '--name', 'office-chat', '--password', 'coffee-time', '--discovery-port', String(discoveryPort)]);
+try {
+  // The waiting room and the login room, found by broadcast on loopback.
+  const finder = TmuxUi.start(['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '1000', '--name', 'alice'], {
+    home: uiHome((await sharedIdentities())[0]),
+    env: { TERM: term },
+  });
+  await finder.waitFor('Search finished');
+  save(finder, 'waiting-room-80x24', ['txt']);
+  finder.keys('Enter');
+  await finder.waitFor('parlor: log in');
+  await pause(300);
+  save(finder, 'login-room-80x24', ['txt']);
+  finder.kill();
+  await pause(1000);
+
+  // The chat room: two people in the lobby, a mention, a long line, the bot.
+  const [alice, bob] = [await login(server, 'alice', 0), await login(server, 'bob', 1)];
+  alice.line("morning all, coffee's on");
+  await bob.waitFor("alice: morning all, coffee's on");
+  bob.line('morning alice! anyone seen the deploy notes? the link in the wiki points to last year’s page');
+  await alice.waitFor('bob ▸ morning alice!');
+  alice.line('@bob they moved to the ops folder');
+  await alice.waitFor('to @bob');
+  alice.keys('C-p');
+  await alice.waitFor('to #lobby');
+  alice.line('!echo deploy at 3, everyone');
+  await alice.waitFor('deploy at 3, everyone');
+  await pause(300);
+  save(alice, 'chat-room-80x24');
+  alice.line('/theme light');
+  await pause(800);
+  save(alice, 'chat-room-light-80x24', ['ansi']);
+  alice.line('/theme nord');
+  await pause(300);
+
+  // A secret room, from bob's side.
+  alice.line('/create vault --secret');
+  await alice.waitFor('created and joined #vault');
+  bob.line('/join vault');
+  await bob.waitFor('joined #vault');
+  alice.line('the launch date is in here, not in #lobby');
+  await bob.waitFor('alice: the launch date');
+  bob.line('got it, sealed to both of us');
+  await bob.waitFor('bob: got it');
+  await pause(300);
+  save(bob, 'chat-room-secret-80x24');
+  alice.kill();
+  bob.kill();
+  // tmux's server ends with its last session: let it go before the next one starts.
+  await pause(1000);
+
+  // A picture, in 256 colours and in 24-bit.
+  for (const [file, env] of [['chat-room-meow-120x32', {}], ['chat-room-meow-truecolor-120x32', { COLORTERM: 'truecolor' }]] as const) {
+    const cat = await login(server, 'alice', 0, { width: 120, height: 32, env });
+    cat.line('!meow');
+    await cat.waitFor('picture saved:');
+    await pause(500);
+    save(cat, file, file.includes('truecolor') ? ['ansi'] : ['txt', 'ansi']);
+    cat.kill();
+    await pause(1000);
+  }
+} finally {
+  killTmuxSessions();
+  await server.stop();
+}
