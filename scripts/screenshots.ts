@@ -3,10 +3,12 @@
 // Run: `node --import tsx scripts/screenshots.ts` (needs tmux). Discovery stays on loopback.
 
 import { createSocket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ChatClient } from '../src/client/chat-client.ts';
 import { sharedIdentities } from '../tests/helpers/identities.ts';
+import { tempDir } from '../tests/helpers/temp-dir.ts';
 import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process.ts';
 import { killTmuxSessions, TmuxUi, tmuxDefaultTerm, uiHome } from '../tests/helpers/tmux.ts';
 
@@ -31,9 +33,9 @@ function save(ui: TmuxUi, name: string, kinds: Array<'txt' | 'ansi'> = ['txt', '
   console.log(`saved ${name} (${kinds.join(', ')})`);
 }
 
-async function login(server: ServerProcess, name: string, index: number, options: { width?: number; height?: number; env?: Record<string, string> } = {}): Promise<TmuxUi> {
+async function login(server: ServerProcess, name: string, index: number, options: { width?: number; height?: number; env?: Record<string, string>; args?: string[] } = {}): Promise<TmuxUi> {
   const identities = await sharedIdentities();
-  const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', name, '--password', 'coffee-time', '--no-open'], {
+  const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', name, '--password', 'coffee-time', '--no-open', ...(options.args ?? [])], {
     home: uiHome(identities[index]),
     width: options.width ?? 80,
     height: options.height ?? 24,
@@ -111,4 +113,63 @@ try {
 } finally {
   killTmuxSessions();
   await server.stop();
+}
+
+// Files between two people, and a peer's changed key: a server whose names lapse at once.
+await pause(1000);
+const second = await startServerProcess(['--ephemeral', '--name', 'office-chat', '--password', 'coffee-time', '--name-reservation-days', '0']);
+try {
+  const files = tempDir('screenshot-files');
+  mkdirSync(files, { recursive: true });
+  writeFileSync(join(files, 'photos.zip'), '');
+  truncateSync(join(files, 'photos.zip'), 12 * 1024 * 1024);
+  writeFileSync(join(files, 'holiday video.mkv'), '');
+  truncateSync(join(files, 'holiday video.mkv'), 700 * 1024 * 1024);
+  const alice = await login(second, 'alice', 0);
+  const bob = await login(second, 'bob', 1, { args: ['--max-auto-accept-bytes', String(256 * 1024 * 1024)] });
+  alice.line('@bob the pictures and the video from Saturday');
+  await bob.waitFor('@alice (1)');
+  bob.keys('C-n');
+  await bob.waitFor('to @alice');
+  bob.line('thanks! send them over');
+  await alice.waitFor('bob: thanks!');
+  alice.line(`/file bob ${join(files, 'photos.zip')}`);
+  await alice.waitFor('✓ sent to bob');
+  alice.line(`/file bob ${join(files, 'holiday video.mkv')}`);
+  await bob.waitFor('/accept 2 or /decline 2');
+  await pause(300);
+  save(bob, 'chat-room-file-offer-80x24');
+  bob.line('/accept 2');
+  await alice.waitFor(/ [1-9]\d?% · /, 30_000);
+  save(alice, 'chat-room-file-sending-80x24');
+  save(bob, 'chat-room-file-receiving-80x24', ['txt']);
+  await alice.waitFor('sent to bob', 60_000);
+  alice.kill();
+  bob.kill();
+  await pause(1000);
+
+  const [, first, other] = await sharedIdentities();
+  const watcher = await login(second, 'alice', 0);
+  watcher.line('/create vault --secret');
+  await watcher.waitFor('created and joined #vault');
+  const connect = (identity: typeof first) =>
+    ChatClient.connect({ host: second.host, port: second.port, identity: identity!, name: 'bob', password: 'coffee-time', configDir: uiHome().configDir, reconnect: false });
+  const bobFirst = await connect(first);
+  await bobFirst.join('vault');
+  await bobFirst.say('vault', 'got it, sealed to both of us');
+  bobFirst.close();
+  const impostor = await connect(other);
+  await impostor.join('vault');
+  await impostor.say('vault', 'new laptop, same bob');
+  await watcher.waitFor("message from bob held: bob's key");
+  await pause(300);
+  save(watcher, 'chat-room-key-changed-80x24');
+  watcher.line(`/trust bob ${other!.fingerprint}`);
+  await watcher.waitFor('held message opened');
+  await pause(300);
+  save(watcher, 'chat-room-key-trusted-80x24', ['txt']);
+  impostor.close();
+} finally {
+  killTmuxSessions();
+  await second.stop();
 }
