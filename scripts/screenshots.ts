@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChatClient } from '../src/client/chat-client.ts';
 import { sharedIdentities } from '../tests/helpers/identities.ts';
-import { tempDir } from '../tests/helpers/temp-dir.ts';
+import { removeTempDirs, tempDir } from '../tests/helpers/temp-dir.ts';
 import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process.ts';
 import { killTmuxSessions, TmuxUi, tmuxDefaultTerm, uiHome } from '../tests/helpers/tmux.ts';
 
@@ -172,4 +172,6 @@ try {
 } finally {
   killTmuxSessions();
   await second.stop();
+  // Homes, downloads and the files sent (a 700 MiB one among them) go with the run.
+  removeTempDirs();
 }
