@@ -12,6 +12,9 @@ import { removeTempDirs, tempDir } from '../tests/helpers/temp-dir.ts';
 import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process.ts';
 import { killTmuxSessions, TmuxUi, tmuxDefaultTerm, uiHome } from '../tests/helpers/tmux.ts';
 
+// Homes, downloads and the files sent (a 700 MiB one among them) go with the run, however it ends.
+process.on('exit', removeTempDirs);
+
 const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 const term = tmuxDefaultTerm();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -172,6 +175,4 @@ try {
 } finally {
   killTmuxSessions();
   await second.stop();
-  // Homes, downloads and the files sent (a 700 MiB one among them) go with the run.
-  removeTempDirs();
 }
