@@ -2,7 +2,6 @@
 // server on loopback, captured as plain text (.txt) and with their colours (.ansi, `cat` it).
 // Run: `node --import tsx scripts/screenshots.ts` (needs tmux). Discovery stays on loopback.
 
-import { createSocket } from 'node:dgram';
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +9,9 @@ import { ChatClient } from '../src/client/chat-client.ts';
 import { sharedIdentities } from '../tests/helpers/identities.ts';
 import { removeTempDirs, tempDir } from '../tests/helpers/temp-dir.ts';
 import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process.ts';
+import { loggedInUi } from '../tests/helpers/tmux-chat.ts';
 import { killTmuxSessions, TmuxUi, tmuxDefaultTerm, uiHome } from '../tests/helpers/tmux.ts';
+import { freeUdpPort } from '../tests/helpers/udp-port.ts';
 
 // Homes, downloads and the files sent (a 700 MiB one among them) go with the run, however it ends.
 process.on('exit', removeTempDirs);
@@ -18,14 +19,6 @@ process.on('exit', removeTempDirs);
 const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 const term = tmuxDefaultTerm();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /** Writes the screen as text and, with `ansi`, with its colours; trailing blanks trimmed. */
 function save(ui: TmuxUi, name: string, kinds: Array<'txt' | 'ansi'> = ['txt', 'ansi']): void {
@@ -36,18 +29,8 @@ function save(ui: TmuxUi, name: string, kinds: Array<'txt' | 'ansi'> = ['txt', '
   console.log(`saved ${name} (${kinds.join(', ')})`);
 }
 
-async function login(server: ServerProcess, name: string, index: number, options: { width?: number; height?: number; env?: Record<string, string>; args?: string[] } = {}): Promise<TmuxUi> {
-  const identities = await sharedIdentities();
-  const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', name, '--password', 'coffee-time', '--no-open', ...(options.args ?? [])], {
-    home: uiHome(identities[index]),
-    width: options.width ?? 80,
-    height: options.height ?? 24,
-    env: { TERM: term, ...options.env },
-  });
-  await ui.waitFor('parlor: log in');
-  ui.keys('Enter');
-  await ui.waitFor('Welcome');
-  return ui;
+function login(server: ServerProcess, name: string, index: number, options: { width?: number; height?: number; env?: Record<string, string>; args?: string[] } = {}): Promise<TmuxUi> {
+  return loggedInUi(server, name, index, { width: 80, height: 24, ...options, env: { TERM: term, ...options.env }, password: 'coffee-time' });
 }
 
 const discoveryPort = await freeUdpPort();

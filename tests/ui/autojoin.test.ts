@@ -9,7 +9,8 @@ import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
+import { loggedInUi } from '../helpers/tmux-chat.ts';
+import { hasTmux, killTmuxSessions, uiHome } from '../helpers/tmux.ts';
 
 describe('ui/autojoin', function () {
   this.timeout(60_000);
@@ -34,13 +35,7 @@ describe('ui/autojoin', function () {
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
     const [identity] = await sharedIdentities();
     const home = uiHome(identity);
-    const start = async () => {
-      const ui = TmuxUi.start(['--server', `${server.host}:${server.port}`, '--name', 'ada', '--password', 'pw'], { home, width: 100, height: 30 });
-      await ui.waitFor('parlor: log in');
-      ui.keys('Enter');
-      await ui.waitFor('Welcome');
-      return ui;
-    };
+    const start = () => loggedInUi(server, 'ada', 0, { home, width: 100, height: 30 });
     let ui = await start();
     ui.line('/create vault sesame');
     await ui.waitFor('created and joined #vault');

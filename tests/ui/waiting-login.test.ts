@@ -2,7 +2,6 @@
 // probes go to 127.255.255.255 only, and nothing multicasts (--no-mdns everywhere).
 
 import { expect } from 'chai';
-import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,14 +9,7 @@ import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
+import { freeUdpPort } from '../helpers/udp-port.ts';
 
 const alive = (pid: number) => {
   try {
