@@ -111,6 +111,11 @@ export class TmuxUi {
     throw new Error(`the screen never showed ${String(what)}; it shows:\n${escapes ? screen.replace(/\u001b/g, '\\e') : screen}`);
   }
 
+  /** Whether the terminal bell rang in this session since it started (tmux's bell flag). */
+  bellRang(): boolean {
+    return tmux('display-message', '-p', '-t', this.target, '#{window_bell_flag}').trim() === '1';
+  }
+
   /** The processes in the pane: the UI and its children (a hosted server). */
   pids(): number[] {
     const root = Number(tmux('display-message', '-p', '-t', this.target, '#{pane_pid}').trim());
