@@ -6,7 +6,7 @@
 import type { Conversation, Entry } from './conversations.ts';
 import { inertText } from '../client/inert-text.ts';
 import { escapeTags, safeText } from './safe-text.ts';
-import { foldText } from './text-layout.ts';
+import { safeFold } from './text-layout.ts';
 import { paint, userColor, type Theme } from './themes.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
 
@@ -27,7 +27,7 @@ export const NOTICE_INDENT = 9;
 
 /** Words of a notice folded to `width` columns: a long notice wraps under its own text, not under the time. */
 export function noticeLines(text: string, width: number): string[] {
-  return foldText(text, width);
+  return safeFold(text, width);
 }
 
 /** When an entry happened: for the day-change lines between entries. */
@@ -61,7 +61,7 @@ function entryBody(entry: Entry, theme: Theme, selfName: string, width: number):
       // would leave the text too narrow a column.
       const prefix = 6 + inertText(message.from).length + separator.length + 1;
       const indent = prefix <= Math.floor(width / 3) ? prefix : 6;
-      const body = foldText(message.text, width - prefix, width - indent).map((line) => (entry.mention ? `{bold}${paint(theme.mention, line)}{/bold}` : line));
+      const body = safeFold(message.text, width - prefix, width - indent).map((line) => (entry.mention ? `{bold}${paint(theme.mention, line)}{/bold}` : line));
       const first = `${paint(theme.dim, clock(message.ts))} ${name}${entry.mention ? paint(theme.mention, separator) : separator} ${body[0] ?? ''}`;
       return [first, ...body.slice(1).map((line) => ' '.repeat(indent) + line)];
     }
@@ -80,12 +80,12 @@ function entryBody(entry: Entry, theme: Theme, selfName: string, width: number):
       return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} ${paint(color, `${i === 0 ? mark : '  '} ${line}`)}`);
     }
     case 'bot': {
-      return [botHead(entry.ts, entry.command, theme, width), ...foldText(entry.text, width - BOT_INDENT).map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
+      return [botHead(entry.ts, entry.command, theme, width), ...safeFold(entry.text, width - BOT_INDENT).map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
     }
     case 'transfer':
       return transferLines(entry.line, entry.ts, theme, width);
     case 'image': {
-      return [botHead(entry.ts, entry.command, theme, width), ...entry.rows.map((row) => `      ${row}`), ...foldText('picture saved: ' + entry.path, width - 6).map((line) => `      ${paint(theme.dim, line)}`)];
+      return [botHead(entry.ts, entry.command, theme, width), ...entry.rows.map((row) => `      ${row}`), ...safeFold('picture saved: ' + entry.path, width - 6).map((line) => `      ${paint(theme.dim, line)}`)];
     }
   }
 }

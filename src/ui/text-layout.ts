@@ -1,14 +1,15 @@
 // Where the chat's text goes on a line, without a terminal: long text folded at word boundaries
 // under its own start (a hanging indent, never back to column 0), and the day-change lines between
-// entries of different local days. Pure: the web client lays out the same way.
+// entries of different local days. Pure (safeFold adds blessed's escaping): the web client lays
+// out the same way.
 
 import { inertText } from '../client/inert-text.ts';
 import { escapeTags } from './safe-text.ts';
 
 /**
  * Network text made inert and folded: the first line `firstWidth` columns wide, the rest
- * `restWidth`, each line made safe for blessed. A word longer than a line (a fingerprint on a
- * narrow screen) is cut, filling the line first.
+ * `restWidth`. A word longer than a line (a fingerprint on a narrow screen) is cut, filling the
+ * line first. The lines are plain text: a screen escapes its own markup (blessed: safeFold).
  */
 export function foldText(text: string, firstWidth: number, restWidth = firstWidth): string[] {
   const widthOf = (index: number) => Math.max(10, index === 0 ? firstWidth : restWidth);
@@ -38,7 +39,12 @@ export function foldText(text: string, firstWidth: number, restWidth = firstWidt
     }
     out.push(current.trimEnd());
   }
-  return out.map(escapeTags);
+  return out;
+}
+
+/** foldText for blessed: each line with its braces escaped, so it cannot restyle the screen. */
+export function safeFold(text: string, firstWidth: number, restWidth = firstWidth): string[] {
+  return foldText(text, firstWidth, restWidth).map(escapeTags);
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

@@ -13,7 +13,7 @@ import { fieldText } from './field.ts';
 import { startHostedServer } from './host-server.ts';
 import { LineEditor } from './line-editor.ts';
 import { safeText } from './safe-text.ts';
-import { foldText } from './text-layout.ts';
+import { safeFold } from './text-layout.ts';
 import { boxStyle, paint } from './themes.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
@@ -67,7 +67,7 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     const art = waitingFrame(searching ? frame : undefined, Math.min(width, 60));
     const line = searching ? `Looking for parlor servers on your network… ${servers.length} found` : `Search finished: ${servers.length} server${servers.length === 1 ? '' : 's'} found. Press r to look again.`;
     // A message (a server that could not start, a bad address) in full, in place of the picture.
-    const said = message === '' ? [] : foldText(message, width - 1).slice(0, 5);
+    const said = message === '' ? [] : safeFold(message, width - 1).slice(0, 5);
     const picture = [...art.map((l) => paint(theme.accent, l)), paint(theme.dim, line)].slice(0, 5 - said.length);
     banner.setContent([...picture, ...said.map((l) => paint(message.startsWith('starting') ? theme.dim : theme.error, l))].join('\n'));
     const rows = servers.map((server) => {

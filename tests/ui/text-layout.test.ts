@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { dayChanges, dayChangeText, foldText } from '../../src/ui/text-layout.ts';
+import { dayChanges, dayChangeText, foldText, safeFold } from '../../src/ui/text-layout.ts';
 
 const at = (year: number, month: number, day: number, hour = 12) => new Date(year, month - 1, day, hour).getTime();
 
@@ -8,7 +8,8 @@ describe('ui/text-layout', () => {
     expect(foldText('one two three four five six', 10, 14)).to.deep.equal(['one two', 'three four', 'five six']);
     expect(foldText('aa bb cc dd ee ff gg hh', 10, 20)).to.deep.equal(['aa bb cc', 'dd ee ff gg hh']);
     expect(foldText('x'.repeat(25), 10, 10)).to.deep.equal(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]);
-    expect(foldText('a\nb {c}', 20)).to.deep.equal(['a', 'b {open}c{close}']);
+    expect(foldText('a\nb {c}\u0007', 20)).to.deep.equal(['a', 'b {c}^G']);
+    expect(safeFold('a\nb {c}', 20)).to.deep.equal(['a', 'b {open}c{close}']);
   });
 
   it('names a day as "— Friday 4 December —", with the year only when it is not this one', () => {
