@@ -121,7 +121,8 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     await alice.waitFor((screen) => truecolor.test(screen), 10_000, true);
     // Scrolled out of sight: not one 24-bit cell is left behind.
     for (let n = 1; n <= 25; n++) alice.line(`line ${n}`);
-    await alice.waitFor('alice: line 25');
+    // 25 messages, each acknowledged by the server: give a loaded machine time.
+    await alice.waitFor('alice: line 25', 25_000);
     await alice.waitFor((screen) => !truecolor.test(screen) && screen.includes(': line 25'), 10_000, true);
     // Back into view: drawn again.
     for (let presses = 0; presses < 4 && !alice.capture().includes('picture saved:'); presses++) {
