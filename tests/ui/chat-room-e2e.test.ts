@@ -112,7 +112,8 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     }
   });
 
-  it('draws a !meow picture in 24-bit colour when COLORTERM says so, and repaints it correctly as it scrolls', async () => {
+  it('draws a !meow picture in 24-bit colour when COLORTERM says so, and repaints it correctly as it scrolls', async function () {
+    this.timeout(60_000);
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
     const alice = await loggedInUi(server, 'alice', 0, { width: 100, height: 30, env: { COLORTERM: 'truecolor' } });
     const truecolor = /\u001b\[[0-9;]*(38;2;\d+;\d+;\d+)/;
