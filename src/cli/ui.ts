@@ -52,6 +52,7 @@ export function registerUi(program: Command): void {
     .option('--max-auto-accept-bytes <n>', 'files up to this size are saved without asking; larger ones wait for /accept (default: 1 GiB)', integerFlag('--max-auto-accept-bytes'))
     .option('--theme <name>', `colours for this run: ${THEME_NAMES.join(', ')} (/theme remembers one)`)
     .action((flags: UiFlags) => {
+      if (flags.theme !== undefined && !isThemeName(flags.theme)) throw new ParlorError('BAD_OPTION', `--theme: one of ${THEME_NAMES.join(', ')}`);
       // Without a terminal blessed would write escape codes into a pipe and wait for keys forever.
       if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
         const which = process.stdin.isTTY !== true ? (process.stdout.isTTY !== true ? 'stdin and stdout are not terminals' : 'stdin is not a terminal') : 'stdout is not a terminal';
@@ -60,7 +61,6 @@ export function registerUi(program: Command): void {
           `the chat UI needs a terminal (${which}). In scripts and pipes use \`parlor send\` to post a message or a !command, and \`parlor tail\` to read (see parlor send --help, parlor tail --help)`,
         );
       }
-      if (flags.theme !== undefined && !isThemeName(flags.theme)) throw new ParlorError('BAD_OPTION', `--theme: one of ${THEME_NAMES.join(', ')}`);
       const theme = flags.theme !== undefined && isThemeName(flags.theme) ? flags.theme : undefined;
       return runUi(
         {
