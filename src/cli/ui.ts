@@ -55,6 +55,14 @@ export function registerUi(program: Command): void {
     .option('--theme <name>', `colours for this run: ${THEME_NAMES.join(', ')} (/theme remembers one)`)
     .action((flags: UiFlags) => {
       if (flags.theme !== undefined && !isThemeName(flags.theme)) throw new ParlorError('BAD_OPTION', `--theme: one of ${THEME_NAMES.join(', ')}`);
+      // Without a terminal blessed would write escape codes into a pipe and wait for keys forever.
+      if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+        const which = process.stdin.isTTY !== true ? (process.stdout.isTTY !== true ? 'stdin and stdout are not terminals' : 'stdin is not a terminal') : 'stdout is not a terminal';
+        throw new ParlorError(
+          'NOT_A_TERMINAL',
+          `the chat UI needs a terminal (${which}). In scripts and pipes use \`parlor send\` to post a message or a !command, and \`parlor tail\` to read (see parlor send --help, parlor tail --help)`,
+        );
+      }
       const theme = flags.theme !== undefined && isThemeName(flags.theme) ? flags.theme : undefined;
       return runUi(
         {

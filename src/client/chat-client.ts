@@ -35,6 +35,8 @@ export interface ChatClientOptions extends ConnectInput, ReconnectOptions {
    * so sealing its DMs would only pretend to be end-to-end. They go as plaintext DMs.
    */
   endToEnd?: boolean;
+  /** Told the server's key once the handshake proved it, even if the login then fails. */
+  onServerProven?: (server: ParlorClient['server']) => void;
 }
 
 interface ChatEvents {
@@ -106,6 +108,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
 
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
     const client = await ParlorClient.connect(options);
+    options.onServerProven?.(client.server);
     const chat = new ChatClient(client, options);
     try {
       const login = await checkedRequest(client, 'login', { name: options.name, password: options.password, ...(options.replace === true && { replace: true }) });

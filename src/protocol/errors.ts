@@ -92,6 +92,7 @@ export const ERROR_CODES = {
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',
   ADDRESS_IN_USE: 'the port to listen on is taken (another parlor, or another program)',
+  NOT_A_TERMINAL: 'the terminal UI needs a terminal on stdin and stdout',
 
   // The connection as a whole.
   CONNECTION_FAILED: 'the server could not be reached',
@@ -207,6 +208,7 @@ export const ERROR_CONNECTION = {
   ADDRESS_IN_USE: 'local',
   LOGIN_TIMEOUT: 'closes',
   TOO_MANY_ROOMS: 'open',
+  NOT_A_TERMINAL: 'local',
 } as const satisfies Record<ErrorCode, ConnectionEffect>;
 
 /** The one error class of parlor: it carries a stable code, and crosses the wire as {code, message}. */

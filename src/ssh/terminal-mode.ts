@@ -7,6 +7,7 @@ import blessed from 'blessed';
 import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
 import { ChatRoom } from '../ui/chat-room.ts';
+import { blessedDepth, detectColorDepth } from '../ui/color-depth.ts';
 import { loadSettings, saveSettings } from '../ui/settings.ts';
 import { resolveTheme } from '../ui/themes.ts';
 import type { UiContext } from '../ui/ui-context.ts';
@@ -52,6 +53,10 @@ export function runTerminalMode(
     title: 'parlor',
     cursor: { artificial: false, shape: 'block', blink: false, color: null as never },
   } as never);
+  // The visitor's terminal, as its TERM says (OpenSSH sends no COLORTERM by default); not the
+  // server's own terminfo, which may not know that TERM.
+  const colorDepth = detectColorDepth(env);
+  (screen as unknown as { tput: { colors: number } }).tput.colors = blessedDepth(colorDepth);
   screen.program.hideCursor();
   screen.program.disableMouse();
 
@@ -94,7 +99,8 @@ export function runTerminalMode(
     },
     identity,
     settings,
-    theme: resolveTheme(settings.theme, env),
+    theme: resolveTheme(settings.theme, env, blessedDepth(colorDepth)),
+    colorDepth,
     saveSettings: () => {
       try {
         saveSettings(configDir, settings);

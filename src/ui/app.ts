@@ -3,10 +3,12 @@
 // gives the terminal back as it was.
 
 import blessed from 'blessed';
+import { spawnSync } from 'node:child_process';
 import type { ChatClient } from '../client/chat-client.ts';
 import { loadOrCreateClientIdentity } from '../crypto/identity.ts';
 import { parseServerAddress } from '../options.ts';
 import { ChatRoom } from './chat-room.ts';
+import { blessedDepth, detectColorDepth } from './color-depth.ts';
 import { loginRoom } from './login-room.ts';
 import { loadSettings, saveSettings } from './settings.ts';
 import { resolveTheme, type ThemeName } from './themes.ts';
@@ -32,6 +34,9 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
     // The terminal's own cursor stays hidden: fields draw theirs.
     cursor: { artificial: false, shape: 'block', blink: false, color: null as never },
   });
+  const colorDepth = detectColorDepth(options.env, terminfoColors(options.env));
+  // blessed reads tmux-256color and screen-256color as 8 colours: it is told what terminfo says.
+  (screen as unknown as { tput: { colors: number } }).tput.colors = blessedDepth(colorDepth);
   screen.program.hideCursor();
   if (!options.mouse) screen.program.disableMouse();
 
@@ -43,7 +48,8 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
     options,
     identity,
     settings,
-    theme: resolveTheme(settings.theme, options.env),
+    theme: resolveTheme(settings.theme, options.env, blessedDepth(colorDepth)),
+    colorDepth,
     saveSettings: () => {
       try {
         saveSettings(options.configDir, settings);
@@ -88,4 +94,12 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
   }
   const room = new ChatRoom(ui, chat, target!);
   await room.start();
+}
+
+/** terminfo's colour count for TERM (`tput colors`), or undefined when tput cannot say. */
+function terminfoColors(env: NodeJS.ProcessEnv): number | undefined {
+  if (env.TERM === undefined || env.TERM === '') return undefined;
+  const result = spawnSync('tput', ['colors'], { env: { ...env }, encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const colors = Number.parseInt(result.stdout ?? '', 10);
+  return result.status === 0 && Number.isFinite(colors) ? colors : undefined;
 }

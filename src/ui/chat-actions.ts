@@ -20,11 +20,16 @@ import { formatBytes, type TransferLine } from './transfer-view.ts';
 
 /** Actions that say something: their line is what the user would lose if it is not sent. */
 const SAYING = new Set<ChatAction['kind']>(['say', 'dm', 'group']);
+/**
+ * Actions about the conversation on screen: their errors are said there. Every other command's
+ * answer concerns no conversation and goes to the status conversation.
+ */
+const ABOUT_HERE = new Set<ChatAction['kind']>([...SAYING, 'export', 'file', 'groupfile', 'accept', 'decline', 'cancel', 'bot', 'leave', 'members', 'trust']);
 
 export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
   const action = parseChatLine(line);
   // While reconnecting a line waits for the connection (ChatClient.request): say so at once.
-  if (SAYING.has(action.kind) && !room.chat.connected) room.notice('not connected: this goes out once parlor has reconnected', 'info');
+  if (SAYING.has(action.kind) && !room.chat.connected) room.here('not connected: this goes out once parlor has reconnected', 'info');
   try {
     await run(room, action);
   } catch (error) {
@@ -34,7 +39,9 @@ export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
         ? 'not sent (E2E_PEER_KEY_CHANGED): a key in this conversation changed; see the warning, compare with /whois, then /trust'
         : `${error.code}: ${error.message}`
       : (error as Error).message;
-    room.notice(SAYING.has(action.kind) ? `${coded} (↑ brings your line back)` : coded, 'error');
+    if (SAYING.has(action.kind)) room.here(`${coded} (↑ brings your line back)`, 'error');
+    else if (ABOUT_HERE.has(action.kind)) room.here(coded, 'error');
+    else room.reply(coded, 'error');
   }
 }
 
@@ -49,7 +56,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     case 'nothing':
       return;
     case 'error':
-      return room.notice(action.message, 'error');
+      return room.reply(action.message, 'error');
     case 'file':
     case 'groupfile':
       return sendFile(room, action);
@@ -57,14 +64,17 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     case 'decline':
     case 'cancel': {
       const problem = await room.transfers[action.kind](action.id);
-      return problem === undefined ? room.render() : room.notice(problem, 'error');
+      return problem === undefined ? room.render() : room.here(problem, 'error');
     }
     case 'transfers': {
       const lines = room.transfers.list().map(transferSummary);
-      return room.notice(lines.length === 0 ? 'No file transfers under way.' : ['File transfers:', ...lines.map((l) => '  ' + l)].join('\n'));
+      return room.reply(lines.length === 0 ? 'No file transfers under way.' : ['File transfers:', ...lines.map((l) => '  ' + l)].join('\n'));
     }
     case 'say': {
-      if (!current) return room.notice('join a room first: /join ROOM', 'error');
+      if (!current || current.kind === 'status') {
+        const back = room.returnTo !== undefined ? model.get(room.returnTo) : undefined;
+        return room.here(`this is the status conversation: nothing said here goes anywhere. ${back ? `Esc goes back to ${conversationTitle(back)}; ` : ''}/join ROOM, @NAME TEXT, or Ctrl-N to a room`, 'error');
+      }
       if (current.kind === 'room') {
         const ack = await chat.say(current.name, action.text);
         return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, room: current.name, from: chat.name, text: action.text });
@@ -87,61 +97,68 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     case 'join':
     case 'create':
       await room.openRoom(action.room, action.password, action.kind === 'create', action.kind === 'create' && action.secret === true);
-      return room.notice(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${model.current()?.name ?? action.room}${model.current()?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
+      return room.here(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${model.current()?.name ?? action.room}${model.current()?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
     case 'leave': {
       const target = action.room !== undefined ? model.get(roomKey(action.room)) : current;
-      if (!target) return room.notice('not in that room', 'error');
+      if (!target || target.kind === 'status') return room.here('not in that room', 'error');
       if (target.kind === 'dm') {
         model.close(target.key);
         return room.render();
       }
       await chat.leave(target.name);
+      room.forgetRoom(target.name);
       model.close(target.key);
       return room.notice(`left #${target.name}`, 'leave');
     }
     case 'rooms': {
       const { rooms } = await chat.listRooms();
       for (const r of rooms) room.knownRooms.add(r.name);
-      return room.notice(['Rooms:', ...rooms.map((r) => `  #${r.name}  ${r.members} here${r.hasPassword ? '  (password)' : ''}${r.secret ? '  (secret: end-to-end)' : ''}`)].join('\n'));
+      return room.reply(['Rooms:', ...rooms.map((r) => `  #${r.name}  ${r.members} here${r.hasPassword ? '  (password)' : ''}${r.secret ? '  (secret: end-to-end)' : ''}`)].join('\n'));
     }
     case 'members': {
       const name = action.room ?? (current?.kind === 'room' ? current.name : undefined);
-      if (name === undefined) return room.notice('which room? /members ROOM', 'error');
+      if (name === undefined) return room.here('which room? /members ROOM', 'error');
       const reply = await chat.members(name);
-      return room.notice([`Members of #${reply.room}:`, ...reply.members.map((m) => `  ${m.name} · said ${lastSpoke(m.lastMessageAt)}`)].join('\n'));
+      const text = [`Members of #${reply.room}:`, ...reply.members.map((m) => `  ${m.name} · said ${lastSpoke(m.lastMessageAt)}`)].join('\n');
+      // Said in that room when it is open, else in the status conversation.
+      const open = model.get(roomKey(reply.room));
+      if (!open) return room.reply(text);
+      room.notice(text, 'info', open.key);
+      return room.switchTo(open.key);
     }
     case 'users': {
       const { users } = await chat.users();
       for (const u of users) room.knownUsers.add(u.name);
-      return room.notice([`Online (${users.length}):`, ...users.map((u) => `  ${u.name} · said ${lastSpoke(u.lastMessageAt)} · ${u.rooms.map((r) => '#' + r).join(' ') || 'no rooms'}`)].join('\n'));
+      return room.reply([`Online (${users.length}):`, ...users.map((u) => `  ${u.name} · said ${lastSpoke(u.lastMessageAt)} · ${u.rooms.map((r) => '#' + r).join(' ') || 'no rooms'}`)].join('\n'));
     }
     case 'allusers': {
       const { users } = await chat.allUsers();
-      return room.notice([`Everyone (${users.length}):`, ...users.map((u) => `  ${u.name} · ${u.online ? 'online' : `seen ${lastSpoke(u.lastSeen)}`} · said ${lastSpoke(u.lastMessageAt)}`)].join('\n'));
+      return room.reply([`Everyone (${users.length}):`, ...users.map((u) => `  ${u.name} · ${u.online ? 'online' : `seen ${lastSpoke(u.lastSeen)}`} · said ${lastSpoke(u.lastMessageAt)}`)].join('\n'));
     }
     case 'name': {
       const me = await chat.whoami();
-      return room.notice(`You are ${me.name} (key ${me.fingerprint}), from ${me.address}`);
+      return room.reply(`You are ${me.name} (key ${me.fingerprint}), from ${me.address}`);
     }
     case 'block':
-      return room.notice(`blocked ${(await chat.block(action.name)).name}: no messages either way`);
+      return room.reply(`blocked ${(await chat.block(action.name)).name}: no messages either way`);
     case 'unblock':
-      return room.notice(`unblocked ${(await chat.unblock(action.name)).name}`);
+      return room.reply(`unblocked ${(await chat.unblock(action.name)).name}`);
     case 'blocked': {
       const { names } = await chat.blocked();
-      return room.notice(names.length === 0 ? 'You block no one.' : `You block: ${names.join(', ')}`);
+      return room.reply(names.length === 0 ? 'You block no one.' : `You block: ${names.join(', ')}`);
     }
     case 'export': {
-      if (!current) return room.notice('nothing to export', 'error');
+      if (!current || current.kind === 'status') return room.here('nothing to export here: /export saves the room or direct conversation on screen', 'error');
       const title = conversationTitle(current);
       const path = action.path ?? defaultExportPath(ui.options.dataDir, title);
       const written = await writeExport(path, formatExport(title, model.exportLines(current.key)));
-      return room.notice(`exported ${title} to ${written}`);
+      return room.here(`exported ${title} to ${written}`);
     }
     case 'theme': {
-      if (action.name === undefined) return room.notice(`theme ${ui.theme.name}; choose one of ${THEME_NAMES.join(', ')}`);
-      if (!isThemeName(action.name)) return room.notice(`no theme "${action.name}": ${THEME_NAMES.join(', ')}`, 'error');
+      if (action.name === undefined) return room.reply(`theme ${ui.theme.name}; choose one of ${THEME_NAMES.join(', ')}`);
+      if (!isThemeName(action.name)) return room.reply(`no theme "${action.name}": ${THEME_NAMES.join(', ')}`, 'error');
       room.setTheme(action.name);
+      // A setting's acknowledgement: in the status conversation, without taking the user there.
       return room.notice(ui.theme.name === 'no-color' ? `theme ${action.name} remembered (NO_COLOR is set, so no colours are shown)` : `theme ${action.name}`);
     }
     case 'bell':
@@ -154,7 +171,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       const who = await chat.whois(action.name);
       room.knownUsers.add(who.name);
       const seen = who.online ? 'online now' : `last seen ${lastSpoke(who.lastSeen)}`;
-      return room.notice([`${who.name} · ${seen}`, `key ${who.fingerprint}`, TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
+      return room.reply([`${who.name} · ${seen}`, `key ${who.fingerprint}`, TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
     }
     case 'trust': {
       let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
@@ -166,8 +183,8 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
         // Nothing held yet (no message or join ran into it): trust what the server gives now.
         const who = await chat.whois(action.name);
         if (action.fingerprint !== undefined) refuseOtherKey(who.name, who.fingerprint, action.fingerprint);
-        if (who.trust === 'you') return room.notice('that is your own key', 'info');
-        if (who.trust === 'known') return room.notice(`${who.name}'s key ${who.fingerprint} is trusted already`, 'info');
+        if (who.trust === 'you') return room.reply('that is your own key', 'info');
+        if (who.trust === 'known') return room.reply(`${who.name}'s key ${who.fingerprint} is trusted already`, 'info');
         chat.acceptPeerKey(who.name, who.fingerprint);
         fingerprint = who.fingerprint;
       }
@@ -175,9 +192,9 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
     }
     case 'op':
       await chat.op(action.password);
-      return room.notice('you are operator for this session: !help shows the operator commands');
+      return room.reply('you are operator for this session: !help shows the operator commands');
     case 'help':
-      return room.notice(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Ctrl-N/Ctrl-P next/previous conversation · PageUp/PageDown scroll · Ctrl-C quit'].join('\n'));
+      return room.reply(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Ctrl-N/Ctrl-P next/previous conversation · PageUp/PageDown scroll · Ctrl-C quit'].join('\n'));
     case 'quit':
       return ui.quit(0);
     case 'bot':
@@ -226,7 +243,7 @@ async function runBot(room: ChatRoom, line: string): Promise<void> {
   const key = current?.key ?? dmKey(chat.name);
   const { command, reply } = await chat.command(line, where);
   await showBotReply(room, key, line, reply);
-  if (command === 'exit') room.notice('the server let you go (!exit). Press Ctrl-C to leave.', 'info');
+  if (command === 'exit') room.here('the server let you go (!exit). Press Ctrl-C to leave.', 'info');
 }
 
 async function showBotReply(room: ChatRoom, key: string, line: string, reply: BotReply): Promise<void> {

@@ -6,7 +6,7 @@ import type { DeliveredMessage } from '../client/e2e.ts';
 import { inertName } from '../client/inert-text.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ChatRoom } from './chat-room.ts';
-import { roomKey } from './conversations.ts';
+import { roomKey, STATUS_KEY } from './conversations.ts';
 
 /** Puts ChatClient's events in the room; returns what stops the reconnect countdown. */
 export function followChatClient(room: ChatRoom): () => void {
@@ -36,14 +36,16 @@ export function followChatClient(room: ChatRoom): () => void {
     room.render();
   });
   chat.on('announcement', (event) => {
-    for (const conversation of model.list()) model.notice(conversation.key, `announcement from ${event.from}: ${event.text}`, 'warning', event.ts);
-    room.ring(true);
-    room.render();
+    // Said in the status conversation, and in the conversation on screen so that it is seen;
+    // it rings as a mention does (/bell mentions or all).
+    const text = `announcement from ${event.from}: ${event.text}`;
+    if (model.active !== undefined && model.active !== STATUS_KEY) model.notice(model.active, text, 'announce', event.ts);
+    room.ring(false);
+    room.notice(text, 'announce');
   });
   chat.on('disconnected', ({ reason }) => {
     status.connection = 'reconnecting';
-    model.notice(undefined, `connection lost (${reason.code}); reconnecting`, 'warning');
-    room.render();
+    room.notice(`connection lost (${reason.code}); reconnecting`, 'warning');
   });
   chat.on('reconnecting', ({ attempt, delayMs }) => {
     status.connection = 'reconnecting';
@@ -55,7 +57,9 @@ export function followChatClient(room: ChatRoom): () => void {
   chat.on('reconnected', () => {
     stopCountdown();
     status.connection = 'connected';
-    model.notice(undefined, 'reconnected; anything missed is shown above', 'info');
+    // Trusted at login and proved again by this handshake: no longer new.
+    if (status.trust === 'new' || status.trust === 'new key accepted') status.trust = 'known';
+    room.notice('reconnected; anything missed is in its conversation', 'info');
     for (const conversation of model.list()) if (conversation.kind === 'room') void room.refreshMembers(conversation.key);
     room.render();
   });
@@ -63,8 +67,7 @@ export function followChatClient(room: ChatRoom): () => void {
     stopCountdown();
     status.connection = 'closed';
     status.closedReason = reason.code;
-    model.notice(undefined, `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`, 'error');
-    room.render();
+    room.reply(`disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`, 'error');
   });
   return stopCountdown;
 }

@@ -1,11 +1,12 @@
 // The chat room's keys: PageUp/PageDown through the messages (older history at the top),
-// Ctrl-N/Ctrl-P between conversations, Ctrl-L to redraw, and every other key to the input line,
+// Ctrl-N/Ctrl-P between conversations, Esc from the status conversation back, Ctrl-L to redraw, and every other key to the input line,
 // where Tab completes names and rooms and Enter hands the line to chat-actions.ts.
 
 import { foldName } from '../protocol/names.ts';
 import { runChatLine } from './chat-actions.ts';
 import type { ChatRoom } from './chat-room.ts';
 import { completeLine } from './completion.ts';
+import { STATUS_KEY } from './conversations.ts';
 import { LineEditor } from './line-editor.ts';
 
 export class ChatKeys {
@@ -32,6 +33,13 @@ export class ChatKeys {
         room.model.cycle(-1);
         room.panes.follow = true;
         return room.render();
+      case 'escape':
+        // Back from the status conversation to where a command's answer took the user from.
+        if (room.model.active === STATUS_KEY && room.returnTo !== undefined && room.model.get(room.returnTo)) {
+          room.switchTo(room.returnTo);
+          return;
+        }
+        break;
       case 'C-l':
         room.ui.screen.realloc();
         return room.render();

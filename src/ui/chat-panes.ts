@@ -3,14 +3,17 @@
 // colours, and drawing them from the model. The text in them comes from chat-view.ts.
 
 import blessed from 'blessed';
-import { conversationHeader, conversationTitle, entryLines, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
+import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
 import type { ConversationList } from './conversations.ts';
 import { fieldText } from './field.ts';
-import { colorDepth } from './image-cells.ts';
 import type { LineEditor } from './line-editor.ts';
 import { boxStyle, paint } from './themes.ts';
 import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
+import { dayChanges, dayChangeText } from './text-layout.ts';
 import type { UiContext } from './ui-context.ts';
+
+/** Where a picture starts in its line: after the gutter and the time's width. */
+const PICTURE_COLUMN = 7;
 
 export class ChatPanes {
   /** The message pane keeps to its newest line; PageUp lets go, PageDown to the end takes it up again. */
@@ -42,7 +45,7 @@ export class ChatPanes {
     this.widgets.messages.on('scroll', () => {
       if (this.widgets.messages.getScroll() === 0) scrolledToTop();
     });
-    if (colorDepth(ui.options.env) === 24) {
+    if (ui.colorDepth === 24) {
       // The terminal takes 24-bit colour: pictures are drawn again over blessed's 256 colours.
       const overlay = new TrueColorOverlay(ui.screen);
       // After every render, whoever asked for it (a keypress, a scroll, a message).
@@ -52,7 +55,7 @@ export class ChatPanes {
 
   /** The widest picture the message pane shows without wrapping (after its indent and scrollbar). */
   pictureColumns(): number {
-    return Math.max(8, Math.min(64, (this.widgets.messages.width as number) - 2 - 1 - 6));
+    return Math.max(8, Math.min(64, (this.widgets.messages.width as number) - 2 - 1 - PICTURE_COLUMN));
   }
 
   /** PageUp: the message pane lets go of its newest line; true when it is at its first. */
@@ -130,7 +133,8 @@ export class ChatPanes {
   drawInput(model: ConversationList, editor: LineEditor): void {
     const { input } = this.widgets;
     const conversation = model.current();
-    input.setLabel(conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ');
+    const label = conversation?.kind === 'status' ? ' commands only ' : conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ';
+    input.setLabel(label);
     input.setContent(fieldText(editor, (input.width as number) - 3, true));
   }
 
@@ -139,7 +143,8 @@ export class ChatPanes {
     const { theme } = this.ui;
     const { rooms, messages, members, bar } = this.widgets;
     const conversation = model.current();
-    rooms.setContent(roomListText(model.list(), model.active, theme, (rooms.width as number) - 2));
+    // blessed wraps a line that fills the box to its last column: one column is left free.
+    rooms.setContent(roomListText(model.list(), model.active, theme, (rooms.width as number) - 3));
     members.setContent(memberListText(conversation, theme, (members.width as number) - 2));
     messages.setLabel(conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
     const lines: string[] = [];
@@ -147,13 +152,19 @@ export class ChatPanes {
     let lineCount = 0;
     // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
     const textColumns = (messages.width as number) - 4;
-    for (const entry of conversation?.entries ?? []) {
+    const entries = conversation?.entries ?? [];
+    const days = dayChanges(entries.map(entryTime));
+    entries.forEach((entry, i) => {
+      if (days.has(i)) {
+        lines.push(` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`);
+        lineCount++;
+      }
       const drawn = entryLines(entry, theme, selfName, textColumns);
       // An image's rows follow its one-line head; every other line may hold '\n's of its own.
-      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + 1, column: 6, image: entry.cells });
+      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + 1, column: PICTURE_COLUMN, image: entry.cells });
       for (const line of drawn) lineCount += line.split('\n').length;
       lines.push(...drawn);
-    }
+    });
     this.placements = placements;
     messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
     if (this.follow) messages.setScrollPerc(100);

@@ -1,6 +1,7 @@
-// The chat room: the conversations (rooms joined, direct messages) and what happens to them:
-// joining a room with its history and members, notices, the user's own messages, older pages when
-// scrolled to the top, transfer lines; and the status bar's state. Its parts: chat-panes.ts draws
+// The chat room: the conversations (status, rooms joined, direct messages) and what happens to
+// them: joining a room with its history and members (and again at the next start: autojoin.ts),
+// notices, the user's own messages, older pages when scrolled to the top, transfer lines; and the
+// status bar's state. Its parts: chat-panes.ts draws
 // it from the ConversationList model, chat-keys.ts takes the keys, chat-actions.ts runs typed
 // lines, chat-events.ts follows ChatClient's events, peer-key-warnings.ts holds changed keys.
 // It never talks to a socket, only to ChatClient.
@@ -8,12 +9,15 @@
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage, E2eStatus } from '../client/e2e.ts';
 import { formatAddress } from '../options.ts';
+import { ParlorError } from '../protocol/errors.ts';
+import { Autojoin } from './autojoin.ts';
 import { followChatClient } from './chat-events.ts';
 import { ChatKeys } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, type StatusState } from './chat-view.ts';
-import { ConversationList, roomKey, type Tone } from './conversations.ts';
+import { ConversationList, roomKey, STATUS_KEY, type Tone } from './conversations.ts';
 import { PeerKeyWarnings } from './peer-key-warnings.ts';
+import { blessedDepth } from './color-depth.ts';
 import { resolveTheme, type ThemeName } from './themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
@@ -31,8 +35,12 @@ export class ChatRoom {
   /** Peers' changed keys: their warnings and /trust. */
   readonly keyWarnings = new PeerKeyWarnings(this);
   private readonly keys = new ChatKeys(this);
+  /** The rooms to join again at the next login on this server. */
+  private readonly autojoin: Autojoin;
   private readonly downloadsProblem: string | undefined;
   private loadingOlder = false;
+  /** Where the user was when a reply took them to the status conversation: Esc goes back there. */
+  returnTo: string | undefined;
   /** Stops the status bar's reconnect countdown; set once ChatClient's events are followed. */
   private stopCountdown = (): void => {};
 
@@ -42,6 +50,7 @@ export class ChatRoom {
     target: LoginTarget,
   ) {
     this.model = new ConversationList(chat.name);
+    this.model.openStatus(chat.server.name);
     this.status = {
       serverName: chat.server.name,
       address: formatAddress(target.host, target.port),
@@ -52,6 +61,7 @@ export class ChatRoom {
       connection: 'connected',
       ...(target.hosted && { hostedPassword: target.hosted.password }),
     };
+    this.autojoin = new Autojoin(ui.options.configDir);
     this.panes = new ChatPanes(ui, () => void this.loadOlder());
     const downloads = downloadsFor(ui.options);
     this.downloadsProblem = downloads.problem;
@@ -78,8 +88,9 @@ export class ChatRoom {
       model.open('room', 'lobby');
       this.notice(`could not join the lobby: ${(error as Error).message}`, 'error');
     }
+    await this.rejoinRemembered();
     model.select(roomKey('lobby'));
-    this.notice('Welcome. /help lists the commands; Ctrl-N/Ctrl-P switch rooms; PageUp scrolls back.', 'info');
+    this.here('Welcome. /help lists the commands; Ctrl-N/Ctrl-P switch conversations; PageUp scrolls back.', 'info');
     if (this.downloadsProblem !== undefined) this.notice(this.downloadsProblem, 'warning');
     this.render();
   }
@@ -99,7 +110,40 @@ export class ChatRoom {
     if (conversation.secret) this.keyWarnings.showIn(conversation.key);
     this.model.select(conversation.key);
     this.panes.follow = true;
+    if (roomKey(reply.room) !== roomKey('lobby')) this.rememberRoom(reply.room, password);
     await this.refreshMembers(conversation.key);
+  }
+
+  /** Autojoin: the rooms joined here before, with their passwords; one that is gone is forgotten. */
+  private async rejoinRemembered(): Promise<void> {
+    for (const { room, password } of this.autojoin.rooms(this.status.address)) {
+      if (roomKey(room) === roomKey('lobby') || this.model.get(roomKey(room))) continue;
+      try {
+        await this.openRoom(room, password);
+      } catch (error) {
+        const code = error instanceof ParlorError ? error.code : 'CONNECTION_FAILED';
+        const gone = code === 'ROOM_NOT_FOUND';
+        if (gone) this.forgetRoom(room);
+        this.notice(`could not rejoin #${room}: ${code}: ${(error as Error).message}${gone ? ' (no longer rejoined)' : ''}`, 'error');
+      }
+    }
+  }
+
+  private rememberRoom(room: string, password: string | undefined): void {
+    try {
+      this.autojoin.remember(this.status.address, room, password);
+    } catch (error) {
+      this.notice(`could not remember #${room} for next time: ${(error as Error).message}`, 'warning');
+    }
+  }
+
+  /** After /leave: the room is not joined again at the next start. */
+  forgetRoom(room: string): void {
+    try {
+      this.autojoin.forget(this.status.address, room);
+    } catch {
+      // A read-only config dir: the room is rejoined next time, and /leave works again then.
+    }
   }
 
   async refreshMembers(key: string): Promise<void> {
@@ -114,10 +158,31 @@ export class ChatRoom {
     }
   }
 
-  notice(text: string, tone: Tone = 'info', key?: string): void {
+  /**
+   * A notice in the conversation it concerns; by default the status conversation, which counts it
+   * as unread (an error or a warning as a mention) when it is not on screen.
+   */
+  notice(text: string, tone: Tone = 'info', key: string = STATUS_KEY): void {
     this.model.notice(key, text, tone);
-    this.panes.follow = true;
+    const conversation = this.model.get(key);
+    if (conversation && key !== this.model.active) {
+      conversation.unread++;
+      conversation.mentioned ||= tone === 'error' || tone === 'warning' || tone === 'alarm' || tone === 'announce';
+    }
+    if (key === this.model.active) this.panes.follow = true;
     this.render();
+  }
+
+  /** A notice about the conversation on screen (a line that could not be sent, a failed /export). */
+  here(text: string, tone: Tone = 'info'): void {
+    this.notice(text, tone, this.model.active ?? STATUS_KEY);
+  }
+
+  /** The answer to a command that concerns no conversation: in the status conversation, shown. */
+  reply(text: string, tone: Tone = 'info'): void {
+    this.model.notice(STATUS_KEY, text, tone);
+    if (this.model.active !== STATUS_KEY) this.returnTo = this.model.active;
+    this.switchTo(STATUS_KEY);
   }
 
   /** Files a message this user sent (the server does not echo it back). */
@@ -134,6 +199,7 @@ export class ChatRoom {
   }
 
   switchTo(key: string): void {
+    if (key !== STATUS_KEY) this.returnTo = undefined;
     this.model.select(key);
     this.panes.follow = true;
     this.render();
@@ -141,7 +207,7 @@ export class ChatRoom {
 
   setTheme(name: ThemeName): void {
     this.ui.settings.theme = name;
-    this.ui.theme = resolveTheme(name, this.ui.options.env);
+    this.ui.theme = resolveTheme(name, this.ui.options.env, blessedDepth(this.ui.colorDepth));
     this.ui.saveSettings();
     this.panes.applyTheme();
     this.render();
@@ -186,7 +252,7 @@ export class ChatRoom {
       this.panes.scrollTo(this.panes.contentHeight() - height);
       this.ui.screen.render();
     } catch (error) {
-      this.notice(`could not load older messages: ${(error as Error).message}`, 'error');
+      this.notice(`could not load older messages: ${(error as Error).message}`, 'error', conversation.key);
     } finally {
       this.loadingOlder = false;
     }

@@ -7,6 +7,7 @@ import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
 import { inertName, inertText } from '../client/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
+import { safeFold } from './text-layout.ts';
 import { paint, userColor, type Theme } from './themes.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
 
@@ -31,43 +32,30 @@ export function lastSpoke(ts: number | null, now = Date.now()): string {
 /** Columns before a notice's text: "HH:MM", a space, a two-column mark, a space. */
 export const NOTICE_INDENT = 9;
 
-/**
- * Words of a notice folded to `width` columns, each line made safe for blessed: so that a long
- * notice (a fingerprint, the key-change warning) wraps under its own text, not under the time.
- */
+/** Words of a notice folded to `width` columns: a long notice wraps under its own text, not under the time. */
 export function noticeLines(text: string, width: number): string[] {
-  const room = Math.max(10, width);
-  return inertText(text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n').flatMap((line) => {
-    const out: string[] = [];
-    let current = '';
-    for (const word of line.split(/(?<= )/)) {
-      let rest = word;
-      // A word longer than a line (a fingerprint on a narrow screen) is cut, filling the line first.
-      while (current.length + rest.trimEnd().length > room) {
-        if (rest.trimEnd().length <= room && current.trim() !== '') {
-          out.push(current.trimEnd());
-          current = '';
-          break;
-        }
-        const fits = room - current.length;
-        if (fits <= 1) {
-          out.push(current.trimEnd());
-          current = '';
-          continue;
-        }
-        out.push(current + rest.slice(0, fits));
-        current = '';
-        rest = rest.slice(fits);
-      }
-      current += rest;
-    }
-    out.push(current.trimEnd());
-    return out.map(escapeTags);
-  });
+  return safeFold(text, width);
 }
 
-/** `width`: the message pane's text columns; notices are folded to it. */
+/** When an entry happened: for the day-change lines between entries. */
+export function entryTime(entry: Entry): number {
+  return entry.kind === 'message' ? entry.message.ts : entry.ts;
+}
+
+/** Columns before a bot line's text: the time's width, then "│ ". */
+const BOT_INDENT = 8;
+
+/**
+ * An entry's lines, one screen line each, folded to `width` (the message pane's text columns).
+ * Column 0 is a gutter: the bot's lines, and only they, carry a bar there. Every other line starts
+ * with a space and text never wraps back to column 0, so nothing a user types can look like the bot.
+ */
 export function entryLines(entry: Entry, theme: Theme, selfName: string, width = 1000): string[] {
+  const gutter = entry.kind === 'bot' || entry.kind === 'image' ? paint(theme.bot, '▌') : ' ';
+  return entryBody(entry, theme, selfName, width - 1).map((line) => gutter + line);
+}
+
+function entryBody(entry: Entry, theme: Theme, selfName: string, width: number): string[] {
   switch (entry.kind) {
     case 'message': {
       const { message } = entry;
@@ -75,17 +63,20 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
       if (message.e2e?.state === 'rejected') return rejectedLines(message.from, message.e2e.code, message.ts, theme, width);
       const own = message.from.toLowerCase() === selfName.toLowerCase();
       const name = paint(own ? theme.accent : userColor(theme, message.from), `{bold}${safeName(message.from)}{/bold}`);
-      const lines = safeText(message.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
-      const body = lines.map((line, i) => (i === 0 ? line : `      ${line}`)).join('\n');
-      const text = entry.mention ? `{bold}${paint(theme.mention, body)}{/bold}` : body;
+      const separator = entry.mention ? ' ▸' : ':';
       // End to end is a fact about each line: one that was not sealed says so where it stands.
-      const unsealed = entry.notEndToEnd
-        ? paint(theme.warning, notEndToEndWords(message))
-        : '';
+      const unsealedWords = entry.notEndToEnd ? notEndToEndWords(message) : '';
       const e2e = message.e2e;
       const sentAt = e2e?.state === 'verified' && typeof e2e.sentAt === 'number' ? e2e.sentAt : message.ts;
-      const redated = e2e?.state === 'verified' && e2e.timeMismatch === true ? paint(theme.warning, ` !! sent ${dateTime(sentAt)}; the server dates it ${dateTime(message.ts)}`) : '';
-      return [`${paint(theme.dim, clock(sentAt))} ${name}${unsealed}${redated}${entry.mention ? paint(theme.mention, ' ▸') : ':'} ${text}`];
+      const redatedWords = e2e?.state === 'verified' && e2e.timeMismatch === true ? ` !! sent ${dateTime(sentAt)}; the server dates it ${dateTime(message.ts)}` : '';
+      const marks = (unsealedWords === '' ? '' : paint(theme.warning, safeText(unsealedWords))) + (redatedWords === '' ? '' : paint(theme.warning, redatedWords));
+      // "HH:MM name: ": wrapped lines continue under the text, or under the name when a long name
+      // (or a warning on the line) would leave the text too narrow a column.
+      const prefix = 6 + inertName(message.from).length + unsealedWords.length + redatedWords.length + separator.length + 1;
+      const indent = prefix <= Math.floor(width / 3) ? prefix : 6;
+      const body = safeFold(message.text, Math.max(8, width - prefix), width - indent).map((line) => (entry.mention ? `{bold}${paint(theme.mention, line)}{/bold}` : line));
+      const first = `${paint(theme.dim, clock(sentAt))} ${name}${marks}${entry.mention ? paint(theme.mention, separator) : separator} ${body[0] ?? ''}`;
+      return [first, ...body.slice(1).map((line) => ' '.repeat(indent) + line)];
     }
     case 'notice': {
       const lines = noticeLines(entry.text, width - NOTICE_INDENT);
@@ -93,23 +84,32 @@ export function entryLines(entry: Entry, theme: Theme, selfName: string, width =
         // The headline in reverse colours: it must not scroll past unseen among chat lines.
         return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} {bold}${paint(theme.error, i === 0 ? `!! {inverse}${line}{/inverse}` : `!! ${line}`)}{/bold}`);
       }
+      if (entry.tone === 'announce') {
+        // An operator's announcement: its own colour, in bold, behind a mark of its own.
+        return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} {bold}${paint(theme.announce, `${i === 0 ? '»»' : '  '} ${line}`)}{/bold}`);
+      }
       const color = entry.tone === 'error' ? theme.error : entry.tone === 'warning' ? theme.warning : entry.tone === 'join' ? theme.ok : theme.dim;
       const mark = entry.tone === 'join' ? '→ ' : entry.tone === 'leave' ? '← ' : entry.tone === 'error' ? '✗ ' : '--';
       return lines.map((line, i) => `${paint(theme.dim, i === 0 ? clock(entry.ts) : '     ')} ${paint(color, `${i === 0 ? mark : '  '} ${line}`)}`);
     }
     case 'bot': {
-      const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
-      const lines = safeText(entry.text, { keepNewlines: true }).replace(/\t/g, '    ').split('\n');
-      return [head, ...lines.map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
+      return [botHead(entry.ts, entry.command, theme, width), ...safeFold(entry.text, width - BOT_INDENT).map((line) => `      ${paint(theme.bot, '│')} ${line}`)];
     }
     case 'transfer':
       return transferLines(entry.line, entry.ts, theme, width);
     case 'image': {
-      const head = `${paint(theme.dim, clock(entry.ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(entry.command)}`)} ${paint(theme.dim, '(only you)')}`;
-      const saved = entry.path === '' ? [] : [`      ${paint(theme.dim, 'picture saved: ' + safeText(entry.path))}`];
-      return [head, ...entry.rows.map((row) => `      ${row}`), ...saved];
+      const saved = entry.path === '' ? [] : safeFold('picture saved: ' + entry.path, width - 6).map((line) => `      ${paint(theme.dim, line)}`);
+      return [botHead(entry.ts, entry.command, theme, width), ...entry.rows.map((row) => `      ${row}`), ...saved];
     }
   }
+}
+
+/** "HH:MM bot ▸ !command (only you)" on one line: a long command is cut with an ellipsis. */
+function botHead(ts: number, command: string, theme: Theme, width: number): string {
+  const room = Math.max(4, width - 'HH:MM bot ▸ '.length - ' (only you)'.length);
+  const shown = inertText(command);
+  const cut = shown.length > room ? shown.slice(0, room - 1) + '…' : shown;
+  return `${paint(theme.dim, clock(ts))} ${paint(theme.bot, `{bold}bot{/bold} ▸ ${safeText(cut)}`)} ${paint(theme.dim, '(only you)')}`;
 }
 
 /**
@@ -144,6 +144,7 @@ export function notSealedText(count: number): string {
 
 /** The message pane's label: the conversation, and whether the server can read it. */
 export function conversationHeader(conversation: Conversation): string {
+  if (conversation.kind === 'status') return `status of ${conversation.name}: replies and server notices`;
   // Whether a line is end to end is said on the line (a server can slip in one that is not).
   if (conversation.kind === 'dm') return `${conversationTitle(conversation)} · direct`;
   return conversation.secret ? `${conversationTitle(conversation)} · secret, end-to-end` : conversationTitle(conversation);
@@ -151,23 +152,29 @@ export function conversationHeader(conversation: Conversation): string {
 
 /** `#room` or `@user`, inert, with any invisible character in the name shown (<U+034F>). */
 export function conversationTitle(conversation: Conversation): string {
+  if (conversation.kind === 'status') return '(status)';
   return conversation.kind === 'room' ? `#${inertName(conversation.name)}` : `@${inertName(conversation.name)}`;
 }
 
 export function roomListText(conversations: readonly Conversation[], active: string | undefined, theme: Theme, width: number): string {
+  const status = conversations.filter((c) => c.kind === 'status');
   const rooms = conversations.filter((c) => c.kind === 'room');
   const direct = conversations.filter((c) => c.kind === 'dm');
   const line = (c: Conversation) => {
     const count = c.unread > 0 ? ` (${c.unread})` : '';
-    // Secret rooms are marked; every direct conversation is end-to-end, so those are not.
-    const mark = c.kind === 'room' && c.secret ? ' secret' : '';
-    const title = safeText(conversationTitle(c)).slice(0, Math.max(4, width - count.length - mark.length - 1));
-    const text = `${title}${mark}${count}`;
+    const title = inertText(conversationTitle(c));
+    // Secret rooms are marked; every direct conversation is end-to-end, so those are not. The mark
+    // is spelt out where it fits beside a readable name, else shortened.
+    const mark = c.kind !== 'room' || !c.secret ? '' : title.length + ' secret'.length + count.length <= width || width - count.length - ' secret'.length >= 8 ? ' secret' : ' sec';
+    // The name gives way, with an ellipsis, so that the mark and the count stay on the line.
+    const room = Math.max(2, width - mark.length - count.length);
+    const text = `${escapeTags(title.length > room ? title.slice(0, room - 1) + '…' : title)}${mark}${count}`;
     if (c.key === active) return `{inverse}${text}{/inverse}`;
     if (c.mentioned) return `{bold}${paint(theme.mention, text)}{/bold}`;
     return c.unread > 0 ? `{bold}${text}{/bold}` : text;
   };
   return [
+    ...status.map(line),
     ...rooms.map(line),
     '',
     paint(theme.dim, 'Direct'),
@@ -177,6 +184,7 @@ export function roomListText(conversations: readonly Conversation[], active: str
 
 export function memberListText(conversation: Conversation | undefined, theme: Theme, width: number, now = Date.now()): string {
   if (!conversation) return '';
+  if (conversation.kind === 'status') return `${paint(theme.dim, 'Server')}\n${paint(theme.accent, safeName(conversation.name).slice(0, Math.max(3, width)))}`;
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeName(conversation.name))}`;
   const members = [...conversation.members.values()].sort((a, b) => a.name.localeCompare(b.name));
   return [
@@ -218,6 +226,6 @@ export function statusText(state: StatusState, theme: Theme, now = Date.now()): 
 /** Why a line is not end to end, in words: over ssh the server reads it; else it could have written it. */
 function notEndToEndWords(message: DeliveredMessage): string {
   const e2e = e2eOf(message);
-  if (e2e.state === 'none' && e2e.sshUser !== undefined) return ` !! not end-to-end: ${safeName(e2e.sshUser)} is connected over ssh`;
+  if (e2e.state === 'none' && e2e.sshUser !== undefined) return ` !! not end-to-end: ${inertName(e2e.sshUser)} is connected over ssh`;
   return message.room === undefined ? ' !! not end-to-end (the server could read it or have written it)' : " !! not end-to-end, not the room's (the server could have written it)";
 }

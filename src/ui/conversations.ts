@@ -8,8 +8,8 @@ import type { ExportLine } from './export.ts';
 import type { ImageCells } from './image-cells.ts';
 import type { TransferLine } from './transfer-view.ts';
 
-/** `alarm`: a security warning (a peer's key changed), drawn loud. */
-export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm';
+/** `alarm`: a security warning (a peer's key changed), drawn loud; `announce`: an operator's !announce. */
+export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm' | 'announce';
 
 export type Entry =
   /** A message as ChatClient delivers it: sealed ones carry `e2e` (verified, rejected, or not sealed to us). */
@@ -36,8 +36,9 @@ export interface Member {
 
 export interface Conversation {
   key: string;
-  kind: 'room' | 'dm';
-  /** As the server spells it: a room name, or the other user's name. */
+  /** `status`: the server's own conversation, for what concerns no room or person (as irssi's status window). */
+  kind: 'room' | 'dm' | 'status';
+  /** As the server spells it: a room name, the other user's name, or (status) the server's name. */
   name: string;
   entries: Entry[];
   unread: number;
@@ -49,6 +50,8 @@ export interface Conversation {
   /** End-to-end: a secret room, or (always) a direct conversation. */
   secret: boolean;
 }
+
+export const STATUS_KEY = 'status';
 
 export function roomKey(room: string): string {
   return `room:${foldName(room.replace(/^#/, ''))}`;
@@ -71,10 +74,21 @@ export class ConversationList {
 
   constructor(public selfName: string) {}
 
-  /** Rooms first, then direct messages, each in the order they were opened. */
+  /**
+   * The status conversation, the rooms, then direct messages, each in the order they were opened:
+   * the order of the list on screen, and the order Ctrl-N walks (wrapping from the last DM to status).
+   */
   list(): Conversation[] {
     const all = [...this.byKey.values()];
-    return [...all.filter((c) => c.kind === 'room'), ...all.filter((c) => c.kind === 'dm')];
+    return (['status', 'room', 'dm'] as const).flatMap((kind) => all.filter((c) => c.kind === kind));
+  }
+
+  /** The server's status conversation: there from the start, never closed. */
+  openStatus(serverName: string): Conversation {
+    const status = this.byKey.get(STATUS_KEY) ?? { key: STATUS_KEY, kind: 'status' as const, name: serverName, entries: [], unread: 0, mentioned: false, members: new Map(), more: false, ids: new Set<number>(), secret: false };
+    this.byKey.set(STATUS_KEY, status);
+    this.active ??= STATUS_KEY;
+    return status;
   }
 
   get(key: string): Conversation | undefined {
@@ -96,9 +110,15 @@ export class ConversationList {
     return conversation;
   }
 
+  /** Closes a room or DM; the selection moves to its neighbour in the list (status only when nothing else is left). */
   close(key: string): void {
+    if (key === STATUS_KEY) return;
+    const before = this.list().filter((c) => c.kind !== 'status');
+    const at = before.findIndex((c) => c.key === key);
     this.byKey.delete(key);
-    if (this.active === key) this.active = this.list()[0]?.key;
+    if (this.active !== key) return;
+    const next = before[at - 1] ?? before[at + 1];
+    this.active = next?.key ?? this.list()[0]?.key;
   }
 
   select(key: string): void {

@@ -5,8 +5,9 @@
 // nearest of the xterm 256-colour palette. Pure apart from sharp: tested without a terminal.
 
 import sharp from 'sharp';
+import { nearest256, type Rgb } from './color-depth.ts';
 
-export type Rgb = readonly [number, number, number];
+export type { Rgb };
 
 export interface ImageCells {
   columns: number;
@@ -15,7 +16,8 @@ export interface ImageCells {
   cells: Array<Array<readonly [Rgb, Rgb]>>;
 }
 
-export type ColorDepth = 24 | 256;
+/** Pictures go out in 24-bit colour or in the 256 of the xterm palette. */
+export type PictureDepth = 24 | 256;
 
 const UPPER_HALF = '\u2580';
 
@@ -43,25 +45,8 @@ export async function imageToCells(input: string | Buffer, maxColumns: number, m
   return { columns, rows, cells };
 }
 
-/** What the terminal says it takes: COLORTERM=truecolor|24bit, else 256 colours. */
-export function colorDepth(env: NodeJS.ProcessEnv = process.env): ColorDepth {
-  return /^(truecolor|24bit)$/i.test(env.COLORTERM ?? '') ? 24 : 256;
-}
-
-/** The nearest xterm-256 colour: the 6×6×6 cube or the grey ramp, whichever is closer. */
-export function nearest256([r, g, b]: Rgb): number {
-  const level = (v: number) => (v < 48 ? 0 : v < 115 ? 1 : Math.floor((v - 35) / 40));
-  const steps = [0, 95, 135, 175, 215, 255];
-  const [cr, cg, cb] = [level(r), level(g), level(b)];
-  const cube: Rgb = [steps[cr]!, steps[cg]!, steps[cb]!];
-  const greyIndex = Math.min(23, Math.max(0, Math.round(((r + g + b) / 3 - 8) / 10)));
-  const greyLevel = 8 + greyIndex * 10;
-  const distance = (c: Rgb) => (c[0] - r) ** 2 + (c[1] - g) ** 2 + (c[2] - b) ** 2;
-  return distance([greyLevel, greyLevel, greyLevel]) < distance(cube) ? 232 + greyIndex : 16 + 36 * cr + 6 * cg + cb;
-}
-
 /** One line of raw terminal text per row, with SGR colours of the given depth, reset at each end. */
-export function cellsToAnsi(image: ImageCells, depth: ColorDepth): string[] {
+export function cellsToAnsi(image: ImageCells, depth: PictureDepth): string[] {
   const color = (rgb: Rgb, layer: 38 | 48) => (depth === 24 ? `${layer};2;${rgb[0]};${rgb[1]};${rgb[2]}` : `${layer};5;${nearest256(rgb)}`);
   return image.cells.map((row) => row.map(([top, bottom]) => `\u001b[${color(top, 38)};${color(bottom, 48)}m${UPPER_HALF}`).join('') + '\u001b[0m');
 }

@@ -11,7 +11,8 @@ import { formatAddress } from '../options.ts';
 import { fieldText } from './field.ts';
 import { LineEditor } from './line-editor.ts';
 import { safeText } from './safe-text.ts';
-import { boxStyle, paint } from './themes.ts';
+import { rememberName } from './settings.ts';
+import { boxStyle, paint, type Theme } from './themes.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 type FieldName = 'name' | 'password' | 'accept';
@@ -34,10 +35,13 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
   const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) } });
 
   const editors: Record<FieldName, LineEditor> = { name: new LineEditor(), password: new LineEditor(), accept: new LineEditor() };
-  editors.name.set(ui.options.name ?? ui.settings.lastName ?? userInfo().username);
+  editors.name.set(ui.options.name ?? ui.settings.names?.[address] ?? userInfo().username);
   editors.password.set(ui.options.password ?? target.password ?? '');
   const errors: Partial<Record<FieldName | 'form', string>> = {};
-  let focus: FieldName = editors.password.value === '' && editors.name.value !== '' ? 'password' : 'name';
+  // The first field still to fill; with both filled, the name, where Enter logs in at once.
+  let focus: FieldName = editors.name.value !== '' && editors.password.value === '' ? 'password' : 'name';
+  // The key the server proved in a login that then failed (a wrong password): shown from then on.
+  let proven: { fingerprint: string; trust: string } | undefined;
   let busy = false;
   // A changed key found before connecting (from the advert) or by a refused attempt.
   let keyChange: string | undefined;
@@ -46,8 +50,8 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
   if (target.fingerprint !== undefined) {
     const state = new KnownServers(ui.options.configDir).check(address, target.fingerprint);
     trust = state.state === 'known'
-      ? state.movedFrom === undefined ? 'known: you have used this server with this key' : `${describeTrustState(state)}: the same key as before, at a new address`
-      : state.state === 'new' ? 'new: first time here; check the key with the operator' : 'CHANGED';
+      ? state.movedFrom === undefined ? trustText('known') : `${describeTrustState(state)}: the same key as before, at a new address`
+      : state.state === 'new' ? trustText('new') : 'CHANGED';
     target.trust = state.state;
     if (state.state === 'changed') keyChange = serverKeyChangedError(state, target.fingerprint, new KnownServers(ui.options.configDir).path).message;
   } else {
@@ -58,16 +62,20 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
     const width = Math.max(20, Math.min(40, (root.width as number) - 30));
     const line = (label: string, name: FieldName, mask = false) => {
       const error = errors[name];
-      const field = `  ${label.padEnd(10)} [${fieldText(editors[name], width, focus === name, mask)}]`;
+      const text = fieldText(editors[name], width, focus === name, mask);
+      // The focused field: a pointer, its label and brackets in the accent colour, in bold.
+      const field = focus === name
+        ? `{bold}${paint(theme.accent, `▸ ${label.padEnd(10)} [`)}{/bold}${text}{bold}${paint(theme.accent, ']')}{/bold}`
+        : `  ${paint(theme.dim, `${label.padEnd(10)} [`)}${text}${paint(theme.dim, ']')}`;
       // Beside the field when the screen is wide enough, else just under it.
       if (!error) return field;
       const note = paint(theme.error, '✗ ' + safeText(error));
       return (root.width as number) - 2 >= 14 + width + 4 + error.length ? `${field}  ${note}` : `${field}\n             ${note}`;
     };
     const about = [
-      `  Server     ${paint(theme.accent, safeText(target.serverName ?? address))} at ${safeText(address)}`,
-      `  Key        ${safeText(target.fingerprint ?? '(presented when you connect)')}`,
-      `  Trust      ${keyChange ? `{bold}${paint(theme.error, 'KEY CHANGED: see the warning below')}{/bold}` : paint(trust.startsWith('known') ? theme.ok : theme.warning, safeText(trust))}`,
+      `  Server     ${serverLine(target, address, theme)}`,
+      `  Key        ${safeText(target.fingerprint ?? proven?.fingerprint ?? '(presented when you connect)')}`,
+      `  Trust      ${keyChange ? `{bold}${paint(theme.error, 'KEY CHANGED: see the warning below')}{/bold}` : paint((proven?.trust ?? trust).startsWith('known') ? theme.ok : theme.warning, safeText(proven?.trust ?? trust))}`,
       ...(target.hosted ? [`  Hosting    ${paint(theme.ok, 'this server runs here')}; join password ${paint(theme.mention, safeText(target.hosted.password))}, operator password ${safeText(target.hosted.operatorPassword)}`] : []),
     ];
     const form = [line('Name', 'name'), line('Password', 'password', true)];
@@ -77,7 +85,7 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
     const lines = short ? ['', ...form, '', ...about, ''] : ['', ...about, '', ...form, ''];
     if (keyChange && !accepted) {
       lines.push(...keyChange.split('\n').filter((l) => l !== '').map((l) => '  ' + `{bold}${paint(theme.error, safeText(l))}{/bold}`), '');
-      lines.push(line('Accept?', 'accept') + paint(theme.dim, 'type yes to trust the new key'));
+      lines.push(line('Accept?', 'accept') + '  ' + paint(theme.dim, 'type yes to trust the new key'));
     }
     if (errors.form) lines.push('', '  ' + paint(theme.error, safeText(errors.form)));
     if (busy) lines.push('', '  ' + paint(theme.dim, 'connecting…'));
@@ -121,10 +129,13 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
           password: editors.password.value,
           acceptNewKey: accepted,
           replace: ui.options.replace === true,
+          onServerProven: (server) => {
+            if (target.fingerprint === undefined) proven = { fingerprint: server.fingerprint, trust: trustText(server.trust) };
+          },
           ...((ui.options.fingerprint ?? target.fingerprint) !== undefined && { fingerprint: ui.options.fingerprint ?? target.fingerprint }),
         });
         if (accepted) target.trust = 'new key accepted';
-        ui.settings.lastName = name;
+        rememberName(ui.settings, address, chat.name);
         ui.saveSettings();
         finish(chat);
       } catch (error) {
@@ -163,4 +174,18 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
     screen.on('keypress', onKey);
     draw();
   });
+}
+
+/** The server's name and address, or the address alone when the name says no more. */
+export function serverLine(target: LoginTarget, address: string, theme: Theme): string {
+  const name = target.serverName;
+  if (name === undefined || name === '' || name === address || name === target.host) return paint(theme.accent, safeText(address));
+  return `${paint(theme.accent, safeText(name))} at ${safeText(address)}`;
+}
+
+/** What the handshake found of a server's key, in the words of the login room. */
+function trustText(trust: string): string {
+  if (trust === 'known') return 'known: you have used this server with this key';
+  if (trust === 'new') return 'new: first time here; check the key with the operator';
+  return trust;
 }

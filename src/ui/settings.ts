@@ -1,5 +1,5 @@
 // What the UI remembers between runs, in ui.json next to the identity in the config dir: the
-// theme, the bell, and the name last logged in with. A missing or damaged file means defaults.
+// theme, the bell, and the name last logged in with on each server (by HOST:PORT). A missing or damaged file means defaults.
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ export type BellMode = (typeof BELL_MODES)[number];
 const settingsSchema = z.object({
   theme: z.enum(THEME_NAMES).catch('nord'),
   bell: z.enum(BELL_MODES).catch('mentions'),
-  lastName: z.string().min(1).max(64).optional().catch(undefined),
+  names: z.record(z.string().max(300), z.string().min(1).max(64)).optional().catch(undefined),
 });
 export type UiSettings = z.infer<typeof settingsSchema>;
 
@@ -26,6 +26,18 @@ export function loadSettings(configDir: string): UiSettings {
   } catch {
     return { ...DEFAULT_SETTINGS };
   }
+}
+
+/** Servers whose last name is remembered: the oldest are forgotten first. */
+const REMEMBERED_SERVERS = 100;
+
+/** Remembers `name` as the one last used at `address` (HOST:PORT). */
+export function rememberName(settings: UiSettings, address: string, name: string): void {
+  const names = { ...settings.names };
+  delete names[address];
+  names[address] = name;
+  const kept = Object.entries(names).slice(-REMEMBERED_SERVERS);
+  settings.names = Object.fromEntries(kept);
 }
 
 export function saveSettings(configDir: string, settings: UiSettings): void {

@@ -6,7 +6,7 @@
 
 import type { RecipientOutcome } from '../client/transfers.ts';
 import { clock, NOTICE_INDENT, noticeLines } from './chat-view.ts';
-import { paint, type Theme } from './themes.ts';
+import { paint, type Color, type Theme } from './themes.ts';
 import { formatBytes } from '../client/transfer-progress.ts';
 
 export { formatBytes };
@@ -72,7 +72,7 @@ function headText(line: TransferLine): string {
 }
 
 function bodyLines(line: TransferLine, room: number, theme: Theme): string[] {
-  const fold = (text: string, color: string | undefined) => noticeLines(text, room).map((t) => paint(color, t));
+  const fold = (text: string, color: Color | undefined) => noticeLines(text, room).map((t) => paint(color, t));
   switch (line.state) {
     case 'preparing':
       return fold('reading the file (SHA-256)…', theme.dim);

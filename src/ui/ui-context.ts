@@ -4,6 +4,7 @@
 import type blessed from 'blessed';
 import type { ClientIdentity } from '../crypto/identity.ts';
 import type { DiscoverOptions } from '../discovery/discover.ts';
+import type { ColorDepth } from './color-depth.ts';
 import type { HostedServer, HostOptions } from './host-server.ts';
 import type { UiSettings } from './settings.ts';
 import type { Theme } from './themes.ts';
@@ -56,6 +57,8 @@ export interface UiContext {
   identity: ClientIdentity;
   settings: UiSettings;
   theme: Theme;
+  /** What the terminal really shows (blessed is told, as it misreads tmux's and screen's TERM). */
+  colorDepth: ColorDepth;
   /** Saves the settings to the config dir (theme, bell, last name). */
   saveSettings(): void;
   /**

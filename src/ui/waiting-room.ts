@@ -13,15 +13,19 @@ import { fieldText } from './field.ts';
 import { startHostedServer } from './host-server.ts';
 import { LineEditor } from './line-editor.ts';
 import { safeText } from './safe-text.ts';
+import { safeFold } from './text-layout.ts';
 import { boxStyle, paint } from './themes.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
-/** The waiting animation: a laptop sending rings of probes across the network, frame by frame. */
-export function waitingFrame(frame: number, width: number): string[] {
+/**
+ * The waiting animation: a laptop sending rings of probes across the network, frame by frame;
+ * `frame` undefined is the still picture once the search has finished (no rings, no spinner).
+ */
+export function waitingFrame(frame: number | undefined, width: number): string[] {
   const lane = Math.max(10, width - 16);
   const wave = [...' '.repeat(lane)];
-  for (let at = frame % 4; at < lane; at += 4) wave[at] = at % 8 === frame % 8 ? ')' : '·';
-  const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'[frame % 10];
+  if (frame !== undefined) for (let at = frame % 4; at < lane; at += 4) wave[at] = at % 8 === frame % 8 ? ')' : '·';
+  const spinner = frame === undefined ? '✓' : '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'[frame % 10];
   return [
     ' ┌────┐' + ' '.repeat(lane + 3) + '┌──┐',
     ` │ >_ │ ${wave.join('')}  │${spinner} │`,
@@ -54,12 +58,15 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
   let generation = 0;
   let busy = false;
 
-  const keys = () => `Enter connect · Tab address field · r retry · h host a server here · q quit${message ? '  ' + message : ''}`;
+  const keys = () => 'Enter connect · Tab address field · r retry · h host a server here · q quit';
   const draw = () => {
     const width = (banner.width as number) - 2;
-    const art = waitingFrame(searching ? frame : 0, Math.min(width, 60));
+    const art = waitingFrame(searching ? frame : undefined, Math.min(width, 60));
     const line = searching ? `Looking for parlor servers on your network… ${servers.length} found` : `Search finished: ${servers.length} server${servers.length === 1 ? '' : 's'} found. Press r to look again.`;
-    banner.setContent([...art.map((l) => paint(theme.accent, l)), paint(theme.dim, line)].join('\n'));
+    // A message (a server that could not start, a bad address) in full, in place of the picture.
+    const said = message === '' ? [] : safeFold(message, width - 1).slice(0, 5);
+    const picture = [...art.map((l) => paint(theme.accent, l)), paint(theme.dim, line)].slice(0, 5 - said.length);
+    banner.setContent([...picture, ...said.map((l) => paint(message.startsWith('starting') ? theme.dim : theme.error, l))].join('\n'));
     const rows = servers.map((server) => {
       const where = formatAddress(server.host, server.port);
       const state = known.check(where, server.fingerprint);

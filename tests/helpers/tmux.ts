@@ -24,6 +24,11 @@ function tmux(...args: string[]): string {
 
 const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
+/** The TERM tmux gives its panes when no one says otherwise (tmux-256color or screen-256color). */
+export function tmuxDefaultTerm(): string {
+  return tmux('-f', '/dev/null', 'start-server', ';', 'show-options', '-gv', 'default-terminal').trim();
+}
+
 export interface UiHome {
   configDir: string;
   dataDir: string;
@@ -105,6 +110,11 @@ export class TmuxUi {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`the screen never showed ${String(what)}; it shows:\n${escapes ? screen.replace(/\u001b/g, '\\e') : screen}`);
+  }
+
+  /** Whether the terminal bell rang in this session since it started (tmux's bell flag). */
+  bellRang(): boolean {
+    return tmux('display-message', '-p', '-t', this.target, '#{window_bell_flag}').trim() === '1';
   }
 
   /** The processes in the pane: the UI and its children (a hosted server). */

@@ -37,6 +37,7 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     await alice.waitFor("you now trust bob's key");
     // A direct message seals to bob's key, and so remembers it.
     alice.line('@bob hello');
+    await alice.waitFor('@bob · end-to-end');
     await bob.waitFor('@alice (1)');
     alice.line('/whois @bob');
     screen = await alice.waitFor('known: the key you have trusted for bob');
@@ -112,7 +113,8 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     }
   });
 
-  it('draws a !meow picture in 24-bit colour when COLORTERM says so, and repaints it correctly as it scrolls', async () => {
+  it('draws a !meow picture in 24-bit colour when COLORTERM says so, and repaints it correctly as it scrolls', async function () {
+    this.timeout(60_000);
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
     const alice = await loggedInUi(server, 'alice', 0, { width: 100, height: 30, env: { COLORTERM: 'truecolor' } });
     const truecolor = /\u001b\[[0-9;]*(38;2;\d+;\d+;\d+)/;
@@ -120,9 +122,10 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     await alice.waitFor('picture saved:');
     await alice.waitFor((screen) => truecolor.test(screen), 10_000, true);
     // Scrolled out of sight: not one 24-bit cell is left behind.
-    alice.line('/help');
-    await alice.waitFor('Keys: Enter send');
-    await alice.waitFor((screen) => !truecolor.test(screen) && screen.includes('Keys: Enter send'), 10_000, true);
+    for (let n = 1; n <= 25; n++) alice.line(`line ${n}`);
+    // 25 messages, each acknowledged by the server: give a loaded machine time.
+    await alice.waitFor('alice: line 25', 25_000);
+    await alice.waitFor((screen) => !truecolor.test(screen) && screen.includes(': line 25'), 10_000, true);
     // Back into view: drawn again.
     for (let presses = 0; presses < 4 && !alice.capture().includes('picture saved:'); presses++) {
       alice.keys('PageUp');

@@ -30,13 +30,16 @@ describe('ui/chat-room (tmux)', function () {
     const first = await startServerProcess(args);
     const alice = await loggedIn(first, 'alice', 0);
     await first.stop('SIGTERM');
-    await alice.waitFor('connection lost (SERVER_SHUTDOWN)');
+    // The connection's state is the status bar's; its notice goes to the status conversation.
+    await alice.waitFor('◌ reconnecting');
     alice.line('said while away');
     await alice.waitFor('not connected: this goes out');
     expect(alice.capture()).not.to.match(/alice: said while away/);
     await startServerOnPort(args, first.port);
     const screen = await alice.waitFor(/alice: said while away/, 20_000);
-    expect(screen).to.contain('reconnected');
+    expect(screen).to.contain('● connected');
+    // The key trusted at login, proved again: known, not "(new)".
+    expect(screen).to.match(/… \(known\)/);
     expect(screen).not.to.contain('✗');
   });
 
@@ -96,7 +99,8 @@ describe('ui/chat-room (tmux)', function () {
       new Set([...screen.matchAll(/\u001b\[([0-9;]*)m/g)].flatMap((m) => [...m[1]!.matchAll(/(?:^|;)(48;5;\d+|4[0-7]|10[0-7])(?=;|$)/g)].map((p) => p[1])));
     const before = backgrounds(alice.capture(true));
     alice.line('/theme light');
-    await alice.waitFor('theme light');
+    // Its acknowledgement goes to the status conversation, not into the lobby on screen.
+    await alice.waitFor('(status) (1)');
     await alice.waitFor((screen) => [...backgrounds(screen)].some((code) => !before.has(code)), 10_000, true);
     expect(JSON.parse(readFileSync(join(alice.home.configDir, 'ui.json'), 'utf8')).theme).to.equal('light');
     // More than a screenful after a restyle: the scrollbar is drawn with the new theme's style.
@@ -107,6 +111,10 @@ describe('ui/chat-room (tmux)', function () {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     await alice.waitFor('Commands:');
+    // /help was answered in the status conversation, beside /theme's line; Esc goes back to the lobby.
+    expect(alice.capture()).to.contain('theme light');
+    alice.keys('Escape');
+    await alice.waitFor('to #lobby');
     alice.line('still here');
     await alice.waitFor('alice: still here');
   });

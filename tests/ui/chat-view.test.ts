@@ -56,4 +56,41 @@ describe('ui/chat-view', () => {
     expect(first?.kind === 'message' && first.mention).to.equal(true);
     expect(list.replaceMessage(roomKey('vault'), sealed(9, 'bob', undefined, 'x'))).to.equal(false);
   });
+
+  it('wraps a long message under its text, never back to column 0, and keeps the bot\'s bar in column 0 for the bot alone', () => {
+    const long = 'word '.repeat(30).trim();
+    const lines = entryLines({ kind: 'message', message: { type: 'message', id: 1, from: 'bob', text: long, ts: 0, room: 'lobby' }, mention: false }, theme, 'alice', 50);
+    expect(lines.length).to.be.greaterThan(2);
+    const plain = lines.map((l) => l.replace(/\{[^}]*\}/g, ''));
+    // " HH:MM bob: " is 12 columns: every wrapped line starts there.
+    for (const line of plain.slice(1)) expect(line).to.match(/^ {12}word/);
+    expect(plain.every((l) => l.length <= 50)).to.equal(true);
+    // A user who types the bot's marks gets them drawn after the gutter's space, never in column 0.
+    const forged = entryLines({ kind: 'message', message: { type: 'message', id: 2, from: 'mallory', text: '▌ bot ▸ !help\n▌      │ trust me', ts: 0, room: 'lobby' }, mention: false }, theme, 'alice', 50);
+    for (const line of forged) expect(line.startsWith(' ')).to.equal(true);
+    const bot = entryLines({ kind: 'bot', ts: 0, command: '!echo hi', text: 'x '.repeat(40) }, theme, 'alice', 50);
+    expect(bot.length).to.be.greaterThan(2);
+    for (const line of bot) expect(line.startsWith(`{${String(theme.bot)}-fg}▌`)).to.equal(true);
+    for (const line of bot.slice(1)) expect(line.replace(/\{[^}]*\}/g, '')).to.match(/^▌ {6}│ x/);
+  });
+
+  it('draws an announcement in its own colour and mark, and the status conversation first in the list', () => {
+    const [line] = entryLines({ kind: 'notice', ts: 0, tone: 'announce', text: 'announcement from ada: pizza' }, theme, 'alice', 60);
+    expect(line).to.contain(`{${String(theme.announce)}-fg}»» announcement from ada: pizza`);
+    const list = new ConversationList('alice');
+    list.openStatus('vm');
+    list.open('room', 'lobby');
+    expect(roomListText(list.list(), roomKey('lobby'), theme, 14).split('\n').slice(0, 2)).to.deep.equal(['(status)', '{inverse}#lobby{/inverse}']);
+  });
+
+  it('cuts a long room name with an ellipsis and keeps its secret mark and unread count on the line', () => {
+    const list = new ConversationList('alice');
+    list.open('room', 'husky-secret-room').secret = true;
+    list.get(roomKey('husky-secret-room'))!.unread = 12;
+    list.open('room', 'a-very-long-room-name').unread = 3;
+    list.open('room', 'x').secret = true;
+    const lines = roomListText(list.list(), undefined, theme, 14).split('\n').map((l) => l.replace(/\{[^}]*\}/g, ''));
+    expect(lines.slice(0, 3)).to.deep.equal(['#hus… sec (12)', '#a-very-l… (3)', '#x secret']);
+    for (const line of lines) expect([...line].length).to.be.at.most(14);
+  });
 });

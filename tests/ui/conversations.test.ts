@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
-import { ConversationList, dmKey, mentions, roomKey } from '../../src/ui/conversations.ts';
+import { ConversationList, dmKey, mentions, roomKey, STATUS_KEY } from '../../src/ui/conversations.ts';
 
 const message = (id: number, from: string, text: string, where: { room?: string; to?: string }): ChatMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, ...where });
 
@@ -48,5 +48,39 @@ describe('ui/conversations', () => {
     expect(mentions('malice aforethought', 'alice')).to.equal(false);
     expect(mentions('alice_b is here', 'alice')).to.equal(false);
     expect(mentions('a.b?', 'a.b')).to.equal(true);
+  });
+
+  it('lists status, rooms, then DMs, and Ctrl-N walks them in that order, wrapping from the last DM to status', () => {
+    const list = new ConversationList('alice');
+    list.openStatus('vm');
+    list.open('room', 'lobby');
+    list.addMessage(message(1, 'bob', 'psst', { to: 'alice' }));
+    list.open('room', 'dev');
+    expect(list.list().map((c) => c.key)).to.deep.equal([STATUS_KEY, 'room:lobby', 'room:dev', 'dm:bob']);
+    list.select('room:lobby');
+    const walked: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      list.cycle(1);
+      walked.push(list.active!);
+    }
+    expect(walked).to.deep.equal(['room:dev', 'dm:bob', STATUS_KEY, 'room:lobby']);
+    list.cycle(-1);
+    expect(list.active).to.equal(STATUS_KEY);
+    list.cycle(-1);
+    expect(list.active).to.equal('dm:bob');
+  });
+
+  it('never closes the status conversation; closing a room selects its neighbour, not status', () => {
+    const list = new ConversationList('alice');
+    list.openStatus('vm');
+    list.open('room', 'lobby');
+    list.open('room', 'dev');
+    list.close(STATUS_KEY);
+    expect(list.get(STATUS_KEY)).to.not.equal(undefined);
+    list.select('room:lobby');
+    list.close('room:lobby');
+    expect(list.active).to.equal('room:dev');
+    list.close('room:dev');
+    expect(list.active).to.equal(STATUS_KEY);
   });
 });

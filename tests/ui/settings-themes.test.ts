@@ -2,16 +2,20 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeTags, safeText } from '../../src/ui/safe-text.ts';
-import { DEFAULT_SETTINGS, loadSettings, saveSettings, UI_SETTINGS_FILE } from '../../src/ui/settings.ts';
+import { DEFAULT_SETTINGS, loadSettings, rememberName, saveSettings, UI_SETTINGS_FILE } from '../../src/ui/settings.ts';
 import { isThemeName, paint, resolveTheme, userColor } from '../../src/ui/themes.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('ui/settings, themes and safe text', () => {
-  it('remembers theme, bell and last name, and falls back to defaults for a damaged file', () => {
+  it('remembers theme, bell and the last name used on each server, and falls back to defaults for a damaged file', () => {
     const dir = tempDir();
     expect(loadSettings(dir)).to.deep.equal(DEFAULT_SETTINGS);
-    saveSettings(dir, { theme: 'light', bell: 'all', lastName: 'alice' });
-    expect(loadSettings(dir)).to.deep.equal({ theme: 'light', bell: 'all', lastName: 'alice' });
+    const settings = loadSettings(dir);
+    rememberName(settings, '127.0.0.1:7447', 'alice');
+    rememberName(settings, '[::1]:9000', 'bob');
+    rememberName(settings, '127.0.0.1:7447', 'ada');
+    saveSettings(dir, { ...settings, theme: 'light', bell: 'all' });
+    expect(loadSettings(dir)).to.deep.equal({ theme: 'light', bell: 'all', names: { '[::1]:9000': 'bob', '127.0.0.1:7447': 'ada' } });
     writeFileSync(join(dir, UI_SETTINGS_FILE), '{"theme":"hotdog","bell":"all"}');
     expect(loadSettings(dir)).to.deep.equal({ theme: 'nord', bell: 'all' });
     writeFileSync(join(dir, UI_SETTINGS_FILE), 'not json');

@@ -2,21 +2,14 @@
 // probes go to 127.255.255.255 only, and nothing multicasts (--no-mdns everywhere).
 
 import { expect } from 'chai';
-import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
+import { freeUdpPort } from '../helpers/udp-port.ts';
 
 const alive = (pid: number) => {
   try {
@@ -48,6 +41,34 @@ describe('ui/waiting and login rooms (tmux)', function () {
     await ui.waitFor('● connected');
   });
 
+  it('shows the server once, the key once proven, the focus plainly, and the name last used on that server', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [identity] = await sharedIdentities();
+    const home = uiHome(identity);
+    const address = `${server.host}:${server.port}`;
+    const first = TmuxUi.start(['--server', address, '--name', 'ada'], { home });
+    let screen = await first.waitFor('Password');
+    // Typed by hand: the address is all there is to say of the server, once.
+    expect(screen).to.match(new RegExp(`Server\\s+${address.replace(/\./g, '\\.')}\\s*│`));
+    expect(screen).to.contain('(presented when you connect)');
+    // The name is filled, so the focus starts on the empty password field, with its pointer.
+    expect(screen).to.match(/▸ Password\s+\[/);
+    expect(screen).not.to.match(/▸ Name/);
+    first.line('wrong');
+    screen = await first.waitFor('BAD_PASSWORD');
+    // The handshake proved the key before the password was refused: the Key row shows it.
+    expect(screen).to.contain(server.fingerprint);
+    first.keys('C-u');
+    first.line('pw');
+    await first.waitFor('● connected');
+    first.kill();
+    // Without --name, the next run offers the name last used on this server.
+    const second = TmuxUi.start(['--server', address], { home });
+    screen = await second.waitFor('Password');
+    expect(screen).to.match(/Name\s+\[ada\s/);
+    expect(screen).to.match(/▸ Password/);
+  });
+
   it('puts the name and password first in a short terminal, where the lines about the server would push them off', async () => {
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
     const [identity] = await sharedIdentities();
@@ -68,7 +89,7 @@ describe('ui/waiting and login rooms (tmux)', function () {
     await ui.waitFor('parlor: log in');
     ui.keys('Enter');
     const warning = await ui.waitFor("THE SERVER'S IDENTITY KEY HAS CHANGED");
-    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.contain('type yes');
+    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.match(/\]  type yes/);
     ui.keys('Enter');
     await ui.waitFor('only if its operator confirmed');
     ui.line('yes');
@@ -121,5 +142,33 @@ describe('ui/waiting and login rooms (tmux)', function () {
     while ((alive(uiPid!) || alive(serverPid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(alive(serverPid!), 'the hosted server ended with the UI').to.equal(false);
     expect(alive(uiPid!)).to.equal(false);
+  });
+
+  it('stops the spinner once the search is over, and shows why hosting failed in full', async () => {
+    const discoveryPort = await freeUdpPort();
+    // A port in use on loopback: "host a server here" cannot listen there.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const ui = TmuxUi.start(
+        ['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500', '--serve-host', '127.0.0.1', '--serve-port', String(port)],
+        { home: uiHome((await sharedIdentities())[0]), width: 80 },
+      );
+      let screen = await ui.waitFor('Search finished');
+      const still = screen;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      screen = ui.capture();
+      // No spinner glyph, and nothing moves any more.
+      expect(screen).to.contain('✓').and.not.match(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+      expect(screen.split('\n').slice(0, 7)).to.deep.equal(still.split('\n').slice(0, 7));
+      ui.keys('h');
+      screen = await ui.waitFor('could not start a server');
+      // The whole reason, folded in the banner: the address and what went wrong, not "could not start a".
+      expect(screen.replace(/[│\s]+/g, ' ')).to.contain(`127.0.0.1:${port}`);
+      expect(screen).to.match(/EADDRINUSE|ADDRESS_IN_USE|in use/);
+    } finally {
+      taken.close();
+    }
   });
 });
