@@ -379,7 +379,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
 function addressInUse(host: string, port: number, cause: Error): ParlorError {
   return new ParlorError(
     'ADDRESS_IN_USE',
-    `port ${port} on ${host} is already in use: another parlor (or another program) is listening there. Stop it, or pick another port with --port N (--port 0 takes any free one)`,
+    `port ${port} on ${host} (${formatAddress(host, port)}) is already in use: another parlor (or another program) is listening there. Stop it, or pick another port with --port N (--port 0 takes any free one)`,
     { cause },
   );
 }

@@ -52,7 +52,8 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
   const servers: DiscoveredServer[] = [];
   const editor = new LineEditor();
   let focus: 'list' | 'address' = 'list';
-  let searching = false;
+  // True from the first frame: the search starts right after it, and "Search finished" must not flash first.
+  let searching = true;
   let frame = 0;
   let message = '';
   let generation = 0;

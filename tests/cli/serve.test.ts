@@ -125,7 +125,7 @@ describe('cli: parlor serve and parlor ping', () => {
       const port = (taken.address() as AddressInfo).port;
       const result = await parlor(['serve', '--host', '127.0.0.1', '--port', String(port), '--ephemeral', '--no-mdns', '--no-discovery']);
       expect(result.code).to.equal(1);
-      expect(result.stderr).to.match(/^parlor: ADDRESS_IN_USE: port \d+ on 127\.0\.0\.1 is already in use/);
+      expect(result.stderr).to.match(/^parlor: ADDRESS_IN_USE: port \d+ on 127\.0\.0\.1 \(127\.0\.0\.1:\d+\) is already in use/);
       expect(result.stderr).to.include(`port ${port}`).and.include('another parlor').and.include('--port');
       expect(result.stderr).not.to.include('INTERNAL');
     } finally {

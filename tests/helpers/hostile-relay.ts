@@ -5,6 +5,9 @@
 // them, exactly as a server operator who changed the relay could. Everything else is untouched:
 // the sealed transport, the flow control, the clients. Undo it with the returned function.
 
+import { RECORD_KIND_JSON } from '../../src/protocol/constants.ts';
+import { FRAME_HEADER_BYTES } from '../../src/protocol/frame.ts';
+import { encodeJsonRecord } from '../../src/protocol/records.ts';
 import { Session } from '../../src/server/session.ts';
 import type { ParlorServer } from '../../src/server/server.ts';
 import { SecureConnection } from '../../src/transport/secure-connection.ts';
@@ -22,6 +25,7 @@ export function makeRelayHostile(server: ParlorServer, tampering: Tampering): ()
   const port = server.address.port;
   const sendBulk = SecureConnection.prototype.sendBulk;
   const send = Session.prototype.send;
+  const sendRecord = Session.prototype.sendRecord;
   let index = 0;
   SecureConnection.prototype.sendBulk = function (this: SecureConnection, record: Buffer): void {
     // Only the server's side of a connection (its local port is the server's) relays chunks.
@@ -37,9 +41,17 @@ export function makeRelayHostile(server: ParlorServer, tampering: Tampering): ()
     if (!tampering.offer || typed.type !== 'file_offered') return send.call(this, message);
     for (const out of tampering.offer({ ...typed })) send.call(this, out);
   };
+  // A live DM is encoded once and handed to each of the recipient's sessions as a record.
+  Session.prototype.sendRecord = function (this: Session, record: Buffer, mayWait?: boolean): void {
+    if (!tampering.direct || record[FRAME_HEADER_BYTES] !== RECORD_KIND_JSON) return sendRecord.call(this, record, mayWait);
+    const typed = JSON.parse(record.subarray(FRAME_HEADER_BYTES + 1).toString('utf8')) as Record<string, unknown>;
+    if (typed.type !== 'message' || typed.to === undefined) return sendRecord.call(this, record, mayWait);
+    for (const out of tampering.direct({ ...typed })) sendRecord.call(this, encodeJsonRecord(out), mayWait);
+  };
   return () => {
     SecureConnection.prototype.sendBulk = sendBulk;
     Session.prototype.send = send;
+    Session.prototype.sendRecord = sendRecord;
   };
 }
 

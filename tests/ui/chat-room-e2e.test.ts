@@ -37,13 +37,12 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     await alice.waitFor("you now trust bob's key");
     // A direct message seals to bob's key, and so remembers it.
     alice.line('@bob hello');
-    await alice.waitFor('@bob · end-to-end');
+    await alice.waitFor('@bob · direct');
     await bob.waitFor('@alice (1)');
     alice.line('/whois @bob');
     screen = await alice.waitFor('known: the key you have trusted for bob');
     alice.line('/whois alice');
     await alice.waitFor('you: this is your own key');
-    expect(screen).to.contain('@bob · direct');
   });
 
   it('a secret room made in one UI is read in another, marked secret; a later joiner is told what it cannot read', async () => {

@@ -160,7 +160,7 @@ describe('ui/waiting and login rooms (tmux)', function () {
       await new Promise((resolve) => setTimeout(resolve, 400));
       screen = ui.capture();
       // No spinner glyph, and nothing moves any more.
-      expect(screen).to.contain('✓').and.not.match(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+      expect(screen, screen).to.contain('✓').and.not.match(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
       expect(screen.split('\n').slice(0, 7)).to.deep.equal(still.split('\n').slice(0, 7));
       ui.keys('h');
       screen = await ui.waitFor('could not start a server');
