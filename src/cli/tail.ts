@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
 import { inertText } from '../client/inert-text.ts';
+import { departureWords } from '../protocol/removal.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
@@ -46,6 +47,7 @@ async function tail(flags: TailFlags): Promise<void> {
     if (event.type === 'message' && flags.count !== undefined && ++printed >= flags.count) finish();
   };
   if (flags.timeout !== undefined) setTimeout(finish, flags.timeout * 1000).unref();
+  chat.on('disconnected', ({ reason }) => process.stderr.write(inertText(`parlor: connection lost (${reason.code}): ${reason.message}`) + '\n'));
   chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: connection lost; reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
   chat.on('reconnected', () => process.stderr.write('parlor: reconnected\n'));
   // End-to-end: a peer whose key changed is never accepted silently.
@@ -83,7 +85,7 @@ function withoutEnvelope(event: DeliveredMessage | JoinedMessage | LeftMessage |
 function describe(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
   if (event.type === 'announcement') return inertText(`** announcement from ${event.from}: ${event.text}`);
   if (event.type === 'joined') return inertText(`-- ${event.name} joined #${event.room}`);
-  if (event.type === 'left') return inertText(`-- ${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`);
+  if (event.type === 'left') return inertText(`-- ${departureWords(event)}`);
   const time = new Date(event.ts).toTimeString().slice(0, 8);
   if (event.e2e?.state === 'rejected') return inertText(`[${time}] !! a sealed message shown as from ${event.from} was refused: ${event.e2e.code}: ${event.e2e.reason}`);
   if (event.e2e?.state === 'not-sealed-to-you') {

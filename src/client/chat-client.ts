@@ -195,9 +195,11 @@ export class ChatClient extends EventEmitter<ChatEvents> {
    * closes the connection, and this client does not reconnect.
    */
   async command(text: string, room?: string): Promise<Reply<'command'>> {
-    const reply = await this.request('command', { text, ...(room !== undefined && { room }) });
-    if (reply.command === 'exit') this.reconnection.closedByUser = true;
-    return reply;
+    // Noted as the reply arrives: the server's close comes right behind it, often in the same
+    // read, and must not be taken for a dropped connection (no "reconnecting" before "bye").
+    return this.request('command', { text, ...(room !== undefined && { room }) }, (reply) => {
+      if (reply.command === 'exit') this.reconnection.closedByUser = true;
+    });
   }
 
   /** `/op PASSWORD`: operator commands for the rest of this session (and after reconnects). */

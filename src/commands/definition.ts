@@ -36,6 +36,7 @@ export interface BotActions {
   checkOperatorPassword(password: string): void;
   /** Tells everyone, flushes the store and stops the server after the reply has gone out. */
   stopServer(reason: string): void;
+  /** Disconnects every session of the user; `reason` may be '' (the caller is named as who did it). */
   kick(name: string, reason: string): { name: string };
   ban(name: string, reason: string): { name: string; fingerprint: string };
   unban(nameOrFingerprint: string): { name: string; fingerprint: string };

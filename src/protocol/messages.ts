@@ -213,6 +213,8 @@ export const leftMessage = z.object({
   room: z.string(),
   name: z.string(),
   reason: z.enum(['left', 'disconnected']),
+  /** An operator's kick or ban ended the session (reason is then "disconnected"): who, and why. */
+  moderation: z.object({ action: z.enum(['kicked', 'banned']), by: z.string(), reason: z.string() }).optional(),
 });
 
 /** An operator's notice to everyone online (`!announce`). */

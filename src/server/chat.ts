@@ -88,7 +88,7 @@ export class ChatService {
     const now = Date.now();
     const fingerprint = session.client.fingerprint;
     const ban = this.bans.get(fingerprint);
-    if (ban) throw new ParlorError('BANNED', `this identity key is banned from the server: ${ban.reason}`);
+    if (ban) throw new ParlorError('BANNED', `this identity key was banned from the server by ${ban.bannedBy}${ban.reason === '' ? '' : `: ${ban.reason}`}`);
     const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
     const existing = this.store.getUser(key);

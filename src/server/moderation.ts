@@ -10,6 +10,7 @@ import type { FailureTracker } from './limits.ts';
 import { foldName } from './names.ts';
 import { constantTimeEqual } from './passwords.ts';
 import type { Presence } from './presence.ts';
+import { removalWords, type RemovalNotice } from '../protocol/removal.ts';
 import type { Session } from './session.ts';
 
 export interface ModerationSettings {
@@ -47,13 +48,12 @@ export class Moderation {
     }
   }
 
-  /** Disconnects every session of the user. */
-  kick(name: string, reason: string): { name: string } {
+  /** Disconnects every session of the user; they and their rooms are told who did it and why. */
+  kick(name: string, reason: string, by: string): { name: string } {
     const sessions = [...this.online.sessionsOf(foldName(name))];
     const display = sessions[0]?.user?.name;
     if (display === undefined) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
-    // The close event logs each out, as for any disconnect (and the log names who it was).
-    for (const session of sessions) session.connection.close('KICKED', reason);
+    this.remove(sessions, { action: 'kicked', by, reason }, display);
     return { name: display };
   }
 
@@ -62,10 +62,21 @@ export class Moderation {
     const user = this.store.getUser(foldName(name));
     if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
     this.bans.add({ fingerprint: user.fingerprint, name: user.name, reason, bannedBy: by, at: Date.now() });
-    for (const live of [...this.online.sessionsOf(user.key)]) {
-      if (live.client.fingerprint === user.fingerprint) live.connection.close('BANNED', reason);
-    }
+    const live = [...this.online.sessionsOf(user.key)].filter((session) => session.client.fingerprint === user.fingerprint);
+    this.remove(live, { action: 'banned', by, reason }, user.name);
     return { name: user.name, fingerprint: user.fingerprint };
+  }
+
+  /**
+   * Closes the sessions with KICKED or BANNED and words the room's notices will carry too. The
+   * close event logs each out, as for any disconnect; `removedBy` makes its `left` say why.
+   */
+  private remove(sessions: Session[], removal: RemovalNotice, name: string): void {
+    const words = removalWords(name, removal);
+    for (const session of sessions) {
+      session.removedBy = removal;
+      session.connection.close(removal.action === 'kicked' ? 'KICKED' : 'BANNED', words);
+    }
   }
 
   unban(nameOrFingerprint: string): { name: string; fingerprint: string } {

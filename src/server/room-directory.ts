@@ -100,7 +100,9 @@ export class RoomDirectory {
     // Another session of the same person is still here: as far as the room knows, nobody left.
     if (sessions && sessions.size > 0) return;
     room.people.delete(user.key);
-    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason });
+    // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
+    const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
+    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation });
     for (const member of room.members) member.sendRecord(notice);
     if (room.members.size === 0) this.live.delete(key);
   }

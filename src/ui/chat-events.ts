@@ -4,6 +4,7 @@
 
 import type { DeliveredMessage } from '../client/e2e.ts';
 import { foldName } from '../protocol/names.ts';
+import { departureWords } from '../protocol/removal.ts';
 import type { ChatRoom } from './chat-room.ts';
 import { roomKey } from './conversations.ts';
 
@@ -31,7 +32,7 @@ export function followChatClient(room: ChatRoom): () => void {
   chat.on('left', (event) => {
     const key = roomKey(event.room);
     model.get(key)?.members.delete(foldName(event.name));
-    model.notice(key, `${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave');
+    model.notice(key, departureWords(event), event.moderation ? 'warning' : 'leave');
     room.render();
   });
   chat.on('announcement', (event) => {
@@ -41,7 +42,8 @@ export function followChatClient(room: ChatRoom): () => void {
   });
   chat.on('disconnected', ({ reason }) => {
     status.connection = 'reconnecting';
-    model.notice(undefined, `connection lost (${reason.code}); reconnecting`, 'warning');
+    // The server's own words first (SERVER_SHUTDOWN: "ada stopped the server").
+    model.notice(undefined, `connection lost (${reason.code}): ${reason.message}; reconnecting`, 'warning');
     room.render();
   });
   chat.on('reconnecting', ({ attempt, delayMs }) => {

@@ -3,7 +3,7 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import type { AnnouncementMessage } from '../../src/protocol/messages.ts';
+import type { AnnouncementMessage, LeftMessage } from '../../src/protocol/messages.ts';
 import type { CloseInfo } from '../../src/transport/secure-connection.ts';
 import { collect, expectCode, settle, startWorld, type World } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
@@ -114,16 +114,27 @@ describe('server/bot', () => {
     ]);
   });
 
-  it('!kick disconnects a user for good (no reconnect) with KICKED; they may log in again', async () => {
+  it('!kick disconnects a user for good (no reconnect) with KICKED; they and the room are told who and why; they may log in again', async () => {
     world = await startWorld({ operatorPassword: OPERATOR });
     const op = await world.login('Op');
     await op.op(OPERATOR);
+    const cy = await world.login('Cy');
+    await cy.join('lobby');
     const bob = await world.login('Bob');
-    const closed = closedWith(bob);
+    await bob.join('lobby');
+    const bobToo = await world.login('Bob');
+    await bobToo.join('lobby');
+    const left: LeftMessage[] = [];
+    cy.on('left', (event) => left.push(event));
+    const closed = [closedWith(bob), closedWith(bobToo)];
     await op.command('!kick bob flooding');
-    const info = await closed;
-    expect(info.reason.code).to.equal('KICKED');
-    expect(info.reason.message).to.equal('flooding');
+    for (const info of await Promise.all(closed)) {
+      expect(info.reason.code).to.equal('KICKED');
+      expect(info.reason.message).to.equal('Bob was kicked by Op: flooding');
+    }
+    await settle(cy);
+    // Once, for the person: both of Bob's sessions went, the room heard of it once.
+    expect(left).to.deep.equal([{ type: 'left', room: 'lobby', name: 'Bob', reason: 'disconnected', moderation: { action: 'kicked', by: 'Op', reason: 'flooding' } }]);
     await expectCode(op.command('!kick nobody'), 'USER_NOT_FOUND');
     await world.login('Bob');
   });
@@ -138,9 +149,10 @@ describe('server/bot', () => {
     const closed = closedWith(bob);
     const banned = await op.command('!ban Bob spam');
     expect((banned.reply as { text: string }).text).to.match(/^Bob is banned \(key SHA256:/);
-    expect((await closed).reason.code).to.equal('BANNED');
+    expect((await closed).reason).to.include({ code: 'BANNED', message: 'Bob was banned by Op: spam' });
     // The same key under another name is still banned: the ban is on the key, not the name.
-    await expectCode(world.login('Robert', { identity: bobKey! }), 'BANNED');
+    const refused = await expectCode(world.login('Robert', { identity: bobKey! }), 'BANNED');
+    expect(refused.message).to.contain('banned from the server by Op: spam');
     await world.stop();
 
     world = await startWorld({ operatorPassword: OPERATOR, dataDir });

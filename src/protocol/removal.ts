@@ -1,0 +1,20 @@
+// How a kick or a ban is said, in one place: the server closes the removed user's connection with
+// these words, and the room's clients (the UI, `parlor tail`) say the same from the `left` notice.
+
+export interface RemovalNotice {
+  action: 'kicked' | 'banned';
+  by: string;
+  /** '' when the operator gave none. */
+  reason: string;
+}
+
+/** A `left` notice in words: "bob left #ops", or "bob was kicked by ada: flooding" for a kick or ban. */
+export function departureWords(left: { name: string; room: string; reason: 'left' | 'disconnected'; moderation?: RemovalNotice | undefined }): string {
+  if (left.moderation) return removalWords(left.name, left.moderation);
+  return `${left.name} ${left.reason === 'left' ? 'left' : 'disconnected from'} #${left.room}`;
+}
+
+/** "bob was kicked by ada: flooding" (without ": …" when no reason was given). */
+export function removalWords(name: string, removal: RemovalNotice): string {
+  return `${name} was ${removal.action} by ${removal.by}${removal.reason === '' ? '' : `: ${removal.reason}`}`;
+}
