@@ -175,8 +175,7 @@ export class ChatService {
   }
 
   listRooms(session: Session): Reply<'rooms'> {
-    session.requireUser();
-    return this.rooms.list();
+    return this.rooms.list(session.requireUser().key);
   }
 
   members(session: Session, request: Request<'members'>): Reply<'members'> {

@@ -35,15 +35,24 @@ export class RoomDirectory {
     return this.live.get(key);
   }
 
-  /** A room by the name a session gave, which the session must be in. */
+  /**
+   * A room by the name a session gave, which the session must be in. A secret room is unlisted:
+   * to anyone not in it, it answers exactly as a room that does not exist (no oracle).
+   */
   of(session: Session, name: string): LiveRoom {
     const key = foldName(name.replace(/^#/, ''));
     const room = this.live.get(key);
     if (!room || !session.rooms.has(key)) {
-      if (!this.store.getRoom(key)) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${name}`);
+      if (!this.store.getRoom(key) || !this.isVisibleTo(session.user?.key, key)) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${name}`);
       throw new ParlorError('NOT_IN_ROOM', `join #${name} first`);
     }
     return room;
+  }
+
+  /** Whether a person may learn that a room exists and who is in it: an open room, or a secret one they are in. */
+  isVisibleTo(userKey: string | undefined, roomKey: string): boolean {
+    if (!this.isSecret(roomKey)) return true;
+    return userKey !== undefined && this.live.get(roomKey)?.people.has(userKey) === true;
   }
 
   /** The display name of a room, live or not. */
@@ -107,9 +116,10 @@ export class RoomDirectory {
     if (room.members.size === 0) this.live.delete(key);
   }
 
-  list(): Reply<'rooms'> {
+  /** The rooms a person may see: every open room, and the secret ones they are in. */
+  list(userKey: string): Reply<'rooms'> {
     return {
-      rooms: this.store.listRooms().map((room) => ({
+      rooms: this.store.listRooms().filter((room) => this.isVisibleTo(userKey, room.key)).map((room) => ({
         name: room.name,
         members: this.live.get(room.key)?.people.size ?? 0,
         hasPassword: room.passwordHash !== null,
