@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
 import { inertText } from '../client/inert-text.ts';
-import { departureWords } from '../protocol/removal.ts';
+import { departureWords } from '../protocol/operator-notices.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';

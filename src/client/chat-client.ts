@@ -87,6 +87,8 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** Direct messages to and from this user from before this login, oldest first (sealed ones opened). */
   direct: DeliveredMessage[] = [];
   directMore = false;
+  /** At this login: an operator had released the name (`!release`) since it was last used. */
+  released: { by: string; at: number } | undefined;
 
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
     const client = await ParlorClient.connect(options);
@@ -95,6 +97,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       const login = await checkedRequest(client, 'login', { name: options.name, password: options.password, ...(options.replace === true && { replace: true }) });
       chat.name = login.name;
       chat.reconnection.session = login.session;
+      chat.released = login.released;
       chat.direct = login.direct.map((message) => chat.sealed.open(message));
       chat.directMore = login.directMore;
       for (const message of login.direct) chat.reconnection.seenDirect(message.id);

@@ -40,6 +40,8 @@ export interface BotActions {
   kick(name: string, reason: string): { name: string };
   ban(name: string, reason: string): { name: string; fingerprint: string };
   unban(nameOrFingerprint: string): { name: string; fingerprint: string };
+  /** Frees a name from the key it is bound to (its owner lost the key); logged, and told to its next login. */
+  release(name: string): { name: string; fingerprint: string };
   announce(text: string): { recipients: number };
 }
 

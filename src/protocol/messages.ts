@@ -153,6 +153,8 @@ export const replySchemas = {
     directMore: z.boolean(),
     /** This session's token, for `resume` after a reconnect (absent from older servers). */
     session: z.string().optional(),
+    /** The name was released by an operator (`!release`) since its last login: who, and when. */
+    released: z.object({ by: z.string(), at: z.number() }).optional(),
   }),
   join: joinReply,
   create: joinReply,

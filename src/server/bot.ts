@@ -68,6 +68,7 @@ export class Bot {
       kick: (name, reason) => this.chat.moderation.kick(name, reason, callerName),
       ban: (name, reason) => this.chat.moderation.ban(name, reason, callerName),
       unban: (nameOrFingerprint) => this.chat.moderation.unban(nameOrFingerprint),
+      release: (name) => this.chat.moderation.release(name, callerName),
       announce: (text) => this.chat.moderation.announce(callerName, text),
     };
   }

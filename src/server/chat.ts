@@ -22,6 +22,7 @@ import { constantTimeEqual, hashPassword, verifyPassword } from './passwords.ts'
 import { People } from './people.ts';
 import { Presence } from './presence.ts';
 import { peopleIn, RoomDirectory } from './room-directory.ts';
+import type { ServerEvent } from './events.ts';
 import type { Session } from './session.ts';
 
 export const LOBBY = 'lobby';
@@ -53,6 +54,8 @@ export class ChatService {
   constructor(
     private readonly store: ChatStore,
     private readonly settings: ChatSettings,
+    /** What the server logs (`parlor serve --json`): here, names released by operators. */
+    report: (event: ServerEvent) => void = () => {},
   ) {
     this.blocks = new BlockList(store);
     this.bans = new BanList(store);
@@ -61,7 +64,7 @@ export class ChatService {
     this.rooms = new RoomDirectory(store);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
-    this.moderation = new Moderation(store, this.bans, this.online, this.failures, settings, (text) => this.checkLength(text));
+    this.moderation = new Moderation(store, this.bans, this.online, this.failures, settings, (text) => this.checkLength(text), report);
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
   }
 
@@ -92,7 +95,10 @@ export class ChatService {
     const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
     const existing = this.store.getUser(key);
-    if (existing && existing.fingerprint !== fingerprint && now - existing.lastSeen < this.settings.nameReservationMs) {
+    // An operator's !release frees the name from the key it was bound to (a lost key).
+    const release = existing && this.store.getNameRelease(key);
+    const released = release !== undefined && release.fingerprint === existing!.fingerprint;
+    if (existing && !released && existing.fingerprint !== fingerprint && now - existing.lastSeen < this.settings.nameReservationMs) {
       const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
       throw new ParlorError('NAME_RESERVED', `"${existing.name}" belongs to another identity key until ${until}`);
     }
@@ -111,13 +117,22 @@ export class ChatService {
     this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
+    // Told once, to the name's next login (whichever key it comes with), then forgotten.
+    if (release) this.store.deleteNameRelease(key);
     this.keys.remember(session.client);
     session.user = { key, name };
     session.token = newSessionToken();
     this.online.add(session);
     this.reader.rememberName(key, name);
     const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit });
-    return { name, fingerprint, direct: direct.messages, directMore: direct.more, session: session.token };
+    return {
+      name,
+      fingerprint,
+      direct: direct.messages,
+      directMore: direct.more,
+      session: session.token,
+      ...(release && { released: { by: release.releasedBy, at: release.at } }),
+    };
   }
 
   /** A session ends: it leaves its rooms (telling their members) and goes offline. */

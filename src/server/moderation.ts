@@ -10,7 +10,8 @@ import type { FailureTracker } from './limits.ts';
 import { foldName } from './names.ts';
 import { constantTimeEqual } from './passwords.ts';
 import type { Presence } from './presence.ts';
-import { removalWords, type RemovalNotice } from '../protocol/removal.ts';
+import { removalWords, type RemovalNotice } from '../protocol/operator-notices.ts';
+import type { ServerEvent } from './events.ts';
 import type { Session } from './session.ts';
 
 export interface ModerationSettings {
@@ -28,6 +29,7 @@ export class Moderation {
     private readonly settings: ModerationSettings,
     /** Refuses a text over the message cap (ChatService's rule, so announcements keep it too). */
     private readonly checkLength: (text: string) => void,
+    private readonly report: (event: ServerEvent) => void,
   ) {}
 
   /** `/op PASSWORD`: the session may use operator commands until it ends. */
@@ -86,6 +88,19 @@ export class Moderation {
     if (!ban) throw new ParlorError('USER_NOT_FOUND', `no ban matches "${nameOrFingerprint}"`);
     this.bans.remove(ban.fingerprint);
     return { name: ban.name, fingerprint: ban.fingerprint };
+  }
+
+  /**
+   * `!release NAME`: the name is no longer reserved for the key it is bound to, so its owner can
+   * come back with a new key (a lost or moved identity). Logged; the name's next login is told.
+   */
+  release(name: string, by: string): { name: string; fingerprint: string } {
+    const user = this.store.getUser(foldName(name));
+    if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
+    if (this.online.isOnline(user.key)) throw new ParlorError('NAME_TAKEN', `${user.name} is online now: a name in use cannot be released`);
+    this.store.putNameRelease({ key: user.key, fingerprint: user.fingerprint, releasedBy: by, at: Date.now() });
+    this.report({ event: 'name_released', name: user.name, fingerprint: user.fingerprint, by });
+    return { name: user.name, fingerprint: user.fingerprint };
   }
 
   /** An operator's notice to every session online. */

@@ -72,7 +72,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       historyLimit: options.historyLimit,
       maxMessageBytes: options.maxMessageBytes,
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,
-    });
+    }, (event) => this.report(event));
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,
       maxTransfersPerUser: options.maxTransfersPerUser,

@@ -4,7 +4,7 @@
 import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
-import type { RemovalNotice } from '../protocol/removal.ts';
+import type { RemovalNotice } from '../protocol/operator-notices.ts';
 import type { SecureConnection } from '../transport/secure-connection.ts';
 import { TokenBucket } from './limits.ts';
 

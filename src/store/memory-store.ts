@@ -1,6 +1,6 @@
 // The --ephemeral store: everything in memory, nothing on disk, gone when the server stops.
 
-import type { BanRecord, ChatStore, HistoryQuery, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
+import type { BanRecord, ChatStore, HistoryQuery, NameRelease, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
 
 export class MemoryStore implements ChatStore {
   readonly kind = 'memory';
@@ -13,6 +13,7 @@ export class MemoryStore implements ChatStore {
   private readonly byConversation = new Map<string, StoredMessage[]>();
   private readonly blocks = new Set<string>();
   private readonly bans = new Map<string, BanRecord>();
+  private readonly releases = new Map<string, NameRelease>();
   private nextId = 1;
   /** Messages by sender and nonce (findByNonce). */
   private readonly byNonce = new Map<string, StoredMessage>();
@@ -99,6 +100,19 @@ export class MemoryStore implements ChatStore {
 
   listBlocks(): Array<[string, string]> {
     return [...this.blocks].map((pair) => JSON.parse(pair) as [string, string]);
+  }
+
+  putNameRelease(release: NameRelease): void {
+    this.releases.set(release.key, { ...release });
+  }
+
+  getNameRelease(key: string): NameRelease | undefined {
+    const release = this.releases.get(key);
+    return release && { ...release };
+  }
+
+  deleteNameRelease(key: string): void {
+    this.releases.delete(key);
   }
 
   putBan(ban: BanRecord): void {

@@ -4,7 +4,7 @@
 
 import type { DeliveredMessage } from '../client/e2e.ts';
 import { foldName } from '../protocol/names.ts';
-import { departureWords } from '../protocol/removal.ts';
+import { departureWords, releaseWords } from '../protocol/operator-notices.ts';
 import type { ChatRoom } from './chat-room.ts';
 import { roomKey } from './conversations.ts';
 
@@ -16,6 +16,7 @@ export function followChatClient(room: ChatRoom): () => void {
     if (countdown) clearInterval(countdown);
     countdown = undefined;
   };
+  if (chat.released) model.notice(undefined, releaseWords(chat.name, chat.released), 'warning');
   chat.on('message', (message) => fileMessage(room, message));
   // Deferred a turn: the message or join that revealed the change is filed first, so the
   // warning lands in the conversation it concerns.

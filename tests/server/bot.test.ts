@@ -164,6 +164,28 @@ describe('server/bot', () => {
     await world.login('Bob', { identity: bobKey! });
   });
 
+  it('!release frees a reserved name: another key takes it at once and is told once; the release is logged', async () => {
+    world = await startWorld({ operatorPassword: OPERATOR, dataDir: tempDir('release') });
+    const [opKey, oldKey, newKey] = await sharedIdentities();
+    const op = await world.login('Op', { identity: opKey! });
+    await op.op(OPERATOR);
+    const old = await world.login('Ada', { identity: oldKey! });
+    await expectCode(op.command('!release ada'), 'NAME_TAKEN');
+    old.close();
+    await expectCode(world.login('ada', { identity: newKey! }), 'NAME_RESERVED');
+    const released = await op.command('!release ada');
+    expect((released.reply as { text: string }).text).to.equal(`Ada is released from key ${oldKey!.fingerprint}: the next key to log in with it takes it`);
+    expect(world.events).to.deep.include({ event: 'name_released', name: 'Ada', fingerprint: oldKey!.fingerprint, by: 'Op' });
+    await expectCode(op.command('!release nobody'), 'USER_NOT_FOUND');
+
+    const moved = await world.login('ada', { identity: newKey! });
+    expect(moved.released).to.include({ by: 'Op' });
+    moved.close();
+    // Told once; and the name is now bound to the new key.
+    expect((await world.login('ada', { identity: newKey! })).released).to.equal(undefined);
+    await expectCode(world.login('ada', { identity: oldKey! }), 'NAME_TAKEN');
+  });
+
   it('!exit disconnects the caller, who does not reconnect', async () => {
     world = await startWorld();
     const ada = await world.login('Ada');

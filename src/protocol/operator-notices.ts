@@ -1,5 +1,6 @@
-// How a kick or a ban is said, in one place: the server closes the removed user's connection with
-// these words, and the room's clients (the UI, `parlor tail`) say the same from the `left` notice.
+// How operators' actions are said, in one place. A kick or a ban: the server closes the removed
+// user's connection with these words, and the room's clients (the UI, `parlor tail`) say the same
+// from the `left` notice. A released name: said to that name's next login.
 
 export interface RemovalNotice {
   action: 'kicked' | 'banned';
@@ -17,4 +18,10 @@ export function departureWords(left: { name: string; room: string; reason: 'left
 /** "bob was kicked by ada: flooding" (without ": …" when no reason was given). */
 export function removalWords(name: string, removal: RemovalNotice): string {
   return `${name} was ${removal.action} by ${removal.by}${removal.reason === '' ? '' : `: ${removal.reason}`}`;
+}
+
+/** To the name's next login after an operator's `!release`. */
+export function releaseWords(name: string, released: { by: string; at: number }): string {
+  const day = new Date(released.at).toISOString().slice(0, 10);
+  return `the name ${name} was released by an operator (${released.by}) on ${day}: it is bound to the key you logged in with now`;
 }
