@@ -17,6 +17,7 @@ import { KeyDirectory } from './keys.ts';
 import { FailureTracker } from './limits.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
+import { claimName } from './name-binding.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
 import { constantTimeEqual, hashPassword, verifyPassword } from './passwords.ts';
 import { People } from './people.ts';
@@ -94,26 +95,8 @@ export class ChatService {
     if (ban) throw new ParlorError('BANNED', `this identity key was banned from the server by ${ban.bannedBy}${ban.reason === '' ? '' : `: ${ban.reason}`}`);
     const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
-    const existing = this.store.getUser(key);
-    // An operator's !release frees the name from the key it was bound to (a lost key).
-    const release = existing && this.store.getNameRelease(key);
-    const released = release !== undefined && release.fingerprint === existing!.fingerprint;
-    if (existing && !released && existing.fingerprint !== fingerprint && now - existing.lastSeen < this.settings.nameReservationMs) {
-      const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
-      throw new ParlorError('NAME_RESERVED', `"${existing.name}" belongs to another identity key until ${until}`);
-    }
-    // The same key again is another session of the same person (a UI and a `tail`), unless the
-    // client asks to replace the others (`--replace`) or names the session it resumes after a
-    // reconnect (one the server may not have seen die yet).
-    for (const other of [...this.online.sessionsOf(key)]) {
-      if (request.replace !== true && other.token !== request.resume) continue;
-      other.connection.close('SESSION_REPLACED', request.replace === true ? 'you logged in again elsewhere and asked to replace this session' : 'this session reconnected on a new connection');
-      this.logout(other);
-    }
-    const count = this.online.sessionsOf(key).size;
-    if (count >= this.settings.maxSessionsPerIdentity) {
-      throw new ParlorError('TOO_MANY_SESSIONS', `this identity holds ${count} sessions already (the most this server allows): close one, or log in with --replace`);
-    }
+    const { existing, release } = claimName(this.store, key, fingerprint, this.settings.nameReservationMs, now);
+    this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
     this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
