@@ -96,7 +96,7 @@ export class ChatService {
     const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
     const { existing, release } = claimName(this.store, key, fingerprint, this.settings.nameReservationMs, now);
-    this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
+    const resumed = this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
     this.failures.succeed(`name:${key}`);
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
@@ -106,6 +106,13 @@ export class ChatService {
     session.user = { key, name };
     session.token = newSessionToken();
     this.online.add(session);
+    if (resumed) {
+      // The reconnect takes the old session's place in its rooms, so the rooms see nobody leave
+      // and come back; then the old one goes (its close logs it out, with no rooms left to leave).
+      this.rooms.handOver(resumed, session);
+      resumed.connection.close('SESSION_REPLACED', 'this session reconnected on a new connection');
+      this.logout(resumed);
+    }
     this.reader.rememberName(key, name);
     const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit });
     return {

@@ -99,6 +99,20 @@ export class RoomDirectory {
     return room;
   }
 
+  /** A reconnect takes an old session's place (same person) in all its rooms, silently. */
+  handOver(from: Session, to: Session): void {
+    for (const key of from.rooms) {
+      const room = this.live.get(key);
+      if (!room || !room.members.delete(from)) continue;
+      room.members.add(to);
+      const sessions = room.people.get(from.user!.key);
+      sessions?.delete(from);
+      sessions?.add(to);
+      to.rooms.add(key);
+    }
+    from.rooms.clear();
+  }
+
   remove(session: Session, key: string, reason: 'left' | 'disconnected'): void {
     const room = this.live.get(key);
     session.rooms.delete(key);
