@@ -48,7 +48,7 @@ async function tail(flags: TailFlags): Promise<void> {
   };
   if (flags.timeout !== undefined) setTimeout(finish, flags.timeout * 1000).unref();
   chat.on('disconnected', ({ reason }) => process.stderr.write(inertText(`parlor: connection lost (${reason.code}): ${reason.message}`) + '\n'));
-  chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: connection lost; reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
+  chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
   chat.on('reconnected', () => process.stderr.write('parlor: reconnected\n'));
   // End-to-end: a peer whose key changed is never accepted silently.
   chat.on('peerKeyChanged', (change) => process.stderr.write(`parlor: E2E_PEER_KEY_CHANGED: ${change.warning}\n`));
