@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { ChatClient } from '../client/chat-client.ts';
+import { inertText } from '../client/inert-text.ts';
+import { releaseWords } from '../protocol/operator-notices.ts';
 import { loadOrCreateClientIdentity } from '../crypto/identity.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { defaultConfigDir, parseServerAddress } from '../options.ts';
@@ -36,7 +38,7 @@ export async function connectFromFlags(flags: ClientFlags, reconnect = false): P
   if (flags.password === undefined) throw new ParlorError('BAD_OPTION', "--password is needed: the server's join password");
   const { host, port } = parseServerAddress(flags.server);
   const configDir = flags.config ?? defaultConfigDir();
-  return ChatClient.connect({
+  const chat = await ChatClient.connect({
     host,
     port,
     configDir,
@@ -48,4 +50,6 @@ export async function connectFromFlags(flags: ClientFlags, reconnect = false): P
     replace: flags.replace === true,
     ...(flags.fingerprint !== undefined && { fingerprint: flags.fingerprint }),
   });
+  if (chat.released) process.stderr.write(inertText(`parlor: ${releaseWords(chat.name, chat.released)}`) + '\n');
+  return chat;
 }

@@ -258,6 +258,9 @@ function printHuman(event: ServerEvent): void {
     case 'discovery_unavailable':
       console.log(`discovery unavailable (${event.reason}); clients can still connect with HOST:PORT`);
       break;
+    case 'name_released':
+      console.log(`${event.by} released the name ${event.name} from key ${event.fingerprint}`);
+      break;
     case 'stopping':
       console.log(`stopping: ${event.reason}`);
       break;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
 import { inertName, inertText } from '../client/inert-text.ts';
+import { departureWords } from '../protocol/operator-notices.ts';
 import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
@@ -46,7 +47,8 @@ async function tail(flags: TailFlags): Promise<void> {
     if (event.type === 'message' && flags.count !== undefined && ++printed >= flags.count) finish();
   };
   if (flags.timeout !== undefined) setTimeout(finish, flags.timeout * 1000).unref();
-  chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: connection lost; reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
+  chat.on('disconnected', ({ reason }) => process.stderr.write(inertText(`parlor: connection lost (${reason.code}): ${reason.message}`) + '\n'));
+  chat.on('reconnecting', ({ attempt, delayMs }) => process.stderr.write(`parlor: reconnecting (attempt ${attempt}, in ${delayMs} ms)\n`));
   chat.on('reconnected', () => process.stderr.write('parlor: reconnected\n'));
   // End-to-end: a peer whose key changed is never accepted silently.
   chat.on('peerKeyChanged', (change) => process.stderr.write(`parlor: E2E_PEER_KEY_CHANGED: ${change.warning}\n`));
@@ -86,7 +88,7 @@ function withoutEnvelope(event: DeliveredMessage | JoinedMessage | LeftMessage |
 export function describeEvent(event: DeliveredMessage | JoinedMessage | LeftMessage | AnnouncementMessage, chat: ChatClient): string {
   if (event.type === 'announcement') return inertText(`** announcement from ${inertName(event.from)}: ${event.text}`);
   if (event.type === 'joined') return inertText(`-- ${inertName(event.name)} joined #${inertName(event.room)}`);
-  if (event.type === 'left') return inertText(`-- ${inertName(event.name)} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${inertName(event.room)}`);
+  if (event.type === 'left') return inertText(`-- ${departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) })}`);
   const e2e = e2eOf(event);
   const from = inertName(event.from);
   const room = event.room === undefined ? undefined : `#${inertName(event.room)}`;

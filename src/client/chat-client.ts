@@ -105,6 +105,8 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   /** Direct messages to and from this user from before this login, oldest first (sealed ones opened). */
   direct: DeliveredMessage[] = [];
   directMore = false;
+  /** At this login: an operator had released the name (`!release`) since it was last used. */
+  released: { by: string; at: number } | undefined;
 
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
     const client = await ParlorClient.connect(options);
@@ -114,6 +116,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       const login = await checkedRequest(client, 'login', { name: options.name, password: options.password, ...(options.replace === true && { replace: true }) });
       chat.name = login.name;
       chat.reconnection.session = login.session;
+      chat.released = login.released;
       chat.direct = login.direct.map((message) => chat.sealed.open(message));
       chat.directMore = login.directMore;
       for (const message of login.direct) chat.reconnection.seenDirect(message.id);
@@ -225,9 +228,11 @@ export class ChatClient extends EventEmitter<ChatEvents> {
    * closes the connection, and this client does not reconnect.
    */
   async command(text: string, room?: string): Promise<Reply<'command'>> {
-    const reply = await this.request('command', { text, ...(room !== undefined && { room }) });
-    if (reply.command === 'exit') this.reconnection.closedByUser = true;
-    return reply;
+    // Noted as the reply arrives: the server's close comes right behind it, often in the same
+    // read, and must not be taken for a dropped connection (no "reconnecting" before "bye").
+    return this.request('command', { text, ...(room !== undefined && { room }) }, (reply) => {
+      if (reply.command === 'exit') this.reconnection.closedByUser = true;
+    });
   }
 
   /** `/op PASSWORD`: operator commands for the rest of this session (and after reconnects). */

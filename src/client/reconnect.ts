@@ -181,7 +181,12 @@ export class Reconnection {
   }
 
   private onDisconnect(info: CloseInfo): void {
-    if (this.closedByUser || this.options.reconnect === false || FINAL_CODES.has(info.reason.code)) {
+    if (this.closedByUser) {
+      // A turn later: whoever closed on purpose (`!exit`, close()) has shown its own words by then.
+      setImmediate(() => this.end(info));
+      return;
+    }
+    if (this.options.reconnect === false || FINAL_CODES.has(info.reason.code)) {
       this.end(info);
       return;
     }

@@ -10,6 +10,7 @@ import { kick } from './kick.ts';
 import { meowCommand } from './meow.ts';
 import { loadPlugins } from './plugins.ts';
 import { quit } from './quit.ts';
+import { release } from './release.ts';
 import { shellCommand } from './shell.ts';
 import { ShellSandbox, type ShellEngineName } from './shell/sandbox.ts';
 import { CommandRegistry, type RegistryProblem } from './registry.ts';
@@ -48,6 +49,7 @@ export async function createBot(options: BotOptions = {}): Promise<Bot> {
     kick,
     ban,
     unban,
+    release,
     announce,
   ];
   for (const definition of builtins) registry.add(definition);

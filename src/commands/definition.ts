@@ -36,9 +36,12 @@ export interface BotActions {
   checkOperatorPassword(password: string): Promise<void>;
   /** Tells everyone, flushes the store and stops the server after the reply has gone out. */
   stopServer(reason: string): void;
+  /** Disconnects every session of the user; `reason` may be '' (the caller is named as who did it). */
   kick(name: string, reason: string): { name: string };
   ban(name: string, reason: string): { name: string; fingerprint: string };
   unban(nameOrFingerprint: string): { name: string; fingerprint: string };
+  /** Frees a name from the key it is bound to (its owner lost the key); logged, and told to its next login. */
+  release(name: string): { name: string; fingerprint: string };
   announce(text: string): { recipients: number };
 }
 

@@ -19,8 +19,8 @@ export function operatorCommand(
   };
 }
 
-/** `USER rest of the reason` → the user and the reason, or a default reason. */
-export function userAndReason(args: string, fallback: string): { user: string; reason: string } {
+/** `USER rest of the reason` → the user and the reason ('' when none was given). */
+export function userAndReason(args: string): { user: string; reason: string } {
   const [user, ...rest] = args.split(/\s+/);
-  return { user: user!, reason: rest.join(' ') || fallback };
+  return { user: user!, reason: rest.join(' ') };
 }

@@ -164,6 +164,8 @@ export const replySchemas = {
     directMore: z.boolean(),
     /** This session's token, for `resume` after a reconnect (absent from older servers). */
     session: z.string().optional(),
+    /** The name was released by an operator (`!release`) since its last login: who, and when. */
+    released: z.object({ by: z.string(), at: z.number() }).optional(),
   }),
   join: joinReply,
   create: joinReply,
@@ -224,6 +226,8 @@ export const leftMessage = z.object({
   room: z.string(),
   name: z.string(),
   reason: z.enum(['left', 'disconnected']),
+  /** An operator's kick or ban ended the session (reason is then "disconnected"): who, and why. */
+  moderation: z.object({ action: z.enum(['kicked', 'banned']), by: z.string(), reason: z.string() }).optional(),
 });
 
 /** An operator's notice to everyone online (`!announce`). */

@@ -65,9 +65,10 @@ export class Bot {
       disconnectCaller: (message) => after.push(() => session.connection.close('CONNECTION_CLOSED', message)),
       checkOperatorPassword: (password) => this.chat.moderation.checkOperatorPassword(session, password),
       stopServer: (reason) => after.push(() => this.stopServer(reason)),
-      kick: (name, reason) => this.chat.moderation.kick(name, reason),
+      kick: (name, reason) => this.chat.moderation.kick(name, reason, callerName),
       ban: (name, reason) => this.chat.moderation.ban(name, reason, callerName),
       unban: (nameOrFingerprint) => this.chat.moderation.unban(nameOrFingerprint),
+      release: (name) => this.chat.moderation.release(name, callerName),
       announce: (text) => this.chat.moderation.announce(callerName, text),
     };
   }

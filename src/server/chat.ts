@@ -17,6 +17,7 @@ import { KeyDirectory } from './keys.ts';
 import { LookAlikeGuard } from './look-alikes.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
+import { claimName } from './name-binding.ts';
 import { checkRoomName, checkUserName, foldName } from './names.ts';
 import { guesser, PasswordGuard, type GuessLimits } from './password-guard.ts';
 import { constantTimeEqual } from './passwords.ts';
@@ -26,6 +27,7 @@ import { People } from './people.ts';
 import { Presence } from './presence.ts';
 import { peopleIn, RoomDirectory } from './room-directory.ts';
 import { checkSealedSize } from './sealed-size.ts';
+import type { ServerEvent } from './events.ts';
 import type { Session } from './session.ts';
 
 export const LOBBY = 'lobby';
@@ -67,6 +69,8 @@ export class ChatService {
   constructor(
     private readonly store: ChatStore,
     private readonly settings: ChatSettings,
+    /** What the server logs (`parlor serve --json`): here, names released by operators. */
+    report: (event: ServerEvent) => void = () => {},
   ) {
     this.blocks = new BlockList(store);
     this.bans = new BanList(store);
@@ -78,7 +82,7 @@ export class ChatService {
     this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
-    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text));
+    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text), report);
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
     this.creations = new RoomCreations(store, settings.rooms);
   }
@@ -104,37 +108,38 @@ export class ChatService {
     const now = Date.now();
     const fingerprint = session.client.fingerprint;
     const ban = this.bans.get(fingerprint);
-    if (ban) throw new ParlorError('BANNED', `this identity key is banned from the server: ${ban.reason}`);
+    if (ban) throw new ParlorError('BANNED', `this identity key was banned from the server by ${ban.bannedBy}${ban.reason === '' ? '' : `: ${ban.reason}`}`);
     const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
-    const existing = this.store.getUser(key);
-    if (existing && existing.fingerprint !== fingerprint && now - existing.lastSeen < this.settings.nameReservationMs) {
-      const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
-      throw new ParlorError('NAME_RESERVED', `"${existing.name}" belongs to another identity key until ${until}`);
-    }
+    const { existing, release } = claimName(this.store, key, fingerprint, this.settings.nameReservationMs, now);
     this.lookAlikes.checkUser(key, display, fingerprint, now);
-    // The same key again is another session of the same person (a UI and a `tail`), unless the
-    // client asks to replace the others (`--replace`) or names the session it resumes after a
-    // reconnect (one the server may not have seen die yet).
-    for (const other of [...this.online.sessionsOf(key)]) {
-      if (request.replace !== true && other.token !== request.resume) continue;
-      other.connection.close('SESSION_REPLACED', request.replace === true ? 'you logged in again elsewhere and asked to replace this session' : 'this session reconnected on a new connection');
-      this.logout(other);
-    }
-    const count = this.online.sessionsOf(key).size;
-    if (count >= this.settings.maxSessionsPerIdentity) {
-      throw new ParlorError('TOO_MANY_SESSIONS', `this identity holds ${count} sessions already (the most this server allows): close one, or log in with --replace`);
-    }
+    const resumed = this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
     this.lookAlikes.userNamed(key, name);
+    // Told once, to the name's next login (whichever key it comes with), then forgotten.
+    if (release) this.store.deleteNameRelease(key);
     this.keys.remember(session.client);
     session.user = { key, name };
     session.token = newSessionToken();
     this.online.add(session);
+    if (resumed) {
+      // The reconnect takes the old session's place in its rooms, so the rooms see nobody leave
+      // and come back; then the old one goes (its close logs it out, with no rooms left to leave).
+      this.rooms.handOver(resumed, session);
+      resumed.connection.close('SESSION_REPLACED', 'this session reconnected on a new connection');
+      this.logout(resumed);
+    }
     this.reader.rememberName(key, name);
     const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
-    return { name, fingerprint, direct: direct.messages, directMore: direct.more, session: session.token };
+    return {
+      name,
+      fingerprint,
+      direct: direct.messages,
+      directMore: direct.more,
+      session: session.token,
+      ...(release && { released: { by: release.releasedBy, at: release.at } }),
+    };
   }
 
   /** A session ends: it leaves its rooms (telling their members) and goes offline. */
@@ -197,8 +202,7 @@ export class ChatService {
   }
 
   listRooms(session: Session): Reply<'rooms'> {
-    session.requireUser();
-    return this.rooms.list();
+    return this.rooms.list(session.requireUser().key);
   }
 
   members(session: Session, request: Request<'members'>): Reply<'members'> {

@@ -32,5 +32,7 @@ export type ServerEvent =
   | { event: 'error'; remote: string; message: string }
   | { event: 'handshake_failed'; remote: string; code: string; message: string }
   | { event: 'disconnect'; remote: string; client: string; name: string | null; code: string; message: string; by: 'client' | 'server' }
+  /** An operator's `!release NAME`: the name is no longer bound to that key (logged: it moves an identity). */
+  | { event: 'name_released'; name: string; fingerprint: string; by: string }
   | { event: 'stopping'; reason: string }
   | { event: 'stopped' };

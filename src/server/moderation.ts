@@ -10,6 +10,8 @@ import { guesser, type PasswordGuard } from './password-guard.ts';
 import { foldName } from './names.ts';
 import { constantTimeEqual } from './passwords.ts';
 import type { Presence } from './presence.ts';
+import { removalWords, type RemovalNotice } from '../protocol/operator-notices.ts';
+import type { ServerEvent } from './events.ts';
 import type { Session } from './session.ts';
 
 export interface ModerationSettings {
@@ -27,6 +29,7 @@ export class Moderation {
     private readonly settings: ModerationSettings,
     /** Refuses a text over the message cap (ChatService's rule, so announcements keep it too). */
     private readonly checkLength: (text: string) => void,
+    private readonly report: (event: ServerEvent) => void,
   ) {}
 
   /** `/op PASSWORD`: the session may use operator commands until it ends. */
@@ -44,13 +47,12 @@ export class Moderation {
     if (!right) throw new ParlorError('BAD_PASSWORD', 'the operator password is wrong');
   }
 
-  /** Disconnects every session of the user. */
-  kick(name: string, reason: string): { name: string } {
+  /** Disconnects every session of the user; they and their rooms are told who did it and why. */
+  kick(name: string, reason: string, by: string): { name: string } {
     const sessions = [...this.online.sessionsOf(foldName(name))];
     const display = sessions[0]?.user?.name;
     if (display === undefined) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
-    // The close event logs each out, as for any disconnect (and the log names who it was).
-    for (const session of sessions) session.connection.close('KICKED', reason);
+    this.remove(sessions, { action: 'kicked', by, reason }, display);
     return { name: display };
   }
 
@@ -59,10 +61,21 @@ export class Moderation {
     const user = this.store.getUser(foldName(name));
     if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
     this.bans.add({ fingerprint: user.fingerprint, name: user.name, reason, bannedBy: by, at: Date.now() });
-    for (const live of [...this.online.sessionsOf(user.key)]) {
-      if (live.client.fingerprint === user.fingerprint) live.connection.close('BANNED', reason);
-    }
+    const live = [...this.online.sessionsOf(user.key)].filter((session) => session.client.fingerprint === user.fingerprint);
+    this.remove(live, { action: 'banned', by, reason }, user.name);
     return { name: user.name, fingerprint: user.fingerprint };
+  }
+
+  /**
+   * Closes the sessions with KICKED or BANNED and words the room's notices will carry too. The
+   * close event logs each out, as for any disconnect; `removedBy` makes its `left` say why.
+   */
+  private remove(sessions: Session[], removal: RemovalNotice, name: string): void {
+    const words = removalWords(name, removal);
+    for (const session of sessions) {
+      session.removedBy = removal;
+      session.connection.close(removal.action === 'kicked' ? 'KICKED' : 'BANNED', words);
+    }
   }
 
   unban(nameOrFingerprint: string): { name: string; fingerprint: string } {
@@ -72,6 +85,19 @@ export class Moderation {
     if (!ban) throw new ParlorError('USER_NOT_FOUND', `no ban matches "${nameOrFingerprint}"`);
     this.bans.remove(ban.fingerprint);
     return { name: ban.name, fingerprint: ban.fingerprint };
+  }
+
+  /**
+   * `!release NAME`: the name is no longer reserved for the key it is bound to, so its owner can
+   * come back with a new key (a lost or moved identity). Logged; the name's next login is told.
+   */
+  release(name: string, by: string): { name: string; fingerprint: string } {
+    const user = this.store.getUser(foldName(name));
+    if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
+    if (this.online.isOnline(user.key)) throw new ParlorError('NAME_TAKEN', `${user.name} is online now: a name in use cannot be released`);
+    this.store.putNameRelease({ key: user.key, fingerprint: user.fingerprint, releasedBy: by, at: Date.now() });
+    this.report({ event: 'name_released', name: user.name, fingerprint: user.fingerprint, by });
+    return { name: user.name, fingerprint: user.fingerprint };
   }
 
   /** An operator's notice to every session online. */

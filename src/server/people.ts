@@ -22,13 +22,15 @@ export class People {
   ) {}
 
   users(session: Session): Reply<'users'> {
-    session.requireUser();
+    const reader = session.requireUser().key;
     return {
-      // A person once, with the rooms of all their sessions.
+      // A person once, with the rooms of all their sessions; a secret room only to its own members.
       users: this.online.people().map((member) => ({
         name: member.user!.name,
         lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
-        rooms: [...new Set([...this.online.sessionsOf(member.user!.key)].flatMap((s) => [...s.rooms]))].map((key) => this.rooms.nameOf(key)),
+        rooms: [...new Set([...this.online.sessionsOf(member.user!.key)].flatMap((s) => [...s.rooms]))]
+          .filter((key) => this.rooms.isVisibleTo(reader, key))
+          .map((key) => this.rooms.nameOf(key)),
       })),
     };
   }

@@ -2,6 +2,7 @@
 // second laptop), so the sessions are kept per person: the person counts once, online while any
 // session is, and what is meant for them (a DM, an announcement, a kick) reaches every session.
 
+import { ParlorError } from '../protocol/errors.ts';
 import type { Session } from './session.ts';
 
 const NONE: ReadonlySet<Session> = new Set();
@@ -35,6 +36,30 @@ export class Presence {
 
   *allSessions(): Iterable<Session> {
     for (const sessions of this.byUser.values()) yield* sessions;
+  }
+
+  /**
+   * Before a login of this person: the same key again is another session (a UI and a `tail`),
+   * unless the login asks to replace the others (`replace`: they are closed and ended here) or
+   * names the session it resumes after a reconnect (`resume`: one the server may not have seen
+   * die yet). That one is returned, still open, for its rooms to be handed over before it is
+   * closed; it does not count towards `max`. TOO_MANY_SESSIONS if the person holds `max` already.
+   */
+  makeRoomFor(userKey: string, login: { replace?: boolean | undefined; resume?: string | undefined }, max: number, end: (session: Session) => void): Session | undefined {
+    let resumed: Session | undefined;
+    for (const other of [...this.sessionsOf(userKey)]) {
+      if (login.replace === true) {
+        other.connection.close('SESSION_REPLACED', 'you logged in again elsewhere and asked to replace this session');
+        end(other);
+      } else if (login.resume !== undefined && other.token === login.resume) {
+        resumed = other;
+      }
+    }
+    const count = this.sessionsOf(userKey).size - (resumed ? 1 : 0);
+    if (count >= max) {
+      throw new ParlorError('TOO_MANY_SESSIONS', `this identity holds ${count} sessions already (the most this server allows): close one, or log in with --replace`);
+    }
+    return resumed;
   }
 
   /** A session has logged in; true when it is its person's first. */

@@ -35,15 +35,24 @@ export class RoomDirectory {
     return this.live.get(key);
   }
 
-  /** A room by the name a session gave, which the session must be in. */
+  /**
+   * A room by the name a session gave, which the session must be in. A secret room is unlisted:
+   * to anyone not in it, it answers exactly as a room that does not exist (no oracle).
+   */
   of(session: Session, name: string): LiveRoom {
     const key = foldName(name.replace(/^#/, ''));
     const room = this.live.get(key);
     if (!room || !session.rooms.has(key)) {
-      if (!this.store.getRoom(key)) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${name}`);
+      if (!this.store.getRoom(key) || !this.isVisibleTo(session.user?.key, key)) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${name}`);
       throw new ParlorError('NOT_IN_ROOM', `join #${name} first`);
     }
     return room;
+  }
+
+  /** Whether a person may learn that a room exists and who is in it: an open room, or a secret one they are in. */
+  isVisibleTo(userKey: string | undefined, roomKey: string): boolean {
+    if (!this.isSecret(roomKey)) return true;
+    return userKey !== undefined && this.live.get(roomKey)?.people.has(userKey) === true;
   }
 
   /** The display name of a room, live or not. */
@@ -90,6 +99,20 @@ export class RoomDirectory {
     return room;
   }
 
+  /** A reconnect takes an old session's place (same person) in all its rooms, silently. */
+  handOver(from: Session, to: Session): void {
+    for (const key of from.rooms) {
+      const room = this.live.get(key);
+      if (!room || !room.members.delete(from)) continue;
+      room.members.add(to);
+      const sessions = room.people.get(from.user!.key);
+      sessions?.delete(from);
+      sessions?.add(to);
+      to.rooms.add(key);
+    }
+    from.rooms.clear();
+  }
+
   remove(session: Session, key: string, reason: 'left' | 'disconnected'): void {
     const room = this.live.get(key);
     session.rooms.delete(key);
@@ -100,14 +123,17 @@ export class RoomDirectory {
     // Another session of the same person is still here: as far as the room knows, nobody left.
     if (sessions && sessions.size > 0) return;
     room.people.delete(user.key);
-    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason });
+    // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
+    const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
+    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation });
     for (const member of room.members) member.sendRecord(notice);
     if (room.members.size === 0) this.live.delete(key);
   }
 
-  list(): Reply<'rooms'> {
+  /** The rooms a person may see: every open room, and the secret ones they are in. */
+  list(userKey: string): Reply<'rooms'> {
     return {
-      rooms: this.store.listRooms().map((room) => ({
+      rooms: this.store.listRooms().filter((room) => this.isVisibleTo(userKey, room.key)).map((room) => ({
         name: room.name,
         members: this.live.get(room.key)?.people.size ?? 0,
         hasPassword: room.passwordHash !== null,

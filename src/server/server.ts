@@ -85,7 +85,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       maxMessageBytes: options.maxMessageBytes,
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,
       rooms: options,
-    });
+    }, (event) => this.report(event));
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,
       maxTransfersPerUser: options.maxTransfersPerUser,

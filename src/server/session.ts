@@ -4,6 +4,7 @@
 import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
+import type { RemovalNotice } from '../protocol/operator-notices.ts';
 import type { SecureConnection } from '../transport/secure-connection.ts';
 
 export interface SessionLimits {
@@ -17,6 +18,8 @@ export class Session {
   user: { key: string; name: string } | undefined;
   /** Given at login: a reconnecting client names it (`resume`) so that this session, if still here, is replaced. */
   token: string | undefined;
+  /** Set by an operator's kick or ban just before closing: the rooms are told who and why. */
+  removedBy: RemovalNotice | undefined;
   /** Elevated by /op with the operator password, for this session only. */
   operator = false;
   /** Keys of the rooms this session is in. */

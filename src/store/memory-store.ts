@@ -2,7 +2,7 @@
 // the newest `window` messages of each room and of each direct conversation are kept (issue 17,
 // item 7: without a bound it grew by ~1.1 MiB/s under 0.8 MB/s of chat, until the process died).
 
-import { takeNewest, type BanRecord, type ChatStore, type HistoryQuery, type NewMessage, type RoomRecord, type StoredIdentityKey, type StoredMessage, type UserRecord } from './store.ts';
+import { takeNewest, type BanRecord, type ChatStore, type HistoryQuery, type NameRelease, type NewMessage, type RoomRecord, type StoredIdentityKey, type StoredMessage, type UserRecord } from './store.ts';
 
 export class MemoryStore implements ChatStore {
   readonly kind = 'memory';
@@ -15,6 +15,7 @@ export class MemoryStore implements ChatStore {
   private readonly byConversation = new Map<string, StoredMessage[]>();
   private readonly blocks = new Set<string>();
   private readonly bans = new Map<string, BanRecord>();
+  private readonly releases = new Map<string, NameRelease>();
   private nextId = 1;
   /** Messages by sender and nonce (findByNonce). */
   private readonly byNonce = new Map<string, StoredMessage>();
@@ -123,6 +124,19 @@ export class MemoryStore implements ChatStore {
 
   listBlocks(): Array<[string, string]> {
     return [...this.blocks].map((pair) => JSON.parse(pair) as [string, string]);
+  }
+
+  putNameRelease(release: NameRelease): void {
+    this.releases.set(release.key, { ...release });
+  }
+
+  getNameRelease(key: string): NameRelease | undefined {
+    const release = this.releases.get(key);
+    return release && { ...release };
+  }
+
+  deleteNameRelease(key: string): void {
+    this.releases.delete(key);
   }
 
   putBan(ban: BanRecord): void {

@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { takeNewest, type BanRecord, type ChatStore, type HistoryQuery, type NewMessage, type RoomRecord, type StoredIdentityKey, type StoredMessage, type UserRecord } from './store.ts';
+import { takeNewest, type BanRecord, type ChatStore, type HistoryQuery, type NameRelease, type NewMessage, type RoomRecord, type StoredIdentityKey, type StoredMessage, type UserRecord } from './store.ts';
 
 export const DATABASE_FILE = 'parlor.db';
 
@@ -65,6 +65,13 @@ export const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX messages_by_nonce ON messages (sender, nonce) WHERE nonce IS NOT NULL;`,
   // 5: a conversation between two users is read by its two parties (each way is one range).
   `CREATE INDEX messages_by_direct_pair ON messages (sender, recipient, id) WHERE room IS NULL;`,
+  // 6: names an operator released (!release) from the key they were bound to, until the next login.
+  `CREATE TABLE name_releases (
+     key TEXT PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     released_by TEXT NOT NULL,
+     at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 interface MessageRow {
@@ -178,6 +185,9 @@ export class SqliteStore implements ChatStore {
       block: db.prepare('INSERT OR IGNORE INTO blocks (blocker, blocked) VALUES (?, ?)'),
       unblock: db.prepare('DELETE FROM blocks WHERE blocker = ? AND blocked = ?'),
       listBlocks: db.prepare<[], { blocker: string; blocked: string }>('SELECT blocker, blocked FROM blocks'),
+      putNameRelease: db.prepare('INSERT OR REPLACE INTO name_releases (key, fingerprint, released_by, at) VALUES (@key, @fingerprint, @releasedBy, @at)'),
+      getNameRelease: db.prepare<[string], NameRelease>('SELECT key, fingerprint, released_by AS releasedBy, at FROM name_releases WHERE key = ?'),
+      deleteNameRelease: db.prepare('DELETE FROM name_releases WHERE key = ?'),
       putBan: db.prepare('INSERT OR REPLACE INTO bans (fingerprint, name, reason, banned_by, at) VALUES (@fingerprint, @name, @reason, @bannedBy, @at)'),
       deleteBan: db.prepare('DELETE FROM bans WHERE fingerprint = ?'),
       listBans: db.prepare<[], BanRecord>('SELECT fingerprint, name, reason, banned_by AS bannedBy, at FROM bans ORDER BY at'),
@@ -269,6 +279,18 @@ export class SqliteStore implements ChatStore {
 
   listBlocks(): Array<[string, string]> {
     return this.statements.listBlocks.all().map((row) => [row.blocker, row.blocked]);
+  }
+
+  putNameRelease(release: NameRelease): void {
+    this.statements.putNameRelease.run(release);
+  }
+
+  getNameRelease(key: string): NameRelease | undefined {
+    return this.statements.getNameRelease.get(key);
+  }
+
+  deleteNameRelease(key: string): void {
+    this.statements.deleteNameRelease.run(key);
   }
 
   putBan(ban: BanRecord): void {

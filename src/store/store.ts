@@ -30,6 +30,18 @@ export interface BanRecord {
   at: number;
 }
 
+/**
+ * An operator's `!release NAME`: the name's binding to `fingerprint` no longer reserves it. The next
+ * login with the name (by any key) takes it and is told; the record is then deleted.
+ */
+export interface NameRelease {
+  key: string;
+  /** The key the name was bound to when it was released. */
+  fingerprint: string;
+  releasedBy: string;
+  at: number;
+}
+
 export interface NewMessage {
   /** The room's key, or null for a direct message. */
   room: string | null;
@@ -126,6 +138,10 @@ export interface ChatStore {
   unblock(blocker: string, blocked: string): void;
   /** Every block, as [blocker, blocked] pairs: loaded once at start, kept in memory after. */
   listBlocks(): Array<[string, string]>;
+
+  putNameRelease(release: NameRelease): void;
+  getNameRelease(key: string): NameRelease | undefined;
+  deleteNameRelease(key: string): void;
 
   putBan(ban: BanRecord): void;
   deleteBan(fingerprint: string): void;

@@ -5,6 +5,7 @@
 import type { DeliveredMessage } from '../client/e2e.ts';
 import { inertName } from '../client/inert-text.ts';
 import { foldName } from '../protocol/names.ts';
+import { departureWords, releaseWords } from '../protocol/operator-notices.ts';
 import type { ChatRoom } from './chat-room.ts';
 import { roomKey, STATUS_KEY } from './conversations.ts';
 
@@ -16,6 +17,7 @@ export function followChatClient(room: ChatRoom): () => void {
     if (countdown) clearInterval(countdown);
     countdown = undefined;
   };
+  if (chat.released) model.notice(undefined, releaseWords(chat.name, chat.released), 'warning');
   chat.on('message', (message) => fileMessage(room, message));
   // Deferred a turn: the message or join that revealed the change is filed first, so the
   // warning lands in the conversation it concerns.
@@ -32,7 +34,7 @@ export function followChatClient(room: ChatRoom): () => void {
   chat.on('left', (event) => {
     const key = roomKey(event.room);
     model.get(key)?.members.delete(foldName(event.name));
-    model.notice(key, `${inertName(event.name)} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${inertName(event.room)}`, 'leave');
+    model.notice(key, departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) }), event.moderation ? 'warning' : 'leave');
     room.render();
   });
   chat.on('announcement', (event) => {
@@ -45,7 +47,9 @@ export function followChatClient(room: ChatRoom): () => void {
   });
   chat.on('disconnected', ({ reason }) => {
     status.connection = 'reconnecting';
-    room.notice(`connection lost (${reason.code}); reconnecting`, 'warning');
+    // The server's own words first (SERVER_SHUTDOWN: "ada stopped the server").
+    model.notice(undefined, `connection lost (${reason.code}): ${reason.message}; reconnecting`, 'warning');
+    room.render();
   });
   chat.on('reconnecting', ({ attempt, delayMs }) => {
     status.connection = 'reconnecting';

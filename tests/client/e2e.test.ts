@@ -181,7 +181,8 @@ describe('client/e2e', () => {
       const ada = await login('ada', ids[0]!);
       const bob = await login('bob', ids[1]!);
       await ada.create('locked', 'hunter2', { secret: true });
-      await expectCode(bob.join('locked'), 'BAD_PASSWORD');
+      await expectCode(bob.join('locked'), 'PASSWORD_REQUIRED');
+      await expectCode(bob.join('locked', 'guess'), 'BAD_PASSWORD');
       expect((await bob.join('locked', 'hunter2')).secret).to.equal(true);
       const got = nextMessages(ada);
       await bob.say('locked', 'in');

@@ -56,12 +56,12 @@ describe('commands/builtins', () => {
     const { registry } = await createBot();
     const op = caller({ operator: true });
     const actions = recordingActions();
-    expect(await registry.run(op, '!kick bob spamming the lobby', actions)).to.deep.equal({ kind: 'text', text: 'bob was disconnected' });
+    expect(await registry.run(op, '!kick bob spamming the lobby', actions)).to.deep.equal({ kind: 'text', text: 'bob was kicked' });
     expect((await registry.run(op, '!ban bob', actions)).kind).to.equal('text');
     expect((await registry.run(op, '!unban bob', actions)).kind).to.equal('text');
     expect(await registry.run(op, '!announce pizza is here', actions)).to.deep.equal({ kind: 'text', text: 'announced to 3 people' });
     expect(await registry.run(op, '!kick', actions)).to.include({ kind: 'error', code: 'BAD_ARGUMENTS' });
-    expect(actions.log).to.deep.equal(['kick bob: spamming the lobby', 'ban bob: banned by Ada', 'unban bob', 'announce: pizza is here']);
+    expect(actions.log).to.deep.equal(['kick bob: spamming the lobby', 'ban bob: ', 'unban bob', 'announce: pizza is here']);
     for (const line of ['!kick bob', '!ban bob', '!unban bob', '!announce hi']) {
       expect(await registry.run(caller(), line, recordingActions()), line).to.include({ kind: 'error', code: 'NOT_OPERATOR' });
     }

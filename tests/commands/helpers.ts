@@ -35,6 +35,10 @@ export function recordingActions(): RecordedActions {
       log.push(`unban ${name}`);
       return { name, fingerprint: 'SHA256:' + 'B'.repeat(43) };
     },
+    release: (name) => {
+      log.push(`release ${name}`);
+      return { name, fingerprint: 'SHA256:' + 'C'.repeat(43) };
+    },
     announce: (text) => {
       log.push(`announce: ${text}`);
       return { recipients: 3 };

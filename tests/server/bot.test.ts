@@ -3,7 +3,7 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import type { AnnouncementMessage } from '../../src/protocol/messages.ts';
+import type { AnnouncementMessage, LeftMessage } from '../../src/protocol/messages.ts';
 import type { CloseInfo } from '../../src/transport/secure-connection.ts';
 import { collect, expectCode, settle, startWorld, type World } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
@@ -124,16 +124,27 @@ describe('server/bot', () => {
     ]);
   });
 
-  it('!kick disconnects a user for good (no reconnect) with KICKED; they may log in again', async () => {
+  it('!kick disconnects a user for good (no reconnect) with KICKED; they and the room are told who and why; they may log in again', async () => {
     world = await startWorld({ operatorPassword: OPERATOR });
     const op = await world.login('Op');
     await op.op(OPERATOR);
+    const cy = await world.login('Cy');
+    await cy.join('lobby');
     const bob = await world.login('Bob');
-    const closed = closedWith(bob);
+    await bob.join('lobby');
+    const bobToo = await world.login('Bob');
+    await bobToo.join('lobby');
+    const left: LeftMessage[] = [];
+    cy.on('left', (event) => left.push(event));
+    const closed = [closedWith(bob), closedWith(bobToo)];
     await op.command('!kick bob flooding');
-    const info = await closed;
-    expect(info.reason.code).to.equal('KICKED');
-    expect(info.reason.message).to.equal('flooding');
+    for (const info of await Promise.all(closed)) {
+      expect(info.reason.code).to.equal('KICKED');
+      expect(info.reason.message).to.equal('Bob was kicked by Op: flooding');
+    }
+    await settle(cy);
+    // Once, for the person: both of Bob's sessions went, the room heard of it once.
+    expect(left).to.deep.equal([{ type: 'left', room: 'lobby', name: 'Bob', reason: 'disconnected', moderation: { action: 'kicked', by: 'Op', reason: 'flooding' } }]);
     await expectCode(op.command('!kick nobody'), 'USER_NOT_FOUND');
     await world.login('Bob');
   });
@@ -148,9 +159,10 @@ describe('server/bot', () => {
     const closed = closedWith(bob);
     const banned = await op.command('!ban Bob spam');
     expect((banned.reply as { text: string }).text).to.match(/^Bob is banned \(key SHA256:/);
-    expect((await closed).reason.code).to.equal('BANNED');
+    expect((await closed).reason).to.include({ code: 'BANNED', message: 'Bob was banned by Op: spam' });
     // The same key under another name is still banned: the ban is on the key, not the name.
-    await expectCode(world.login('Robert', { identity: bobKey! }), 'BANNED');
+    const refused = await expectCode(world.login('Robert', { identity: bobKey! }), 'BANNED');
+    expect(refused.message).to.contain('banned from the server by Op: spam');
     await world.stop();
 
     world = await startWorld({ operatorPassword: OPERATOR, dataDir });
@@ -160,6 +172,28 @@ describe('server/bot', () => {
     await expectCode(op2.command('!unban Nobody'), 'USER_NOT_FOUND');
     expect((await op2.command('!unban bob')).reply).to.deep.include({ kind: 'text' });
     await world.login('Bob', { identity: bobKey! });
+  });
+
+  it('!release frees a reserved name: another key takes it at once and is told once; the release is logged', async () => {
+    world = await startWorld({ operatorPassword: OPERATOR, dataDir: tempDir('release') });
+    const [opKey, oldKey, newKey] = await sharedIdentities();
+    const op = await world.login('Op', { identity: opKey! });
+    await op.op(OPERATOR);
+    const old = await world.login('Ada', { identity: oldKey! });
+    await expectCode(op.command('!release ada'), 'NAME_TAKEN');
+    old.close();
+    await expectCode(world.login('ada', { identity: newKey! }), 'NAME_RESERVED');
+    const released = await op.command('!release ada');
+    expect((released.reply as { text: string }).text).to.equal(`Ada is released from key ${oldKey!.fingerprint}: the next key to log in with it takes it`);
+    expect(world.events).to.deep.include({ event: 'name_released', name: 'Ada', fingerprint: oldKey!.fingerprint, by: 'Op' });
+    await expectCode(op.command('!release nobody'), 'USER_NOT_FOUND');
+
+    const moved = await world.login('ada', { identity: newKey! });
+    expect(moved.released).to.include({ by: 'Op' });
+    moved.close();
+    // Told once; and the name is now bound to the new key.
+    expect((await world.login('ada', { identity: newKey! })).released).to.equal(undefined);
+    await expectCode(world.login('ada', { identity: oldKey! }), 'NAME_TAKEN');
   });
 
   it('!exit disconnects the caller, who does not reconnect', async () => {

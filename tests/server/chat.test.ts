@@ -116,7 +116,9 @@ describe('server/chat', () => {
       expect(rooms).to.deep.include({ name: 'Ops', members: 1, hasPassword: false, secret: false });
       expect(rooms.map((r) => r.name)).to.include('lobby');
       await bob.create('vault', undefined, { secret: true });
-      expect((await ada.listRooms()).rooms).to.deep.include({ name: 'vault', members: 1, hasPassword: false, secret: true });
+      // A secret room is listed to its members only (tests/server/secret-rooms.test.ts).
+      expect((await bob.listRooms()).rooms).to.deep.include({ name: 'vault', members: 1, hasPassword: false, secret: true });
+      expect((await ada.listRooms()).rooms.map((r) => r.name)).not.to.include('vault');
       const members = await ada.members('ops');
       expect(members.members.map((m) => m.name)).to.deep.equal(['ada']);
     });

@@ -97,6 +97,15 @@ for (const [label, open] of [
       expect(store.conversationHistory('ada', 'dee', { limit: 10 })).to.deep.equal([]);
     });
 
+    it('keeps a released name until it is deleted', () => {
+      const release = { key: 'ada', fingerprint: 'SHA256:old', releasedBy: 'Op', at: 5 };
+      store.putNameRelease(release);
+      expect(store.getNameRelease('ada')).to.deep.equal(release);
+      expect(store.getNameRelease('bob')).to.equal(undefined);
+      store.deleteNameRelease('ada');
+      expect(store.getNameRelease('ada')).to.equal(undefined);
+    });
+
     it('keeps blocks as pairs, once each', () => {
       store.block('ada', 'bob');
       store.block('ada', 'bob');

@@ -68,11 +68,13 @@ describe('ui/chat-room (tmux)', function () {
     expect(bob.capture()).not.to.contain('only-for-alice');
   });
 
-  it('joins a room that has a password, and says why when the password is wrong', async () => {
+  it('joins a room that has a password, and says apart a missing password from a wrong one', async () => {
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
     const [alice, bob] = await Promise.all([loggedIn(server, 'alice', 0), loggedIn(server, 'bob', 1)]);
     alice.line('/create vault s3cret');
     await alice.waitFor('created and joined #vault');
+    bob.line('/join vault');
+    await bob.waitFor('PASSWORD_REQUIRED');
     bob.line('/join vault wrong');
     await bob.waitFor('BAD_PASSWORD');
     bob.line('/join #vault s3cret');

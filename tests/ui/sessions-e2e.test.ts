@@ -5,6 +5,8 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { connectChat, nextEvent } from '../helpers/chat-clients.ts';
+import { sharedIdentities } from '../helpers/identities.ts';
 import { PARLOR_BIN, startServerProcess } from '../helpers/server-process.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
 import { skipOrFail } from '../helpers/skip.ts';
@@ -45,5 +47,15 @@ describe('ui/sessions: the UI stays while send and tail use its identity (tmux)'
       expect(shown).to.contain('● connected');
       expect(shown).not.to.match(/SESSION_REPLACED|disconnected|reconnecting|ada left|ada joined/);
     }
+  });
+
+  it('`parlor --replace` logs the identity\'s other sessions out at login (SESSION_REPLACED)', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [identity] = await sharedIdentities();
+    const script = await connectChat(server, identity!, 'ada', { password: 'pw' });
+    const closed = nextEvent(script, 'closed', 30_000);
+    const ui = await loggedInUi(server, 'ada', 0, { args: ['--replace'] });
+    expect((await closed)[0].reason.code).to.equal('SESSION_REPLACED');
+    expect(ui.capture()).to.contain('● connected');
   });
 });
