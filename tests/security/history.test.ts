@@ -5,6 +5,8 @@
 // bounded by bytes as well as count, so paging through large rows keeps the server's memory flat.
 
 import { expect } from 'chai';
+import { encodeFrame } from '../../src/protocol/frame.ts';
+import { encodeJsonRecord } from '../../src/protocol/records.ts';
 import { JOIN_PASSWORD, connectChat, rawAnswers, rawRequest, residentBytes, sleep, waitUntil, type RawAnswer } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { rawPeer, type RawPeer } from '../helpers/raw-peer.ts';
@@ -117,6 +119,32 @@ describe('security: history cannot lock readers out or blow up memory (issue 17,
     expect(server.events.filter((e) => e.event === 'disconnect' && e.code === 'SLOW_CONSUMER')).to.deep.equal([]);
     expect(server.events.filter((e) => e.event === 'error'), 'internal errors').to.deep.equal([]);
     for (const peer of [mallory, carol, bobAgain]) peer.socket.destroy();
+  });
+
+  it('closes, without an internal error, a client whose login reply does not fit behind what it has not read', async () => {
+    // The TypeError of the issue: the login reply overflowed the outbound cap and closed the
+    // session, then the server read session.user of a session that had logged out.
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-outbound-bytes', '65536', '--rate', '100000', '--burst', '100000']);
+    const [identity] = await sharedIdentities();
+    const peer = await rawPeer(server.port, identity!);
+    // Pings whose replies, queued in the same turn, leave less room than a login reply needs; then
+    // the login. Frames of at most 16 KiB (the cap before login), written at once.
+    const frames: Buffer[] = [];
+    let queued = 0;
+    let id = 1;
+    const payload = 'p'.repeat(1000);
+    while (queued + 1100 < 65_536 - 60) {
+      const pings = Array.from({ length: 12 }, () => ({ id: id++, type: 'ping', payload }));
+      frames.push(encodeFrame(peer.seal(...pings)));
+      queued += pings.reduce((sum, ping) => sum + encodeJsonRecord({ type: 'reply', re: ping.id, data: { payload } }).length, 0);
+    }
+    frames.push(encodeFrame(peer.seal({ id: id++, type: 'login', name: 'overflow', password: JOIN_PASSWORD })));
+    peer.socket.write(Buffer.concat(frames));
+    const closing = await peer.closed;
+    expect(closing).to.include({ code: 'SLOW_CONSUMER' });
+    await server.waitForEvent((e) => e.event === 'disconnect');
+    expect(server.events.filter((e) => e.event === 'error'), 'internal errors').to.deep.equal([]);
+    expect(server.events.filter((e) => e.event === 'login'), 'a login reported for a closed session').to.deep.equal([]);
   });
 
   it('bounds a history page by bytes: 500 rows of 60 KB paged with limit=500 keep the server RSS flat', async function () {
