@@ -32,7 +32,7 @@ export async function startWorld(options: ServerInput = {}): Promise<World> {
   const events: ServerEvent[] = [];
   const server = await ParlorServer.start(
     // Generous limits by default: tests of the limits themselves set their own.
-    { host: '127.0.0.1', port: 0, password: PASSWORD, dataDir: tempDir('world'), ratePerSecond: 10_000, rateBurst: 10_000, ...options },
+    { host: '127.0.0.1', port: 0, password: PASSWORD, dataDir: tempDir('world'), ratePerSecond: 10_000, rateBurst: 10_000, createsPerMinute: 1_000_000, maxRoomsPerCreator: 1_000_000, ...options },
     (event) => events.push(event),
   );
   const clients: ChatClient[] = [];

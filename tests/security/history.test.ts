@@ -5,6 +5,9 @@
 // bounded by bytes as well as count, so paging through large rows keeps the server's memory flat.
 
 import { expect } from 'chai';
+import type { ServerEvent } from '../../src/server/events.ts';
+import { ParlorServer } from '../../src/server/server.ts';
+import { SecureConnection } from '../../src/transport/secure-connection.ts';
 import { JOIN_PASSWORD, connectChat, rawAnswers, rawRequest, residentBytes, sleep, waitUntil, type RawAnswer } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { rawPeer, type RawPeer } from '../helpers/raw-peer.ts';
@@ -117,6 +120,35 @@ describe('security: history cannot lock readers out or blow up memory (issue 17,
     expect(server.events.filter((e) => e.event === 'disconnect' && e.code === 'SLOW_CONSUMER')).to.deep.equal([]);
     expect(server.events.filter((e) => e.event === 'error'), 'internal errors').to.deep.equal([]);
     for (const peer of [mallory, carol, bobAgain]) peer.socket.destroy();
+  });
+
+  it('closes, without an internal error, a client whose login reply does not fit behind what it has not read', async () => {
+    // The TypeError of the issue: the login reply overflowed the outbound cap and closed the
+    // session, then the server read session.user of a session that had logged out. The backlog
+    // is made to stand at the cap when the reply is queued (the server's own connection, told so
+    // for that moment), since a loopback reader's kernel buffers would otherwise absorb it.
+    const events: ServerEvent[] = [];
+    const inProcess = await ParlorServer.start({ host: '127.0.0.1', port: 0, ephemeral: true, password: JOIN_PASSWORD, discovery: false, maxOutboundBytes: 65_536 }, (e) => events.push(e));
+    const port = inProcess.address.port;
+    const real = Object.getOwnPropertyDescriptor(SecureConnection.prototype, 'bufferedBytes')!;
+    try {
+      const [identity] = await sharedIdentities();
+      const peer = await rawPeer(port, identity!);
+      Object.defineProperty(SecureConnection.prototype, 'bufferedBytes', {
+        configurable: true,
+        get(this: SecureConnection) {
+          return this.socket.localPort === port ? 65_536 : (real.get!.call(this) as number);
+        },
+      });
+      peer.sendPayload(peer.seal({ id: 1, type: 'login', name: 'overflow', password: JOIN_PASSWORD }));
+      expect(await peer.closed).to.include({ code: 'SLOW_CONSUMER' });
+      await waitUntil(() => events.some((e) => e.event === 'disconnect'), 'the disconnect event');
+      expect(events.filter((e) => e.event === 'error'), 'internal errors').to.deep.equal([]);
+      expect(events.filter((e) => e.event === 'login'), 'a login reported for a closed session').to.deep.equal([]);
+    } finally {
+      Object.defineProperty(SecureConnection.prototype, 'bufferedBytes', real);
+      await inProcess.stop();
+    }
   });
 
   it('bounds a history page by bytes: 500 rows of 60 KB paged with limit=500 keep the server RSS flat', async function () {
