@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';

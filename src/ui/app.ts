@@ -8,8 +8,8 @@ import { loadOrCreateClientIdentity } from '../crypto/identity.ts';
 import { parseServerAddress } from '../options.ts';
 import { ChatRoom } from './chat-room.ts';
 import { loginRoom } from './login-room.ts';
-import { loadSettings, saveSettings } from './settings.ts';
-import { resolveTheme, type ThemeName } from './themes.ts';
+import { loadSettings, saveSettings } from '../shared/settings.ts';
+import { resolveTheme, type ThemeName } from '../shared/themes.ts';
 import type { LoginTarget, UiContext, UiOptions } from './ui-context.ts';
 import { waitingRoom } from './waiting-room.ts';
 

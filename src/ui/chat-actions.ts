@@ -11,11 +11,11 @@ import type { BotReply } from '../protocol/messages.ts';
 import type { ChatRoom } from './chat-room.ts';
 import { conversationTitle, lastSpoke } from './chat-view.ts';
 import { dmKey, roomKey } from './conversations.ts';
-import { defaultExportPath, formatExport, writeExport } from './export.ts';
-import { expandHome } from './file-paths.ts';
+import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
+import { expandHome } from '../shared/file-paths.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
-import { helpLines, parseChatLine, type ChatAction } from './slash-commands.ts';
-import { isThemeName, THEME_NAMES } from './themes.ts';
+import { helpLines, parseChatLine, type ChatAction } from '../shared/slash-commands.ts';
+import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { formatBytes, type TransferLine } from './transfer-view.ts';
 
 /** Actions that say something: their line is what the user would lose if it is not sent. */

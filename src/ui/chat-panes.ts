@@ -8,7 +8,7 @@ import type { ConversationList } from './conversations.ts';
 import { fieldText } from './field.ts';
 import { colorDepth } from './image-cells.ts';
 import type { LineEditor } from './line-editor.ts';
-import { boxStyle, paint } from './themes.ts';
+import { boxStyle, paint } from '../shared/themes.ts';
 import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import type { UiContext } from './ui-context.ts';
 

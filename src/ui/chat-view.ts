@@ -3,10 +3,10 @@
 // with last-message times, and the status bar. Everything that came from the network goes through
 // safeText here, and nowhere else needs to remember to.
 
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeText } from './safe-text.ts';
-import { paint, userColor, type Theme } from './themes.ts';
+import { paint, userColor, type Theme } from '../shared/themes.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
 
 export function clock(ts: number): string {

@@ -11,7 +11,7 @@ import { formatAddress } from '../options.ts';
 import { fieldText } from './field.ts';
 import { LineEditor } from './line-editor.ts';
 import { safeText } from './safe-text.ts';
-import { boxStyle, paint } from './themes.ts';
+import { boxStyle, paint } from '../shared/themes.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 type FieldName = 'name' | 'password' | 'accept';

@@ -6,7 +6,7 @@
 
 import type { RecipientOutcome } from '../client/transfers.ts';
 import { clock, NOTICE_INDENT, noticeLines } from './chat-view.ts';
-import { paint, type Theme } from './themes.ts';
+import { paint, type Theme } from '../shared/themes.ts';
 import { formatBytes } from '../client/transfer-progress.ts';
 
 export { formatBytes };
