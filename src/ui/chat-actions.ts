@@ -13,6 +13,7 @@ import { conversationTitle, lastSpoke } from './chat-view.ts';
 import { dmKey, roomKey } from './conversations.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
 import { expandHome } from '../shared/file-paths.ts';
+import { WHOIS_TRUST_TEXT } from '../shared/notices.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
 import { helpLines, parseChatLine, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
@@ -150,7 +151,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       const who = await chat.whois(action.name);
       room.knownUsers.add(who.name);
       const seen = who.online ? 'online now' : `last seen ${lastSpoke(who.lastSeen)}`;
-      return room.notice([`${who.name} · ${seen}`, `key ${who.fingerprint}`, TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
+      return room.notice([`${who.name} · ${seen}`, `key ${who.fingerprint}`, WHOIS_TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
     }
     case 'trust': {
       let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
@@ -256,11 +257,3 @@ function refuseOtherKey(name: string, presented: string, given: string): void {
     `not trusted: ${name} presents the key ${presented}, not ${given}. Compare again with ${name}, in person or on a channel you trust`,
   );
 }
-
-/** What /whois says of a key's standing with this client. */
-const TRUST_TEXT: Record<'known' | 'new' | 'changed' | 'you', (name: string) => string> = {
-  known: (name) => `known: the key you have trusted for ${name}`,
-  new: (name) => `new: you have not seen ${name}'s key before; compare it with ${name} (their /name shows it)`,
-  changed: (name) => `CHANGED: not the key you trusted for ${name}. Compare it with ${name}, then /trust ${name}`,
-  you: () => 'you: this is your own key',
-};

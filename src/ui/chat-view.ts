@@ -7,6 +7,7 @@ import { inertText } from '../shared/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeText } from './safe-text.ts';
 import { paint, userColor, type Theme } from '../shared/themes.ts';
+export { notSealedText, peerKeyChangedWarning } from '../shared/notices.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
 
 export function clock(ts: number): string {
@@ -106,25 +107,6 @@ function rejectedLines(from: string, code: string, ts: number, theme: Theme, wid
     ? `message from ${from} held: ${from}'s key changed (compare with /whois ${from}, then /trust ${from})`
     : `message from ${from} could not be verified: ${code}`;
   return noticeLines(text, width - NOTICE_INDENT).map((line, i) => `${paint(theme.dim, i === 0 ? clock(ts) : '     ')} ${paint(theme.error, `${i === 0 ? '✗ ' : '  '} ${line}`)}`);
-}
-
-/** The warning for a peer's changed key, in the spirit of OpenSSH's; drawn with the alarm tone. */
-export function peerKeyChangedWarning(change: { name: string; trusted: string; presented: string }): string {
-  const { name, trusted, presented } = change;
-  return [
-    `WARNING: ${name.toUpperCase()}'S IDENTITY KEY HAS CHANGED!`,
-    `trusted: ${trusted}`,
-    `now:     ${presented}`,
-    `Someone may be impersonating ${name}, or ${name} has a new key.`,
-    `Messages to and from ${name} are held until you compare fingerprints with ${name} (/whois ${name}) and accept the new key: /trust ${name}`,
-  ].join('\n');
-}
-
-/** Said where history holds messages sealed before this user joined a secret room. */
-export function notSealedText(count: number): string {
-  return count === 1
-    ? '1 earlier message was sealed before you joined and cannot be read'
-    : `${count} earlier messages were sealed before you joined and cannot be read`;
 }
 
 /** The message pane's label: the conversation, and whether the server can read it. */
