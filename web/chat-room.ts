@@ -46,7 +46,7 @@ export class ChatRoomView {
       event.preventDefault();
       this.submit();
     } }, h('label', { for: 'input', class: 'visually-hidden' }, 'Message'), this.input,
-    h('button', { type: 'button', class: 'btn', 'aria-label': 'Send a file', title: 'Send a file', onclick: () => this.fileInput.click() }, '📎'),
+    h('button', { type: 'button', class: 'btn', title: 'Send a file (or drop one on the conversation, or paste it)', onclick: () => this.fileInput.click() }, 'File…'),
     h('button', { type: 'submit', class: 'btn primary' }, 'Send'), this.fileInput);
     this.input.addEventListener('keydown', (event) => this.key(event));
     const navToggle = h('button', { type: 'button', class: 'btn toggle', 'aria-controls': 'conversations-panel', 'aria-expanded': 'false' }, 'Rooms');

@@ -65,7 +65,7 @@ export function entryElement(entry: WebEntry, actions: EntryActions): HTMLElemen
         return h('div', { class: 'entry notice tone-error' }, time(entry.ts), h('span', { class: 'mark', 'aria-hidden': 'true' }, '✗'), h('span', { class: 'text' }, inertText(text)));
       }
       const name = h('span', { class: 'from', style: `color: ${entry.own ? 'var(--accent)' : nameColour(entry.from)}` }, inertText(entry.from));
-      const lock = entry.e2e === 'verified' ? h('span', { class: 'e2e', title: 'end-to-end: sealed by the sender, verified here', 'aria-label': 'end-to-end verified' }, '🔒') : null;
+      const lock = entry.e2e === 'verified' ? h('span', { class: 'e2e', title: 'end-to-end: sealed by the sender, verified here', 'aria-label': 'end-to-end verified' }, 'e2e ✓') : null;
       return h('div', { class: `entry message${entry.mention ? ' mention' : ''}${entry.own ? ' own' : ''}` }, time(entry.ts), ' ', name, lock, h('span', { class: 'sep' }, entry.mention ? ' ▸ ' : ': '), richText(entry.text));
     }
     case 'notice': {
