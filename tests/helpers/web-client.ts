@@ -66,6 +66,26 @@ export async function startWebProcess(args: string[], options: { identity?: Clie
   };
 }
 
+/** Another parlor verb running beside the page (`tail`, say), its stdout lines collected. */
+export function startParlorChild(args: string[]): { lines: string[]; stderr(): string; until(match: (line: string) => boolean, what: string): Promise<string> } {
+  const child = spawn(process.execPath, [PARLOR_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+  const until = async (match: (line: string) => boolean, what: string) => {
+    for (let i = 0; i < 1500; i++) {
+      const found = lines.find(match);
+      if (found !== undefined) return found;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`parlor ${args[0]} never printed ${what}; got ${JSON.stringify(lines)}; stderr: ${stderr}`);
+  };
+  return { lines, stderr: () => stderr, until };
+}
+
 export async function launchChromium(context: Mocha.Context): Promise<Browser> {
   if (!existsSync(CHROMIUM)) skipOrFail(context, `no Chromium at ${CHROMIUM} (Debian package chromium)`);
   const browser = await chromium.launch({
