@@ -23,6 +23,8 @@ export class ChatRoomView {
   private readonly title: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly fileInput: HTMLInputElement;
+  /** At phone width the conversation list is behind this button: it carries the unread count. */
+  private readonly navToggle: HTMLButtonElement;
   private state: ChatState | undefined;
   /** Which conversation the list holds. */
   private shownKey: string | undefined;
@@ -49,7 +51,7 @@ export class ChatRoomView {
     h('button', { type: 'button', class: 'btn', title: 'Send a file (or drop one on the conversation, or paste it)', onclick: () => this.fileInput.click() }, 'File…'),
     h('button', { type: 'submit', class: 'btn primary' }, 'Send'), this.fileInput);
     this.input.addEventListener('keydown', (event) => this.key(event));
-    const navToggle = h('button', { type: 'button', class: 'btn toggle', 'aria-controls': 'conversations-panel', 'aria-expanded': 'false' }, 'Rooms');
+    const navToggle = (this.navToggle = h('button', { type: 'button', class: 'btn toggle', 'aria-controls': 'conversations-panel', 'aria-expanded': 'false' }, 'Rooms'));
     const membersToggle = h('button', { type: 'button', class: 'btn toggle', 'aria-controls': 'members-panel', 'aria-expanded': 'false' }, 'Members');
     const conversation = h('section', { class: 'conversation', 'aria-labelledby': 'conversation-title' },
       h('div', { class: 'conversation-head' }, navToggle, this.title, membersToggle), this.list.element, this.list.jump, form);
@@ -94,6 +96,9 @@ export class ChatRoomView {
       ? [h('li', {}, h('span', { class: 'dim' }, 'Direct with '), h('span', { style: `color: ${nameColour(current.name)}` }, inertText(current.name)))]
       : state.members.map((m) => h('li', {}, h('span', { class: 'member-name', style: `color: ${nameColour(m.name)}` }, inertText(m.name)), h('span', { class: 'dim member-said', title: 'last message' }, m.lastMessageAt === null ? '–' : lastSpoke(m.lastMessageAt))))));
     this.askedOlder = false;
+    const unread = state.conversations.reduce((sum, c) => sum + c.unread, 0);
+    this.navToggle.textContent = unread > 0 ? `Rooms (${unread})` : 'Rooms';
+    this.navToggle.classList.toggle('mentioned', state.conversations.some((c) => c.mentioned));
   }
 
   entries(event: Extract<WebEvent, { type: 'entries' }>): void {

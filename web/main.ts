@@ -41,8 +41,10 @@ function show(next: typeof phase, element: HTMLElement): void {
   for (const input of view.querySelectorAll('input')) if (values.has(input.id) && input.type !== 'password') input.value = values.get(input.id)!;
   document.body.dataset.phase = next;
   phase = next;
-  const target = (focused ? document.getElementById(focused) : null) ?? view.querySelector<HTMLElement>('[aria-invalid="true"], .login-form input[value=""], .login-form input, .server, #address');
-  if (target instanceof HTMLElement) target.focus();
+  // Where the keyboard starts: the field in error, an empty login field, the first server.
+  const firsts = ['[aria-invalid="true"]', '.login-form input[value=""]', '.login-form input', '.server', '#address'];
+  const target = (focused ? document.getElementById(focused) : null) ?? firsts.map((selector) => view.querySelector<HTMLElement>(selector)).find((e) => e !== null);
+  target?.focus();
 }
 
 function onEvent(event: WebEvent): void {

@@ -213,8 +213,6 @@ export class WebChat {
         return this.select(request.key);
       case 'older':
         return this.loadOlder(request.key);
-      case 'theme':
-        return runWebLine(this, `/theme ${request.name}`);
       case 'complete': {
         const sources = { users: [...this.knownUsers], rooms: [...this.knownRooms] };
         const done = completeLine(request.line, sources, request.cycle);

@@ -14,6 +14,7 @@ import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress, parseServerAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { saveSettings, type UiSettings } from '../shared/settings.ts';
+import { isThemeName } from '../shared/themes.ts';
 import { startHostedServer, type HostedServer, type HostOptions } from '../shared/host-server.ts';
 import { WebChat } from './web-chat.ts';
 import type { PageRequest, WebEvent } from './wire.ts';
@@ -93,6 +94,11 @@ export class WebSession {
   }
 
   async handle(request: PageRequest, reply: (event: WebEvent) => void): Promise<void> {
+    // The theme menu works in every room; /theme in the chat says so in the conversation too.
+    if (request.type === 'theme') {
+      if (isThemeName(request.name)) this.settings.theme = request.name;
+      return this.saveSettings();
+    }
     if (this.chat) return this.chat.handle(request, reply);
     switch (request.type) {
       case 'discover':

@@ -3,6 +3,7 @@
 // ended by endWebClients(), which each web test calls in afterEach, pass or fail.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,6 +27,15 @@ export interface WebProcess {
   home: UiHome;
   stderr(): string;
   stop(): Promise<void>;
+}
+
+/** A UDP port free on loopback now: the discovery port of a test's own server and probes. */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
 }
 
 /** The page is built once per test run, from the sources under test. */
@@ -105,6 +115,24 @@ export async function openPage(browser: Browser, web: WebProcess, viewport = { w
   page.on('pageerror', (error) => page.errors.push(error.message));
   await page.goto(web.url);
   return page;
+}
+
+/** The login room's form sent as it stands (name and password filled by flags or the advert). */
+export async function logIn(page: Page): Promise<void> {
+  await page.waitForSelector('.login-form');
+  await page.click('.login-form button[type=submit]');
+  await page.waitForSelector('#input');
+  await page.waitForSelector('#messages >> text=Welcome');
+}
+
+export async function say(page: Page, text: string): Promise<void> {
+  await page.fill('#input', text);
+  await page.press('#input', 'Enter');
+}
+
+/** A message shown in the list: from whom, and its text. */
+export function shown(page: Page, from: string, text: string) {
+  return page.waitForSelector(`#messages .message:has(.from:text-is("${from}")) .text:text-is("${text}")`);
 }
 
 export async function endWebClients(): Promise<void> {

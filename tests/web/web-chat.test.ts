@@ -5,15 +5,13 @@
 
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { endWebClients, launchChromium, openPage, startParlorChild, startWebProcess } from '../helpers/web-client.ts';
+import { endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startParlorChild, startWebProcess } from '../helpers/web-client.ts';
 
 // What the page-side callbacks use of the DOM (tests compile without the DOM's types).
 declare class DataTransfer {
@@ -23,31 +21,6 @@ declare class File {
   constructor(parts: Uint8Array[], name: string);
 }
 type ImageElement = { complete: boolean; naturalWidth: number };
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-export async function logIn(page: Page): Promise<void> {
-  await page.waitForSelector('.login-form');
-  await page.click('.login-form button[type=submit]');
-  await page.waitForSelector('#input');
-  await page.waitForSelector('#messages >> text=Welcome');
-}
-
-export async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#input', text);
-  await page.press('#input', 'Enter');
-}
-
-/** A message shown in the list: from whom, and its text. */
-export function shown(page: Page, from: string, text: string) {
-  return page.waitForSelector(`#messages .message:has(.from:text-is("${from}")) .text:text-is("${text}")`);
-}
 
 describe('web: the chat in a browser', function () {
   this.timeout(90_000);
