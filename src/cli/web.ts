@@ -69,9 +69,11 @@ export function registerWeb(program: Command): void {
           ...(flags.downloads !== undefined && { downloadsDir: resolve(flags.downloads) }),
           ...(flags.maxAutoAcceptBytes !== undefined && { maxAutoAcceptBytes: flags.maxAutoAcceptBytes }),
         },
-        await loadOrCreateClientIdentity(configDir),
+        loadOrCreateClientIdentity(configDir),
         loadSettings(configDir),
       );
+      // The URL is printed first; the identity is read (or made) meanwhile, for the login.
+      session.identity.catch(() => {});
       const server = await startWebServer(session, await pageDir(), flags.port);
       process.stdout.write(`parlor web: ${server.url}\n`);
       session.start();

@@ -229,7 +229,8 @@ export class WebChat {
   }
 
   /** Scrolled to the top: the page of history before the oldest message held. */
-  async loadOlder(key: string, limit = 100): Promise<void> {
+  /** 250 a page: fewer round trips than the terminal's 50, since the page holds more at once. */
+  async loadOlder(key: string, limit = 250): Promise<void> {
     const conversation = this.conversations.get(key);
     if (!conversation?.more || this.loadingOlder || conversation.ids.size === 0) return;
     this.loadingOlder = true;

@@ -57,7 +57,8 @@ export class WebSession {
 
   constructor(
     readonly options: WebOptions,
-    readonly identity: ClientIdentity,
+    /** Loaded (or made: RSA keygen takes a while) while the page opens; needed at login. */
+    readonly identity: Promise<ClientIdentity>,
     readonly settings: UiSettings,
   ) {}
 
@@ -232,7 +233,7 @@ export class WebSession {
         host: target.host,
         port: target.port,
         configDir: this.options.configDir,
-        identity: this.identity,
+        identity: await this.identity,
         name: login.name,
         password: request.password,
         acceptNewKey: accepted,
