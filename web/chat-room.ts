@@ -95,7 +95,11 @@ export class ChatRoomView {
     this.members.replaceChildren(...(current?.kind === 'dm'
       ? [h('li', {}, h('span', { class: 'dim' }, 'Direct with '), h('span', { style: `color: ${nameColour(current.name)}` }, inertText(current.name)))]
       : state.members.map((m) => h('li', {}, h('span', { class: 'member-name', style: `color: ${nameColour(m.name)}` }, inertText(m.name)), h('span', { class: 'dim member-said', title: 'last message' }, m.lastMessageAt === null ? '–' : lastSpoke(m.lastMessageAt))))));
-    this.askedOlder = false;
+    // An answer to "older" came with this state: if the reader is still at the top, go on.
+    if (this.askedOlder) {
+      this.askedOlder = false;
+      this.list.checkEdges();
+    }
     const unread = state.conversations.reduce((sum, c) => sum + c.unread, 0);
     this.navToggle.textContent = unread > 0 ? `Rooms (${unread})` : 'Rooms';
     this.navToggle.classList.toggle('mentioned', state.conversations.some((c) => c.mentioned));

@@ -29,7 +29,7 @@ export class MessageList {
   ) {
     this.element = h('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Messages', tabindex: '0' });
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => this.toBottom() }, 'new messages ↓');
-    this.element.addEventListener('scroll', () => this.onScroll());
+    this.element.addEventListener('scroll', () => this.checkEdges());
   }
 
   /** How many entries are in the DOM now (the benchmark and the tests read it). */
@@ -121,7 +121,8 @@ export class MessageList {
     return wrapper;
   }
 
-  private onScroll(): void {
+  /** Slides the window, or asks for older history, when the view is near an edge. */
+  checkEdges(): void {
     if (this.sliding) return;
     const el = this.element;
     if (el.scrollTop < EDGE) {
