@@ -23,6 +23,7 @@ interface WebFlags extends DiscoveryFlags {
   data?: string;
   fingerprint?: string;
   acceptNewKey?: boolean;
+  serveHost?: string;
   servePort: number;
   port: number;
   open: boolean;
@@ -52,6 +53,7 @@ export function registerWeb(program: Command): void {
     .option('--scan', 'also probe every address of each local subnet (/24 or smaller) by unicast')
     .option('--no-mdns', 'do not browse mDNS (nor publish it from a server hosted here)')
     .option('--discovery-port <n>', 'the UDP port servers answer on', integerFlag('--discovery-port'), DEFAULT_DISCOVERY_PORT)
+    .option('--serve-host <addr>', '"host a server here" listens on this address (default: every interface)')
     .option('--serve-port <n>', '"host a server here" uses this TCP port (0: a free one)', integerFlag('--serve-port'), DEFAULT_PORT)
     .action(async (flags: WebFlags) => {
       const configDir = flags.config ?? defaultConfigDir();
@@ -65,7 +67,7 @@ export function registerWeb(program: Command): void {
           ...(flags.fingerprint !== undefined && { fingerprint: flags.fingerprint }),
           acceptNewKey: flags.acceptNewKey === true,
           discovery: discoveryOptions(flags),
-          hosting: { port: flags.servePort, discoveryPort: flags.discoveryPort, mdns: flags.mdns },
+          hosting: { ...(flags.serveHost !== undefined && { host: flags.serveHost }), port: flags.servePort, discoveryPort: flags.discoveryPort, mdns: flags.mdns },
           ...(flags.downloads !== undefined && { downloadsDir: resolve(flags.downloads) }),
           ...(flags.maxAutoAcceptBytes !== undefined && { maxAutoAcceptBytes: flags.maxAutoAcceptBytes }),
         },
