@@ -6,7 +6,7 @@
 import { inertText } from '../src/shared/inert-text.ts';
 import type { ConversationView, PageRequest, WebEntry, WebEvent } from '../src/web/wire.ts';
 import { h } from './dom.ts';
-import { clock } from './entries.ts';
+import { lastSpoke } from '../src/shared/notices.ts';
 import { MessageList } from './message-list.ts';
 import { nameColour } from './theme.ts';
 
@@ -94,7 +94,7 @@ export class ChatRoomView {
     this.title.textContent = current ? header(current) : 'no conversation';
     this.members.replaceChildren(...(current?.kind === 'dm'
       ? [h('li', {}, h('span', { class: 'dim' }, 'Direct with '), h('span', { style: `color: ${nameColour(current.name)}` }, inertText(current.name)))]
-      : state.members.map((m) => h('li', {}, h('span', { class: 'member-name', style: `color: ${nameColour(m.name)}` }, inertText(m.name)), h('span', { class: 'dim member-said', title: 'last message' }, m.lastMessageAt === null ? '–' : lastSpoke(m.lastMessageAt))))));
+      : state.members.map((m) => h('li', {}, h('span', { class: 'member-name', style: `color: ${nameColour(m.name)}` }, inertText(m.name)), h('span', { class: 'dim member-said', title: 'last message' }, lastSpoke(m.lastMessageAt))))));
     // An answer to "older" came with this state: if the reader is still at the top, go on.
     if (this.askedOlder) {
       this.askedOlder = false;
@@ -201,9 +201,4 @@ function header(c: ConversationView): string {
   const title = `${c.kind === 'room' ? '#' : '@'}${inertText(c.name)}`;
   if (c.kind === 'dm') return `${title} · end-to-end`;
   return c.secret ? `${title} · secret, end-to-end` : title;
-}
-
-function lastSpoke(ts: number): string {
-  const d = new Date(ts);
-  return new Date().toDateString() === d.toDateString() ? clock(ts) : `${d.getMonth() + 1}/${d.getDate()}`;
 }

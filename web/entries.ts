@@ -3,7 +3,9 @@
 // buttons. Text from others is made inert first (control and bidi characters shown as <U+202E>,
 // as in the terminal) and only ever set as text; links become clickable for http(s) alone.
 
+import { formatBytes } from '../src/shared/format-bytes.ts';
 import { inertText } from '../src/shared/inert-text.ts';
+import { clock } from '../src/shared/notices.ts';
 import type { TransferView, WebEntry } from '../src/web/wire.ts';
 import { h } from './dom.ts';
 import { nameColour } from './theme.ts';
@@ -14,11 +16,6 @@ const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]/g;
 
 export interface EntryActions {
   transfer(verb: 'accept' | 'decline' | 'cancel', id: number): void;
-}
-
-export function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 export function dayOf(ts: number): string {
@@ -85,17 +82,6 @@ export function entryElement(entry: WebEntry, actions: EntryActions): HTMLElemen
 
 function botHead(ts: number, command: string): HTMLElement {
   return h('div', { class: 'bot-head' }, time(ts), ' ', h('strong', {}, 'bot'), ` ▸ ${inertText(command)} `, h('span', { class: 'dim' }, '(only you)'));
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 function transferElement(ts: number, t: TransferView, actions: EntryActions): HTMLElement {

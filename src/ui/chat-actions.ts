@@ -2,46 +2,39 @@
 // the bot, /export, /theme, /bell. Results and errors appear in the conversation on screen; an
 // error keeps its stable code, so the user can tell BAD_PASSWORD from ROOM_NOT_FOUND.
 
-import { access, constants, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
-import { ParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import type { ChatRoom } from './chat-room.ts';
-import { conversationTitle, lastSpoke } from './chat-view.ts';
+import { conversationTitle } from './chat-view.ts';
 import { dmKey, roomKey } from './conversations.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
 import { expandHome } from '../shared/file-paths.ts';
-import { WHOIS_TRUST_TEXT } from '../shared/notices.ts';
+import { answerFromServer, refuseOtherKey } from '../shared/chat-answers.ts';
+import { readableFileSize } from '../shared/readable-file.ts';
+import { failedLineText, NOT_CONNECTED_TEXT, SAYING_KINDS } from '../shared/notices.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
 import { helpLines, parseChatLine, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { formatBytes, type TransferLine } from './transfer-view.ts';
 
-/** Actions that say something: their line is what the user would lose if it is not sent. */
-const SAYING = new Set<ChatAction['kind']>(['say', 'dm', 'group']);
-
 export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
   const action = parseChatLine(line);
   // While reconnecting a line waits for the connection (ChatClient.request): say so at once.
-  if (SAYING.has(action.kind) && !room.chat.connected) room.notice('not connected: this goes out once parlor has reconnected', 'info');
+  if (SAYING_KINDS.has(action.kind) && !room.chat.connected) room.notice(NOT_CONNECTED_TEXT, 'info');
   try {
     await run(room, action);
   } catch (error) {
-    // A changed peer key was already shown as a loud warning; its long text is not repeated here.
-    const coded = error instanceof ParlorError
-      ? error.code === 'E2E_PEER_KEY_CHANGED'
-        ? 'not sent (E2E_PEER_KEY_CHANGED): a key in this conversation changed; see the warning, compare with /whois, then /trust'
-        : `${error.code}: ${error.message}`
-      : (error as Error).message;
-    room.notice(SAYING.has(action.kind) ? `${coded} (↑ brings your line back)` : coded, 'error');
+    room.notice(failedLineText(error, SAYING_KINDS.has(action.kind)), 'error');
   }
 }
 
 async function run(room: ChatRoom, action: ChatAction): Promise<void> {
   const { chat, model, ui } = room;
   const current = model.current();
+  const answer = await answerFromServer(chat, action, { current, knownUsers: room.knownUsers, knownRooms: room.knownRooms });
+  if (answer) return room.notice(answer.text, answer.tone);
   switch (action.kind) {
     case 'nothing':
       return;
@@ -96,38 +89,6 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       model.close(target.key);
       return room.notice(`left #${target.name}`, 'leave');
     }
-    case 'rooms': {
-      const { rooms } = await chat.listRooms();
-      for (const r of rooms) room.knownRooms.add(r.name);
-      return room.notice(['Rooms:', ...rooms.map((r) => `  #${r.name}  ${r.members} here${r.hasPassword ? '  (password)' : ''}${r.secret ? '  (secret: end-to-end)' : ''}`)].join('\n'));
-    }
-    case 'members': {
-      const name = action.room ?? (current?.kind === 'room' ? current.name : undefined);
-      if (name === undefined) return room.notice('which room? /members ROOM', 'error');
-      const reply = await chat.members(name);
-      return room.notice([`Members of #${reply.room}:`, ...reply.members.map((m) => `  ${m.name} · said ${lastSpoke(m.lastMessageAt)}`)].join('\n'));
-    }
-    case 'users': {
-      const { users } = await chat.users();
-      for (const u of users) room.knownUsers.add(u.name);
-      return room.notice([`Online (${users.length}):`, ...users.map((u) => `  ${u.name} · said ${lastSpoke(u.lastMessageAt)} · ${u.rooms.map((r) => '#' + r).join(' ') || 'no rooms'}`)].join('\n'));
-    }
-    case 'allusers': {
-      const { users } = await chat.allUsers();
-      return room.notice([`Everyone (${users.length}):`, ...users.map((u) => `  ${u.name} · ${u.online ? 'online' : `seen ${lastSpoke(u.lastSeen)}`} · said ${lastSpoke(u.lastMessageAt)}`)].join('\n'));
-    }
-    case 'name': {
-      const me = await chat.whoami();
-      return room.notice(`You are ${me.name} (key ${me.fingerprint}), from ${me.address}`);
-    }
-    case 'block':
-      return room.notice(`blocked ${(await chat.block(action.name)).name}: no messages either way`);
-    case 'unblock':
-      return room.notice(`unblocked ${(await chat.unblock(action.name)).name}`);
-    case 'blocked': {
-      const { names } = await chat.blocked();
-      return room.notice(names.length === 0 ? 'You block no one.' : `You block: ${names.join(', ')}`);
-    }
     case 'export': {
       if (!current) return room.notice('nothing to export', 'error');
       const title = conversationTitle(current);
@@ -147,12 +108,6 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
         ui.saveSettings();
       }
       return room.notice(`bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
-    case 'whois': {
-      const who = await chat.whois(action.name);
-      room.knownUsers.add(who.name);
-      const seen = who.online ? 'online now' : `last seen ${lastSpoke(who.lastSeen)}`;
-      return room.notice([`${who.name} · ${seen}`, `key ${who.fingerprint}`, WHOIS_TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
-    }
     case 'trust': {
       let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
       // With the fingerprint that USER read out: nothing is trusted unless the key presented is that one.
@@ -170,9 +125,6 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       }
       return room.keyWarnings.trusted(action.name, fingerprint ?? '?');
     }
-    case 'op':
-      await chat.op(action.password);
-      return room.notice('you are operator for this session: !help shows the operator commands');
     case 'help':
       return room.notice(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Ctrl-N/Ctrl-P next/previous conversation · PageUp/PageDown scroll · Ctrl-C quit'].join('\n'));
     case 'quit':
@@ -194,20 +146,6 @@ async function sendFile(room: ChatRoom, action: { kind: 'file'; to: string; path
   const target = action.kind === 'file' ? { to: action.to } : { room: model.get(roomKey(action.room))?.name ?? action.room };
   room.transfers.send(target, path, size);
   room.switchTo(action.kind === 'file' ? dmKey(action.to) : roomKey(action.room));
-}
-
-async function readableFileSize(path: string): Promise<number> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new ParlorError('FILE_UNREADABLE', `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: give a file`);
-    await access(path, constants.R_OK);
-    return info.size;
-  } catch (error) {
-    if (error instanceof ParlorError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'you may not read it' : (error as Error).message;
-    throw new ParlorError('FILE_UNREADABLE', `cannot send ${path}: ${why}${code !== undefined ? ` (${code})` : ''}`);
-  }
 }
 
 function transferSummary(line: TransferLine): string {
@@ -247,13 +185,4 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
       return room.render();
     }
   }
-}
-
-/** /trust USER FINGERPRINT when USER presents another key: someone may be in the middle. */
-function refuseOtherKey(name: string, presented: string, given: string): void {
-  if (presented === given) return;
-  throw new ParlorError(
-    'FINGERPRINT_MISMATCH',
-    `not trusted: ${name} presents the key ${presented}, not ${given}. Compare again with ${name}, in person or on a channel you trust`,
-  );
 }

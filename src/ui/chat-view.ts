@@ -7,20 +7,9 @@ import { inertText } from '../shared/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeText } from './safe-text.ts';
 import { paint, userColor, type Theme } from '../shared/themes.ts';
-export { notSealedText, peerKeyChangedWarning } from '../shared/notices.ts';
+import { clock, lastSpoke } from '../shared/notices.ts';
+export { clock, lastSpoke, notSealedText, peerKeyChangedWarning } from '../shared/notices.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
-
-export function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
-/** When someone last spoke: a time today, else a date. */
-export function lastSpoke(ts: number | null, now = Date.now()): string {
-  if (ts === null) return '–';
-  const d = new Date(ts);
-  return new Date(now).toDateString() === d.toDateString() ? clock(ts) : `${d.getMonth() + 1}/${d.getDate()}`;
-}
 
 /** Columns before a notice's text: "HH:MM", a space, a two-column mark, a space. */
 export const NOTICE_INDENT = 9;

@@ -5,35 +5,30 @@
 
 import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
-import { ParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { formatExport, stamp } from '../shared/export.ts';
-import { WHOIS_TRUST_TEXT } from '../shared/notices.ts';
+import { answerFromServer } from '../shared/chat-answers.ts';
+import { failedLineText, NOT_CONNECTED_TEXT, SAYING_KINDS } from '../shared/notices.ts';
 import { helpLines, parseChatLine, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { dmKey, roomKey, type WebChat } from './web-chat.ts';
-import { runWebPeopleAction } from './web-people.ts';
-
-const SAYING = new Set<ChatAction['kind']>(['say', 'dm', 'group']);
+import { trustPeer } from './web-trust.ts';
 
 export async function runWebLine(room: WebChat, line: string): Promise<void> {
   const action = parseChatLine(line);
-  if (SAYING.has(action.kind) && !room.chat.connected) room.notice('not connected: this goes out once parlor has reconnected', 'info');
+  if (SAYING_KINDS.has(action.kind) && !room.chat.connected) room.notice(NOT_CONNECTED_TEXT, 'info');
   try {
     await run(room, action);
   } catch (error) {
-    const coded = error instanceof ParlorError
-      ? error.code === 'E2E_PEER_KEY_CHANGED'
-        ? 'not sent (E2E_PEER_KEY_CHANGED): a key in this conversation changed; see the warning, compare with /whois, then /trust'
-        : `${error.code}: ${error.message}`
-      : (error as Error).message;
-    room.notice(SAYING.has(action.kind) ? `${coded} (↑ brings your line back)` : coded, 'error');
+    room.notice(failedLineText(error, SAYING_KINDS.has(action.kind)), 'error');
   }
 }
 
 async function run(room: WebChat, action: ChatAction): Promise<void> {
   const { chat, session } = room;
   const current = room.current();
+  const answer = await answerFromServer(chat, action, { current, knownUsers: room.knownUsers, knownRooms: room.knownRooms });
+  if (answer) return room.notice(answer.text, answer.tone);
   switch (action.kind) {
     case 'nothing':
       return;
@@ -97,12 +92,6 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
         session.saveSettings();
       }
       return room.notice(`bell: ${session.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
-    case 'whois': {
-      const who = await chat.whois(action.name);
-      room.knownUsers.add(who.name);
-      const seen = who.online ? 'online now' : `last seen ${who.lastSeen === null ? '–' : stamp(who.lastSeen)}`;
-      return room.notice([`${who.name} · ${seen}`, `key ${who.fingerprint}`, WHOIS_TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
-    }
     case 'help':
       return room.notice(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Alt-Up/Alt-Down previous/next conversation · PageUp/PageDown scroll'].join('\n'));
     case 'quit':
@@ -121,8 +110,10 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
     }
     case 'transfers':
       return room.notice(room.transfers.summary());
+    case 'trust':
+      return trustPeer(room, action.name, action.fingerprint);
     default:
-      return runWebPeopleAction(room, action);
+      return;
   }
 }
 

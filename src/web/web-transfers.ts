@@ -5,13 +5,12 @@
 // under a path: the page cannot name a file, and the sender never chose where one is read from.
 
 import { mkdirSync } from 'node:fs';
-import { access, constants, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes } from '../client/transfer-progress.ts';
 import { FileTransfers, type IncomingTransfer, type OutgoingTransfer, type TransferProgress, type TransferTarget } from '../client/transfers.ts';
-import { ParlorError } from '../protocol/errors.ts';
 import { expandHome } from '../shared/file-paths.ts';
+import { readableFileSize } from '../shared/readable-file.ts';
 import { roomKey, type WebChat } from './web-chat.ts';
 import type { TransferView, WebEntry } from './wire.ts';
 
@@ -54,11 +53,11 @@ export class WebTransfers {
   /** /file and /groupfile: a path on this machine, checked first so a typo gets a plain answer. */
   async sendPath(target: TransferTarget, typed: string, shownName?: string): Promise<void> {
     const path = expandHome(typed, process.env.HOME ?? homedir());
-    await readableFile(path);
+    const size = await readableFileSize(path);
     if ('room' in target && !this.room.conversations.get(roomKey(target.room))) await this.room.openRoom(target.room);
     const outgoing = this.files.send(target, path, shownName !== undefined ? { name: shownName } : {});
     const key = 'to' in target ? this.room.open('dm', target.to).key : roomKey(target.room);
-    const tracked = this.track(key, { direction: 'send', name: outgoing.name, size: (await stat(path)).size, state: 'preparing', ...('to' in target ? { peer: target.to } : { room: target.room }) });
+    const tracked = this.track(key, { direction: 'send', name: outgoing.name, size, state: 'preparing', ...('to' in target ? { peer: target.to } : { room: target.room }) });
     tracked.outgoing = outgoing;
     outgoing.on('offered', () => this.set(tracked, { state: 'waiting' }));
     outgoing.on('status', (outcome) => {
@@ -188,18 +187,5 @@ export class WebTransfers {
       return tracked && can(tracked) ? tracked : undefined;
     }
     return [...this.active.values()].filter(can).at(-1);
-  }
-}
-
-
-async function readableFile(path: string): Promise<void> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new ParlorError('FILE_UNREADABLE', `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: give a file`);
-    await access(path, constants.R_OK);
-  } catch (error) {
-    if (error instanceof ParlorError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ParlorError('FILE_UNREADABLE', `cannot send ${path}: ${code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'you may not read it' : (error as Error).message}`);
   }
 }

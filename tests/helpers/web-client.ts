@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildPage } from '../../src/web/page-bundle.ts';
-import { PARLOR_BIN } from './server-process.ts';
+import { sharedIdentities } from './identities.ts';
+import { PARLOR_BIN, startServerProcess } from './server-process.ts';
 import { skipOrFail } from './skip.ts';
 import { uiHome, type UiHome } from './tmux.ts';
 import type { ClientIdentity } from '../../src/crypto/identity.ts';
@@ -115,6 +116,18 @@ export async function openPage(browser: Browser, web: WebProcess, viewport = { w
   page.on('pageerror', (error) => page.errors.push(error.message));
   await page.goto(web.url);
   return page;
+}
+
+/** A chat server (ephemeral, join password pw), `parlor web` logged in to it as alice, a tab on it. */
+export async function aliceInBrowser(context: Mocha.Context, serverArgs: string[] = [], webArgs: string[] = []) {
+  const browser = await launchChromium(context);
+  const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw', ...serverArgs]);
+  const at = ['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--fingerprint', server.fingerprint];
+  const [identity] = await sharedIdentities();
+  const web = await startWebProcess([...at, '--name', 'alice', ...webArgs], { identity: identity! });
+  const page = await openPage(browser, web);
+  await logIn(page);
+  return { browser, server, at, web, page };
 }
 
 /** The login room's form sent as it stands (name and password filled by flags or the advert). */

@@ -11,7 +11,7 @@ import { sharedIdentities } from '../helpers/identities.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startParlorChild, startWebProcess } from '../helpers/web-client.ts';
+import { aliceInBrowser, endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startParlorChild, startWebProcess } from '../helpers/web-client.ts';
 
 // What the page-side callbacks use of the DOM (tests compile without the DOM's types).
 declare class DataTransfer {
@@ -56,12 +56,7 @@ describe('web: the chat in a browser', function () {
   });
 
   it('a browser user and send/tail users share the lobby, and a DM from the page is verified end to end', async function () {
-    const browser = await launchChromium(this);
-    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
-    const at = ['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--fingerprint', server.fingerprint];
-    const [a] = await sharedIdentities();
-    const page = await openPage(browser, await startWebProcess([...at, '--name', 'alice'], { identity: a! }));
-    await logIn(page);
+    const { at, page } = await aliceInBrowser(this);
     const tail = startParlorChild(['tail', ...at, '--name', 'bob', '--config', tempDir('web-bob'), '--json', '--timeout', '60']);
     await page.waitForSelector('#messages >> text=bob joined #lobby');
     await say(page, 'hello from the browser');
@@ -78,12 +73,7 @@ describe('web: the chat in a browser', function () {
   });
 
   it('a file dropped on the conversation arrives at a tail --accept-files receiver with the same SHA-256', async function () {
-    const browser = await launchChromium(this);
-    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
-    const at = ['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--fingerprint', server.fingerprint];
-    const [a] = await sharedIdentities();
-    const page = await openPage(browser, await startWebProcess([...at, '--name', 'alice'], { identity: a! }));
-    await logIn(page);
+    const { at, page } = await aliceInBrowser(this);
     const inbox = tempDir('web-inbox');
     startParlorChild(['tail', ...at, '--name', 'bob', '--config', tempDir('web-bob'), '--accept-files', inbox, '--timeout', '60']);
     await page.waitForSelector('#messages >> text=bob joined #lobby');
@@ -108,12 +98,7 @@ describe('web: the chat in a browser', function () {
   });
 
   it('!meow shows its picture inline, to the caller alone, served with its checked type', async function () {
-    const browser = await launchChromium(this);
-    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
-    const [a] = await sharedIdentities();
-    const web = await startWebProcess(['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'alice'], { identity: a! });
-    const page = await openPage(browser, web);
-    await logIn(page);
+    const { web, page } = await aliceInBrowser(this);
     await say(page, '!meow');
     const image = await page.waitForSelector('#messages img.picture');
     await page.waitForFunction((img) => (img as unknown as ImageElement).complete, image);

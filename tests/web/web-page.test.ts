@@ -13,7 +13,7 @@ import { sharedIdentities } from '../helpers/identities.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startWebProcess } from '../helpers/web-client.ts';
+import { aliceInBrowser, endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startWebProcess } from '../helpers/web-client.ts';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 type ParlorWindow = { parlor: { rendered: number; total: number }; canary?: unknown; document: { body: unknown } };
@@ -34,11 +34,7 @@ describe('web: the page', function () {
   });
 
   it('renders hostile messages as inert text: no script runs, no element is made, only http(s) links', async function () {
-    const browser = await launchChromium(this);
-    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw', '--max-message-bytes', '65536']);
-    const [a] = await sharedIdentities();
-    const page = await openPage(browser, await startWebProcess(['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'alice'], { identity: a! }));
-    await logIn(page);
+    const { server, page } = await aliceInBrowser(this, ['--max-message-bytes', '65536']);
     const mallory = await peer(server, 'mallory', 1);
     peers.push(mallory);
     await mallory.join('lobby');
@@ -64,12 +60,7 @@ describe('web: the page', function () {
   });
 
   it('/theme light repaints the page, is kept in the UI settings file, and survives a reload', async function () {
-    const browser = await launchChromium(this);
-    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
-    const [a] = await sharedIdentities();
-    const web = await startWebProcess(['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'alice'], { identity: a! });
-    const page = await openPage(browser, web);
-    await logIn(page);
+    const { web, page } = await aliceInBrowser(this);
     const background = () => page.evaluate(() => getComputedStyle(window.document.body).backgroundColor);
     expect(await background()).to.equal('rgb(46, 52, 64)');
     await say(page, '/theme light');

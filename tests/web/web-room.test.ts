@@ -10,7 +10,7 @@ import { ChatClient } from '../../src/client/chat-client.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startParlorChild, startWebProcess } from '../helpers/web-client.ts';
+import { aliceInBrowser, endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startParlorChild, startWebProcess } from '../helpers/web-client.ts';
 
 /** A received file's name is network text too: it must not become markup anywhere. */
 const NAME = '<b onclick=x>report.html';
@@ -55,13 +55,7 @@ describe('web: the chat room', function () {
   });
 
   it('asks with Accept/Decline for a file over the auto-accept size, then serves it only as an attachment', async function () {
-    const browser = await launchChromium(this);
-    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
-    const at = ['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--fingerprint', server.fingerprint];
-    const [a] = await sharedIdentities();
-    const web = await startWebProcess([...at, '--name', 'alice', '--max-auto-accept-bytes', '1000'], { identity: a! });
-    const page = await openPage(browser, web);
-    await logIn(page);
+    const { at, web, page } = await aliceInBrowser(this, [], ['--max-auto-accept-bytes', '1000']);
     const file = join(tempDir('web-send'), NAME);
     const body = '<script>parent.canary = 1</script>'.repeat(100);
     writeFileSync(file, body);
