@@ -11,7 +11,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-export const SESSION_COOKIE = 'parlor_session';
+/**
+ * The cookie's name carries the port: browsers keep cookies by host, not by port, so two
+ * `parlor web` processes on 127.0.0.1 would otherwise overwrite each other's.
+ */
+export function sessionCookieName(port: number): string {
+  return `parlor_session_${port}`;
+}
 
 export interface GuardKeys {
   port: number;
@@ -58,13 +64,13 @@ export type Admission = 'cookie' | 'token' | 'refused';
 /** How the request proves it comes from the user: the cookie, the token in the URL, or not at all. */
 export function admission(headers: IncomingHttpHeaders, url: URL, keys: GuardKeys): Admission {
   if (!hostAllowed(headers, keys.port)) return 'refused';
-  if (sameSecret(cookieValue(headers, SESSION_COOKIE), keys.cookie)) return 'cookie';
+  if (sameSecret(cookieValue(headers, sessionCookieName(keys.port)), keys.cookie)) return 'cookie';
   if (sameSecret(url.searchParams.get('token') ?? undefined, keys.token)) return 'token';
   return 'refused';
 }
 
 export function sessionCookie(keys: GuardKeys): string {
-  return `${SESSION_COOKIE}=${keys.cookie}; HttpOnly; SameSite=Strict; Path=/`;
+  return `${sessionCookieName(keys.port)}=${keys.cookie}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 /**

@@ -78,7 +78,7 @@ describe('web: the local server\'s doors', function () {
     expect(traded.status).to.equal(303);
     expect(traded.headers.location).to.equal('/');
     const cookie = String(traded.headers['set-cookie']);
-    expect(cookie).to.match(/^parlor_session=[\w-]{20,}; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(cookie).to.match(new RegExp(`^parlor_session_${web.port}=[\\w-]{20,}; HttpOnly; SameSite=Strict; Path=/$`));
     expect(cookie).to.not.contain(url.searchParams.get('token')!);
     const page = await get(web, '/', { Cookie: cookie.split(';')[0]! });
     expect(page.status).to.equal(200);
