@@ -107,9 +107,10 @@ function drawStatus(): void {
     return;
   }
   const s = status;
-  const connectionText = s.connection === 'connected' ? h('span', { class: 'state-ok' }, '● connected')
-    : s.connection === 'reconnecting' ? h('span', { class: 'state-warn' }, `◌ reconnecting in ${Math.max(0, Math.ceil(((s.reconnectAt ?? Date.now()) - Date.now()) / 1000))} s (attempt ${s.attempt ?? 1})`)
-    : h('span', { class: 'state-bad' }, `✗ disconnected${s.closedReason ? ': ' + s.closedReason : ''}`);
+  // The mark in the state's colour, the words in the status line's own (readable on any theme).
+  const connectionText = s.connection === 'connected' ? h('span', {}, h('span', { class: 'state-ok' }, '●'), ' connected')
+    : s.connection === 'reconnecting' ? h('span', {}, h('span', { class: 'state-warn' }, '◌'), ` reconnecting in ${Math.max(0, Math.ceil(((s.reconnectAt ?? Date.now()) - Date.now()) / 1000))} s (attempt ${s.attempt ?? 1})`)
+    : h('span', {}, h('span', { class: 'state-bad' }, '✗'), ` disconnected${s.closedReason ? ': ' + s.closedReason : ''}`);
   const t = s.transfers;
   const files = [t.sending > 0 ? `↑${t.sending}` : '', t.receiving > 0 ? `↓${t.receiving}` : '', t.asking > 0 ? `${t.asking} to answer` : ''].filter(Boolean).join(' ');
   line.replaceChildren(connectionText, files ? h('span', { class: 'accent' }, ` · files ${files}`) : '',

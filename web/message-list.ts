@@ -22,6 +22,8 @@ export class MessageList {
   private end = 0;
   private readonly nodes = new Map<number, HTMLElement>();
   private sliding = false;
+  /** The reader is at the bottom: what grows later (a picture loading) keeps them there. */
+  private stick = true;
 
   constructor(
     private readonly actions: EntryActions,
@@ -29,7 +31,10 @@ export class MessageList {
   ) {
     this.element = h('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Messages', tabindex: '0' });
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => this.toBottom() }, 'new messages ↓');
-    this.element.addEventListener('scroll', () => this.checkEdges());
+    this.element.addEventListener('scroll', () => {
+      if (!this.sliding) this.stick = this.atBottom() && this.end === this.entries.length;
+      this.checkEdges();
+    });
   }
 
   /** How many entries are in the DOM now (the benchmark and the tests read it). */
@@ -59,6 +64,7 @@ export class MessageList {
     for (let i = this.end; i < this.entries.length; i++) this.element.append(this.node(i));
     this.end = this.entries.length;
     this.trimTop();
+    this.stick = true;
     this.element.scrollTop = this.element.scrollHeight;
   }
 
@@ -94,6 +100,7 @@ export class MessageList {
       this.redraw();
     }
     this.jump.hidden = true;
+    this.stick = true;
     this.element.scrollTop = this.element.scrollHeight;
   }
 
@@ -117,6 +124,9 @@ export class MessageList {
       wrapper.append(h('div', { class: 'day', role: 'separator' }, new Date(entry.ts).toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' })));
     }
     wrapper.append(element);
+    for (const img of wrapper.querySelectorAll('img')) img.addEventListener('load', () => {
+      if (this.stick) this.element.scrollTop = this.element.scrollHeight;
+    });
     this.nodes.set(entry.seq, wrapper);
     return wrapper;
   }

@@ -145,6 +145,9 @@ describe('web: the page', function () {
     const bob = await peer(server, 'bob', 1);
     const carol = await peer(server, 'carol', 2);
     peers.push(bob, carol);
+    // The picture first, so that the conversation below it is what the screenshots show.
+    await say(wide, '!meow');
+    await wide.waitForSelector('#messages img.picture');
     await bob.join('lobby');
     await carol.join('lobby');
     await bob.say('lobby', 'morning all! the coffee machine is fixed ☕');
@@ -152,8 +155,6 @@ describe('web: the page', function () {
     await say(wide, 'yes, thanks carol: sending them now');
     await bob.say('lobby', 'is the demo still at 3?');
     await bob.dm('alice', 'can you review my patch before the demo?');
-    await say(wide, '!meow');
-    await wide.waitForSelector('#messages img.picture');
     await shown(wide, 'bob', 'is the demo still at 3?');
     const narrow = await openPage(browser, web, { width: 390, height: 844 });
     await narrow.waitForSelector('#messages img.picture');
