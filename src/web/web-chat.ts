@@ -7,8 +7,9 @@ import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import { completeLine } from '../shared/completion.ts';
-import { notSealedText, peerKeyChangedWarning } from '../shared/notices.ts';
+import { notSealedText } from '../shared/notices.ts';
 import { runWebLine } from './web-actions.ts';
+import { followChatClient } from './web-events.ts';
 import type { WebSession } from './web-session.ts';
 import { WebTransfers } from './web-transfers.ts';
 import type { ConversationView, NewEntry, PageRequest, StatusView, Tone, WebEntry, WebEvent } from './wire.ts';
@@ -52,7 +53,7 @@ export class WebChat {
   }
 
   async start(): Promise<void> {
-    this.follow();
+    followChatClient(this);
     for (const message of this.chat.direct) this.addMessage(message, false);
     this.session.broadcast(this.snapshot());
     try {
@@ -261,61 +262,5 @@ export class WebChat {
   async end(): Promise<void> {
     await Promise.race([this.transfers.cancelAll(), new Promise((resolve) => setTimeout(resolve, 1000))]);
     this.chat.close();
-  }
-
-  private follow(): void {
-    const { chat } = this;
-    chat.on('message', (message) => {
-      const filed = this.addMessage(message);
-      if (filed) this.ring(message.room === undefined ? `${message.from} (direct)` : `${message.from} in #${message.room}`, message.text.slice(0, 200), filed.mention || filed.direct);
-    });
-    // Deferred a turn, so the warning lands after the message or join that revealed the change.
-    chat.on('peerKeyChanged', (change) => setImmediate(() => {
-      const dm = this.conversations.get(dmKey(change.name));
-      this.notice(peerKeyChangedWarning(change), 'alarm', dm?.key);
-      this.session.broadcast({ type: 'notify', title: `${change.name}'s key changed`, body: 'compare fingerprints before you /trust it' });
-    }));
-    chat.on('joined', (event) => {
-      const conversation = this.conversations.get(roomKey(event.room));
-      this.knownUsers.add(event.name);
-      if (!conversation) return;
-      conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
-      this.notice(`${event.name} joined #${event.room}`, 'join', conversation.key);
-      this.changed();
-    });
-    chat.on('left', (event) => {
-      const conversation = this.conversations.get(roomKey(event.room));
-      if (!conversation) return;
-      conversation.members.delete(foldName(event.name));
-      this.notice(`${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave', conversation.key);
-      this.changed();
-    });
-    chat.on('announcement', (event) => {
-      for (const key of this.conversations.keys()) this.notice(`announcement from ${event.from}: ${event.text}`, 'warning', key);
-      this.session.broadcast({ type: 'notify', title: `announcement from ${event.from}`, body: event.text.slice(0, 200) });
-    });
-    chat.on('disconnected', ({ reason }) => {
-      this.status.connection = 'reconnecting';
-      this.notice(`connection lost (${reason.code}); reconnecting`, 'warning');
-      this.changed();
-    });
-    chat.on('reconnecting', ({ attempt, delayMs }) => {
-      this.status.connection = 'reconnecting';
-      this.status.attempt = attempt;
-      this.status.reconnectAt = Date.now() + delayMs;
-      this.changed();
-    });
-    chat.on('reconnected', () => {
-      this.status.connection = 'connected';
-      this.notice('reconnected; anything missed is shown above', 'info');
-      for (const conversation of this.conversations.values()) void this.refreshMembers(conversation.key);
-      this.changed();
-    });
-    chat.on('closed', ({ reason }) => {
-      this.status.connection = 'closed';
-      this.status.closedReason = reason.code;
-      this.notice(`disconnected for good: ${reason.code}: ${reason.message}`, 'error');
-      this.changed();
-    });
   }
 }

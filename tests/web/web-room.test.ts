@@ -10,6 +10,7 @@ import { ChatClient } from '../../src/client/chat-client.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { uiHome } from '../helpers/tmux.ts';
 import { aliceInBrowser, endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startParlorChild, startWebProcess } from '../helpers/web-client.ts';
 
 /** A received file's name is network text too: it must not become markup anywhere. */
@@ -102,6 +103,26 @@ describe('web: the chat room', function () {
     await say(page, '/whois bob');
     const whois = await page.waitForSelector(`#messages .notice:has-text("key ${b!.fingerprint}")`);
     expect(await whois.innerText()).to.contain('bob · online now').and.contain("new: you have not seen bob's key before");
+  });
+
+  it("blocks login behind a red warning when the server's key changed, until the user types yes", async function () {
+    const browser = await launchChromium(this);
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const [a] = await sharedIdentities();
+    const home = uiHome(a);
+    const stale = 'SHA256:' + 'A'.repeat(43);
+    writeFileSync(join(home.configDir, 'known_servers'), `address ${stale} 127.0.0.1:${server.port}\n`);
+    const page = await openPage(browser, await startWebProcess(['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'alice'], { home }));
+    await page.waitForSelector('.login-form');
+    await page.click('.login-form button[type=submit]');
+    const warning = await page.waitForSelector('.key-changed[role="alert"]');
+    expect(await warning.innerText()).to.contain("THE SERVER'S IDENTITY KEY HAS CHANGED").and.contain(stale).and.contain(server.fingerprint);
+    await page.click('.login-form button[type=submit]');
+    await page.waitForSelector('#login-accept-error >> text=only if its operator confirmed');
+    await page.fill('#login-accept', 'yes');
+    await page.click('.login-form button[type=submit]');
+    await page.waitForSelector('#status >> text=connected');
+    expect(readFileSync(join(home.configDir, 'known_servers'), 'utf8')).to.contain(server.fingerprint).and.not.contain(stale);
   });
 
   it('hosts a server from the waiting room and logs in to it with the generated password', async function () {
