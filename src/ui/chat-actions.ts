@@ -13,21 +13,14 @@ import { defaultExportPath, formatExport, writeExport } from '../shared/export.t
 import { expandHome } from '../shared/file-paths.ts';
 import { answerFromServer, refuseOtherKey } from '../shared/chat-answers.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
-import { failedLineText, NOT_CONNECTED_TEXT, SAYING_KINDS } from '../shared/notices.ts';
+import { runTypedLine } from '../shared/typed-line.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
-import { helpLines, parseChatLine, type ChatAction } from '../shared/slash-commands.ts';
+import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { formatBytes, type TransferLine } from './transfer-view.ts';
 
-export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
-  const action = parseChatLine(line);
-  // While reconnecting a line waits for the connection (ChatClient.request): say so at once.
-  if (SAYING_KINDS.has(action.kind) && !room.chat.connected) room.notice(NOT_CONNECTED_TEXT, 'info');
-  try {
-    await run(room, action);
-  } catch (error) {
-    room.notice(failedLineText(error, SAYING_KINDS.has(action.kind)), 'error');
-  }
+export function runChatLine(room: ChatRoom, line: string): Promise<void> {
+  return runTypedLine(line, { connected: room.chat.connected, notice: (text, tone) => room.notice(text, tone), run: (action) => run(room, action) });
 }
 
 async function run(room: ChatRoom, action: ChatAction): Promise<void> {

@@ -8,20 +8,14 @@ import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { formatExport, stamp } from '../shared/export.ts';
 import { answerFromServer } from '../shared/chat-answers.ts';
-import { failedLineText, NOT_CONNECTED_TEXT, SAYING_KINDS } from '../shared/notices.ts';
-import { helpLines, parseChatLine, type ChatAction } from '../shared/slash-commands.ts';
+import { runTypedLine } from '../shared/typed-line.ts';
+import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { dmKey, roomKey, type WebChat } from './web-chat.ts';
 import { trustPeer } from './web-trust.ts';
 
-export async function runWebLine(room: WebChat, line: string): Promise<void> {
-  const action = parseChatLine(line);
-  if (SAYING_KINDS.has(action.kind) && !room.chat.connected) room.notice(NOT_CONNECTED_TEXT, 'info');
-  try {
-    await run(room, action);
-  } catch (error) {
-    room.notice(failedLineText(error, SAYING_KINDS.has(action.kind)), 'error');
-  }
+export function runWebLine(room: WebChat, line: string): Promise<void> {
+  return runTypedLine(line, { connected: room.chat.connected, notice: (text, tone) => room.notice(text, tone), run: (action) => run(room, action) });
 }
 
 async function run(room: WebChat, action: ChatAction): Promise<void> {
