@@ -15,7 +15,7 @@ import { notSealedText, type StatusState } from './chat-view.ts';
 import { ConversationList, roomKey, type Tone } from './conversations.ts';
 import { PeerKeyWarnings } from './peer-key-warnings.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
-import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
+import { downloadsFor, TransferBoard, type TransferPlace } from '../shared/transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 

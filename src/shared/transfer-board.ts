@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChatClient } from '../client/chat-client.ts';
 import { DEFAULT_MAX_AUTO_ACCEPT_BYTES, FileTransfers, type IncomingTransfer, type OutgoingTransfer, type RecipientOutcome, type TransferProgress, type TransferTarget } from '../client/transfers.ts';
-import type { TransferCounts, TransferLine } from './transfer-view.ts';
-import type { UiOptions } from './ui-context.ts';
+import type { TransferCounts, TransferLine } from '../ui/transfer-view.ts';
+import type { UiOptions } from '../ui/ui-context.ts';
 
 /** Where a transfer's line goes: a room's conversation, or the direct one with a user. */
 export type TransferPlace = { room: string } | { with: string };
