@@ -12,12 +12,12 @@ import { dmKey, roomKey } from './conversations.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
 import { expandHome } from '../shared/file-paths.ts';
 import { answerFromServer, refuseOtherKey } from '../shared/chat-answers.ts';
+import { transferSummary } from '../shared/transfer-board.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
-import { formatBytes, type TransferLine } from './transfer-view.ts';
 
 export function runChatLine(room: ChatRoom, line: string): Promise<void> {
   return runTypedLine(line, { connected: room.chat.connected, notice: (text, tone) => room.notice(text, tone), run: (action) => run(room, action) });
@@ -139,12 +139,6 @@ async function sendFile(room: ChatRoom, action: { kind: 'file'; to: string; path
   const target = action.kind === 'file' ? { to: action.to } : { room: model.get(roomKey(action.room))?.name ?? action.room };
   room.transfers.send(target, path, size);
   room.switchTo(action.kind === 'file' ? dmKey(action.to) : roomKey(action.room));
-}
-
-function transferSummary(line: TransferLine): string {
-  const who = line.direction === 'send' ? (line.room !== undefined ? `to #${line.room}` : `to ${line.peer ?? '?'}`) : `from ${line.peer ?? '?'}${line.room !== undefined ? ` in #${line.room}` : ''}`;
-  const where = line.state === 'asking' ? `waiting for /accept ${line.id} or /decline ${line.id}` : line.state === 'running' ? `${line.size === 0 ? 100 : Math.floor((line.bytes / line.size) * 100)}%` : line.state;
-  return `[${line.id}] ${line.direction === 'send' ? '↑' : '↓'} ${line.name} · ${formatBytes(line.size)} ${who} · ${where}`;
 }
 
 async function runBot(room: ChatRoom, line: string): Promise<void> {
