@@ -5,6 +5,7 @@
 // only, so no zod and nothing of Node ends up in the bundle.
 
 import { z } from 'zod';
+import type { TransferLine } from '../shared/transfer-board.ts';
 
 /** Longest line the page may send: a chat line is capped lower by the server anyway. */
 const MAX_LINE = 64 * 1024;
@@ -40,22 +41,11 @@ export type PageRequest = z.infer<typeof pageRequestSchema>;
 
 export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm';
 
-export interface TransferView {
-  id: number;
-  direction: 'send' | 'receive';
-  /** As the sender named it (network text: shown inert). */
-  name: string;
-  size: number;
-  peer?: string;
-  room?: string;
-  state: 'preparing' | 'waiting' | 'asking' | 'running' | 'done' | 'failed';
-  bytes: number;
-  rate: number;
-  etaMs?: number;
-  /** A received file, saved: where the page downloads it from. */
-  download?: string;
-  error?: string;
-}
+/**
+ * A transfer's line as the page gets it: the board's (src/shared/transfer-board.ts), without the
+ * local path (a saved file is a number to download) and with the error as one line.
+ */
+export type TransferView = Omit<TransferLine, 'savedPath' | 'outcomes' | 'error'> & { error?: string; download?: string };
 
 /** One line of a conversation as the page draws it. `seq` is unique for the session: updates replace by it. */
 export type WebEntry =
