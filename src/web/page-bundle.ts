@@ -1,14 +1,25 @@
 // Where the page's built files live, and how they are built: web/ (TypeScript, no framework)
-// bundled by esbuild into dist/web-page/ under the package root, found from this file's place,
-// so `parlor web` works from a checkout, from compiled JS and from an installed package alike.
+// bundled by esbuild into dist/web-page/ under the package root (the nearest package.json above
+// this file), so `parlor web` works from a checkout, from compiled JS and from an installed package.
 // `npm run build:web` builds it; `parlor web` builds it on first use when esbuild is at hand.
 
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ParlorError } from '../protocol/errors.ts';
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The nearest folder above this module with a package.json: the same from src/ or compiled JS. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new ParlorError('INTERNAL', 'parlor web cannot find its package root (no package.json above it)');
+    dir = up;
+  }
+  return dir;
+}
+
+export const PACKAGE_ROOT = packageRoot();
 export const PAGE_SOURCE_DIR = join(PACKAGE_ROOT, 'web');
 export const PAGE_DIR = join(PACKAGE_ROOT, 'dist', 'web-page');
 /** What the HTTP server serves, by URL path: nothing else is ever read from PAGE_DIR. */
