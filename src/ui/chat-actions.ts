@@ -11,7 +11,7 @@ import { conversationTitle } from './chat-view.ts';
 import { dmKey, roomKey } from './conversations.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
 import { expandHome } from '../shared/file-paths.ts';
-import { answerFromServer, refuseOtherKey } from '../shared/chat-answers.ts';
+import { refuseOtherKey } from '../shared/chat-answers.ts';
 import { transferSummary } from '../shared/transfer-board.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
@@ -20,19 +20,18 @@ import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 
 export function runChatLine(room: ChatRoom, line: string): Promise<void> {
-  return runTypedLine(line, { connected: room.chat.connected, notice: (text, tone) => room.notice(text, tone), run: (action) => run(room, action) });
+  return runTypedLine(line, {
+    chat: room.chat,
+    context: () => ({ current: room.model.current(), knownUsers: room.knownUsers, knownRooms: room.knownRooms }),
+    notice: (text, tone) => room.notice(text, tone),
+    run: (action) => run(room, action),
+  });
 }
 
 async function run(room: ChatRoom, action: ChatAction): Promise<void> {
   const { chat, model, ui } = room;
   const current = model.current();
-  const answer = await answerFromServer(chat, action, { current, knownUsers: room.knownUsers, knownRooms: room.knownRooms });
-  if (answer) return room.notice(answer.text, answer.tone);
   switch (action.kind) {
-    case 'nothing':
-      return;
-    case 'error':
-      return room.notice(action.message, 'error');
     case 'file':
     case 'groupfile':
       return sendFile(room, action);

@@ -7,7 +7,6 @@ import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { formatExport, stamp } from '../shared/export.ts';
-import { answerFromServer } from '../shared/chat-answers.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
@@ -15,19 +14,18 @@ import { dmKey, roomKey, type WebChat } from './web-chat.ts';
 import { trustPeer } from './web-trust.ts';
 
 export function runWebLine(room: WebChat, line: string): Promise<void> {
-  return runTypedLine(line, { connected: room.chat.connected, notice: (text, tone) => room.notice(text, tone), run: (action) => run(room, action) });
+  return runTypedLine(line, {
+    chat: room.chat,
+    context: () => ({ current: room.current(), knownUsers: room.knownUsers, knownRooms: room.knownRooms }),
+    notice: (text, tone) => room.notice(text, tone),
+    run: (action) => run(room, action),
+  });
 }
 
 async function run(room: WebChat, action: ChatAction): Promise<void> {
   const { chat, session } = room;
   const current = room.current();
-  const answer = await answerFromServer(chat, action, { current, knownUsers: room.knownUsers, knownRooms: room.knownRooms });
-  if (answer) return room.notice(answer.text, answer.tone);
   switch (action.kind) {
-    case 'nothing':
-      return;
-    case 'error':
-      return room.notice(action.message, 'error');
     case 'say': {
       if (!current) return room.notice('join a room first: /join ROOM', 'error');
       if (current.kind === 'room') {
