@@ -16,6 +16,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   e2e: () => import('./e2e.ts'),
   transfer: () => import('./transfer.ts'),
   ssh: () => import('./ssh.ts'),
+  web: () => import('./web.ts'),
 };
 
 function usage(): string {

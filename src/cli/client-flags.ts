@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { ChatClient } from '../client/chat-client.ts';
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import { releaseWords } from '../protocol/operator-notices.ts';
 import { loadOrCreateClientIdentity } from '../crypto/identity.ts';
 import { ParlorError } from '../protocol/errors.ts';

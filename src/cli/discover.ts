@@ -3,7 +3,7 @@ import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { discoverServers, type DiscoveredServer, type ProbeTarget } from '../discovery/discover.ts';
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress } from '../options.ts';
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
 import { exitWithError, integerFlag, printJson, repeatable } from './output.ts';
 

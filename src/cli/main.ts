@@ -11,6 +11,7 @@ import { registerSendFile } from './sendfile.ts';
 import { registerServe } from './serve.ts';
 import { registerTail } from './tail.ts';
 import { registerUi } from './ui.ts';
+import { registerWeb } from './web.ts';
 
 widenHeapGrowth();
 
@@ -30,5 +31,6 @@ registerSend(program);
 registerTail(program);
 registerUi(program);
 registerSendFile(program);
+registerWeb(program);
 
 await program.parseAsync(process.argv).catch(exitWithError);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import { isCommandLine } from '../commands/registry.ts';

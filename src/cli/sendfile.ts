@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FileTransfers, type TransferProgress } from '../client/transfers.ts';
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import { ParlorError, isErrorCode } from '../protocol/errors.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, printJson } from './output.ts';

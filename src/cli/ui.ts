@@ -7,7 +7,7 @@ import { defaultConfigDir, defaultDataDir, DEFAULT_PORT } from '../options.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { runUi } from '../ui/app.ts';
-import { isThemeName, THEME_NAMES } from '../ui/themes.ts';
+import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
 import { integerFlag, repeatable } from './output.ts';
 

@@ -3,6 +3,9 @@
 
 import { performance } from 'node:perf_hooks';
 
+// Where both UIs (the terminal's and the web page) take it from.
+export { formatBytes } from '../shared/format-bytes.ts';
+
 export interface TransferProgress {
   transfer: number;
   direction: 'send' | 'receive';
@@ -74,16 +77,4 @@ export class ProgressMeter {
       etaMs: left <= 0 ? 0 : rate > 0 ? Math.round((left / rate) * 1000) : undefined,
     };
   }
-}
-
-/** 0 B, 1023 B, 1.0 KiB, 1.5 MiB: sizes and rates as progress lines show them. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }

@@ -6,11 +6,11 @@
 import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
 import { describeEvent } from '../cli/tail.ts';
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import { FileTransfers } from '../client/transfers.ts';
 import { asParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
-import { parseChatLine } from '../ui/slash-commands.ts';
+import { parseChatLine } from '../shared/slash-commands.ts';
 import type { VisitorLogin } from './front-door.ts';
 import { runTerminalMode, type TerminalSize } from './terminal-mode.ts';
 

@@ -8,10 +8,10 @@ import type { ChatClient } from '../client/chat-client.ts';
 import { loadOrCreateClientIdentity } from '../crypto/identity.ts';
 import { parseServerAddress } from '../options.ts';
 import { ChatRoom } from './chat-room.ts';
-import { blessedDepth, detectColorDepth } from './color-depth.ts';
+import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
 import { loginRoom } from './login-room.ts';
-import { loadSettings, saveSettings } from './settings.ts';
-import { resolveTheme, type ThemeName } from './themes.ts';
+import { loadSettings, saveSettings } from '../shared/settings.ts';
+import { resolveTheme, type ThemeName } from '../shared/themes.ts';
 import type { LoginTarget, UiContext, UiOptions } from './ui-context.ts';
 import { waitingRoom } from './waiting-room.ts';
 

@@ -2,47 +2,38 @@
 // the bot, /export, /theme, /bell. Results and errors appear in the conversation on screen; an
 // error keeps its stable code, so the user can tell BAD_PASSWORD from ROOM_NOT_FOUND.
 
-import { access, constants, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
-import { ParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import type { ChatRoom } from './chat-room.ts';
-import { conversationTitle, lastSpoke } from './chat-view.ts';
+import { conversationTitle } from './chat-view.ts';
 import { dmKey, roomKey } from './conversations.ts';
-import { defaultExportPath, formatExport, writeExport } from './export.ts';
-import { expandHome } from './file-paths.ts';
+import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
+import { expandHome } from '../shared/file-paths.ts';
+import { refuseOtherKey } from '../shared/chat-answers.ts';
+import { transferSummary } from '../shared/transfer-board.ts';
+import { readableFileSize } from '../shared/readable-file.ts';
+import { runTypedLine } from '../shared/typed-line.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
-import { helpLines, parseChatLine, type ChatAction } from './slash-commands.ts';
-import { isThemeName, THEME_NAMES } from './themes.ts';
-import { formatBytes, type TransferLine } from './transfer-view.ts';
+import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
+import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 
 /** Actions that say something: their line is what the user would lose if it is not sent. */
 const SAYING = new Set<ChatAction['kind']>(['say', 'dm', 'group']);
 /**
- * Actions about the conversation on screen: their errors are said there. Every other command's
- * answer concerns no conversation and goes to the status conversation.
+ * Actions about the conversation on screen: their answers and errors are said there. Every other
+ * command's answer concerns no conversation and goes to the status conversation.
  */
 const ABOUT_HERE = new Set<ChatAction['kind']>([...SAYING, 'export', 'file', 'groupfile', 'accept', 'decline', 'cancel', 'bot', 'leave', 'members', 'trust']);
 
-export async function runChatLine(room: ChatRoom, line: string): Promise<void> {
-  const action = parseChatLine(line);
-  // While reconnecting a line waits for the connection (ChatClient.request): say so at once.
-  if (SAYING.has(action.kind) && !room.chat.connected) room.here('not connected: this goes out once parlor has reconnected', 'info');
-  try {
-    await run(room, action);
-  } catch (error) {
-    // A changed peer key was already shown as a loud warning; its long text is not repeated here.
-    const coded = error instanceof ParlorError
-      ? error.code === 'E2E_PEER_KEY_CHANGED'
-        ? 'not sent (E2E_PEER_KEY_CHANGED): a key in this conversation changed; see the warning, compare with /whois, then /trust'
-        : `${error.code}: ${error.message}`
-      : (error as Error).message;
-    if (SAYING.has(action.kind)) room.here(`${coded} (↑ brings your line back)`, 'error');
-    else if (ABOUT_HERE.has(action.kind)) room.here(coded, 'error');
-    else room.reply(coded, 'error');
-  }
+export function runChatLine(room: ChatRoom, line: string): Promise<void> {
+  return runTypedLine(line, {
+    chat: room.chat,
+    context: () => ({ current: room.model.current(), knownUsers: room.knownUsers, knownRooms: room.knownRooms }),
+    notice: (text, tone, about) => (ABOUT_HERE.has(about) ? room.here(text, tone) : room.reply(text, tone)),
+    run: (action) => run(room, action),
+  });
 }
 
 /** Commands that read or write files where this UI runs. */
@@ -53,10 +44,6 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
   const current = model.current();
   if (ui.options.noLocalFiles !== undefined && LOCAL_FILES.has(action.kind)) return room.notice(ui.options.noLocalFiles, 'error');
   switch (action.kind) {
-    case 'nothing':
-      return;
-    case 'error':
-      return room.reply(action.message, 'error');
     case 'file':
     case 'groupfile':
       return sendFile(room, action);
@@ -110,43 +97,6 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       model.close(target.key);
       return room.notice(`left #${target.name}`, 'leave');
     }
-    case 'rooms': {
-      const { rooms } = await chat.listRooms();
-      for (const r of rooms) room.knownRooms.add(r.name);
-      return room.reply(['Rooms:', ...rooms.map((r) => `  #${r.name}  ${r.members} here${r.hasPassword ? '  (password)' : ''}${r.secret ? '  (secret: end-to-end)' : ''}`)].join('\n'));
-    }
-    case 'members': {
-      const name = action.room ?? (current?.kind === 'room' ? current.name : undefined);
-      if (name === undefined) return room.here('which room? /members ROOM', 'error');
-      const reply = await chat.members(name);
-      const text = [`Members of #${reply.room}:`, ...reply.members.map((m) => `  ${m.name} · said ${lastSpoke(m.lastMessageAt)}`)].join('\n');
-      // Said in that room when it is open, else in the status conversation.
-      const open = model.get(roomKey(reply.room));
-      if (!open) return room.reply(text);
-      room.notice(text, 'info', open.key);
-      return room.switchTo(open.key);
-    }
-    case 'users': {
-      const { users } = await chat.users();
-      for (const u of users) room.knownUsers.add(u.name);
-      return room.reply([`Online (${users.length}):`, ...users.map((u) => `  ${u.name} · said ${lastSpoke(u.lastMessageAt)} · ${u.rooms.map((r) => '#' + r).join(' ') || 'no rooms'}`)].join('\n'));
-    }
-    case 'allusers': {
-      const { users } = await chat.allUsers();
-      return room.reply([`Everyone (${users.length}):`, ...users.map((u) => `  ${u.name} · ${u.online ? 'online' : `seen ${lastSpoke(u.lastSeen)}`} · said ${lastSpoke(u.lastMessageAt)}`)].join('\n'));
-    }
-    case 'name': {
-      const me = await chat.whoami();
-      return room.reply(`You are ${me.name} (key ${me.fingerprint}), from ${me.address}`);
-    }
-    case 'block':
-      return room.reply(`blocked ${(await chat.block(action.name)).name}: no messages either way`);
-    case 'unblock':
-      return room.reply(`unblocked ${(await chat.unblock(action.name)).name}`);
-    case 'blocked': {
-      const { names } = await chat.blocked();
-      return room.reply(names.length === 0 ? 'You block no one.' : `You block: ${names.join(', ')}`);
-    }
     case 'export': {
       if (!current || current.kind === 'status') return room.here('nothing to export here: /export saves the room or direct conversation on screen', 'error');
       const title = conversationTitle(current);
@@ -167,12 +117,6 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
         ui.saveSettings();
       }
       return room.notice(`bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
-    case 'whois': {
-      const who = await chat.whois(action.name);
-      room.knownUsers.add(who.name);
-      const seen = who.online ? 'online now' : `last seen ${lastSpoke(who.lastSeen)}`;
-      return room.reply([`${who.name} · ${seen}`, `key ${who.fingerprint}`, TRUST_TEXT[who.trust](who.name)].join('\n'), who.trust === 'changed' ? 'warning' : 'info');
-    }
     case 'trust': {
       let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
       // With the fingerprint that USER read out: nothing is trusted unless the key presented is that one.
@@ -190,9 +134,6 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
       }
       return room.keyWarnings.trusted(action.name, fingerprint ?? '?');
     }
-    case 'op':
-      await chat.op(action.password);
-      return room.reply('you are operator for this session: !help shows the operator commands');
     case 'help':
       return room.reply(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Ctrl-N/Ctrl-P next/previous conversation · PageUp/PageDown scroll · Ctrl-C quit'].join('\n'));
     case 'quit':
@@ -214,26 +155,6 @@ async function sendFile(room: ChatRoom, action: { kind: 'file'; to: string; path
   const target = action.kind === 'file' ? { to: action.to } : { room: model.get(roomKey(action.room))?.name ?? action.room };
   room.transfers.send(target, path, size);
   room.switchTo(action.kind === 'file' ? dmKey(action.to) : roomKey(action.room));
-}
-
-async function readableFileSize(path: string): Promise<number> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new ParlorError('FILE_UNREADABLE', `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: give a file`);
-    await access(path, constants.R_OK);
-    return info.size;
-  } catch (error) {
-    if (error instanceof ParlorError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'you may not read it' : (error as Error).message;
-    throw new ParlorError('FILE_UNREADABLE', `cannot send ${path}: ${why}${code !== undefined ? ` (${code})` : ''}`);
-  }
-}
-
-function transferSummary(line: TransferLine): string {
-  const who = line.direction === 'send' ? (line.room !== undefined ? `to #${line.room}` : `to ${line.peer ?? '?'}`) : `from ${line.peer ?? '?'}${line.room !== undefined ? ` in #${line.room}` : ''}`;
-  const where = line.state === 'asking' ? `waiting for /accept ${line.id} or /decline ${line.id}` : line.state === 'running' ? `${line.size === 0 ? 100 : Math.floor((line.bytes / line.size) * 100)}%` : line.state;
-  return `[${line.id}] ${line.direction === 'send' ? '↑' : '↓'} ${line.name} · ${formatBytes(line.size)} ${who} · ${where}`;
 }
 
 async function runBot(room: ChatRoom, line: string): Promise<void> {
@@ -269,20 +190,3 @@ async function showBotReply(room: ChatRoom, key: string, line: string, reply: Bo
     }
   }
 }
-
-/** /trust USER FINGERPRINT when USER presents another key: someone may be in the middle. */
-function refuseOtherKey(name: string, presented: string, given: string): void {
-  if (presented === given) return;
-  throw new ParlorError(
-    'FINGERPRINT_MISMATCH',
-    `not trusted: ${name} presents the key ${presented}, not ${given}. Compare again with ${name}, in person or on a channel you trust`,
-  );
-}
-
-/** What /whois says of a key's standing with this client. */
-const TRUST_TEXT: Record<'known' | 'new' | 'changed' | 'you', (name: string) => string> = {
-  known: (name) => `known: the key you have trusted for ${name}`,
-  new: (name) => `new: you have not seen ${name}'s key before; compare it with ${name} (their /name shows it)`,
-  changed: (name) => `CHANGED: not the key you trusted for ${name}. Compare it with ${name}, then /trust ${name}`,
-  you: () => 'you: this is your own key',
-};

@@ -5,7 +5,7 @@
 import { foldName } from '../protocol/names.ts';
 import { runChatLine } from './chat-actions.ts';
 import type { ChatRoom } from './chat-room.ts';
-import { completeLine } from './completion.ts';
+import { completeLine } from '../shared/completion.ts';
 import { STATUS_KEY } from './conversations.ts';
 import { LineEditor } from './line-editor.ts';
 

@@ -7,7 +7,7 @@ import { conversationHeader, conversationTitle, entryLines, entryTime, memberLis
 import type { ConversationList } from './conversations.ts';
 import { fieldText } from './field.ts';
 import type { LineEditor } from './line-editor.ts';
-import { boxStyle, paint } from './themes.ts';
+import { boxStyle, paint } from '../shared/themes.ts';
 import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import { dayChanges, dayChangeText } from './text-layout.ts';
 import type { UiContext } from './ui-context.ts';

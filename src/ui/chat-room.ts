@@ -17,9 +17,9 @@ import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, type StatusState } from './chat-view.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from './conversations.ts';
 import { PeerKeyWarnings } from './peer-key-warnings.ts';
-import { blessedDepth } from './color-depth.ts';
-import { resolveTheme, type ThemeName } from './themes.ts';
-import { downloadsFor, TransferBoard, type TransferPlace } from './transfer-board.ts';
+import { blessedDepth } from '../shared/color-depth.ts';
+import { resolveTheme, type ThemeName } from '../shared/themes.ts';
+import { downloadsFor, TransferBoard, type TransferPlace } from '../shared/transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 

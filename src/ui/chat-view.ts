@@ -4,29 +4,19 @@
 // safeText here, and nowhere else needs to remember to.
 
 import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
-import { inertName, inertText } from '../client/inert-text.ts';
+import { inertName, inertText } from '../shared/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
 import { safeFold } from './text-layout.ts';
-import { paint, userColor, type Theme } from './themes.ts';
+import { paint, userColor, type Theme } from '../shared/themes.ts';
+import { clock, lastSpoke } from '../shared/notices.ts';
+export { clock, lastSpoke, notSealedText, peerKeyChangedWarning } from '../shared/notices.ts';
 import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
-
-export function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
 
 /** A date and time, for a line whose sender's signed time and the server's disagree. */
 function dateTime(ts: number): string {
   const d = new Date(ts);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${clock(ts)}`;
-}
-
-/** When someone last spoke: a time today, else a date. */
-export function lastSpoke(ts: number | null, now = Date.now()): string {
-  if (ts === null) return '–';
-  const d = new Date(ts);
-  return new Date(now).toDateString() === d.toDateString() ? clock(ts) : `${d.getMonth() + 1}/${d.getDate()}`;
 }
 
 /** Columns before a notice's text: "HH:MM", a space, a two-column mark, a space. */
@@ -121,25 +111,6 @@ function rejectedLines(from: string, code: string, ts: number, theme: Theme, wid
     ? `message from ${from} held: ${from}'s key changed (compare with /whois ${from}, then /trust ${from})`
     : `message from ${from} could not be verified: ${code}`;
   return noticeLines(text, width - NOTICE_INDENT).map((line, i) => `${paint(theme.dim, i === 0 ? clock(ts) : '     ')} ${paint(theme.error, `${i === 0 ? '✗ ' : '  '} ${line}`)}`);
-}
-
-/** The warning for a peer's changed key, in the spirit of OpenSSH's; drawn with the alarm tone. */
-export function peerKeyChangedWarning(change: { name: string; trusted: string; presented: string }): string {
-  const { name, trusted, presented } = change;
-  return [
-    `WARNING: ${name.toUpperCase()}'S IDENTITY KEY HAS CHANGED!`,
-    `trusted: ${trusted}`,
-    `now:     ${presented}`,
-    `Someone may be impersonating ${name}, or ${name} has a new key.`,
-    `Messages to and from ${name} are held until you compare fingerprints with ${name} (/whois ${name}) and accept the new key: /trust ${name}`,
-  ].join('\n');
-}
-
-/** Said where history holds messages sealed before this user joined a secret room. */
-export function notSealedText(count: number): string {
-  return count === 1
-    ? '1 earlier message was sealed before you joined and cannot be read'
-    : `${count} earlier messages were sealed before you joined and cannot be read`;
 }
 
 /** The message pane's label: the conversation, and whether the server can read it. */

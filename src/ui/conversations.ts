@@ -4,7 +4,7 @@
 
 import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
 import { foldName } from '../protocol/names.ts';
-import type { ExportLine } from './export.ts';
+import type { ExportLine } from '../shared/export.ts';
 import type { ImageCells } from './image-cells.ts';
 import type { TransferLine } from './transfer-view.ts';
 

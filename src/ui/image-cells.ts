@@ -5,7 +5,7 @@
 // nearest of the xterm 256-colour palette. Pure apart from sharp: tested without a terminal.
 
 import sharp from 'sharp';
-import { nearest256, type Rgb } from './color-depth.ts';
+import { nearest256, type Rgb } from '../shared/color-depth.ts';
 
 export type { Rgb };
 

@@ -11,8 +11,8 @@ import { formatAddress } from '../options.ts';
 import { fieldText } from './field.ts';
 import { LineEditor } from './line-editor.ts';
 import { safeText } from './safe-text.ts';
-import { rememberName } from './settings.ts';
-import { boxStyle, paint, type Theme } from './themes.ts';
+import { rememberName } from '../shared/settings.ts';
+import { boxStyle, paint, type Theme } from '../shared/themes.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 type FieldName = 'name' | 'password' | 'accept';

@@ -3,7 +3,7 @@
 // braces escaped, because blessed reads `{red-fg}` or `{/}` in content as markup and a message
 // must not be able to restyle the screen or close the styles around it.
 
-import { inertName, inertText } from '../client/inert-text.ts';
+import { inertName, inertText } from '../shared/inert-text.ts';
 
 export function escapeTags(text: string): string {
   return text.replace(/[{}]/g, (brace) => (brace === '{' ? '{open}' : '{close}'));

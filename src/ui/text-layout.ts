@@ -3,7 +3,7 @@
 // entries of different local days. Pure (safeFold adds blessed's escaping): the web client lays
 // out the same way.
 
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from '../shared/inert-text.ts';
 import { escapeTags } from './safe-text.ts';
 
 /**

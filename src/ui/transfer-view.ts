@@ -4,47 +4,16 @@
 // The entry is redrawn in place as the transfer moves. Names and messages come from the network:
 // they are folded through noticeLines, which makes them inert and escapes blessed's tags.
 
-import type { RecipientOutcome } from '../client/transfers.ts';
 import { clock, NOTICE_INDENT, noticeLines } from './chat-view.ts';
-import { paint, type Color, type Theme } from './themes.ts';
+import { paint, type Color, type Theme } from '../shared/themes.ts';
 import { formatBytes } from '../client/transfer-progress.ts';
 
 export { formatBytes };
+// The line's shape is the board's (src/shared), which both UIs draw.
+export type { TransferCounts, TransferLine } from '../shared/transfer-board.ts';
+import type { TransferCounts, TransferLine } from '../shared/transfer-board.ts';
 
-export interface TransferLine {
-  /** The number this UI gives it, for /accept, /decline and /cancel (not the server's id). */
-  id: number;
-  direction: 'send' | 'receive';
-  /** As the sender named it: for a received file, hostile until shown through noticeLines. */
-  name: string;
-  size: number;
-  /** Sending: the user it goes to (undefined for a room). Receiving: the sender. */
-  peer?: string;
-  room?: string;
-  /**
-   * preparing: the sender hashes the file; waiting: offered, nobody has taken it yet; asking: an
-   * offer over the auto-accept size waits for this user's /accept or /decline.
-   */
-  state: 'preparing' | 'waiting' | 'asking' | 'running' | 'done' | 'failed';
-  bytes: number;
-  /** Bytes a second over the last few seconds, and the time left at that rate. */
-  rate: number;
-  etaMs: number | undefined;
-  /** Sending: each recipient's latest word. */
-  outcomes: RecipientOutcome[];
-  recipients: number;
-  /** Receiving: where it was saved; asking: the limit it is over. */
-  savedPath?: string;
-  limit?: number;
-  error?: { code: string; message: string };
-}
 
-/** Counts for the status bar: transfers moving each way, and offers waiting for an answer. */
-export interface TransferCounts {
-  sending: number;
-  receiving: number;
-  asking: number;
-}
 
 const BAR_MIN_CELLS = 6;
 const BAR_MAX_CELLS = 20;

@@ -4,10 +4,10 @@
 import type blessed from 'blessed';
 import type { ClientIdentity } from '../crypto/identity.ts';
 import type { DiscoverOptions } from '../discovery/discover.ts';
-import type { ColorDepth } from './color-depth.ts';
-import type { HostedServer, HostOptions } from './host-server.ts';
-import type { UiSettings } from './settings.ts';
-import type { Theme } from './themes.ts';
+import type { ColorDepth } from '../shared/color-depth.ts';
+import type { HostedServer, HostOptions } from '../shared/host-server.ts';
+import type { UiSettings } from '../shared/settings.ts';
+import type { Theme } from '../shared/themes.ts';
 
 export interface UiOptions {
   configDir: string;

@@ -10,11 +10,11 @@ import { discoverServers, type DiscoveredServer, type ProbeTarget } from '../dis
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress, parseServerAddress } from '../options.ts';
 import { fieldText } from './field.ts';
-import { startHostedServer } from './host-server.ts';
+import { startHostedServer } from '../shared/host-server.ts';
 import { LineEditor } from './line-editor.ts';
 import { safeText } from './safe-text.ts';
 import { safeFold } from './text-layout.ts';
-import { boxStyle, paint } from './themes.ts';
+import { boxStyle, paint } from '../shared/themes.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 /**

@@ -14,7 +14,7 @@ import { CLIENT_IDENTITY_FILE, loadOrCreateClientIdentity, type ClientIdentity }
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.ts';
 import { entryLines } from '../../src/ui/chat-view.ts';
 import { ConversationList, dmKey, roomKey } from '../../src/ui/conversations.ts';
-import { resolveTheme } from '../../src/ui/themes.ts';
+import { resolveTheme } from '../../src/shared/themes.ts';
 import { nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
 import { makeRelayHostile } from '../helpers/hostile-relay.ts';
 import { runParlor } from '../helpers/run-parlor.ts';

@@ -2,13 +2,13 @@
 // names the attack used, refused by a real server over real connections, and the rules beneath.
 
 import { expect } from 'chai';
-import { inertName } from '../../src/client/inert-text.ts';
+import { inertName } from '../../src/shared/inert-text.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { lookAlikeKeys, reservedLookAlike } from '../../src/server/look-alikes.ts';
 import { checkRoomName, checkUserName } from '../../src/server/names.ts';
 import { conversationTitle, entryLines } from '../../src/ui/chat-view.ts';
 import { ConversationList } from '../../src/ui/conversations.ts';
-import { resolveTheme } from '../../src/ui/themes.ts';
+import { resolveTheme } from '../../src/shared/themes.ts';
 import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
 
 const CYRILLIC_A_LICE = '\u0430lice';

@@ -3,7 +3,7 @@
 
 import { expect } from 'chai';
 import { ChatClient } from '../../src/client/chat-client.ts';
-import { themeAtDepth } from '../../src/ui/themes.ts';
+import { themeAtDepth } from '../../src/shared/themes.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';

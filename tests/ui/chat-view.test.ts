@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { DeliveredMessage } from '../../src/client/e2e.ts';
 import { conversationHeader, entryLines, noticeLines, peerKeyChangedWarning, roomListText } from '../../src/ui/chat-view.ts';
 import { ConversationList, roomKey } from '../../src/ui/conversations.ts';
-import { resolveTheme } from '../../src/ui/themes.ts';
+import { resolveTheme } from '../../src/shared/themes.ts';
 
 const theme = resolveTheme('nord', {});
 const sealed = (id: number, from: string, e2e: DeliveredMessage['e2e'], text = ''): DeliveredMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, room: 'vault', e2e });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { nearest256 } from '../../src/ui/color-depth.ts';
+import { nearest256 } from '../../src/shared/color-depth.ts';
 import { cellsToAnsi, cellsToTags, imageToCells } from '../../src/ui/image-cells.ts';
 
 /** A 4×4 picture: top half red, bottom half blue. */

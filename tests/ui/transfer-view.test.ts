@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { statusText } from '../../src/ui/chat-view.ts';
-import { resolveTheme } from '../../src/ui/themes.ts';
+import { resolveTheme } from '../../src/shared/themes.ts';
 import { formatBytes, formatDuration, transferLines, type TransferLine } from '../../src/ui/transfer-view.ts';
 
 const theme = resolveTheme('nord', {});

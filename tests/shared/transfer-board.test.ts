@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { TransferBoard, type TransferPlace } from '../../src/ui/transfer-board.ts';
+import { TransferBoard, type TransferPlace } from '../../src/shared/transfer-board.ts';
 import type { TransferLine } from '../../src/ui/transfer-view.ts';
 import { waitUntil } from '../helpers/chat-clients.ts';
 import { startWorld, type World } from '../helpers/chat-world.ts';

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeTags, safeText } from '../../src/ui/safe-text.ts';
-import { DEFAULT_SETTINGS, loadSettings, rememberName, saveSettings, UI_SETTINGS_FILE } from '../../src/ui/settings.ts';
-import { isThemeName, paint, resolveTheme, userColor } from '../../src/ui/themes.ts';
+import { DEFAULT_SETTINGS, loadSettings, rememberName, saveSettings, UI_SETTINGS_FILE } from '../../src/shared/settings.ts';
+import { isThemeName, paint, resolveTheme, userColor } from '../../src/shared/themes.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('ui/settings, themes and safe text', () => {

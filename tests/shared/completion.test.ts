@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { completeLine, completionCandidates } from '../../src/ui/completion.ts';
+import { completeLine, completionCandidates } from '../../src/shared/completion.ts';
 
 const sources = { users: ['alice', 'Albert', 'bob'], rooms: ['lobby', 'dev', 'design'] };
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { expandHome, parsePathArgument } from '../../src/ui/file-paths.ts';
+import { expandHome, parsePathArgument } from '../../src/shared/file-paths.ts';
 
 describe('ui/file-paths', () => {
   it('takes the rest of the line, one quoted path, or spaces escaped with a backslash', () => {

@@ -10,8 +10,42 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChatClient } from '../client/chat-client.ts';
 import { DEFAULT_MAX_AUTO_ACCEPT_BYTES, FileTransfers, type IncomingTransfer, type OutgoingTransfer, type RecipientOutcome, type TransferProgress, type TransferTarget } from '../client/transfers.ts';
-import type { TransferCounts, TransferLine } from './transfer-view.ts';
-import type { UiOptions } from './ui-context.ts';
+import { formatBytes } from './format-bytes.ts';
+
+export interface TransferLine {
+  /** The number this UI gives it, for /accept, /decline and /cancel (not the server's id). */
+  id: number;
+  direction: 'send' | 'receive';
+  /** As the sender named it: for a received file, hostile until shown through noticeLines. */
+  name: string;
+  size: number;
+  /** Sending: the user it goes to (undefined for a room). Receiving: the sender. */
+  peer?: string;
+  room?: string;
+  /**
+   * preparing: the sender hashes the file; waiting: offered, nobody has taken it yet; asking: an
+   * offer over the auto-accept size waits for this user's /accept or /decline.
+   */
+  state: 'preparing' | 'waiting' | 'asking' | 'running' | 'done' | 'failed';
+  bytes: number;
+  /** Bytes a second over the last few seconds, and the time left at that rate. */
+  rate: number;
+  etaMs: number | undefined;
+  /** Sending: each recipient's latest word. */
+  outcomes: RecipientOutcome[];
+  recipients: number;
+  /** Receiving: where it was saved; asking: the limit it is over. */
+  savedPath?: string;
+  limit?: number;
+  error?: { code: string; message: string };
+}
+
+/** Counts for the status bar: transfers moving each way, and offers waiting for an answer. */
+export interface TransferCounts {
+  sending: number;
+  receiving: number;
+  asking: number;
+}
 
 /** Where a transfer's line goes: a room's conversation, or the direct one with a user. */
 export type TransferPlace = { room: string } | { with: string };
@@ -215,7 +249,7 @@ export class TransferBoard {
 }
 
 /** The downloads dir, made if missing; without one every offer is declined (and said so). */
-export function downloadsFor(options: UiOptions): { downloadDir?: string; maxAutoAcceptBytes?: number; problem?: string } {
+export function downloadsFor(options: { dataDir: string; downloadsDir?: string; maxAutoAcceptBytes?: number; noLocalFiles?: string }): { downloadDir?: string; maxAutoAcceptBytes?: number; problem?: string } {
   // Over ssh a download would land on the server's disk: offers are declined, saying why.
   if (options.noLocalFiles !== undefined) return { problem: `files offered to you are declined: ${options.noLocalFiles}` };
   const dir = options.downloadsDir ?? join(options.dataDir, 'downloads');
@@ -226,4 +260,11 @@ export function downloadsFor(options: UiOptions): { downloadDir?: string; maxAut
   } catch (error) {
     return { ...limit, problem: `cannot make the downloads dir ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): files offered to you will be declined` };
   }
+}
+
+/** A transfer in /transfers' list, as both UIs print it. */
+export function transferSummary(line: TransferLine): string {
+  const who = line.direction === 'send' ? (line.room !== undefined ? `to #${line.room}` : `to ${line.peer ?? '?'}`) : `from ${line.peer ?? '?'}${line.room !== undefined ? ` in #${line.room}` : ''}`;
+  const where = line.state === 'asking' ? `waiting for /accept ${line.id} or /decline ${line.id}` : line.state === 'running' ? `${line.size === 0 ? 100 : Math.floor((line.bytes / line.size) * 100)}%` : line.state;
+  return `[${line.id}] ${line.direction === 'send' ? '↑' : '↓'} ${line.name} · ${formatBytes(line.size)} ${who} · ${where}`;
 }

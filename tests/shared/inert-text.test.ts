@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { inertText } from '../../src/client/inert-text.ts';
+import { inertText } from '../../src/shared/inert-text.ts';
 
 describe('client/inert-text', () => {
   it('shows escape sequences, bell, backspace and carriage return in caret notation', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultExportPath, formatExport, stamp, writeExport } from '../../src/ui/export.ts';
+import { defaultExportPath, formatExport, stamp, writeExport } from '../../src/shared/export.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('ui/export', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { COMMAND_NAMES, helpLines, parseChatLine } from '../../src/ui/slash-commands.ts';
+import { COMMAND_NAMES, helpLines, parseChatLine } from '../../src/shared/slash-commands.ts';
 
 describe('ui/slash-commands', () => {
   it('sends plain text to the conversation, ! lines to the bot and @USER lines as direct messages', () => {

@@ -4,7 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { inertText } from '../client/inert-text.ts';
+import { inertText } from './inert-text.ts';
 
 export const EXPORTS_DIR = 'exports';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { COLOR_DEPTHS, colorAtDepth, detectColorDepth } from '../../src/ui/color-depth.ts';
-import { THEME_NAMES, themeAtDepth, type Color, type Theme } from '../../src/ui/themes.ts';
+import { COLOR_DEPTHS, colorAtDepth, detectColorDepth } from '../../src/shared/color-depth.ts';
+import { THEME_NAMES, themeAtDepth, type Color, type Theme } from '../../src/shared/themes.ts';
 
 /** Every element the UI draws, as the foreground and background it is drawn with. */
 function elements(theme: Theme): Array<[string, Color | undefined, Color | undefined]> {
