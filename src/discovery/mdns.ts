@@ -1,12 +1,16 @@
 // mDNS / DNS-SD with bonjour-service: the server publishes `_parlor._tcp` with the advert's fields
 // in TXT records, and the client browses for it. It is the second path, not the only one: on a
 // host with no default route bonjour-service sends nothing (measured in namespaces), where the
-// UDP broadcast still works.
+// UDP broadcast still works. bonjour-service is imported at the first publish or browse, so that
+// commands and servers that do neither never load it.
 
-import { Bonjour } from 'bonjour-service';
+import type { Bonjour } from 'bonjour-service';
 import { advertFields, type AdvertFields } from './datagrams.ts';
 
 export const MDNS_SERVICE_TYPE = 'parlor';
+
+let loadedBonjour: Promise<typeof Bonjour> | undefined;
+const bonjourModule = () => (loadedBonjour ??= import('bonjour-service').then((module) => module.Bonjour));
 
 export interface MdnsPublication {
   stop(): Promise<void>;
@@ -21,24 +25,32 @@ export interface MdnsPublication {
  * records once, at announce time, so a count would be frozen there, and re-announcing at every
  * login would churn every browser on the LAN. The UDP advert carries the live count.
  */
-export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>): MdnsPublication {
-  const bonjour = new Bonjour(undefined, () => {});
+export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>, onProblem: (error: Error) => void = () => {}): MdnsPublication {
   const txt: Record<string, string> = {
     name: fields.name,
     fingerprint: fields.fingerprint,
     protocol: String(fields.protocol),
     ...(fields.password !== undefined && { password: fields.password }),
   };
-  bonjour.publish({
-    name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
-    type: MDNS_SERVICE_TYPE,
-    port: fields.port,
-    disableIPv6: true,
-    txt,
+  const published = bonjourModule().then((BonjourService) => {
+    const bonjour = new BonjourService(undefined, () => {});
+    bonjour.publish({
+      name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
+      type: MDNS_SERVICE_TYPE,
+      port: fields.port,
+      disableIPv6: true,
+      txt,
+    });
+    return bonjour;
   });
+  published.catch(onProblem);
   return {
     // Withdraws the service (goodbye packets with TTL 0) before the socket closes.
-    stop: () => new Promise((resolve) => bonjour.unpublishAll(() => bonjour.destroy(() => resolve()))),
+    stop: () =>
+      published.then(
+        (bonjour) => new Promise<void>((resolve) => bonjour.unpublishAll(() => bonjour.destroy(() => resolve()))),
+        () => undefined,
+      ),
   };
 }
 
@@ -47,25 +59,34 @@ export interface MdnsBrowser {
 }
 
 /** Browses for parlor servers; each answer that validates is handed on (duplicates included). */
-export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => void): MdnsBrowser {
-  const bonjour = new Bonjour(undefined, () => {});
-  const browser = bonjour.find({ type: MDNS_SERVICE_TYPE }, (service) => {
-    const txt = (service.txt ?? {}) as Record<string, unknown>;
-    const host = service.addresses?.find((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address)) ?? service.referer?.address;
-    const parsed = advertFields.omit({ users: true }).safeParse({
-      name: txt.name,
-      ...(host !== undefined && { host }),
-      port: service.port,
-      fingerprint: txt.fingerprint,
-      ...(typeof txt.password === 'string' && { password: txt.password }),
-      protocol: Number(txt.protocol),
+export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => void, onProblem: (error: Error) => void = () => {}): MdnsBrowser {
+  let stopped = false;
+  const browsing = bonjourModule().then((BonjourService) => {
+    if (stopped) return undefined;
+    const bonjour = new BonjourService(undefined, () => {});
+    const browser = bonjour.find({ type: MDNS_SERVICE_TYPE }, (service) => {
+      const txt = (service.txt ?? {}) as Record<string, unknown>;
+      const host = service.addresses?.find((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address)) ?? service.referer?.address;
+      const parsed = advertFields.omit({ users: true }).safeParse({
+        name: txt.name,
+        ...(host !== undefined && { host }),
+        port: service.port,
+        fingerprint: txt.fingerprint,
+        ...(typeof txt.password === 'string' && { password: txt.password }),
+        protocol: Number(txt.protocol),
+      });
+      if (parsed.success) onServer(parsed.data);
     });
-    if (parsed.success) onServer(parsed.data);
-  });
-  return {
-    stop: () => {
+    return () => {
       browser.stop();
       bonjour.destroy();
+    };
+  });
+  browsing.catch(onProblem);
+  return {
+    stop: () => {
+      stopped = true;
+      void browsing.then((stop) => stop?.(), () => undefined);
     },
   };
 }

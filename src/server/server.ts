@@ -201,7 +201,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
         fingerprint: this.fingerprint,
         ...(!this.options.private && { password: this.password }),
         protocol: PROTOCOL_VERSION,
-      });
+      }, (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });
     }
