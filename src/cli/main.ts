@@ -4,7 +4,7 @@
 // of them when none is, for plain `parlor` and the help that lists them), and each of those loads
 // its heaviest parts (the UI, sharp, a browser opener, mDNS) only when it gets to them.
 
-import { Command, CommanderError } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { widenHeapGrowth } from '../heap-growth.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import { exitWithError } from './output.ts';

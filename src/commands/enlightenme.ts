@@ -54,7 +54,7 @@ export function enlightenmeCommand(options: EnlightenOptions = {}): CommandDefin
         }
         throw new ParlorError('UPSTREAM_FAILED', `${base.host} could not be reached (${code ?? (error as Error).message})`);
       }
-      const location = response.headers['location'];
+      const location = response.headers.location;
       if (response.status < 300 || response.status > 399 || typeof location !== 'string' || location === '') {
         throw new ParlorError('UPSTREAM_FAILED', `${base.host} answered ${response.status} instead of a redirect to an article`);
       }

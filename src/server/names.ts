@@ -9,7 +9,7 @@ import { foldName } from '../protocol/names.ts';
 
 export { foldName };
 
-const NAME_PATTERN = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
+const NAME_PATTERN = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}_.-]*$/u;
 export const NAME_MAX_CHARS = 32;
 
 export interface CheckedName {

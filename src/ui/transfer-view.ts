@@ -5,7 +5,7 @@
 // they are folded through noticeLines, which makes them inert and escapes blessed's tags.
 
 import type { RecipientOutcome } from '../client/transfers.ts';
-import { clock, NOTICE_INDENT, noticeLines } from './chat-view.ts';
+import { clock, NOTICE_INDENT, noticeLines } from './notice-lines.ts';
 import { paint, type Theme } from './themes.ts';
 import { formatBytes } from '../client/transfer-progress.ts';
 
