@@ -7,46 +7,21 @@
 import { EventEmitter } from 'node:events';
 import { COMMAND_AS_CHAT, isCommandLine } from '../protocol/command-line.ts';
 import { ParlorError } from '../protocol/errors.ts';
-import type { AnnouncementMessage, JoinedMessage, LeftMessage, Reply, RequestType } from '../protocol/messages.ts';
-import type { CloseInfo } from '../transport/secure-connection.ts';
-import type { DecodedRecord } from '../protocol/records.ts';
-import { isTransferEvent, type TransferEvent } from '../protocol/transfer-messages.ts';
-import { ParlorClient, type ConnectInput } from './client.ts';
+import type { Reply, RequestType } from '../protocol/messages.ts';
+import { isTransferEvent } from '../protocol/transfer-messages.ts';
+import { ParlorClient } from './client.ts';
+import type { ChatClientOptions, ChatEvents } from './chat-client-types.ts';
 import { defaultConfigDir } from '../options.ts';
 import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
-import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
+import { PeerKeys } from './peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
 import { messageNonce } from './message-nonce.ts';
 import { RoomMembers } from './room-members.ts';
-import { Reconnection, type ReconnectOptions } from './reconnect.ts';
+import { Reconnection } from './reconnect.ts';
 import { SealedChat, type OpenedHistory, type OpenedJoin, type WhoisResult } from './sealed-chat.ts';
 
 export type { OpenedHistory, OpenedJoin, WhoisResult };
-
-export interface ChatClientOptions extends ConnectInput, ReconnectOptions {
-  name: string;
-  password: string;
-}
-
-interface ChatEvents {
-  /** Sealed messages arrive opened, with their `e2e` status (rejected ones with their code). */
-  message: [message: DeliveredMessage];
-  /** Loud: a peer's key is not the one in known_peers. Nothing is sealed to it or believed from it until acceptPeerKey. */
-  peerKeyChanged: [change: PeerKeyChange];
-  joined: [notice: JoinedMessage];
-  left: [notice: LeftMessage];
-  /** An operator's notice to everyone online. */
-  announcement: [notice: AnnouncementMessage];
-  /** The connection dropped; a reconnect follows unless the reason is final. */
-  disconnected: [info: CloseInfo];
-  reconnecting: [attempt: { attempt: number; delayMs: number }];
-  reconnected: [];
-  /** For good: closed by the user, or for a reason that reconnecting cannot fix. */
-  closed: [info: CloseInfo];
-  // File transfer: what FileTransfers (transfers.ts) listens to.
-  transferEvent: [event: TransferEvent];
-  transferRecord: [record: DecodedRecord];
-}
+export type { ChatClientOptions } from './chat-client-types.ts';
 
 export class ChatClient extends EventEmitter<ChatEvents> {
   private client: ParlorClient;

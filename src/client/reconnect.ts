@@ -11,18 +11,11 @@ import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
-import type { ChatClient, ChatClientOptions } from './chat-client.ts';
+import type { EventEmitter } from 'node:events';
+import type { ChatClientOptions, ChatEvents } from './chat-client-types.ts';
 import { checkedRequest } from './checked-request.ts';
 import { ParlorClient } from './client.ts';
 import type { DeliveredMessage } from './e2e.ts';
-
-export interface ReconnectOptions {
-  /** Reconnect after the connection drops (default true). */
-  reconnect?: boolean;
-  /** The first delay between reconnect attempts; it doubles up to maxReconnectDelayMs. */
-  reconnectDelayMs?: number;
-  maxReconnectDelayMs?: number;
-}
 
 /** Reasons that another attempt would only repeat. */
 const FINAL_CODES: ReadonlySet<ErrorCode> = new Set([
@@ -63,7 +56,7 @@ export interface ReconnectingChat {
   rejoined(reply: Reply<'join'>): void;
   /** A message missed while away, delivered as a live one is. */
   deliver(message: ChatMessage): void;
-  emit: ChatClient['emit'];
+  emit: EventEmitter<ChatEvents>['emit'];
 }
 
 export class Reconnection {
