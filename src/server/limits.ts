@@ -9,32 +9,6 @@ export class RetryLaterError extends ParlorError {
   }
 }
 
-/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
-export class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    now = Date.now(),
-  ) {
-    this.tokens = burst;
-    this.updatedAt = now;
-  }
-
-  /** Takes a token if there is one; otherwise says how long until there will be. */
-  take(now = Date.now()): { ok: true } | { ok: false; retryAfterMs: number } {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.perSecond);
-    this.updatedAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.perSecond) * 1000) };
-  }
-}
-
 /**
  * Failed password attempts, per key (an address, a name): after `freeAttempts` failures, each
  * further attempt must wait 2^(failures − free) seconds, capped, before it is even checked. The

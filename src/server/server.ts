@@ -18,8 +18,7 @@ import { generatePassword } from './passwords.ts';
 import { DiscoveryBeacon } from '../discovery/beacon.ts';
 import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
-import { createBot } from '../commands/builtins.ts';
-import type { Bot as CommandBot } from '../commands/builtins.ts';
+import { createBot, type LoadedCommands } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
 import { Router } from './router.ts';
 import { LoadGauge } from './load-gauge.ts';
@@ -51,7 +50,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
 
   private constructor(
     readonly options: ServerOptions,
-    private readonly bot: CommandBot,
+    private readonly bot: LoadedCommands,
     private readonly startWarnings: string[],
   ) {
     super();

@@ -5,7 +5,7 @@ import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { SecureConnection } from '../transport/secure-connection.ts';
-import { TokenBucket } from './limits.ts';
+import { TokenBucket } from '../token-bucket.ts';
 
 export interface SessionLimits {
   ratePerSecond: number;
