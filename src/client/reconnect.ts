@@ -7,6 +7,7 @@
 // one made while it reconnects waits, and one whose reply a drop swallowed goes again when it can.
 
 import { randomInt } from 'node:crypto';
+import { DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS } from '../options.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
@@ -178,8 +179,8 @@ export class Reconnection {
   }
 
   private async reconnect(): Promise<void> {
-    const first = this.options.reconnectDelayMs ?? 250;
-    const max = this.options.maxReconnectDelayMs ?? 15_000;
+    const first = this.options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
+    const max = this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
     const pinned = this.chat.connection().server.fingerprint;
     for (let attempt = 1; !this.closedByUser; attempt++) {
       // Jittered, so that clients dropped together do not all come back at the same instant.
