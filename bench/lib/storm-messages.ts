@@ -1,23 +1,17 @@
 // The IPC messages between the reconnect storm (bench/reconnect-storm.ts) and its client holders
 // (bench/workers/storm.ts).
 
+import type { LoginTarget } from './login-target.ts';
+
 export type ToStormWorker =
-  | {
+  | (LoginTarget & {
       type: 'setup';
-      host: string;
-      port: number;
-      fingerprint: string;
-      password: string;
-      /** Makes this worker's user names unique: `${prefix}${i}`. */
-      prefix: string;
       clients: number;
-      /** Logins in flight at once while setting up. */
-      concurrency: number;
       /** Client i joins room `storm-${i % rooms}`. */
       rooms: number;
       /** known_servers and known_peers of this worker's clients. */
       configDir: string;
-    }
+    })
   /** From now on, count each client's 'reconnected' (logged in again, rooms rejoined, caught up). */
   | { type: 'arm' }
   /** Resolves once every client has reconnected since 'arm', or after timeoutMs. */

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { ChatClient } from '../../src/client/chat-client.ts';
 import { generateClientIdentity } from '../../src/crypto/identity.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
+import { inLanes } from '../lib/lanes.ts';
 import type { FromStormWorker, ToStormWorker } from '../lib/storm-messages.ts';
 import { serveWorker } from '../lib/worker-process.ts';
 
@@ -35,33 +36,28 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
     case 'setup': {
       const startedAt = performance.now();
       const identity = await generateClientIdentity();
-      let next = 0;
-      const lane = async (): Promise<void> => {
-        while (next < message.clients) {
-          const index = next++;
-          const client = await ChatClient.connect({
-            host: message.host,
-            port: message.port,
-            fingerprint: message.fingerprint,
-            identity,
-            configDir: message.configDir,
-            name: `${message.prefix}${index}`,
-            password: message.password,
-          });
-          await joinOrCreate(client, `storm-${index % message.rooms}`);
-          client.on('reconnected', () => {
-            reconnected.add(client);
-            lastAt = now();
-            wake?.();
-          });
-          client.on('closed', ({ reason }) => {
-            closedForGood.push(`${reason.code}: ${reason.message}`);
-            wake?.();
-          });
-          clients.push(client);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(message.concurrency, message.clients) }, lane));
+      await inLanes(message.clients, message.concurrency, async (index) => {
+        const client = await ChatClient.connect({
+          host: message.host,
+          port: message.port,
+          fingerprint: message.fingerprint,
+          identity,
+          configDir: message.configDir,
+          name: `${message.prefix}${index}`,
+          password: message.password,
+        });
+        await joinOrCreate(client, `storm-${index % message.rooms}`);
+        client.on('reconnected', () => {
+          reconnected.add(client);
+          lastAt = now();
+          wake?.();
+        });
+        client.on('closed', ({ reason }) => {
+          closedForGood.push(`${reason.code}: ${reason.message}`);
+          wake?.();
+        });
+        clients.push(client);
+      });
       return { type: 'ready', clients: clients.length, setupMs: performance.now() - startedAt };
     }
     case 'arm':
