@@ -23,7 +23,7 @@ import { choosePinning, SERVER_CPU } from './lib/pinning.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { benchDeadline } from './lib/deadline.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { measureReconnectStorm, TARGET_STORM_SECONDS } from './reconnect-storm.ts';
 
 const RUNS = 3;

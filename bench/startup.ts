@@ -21,7 +21,7 @@ import { REPO_ROOT } from './lib/paths.ts';
 import { processRssMiB } from './lib/proc.ts';
 import { startServer } from './lib/server-process.ts';
 import { median, round } from './lib/stats.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 
 const RUNS = 9;
 const SERVE_RUNS = 3;
