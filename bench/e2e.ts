@@ -25,7 +25,7 @@ import { benchDeadline } from './lib/deadline.ts';
 import { choosePinning } from './lib/pinning.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { median, round } from './lib/stats.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 
 const MEMBERS = 20;
 const ROOM = 'vault';

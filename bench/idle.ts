@@ -18,7 +18,7 @@ import { choosePinning, type Pinning } from './lib/pinning.ts';
 import { clockTicksPerSecond, processOpenFileLimit, processRssMiB, processStatusMiB } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 import { benchDeadline } from './lib/deadline.ts';
 

@@ -19,7 +19,7 @@ import { choosePinning, type Pinning } from './lib/pinning.ts';
 import { cpuTimes, processCpuTicks, type CpuTimes } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { formatCount, median, round } from './lib/stats.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { benchDeadline } from './lib/deadline.ts';
 
 const ROOM = 'backlog';

@@ -17,6 +17,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   transfer: () => import('./transfer.ts'),
   ssh: () => import('./ssh.ts'),
   web: () => import('./web.ts'),
+  startup: () => import('./startup.ts'),
 };
 
 function usage(): string {

@@ -19,7 +19,7 @@ import { benchDeadline } from './lib/deadline.ts';
 import { hasTaskset, processCpuMicros, processRssMiB, setAffinity } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { round } from './lib/stats.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 
 /** PARLOR_BENCH_SSH_USERS lowers it for a quick look by hand. */
 const SSH_USERS = Number(process.env.PARLOR_BENCH_SSH_USERS ?? 200);
@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
     await sleep(1000);
 
     const identity = await generateClientIdentity();
-    const configDir = makeTempDir('ssh').path;
+    const configDir = makeTempDir('parlor-bench-ssh').path;
     const parlorClients = await inBatches(SSH_USERS, CONNECT_CONCURRENCY, (index) => parlorVisitor(server, identity, configDir, `p${index}`));
     const parlorLatency = await roomLatency(server, parlorClients, 'parlor-sender');
     for (const client of parlorClients) client.close();
@@ -157,7 +157,7 @@ async function parlorVisitor(server: ServerProcess, identity: ClientIdentity, co
 }
 
 async function roomLatency(server: ServerProcess, receivers: Receiver[], senderName: string): Promise<{ p50: number; p99: number; delivered: number; expected: number; serverCpuPercent: number }> {
-  const sender = await ChatClient.connect({ host: server.host, port: server.port, identity: await generateClientIdentity(), configDir: makeTempDir('ssh-sender').path, name: senderName, password: PASSWORD, reconnect: false, fingerprint: server.fingerprint });
+  const sender = await ChatClient.connect({ host: server.host, port: server.port, identity: await generateClientIdentity(), configDir: makeTempDir('parlor-bench-ssh-sender').path, name: senderName, password: PASSWORD, reconnect: false, fingerprint: server.fingerprint });
   await sender.join('lobby');
   for (const receiver of receivers) receiver.seen.clear();
   const sentAt = new Map<number, number>();

@@ -22,7 +22,7 @@ import { benchDeadline } from './lib/deadline.ts';
 import { processCpuMicros, processStatusMiB } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { median, round } from './lib/stats.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import type { FromTransferWorker, ToTransferWorker } from './lib/transfer-messages.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 

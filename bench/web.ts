@@ -23,7 +23,7 @@ import { REPO_ROOT } from './lib/paths.ts';
 import { processRssMiB } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
 import { median, round } from './lib/stats.ts';
-import { makeTempDir } from './lib/temp-dir.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 
 const CHROMIUM = process.env.PARLOR_CHROMIUM ?? '/usr/bin/chromium';
 const MESSAGES = 10_000;

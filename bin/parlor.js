@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// The one `parlor` binary. parlor runs its TypeScript sources through tsx's loader, so a clone
-// works with `npx parlor` straight after `npm install`, with no build step to forget.
-import { register } from 'tsx/esm/api';
+// The one `parlor` binary: it runs the compiled JavaScript in dist/ (built by `npm run build`,
+// which `npm install` runs in a clone through `prepare`, and which a packed parlor ships).
+// Nothing here loads TypeScript: a start costs what plain node costs, plus parlor itself.
+const main = new URL('../dist/cli/main.js', import.meta.url);
 
-register();
-await import('../src/cli/main.ts');
+try {
+  await import(main.href);
+} catch (error) {
+  // Only dist/ itself missing gets this advice: a module missing inside dist/ is a real error.
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(main.pathname)) {
+    process.stderr.write('parlor is not built: run `npm run build` (or `npm install`) in its folder first\n');
+    process.exit(1);
+  }
+  throw error;
+}

@@ -10,6 +10,13 @@ import { SERVER_NAME_MAX_BYTES } from './protocol/constants.ts';
 
 /** The documented default TCP port of a parlor server. */
 export const DEFAULT_PORT = 7447;
+/** The UDP port where servers answer discovery probes. */
+export const DEFAULT_DISCOVERY_PORT = 7448;
+/** Where !enlightenme asks for Special:Random. */
+export const DEFAULT_WIKIPEDIA_URL = 'https://en.wikipedia.org';
+/** A client's reconnects: the first delay, doubling (jittered) up to the last. */
+export const DEFAULT_RECONNECT_DELAY_MS = 250;
+export const DEFAULT_MAX_RECONNECT_DELAY_MS = 15_000;
 
 /** XDG base dirs: $XDG_CONFIG_HOME/parlor (identity, known_servers) and $XDG_DATA_HOME/parlor. */
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -104,9 +111,9 @@ export const serverOptionsSchema = z.object({
    * next frame at most this much later: under load many messages then share one seal and one write.
    */
   fanoutCoalesceMs: z.number().int().min(0).max(200).default(20),
-  /** Answer UDP discovery probes on discoveryPort (7448; 0 picks a free one). */
+  /** Answer UDP discovery probes on discoveryPort (0 picks a free one). */
   discovery: z.boolean().default(true),
-  discoveryPort: port.default(7448),
+  discoveryPort: port.default(DEFAULT_DISCOVERY_PORT),
   /** Leave the join password out of discovery adverts. */
   private: z.boolean().default(false),
   /**
@@ -120,7 +127,7 @@ export const serverOptionsSchema = z.object({
   /** Default: the cats/ folder that ships with parlor. */
   catsDir: z.string().min(1).optional(),
   /** Where !enlightenme asks for Special:Random (a local mirror, or a test's HTTP server). */
-  wikipediaUrl: z.url({ protocol: /^https?$/ }).default('https://en.wikipedia.org'),
+  wikipediaUrl: z.url({ protocol: /^https?$/ }).default(DEFAULT_WIKIPEDIA_URL),
   /** `!shell`: on by default, in the just-bash sandbox; bwrap where bubblewrap works. */
   shell: z.boolean().default(true),
   shellEngine: z.enum(['just-bash', 'bwrap']).default('just-bash'),

@@ -1,7 +1,14 @@
-// Root hooks: whatever a test started (servers, temp dirs) ends after it, even when it failed.
+// Root hooks: dist/ is built before the first test (tests that start `parlor` run it); whatever
+// a test started (servers, temp dirs) ends after it, even when it failed.
 
+import { buildDist } from './helpers/build.ts';
 import { killServerProcesses } from './helpers/server-process.ts';
 import { removeTempDirs } from './helpers/temp-dir.ts';
+
+before(function () {
+  this.timeout(120_000);
+  buildDist();
+});
 
 afterEach(async () => {
   await killServerProcesses();

@@ -20,6 +20,11 @@ export type ToHandshakeWorker =
    */
   | { type: 'setup-plain'; host: string; port: number; inFlight: number; sizes: ExchangeSizes }
   /**
+   * Instead of the parlor server: the node:tls TLS 1.3 server of bench/workers/handshake-floor.ts;
+   * after its handshake the same welcome and closing bytes cross as with parlor.
+   */
+  | { type: 'setup-tls'; host: string; port: number; inFlight: number; sizes: ExchangeSizes }
+  /**
    * Handshake until `max` are done or `durationMs` has passed, whichever first; no faster than
    * `ratePerSec` connections a second when given (the plain runs match the real runs' rate).
    */
@@ -46,6 +51,8 @@ export type ToFloorWorker =
   | { type: 'crypto'; maxHandshakes: number; maxMs: number }
   /** Start the plain node:net server that plays the server's side of a connection with these sizes. */
   | { type: 'listen'; sizes: ExchangeSizes }
+  /** Start a node:tls TLS 1.3 server (X25519, this Ed25519 certificate) that answers with the same bytes. */
+  | { type: 'listen-tls'; sizes: ExchangeSizes; key: string; cert: string }
   | { type: 'exit' };
 
 export type FromFloorWorker =

@@ -45,6 +45,8 @@ export interface StartServerOptions {
   dataDir?: string;
   /** More `parlor serve` flags: --password, --rate, --history ... */
   serveArgs?: readonly string[];
+  /** How node runs parlor: bin/parlor.js (the build in dist/) unless given, e.g. tsx on the sources. */
+  entry?: readonly string[];
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<ServerProcess> {
@@ -53,7 +55,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   const [command, args] = pinnedCommand(options.cpu, process.execPath, [
     ...extraNodeArgs,
     ...(options.nodeArgs ?? []),
-    join(REPO_ROOT, 'bin', 'parlor.js'),
+    ...(options.entry ?? [join(REPO_ROOT, 'bin', 'parlor.js')]),
     'serve',
     // Never mDNS from a bench: it would multicast on the host's real interfaces.
     '--no-mdns',

@@ -8,8 +8,12 @@
 //   (ClientHello in, ServerHello out, ClientFinished in, welcome out, closing in, close), with no
 //   crypto and no parlor code. Driven by the same generators at the same rate as the real runs,
 //   its CPU time is what Node and the kernel cost per connection before parlor does anything.
+// - 'listen-tls': what a user would pick instead of parlor's handshake: a node:tls server, TLS 1.3
+//   only, X25519, an Ed25519 certificate, Node's defaults otherwise (session tickets included);
+//   after the TLS handshake it sends the welcome's bytes and closes on the closing's, as parlor.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { ClientHandshake } from '../../src/crypto/client-handshake.ts';
 import { generateClientIdentity, generateServerIdentity } from '../../src/crypto/identity.ts';
 import { ServerHandshake } from '../../src/crypto/server-handshake.ts';
@@ -90,6 +94,32 @@ function playServer(socket: Socket, sizes: ExchangeSizes): void {
 
 let plain: Server | undefined;
 
+/** One TLS connection: the welcome once the handshake is done, then close on the closing's bytes. */
+function playTlsServer(socket: TLSSocket, sizes: ExchangeSizes): void {
+  let have = 0;
+  socket.setNoDelay(true);
+  socket.write(Buffer.alloc(sizes.welcome, 2));
+  socket.on('data', (chunk: Buffer) => {
+    have += chunk.length;
+    if (have >= sizes.closing) socket.destroy();
+  });
+  socket.on('end', () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+}
+
+function listenTls(sizes: ExchangeSizes, key: string, cert: string): Promise<FromFloorWorker> {
+  return new Promise((resolve, reject) => {
+    const server = createTlsServer({ key, cert, minVersion: 'TLSv1.3', ecdhCurve: 'X25519' }, (socket) => playTlsServer(socket, sizes));
+    server.once('error', reject);
+    server.on('tlsClientError', () => {});
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') return reject(new Error('the TLS server has no port'));
+      resolve({ type: 'listening', host: '127.0.0.1', port: address.port });
+    });
+  });
+}
+
 function listenPlain(sizes: ExchangeSizes): Promise<FromFloorWorker> {
   return new Promise((resolve, reject) => {
     plain = createServer((socket) => playServer(socket, sizes));
@@ -108,6 +138,8 @@ serveWorker<ToFloorWorker, FromFloorWorker>('bench/workers/handshake-floor.ts', 
       return measureCrypto(message.maxHandshakes, message.maxMs);
     case 'listen':
       return listenPlain(message.sizes);
+    case 'listen-tls':
+      return listenTls(message.sizes, message.key, message.cert);
     default:
       throw new Error(`unexpected message ${message.type}`);
   }

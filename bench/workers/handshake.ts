@@ -7,6 +7,7 @@
 // bench/workers/handshake-floor.ts, at a given rate: the reference point for Node's own cost.
 
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
@@ -41,6 +42,7 @@ interface PlainSetup {
 
 let setup: Setup | undefined;
 let plainSetup: PlainSetup | undefined;
+let tlsSetup: PlainSetup | undefined;
 
 
 function openSocket(host: string, port: number): Promise<Socket> {
@@ -141,11 +143,40 @@ async function onePlainExchange({ host, port, sizes }: PlainSetup): Promise<void
   });
 }
 
+/** One connection against the TLS 1.3 server: a full handshake (no resumption), the welcome, the closing. */
+async function oneTlsExchange({ host, port, sizes }: PlainSetup): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    // The server's certificate is not checked: only the server's CPU is measured, not trust.
+    const socket = connectTls({ host, port, minVersion: 'TLSv1.3', ecdhCurve: 'X25519', rejectUnauthorized: false });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the TLS exchange took over ${HANDSHAKE_TIMEOUT_MS} ms`));
+    }, HANDSHAKE_TIMEOUT_MS);
+    let have = 0;
+    let done = false;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      have += chunk.length;
+      if (!done && have >= sizes.welcome) {
+        done = true;
+        socket.end(Buffer.alloc(sizes.closing, 4));
+      }
+    });
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      clearTimeout(timer);
+      if (done) resolve();
+      else reject(new Error(`the TLS server closed after ${have} bytes`));
+    });
+  });
+}
+
 async function run(id: number, max: number, durationMs: number, ratePerSec: number | undefined): Promise<FromHandshakeWorker> {
   const plain = plainSetup;
+  const tls = tlsSetup;
   const current = setup;
-  if (!plain && !current) throw new Error('run before setup');
-  const inFlight = plain?.inFlight ?? current!.inFlight;
+  if (!plain && !tls && !current) throw new Error('run before setup');
+  const inFlight = plain?.inFlight ?? tls?.inFlight ?? current!.inFlight;
   const startedAt = performance.now();
   const deadline = startedAt + durationMs;
   let started = 0;
@@ -160,7 +191,7 @@ async function run(id: number, max: number, durationMs: number, ratePerSec: numb
       }
       started++;
       try {
-        await (plain ? onePlainExchange(plain) : oneHandshake(current!));
+        await (plain ? onePlainExchange(plain) : tls ? oneTlsExchange(tls) : oneHandshake(current!));
         completed++;
       } catch (error) {
         failed++;
@@ -180,11 +211,19 @@ serveWorker<ToHandshakeWorker, FromHandshakeWorker>('bench/workers/handshake.ts'
       const { host, port, fingerprint, inFlight, closeAfter } = message;
       setup = { host, port, fingerprint, inFlight, closeAfter, identity };
       plainSetup = undefined;
+      tlsSetup = undefined;
       return { type: 'ready', setupMs: performance.now() - startedAt };
     }
     case 'setup-plain': {
       const { host, port, inFlight, sizes } = message;
       plainSetup = { host, port, inFlight, sizes };
+      tlsSetup = undefined;
+      return { type: 'ready', setupMs: 0 };
+    }
+    case 'setup-tls': {
+      const { host, port, inFlight, sizes } = message;
+      tlsSetup = { host, port, inFlight, sizes };
+      plainSetup = undefined;
       return { type: 'ready', setupMs: 0 };
     }
     case 'run':

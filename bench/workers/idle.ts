@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { generateClientIdentity } from '../../src/crypto/identity.ts';
 import type { FromIdleWorker, ToIdleWorker } from '../lib/idle-messages.ts';
+import { inLanes } from '../lib/lanes.ts';
 import { RawClient } from '../lib/raw-client.ts';
 import { serveWorker } from '../lib/worker-process.ts';
 
@@ -18,25 +19,20 @@ serveWorker<ToIdleWorker, FromIdleWorker>('bench/workers/idle.ts', async (messag
     case 'setup': {
       const startedAt = performance.now();
       const identity = await generateClientIdentity();
-      let next = 0;
-      const lane = async (): Promise<void> => {
-        while (next < message.sessions) {
-          const index = next++;
-          const client = await RawClient.connect({
-            host: message.host,
-            port: message.port,
-            fingerprint: message.fingerprint,
-            identity,
-            readBuffer,
-            timeoutMs: CLIENT_TIMEOUT_MS,
-            ...(message.localAddresses.length > 0 && { localAddress: message.localAddresses[index % message.localAddresses.length]! }),
-          });
-          await client.request('login', { name: `${message.prefix}${index}`, password: message.password });
-          client.countOnly();
-          clients.push(client);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(message.concurrency, message.sessions) }, lane));
+      await inLanes(message.sessions, message.concurrency, async (index) => {
+        const client = await RawClient.connect({
+          host: message.host,
+          port: message.port,
+          fingerprint: message.fingerprint,
+          identity,
+          readBuffer,
+          timeoutMs: CLIENT_TIMEOUT_MS,
+          ...(message.localAddresses.length > 0 && { localAddress: message.localAddresses[index % message.localAddresses.length]! }),
+        });
+        await client.request('login', { name: `${message.prefix}${index}`, password: message.password });
+        client.countOnly();
+        clients.push(client);
+      });
       return { type: 'ready', sessions: clients.length, setupMs: performance.now() - startedAt };
     }
     case 'status': {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { formatAddress } from '../options.ts';
+import { DEFAULT_DISCOVERY_PORT, DEFAULT_PORT, DEFAULT_WIKIPEDIA_URL, formatAddress } from '../options.ts';
 import type { ServerEvent } from '../server/events.ts';
 import { ParlorServer } from '../server/server.ts';
 import { exitWithError, integerFlag, repeatable } from './output.ts';
@@ -66,7 +66,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('run a parlor server on this machine')
     .option('--host <addr>', 'address to listen on (default: every interface, IPv6 and IPv4)')
-    .option('--port <n>', 'TCP port; 0 picks a free one (default: 7447)', integerFlag('--port'))
+    .option('--port <n>', `TCP port; 0 picks a free one (default: ${DEFAULT_PORT})`, integerFlag('--port'))
     .option('--name <name>', "the server's name as clients see it (default: the host name)")
     .option('--data <dir>', 'where the server keeps its identity and data (default: $XDG_DATA_HOME/parlor)')
     .option('--ephemeral', 'keep everything in memory and write nothing to disk (a new identity every start)')
@@ -80,14 +80,14 @@ export function registerServe(program: Command): void {
     .option('--burst <n>', 'requests a client may send at once (default: 20)', integerFlag('--burst'))
     .option('--max-unauthenticated-per-address <n>', 'connections per address not yet logged in (default: 16)', integerFlag('--max-unauthenticated-per-address'))
     .option('--max-outbound-bytes <n>', 'bytes that may wait for a slow reader before it is dropped (default: 8 MiB)', integerFlag('--max-outbound-bytes'))
-    .option('--discovery-port <n>', 'UDP port that answers discovery probes; 0 picks a free one (default: 7448)', integerFlag('--discovery-port'))
+    .option('--discovery-port <n>', `UDP port that answers discovery probes; 0 picks a free one (default: ${DEFAULT_DISCOVERY_PORT})`, integerFlag('--discovery-port'))
     .option('--no-discovery', 'do not answer discovery probes (clients then need HOST:PORT)')
     .option('--private', 'leave the join password out of discovery adverts')
     .option('--no-mdns', 'do not publish _parlor._tcp over mDNS')
     .option('--plugins <dir>', 'load every module in DIR as further bot commands (a broken one is reported and skipped)')
     .option('--disable-command <name>', 'turn a bot command off (repeatable)', repeatable, [] as string[])
     .option('--cats <dir>', 'where !meow picks its pictures (default: the cats that ship with parlor)')
-    .option('--wikipedia-url <url>', 'where !enlightenme asks for a random article (default: https://en.wikipedia.org)')
+    .option('--wikipedia-url <url>', `where !enlightenme asks for a random article (default: ${DEFAULT_WIKIPEDIA_URL})`)
     .option('--no-shell', 'turn !shell off')
     .option('--shell-engine <engine>', 'where !shell runs: just-bash (a simulated shell, the default) or bwrap (bubblewrap; falls back to just-bash with a warning)')
     .option('--flood-strikes <n>', 'requests sent before their retryAfterMs, within --flood-window-ms, that disconnect a client (default: 50)', integerFlag('--flood-strikes'))

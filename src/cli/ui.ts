@@ -6,7 +6,6 @@ import { resolve } from 'node:path';
 import { defaultConfigDir, defaultDataDir, DEFAULT_PORT } from '../options.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
 import { ParlorError } from '../protocol/errors.ts';
-import { runUi } from '../ui/app.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
 import { integerFlag, repeatable } from './output.ts';
@@ -53,7 +52,7 @@ export function registerUi(program: Command): void {
     .option('--downloads <dir>', 'where files others send you are saved (default: downloads/ in the data dir)')
     .option('--max-auto-accept-bytes <n>', 'files up to this size are saved without asking; larger ones wait for /accept (default: 1 GiB)', integerFlag('--max-auto-accept-bytes'))
     .option('--theme <name>', `colours for this run: ${THEME_NAMES.join(', ')} (/theme remembers one)`)
-    .action((flags: UiFlags) => {
+    .action(async (flags: UiFlags) => {
       if (flags.theme !== undefined && !isThemeName(flags.theme)) throw new ParlorError('BAD_OPTION', `--theme: one of ${THEME_NAMES.join(', ')}`);
       // Without a terminal blessed would write escape codes into a pipe and wait for keys forever.
       if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
@@ -64,6 +63,8 @@ export function registerUi(program: Command): void {
         );
       }
       const theme = flags.theme !== undefined && isThemeName(flags.theme) ? flags.theme : undefined;
+      // blessed, sharp and the UI's modules load only when the UI runs, not for every subcommand.
+      const { runUi } = await import('../ui/app.ts');
       return runUi(
         {
           configDir: flags.config ?? defaultConfigDir(),

@@ -8,56 +8,22 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { COMMAND_AS_CHAT, isCommandLine, unescapeChatLine } from '../protocol/command-line.ts';
 import { ParlorError } from '../protocol/errors.ts';
-import type { AnnouncementMessage, JoinedMessage, LeftMessage, Reply, RequestType } from '../protocol/messages.ts';
-import type { CloseInfo } from '../transport/secure-connection.ts';
-import type { DecodedRecord } from '../protocol/records.ts';
-import { isTransferEvent, type TransferEvent } from '../protocol/transfer-messages.ts';
-import { ParlorClient, type ConnectInput } from './client.ts';
+import type { Reply, RequestType } from '../protocol/messages.ts';
+import { isTransferEvent } from '../protocol/transfer-messages.ts';
+import { ParlorClient } from './client.ts';
+import type { ChatClientOptions, ChatEvents } from './chat-client-types.ts';
 import { defaultConfigDir } from '../options.ts';
 import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
-import { PeerKeys, type PeerKeyChange } from './peer-keys.ts';
+import { PeerKeys } from './peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
 import { messageNonce } from './message-nonce.ts';
 import { RoomMembers } from './room-members.ts';
 import { SEEN_ENVELOPES_FILE, SeenEnvelopes } from './seen-envelopes.ts';
-import { Reconnection, type ReconnectOptions } from './reconnect.ts';
+import { Reconnection } from './reconnect.ts';
 import { SealedChat, type OpenedHistory, type OpenedJoin, type SentDirect, type WhoisResult } from './sealed-chat.ts';
 
 export type { OpenedHistory, OpenedJoin, WhoisResult };
-
-export interface ChatClientOptions extends ConnectInput, ReconnectOptions {
-  name: string;
-  password: string;
-  /** At login, close this identity's other sessions (SESSION_REPLACED) instead of adding one more. */
-  replace?: boolean;
-  /**
-   * False for the SSH front door's visitors: the server runs this client and reads what it says,
-   * so sealing its DMs would only pretend to be end-to-end. They go as plaintext DMs.
-   */
-  endToEnd?: boolean;
-  /** Told the server's key once the handshake proved it, even if the login then fails. */
-  onServerProven?: (server: ParlorClient['server']) => void;
-}
-
-interface ChatEvents {
-  /** Sealed messages arrive opened, with their `e2e` status (rejected ones with their code). */
-  message: [message: DeliveredMessage];
-  /** Loud: a peer's key is not the one in known_peers. Nothing is sealed to it or believed from it until acceptPeerKey. */
-  peerKeyChanged: [change: PeerKeyChange];
-  joined: [notice: JoinedMessage];
-  left: [notice: LeftMessage];
-  /** An operator's notice to everyone online. */
-  announcement: [notice: AnnouncementMessage];
-  /** The connection dropped; a reconnect follows unless the reason is final. */
-  disconnected: [info: CloseInfo];
-  reconnecting: [attempt: { attempt: number; delayMs: number }];
-  reconnected: [];
-  /** For good: closed by the user, or for a reason that reconnecting cannot fix. */
-  closed: [info: CloseInfo];
-  // File transfer: what FileTransfers (transfers.ts) listens to.
-  transferEvent: [event: TransferEvent];
-  transferRecord: [record: DecodedRecord];
-}
+export type { ChatClientOptions } from './chat-client-types.ts';
 
 export class ChatClient extends EventEmitter<ChatEvents> {
   private client: ParlorClient;

@@ -7,22 +7,16 @@
 // one made while it reconnects waits, and one whose reply a drop swallowed goes again when it can.
 
 import { randomInt } from 'node:crypto';
+import { DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS } from '../options.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
-import type { ChatClient, ChatClientOptions } from './chat-client.ts';
+import type { EventEmitter } from 'node:events';
+import type { ChatClientOptions, ChatEvents } from './chat-client-types.ts';
 import { checkedRequest } from './checked-request.ts';
 import { ParlorClient } from './client.ts';
 import type { DeliveredMessage } from './e2e.ts';
-
-export interface ReconnectOptions {
-  /** Reconnect after the connection drops (default true). */
-  reconnect?: boolean;
-  /** The first delay between reconnect attempts; it doubles up to maxReconnectDelayMs. */
-  reconnectDelayMs?: number;
-  maxReconnectDelayMs?: number;
-}
 
 /** Reasons that another attempt would only repeat. */
 const FINAL_CODES: ReadonlySet<string> = new Set<ErrorCode>([
@@ -66,7 +60,7 @@ export interface ReconnectingChat {
   rejoined(reply: Reply<'join'>): void;
   /** A message missed while away, delivered as a live one is. */
   deliver(message: ChatMessage): void;
-  emit: ChatClient['emit'];
+  emit: EventEmitter<ChatEvents>['emit'];
 }
 
 export class Reconnection {
@@ -195,8 +189,8 @@ export class Reconnection {
   }
 
   private async reconnect(): Promise<void> {
-    const first = this.options.reconnectDelayMs ?? 250;
-    const max = this.options.maxReconnectDelayMs ?? 15_000;
+    const first = this.options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
+    const max = this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
     const pinned = this.chat.connection().server.fingerprint;
     for (let attempt = 1; !this.closedByUser; attempt++) {
       // Jittered, so that clients dropped together do not all come back at the same instant.

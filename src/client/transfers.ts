@@ -25,7 +25,7 @@ import { readOffer, type OfferDetails } from './file-offer.ts';
 import { OutgoingTransfer, type TransferTarget } from './outgoing-transfer.ts';
 
 export { IncomingTransfer } from './incoming-transfer.ts';
-export { OutgoingTransfer, type TransferTarget, type OutgoingResult, type RecipientOutcome } from './outgoing-transfer.ts';
+export { OutgoingTransfer, type TransferTarget, type RecipientOutcome } from './outgoing-transfer.ts';
 export type { TransferProgress } from './transfer-progress.ts';
 
 export const DEFAULT_MAX_AUTO_ACCEPT_BYTES = 1024 * 1024 * 1024;

@@ -27,14 +27,15 @@ export interface BotOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface Bot {
+/** The command registry with the built-ins and the plugins in it (the server's Bot, server/bot.ts, runs it). */
+export interface LoadedCommands {
   registry: CommandRegistry;
   problems: RegistryProblem[];
   /** Ends what commands keep running (the shell's workers and children). */
   close(): Promise<void>;
 }
 
-export async function createBot(options: BotOptions = {}): Promise<Bot> {
+export async function createBot(options: BotOptions = {}): Promise<LoadedCommands> {
   const shell = options.shell ?? 'just-bash';
   // --no-shell is a turned-off command (COMMAND_DISABLED), not an unknown one.
   const shellOff = shell === false ? ['shell', 'sh'] : [];

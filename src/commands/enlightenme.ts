@@ -2,6 +2,7 @@
 // with where the redirect points, as a link that the caller's client opens. The base URL is an
 // option so that tests (and a LAN with its own Kiwix mirror) can point it elsewhere.
 
+import { DEFAULT_WIKIPEDIA_URL } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import type { CommandDefinition } from './definition.ts';
@@ -9,8 +10,6 @@ import type { CommandDefinition } from './definition.ts';
 /** axios is loaded at the first !enlightenme, not at server start (it brings ~7 MB of heap). */
 let loadedAxios: Promise<typeof import('axios').default> | undefined;
 const axiosModule = () => (loadedAxios ??= import('axios').then((module) => module.default));
-
-export const DEFAULT_WIKIPEDIA_URL = 'https://en.wikipedia.org';
 
 export interface EnlightenOptions {
   baseUrl?: string;
@@ -54,7 +53,7 @@ export function enlightenmeCommand(options: EnlightenOptions = {}): CommandDefin
         }
         throw new ParlorError('UPSTREAM_FAILED', `${base.host} could not be reached (${code ?? (error as Error).message})`);
       }
-      const location = response.headers['location'];
+      const location = response.headers.location;
       if (response.status < 300 || response.status > 399 || typeof location !== 'string' || location === '') {
         throw new ParlorError('UPSTREAM_FAILED', `${base.host} answered ${response.status} instead of a redirect to an article`);
       }

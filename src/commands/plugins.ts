@@ -1,7 +1,8 @@
 // Plugins: every module in the --plugins folder is loaded and its default export (a definition,
 // or an array of them) offered to the registry. Loading is where plugins break (a syntax error, a
 // throwing top level, no export), so each failure is caught and reported with the file's name,
-// and the server starts without that plugin.
+// and the server starts without that plugin. parlor itself runs compiled JavaScript; a plugin
+// written in TypeScript is loaded through tsx, which is imported only when such a plugin exists.
 
 import { readdir } from 'node:fs/promises';
 import { register } from 'node:module';
@@ -24,7 +25,22 @@ function loadAsEsm(folder: string): void {
   const url = pathToFileURL(folder + '/').href;
   if (esmFolders.has(url)) return;
   esmFolders.add(url);
-  register(new URL('./plugin-hooks.ts', import.meta.url), { data: { folder: url } });
+  // From the sources (tests, tsx) the hooks are plugin-hooks.ts; in the build, plugin-hooks.js.
+  const hooks = import.meta.url.endsWith('.ts') ? './plugin-hooks.ts' : './plugin-hooks.js';
+  register(new URL(hooks, import.meta.url), { data: { folder: url } });
+}
+
+const TYPESCRIPT_FILE = /\.m?ts$/;
+
+async function importPlugin(url: string): Promise<unknown> {
+  if (!TYPESCRIPT_FILE.test(url)) return import(url);
+  // tsImport registers tsx for this import (and what it imports) only, not for the whole process.
+  const { tsImport } = await import('tsx/esm/api');
+  const module = (await tsImport(url, import.meta.url)) as { default?: unknown };
+  // Outside a "type": "module" package a .ts file is compiled as CommonJS, so its `export default`
+  // arrives one level down (module.default.default); unwrap it so both layouts load alike.
+  const inner = module.default as { default?: unknown } | undefined;
+  return typeof inner === 'object' && inner !== null && 'default' in inner && Object.keys(module).length === 1 ? { default: inner.default } : module;
 }
 
 export async function loadPlugins(dir: string): Promise<LoadedPlugins> {
@@ -41,7 +57,7 @@ export async function loadPlugins(dir: string): Promise<LoadedPlugins> {
   for (const file of files) {
     const source = `plugin ${file}`;
     try {
-      const module = (await import(pathToFileURL(join(folder, file)).href)) as { default?: unknown };
+      const module = (await importPlugin(pathToFileURL(join(folder, file)).href)) as { default?: unknown };
       if (module.default === undefined) {
         loaded.problems.push({ source, problem: 'it has no default export (export default a command definition)' });
         continue;

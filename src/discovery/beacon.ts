@@ -3,7 +3,7 @@
 // larger than the probe it answers, and answers are rate-limited per source address.
 
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
-import { TokenBucket } from '../server/limits.ts';
+import { TokenBucket } from '../token-bucket.ts';
 import { decodeProbe, encodeAdvert, type AdvertFields } from './datagrams.ts';
 import { probeInterfaces, sameSubnet } from './interfaces.ts';
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 
-export const DEFAULT_DISCOVERY_PORT = 7448;
+export { DEFAULT_DISCOVERY_PORT } from '../options.ts';
 export const PROBE_BYTES = 1024;
 const PROBE_MAGIC = Buffer.from('PRLR?', 'ascii');
 const ADVERT_MAGIC = Buffer.from('PRLR!', 'ascii');

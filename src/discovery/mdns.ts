@@ -1,14 +1,18 @@
 // mDNS / DNS-SD with bonjour-service: the server publishes `_parlor._tcp` with the advert's fields
 // in TXT records, and the client browses for it. It is the second path, not the only one: on a
 // host with no default route bonjour-service sends nothing (measured in namespaces), where the
-// UDP broadcast still works.
+// UDP broadcast still works. bonjour-service is imported at the first publish or browse, so that
+// commands and servers that do neither never load it.
 
-import { Bonjour } from 'bonjour-service';
+import type { Bonjour } from 'bonjour-service';
 import { hostname } from 'node:os';
 import { advertFields, type AdvertFields } from './datagrams.ts';
 import { sameSubnet, type ProbeInterface } from './interfaces.ts';
 
 export const MDNS_SERVICE_TYPE = 'parlor';
+
+let loadedBonjour: Promise<typeof Bonjour> | undefined;
+const bonjourModule = () => (loadedBonjour ??= import('bonjour-service').then((module) => module.Bonjour));
 
 export interface MdnsPublication {
   stop(): Promise<void>;
@@ -23,28 +27,36 @@ export interface MdnsPublication {
  * records once, at announce time, so a count would be frozen there, and re-announcing at every
  * login would churn every browser on the LAN. The UDP advert carries the live count.
  */
-export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>): MdnsPublication {
-  const bonjour = new Bonjour(undefined, () => {});
+export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>, onProblem: (error: Error) => void = () => {}): MdnsPublication {
   const txt: Record<string, string> = {
     name: fields.name,
     fingerprint: fields.fingerprint,
     protocol: String(fields.protocol),
     ...(fields.password !== undefined && { password: fields.password }),
   };
-  bonjour.publish({
-    name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
-    type: MDNS_SERVICE_TYPE,
-    port: fields.port,
-    // The SRV target must be a name other resolvers can look up (avahi, Apple's mDNSResponder):
-    // HOST.local, answered with an A and an AAAA record per address. A bare host name, as
-    // bonjour-service uses by default, lists the service but never resolves it.
-    host: mdnsHostName(),
-    disableIPv6: false,
-    txt,
+  const published = bonjourModule().then((BonjourService) => {
+    const bonjour = new BonjourService(undefined, () => {});
+    bonjour.publish({
+      name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
+      type: MDNS_SERVICE_TYPE,
+      port: fields.port,
+      // The SRV target must be a name other resolvers can look up (avahi, Apple's mDNSResponder):
+      // HOST.local, answered with an A and an AAAA record per address. A bare host name, as
+      // bonjour-service uses by default, lists the service but never resolves it.
+      host: mdnsHostName(),
+      disableIPv6: false,
+      txt,
+    });
+    return bonjour;
   });
+  published.catch(onProblem);
   return {
     // Withdraws the service (goodbye packets with TTL 0) before the socket closes.
-    stop: () => new Promise((resolve) => bonjour.unpublishAll(() => bonjour.destroy(() => resolve()))),
+    stop: () =>
+      published.then(
+        (bonjour) => new Promise<void>((resolve) => bonjour.unpublishAll(() => bonjour.destroy(() => resolve()))),
+        () => undefined,
+      ),
   };
 }
 
@@ -64,38 +76,49 @@ export interface MdnsBrowser {
  * outside their subnets: a Linux socket hears a group's multicast from every interface any socket
  * joined it on.
  */
-export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => void, only?: readonly ProbeInterface[]): MdnsBrowser {
-  if (only === undefined) return browseOn(undefined, onServer);
-  const browsers = only.map((info) => browseOn(info, onServer));
-  return { stop: () => browsers.forEach((browser) => browser.stop()) };
+export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => void, only?: readonly ProbeInterface[], onProblem: (error: Error) => void = () => {}): MdnsBrowser {
+  if (only === undefined) return browseOn(undefined, onServer, onProblem);
+  const browsers = only.map((info) => browseOn(info, onServer, onProblem));
+  return { stop: () => {
+    for (const browser of browsers) browser.stop();
+  } };
 }
 
-function browseOn(only: ProbeInterface | undefined, onServer: (fields: Omit<AdvertFields, 'users'>) => void): MdnsBrowser {
-  // Bonjour hands its options to multicast-dns, whose `interface` picks the one interface to join
-  // the group on and send from (its types name only the service fields). Bound to 0.0.0.0, not the
-  // interface's address: a socket bound to a unicast address receives no multicast.
-  const socketOptions = only && { interface: only.address, bind: '0.0.0.0' };
-  const bonjour = new Bonjour(socketOptions as ConstructorParameters<typeof Bonjour>[0], () => {});
-  const onLink = (address: string) => only === undefined || sameSubnet(address, only.address, only.netmask);
-  const browser = bonjour.find({ type: MDNS_SERVICE_TYPE }, (service) => {
-    if (only && !onLink(service.referer?.address ?? '')) return;
-    const txt = (service.txt ?? {}) as Record<string, unknown>;
-    const ipv4 = (service.addresses ?? []).filter((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
-    const host = ipv4.find(onLink) ?? service.referer?.address;
-    const parsed = advertFields.omit({ users: true }).safeParse({
-      name: txt.name,
-      ...(host !== undefined && { host }),
-      port: service.port,
-      fingerprint: txt.fingerprint,
-      ...(typeof txt.password === 'string' && { password: txt.password }),
-      protocol: Number(txt.protocol),
+function browseOn(only: ProbeInterface | undefined, onServer: (fields: Omit<AdvertFields, 'users'>) => void, onProblem: (error: Error) => void): MdnsBrowser {
+  let stopped = false;
+  const browsing = bonjourModule().then((BonjourService) => {
+    if (stopped) return undefined;
+    // Bonjour hands its options to multicast-dns, whose `interface` picks the one interface to join
+    // the group on and send from (its types name only the service fields). Bound to 0.0.0.0, not the
+    // interface's address: a socket bound to a unicast address receives no multicast.
+    const socketOptions = only && { interface: only.address, bind: '0.0.0.0' };
+    const bonjour = new BonjourService(socketOptions as ConstructorParameters<typeof Bonjour>[0], () => {});
+    const onLink = (address: string) => only === undefined || sameSubnet(address, only.address, only.netmask);
+    const browser = bonjour.find({ type: MDNS_SERVICE_TYPE }, (service) => {
+      if (only && !onLink(service.referer?.address ?? '')) return;
+      const txt = (service.txt ?? {}) as Record<string, unknown>;
+      const ipv4 = (service.addresses ?? []).filter((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
+      const host = ipv4.find(onLink) ?? service.referer?.address;
+      const parsed = advertFields.omit({ users: true }).safeParse({
+        name: txt.name,
+        ...(host !== undefined && { host }),
+        port: service.port,
+        fingerprint: txt.fingerprint,
+        ...(typeof txt.password === 'string' && { password: txt.password }),
+        protocol: Number(txt.protocol),
+      });
+      if (parsed.success) onServer(parsed.data);
     });
-    if (parsed.success) onServer(parsed.data);
-  });
-  return {
-    stop: () => {
+    return () => {
       browser.stop();
       bonjour.destroy();
+    };
+  });
+  browsing.catch(onProblem);
+  return {
+    stop: () => {
+      stopped = true;
+      void browsing.then((stop) => stop?.(), () => undefined);
     },
   };
 }

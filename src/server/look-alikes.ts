@@ -41,7 +41,7 @@ const RESERVED_NAMES = [
   'administrator', 'root', 'moderator', 'staff', 'support',
   'everyone', 'here', 'all', 'you', 'me', 'nobody', 'notice', 'announcement', 'status',
 ];
-const withoutJoiners = (text: string) => text.replace(/[_.\-]/g, '');
+const withoutJoiners = (text: string) => text.replace(/[_.-]/g, '');
 /** Look-alike key → the reserved name it belongs to. */
 const reservedKeys = new Map(RESERVED_NAMES.flatMap((name) => lookAlikeKeys(withoutJoiners(name)).map((key) => [key, name] as const)));
 

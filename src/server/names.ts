@@ -14,7 +14,7 @@ import { reservedLookAlike } from './look-alikes.ts';
 
 export { foldName };
 
-const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
+const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.-]*$/u;
 export const NAME_MAX_CHARS = 32;
 
 export interface CheckedName {

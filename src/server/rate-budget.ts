@@ -5,7 +5,7 @@
 // waits is never punished; a request sent before its wait is over is a strike, and enough strikes
 // in a window mean flooding.
 
-import { TokenBucket } from './limits.ts';
+import { TokenBucket } from '../token-bucket.ts';
 
 export interface RatePolicy {
   /** Per identity: requests a second, and how many may come at once. */

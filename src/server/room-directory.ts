@@ -103,7 +103,7 @@ export class RoomDirectory {
   handOver(from: Session, to: Session): void {
     for (const key of from.rooms) {
       const room = this.live.get(key);
-      if (!room || !room.members.delete(from)) continue;
+      if (!room?.members.delete(from)) continue;
       room.members.add(to);
       const sessions = room.people.get(from.user!.key);
       sessions?.delete(from);
@@ -116,7 +116,7 @@ export class RoomDirectory {
   remove(session: Session, key: string, reason: 'left' | 'disconnected'): void {
     const room = this.live.get(key);
     session.rooms.delete(key);
-    if (!room || !room.members.delete(session)) return;
+    if (!room?.members.delete(session)) return;
     const user = session.user!;
     const sessions = room.people.get(user.key);
     sessions?.delete(session);

@@ -18,9 +18,10 @@ import { generatePassword } from './passwords.ts';
 import { DiscoveryBeacon } from '../discovery/beacon.ts';
 import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
-import { createBot } from '../commands/builtins.ts';
-import type { Bot as CommandBot } from '../commands/builtins.ts';
+
+
 import { Admission } from './admission.ts';
+import { createBot, type LoadedCommands } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
 import { RateBudgets } from './rate-budget.ts';
 import { Router } from './router.ts';
@@ -58,7 +59,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
 
   private constructor(
     readonly options: ServerOptions,
-    private readonly bot: CommandBot,
+    private readonly bot: LoadedCommands,
     private readonly startWarnings: string[],
   ) {
     super();
@@ -242,7 +243,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
         fingerprint: this.fingerprint,
         ...(!this.options.private && { password: this.password }),
         protocol: PROTOCOL_VERSION,
-      });
+      }, (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });
     }

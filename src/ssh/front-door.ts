@@ -10,7 +10,7 @@ import ssh2 from 'ssh2';
 import type { AuthContext, AuthenticationType, Connection, Session as SshChannelSession } from 'ssh2';
 import { fingerprintOfBlob } from '../crypto/fingerprint.ts';
 import { ChatClient } from '../client/chat-client.ts';
-import { asParlorError, ParlorError } from '../protocol/errors.ts';
+import { asParlorError, type ParlorError } from '../protocol/errors.ts';
 import type { ParlorServer } from '../server/server.ts';
 import { bridgeSocketPair } from './bridge-socket.ts';
 import { opensshPrivateKey } from './host-key.ts';

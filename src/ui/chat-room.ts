@@ -148,7 +148,7 @@ export class ChatRoom {
 
   async refreshMembers(key: string): Promise<void> {
     const conversation = this.model.get(key);
-    if (!conversation || conversation.kind !== 'room') return;
+    if (conversation?.kind !== 'room') return;
     try {
       const reply = await this.chat.members(conversation.name);
       this.model.setMembers(key, reply.members);
@@ -237,7 +237,7 @@ export class ChatRoom {
   /** Scrolled to the top: asks for the page before the oldest message shown. */
   async loadOlder(): Promise<void> {
     const conversation = this.model.current();
-    if (!conversation || !conversation.more || this.loadingOlder) return;
+    if (!conversation?.more || this.loadingOlder) return;
     const before = this.model.oldestId(conversation.key);
     if (before === undefined) return;
     this.loadingOlder = true;

@@ -3,9 +3,12 @@
 // so a decompression bomb fails at its header), fits the picture into the space given and flattens
 // transparency. The colours go out as 24-bit when the terminal says it takes them, else as the
 // nearest of the xterm 256-colour palette. Pure apart from sharp: tested without a terminal.
+// sharp (libvips) is imported at the first picture, not when the UI starts.
 
-import sharp from 'sharp';
 import { nearest256, type Rgb } from '../shared/color-depth.ts';
+
+let loadedSharp: Promise<typeof import('sharp').default> | undefined;
+const sharpModule = () => (loadedSharp ??= import('sharp').then((module) => module.default));
 
 export type { Rgb };
 
@@ -22,6 +25,7 @@ export type PictureDepth = 24 | 256;
 const UPPER_HALF = '\u2580';
 
 export async function imageToCells(input: string | Buffer, maxColumns: number, maxRows: number, background: Rgb = [0, 0, 0]): Promise<ImageCells> {
+  const sharp = await sharpModule();
   const { data, info } = await sharp(input, { limitInputPixels: 40_000_000 })
     .rotate()
     .resize({ width: Math.max(1, maxColumns), height: Math.max(2, maxRows * 2), fit: 'inside' })

@@ -4,7 +4,7 @@
 // The entry is redrawn in place as the transfer moves. Names and messages come from the network:
 // they are folded through noticeLines, which makes them inert and escapes blessed's tags.
 
-import { clock, NOTICE_INDENT, noticeLines } from './chat-view.ts';
+import { clock, NOTICE_INDENT, noticeLines } from './notice-lines.ts';
 import { paint, type Color, type Theme } from '../shared/themes.ts';
 import { formatBytes } from '../client/transfer-progress.ts';
 

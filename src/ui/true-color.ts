@@ -79,7 +79,7 @@ export function pictureCells(box: blessed.Widgets.BoxElement, placements: readon
     image.cells.forEach((row, r) => {
       const fake = ftor[line + r];
       // A row blessed wrapped is not where the picture is: leave it to blessed.
-      if (!fake || fake.length !== 1) return;
+      if (fake?.length !== 1) return;
       const y = top + fake[0]! - el.childBase;
       if (y < top || y >= bottom) return;
       row.forEach((pair, c) => {

@@ -10,7 +10,8 @@ import { formatExport, stamp } from '../shared/export.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
-import { dmKey, roomKey, type WebChat } from './web-chat.ts';
+import { dmKey, roomKey } from './conversation-keys.ts';
+import type { WebChat } from './web-chat.ts';
 import { trustPeer } from './web-trust.ts';
 
 export function runWebLine(room: WebChat, line: string): Promise<void> {

@@ -9,6 +9,7 @@ import { foldName } from '../protocol/names.ts';
 import { completeLine } from '../shared/completion.ts';
 import { notSealedText } from '../shared/notices.ts';
 import { runWebLine } from './web-actions.ts';
+import { dmKey, roomKey } from './conversation-keys.ts';
 import { followChatClient } from './web-events.ts';
 import type { WebSession } from './web-session.ts';
 import { WebTransfers } from './web-transfers.ts';
@@ -20,8 +21,6 @@ export interface WebConversation extends ConversationView {
   members: Map<string, { name: string; lastMessageAt: number | null }>;
 }
 
-export const roomKey = (room: string): string => `room:${foldName(room.replace(/^#/, ''))}`;
-export const dmKey = (user: string): string => `dm:${foldName(user.replace(/^@/, ''))}`;
 
 /** The user's name as a word of its own (or @name), in any letter case. */
 function mentions(text: string, name: string): boolean {

@@ -4,7 +4,8 @@
 
 import { foldName } from '../protocol/names.ts';
 import { peerKeyChangedWarning } from '../shared/notices.ts';
-import { dmKey, roomKey, type WebChat } from './web-chat.ts';
+import { dmKey, roomKey } from './conversation-keys.ts';
+import type { WebChat } from './web-chat.ts';
 
 export function followChatClient(room: WebChat): void {
   const { chat } = room;

@@ -10,7 +10,8 @@ import type { TransferTarget } from '../client/transfers.ts';
 import { expandHome } from '../shared/file-paths.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { downloadsFor, TransferBoard, transferSummary, type TransferLine, type TransferPlace } from '../shared/transfer-board.ts';
-import { dmKey, roomKey, type WebChat } from './web-chat.ts';
+import { dmKey, roomKey } from './conversation-keys.ts';
+import type { WebChat } from './web-chat.ts';
 import type { TransferView, WebEntry } from './wire.ts';
 
 interface Shown {

@@ -38,6 +38,11 @@ describe('cli: bot commands through parlor send', () => {
       join(plugins, 'shout.mjs'),
       `export default { name: 'shout', summary: 'louder', usage: '!shout TEXT', permission: 'everyone', cooldownMs: 0, timeoutMs: 1000, maxOutputBytes: 256, run: (_c, args) => ({ kind: 'text', text: args.toUpperCase() }) };`,
     );
+    // TypeScript (a type annotation node cannot run as it is): the compiled server loads it through tsx.
+    writeFileSync(
+      join(plugins, 'whisper.ts'),
+      `const whisper: { name: string; [field: string]: unknown } = { name: 'whisper', summary: 'softer', usage: '!whisper TEXT', permission: 'everyone', cooldownMs: 0, timeoutMs: 1000, maxOutputBytes: 256, run: (_c: unknown, args: string) => ({ kind: 'text', text: args.toLowerCase() }) };\nexport default whisper;`,
+    );
     writeFileSync(join(plugins, 'broken.mjs'), 'export default {{ this is not javascript');
     const cats = tempDir('cats');
     copyFileSync(join(DEFAULT_CATS_DIR, 'sleepy-grey.jpg'), join(cats, 'only-cat.jpg'));
@@ -89,6 +94,7 @@ describe('cli: bot commands through parlor send', () => {
 
   it('runs a plugin command, and exits 1 with the code for an unknown one', async () => {
     expect((await runParlor(['send', ...as('ada'), '!shout hey'])).stdout).to.equal('HEY\n');
+    expect((await runParlor(['send', ...as('ada'), '!whisper HUSH'])).stdout).to.equal('hush\n');
     const unknown = await runParlor(['send', ...as('ada'), '!nosuch']);
     expect(unknown.code).to.equal(1);
     expect(unknown.stderr).to.match(/^parlor: UNKNOWN_COMMAND: /);

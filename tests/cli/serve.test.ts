@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARLOR_BIN, startServerProcess } from '../helpers/server-process.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
@@ -145,5 +145,15 @@ describe('cli: parlor serve and parlor ping', () => {
       expect(result.code).to.equal(0);
       expect(result.stdout).to.include('Usage: parlor');
     }
+  });
+
+  it('maps no libvips while idle: sharp loads at the first picture (!meow), not at start', async () => {
+    const server = await startServerProcess(['--ephemeral', '--password', 'pw']);
+    const libvipsMapped = () => /libvips/.test(readFileSync(`/proc/${server.child.pid}/maps`, 'utf8'));
+    expect(libvipsMapped(), 'libvips mapped by an idle server').to.equal(false);
+    const meow = await parlor(['send', '--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'ada', '--config', tempDir('cfg'), '--data', tempDir('data'), '--fingerprint', server.fingerprint, '!meow']);
+    expect(meow.code, meow.stderr).to.equal(0);
+    expect(libvipsMapped(), 'libvips mapped once a picture was made').to.equal(true);
+    await server.stop();
   });
 });

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createBot as createFullBot, type Bot, type BotOptions } from '../../src/commands/builtins.ts';
+import { createBot as createFullBot, type LoadedCommands, type BotOptions } from '../../src/commands/builtins.ts';
 import { caller, OPERATOR_PASSWORD, recordingActions } from './helpers.ts';
 
 describe('commands/builtins', () => {
-  const bots: Bot[] = [];
+  const bots: LoadedCommands[] = [];
   const createBot = async (options: BotOptions = {}) => {
     const bot = await createFullBot(options);
     bots.push(bot);

@@ -19,7 +19,7 @@ export interface World {
   stop(): Promise<void>;
 }
 
-let extraIdentities: ClientIdentity[] = [];
+const extraIdentities: ClientIdentity[] = [];
 
 async function identityFor(index: number): Promise<ClientIdentity> {
   const shared = await sharedIdentities();

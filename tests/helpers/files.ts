@@ -3,9 +3,7 @@
 // compared chunk by chunk, so a big file is never held in memory whole.
 
 import { createCipheriv, createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 
 const BLOCK = 4 * 1024 * 1024;
 
@@ -50,17 +48,7 @@ export async function sameBytes(a: string, b: string): Promise<boolean> {
   }
 }
 
-export async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** The names in a dir, temp files (".parlor-*.part") included, sorted. */
 export async function listDir(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
-}
-
-export function pathIn(dir: string, name: string): string {
-  return join(dir, name);
 }

@@ -29,8 +29,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [PARLOR_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-mdns', ...args], {
+/** `bin` is the parlor binary to run: this checkout's unless a test installed another. */
+export async function startServerProcess(args: string[], timeoutMs = 15_000, bin = PARLOR_BIN): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-mdns', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

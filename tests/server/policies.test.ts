@@ -1,7 +1,8 @@
 // The small policies under the chat: token bucket, password slow-down, password hashing, names.
 
 import { expect } from 'chai';
-import { FailureTracker, TokenBucket } from '../../src/server/limits.ts';
+import { FailureTracker } from '../../src/server/limits.ts';
+import { TokenBucket } from '../../src/token-bucket.ts';
 import { checkRoomName, checkUserName } from '../../src/server/names.ts';
 import { constantTimeEqual, generatePassword, hashPassword, verifyPassword } from '../../src/server/passwords.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';

@@ -89,7 +89,7 @@ describe('ui/waiting and login rooms (tmux)', function () {
     await ui.waitFor('parlor: log in');
     ui.keys('Enter');
     const warning = await ui.waitFor("THE SERVER'S IDENTITY KEY HAS CHANGED");
-    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.match(/\]  type yes/);
+    expect(warning).to.contain(stale).and.contain(server.fingerprint).and.match(/\] {2}type yes/);
     ui.keys('Enter');
     await ui.waitFor('only if its operator confirmed');
     ui.line('yes');

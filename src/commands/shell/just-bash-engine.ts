@@ -19,7 +19,13 @@ import { z } from 'zod';
 import { ParlorError } from '../../protocol/errors.ts';
 import type { EngineOutcome, ShellEngine, ShellLimits } from './engine.ts';
 
-const WORKER_URL = new URL('./just-bash-worker.js', import.meta.url);
+// The worker is compiled JavaScript: beside this module in dist/. When this module runs from its
+// sources (the tests, through tsx), the worker is still dist/'s build of just-bash-worker.ts: a
+// worker starts with no loader, and tsx inside it would cost about a second per run. `npm test`
+// builds dist/ first (and tests/hooks.test.ts rebuilds a stale one).
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../../dist/commands/shell/just-bash-worker.js', import.meta.url)
+  : new URL('./just-bash-worker.js', import.meta.url);
 
 // Every built-in but sqlite3, whose sql.js WebAssembly memory the worker's heap cap does not bound.
 // No curl (it exists only with a network config), no python, no js-exec/node: none is enabled.

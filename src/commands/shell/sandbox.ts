@@ -8,7 +8,7 @@ import { capUtf8, stripControlSequences } from './control-sequences.ts';
 import { DEFAULT_SHELL_LIMITS, type ShellEngine, type ShellEngineName, type ShellLimits } from './engine.ts';
 import { JustBashEngine } from './just-bash-engine.ts';
 
-export { DEFAULT_SHELL_LIMITS, type ShellEngineName, type ShellLimits } from './engine.ts';
+export type { ShellEngineName, ShellLimits } from './engine.ts';
 
 export interface ShellResult {
   /** stdout then stderr (just-bash), or both as they arrived (bwrap); no control sequences. */

@@ -1,0 +1,93 @@
+// The reconnect storm of the handshake bench: CLIENTS logged-in ChatClients (in WORKERS processes,
+// each client in one of ROOMS rooms), then the server restarts (SIGTERM, then a new `parlor serve`
+// on the same port and data dir, so the same key). Measured: from the SIGTERM until every client
+// has logged in again, rejoined its room and caught up ('reconnected'), and the new server's CPU
+// time over that span (its own start included). The clients use ChatClient's default backoff
+// (first retry after ~250 ms, doubling, jittered), as users' clients do. Loopback only; bounded.
+
+import { performance } from 'node:perf_hooks';
+import type { FromStormWorker, ToStormWorker } from './lib/storm-messages.ts';
+import { clockTicksPerSecond, processCpuTicks } from './lib/proc.ts';
+import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
+import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
+import { round } from './lib/stats.ts';
+
+const CLIENTS = 2000;
+const WORKERS = 3;
+const ROOMS = 40;
+const CONCURRENCY_PER_WORKER = 8;
+const PASSWORD = 'bench-storm';
+const SETUP_TIMEOUT_MS = 90_000;
+const STORM_TIMEOUT_MS = 30_000;
+/** The issue's target for the time until all are back, printed and never asserted. */
+export const TARGET_STORM_SECONDS = 3;
+
+export interface StormResult {
+  clients: number;
+  seconds: number;
+  /** From the new server's "listening" to the last client back. */
+  secondsAfterListening: number;
+  serverCpuMs: number;
+  reconnected: number;
+  closedForGood: number;
+  firstCloseReason: string | null;
+}
+
+type StormWorker = WorkerProcess<ToStormWorker, FromStormWorker>;
+
+export async function measureReconnectStorm(serverCpu: number | undefined, generatorCpu: number | undefined): Promise<StormResult> {
+  const dataDir = makeTempDir('storm');
+  const configDir = makeTempDir('storm-clients');
+  const serveArgs = ['--password', PASSWORD, '--max-unauthenticated-per-address', '100000', '--no-discovery'];
+  const workers: StormWorker[] = [];
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer({ ...(serverCpu !== undefined && { cpu: serverCpu }), dataDir: dataDir.path, serveArgs });
+    const { port, fingerprint } = server;
+    for (let w = 0; w < WORKERS; w++) workers.push(startWorker<ToStormWorker, FromStormWorker>(`storm worker ${w}`, 'storm.ts', generatorCpu));
+    const share = Math.ceil(CLIENTS / WORKERS);
+    await Promise.all(
+      workers.map((worker, w) =>
+        worker.call(
+          { type: 'setup', host: server!.host, port, fingerprint, password: PASSWORD, prefix: `storm${w}-`, clients: Math.min(share, CLIENTS - w * share), concurrency: CONCURRENCY_PER_WORKER, rooms: ROOMS, configDir: configDir.path },
+          SETUP_TIMEOUT_MS,
+        ),
+      ),
+    );
+    await Promise.all(workers.map((worker) => worker.call({ type: 'arm' }, 5000)));
+
+    const restartedAt = performance.timeOrigin + performance.now();
+    await server.stop();
+    server = await startServer({ ...(serverCpu !== undefined && { cpu: serverCpu }), dataDir: dataDir.path, serveArgs: [...serveArgs, '--port', String(port)] });
+    const listeningAt = performance.timeOrigin + performance.now();
+    const results = await Promise.all(workers.map((worker) => worker.call({ type: 'wait', timeoutMs: STORM_TIMEOUT_MS }, STORM_TIMEOUT_MS + 5000)));
+    const serverTicks = processCpuTicks(server.pid);
+    let reconnected = 0;
+    let closedForGood = 0;
+    let lastAt = 0;
+    let firstCloseReason: string | null = null;
+    for (const result of results) {
+      if (result.type !== 'waited') throw new Error(`an unexpected answer from a storm worker: ${JSON.stringify(result)}`);
+      reconnected += result.reconnected;
+      closedForGood += result.closedForGood;
+      lastAt = Math.max(lastAt, result.lastAt);
+      firstCloseReason ??= result.firstCloseReason;
+    }
+    return {
+      clients: CLIENTS,
+      seconds: round((lastAt - restartedAt) / 1000, 2),
+      secondsAfterListening: round((lastAt - listeningAt) / 1000, 2),
+      // Sampled when the last worker answered: the whole storm and the server's own start.
+      serverCpuMs: round((serverTicks * 1000) / clockTicksPerSecond()),
+      reconnected,
+      closedForGood,
+      firstCloseReason,
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await server?.stop();
+    dataDir.remove();
+    configDir.remove();
+  }
+}

@@ -1,0 +1,86 @@
+// Holds logged-in ChatClients for the reconnect storm (bench/reconnect-storm.ts), as its own
+// process: one RSA identity logs in every client under its own name, each joins one of a few
+// rooms, and each reconnects by itself (ChatClient's own backoff, defaults) when the server goes.
+
+import { performance } from 'node:perf_hooks';
+import { ChatClient } from '../../src/client/chat-client.ts';
+import { generateClientIdentity } from '../../src/crypto/identity.ts';
+import { ParlorError } from '../../src/protocol/errors.ts';
+import { inLanes } from '../lib/lanes.ts';
+import type { FromStormWorker, ToStormWorker } from '../lib/storm-messages.ts';
+import { serveWorker } from '../lib/worker-process.ts';
+
+const clients: ChatClient[] = [];
+let reconnected = new Set<ChatClient>();
+let closedForGood: string[] = [];
+let lastAt = 0;
+let wake: (() => void) | undefined;
+
+const now = () => performance.timeOrigin + performance.now();
+
+/** Joins the room, creating it if no one has yet (another worker may win that race). */
+async function joinOrCreate(client: ChatClient, room: string): Promise<void> {
+  try {
+    await client.join(room);
+  } catch (error) {
+    if (!(error instanceof ParlorError) || error.code !== 'ROOM_NOT_FOUND') throw error;
+    await client.create(room).catch(async (again: unknown) => {
+      if (!(again instanceof ParlorError) || again.code !== 'ROOM_EXISTS') throw again;
+      await client.join(room);
+    });
+  }
+}
+
+serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (message) => {
+  switch (message.type) {
+    case 'setup': {
+      const startedAt = performance.now();
+      const identity = await generateClientIdentity();
+      await inLanes(message.clients, message.concurrency, async (index) => {
+        const client = await ChatClient.connect({
+          host: message.host,
+          port: message.port,
+          fingerprint: message.fingerprint,
+          identity,
+          configDir: message.configDir,
+          name: `${message.prefix}${index}`,
+          password: message.password,
+        });
+        await joinOrCreate(client, `storm-${index % message.rooms}`);
+        client.on('reconnected', () => {
+          reconnected.add(client);
+          lastAt = now();
+          wake?.();
+        });
+        client.on('closed', ({ reason }) => {
+          closedForGood.push(`${reason.code}: ${reason.message}`);
+          wake?.();
+        });
+        clients.push(client);
+      });
+      return { type: 'ready', clients: clients.length, setupMs: performance.now() - startedAt };
+    }
+    case 'arm':
+      reconnected = new Set();
+      closedForGood = [];
+      lastAt = 0;
+      return { type: 'armed' };
+    case 'wait': {
+      const done = () => reconnected.size + closedForGood.length >= clients.length;
+      if (!done()) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, message.timeoutMs);
+          wake = () => {
+            if (!done()) return;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null };
+    }
+    default:
+      throw new Error(`unexpected message ${message.type}`);
+  }
+});
