@@ -18,7 +18,8 @@ export function waitingRoom(state: Extract<WebEvent, { type: 'waiting' }>, send:
       h('span', { class: 'server-address' }, server.address),
       h('span', { class: 'server-users' }, server.users === undefined ? '' : `${server.users} online`),
       h('code', { class: 'server-fingerprint' }, server.fingerprint.length > 19 ? server.fingerprint.slice(0, 19) + '…' : server.fingerprint),
-      h('span', { class: `badge trust-${server.trust}` }, trust))));
+      h('span', { class: `badge trust-${server.trust}` }, trust),
+      server.sshPort === undefined ? '' : h('span', { class: 'server-ssh' }, `ssh -p ${server.sshPort}`))));
   });
   const address = h('input', { id: 'address', name: 'address', placeholder: 'HOST:PORT', autocomplete: 'off', spellcheck: 'false' });
   const form = h('form', { class: 'address-form', onsubmit: (event: Event) => {

@@ -59,5 +59,5 @@ async function discover(flags: DiscoverFlags): Promise<void> {
 
 function printRow(server: DiscoveredServer): void {
   const password = server.password === undefined ? 'private (ask the operator for the password)' : `password ${server.password}`;
-  console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users === undefined ? 'users unknown' : `${server.users} online`}  ${password}  (${server.via})`));
+  console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users === undefined ? 'users unknown' : `${server.users} online`}  ${password}${server.sshPort === undefined ? '' : `  ssh -p ${server.sshPort}`}  (${server.via})`));
 }

@@ -21,6 +21,8 @@ export interface DiscoveredServer {
   protocol: number;
   /** Users online, from the UDP advert (mDNS does not carry the live count). */
   users?: number;
+  /** The SSH front door's port, when the server runs `--ssh` (from the UDP advert). */
+  sshPort?: number;
   /** How it was found, e.g. "broadcast 192.0.2.255 (eth0)". */
   via: string;
   /**

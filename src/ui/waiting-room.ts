@@ -74,7 +74,8 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
       const label = describeTrustState(state);
       const trust = state.state === 'changed' ? `{bold}${paint(theme.error, label)}{/bold}` : paint(state.state === 'known' ? theme.ok : theme.warning, safeText(label));
       const users = server.users === undefined ? '' : `${server.users} online`;
-      return `${safeText(server.name).padEnd(16).slice(0, 24)} ${where.padEnd(21)} ${users.padEnd(9)} ${safeText(shortFingerprint(server.fingerprint))} ${trust}`;
+      const ssh = server.sshPort === undefined ? '' : paint(theme.dim, ` · ssh -p ${server.sshPort}`);
+      return `${safeText(server.name).padEnd(16).slice(0, 24)} ${where.padEnd(21)} ${users.padEnd(9)} ${safeText(shortFingerprint(server.fingerprint))} ${trust}${ssh}`;
     });
     list.setItems(rows as unknown as blessed.Widgets.BlessedElement[]);
     address.setContent(fieldText(editor, (address.width as number) - 3, focus === 'address'));

@@ -149,7 +149,7 @@ export class WebSession {
         if (mine !== this.generation) return;
         this.servers.push(server);
         const address = formatAddress(server.host, server.port);
-        this.waiting.servers.push({ name: server.name, address, fingerprint: server.fingerprint, trust: known.check(address, server.fingerprint).state, ...(server.users !== undefined && { users: server.users }) });
+        this.waiting.servers.push({ name: server.name, address, fingerprint: server.fingerprint, trust: known.check(address, server.fingerprint).state, ...(server.users !== undefined && { users: server.users }), ...(server.sshPort !== undefined && { sshPort: server.sshPort }) });
         this.broadcast(this.waiting);
       }
     } catch (error) {

@@ -75,6 +75,8 @@ export interface ServerView {
   users?: number;
   fingerprint: string;
   trust: 'known' | 'new' | 'changed';
+  /** The server's SSH front door, for people who would rather `ssh -p PORT NAME@HOST`. */
+  sshPort?: number;
 }
 
 export interface StatusView {

@@ -176,6 +176,16 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
     }
   });
 
+  it('puts the SSH port in the discovery advert, and discover shows it', async () => {
+    const advertised = await startServerProcess(['--ephemeral', '--ssh', '--ssh-port', '0', '--discovery-port', '0', '--password', JOIN_PASSWORD]);
+    const listening = await advertised.waitForEvent((event) => event.event === 'listening');
+    const found = await runParlor(['discover', '--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(listening.discoveryPort), '--timeout', '1500', '--json']);
+    const servers = found.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { fingerprint?: string; sshPort?: number });
+    expect(servers.find((server) => server.fingerprint === advertised.fingerprint)?.sshPort).to.equal(listening.sshPort);
+    const text = await runParlor(['discover', '--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(listening.discoveryPort), '--timeout', '1500']);
+    expect(text.stdout).to.include(`ssh -p ${listening.sshPort as number}`);
+  });
+
   it('survives garbage and half-open connections on the SSH port; the chat port still serves', async () => {
     const sockets = [];
     for (let i = 0; i < 20; i++) {
