@@ -90,7 +90,7 @@ describe('commands/registry', () => {
     const registry = registryWith(kick);
     expectError(await registry.run(caller(), '!kick bob', recordingActions()), 'NOT_OPERATOR');
     const actions = recordingActions();
-    expect(await registry.run(caller({ operator: true }), '!kick bob', actions)).to.deep.equal({ kind: 'text', text: 'bob was disconnected' });
+    expect(await registry.run(caller({ operator: true }), '!kick bob', actions)).to.deep.equal({ kind: 'text', text: 'bob was kicked' });
     expect(actions.log).to.deep.equal(['kick bob: kicked by Ada']);
   });
 
