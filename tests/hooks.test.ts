@@ -2,11 +2,13 @@
 
 import { killServerProcesses } from './helpers/server-process.ts';
 import { removeTempDirs } from './helpers/temp-dir.ts';
+import { stopPostgresClusters } from './helpers/postgres.ts';
 
 afterEach(async () => {
   await killServerProcesses();
 });
 
 after(() => {
+  stopPostgresClusters();
   removeTempDirs();
 });
