@@ -89,6 +89,7 @@ export const ERROR_CODES = {
   // Configuration, checked at start.
   BAD_OPTION: 'an option has a value it cannot take',
   BAD_ADDRESS: 'a server address is not HOST:PORT',
+  DATABASE_UNAVAILABLE: 'the database that holds the chat cannot be reached now: try again shortly',
 
   // The connection as a whole.
   CONNECTION_FAILED: 'the server could not be reached',

@@ -122,7 +122,14 @@ export class ChatService {
     session.token = newSessionToken();
     this.online.add(session);
     this.reader.rememberName(key, name);
-    const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit });
+    let direct;
+    try {
+      direct = await this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit });
+    } catch (error) {
+      // Not logged in without the history it asked for (a shared store that cannot be read now).
+      this.logout(session);
+      throw error;
+    }
     return { name, fingerprint, direct: direct.messages, directMore: direct.more, session: session.token };
   }
 
@@ -257,7 +264,7 @@ export class ChatService {
     });
   }
 
-  history(session: Session, request: Request<'history'>): Reply<'history'> {
+  async history(session: Session, request: Request<'history'>): Promise<Reply<'history'>> {
     const user = session.requireUser();
     const limit = Math.min(request.limit ?? this.settings.historyLimit, 500);
     if (request.room !== undefined) {
@@ -317,9 +324,9 @@ export class ChatService {
   // --- helpers -------------------------------------------------------------------------------
 
   /** Into the room (if not in yet), with its history since `since` or its recent history. */
-  private enter(session: Session, key: string, since: number | undefined): Reply<'join'> {
+  private async enter(session: Session, key: string, since: number | undefined): Promise<Reply<'join'>> {
     const room = this.rooms.enter(session, key);
-    const page = this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit });
+    const page = await this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit });
     return {
       room: room.record.name,
       members: peopleIn(room).map((member) => member.user!.name),

@@ -33,24 +33,24 @@ export class HistoryReader {
   }
 
   /** A page of a room's history as the reader may see it (no messages from blocked users). */
-  roomPage(roomKey: string, reader: string, query: PageQuery): Page {
-    const rows = this.store.roomHistory(roomKey, { ...query, limit: query.limit + 1 });
+  async roomPage(roomKey: string, reader: string, query: PageQuery): Promise<Page> {
+    const rows = await this.store.roomHistory(roomKey, { ...query, limit: query.limit + 1 });
     const more = rows.length > query.limit;
     const visible = rows.slice(more ? 1 : 0).filter((row) => !this.blocks.between(reader, row.from));
     return { messages: visible.map((row) => this.toWire(row)), more };
   }
 
   /** A page of the direct messages to and from a user, without those of users blocked either way. */
-  directPage(user: string, query: PageQuery): Page {
-    const rows = this.store.directHistory(user, { ...query, limit: query.limit + 1 });
+  async directPage(user: string, query: PageQuery): Promise<Page> {
+    const rows = await this.store.directHistory(user, { ...query, limit: query.limit + 1 });
     const more = rows.length > query.limit;
     const visible = rows.slice(more ? 1 : 0).filter((row) => !this.blocks.between(user, row.from === user ? row.to! : row.from));
     return { messages: visible.map((row) => this.toWire(row)), more };
   }
 
   /** A page of one conversation: the direct messages between the reader and one other user. */
-  conversationPage(user: string, other: string, query: PageQuery): Page {
-    const rows = this.store.conversationHistory(user, other, { ...query, limit: query.limit + 1 });
+  async conversationPage(user: string, other: string, query: PageQuery): Promise<Page> {
+    const rows = await this.store.conversationHistory(user, other, { ...query, limit: query.limit + 1 });
     const more = rows.length > query.limit;
     const visible = this.blocks.between(user, other) ? [] : rows.slice(more ? 1 : 0);
     return { messages: visible.map((row) => this.toWire(row)), more };

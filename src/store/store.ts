@@ -61,8 +61,21 @@ export interface HistoryQuery {
   limit: number;
 }
 
+/**
+ * SQLite and memory answer at once; PostgreSQL (a store shared by several servers) answers later.
+ * Only the message path may wait: the small tables are kept in memory by every store.
+ */
+export type Eventually<T> = T | Promise<T>;
+
+/** Every message committed by any server of a shared store, in id order, each once. */
+export interface MessageFeed {
+  subscribe(deliver: (messages: StoredMessage[]) => void): void;
+}
+
 export interface ChatStore {
-  readonly kind: 'sqlite' | 'memory';
+  readonly kind: 'sqlite' | 'memory' | 'postgres';
+  /** Set by a store that several servers share: their messages reach this one through it. */
+  readonly feed?: MessageFeed;
 
   getUser(key: string): UserRecord | undefined;
   /** Creates or replaces the user row (a name taken over after its reservation lapsed). */
@@ -79,19 +92,19 @@ export interface ChatStore {
    * with a nonce its sender already used (before, or earlier in the same call) is not stored: the
    * first one comes back in its place, marked `repeated`.
    */
-  appendMessages(messages: NewMessage[]): StoredMessage[];
+  appendMessages(messages: NewMessage[]): Eventually<StoredMessage[]>;
   /** The message a sender stored with this nonce, if any (a retry after a dropped connection). */
-  findByNonce(from: string, nonce: string): StoredMessage | undefined;
+  findByNonce(from: string, nonce: string): Eventually<StoredMessage | undefined>;
   /** A room's messages, oldest first: the newest `limit` that match. */
-  roomHistory(room: string, query: HistoryQuery): StoredMessage[];
+  roomHistory(room: string, query: HistoryQuery): Eventually<StoredMessage[]>;
   /** Direct messages to or from a user, oldest first: the newest `limit` that match. */
-  directHistory(user: string, query: HistoryQuery): StoredMessage[];
+  directHistory(user: string, query: HistoryQuery): Eventually<StoredMessage[]>;
   /**
    * The direct messages between two users (either way), oldest first: the newest `limit` that
    * match. Looked up by the two parties (indexed), so one busy conversation never crowds another
    * out of a page.
    */
-  conversationHistory(a: string, b: string, query: HistoryQuery): StoredMessage[];
+  conversationHistory(a: string, b: string, query: HistoryQuery): Eventually<StoredMessage[]>;
 
   block(blocker: string, blocked: string): void;
   unblock(blocker: string, blocked: string): void;

@@ -8,6 +8,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { PostgresStore } from '../../src/store/postgres-store.ts';
+import type { ChatStore } from '../../src/store/store.ts';
+import { skipOrFail } from './skip.ts';
 import { tempDir } from './temp-dir.ts';
 
 export interface PostgresCluster {
@@ -94,6 +97,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
 
 /** Stops every cluster still running (root hook): a failed test leaves no postgres behind. */
 export function stopPostgresClusters(): void {
+  shared = undefined;
   for (const cluster of [...running]) {
     try {
       cluster.stop('immediate');
@@ -101,4 +105,31 @@ export function stopPostgresClusters(): void {
       // Already gone: nothing to stop.
     }
   }
+}
+
+let shared: Promise<PostgresCluster> | undefined;
+let databases = 0;
+
+/** One cluster for the whole run (started at first use), stopped by the root hook. */
+export function sharedPostgres(context: Mocha.Context): Promise<PostgresCluster> {
+  const missing = postgresMissing();
+  if (missing) skipOrFail(context, missing);
+  shared ??= startPostgres();
+  return shared;
+}
+
+/** A new, empty database in the shared cluster: its URL. */
+export async function freshDatabase(context: Mocha.Context, label = 'parlor'): Promise<string> {
+  const cluster = await sharedPostgres(context);
+  return cluster.createDatabase(`${label}_${process.pid}_${++databases}`);
+}
+
+/** A PostgresStore on a new, empty database (the store contract tests). */
+export async function openPostgresStore(context: Mocha.Context): Promise<ChatStore> {
+  return PostgresStore.open(await freshDatabase(context, 'store'));
+}
+
+/** Skips (or fails, under PARLOR_STRICT) a test that needs PostgreSQL on a machine without it. */
+export function skipOrFailPostgres(context: Mocha.Context): never {
+  return skipOrFail(context, postgresMissing() ?? 'PostgreSQL is missing');
 }

@@ -1,0 +1,76 @@
+// The PostgreSQL schema, as migrations applied at start (as SQLite's are). Several servers may
+// start at the same moment on one database: a session-level advisory lock lets one migrate while
+// the others wait, and each migration is recorded in parlor_schema, whose primary key would refuse
+// a second run of the same version.
+
+import type pg from 'pg';
+
+/** The key of the advisory lock held while migrating (any fixed number; "parlor" in ASCII). */
+const MIGRATION_LOCK = 0x7061726c6f72;
+
+export const POSTGRES_MIGRATIONS: string[] = [
+  `CREATE TABLE users (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     last_seen BIGINT NOT NULL,
+     last_message_at BIGINT
+   );
+   CREATE TABLE rooms (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     password_hash TEXT,
+     created_by TEXT,
+     created_at BIGINT NOT NULL
+   );
+   CREATE TABLE messages (
+     id BIGSERIAL PRIMARY KEY,
+     room TEXT,
+     recipient TEXT,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL,
+     ts BIGINT NOT NULL,
+     sealed TEXT,
+     nonce TEXT
+   );
+   CREATE INDEX messages_by_room ON messages (room, id) WHERE room IS NOT NULL;
+   CREATE INDEX messages_by_recipient ON messages (recipient, id) WHERE room IS NULL;
+   CREATE INDEX messages_by_direct_sender ON messages (sender, id) WHERE room IS NULL;
+   CREATE INDEX messages_by_direct_pair ON messages (sender, recipient, id) WHERE room IS NULL;
+   CREATE UNIQUE INDEX messages_by_nonce ON messages (sender, nonce) WHERE nonce IS NOT NULL;
+   CREATE TABLE blocks (blocker TEXT NOT NULL, blocked TEXT NOT NULL, PRIMARY KEY (blocker, blocked));
+   CREATE TABLE bans (
+     fingerprint TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     banned_by TEXT NOT NULL,
+     at BIGINT NOT NULL
+   );
+   CREATE TABLE identity_keys (fingerprint TEXT PRIMARY KEY, exponent BYTEA NOT NULL, modulus BYTEA NOT NULL);
+   CREATE TABLE secret_rooms (key TEXT PRIMARY KEY);`,
+];
+
+/** Applies the migrations this database lacks; returns the versions this call applied. */
+export async function migratePostgres(client: pg.ClientBase): Promise<number[]> {
+  const applied: number[] = [];
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS parlor_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM parlor_schema');
+    for (let version = rows[0]?.version ?? 0; version < POSTGRES_MIGRATIONS.length; version++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(POSTGRES_MIGRATIONS[version]!);
+        await client.query('INSERT INTO parlor_schema (version) VALUES ($1)', [version + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+      applied.push(version + 1);
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+  return applied;
+}
