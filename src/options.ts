@@ -39,6 +39,11 @@ export const serverOptionsSchema = z.object({
   dataDir: z.string().min(1).default(() => defaultDataDir()),
   /** Keep everything in memory, write nothing: the identity is new at every start. */
   ephemeral: z.boolean().default(false),
+  /**
+   * A PostgreSQL URL (postgres://USER@HOST/DB): the chat's data lives there instead of SQLite, and
+   * every server started with the same database is one chat (src/store/postgres-store.ts).
+   */
+  database: z.string().regex(/^postgres(ql)?:\/\//, 'a database is a postgres:// or postgresql:// URL').optional(),
   handshakeTimeoutMs: z.number().int().positive().default(10_000),
   /** A connection that has not logged in may send only small frames: far below the logged-in cap. */
   preLoginFrameCap: z.number().int().min(1 * KiB).default(16 * KiB),

@@ -11,6 +11,7 @@ interface ServeFlags {
   name?: string;
   data?: string;
   ephemeral?: boolean;
+  database?: string;
   json?: boolean;
   handshakeTimeout?: number;
   password?: string;
@@ -53,6 +54,7 @@ export function registerServe(program: Command): void {
     .option('--name <name>', "the server's name as clients see it (default: the host name)")
     .option('--data <dir>', 'where the server keeps its identity and data (default: $XDG_DATA_HOME/parlor)')
     .option('--ephemeral', 'keep everything in memory and write nothing to disk (a new identity every start)')
+    .option('--database <url>', 'keep the chat in PostgreSQL (postgres://USER@HOST/DB; also PARLOR_DATABASE_URL): servers on one database are one chat')
     .option('--json', 'print one JSON object a line for each server event, first {"event":"listening",...}')
     .option('--handshake-timeout <ms>', 'close connections that have not finished the handshake by then', integerFlag('--handshake-timeout'))
     .option('--password <pw>', 'the join password, advertised on the LAN (default: generated and printed)')
@@ -124,6 +126,8 @@ function batchedJsonLines(): { write: (event: ServerEvent) => void; flush: () =>
 async function serve(flags: ServeFlags): Promise<void> {
   const jsonLines = flags.json ? batchedJsonLines() : undefined;
   const report = jsonLines ? jsonLines.write : printHuman;
+  // The one place the environment is read: the flag wins over it.
+  const databaseUrl = flags.database ?? (process.env.PARLOR_DATABASE_URL || undefined);
   const server = await ParlorServer.start(
     {
       ...(flags.host !== undefined && { host: flags.host }),
@@ -145,6 +149,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.passwordGuessBurst !== undefined && { passwordGuessBurst: flags.passwordGuessBurst }),
       ...(flags.passwordGuessesPerMinute !== undefined && { passwordGuessesPerMinute: flags.passwordGuessesPerMinute }),
       ephemeral: flags.ephemeral === true,
+      ...(databaseUrl !== undefined && { database: databaseUrl }),
       discovery: flags.discovery,
       mdns: flags.mdns,
       private: flags.private === true,
@@ -189,7 +194,7 @@ function printHuman(event: ServerEvent): void {
       console.log(`fingerprint ${event.fingerprint}`);
       console.log(`join password: ${event.password}`);
       if (event.operatorPassword) console.log(`operator password: ${event.operatorPassword} (keep it to yourself)`);
-      console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
+      console.log(event.database ? `data in the database ${event.database}` : event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
       console.log(event.discoveryPort === null ? 'discovery: off' : `discovery: answering probes on UDP port ${event.discoveryPort}`);
       console.log(event.mdns ? 'mDNS: published as _parlor._tcp' : 'mDNS: off');
       break;

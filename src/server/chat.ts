@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { ParlorError } from '../protocol/errors.ts';
 import type { Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
-import type { ChatStore, NewMessage } from '../store/store.ts';
+import type { ChatStore, NewMessage, StoredMessage } from '../store/store.ts';
 import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
 import { HistoryReader } from './history-reader.ts';
@@ -54,6 +54,8 @@ export class ChatService {
   private readonly keys: KeyDirectory;
   /** Refuses names that look like names in use (NAME_CONFUSABLE). */
   private readonly lookAlikes: LookAlikeGuard;
+  /** With a shared store: the session each of this server's committed messages came from, until the feed delivers it. */
+  private readonly origins = new Map<number, Session>();
 
   constructor(
     private readonly store: ChatStore,
@@ -69,6 +71,13 @@ export class ChatService {
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
     this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text));
+    store.feed?.subscribe((messages) => {
+      for (const message of messages) {
+        const origin = this.origins.get(message.id);
+        this.origins.delete(message.id);
+        this.deliver(message, origin);
+      }
+    });
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
   }
 
@@ -79,6 +88,11 @@ export class ChatService {
   /** Writes what is accepted but not yet committed (at shutdown). */
   flush(): void {
     this.writer.flush();
+  }
+
+  /** Resolves once everything accepted is committed (a shared store answers later). */
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 
   // --- logging in and out -------------------------------------------------------------------
@@ -230,17 +244,10 @@ export class ChatService {
    * blocked the sender (or been blocked): nobody sees a message that could still vanish.
    */
   private postToRoom(session: Session, message: NewMessage, done: (reply: Reply<'say'>) => void, failed: (error: unknown) => void): void {
-    const roomKey = message.room!;
     this.writer.write(message, {
       committed: (stored) => {
         done({ id: stored.id, ts: stored.ts });
-        const current = this.rooms.get(roomKey);
-        if (!current) return;
-        // Encoded once for every member: the records share one buffer.
-        const record = encodeJsonRecord(this.reader.toWire(stored));
-        for (const member of current.members) {
-          if (member !== session && !this.blocks.between(member.user!.key, message.from)) member.sendRecord(record, true);
-        }
+        this.committed(stored, session);
       },
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts }),
@@ -255,13 +262,36 @@ export class ChatService {
     this.writer.write(message, {
       committed: (stored) => {
         done({ id: stored.id, ts: stored.ts, to: toName });
-        const record = encodeJsonRecord(this.reader.toWire(stored));
-        const people = message.to === message.from ? [message.to!] : [message.to!, message.from];
-        for (const key of people) for (const live of this.online.sessionsOf(key)) if (live !== session) live.sendRecord(record);
+        this.committed(stored, session);
       },
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts, to: toName }),
     });
+  }
+
+  /**
+   * A message this server committed: delivered now, or, with a shared store, when the feed hands
+   * it over in the chat's one id order (its sender's session remembered until then).
+   */
+  private committed(stored: StoredMessage, origin: Session): void {
+    if (this.store.feed) this.origins.set(stored.id, origin);
+    else this.deliver(stored, origin);
+  }
+
+  /** To this server's sessions that should see it, except the one that sent it. */
+  private deliver(stored: StoredMessage, origin: Session | undefined): void {
+    // Encoded once for every reader: the records share one buffer.
+    const record = encodeJsonRecord(this.reader.toWire(stored));
+    if (stored.room !== null) {
+      const current = this.rooms.get(stored.room);
+      if (!current) return;
+      for (const member of current.members) {
+        if (member !== origin && !this.blocks.between(member.user!.key, stored.from)) member.sendRecord(record, true);
+      }
+      return;
+    }
+    const people = stored.to === stored.from ? [stored.to!] : [stored.to!, stored.from];
+    for (const key of people) for (const live of this.online.sessionsOf(key)) if (live !== origin) live.sendRecord(record);
   }
 
   async history(session: Session, request: Request<'history'>): Promise<Reply<'history'>> {

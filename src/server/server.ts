@@ -10,6 +10,7 @@ import { asParlorError } from '../protocol/errors.ts';
 import { formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
+import { redactDatabaseUrl } from '../store/postgres-store.ts';
 import { SecureConnection } from '../transport/secure-connection.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import { ChatService } from './chat.ts';
@@ -34,7 +35,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   readonly operatorPassword: string;
   readonly chat: ChatService;
   readonly transfers: TransferService;
-  private readonly store: ChatStore;
   private readonly router: Router;
   private readonly listener: Server;
   private readonly sessions = new Set<Session>();
@@ -53,6 +53,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     readonly options: ServerOptions,
     private readonly bot: CommandBot,
     private readonly startWarnings: string[],
+    private readonly store: ChatStore,
   ) {
     super();
     if (options.ephemeral) {
@@ -64,7 +65,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.password = options.password ?? generatePassword();
     this.operatorPasswordGenerated = options.operatorPassword === undefined;
     this.operatorPassword = options.operatorPassword ?? generatePassword();
-    this.store = openStore(options);
     this.chat = new ChatService(this.store, {
       joinPassword: this.password,
       operatorPassword: this.operatorPassword,
@@ -107,9 +107,12 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       onWarning: (message) => warnings.push(message),
     });
     let server: ParlorServer;
+    let store: ChatStore | undefined;
     try {
-      server = new ParlorServer(options, bot, warnings);
+      store = await openStore(options);
+      server = new ParlorServer(options, bot, warnings, store);
     } catch (error) {
+      await store?.close();
       await bot.close();
       throw error;
     }
@@ -128,7 +131,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       await server.beacon?.close();
       await server.mdns?.stop();
       await server.bot.close();
-      server.store.close();
+      await server.store.close();
       throw error;
     }
     return server;
@@ -153,10 +156,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
       const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close()]);
-      this.chat.flush();
+      // Everything accepted is committed (a shared store answers later) before the store closes.
+      const drained = this.chat.drain();
       this.listener.close(() => {
-        this.store.close();
-        void withdrawn.then(() => {
+        void Promise.all([withdrawn, drained.then(() => this.store.close())]).then(() => {
           this.report({ event: 'stopped' });
           resolve();
         });
@@ -242,7 +245,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       password: this.password,
       ...(this.operatorPasswordGenerated && { operatorPassword: this.operatorPassword }),
       ephemeral: this.options.ephemeral,
-      dataDir: this.options.ephemeral ? null : this.options.dataDir,
+      dataDir: this.options.ephemeral || this.options.database !== undefined ? null : this.options.dataDir,
+      ...(this.options.database !== undefined && { database: redactDatabaseUrl(this.options.database) }),
       discoveryPort: this.beacon?.port ?? null,
       mdns: this.mdns !== undefined,
     });

@@ -1,8 +1,10 @@
 import { MemoryStore } from './memory-store.ts';
+import { PostgresStore } from './postgres-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { ChatStore } from './store.ts';
 
-/** SQLite in the data dir, or memory when the server runs --ephemeral. */
-export function openStore(options: { ephemeral: boolean; dataDir: string }): ChatStore {
+/** PostgreSQL when a database is named, else SQLite in the data dir, or memory when the server runs --ephemeral. */
+export async function openStore(options: { ephemeral: boolean; dataDir: string; database?: string | undefined }): Promise<ChatStore> {
+  if (options.database !== undefined) return PostgresStore.open(options.database);
   return options.ephemeral ? new MemoryStore() : new SqliteStore(options.dataDir);
 }

@@ -91,13 +91,25 @@ export class MessagePump {
   private known: number;
   private running = false;
   private again = false;
+  /** This server's appends whose commit has not answered yet. */
+  private inFlight = 0;
 
   constructor(
     /** The last id delivered: messages from before this server started are history, not news. */
     private delivered: number,
-    private readonly readAfter: (id: number) => Promise<StoredMessage[]>,
+    private readonly readAfter: (id: number) => Promise<Array<{ message: StoredMessage; mine: boolean }>>,
   ) {
     this.known = delivered;
+  }
+
+  /**
+   * An append of this server's starts (+1) or has answered (-1). While one is out, a message of
+   * this server read from the table waits for its commit's answer (committedHere): that answer
+   * tells the server whose it is, so its sender is not sent it back.
+   */
+  appending(change: 1 | -1): void {
+    this.inFlight += change;
+    if (this.inFlight === 0 && this.delivered < this.known) setImmediate(() => void this.run());
   }
 
   subscribe(deliver: (messages: StoredMessage[]) => void): void {
@@ -141,9 +153,16 @@ export class MessagePump {
               if (this.known !== Infinity) this.known = this.delivered;
               break;
             }
-            for (const row of rows) this.own.delete(row.id);
-            batch.push(...rows);
-            this.delivered = rows.at(-1)!.id;
+            for (const { message, mine } of rows) {
+              if (this.own.has(message.id)) {
+                this.own.delete(message.id);
+              } else if (mine && this.inFlight > 0) {
+                break; // Its commit's answer is on its way: delivered from there (committedHere).
+              }
+              batch.push(message);
+              this.delivered = message.id;
+            }
+            if (batch.length === 0) break;
           }
           for (const deliver of this.listeners) deliver(batch);
         }

@@ -31,7 +31,9 @@ export const POSTGRES_MIGRATIONS: string[] = [
      text TEXT NOT NULL,
      ts BIGINT NOT NULL,
      sealed TEXT,
-     nonce TEXT
+     nonce TEXT,
+     -- The server that stored it: its own messages it delivers from its commit, with the sender known.
+     origin TEXT
    );
    CREATE INDEX messages_by_room ON messages (room, id) WHERE room IS NOT NULL;
    CREATE INDEX messages_by_recipient ON messages (recipient, id) WHERE room IS NULL;

@@ -119,9 +119,9 @@ export class PostgresStore implements ChatStore, MessageFeed {
     await readAllSmallTables(this.pool, this.cache);
   }
 
-  private async readAfter(id: number): Promise<StoredMessage[]> {
-    const { rows } = await this.pool.query<MessageRow>('SELECT * FROM messages WHERE id > $1 ORDER BY id LIMIT $2', [id, READ_AHEAD]);
-    return rows.map(messageFrom);
+  private async readAfter(id: number): Promise<Array<{ message: StoredMessage; mine: boolean }>> {
+    const { rows } = await this.pool.query<MessageRow & { origin: string | null }>('SELECT * FROM messages WHERE id > $1 ORDER BY id LIMIT $2', [id, READ_AHEAD]);
+    return rows.map((row) => ({ message: messageFrom(row), mine: row.origin === this.serverId }));
   }
 
   // --- the small tables: memory now, the database right behind ------------------------------
@@ -247,14 +247,15 @@ export class PostgresStore implements ChatStore, MessageFeed {
 
   async appendMessages(messages: NewMessage[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return [];
+    this.pump.appending(+1);
     const stored = await this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
       const out: StoredMessage[] = [];
       for (const message of messages) {
         const { rows } = await client.query<{ id: number }>(
-          `INSERT INTO messages (room, recipient, sender, text, ts, sealed, nonce) VALUES ($1, $2, $3, $4, $5, $6, $7)
+          `INSERT INTO messages (room, recipient, sender, text, ts, sealed, nonce, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (sender, nonce) WHERE nonce IS NOT NULL DO NOTHING RETURNING id`,
-          [message.room, message.to, message.from, message.text, message.ts, message.sealed ?? null, message.nonce ?? null],
+          [message.room, message.to, message.from, message.text, message.ts, message.sealed ?? null, message.nonce ?? null, this.serverId],
         );
         if (rows[0] === undefined) {
           const first = await client.query<MessageRow>('SELECT * FROM messages WHERE sender = $1 AND nonce = $2', [message.from, message.nonce]);
@@ -267,7 +268,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
       const fresh = out.filter((message) => !message.repeated);
       if (fresh.length > 0) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ s: this.serverId, m: fresh.at(-1)!.id } satisfies Change)]);
       return out;
-    });
+    }).finally(() => this.pump.appending(-1));
     const fresh = stored.filter((message) => !message.repeated);
     for (const message of fresh) {
       const sender = this.cache.getUser(message.from);

@@ -123,7 +123,8 @@ export interface ChatStore {
   markRoomSecret(room: string): void;
   isRoomSecret(room: string): boolean;
 
-  close(): void;
+  /** Lets go of the store; a shared one first writes what is still on its way. */
+  close(): Eventually<void>;
 }
 
 export interface StoredIdentityKey {
