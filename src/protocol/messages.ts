@@ -158,11 +158,11 @@ export const replySchemas = {
   create: joinReply,
   leave: z.object({ room: z.string() }),
   rooms: z.object({ rooms: z.array(z.object({ name: z.string(), members: z.number(), hasPassword: z.boolean(), secret: z.boolean() })) }),
-  members: z.object({ room: z.string(), members: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable() })) }),
+  members: z.object({ room: z.string(), members: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable(), server: z.string().optional() })) }),
   say: z.object({ id: messageId, ts: z.number() }),
   dm: z.object({ id: messageId, ts: z.number(), to: z.string() }),
   history: z.object({ messages: z.array(chatMessage), more: z.boolean() }),
-  users: z.object({ users: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable(), rooms: z.array(z.string()) })) }),
+  users: z.object({ users: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable(), rooms: z.array(z.string()), server: z.string().optional() })) }),
   allusers: z.object({
     users: z.array(z.object({ name: z.string(), lastSeen: z.number(), lastMessageAt: z.number().nullable(), online: z.boolean() })),
   }),

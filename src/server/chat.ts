@@ -12,6 +12,7 @@ import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore, NewMessage, StoredMessage } from '../store/store.ts';
 import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
+import { ClusterBridge } from './cluster.ts';
 import { HistoryReader } from './history-reader.ts';
 import { KeyDirectory } from './keys.ts';
 import { LookAlikeGuard } from './look-alikes.ts';
@@ -38,6 +39,8 @@ export interface ChatSettings {
   maxMessageBytes: number;
   /** Sessions one identity may hold at once; the next login is TOO_MANY_SESSIONS (or replaces them, if asked). */
   maxSessionsPerIdentity: number;
+  /** This server's name, as the other servers of a shared store's chat show it. */
+  serverName?: string;
 }
 
 export class ChatService {
@@ -56,6 +59,8 @@ export class ChatService {
   private readonly lookAlikes: LookAlikeGuard;
   /** With a shared store: the session each of this server's committed messages came from, until the feed delivers it. */
   private readonly origins = new Map<number, Session>();
+  /** With a shared store: the chat's other servers (who is online there, notices). */
+  private readonly cluster: ClusterBridge | undefined;
 
   constructor(
     private readonly store: ChatStore,
@@ -69,8 +74,13 @@ export class ChatService {
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
     this.rooms = new RoomDirectory(store);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
-    this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
-    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text));
+    this.cluster = store.cluster && new ClusterBridge(store.cluster, settings.serverName ?? '', this.online, this.rooms);
+    this.people = new People(store, this.online, this.rooms, this.blocks, this.keys, this.cluster);
+    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text), this.cluster);
+    store.onRowChange?.((table) => {
+      if (table === 'ban') this.bans.reload();
+      if (table === 'block') this.blocks.reload();
+    });
     store.feed?.subscribe((messages) => {
       for (const message of messages) {
         const origin = this.origins.get(message.id);
@@ -110,6 +120,8 @@ export class ChatService {
     if (ban) throw new ParlorError('BANNED', `this identity key is banned from the server: ${ban.reason}`);
     const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
+    const elsewhere = this.cluster?.elsewhere(key).find((person) => person.fingerprint !== fingerprint);
+    if (elsewhere) throw new ParlorError('NAME_TAKEN', `"${elsewhere.name}" is online now, on server ${elsewhere.server}`);
     const existing = this.store.getUser(key);
     if (existing && existing.fingerprint !== fingerprint && now - existing.lastSeen < this.settings.nameReservationMs) {
       const until = new Date(existing.lastSeen + this.settings.nameReservationMs).toISOString().slice(0, 10);
@@ -135,6 +147,7 @@ export class ChatService {
     session.user = { key, name };
     session.token = newSessionToken();
     this.online.add(session);
+    this.cluster?.localChanged(key);
     this.reader.rememberName(key, name);
     let direct;
     try {
@@ -153,6 +166,7 @@ export class ChatService {
     if (!user) return;
     for (const roomKey of [...session.rooms]) this.rooms.remove(session, roomKey, 'disconnected');
     this.online.remove(session);
+    this.cluster?.localChanged(user.key);
     this.store.touchUser(user.key, Date.now());
     session.user = undefined;
   }
@@ -198,6 +212,7 @@ export class ChatService {
     const room = this.rooms.get(key);
     if (!room || !session.rooms.has(key)) throw new ParlorError('NOT_IN_ROOM', `you are not in #${request.room}`);
     this.rooms.remove(session, key, 'left');
+    this.cluster?.localChanged(session.user!.key);
     return { room: room.record.name };
   }
 
@@ -211,10 +226,16 @@ export class ChatService {
     const room = this.rooms.of(session, request.room);
     return {
       room: room.record.name,
-      members: peopleIn(room).map((member) => ({
-        name: member.user!.name,
-        lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
-      })),
+      members: [
+        ...peopleIn(room).map((member) => ({
+          name: member.user!.name,
+          lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
+          ...(this.cluster && { server: this.cluster.serverName }),
+        })),
+        ...(this.cluster?.remotePeople() ?? [])
+          .filter((person) => person.rooms.includes(room.record.key) && !room.people.has(person.key))
+          .map((person) => ({ name: person.name, lastMessageAt: this.store.getUser(person.key)?.lastMessageAt ?? null, server: person.server })),
+      ],
     };
   }
 
@@ -356,6 +377,7 @@ export class ChatService {
   /** Into the room (if not in yet), with its history since `since` or its recent history. */
   private async enter(session: Session, key: string, since: number | undefined): Promise<Reply<'join'>> {
     const room = this.rooms.enter(session, key);
+    this.cluster?.localChanged(session.user!.key);
     const page = await this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit });
     return {
       room: room.record.name,

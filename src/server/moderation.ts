@@ -6,6 +6,7 @@ import type { Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore } from '../store/store.ts';
 import type { BanList } from './ban-list.ts';
+import type { ClusterBridge } from './cluster.ts';
 import { guesser, type PasswordGuard } from './password-guard.ts';
 import { foldName } from './names.ts';
 import { constantTimeEqual } from './passwords.ts';
@@ -27,6 +28,8 @@ export class Moderation {
     private readonly settings: ModerationSettings,
     /** Refuses a text over the message cap (ChatService's rule, so announcements keep it too). */
     private readonly checkLength: (text: string) => void,
+    /** With a shared store: kicks, bans and announcements reach the chat's other servers too. */
+    private readonly cluster?: ClusterBridge,
   ) {}
 
   /** `/op PASSWORD`: the session may use operator commands until it ends. */
@@ -47,8 +50,9 @@ export class Moderation {
   /** Disconnects every session of the user. */
   kick(name: string, reason: string): { name: string } {
     const sessions = [...this.online.sessionsOf(foldName(name))];
-    const display = sessions[0]?.user?.name;
+    const display = sessions[0]?.user?.name ?? this.cluster?.elsewhere(foldName(name))[0]?.name;
     if (display === undefined) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
+    this.cluster?.publish({ kind: 'disconnect', key: foldName(name), code: 'KICKED', reason });
     // The close event logs each out, as for any disconnect (and the log names who it was).
     for (const session of sessions) session.connection.close('KICKED', reason);
     return { name: display };
@@ -62,6 +66,7 @@ export class Moderation {
     for (const live of [...this.online.sessionsOf(user.key)]) {
       if (live.client.fingerprint === user.fingerprint) live.connection.close('BANNED', reason);
     }
+    this.cluster?.publish({ kind: 'disconnect', key: user.key, fingerprint: user.fingerprint, code: 'BANNED', reason });
     return { name: user.name, fingerprint: user.fingerprint };
   }
 
@@ -79,6 +84,8 @@ export class Moderation {
     this.checkLength(text);
     const record = encodeJsonRecord({ type: 'announcement', from, text, ts: Date.now() });
     for (const session of this.online.allSessions()) session.sendRecord(record);
-    return { recipients: this.online.peopleCount };
+    const elsewhere = this.cluster?.remotePeople().filter((person) => !this.online.isOnline(person.key)) ?? [];
+    this.cluster?.publish({ kind: 'announce', from, text, ts: Date.now() });
+    return { recipients: this.online.peopleCount + new Set(elsewhere.map((person) => person.key)).size };
   }
 }

@@ -73,6 +73,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       historyLimit: options.historyLimit,
       maxMessageBytes: options.maxMessageBytes,
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,
+      serverName: options.name,
     });
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,
@@ -111,6 +112,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       store = await openStore(options);
       server = new ParlorServer(options, bot, warnings, store);
+      // Among the chat's other servers once this one can answer for its people.
+      await store.cluster?.start(options.name);
     } catch (error) {
       await store?.close();
       await bot.close();
@@ -152,6 +155,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   stop(reason = 'the server is stopping'): Promise<void> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
+      // The chat's other servers tell their people (a shared store's chat goes on without this one).
+      this.store.cluster?.publish({ kind: 'server_stopping', server: this.options.name, reason });
       this.load.stop();
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.

@@ -7,6 +7,7 @@
 // (postgres-store.ts): a message visible at id n means every message below n is visible too.
 
 import pg from 'pg';
+import type { ClusterNotice } from './cluster-link.ts';
 import type { StoredMessage } from './store.ts';
 
 export const CHANNEL = 'parlor';
@@ -17,9 +18,11 @@ export interface Change {
   s: string;
   /** The highest message id its commit made. */
   m?: number;
-  /** A changed row of a small table: its table and key. */
-  t?: 'user' | 'room' | 'block' | 'ban' | 'key' | 'secret';
+  /** A changed row of a small table (or of `online`: postgres-presence.ts): its table and key. */
+  t?: 'user' | 'room' | 'block' | 'ban' | 'key' | 'secret' | 'online';
   k?: string;
+  /** A notice for the other servers (cluster-link.ts). */
+  n?: ClusterNotice;
 }
 
 /** The LISTEN side: one connection of its own, reconnected with a growing pause when it drops. */

@@ -50,6 +50,16 @@ export const POSTGRES_MIGRATIONS: string[] = [
    );
    CREATE TABLE identity_keys (fingerprint TEXT PRIMARY KEY, exponent BYTEA NOT NULL, modulus BYTEA NOT NULL);
    CREATE TABLE secret_rooms (key TEXT PRIMARY KEY);`,
+  // 2: the chat's servers and who is online on each (postgres-presence.ts).
+  `CREATE TABLE servers (id TEXT PRIMARY KEY, name TEXT NOT NULL, beat_at TIMESTAMPTZ NOT NULL);
+   CREATE TABLE online (
+     server TEXT NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+     user_key TEXT NOT NULL,
+     name TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     rooms TEXT[] NOT NULL,
+     PRIMARY KEY (server, user_key)
+   );`,
 ];
 
 /** Applies the migrations this database lacks; returns the versions this call applied. */

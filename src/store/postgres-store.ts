@@ -10,6 +10,7 @@ import pg from 'pg';
 import { ParlorError } from '../protocol/errors.ts';
 import { MemoryStore } from './memory-store.ts';
 import { ChangeListener, CHANNEL, MessagePump, type Change } from './postgres-feed.ts';
+import { PostgresPresence } from './postgres-presence.ts';
 import { migratePostgres } from './postgres-schema.ts';
 import { messageFrom, readAllSmallTables, readRow, type MessageRow } from './postgres-rows.ts';
 import type { BanRecord, ChatStore, HistoryQuery, MessageFeed, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
@@ -21,7 +22,7 @@ const READ_AHEAD = 500;
 /** How long a message waits for a connection (or a query) before it is refused as unavailable. */
 const DATABASE_DEADLINE_MS = 3000;
 
-export type RowChange = NonNullable<Change['t']>;
+export type RowChange = Exclude<NonNullable<Change['t']>, 'online'>;
 
 /** The address without its password: fit for error messages and logs. */
 export function redactDatabaseUrl(url: string): string {
@@ -43,12 +44,16 @@ export class PostgresStore implements ChatStore, MessageFeed {
   private readonly changeListeners: Array<(table: RowChange, key: string) => void> = [];
   private writes: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Who is online on which of the chat's servers, and notices between them. */
+  readonly cluster: PostgresPresence;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly pump: MessagePump,
     private readonly listener: ChangeListener,
-  ) {}
+  ) {
+    this.cluster = new PostgresPresence(pool, this.serverId);
+  }
 
   /** Connects, migrates, loads the small tables, listens. DATABASE_UNAVAILABLE when it cannot. */
   static async open(url: string): Promise<PostgresStore> {
@@ -92,12 +97,14 @@ export class PostgresStore implements ChatStore, MessageFeed {
 
   private heard(change: Change): void {
     if (change.m !== undefined) this.pump.heard(change.m);
+    if (change.n !== undefined || change.t === 'online') return this.cluster.heard(change);
     if (change.t !== undefined && change.k !== undefined && change.s !== this.serverId) void this.refresh(change.t, change.k);
   }
 
   /** After the listening connection came back: what changed meanwhile is read again. */
   private reconnected(): void {
     this.pump.heard(Infinity);
+    void this.cluster.reload().catch(() => {});
     this.reload().then(
       () => {
         for (const table of ['user', 'room', 'block', 'ban', 'key', 'secret'] as const) for (const listener of this.changeListeners) listener(table, '*');
@@ -316,7 +323,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.race([this.writes, new Promise((resolve) => setTimeout(resolve, DATABASE_DEADLINE_MS).unref())]);
+    await Promise.race([Promise.all([this.writes, this.cluster.close()]), new Promise((resolve) => setTimeout(resolve, DATABASE_DEADLINE_MS).unref())]);
     await this.listener.close();
     await this.pool.end().catch(() => {});
   }

@@ -2,6 +2,8 @@
 // --ephemeral. The router never knows which. Names and rooms are keyed by their folded form
 // (NFC, lower case), so "Ada" and "ada" are one user; the display form is kept beside it.
 
+import type { ClusterLink } from './cluster-link.ts';
+
 export interface UserRecord {
   key: string;
   name: string;
@@ -76,6 +78,10 @@ export interface ChatStore {
   readonly kind: 'sqlite' | 'memory' | 'postgres';
   /** Set by a store that several servers share: their messages reach this one through it. */
   readonly feed?: MessageFeed;
+  /** Set by a store that several servers share: who is online where, and notices between servers. */
+  readonly cluster?: ClusterLink;
+  /** A shared store: a small table's row changed on another server ('*': maybe all of them). */
+  onRowChange?(listener: (table: 'user' | 'room' | 'block' | 'ban' | 'key' | 'secret', key: string) => void): void;
 
   getUser(key: string): UserRecord | undefined;
   /** Creates or replaces the user row (a name taken over after its reservation lapsed). */

@@ -49,4 +49,62 @@ describe('cluster: three servers on one database', function () {
     const histories = await Promise.all(people.map(async (client) => (await client.history({ room: 'lobby', limit: 100 })).messages.map((m) => m.id)));
     for (const history of histories) expect(history).to.deep.equal(sent);
   });
+
+  it('carries DMs, sealed and plain, between servers, to the recipient and the sender\'s other sessions', async function () {
+    const cluster = await startCluster(await freshDatabase(this, 'cluster'), 3);
+    const [adaId, bobId] = await sharedIdentities();
+    const ada = track(await connectChat(cluster.servers[0]!, adaId!, 'ada'));
+    const bob = track(await connectChat(cluster.servers[1]!, bobId!, 'bob'));
+    // Ada's second session, on the third server: it sees what she sends from the first.
+    const adaAgain = track(await connectChat(cluster.servers[2]!, adaId!, 'ada'));
+    const [atBob, atAdaAgain] = [collect(bob), collect(adaAgain)];
+    const sealed = await ada.dm('bob', 'sealed across servers');
+    const plain = await ada.dm('bob', 'plain across servers', { plaintext: true });
+    await waitUntil(() => atBob.length >= 2 && atAdaAgain.length >= 2, 'both DMs at bob and at ada\'s other session', 15_000);
+    expect(atBob.map((m) => [m.id, m.text])).to.deep.equal([[sealed.id, 'sealed across servers'], [plain.id, 'plain across servers']]);
+    expect(atBob[0]!.e2e?.state, 'opened and verified by bob').to.equal('verified');
+    expect(atAdaAgain.map((m) => m.id)).to.deep.equal([sealed.id, plain.id]);
+    const reply = await bob.dm('ada', 'back to you');
+    await waitUntil(() => atAdaAgain.some((m) => m.id === reply.id), 'bob\'s answer at ada\'s session on the third server', 15_000);
+  });
+
+  it('keeps names, bans and presence across servers: NAME_TAKEN on B for a name online on A, a ban on A holds on B, /users says where', async function () {
+    const cluster = await startCluster(await freshDatabase(this, 'cluster'), 3);
+    const [adaId, bobId, cyId] = await sharedIdentities();
+    const ada = track(await connectChat(cluster.servers[0]!, adaId!, 'ada'));
+    await ada.join('lobby');
+    const joined: string[] = [];
+    ada.on('joined', (notice) => joined.push(`${notice.name}@${notice.room}`));
+    const bob = track(await connectChat(cluster.servers[1]!, bobId!, 'bob'));
+    await bob.join('lobby');
+    await waitUntil(() => joined.includes('bob@lobby'), 'ada (on A) told that bob (on B) joined the lobby', 15_000);
+
+    // The name ada is online on A: another key (cy's) cannot take it on C.
+    const taken = await connectChat(cluster.servers[2]!, cyId!, 'ada').then(
+      (client) => (track(client), undefined),
+      (error: { code?: string; message?: string }) => error,
+    );
+    expect(taken?.code).to.equal('NAME_TAKEN');
+    expect(taken?.message).to.include('server A');
+
+    // Who is online where, asked on C.
+    const cy = track(await connectChat(cluster.servers[2]!, cyId!, 'cy'));
+    await cy.join('lobby');
+    const users = await cy.users();
+    expect(users.users.map((u) => `${u.name}@${u.server}`).sort()).to.deep.equal(['ada@A', 'bob@B', 'cy@C']);
+    const members = await cy.members('lobby');
+    expect(members.members.map((m) => `${m.name}@${m.server}`).sort()).to.deep.equal(['ada@A', 'bob@B', 'cy@C']);
+
+    // An operator on A bans bob, who is on B: he is disconnected there, and cannot come back on C.
+    await ada.op('op-secret');
+    const closed = new Promise<string>((resolve) => bob.once('closed', (info) => resolve(info.reason.code)));
+    await ada.command('!ban bob spamming');
+    expect(await closed).to.equal('BANNED');
+    const again = await connectChat(cluster.servers[2]!, bobId!, 'bob').then(
+      (client) => (track(client), undefined),
+      (error: { code?: string }) => error,
+    );
+    expect(again?.code).to.equal('BANNED');
+  });
 });
+
