@@ -197,6 +197,11 @@ export const welcomeMessage = z.object({
   server: z.object({ name: z.string(), version: z.string(), fingerprint: z.string() }),
   /** The client's own identity fingerprint, as the server saw it: names are bound to it. */
   you: z.object({ fingerprint: z.string() }),
+  /**
+   * A chat spread over several servers (one database): its id, and the other servers' addresses
+   * (HOST:PORT), which present the same key: a client whose server goes away reconnects to one.
+   */
+  chat: z.object({ id: z.string(), servers: z.array(z.object({ name: z.string(), address: z.string() })) }).optional(),
 });
 /** Said just before the sender closes a connection, so the other side can tell the user why. */
 export const closingMessage = z.object({ type: z.literal('closing'), code: peerCode, message: z.string() });

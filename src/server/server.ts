@@ -112,8 +112,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       store = await openStore(options);
       server = new ParlorServer(options, bot, warnings, store);
-      // Among the chat's other servers once this one can answer for its people.
-      await store.cluster?.start(options.name);
     } catch (error) {
       await store?.close();
       await bot.close();
@@ -123,6 +121,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
       await server.listen();
+      // Among the chat's other servers once this one listens (they hand its address to clients).
+      await server.store.cluster?.start(options.name, server.reachableAt());
       server.load.start();
       await server.startBeacon();
       server.startMdns();
@@ -149,6 +149,12 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     const bound = this.listener.address();
     if (bound === null || typeof bound === 'string') throw new Error('the server is not listening');
     return { host: bound.address, port: bound.port };
+  }
+
+  /** HOST:PORT for the chat's other servers to give clients; unknown when listening on every interface. */
+  private reachableAt(): string | null {
+    const { host, port } = this.address;
+    return host === '::' || host === '0.0.0.0' ? null : formatAddress(host, port);
   }
 
   /** Tells every client that the server is stopping, commits what was accepted, closes. */
@@ -300,6 +306,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           type: 'welcome',
           server: { name: this.options.name, version: PARLOR_VERSION, fingerprint: this.fingerprint },
           you: { fingerprint: client.fingerprint },
+          ...(this.store.cluster && { chat: { id: this.store.cluster.chatId, servers: this.store.cluster.otherServers() } }),
         });
         connection.on('message', (message) => this.router.handle(session, message));
         // File transfer: chunk and window records (a throw closes the connection with BAD_MESSAGE).

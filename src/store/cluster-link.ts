@@ -28,8 +28,12 @@ export type ClusterNotice =
   | { kind: 'server_stopping'; server: string; reason: string };
 
 export interface ClusterLink {
-  /** Joins the chat's servers under this name; heartbeats until close. */
-  start(serverName: string): Promise<void>;
+  /** The chat's id, made once with its database: the same on every server of the chat. */
+  readonly chatId: string;
+  /** Joins the chat's servers under this name and the address clients reach it at (if known); heartbeats until close. */
+  start(serverName: string, address: string | null): Promise<void>;
+  /** The other servers of the chat that are alive, and where clients reach them. */
+  otherServers(): Array<{ name: string; address: string }>;
   publishPresence(key: string, person: LocalPerson | undefined): void;
   /** People online on the other servers, one entry per (server, person). */
   remotePeople(): RemotePerson[];

@@ -29,15 +29,25 @@ export class PostgresPresence implements ClusterLink {
   private heartbeat: NodeJS.Timeout | undefined;
   private writes: Promise<void> = Promise.resolve();
   private serverName = '';
+  private address: string | null = null;
+  private others: Array<{ name: string; address: string }> = [];
+  chatId = '';
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly serverId: string,
   ) {}
 
-  async start(serverName: string): Promise<void> {
+  async start(serverName: string, address: string | null): Promise<void> {
     this.serverName = serverName;
-    await this.pool.query('INSERT INTO servers (id, name, beat_at) VALUES ($1, $2, now()) ON CONFLICT (id) DO UPDATE SET beat_at = now()', [this.serverId, serverName]);
+    this.address = address;
+    this.chatId = (await this.pool.query<{ id: string }>('SELECT id FROM chat')).rows[0]!.id;
+    await this.pool.query('INSERT INTO servers (id, name, address, beat_at) VALUES ($1, $2, $3, now()) ON CONFLICT (id) DO UPDATE SET beat_at = now()', [
+      this.serverId,
+      serverName,
+      address,
+    ]);
+    await this.notify({ s: this.serverId, t: 'online', k: '*' });
     await this.reload();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -47,7 +57,7 @@ export class PostgresPresence implements ClusterLink {
     try {
       // Back after an outage that made the others drop this server: its row and people again.
       const { rowCount } = await this.pool.query('UPDATE servers SET beat_at = now() WHERE id = $1', [this.serverId]);
-      if (rowCount === 0) await this.pool.query('INSERT INTO servers (id, name, beat_at) VALUES ($1, $2, now())', [this.serverId, this.serverName]);
+      if (rowCount === 0) await this.pool.query('INSERT INTO servers (id, name, address, beat_at) VALUES ($1, $2, $3, now())', [this.serverId, this.serverName, this.address]);
       const gone = await this.pool.query(`DELETE FROM servers WHERE beat_at < now() - make_interval(secs => $1) RETURNING id`, [SERVER_GONE_MS / 1000]);
       if ((gone.rowCount ?? 0) > 0) await this.notify({ s: this.serverId, t: 'online', k: '*' });
       if ((gone.rowCount ?? 0) > 0) await this.reload();
@@ -72,6 +82,10 @@ export class PostgresPresence implements ClusterLink {
         // Lost while the database is away; the others drop this server's people if it stays away.
       }
     });
+  }
+
+  otherServers(): Array<{ name: string; address: string }> {
+    return this.others;
   }
 
   remotePeople(): RemotePerson[] {
@@ -100,6 +114,10 @@ export class PostgresPresence implements ClusterLink {
 
   /** Reads the other servers' people again (all, or one person's rows), telling what changed. */
   async reload(key?: string): Promise<void> {
+    if (key === undefined) {
+      const servers = await this.pool.query<{ name: string; address: string }>('SELECT name, address FROM servers WHERE id <> $1 AND address IS NOT NULL ORDER BY name', [this.serverId]);
+      this.others = servers.rows;
+    }
     const { rows } = await this.pool.query<OnlineRow>(
       `SELECT o.server, s.name AS server_name, o.user_key, o.name, o.fingerprint, o.rooms FROM online o JOIN servers s ON s.id = o.server
        WHERE o.server <> $1 AND ($2::text IS NULL OR o.user_key = $2)`,

@@ -51,7 +51,9 @@ export const POSTGRES_MIGRATIONS: string[] = [
    CREATE TABLE identity_keys (fingerprint TEXT PRIMARY KEY, exponent BYTEA NOT NULL, modulus BYTEA NOT NULL);
    CREATE TABLE secret_rooms (key TEXT PRIMARY KEY);`,
   // 2: the chat's servers and who is online on each (postgres-presence.ts).
-  `CREATE TABLE servers (id TEXT PRIMARY KEY, name TEXT NOT NULL, beat_at TIMESTAMPTZ NOT NULL);
+  `CREATE TABLE chat (id TEXT PRIMARY KEY);
+   INSERT INTO chat (id) VALUES (gen_random_uuid()::text);
+   CREATE TABLE servers (id TEXT PRIMARY KEY, name TEXT NOT NULL, address TEXT, beat_at TIMESTAMPTZ NOT NULL);
    CREATE TABLE online (
      server TEXT NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
      user_key TEXT NOT NULL,
