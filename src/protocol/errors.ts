@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   TRANSFER_STALLED: 'a receiver made no progress for too long and was dropped from the transfer',
   TOO_MANY_TRANSFERS: 'too many file transfers at once for this user',
   USER_OFFLINE: 'that user is not online now',
+  TRANSFER_OTHER_SERVER: 'that user is on another server of this chat: files go only between people on the same server',
   FILE_UNREADABLE: 'the file to send could not be read',
 
   // Configuration, checked at start.

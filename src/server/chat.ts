@@ -359,6 +359,11 @@ export class ChatService {
     if (key === user.key) throw new ParlorError('BAD_REQUEST', 'you cannot send a file to yourself');
     if (this.blocks.between(user.key, key)) throw new ParlorError('BLOCKED', `you cannot send ${recipient.name} a file: one of you blocked the other`);
     const live = [...this.online.sessionsOf(key)];
+    // Files are relayed by one server, never through the database (docs/architecture.md).
+    const elsewhere = live.length === 0 ? this.cluster?.elsewhere(key)[0] : undefined;
+    if (elsewhere) {
+      throw new ParlorError('TRANSFER_OTHER_SERVER', `${recipient.name} is on server ${elsewhere.server}; files go only between people on the same server: connect to ${elsewhere.server} to send it`);
+    }
     if (live.length === 0) throw new ParlorError('USER_OFFLINE', `${recipient.name} is not online`);
     return live;
   }

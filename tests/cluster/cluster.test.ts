@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import { connectChat, waitUntil } from '../helpers/chat-clients.ts';
-import { collect } from '../helpers/chat-world.ts';
+import { collect, expectCode } from '../helpers/chat-world.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
@@ -94,6 +94,10 @@ describe('cluster: three servers on one database', function () {
     expect(users.users.map((u) => `${u.name}@${u.server}`).sort()).to.deep.equal(['ada@A', 'bob@B', 'cy@C']);
     const members = await cy.members('lobby');
     expect(members.members.map((m) => `${m.name}@${m.server}`).sort()).to.deep.equal(['ada@A', 'bob@B', 'cy@C']);
+
+    // A file from ada (on A) to bob (on B) is refused, naming where bob is.
+    const refused = await expectCode(ada.request('file_offer', { to: 'bob', name: 'notes.txt', size: 3, sha256: '0'.repeat(64) }), 'TRANSFER_OTHER_SERVER');
+    expect(refused.message).to.include('bob is on server B');
 
     // An operator on A bans bob, who is on B: he is disconnected there, and cannot come back on C.
     await ada.op('op-secret');
