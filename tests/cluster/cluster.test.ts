@@ -50,7 +50,7 @@ describe('cluster: three servers on one database', function () {
     for (const history of histories) expect(history).to.deep.equal(sent);
   });
 
-  it('carries DMs, sealed and plain, between servers, to the recipient and the sender\'s other sessions', async function () {
+  it('carries DMs, sealed and plain, between servers (and the sender\'s other sessions), announcements, and a !quit on one server to the others', async function () {
     const cluster = await startCluster(await freshDatabase(this, 'cluster'), 3);
     const [adaId, bobId] = await sharedIdentities();
     const ada = track(await connectChat(cluster.servers[0]!, adaId!, 'ada'));
@@ -66,6 +66,16 @@ describe('cluster: three servers on one database', function () {
     expect(atAdaAgain.map((m) => m.id)).to.deep.equal([sealed.id, plain.id]);
     const reply = await bob.dm('ada', 'back to you');
     await waitUntil(() => atAdaAgain.some((m) => m.id === reply.id), 'bob\'s answer at ada\'s session on the third server', 15_000);
+
+    // An operator's announcement on A reaches bob on B; !quit on C stops C, and B's people are told.
+    const notices: string[] = [];
+    bob.on('announcement', (notice) => notices.push(`${notice.from}: ${notice.text}`));
+    await ada.op('op-secret');
+    await ada.command('!announce tea in the kitchen');
+    await waitUntil(() => notices.includes('ada: tea in the kitchen'), 'the announcement at bob, on another server', 15_000);
+    await adaAgain.command('!quit op-secret');
+    expect(await cluster.servers[2]!.exited, 'C stopped').to.equal(0);
+    await waitUntil(() => notices.some((notice) => notice.startsWith('C: server C is stopping')), 'bob told that C stopped', 15_000, () => notices.join(' | '));
   });
 
   it('keeps names, bans and presence across servers: NAME_TAKEN on B for a name online on A, a ban on A holds on B, /users says where', async function () {
