@@ -15,6 +15,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   discovery: () => import('./discovery.ts'),
   e2e: () => import('./e2e.ts'),
   transfer: () => import('./transfer.ts'),
+  cluster: () => import('./cluster.ts'),
 };
 
 function usage(): string {
