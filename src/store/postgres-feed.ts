@@ -127,7 +127,8 @@ export class MessagePump {
 
   /** A notification (or a reconnection, with Infinity: read whatever there is). */
   heard(id: number): void {
-    if (id <= this.known && id !== Infinity) return;
+    // Nothing new to deliver: unless it is a commit of this server's not delivered yet.
+    if (id <= this.delivered) return;
     this.known = Math.max(this.known, id);
     // After the callbacks of the commit that woke it (acks go out before deliveries).
     setImmediate(() => void this.run());
