@@ -12,6 +12,9 @@ interface ServeFlags {
   data?: string;
   ephemeral?: boolean;
   database?: string;
+  databaseTimeoutMs?: number;
+  clusterHeartbeatMs?: number;
+  clusterServerGoneMs?: number;
   json?: boolean;
   handshakeTimeout?: number;
   password?: string;
@@ -55,6 +58,9 @@ export function registerServe(program: Command): void {
     .option('--data <dir>', 'where the server keeps its identity and data (default: $XDG_DATA_HOME/parlor)')
     .option('--ephemeral', 'keep everything in memory and write nothing to disk (a new identity every start)')
     .option('--database <url>', 'keep the chat in PostgreSQL (postgres://USER@HOST/DB; also PARLOR_DATABASE_URL): servers on one database are one chat')
+    .option('--database-timeout-ms <ms>', 'with --database: refuse a message (DATABASE_UNAVAILABLE) when the database has not answered by then (default: 3000)', integerFlag('--database-timeout-ms'))
+    .option('--cluster-heartbeat-ms <ms>', "with --database: how often this server tells the chat's others it is alive (default: 2000)", integerFlag('--cluster-heartbeat-ms'))
+    .option('--cluster-server-gone-ms <ms>', 'with --database: a server silent this long is taken for gone, with its people (default: 8000)', integerFlag('--cluster-server-gone-ms'))
     .option('--json', 'print one JSON object a line for each server event, first {"event":"listening",...}')
     .option('--handshake-timeout <ms>', 'close connections that have not finished the handshake by then', integerFlag('--handshake-timeout'))
     .option('--password <pw>', 'the join password, advertised on the LAN (default: generated and printed)')
@@ -150,6 +156,9 @@ async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.passwordGuessesPerMinute !== undefined && { passwordGuessesPerMinute: flags.passwordGuessesPerMinute }),
       ephemeral: flags.ephemeral === true,
       ...(databaseUrl !== undefined && { database: databaseUrl }),
+      ...(flags.databaseTimeoutMs !== undefined && { databaseTimeoutMs: flags.databaseTimeoutMs }),
+      ...(flags.clusterHeartbeatMs !== undefined && { clusterHeartbeatMs: flags.clusterHeartbeatMs }),
+      ...(flags.clusterServerGoneMs !== undefined && { clusterServerGoneMs: flags.clusterServerGoneMs }),
       discovery: flags.discovery,
       mdns: flags.mdns,
       private: flags.private === true,

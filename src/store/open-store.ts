@@ -4,7 +4,16 @@ import { SqliteStore } from './sqlite-store.ts';
 import type { ChatStore } from './store.ts';
 
 /** PostgreSQL when a database is named, else SQLite in the data dir, or memory when the server runs --ephemeral. */
-export async function openStore(options: { ephemeral: boolean; dataDir: string; database?: string | undefined }): Promise<ChatStore> {
-  if (options.database !== undefined) return PostgresStore.open(options.database);
+export async function openStore(options: {
+  ephemeral: boolean;
+  dataDir: string;
+  database?: string | undefined;
+  databaseTimeoutMs: number;
+  clusterHeartbeatMs: number;
+  clusterServerGoneMs: number;
+}): Promise<ChatStore> {
+  if (options.database !== undefined) {
+    return PostgresStore.open(options.database, { timeoutMs: options.databaseTimeoutMs, heartbeatMs: options.clusterHeartbeatMs, goneMs: options.clusterServerGoneMs });
+  }
   return options.ephemeral ? new MemoryStore() : new SqliteStore(options.dataDir);
 }

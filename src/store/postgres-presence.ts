@@ -1,16 +1,13 @@
 // Who is online on which server of the chat (cluster-link.ts), in PostgreSQL. Each server has a
 // row in `servers` that it touches every heartbeat; a server that stopped touching it (killed,
-// cut off) is removed by the others after SERVER_GONE_MS, and its people with it (ON DELETE
-// CASCADE), so they do not stay online for ever. Rows change by write-through and a notification
+// cut off) is removed by the others after `goneMs` (several heartbeats: a busy one is not
+// dropped), and its people with it (ON DELETE CASCADE), so they do not stay online for ever. Rows change by write-through and a notification
 // naming the person, which the others read again; notices travel in the notification itself.
 
 import type pg from 'pg';
 import type { ClusterLink, ClusterNotice, LocalPerson, RemotePerson } from './cluster-link.ts';
 import { CHANNEL } from './postgres-feed.ts';
 
-export const HEARTBEAT_MS = 2000;
-/** A server silent this long is taken for gone (several heartbeats: a busy one is not dropped). */
-export const SERVER_GONE_MS = 8000;
 
 interface OnlineRow {
   server: string;
@@ -36,6 +33,7 @@ export class PostgresPresence implements ClusterLink {
   constructor(
     private readonly pool: pg.Pool,
     private readonly serverId: string,
+    private readonly timings: { heartbeatMs: number; goneMs: number },
   ) {}
 
   async start(serverName: string, address: string | null): Promise<void> {
@@ -49,7 +47,7 @@ export class PostgresPresence implements ClusterLink {
     ]);
     await this.notify({ s: this.serverId, t: 'online', k: '*' });
     await this.reload();
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => void this.beat(), this.timings.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -58,7 +56,7 @@ export class PostgresPresence implements ClusterLink {
       // Back after an outage that made the others drop this server: its row and people again.
       const { rowCount } = await this.pool.query('UPDATE servers SET beat_at = now() WHERE id = $1', [this.serverId]);
       if (rowCount === 0) await this.pool.query('INSERT INTO servers (id, name, address, beat_at) VALUES ($1, $2, $3, now())', [this.serverId, this.serverName, this.address]);
-      const gone = await this.pool.query(`DELETE FROM servers WHERE beat_at < now() - make_interval(secs => $1) RETURNING id`, [SERVER_GONE_MS / 1000]);
+      const gone = await this.pool.query(`DELETE FROM servers WHERE beat_at < now() - make_interval(secs => $1) RETURNING id`, [this.timings.goneMs / 1000]);
       if ((gone.rowCount ?? 0) > 0) await this.notify({ s: this.serverId, t: 'online', k: '*' });
       if ((gone.rowCount ?? 0) > 0) await this.reload();
     } catch {
@@ -140,7 +138,7 @@ export class PostgresPresence implements ClusterLink {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     await this.writes;
-    // Leaving on purpose: the others hear at once instead of after SERVER_GONE_MS.
+    // Leaving on purpose: the others hear at once instead of after goneMs.
     await this.pool.query('DELETE FROM servers WHERE id = $1', [this.serverId]).catch(() => {});
     await this.notify({ s: this.serverId, t: 'online', k: '*' }).catch(() => {});
   }

@@ -62,6 +62,37 @@ export const POSTGRES_MIGRATIONS: string[] = [
      rooms TEXT[] NOT NULL,
      PRIMARY KEY (server, user_key)
    );`,
+  // 3: a batch of messages appended in one round trip (postgres-store.ts): the order lock, the
+  // inserts (a repeated nonce stores nothing and names the first message), the senders' last
+  // message time and the notification, in one statement's transaction.
+  `CREATE FUNCTION parlor_append(batch jsonb, origin text, order_lock bigint)
+     RETURNS TABLE (out_id bigint, out_repeated boolean) LANGUAGE plpgsql AS $fn$
+   DECLARE
+     m jsonb;
+     new_id bigint;
+     last_id bigint := 0;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(order_lock);
+     FOR m IN SELECT value FROM jsonb_array_elements(batch) LOOP
+       new_id := NULL;
+       INSERT INTO messages (room, recipient, sender, text, ts, sealed, nonce, origin)
+         VALUES (m->>'room', m->>'to', m->>'from', m->>'text', (m->>'ts')::bigint, m->>'sealed', m->>'nonce', origin)
+         ON CONFLICT (sender, nonce) WHERE nonce IS NOT NULL DO NOTHING
+         RETURNING messages.id INTO new_id;
+       IF new_id IS NULL THEN
+         SELECT messages.id INTO new_id FROM messages WHERE messages.sender = m->>'from' AND messages.nonce = m->>'nonce';
+         out_id := new_id; out_repeated := true;
+       ELSE
+         UPDATE users SET last_message_at = (m->>'ts')::bigint WHERE users.key = m->>'from';
+         last_id := new_id; out_id := new_id; out_repeated := false;
+       END IF;
+       RETURN NEXT;
+     END LOOP;
+     IF last_id > 0 THEN
+       PERFORM pg_notify('parlor', json_build_object('s', origin, 'm', last_id)::text);
+     END IF;
+   END
+   $fn$;`,
 ];
 
 /** Applies the migrations this database lacks; returns the versions this call applied. */

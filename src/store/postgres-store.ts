@@ -19,8 +19,14 @@ import type { BanRecord, ChatStore, HistoryQuery, MessageFeed, NewMessage, RoomR
 const APPEND_LOCK = 0x7061726c6f73;
 const NO_BEFORE = Number.MAX_SAFE_INTEGER;
 const READ_AHEAD = 500;
-/** How long a message waits for a connection (or a query) before it is refused as unavailable. */
-const DATABASE_DEADLINE_MS = 3000;
+/** How long to wait for the database (ServerOptions.databaseTimeoutMs), and the servers' heartbeat (postgres-presence.ts). */
+export interface PostgresTimings {
+  timeoutMs: number;
+  heartbeatMs: number;
+  goneMs: number;
+}
+
+const DEFAULT_TIMINGS: PostgresTimings = { timeoutMs: 3000, heartbeatMs: 2000, goneMs: 8000 };
 
 export type RowChange = Exclude<NonNullable<Change['t']>, 'online'>;
 
@@ -51,16 +57,17 @@ export class PostgresStore implements ChatStore, MessageFeed {
     private readonly pool: pg.Pool,
     private readonly pump: MessagePump,
     private readonly listener: ChangeListener,
+    private readonly timings: PostgresTimings,
   ) {
-    this.cluster = new PostgresPresence(pool, this.serverId);
+    this.cluster = new PostgresPresence(pool, this.serverId, timings);
   }
 
   /** Connects, migrates, loads the small tables, listens. DATABASE_UNAVAILABLE when it cannot. */
-  static async open(url: string): Promise<PostgresStore> {
+  static async open(url: string, timings: PostgresTimings = DEFAULT_TIMINGS): Promise<PostgresStore> {
     // BIGINT ids and times fit in a double: read them as numbers.
     const types = { getTypeParser: ((oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
-    const config: pg.ClientConfig = { connectionString: url, connectionTimeoutMillis: DATABASE_DEADLINE_MS, types };
-    const pool = new pg.Pool({ ...config, max: 4, query_timeout: 2 * DATABASE_DEADLINE_MS });
+    const config: pg.ClientConfig = { connectionString: url, connectionTimeoutMillis: timings.timeoutMs, types };
+    const pool = new pg.Pool({ ...config, max: 4, query_timeout: 2 * timings.timeoutMs });
     // An idle connection that the database closed is replaced at the next query: not fatal.
     pool.on('error', () => {});
     try {
@@ -74,7 +81,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
       let store: PostgresStore | undefined;
       const pump = new MessagePump(rows[0]!.last, (id) => store!.readAfter(id));
       const listener = new ChangeListener(config, (change) => store?.heard(change), () => store?.reconnected());
-      store = new PostgresStore(pool, pump, listener);
+      store = new PostgresStore(pool, pump, listener, timings);
       await store.reload();
       await listener.start();
       return store;
@@ -158,7 +165,9 @@ export class PostgresStore implements ChatStore, MessageFeed {
     this.cache.putUser(user);
     this.writeThrough(
       `INSERT INTO users (key, name, fingerprint, last_seen, last_message_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (key) DO UPDATE SET name = $2, fingerprint = $3, last_seen = $4, last_message_at = $5`,
+       ON CONFLICT (key) DO UPDATE SET name = $2, fingerprint = $3, last_seen = $4,
+         -- A message appended meanwhile (appends do not wait for this queue) keeps its time, unless the name changed hands.
+         last_message_at = CASE WHEN users.fingerprint = $3 THEN GREATEST(users.last_message_at, $5) ELSE $5 END`,
       [user.key, user.name, user.fingerprint, user.lastSeen, user.lastMessageAt],
       'user',
       user.key,
@@ -254,28 +263,24 @@ export class PostgresStore implements ChatStore, MessageFeed {
 
   async appendMessages(messages: NewMessage[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return [];
+    // One round trip: parlor_append (postgres-schema.ts) takes the order lock, inserts, and notifies.
+    const batch = messages.map((m) => ({ room: m.room, to: m.to, from: m.from, text: m.text, ts: m.ts, sealed: m.sealed ?? null, nonce: m.nonce ?? null }));
     this.pump.appending(+1);
-    const stored = await this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-      const out: StoredMessage[] = [];
-      for (const message of messages) {
-        const { rows } = await client.query<{ id: number }>(
-          `INSERT INTO messages (room, recipient, sender, text, ts, sealed, nonce, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (sender, nonce) WHERE nonce IS NOT NULL DO NOTHING RETURNING id`,
-          [message.room, message.to, message.from, message.text, message.ts, message.sealed ?? null, message.nonce ?? null, this.serverId],
-        );
-        if (rows[0] === undefined) {
-          const first = await client.query<MessageRow>('SELECT * FROM messages WHERE sender = $1 AND nonce = $2', [message.from, message.nonce]);
-          out.push({ ...messageFrom(first.rows[0]!), repeated: true });
-          continue;
-        }
-        await client.query('UPDATE users SET last_message_at = $2 WHERE key = $1', [message.from, message.ts]);
-        out.push({ ...message, id: rows[0].id });
-      }
-      const fresh = out.filter((message) => !message.repeated);
-      if (fresh.length > 0) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ s: this.serverId, m: fresh.at(-1)!.id } satisfies Change)]);
-      return out;
-    }).finally(() => this.pump.appending(-1));
+    let rows: Array<{ out_id: number; out_repeated: boolean }>;
+    try {
+      ({ rows } = await this.query<{ out_id: number; out_repeated: boolean }>('SELECT out_id, out_repeated FROM parlor_append($1::jsonb, $2, $3)', [
+        JSON.stringify(batch),
+        this.serverId,
+        APPEND_LOCK,
+      ]));
+    } finally {
+      this.pump.appending(-1);
+    }
+    // A retry comes back as the first message with that nonce (rare: read it whole).
+    const firsts = rows.some((row) => row.out_repeated) ? await this.messagesById(rows.filter((row) => row.out_repeated).map((row) => row.out_id)) : new Map();
+    const stored = rows.map((row, index): StoredMessage =>
+      row.out_repeated ? { ...firsts.get(row.out_id)!, repeated: true } : { ...messages[index]!, id: row.out_id },
+    );
     const fresh = stored.filter((message) => !message.repeated);
     for (const message of fresh) {
       const sender = this.cache.getUser(message.from);
@@ -283,6 +288,11 @@ export class PostgresStore implements ChatStore, MessageFeed {
     }
     if (fresh.length > 0) this.pump.committedHere(fresh);
     return stored;
+  }
+
+  private async messagesById(ids: number[]): Promise<Map<number, StoredMessage>> {
+    const { rows } = await this.query<MessageRow>('SELECT * FROM messages WHERE id = ANY($1::bigint[])', [ids]);
+    return new Map(rows.map((row) => [row.id, messageFrom(row)]));
   }
 
   async findByNonce(from: string, nonce: string): Promise<StoredMessage | undefined> {
@@ -323,7 +333,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.race([Promise.all([this.writes, this.cluster.close()]), new Promise((resolve) => setTimeout(resolve, DATABASE_DEADLINE_MS).unref())]);
+    await Promise.race([Promise.all([this.writes, this.cluster.close()]), new Promise((resolve) => setTimeout(resolve, this.timings.timeoutMs).unref())]);
     await this.listener.close();
     await this.pool.end().catch(() => {});
   }
@@ -336,32 +346,6 @@ export class PostgresStore implements ChatStore, MessageFeed {
     }
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw unavailable(error);
-    }
-    // A connection the database drops while it is checked out fails its query, and also says so
-    // as an event: that event is no news, and must not end the process.
-    const ignore = (): void => {};
-    client.on('error', ignore);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      client.off('error', ignore);
-      client.release();
-      return result;
-    } catch (error) {
-      // A connection that failed mid-way is not given back to the pool: it is dropped.
-      await client.query('ROLLBACK').catch(() => {});
-      client.off('error', ignore);
-      client.release(true);
-      throw unavailable(error);
-    }
-  }
 }
 
 /**
