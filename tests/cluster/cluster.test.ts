@@ -9,6 +9,10 @@ import { collect, expectCode } from '../helpers/chat-world.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
+import { startServerProcess } from '../helpers/server-process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import pg from 'pg';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-schema.ts';
 
 describe('cluster: three servers on one database', function () {
   this.timeout(60_000);
@@ -122,3 +126,21 @@ describe('cluster: three servers on one database', function () {
   });
 });
 
+
+describe('cluster: start', function () {
+  this.timeout(60_000);
+
+  it('migrates a new database once when two servers start on it at the same moment', async function () {
+    const url = await freshDatabase(this, 'together');
+    const servers = await Promise.all([0, 1].map(() => startServerProcess(['--data', tempDir('together'), '--database', url, '--no-discovery'])));
+    expect(servers.map((server) => server.events.some((event) => event.event === 'listening'))).to.deep.equal([true, true]);
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM parlor_schema ORDER BY version');
+      expect(rows.map((row) => row.version)).to.deep.equal(POSTGRES_MIGRATIONS.map((_, index) => index + 1));
+    } finally {
+      await client.end();
+    }
+  });
+});
