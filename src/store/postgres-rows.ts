@@ -1,35 +1,9 @@
-// Rows of the PostgreSQL tables as the store's records, and the reads that fill the in-memory
-// copy of the small tables (postgres-store.ts): all of them at start, one row when it changed.
+// The reads that fill the in-memory copy of PostgreSQL's small tables (postgres-store.ts): all of
+// them at start, one row when it changed. Rows become records as SQLite's do (rows.ts).
 
 import type pg from 'pg';
 import type { MemoryStore } from './memory-store.ts';
-import type { StoredMessage } from './store.ts';
-
-export interface MessageRow {
-  id: number;
-  room: string | null;
-  recipient: string | null;
-  sender: string;
-  text: string;
-  ts: number;
-  sealed: string | null;
-}
-
-interface UserRow {
-  key: string;
-  name: string;
-  fingerprint: string;
-  last_seen: number;
-  last_message_at: number | null;
-}
-
-interface RoomRow {
-  key: string;
-  name: string;
-  password_hash: string | null;
-  created_by: string | null;
-  created_at: number;
-}
+import { toRoom, toUser, type RoomRow, type UserRow } from './rows.ts';
 
 interface BanRow {
   fingerprint: string;
@@ -39,22 +13,12 @@ interface BanRow {
   at: number;
 }
 
-export const messageFrom = (row: MessageRow): StoredMessage => ({
-  id: row.id,
-  room: row.room,
-  to: row.recipient,
-  from: row.sender,
-  text: row.text,
-  ts: row.ts,
-  ...(row.sealed !== null && { sealed: row.sealed }),
-});
-
 function putUserRow(cache: MemoryStore, row: UserRow): void {
-  cache.putUser({ key: row.key, name: row.name, fingerprint: row.fingerprint, lastSeen: row.last_seen, lastMessageAt: row.last_message_at });
+  cache.putUser(toUser(row));
 }
 
 function putRoomRow(cache: MemoryStore, row: RoomRow): void {
-  cache.createRoom({ key: row.key, name: row.name, passwordHash: row.password_hash, createdBy: row.created_by, createdAt: row.created_at });
+  cache.createRoom(toRoom(row));
 }
 
 function putBanRow(cache: MemoryStore, row: BanRow): void {

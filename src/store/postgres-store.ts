@@ -12,7 +12,8 @@ import { MemoryStore } from './memory-store.ts';
 import { ChangeListener, CHANNEL, MessagePump, type Change } from './postgres-feed.ts';
 import { PostgresPresence } from './postgres-presence.ts';
 import { migratePostgres } from './postgres-schema.ts';
-import { messageFrom, readAllSmallTables, readRow, type MessageRow } from './postgres-rows.ts';
+import { readAllSmallTables, readRow } from './postgres-rows.ts';
+import { toMessage as messageFrom, type MessageRow } from './rows.ts';
 import type { BanRecord, ChatStore, HistoryQuery, MessageFeed, NewMessage, RoomRecord, StoredIdentityKey, StoredMessage, UserRecord } from './store.ts';
 
 /** Held by every append for its transaction: ids then commit in the order they were given. */
