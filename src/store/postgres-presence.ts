@@ -25,6 +25,8 @@ export class PostgresPresence implements ClusterLink {
   private readonly noticeListeners: Array<(notice: ClusterNotice) => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private writes: Promise<void> = Promise.resolve();
+  /** What this server last published about each of its people (written again after an outage). */
+  private readonly published = new Map<string, LocalPerson>();
   private serverName = '';
   private address: string | null = null;
   private others: Array<{ name: string; address: string }> = [];
@@ -55,7 +57,10 @@ export class PostgresPresence implements ClusterLink {
     try {
       // Back after an outage that made the others drop this server: its row and people again.
       const { rowCount } = await this.pool.query('UPDATE servers SET beat_at = now() WHERE id = $1', [this.serverId]);
-      if (rowCount === 0) await this.pool.query('INSERT INTO servers (id, name, address, beat_at) VALUES ($1, $2, $3, now())', [this.serverId, this.serverName, this.address]);
+      if (rowCount === 0) {
+        await this.pool.query('INSERT INTO servers (id, name, address, beat_at) VALUES ($1, $2, $3, now())', [this.serverId, this.serverName, this.address]);
+        this.republish();
+      }
       const gone = await this.pool.query(`DELETE FROM servers WHERE beat_at < now() - make_interval(secs => $1) RETURNING id`, [this.timings.goneMs / 1000]);
       if ((gone.rowCount ?? 0) > 0) await this.notify({ s: this.serverId, t: 'online', k: '*' });
       if ((gone.rowCount ?? 0) > 0) await this.reload();
@@ -64,7 +69,34 @@ export class PostgresPresence implements ClusterLink {
     }
   }
 
+  /**
+   * Writes this server's people again, whole: after the database was away (writes made meanwhile
+   * were lost) or after the others took this server for gone (its rows went with it).
+   */
+  republish(): void {
+    const people = [...this.published];
+    this.writes = this.writes.then(async () => {
+      try {
+        await this.pool.query('DELETE FROM online WHERE server = $1', [this.serverId]);
+        for (const [key, person] of people) {
+          await this.pool.query('INSERT INTO online (server, user_key, name, fingerprint, rooms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+            this.serverId,
+            key,
+            person.name,
+            person.fingerprint,
+            person.rooms,
+          ]);
+        }
+        await this.notify({ s: this.serverId, t: 'online', k: '*' });
+      } catch {
+        // Away again: the next reconnection or heartbeat writes them again.
+      }
+    });
+  }
+
   publishPresence(key: string, person: LocalPerson | undefined): void {
+    if (person) this.published.set(key, person);
+    else this.published.delete(key);
     const write = person
       ? {
           sql: `INSERT INTO online (server, user_key, name, fingerprint, rooms) VALUES ($1, $2, $3, $4, $5)

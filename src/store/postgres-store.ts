@@ -113,6 +113,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
   private reconnected(): void {
     this.pump.heard(Infinity);
     void this.cluster.reload().catch(() => {});
+    this.cluster.republish();
     this.reload().then(
       () => {
         for (const table of ['user', 'room', 'block', 'ban', 'key', 'secret'] as const) for (const listener of this.changeListeners) listener(table, '*');
