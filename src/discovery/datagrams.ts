@@ -25,6 +25,8 @@ export const advertFields = z.object({
   password: z.string().max(256).optional(),
   protocol: z.number().int(),
   users: z.number().int().nonnegative(),
+  /** One chat on several servers (--database): its id, the same in every server's advert (with the same key). */
+  chat: z.string().max(64).optional(),
 });
 export type AdvertFields = z.infer<typeof advertFields>;
 

@@ -22,6 +22,8 @@ export interface DiscoveredServer {
   users?: number;
   /** How it was found, e.g. "broadcast 192.0.2.255 (eth0)". */
   via: string;
+  /** The chat's id when it runs on several servers: they share it and their key, so they list as one. */
+  chat?: string;
 }
 
 export interface DiscoverOptions {

@@ -28,6 +28,7 @@ export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>): MdnsP
     fingerprint: fields.fingerprint,
     protocol: String(fields.protocol),
     ...(fields.password !== undefined && { password: fields.password }),
+    ...(fields.chat !== undefined && { chat: fields.chat }),
   };
   bonjour.publish({
     name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
@@ -59,6 +60,7 @@ export function browseMdns(onServer: (fields: Omit<AdvertFields, 'users'>) => vo
       fingerprint: txt.fingerprint,
       ...(typeof txt.password === 'string' && { password: txt.password }),
       protocol: Number(txt.protocol),
+      ...(typeof txt.chat === 'string' && { chat: txt.chat }),
     });
     if (parsed.success) onServer(parsed.data);
   });

@@ -201,6 +201,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           ...(!this.options.private && { password: this.password }),
           protocol: PROTOCOL_VERSION,
           users: this.chat.onlineCount,
+          ...(this.store.cluster && { chat: this.store.cluster.chatId }),
         }),
       });
     } catch (error) {
@@ -217,6 +218,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
         fingerprint: this.fingerprint,
         ...(!this.options.private && { password: this.password }),
         protocol: PROTOCOL_VERSION,
+        ...(this.store.cluster && { chat: this.store.cluster.chatId }),
       });
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });

@@ -13,6 +13,7 @@ import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-schema.ts';
+import { discoverServers, type DiscoveredServer } from '../../src/discovery/discover.ts';
 
 describe('cluster: three servers on one database', function () {
   this.timeout(60_000);
@@ -142,5 +143,19 @@ describe('cluster: start', function () {
     } finally {
       await client.end();
     }
+  });
+
+  it('advertises one chat id in discovery from every server of the chat', async function () {
+    const url = await freshDatabase(this, 'advert');
+    const first = await startServerProcess(['--data', tempDir('advert'), '--database', url, '--discovery-port', '0', '--name', 'A']);
+    const second = await startServerProcess(['--data', tempDir('advert'), '--database', url, '--discovery-port', '0', '--name', 'B']);
+    const adverts: DiscoveredServer[] = [];
+    for (const server of [first, second]) {
+      const port = server.events.find((event) => event.event === 'listening')!.discoveryPort as number;
+      for await (const found of discoverServers({ broadcast: ['127.255.255.255'], discoveryPort: port, timeoutMs: 800 })) adverts.push(found);
+    }
+    expect(adverts.map((advert) => advert.port).sort()).to.deep.equal([first.port, second.port].sort());
+    expect(adverts[0]!.chat).to.be.a('string').and.not.equal('');
+    expect(adverts[1]!.chat).to.equal(adverts[0]!.chat);
   });
 });
