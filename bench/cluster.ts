@@ -10,7 +10,8 @@
 // The load generators are bench/fanout.ts's workers (bench/workers/fanout.ts): one per server,
 // holding that server's counting receivers and 5 timing receivers (worker 0 the senders too);
 // stamps are on the machine's shared clock, so a receiver in another worker times them. Bounded:
-// a fixed ladder of steps, stopped at the first failure, and a deadline for the whole bench.
+// a fixed ladder of steps, stopped at the first failure (a failing step is run once more: the
+// machine is shared), and a deadline for the whole bench.
 
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,21 +41,28 @@ const BENCH_DEADLINE_MS = 420_000;
 type Worker = WorkerProcess<ToFanoutWorker, FromFanoutWorker>;
 type StepDone = Extract<FromFanoutWorker, { type: 'stepDone' }>;
 
-/** The CPU time, in µs, of every process of the PostgreSQL cluster (the postmaster's children too). */
-function databaseCpuMicros(postgres: PostgresCluster): number {
+/** CPU time so far, in µs, of each process of the PostgreSQL cluster (the postmaster and its children), by pid. */
+function databaseCpu(postgres: PostgresCluster): Map<number, number> {
   const postmaster = Number(readFileSync(join(postgres.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  let total = processCpuMicros(postmaster);
+  const byPid = new Map([[postmaster, processCpuMicros(postmaster)]]);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === postmaster) total += processCpuMicros(Number(entry));
+      if (parent === postmaster) byPid.set(Number(entry), processCpuMicros(Number(entry)));
     } catch {
       // Gone meanwhile.
     }
   }
-  return total;
+  return byPid;
+}
+
+/** The database's CPU between two readings: a process that ended meanwhile counts for what it had at the first. */
+function databaseCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, micros] of after) spent += micros - (before.get(pid) ?? 0);
+  return spent;
 }
 
 function percentile(sorted: number[], expected: number, q: number): number | null {
@@ -78,7 +86,7 @@ interface StepFigures {
 async function step(offered: number, servers: ServerProcess[], workers: Worker[], postgres: PostgresCluster, id: number): Promise<StepFigures> {
   const perSenderRate = offered / (MEMBERS - 1) / SENDERS;
   const cpuBefore = servers.map((server) => processCpuMicros(server.pid));
-  const dbBefore = databaseCpuMicros(postgres);
+  const dbBefore = databaseCpu(postgres);
   const wall = performance.now();
   const answers = (await Promise.all(
     workers.map((worker, w) => worker.call({ type: 'step', id, perSenderRate: w === 0 ? perSenderRate : 0, durationMs: STEP_MS, graceMs: GRACE_MS, samples: true }, 60_000)),
@@ -99,7 +107,7 @@ async function step(offered: number, servers: ServerProcess[], workers: Worker[]
     p99: percentile(all, expectedAll, 0.99),
     local: { p50: percentile(local, sent * TIMING_PER_SERVER, 0.5), p99: percentile(local, sent * TIMING_PER_SERVER, 0.99) },
     remote: servers.length > 1 ? { p50: percentile(remote, sent * TIMING_PER_SERVER * (servers.length - 1), 0.5), p99: percentile(remote, sent * TIMING_PER_SERVER * (servers.length - 1), 0.99) } : null,
-    databaseCpu: (databaseCpuMicros(postgres) - dbBefore) / 1e6 / seconds,
+    databaseCpu: databaseCpuSpent(dbBefore, databaseCpu(postgres)) / 1e6 / seconds,
     serverCpu,
     serverCpuUsPerDelivery: servers.map((server, i) => {
       const deliveries = sent * membersOn[i]!;
@@ -145,7 +153,9 @@ async function runSpread(count: number, postgres: PostgresCluster, database: str
     await step(LADDER[0]!, servers, workers, postgres, 1); // warm-up, not reported
     const figures: StepFigures[] = [];
     for (const [index, offered] of LADDER.entries()) {
-      const figure = await step(offered, servers, workers, postgres, index + 2);
+      let figure = await step(offered, servers, workers, postgres, index * 2 + 2);
+      // One spike of other people's load on this shared machine must not end the ladder: a failing step runs once more.
+      if (figure.p99 === null || figure.p99 > P99_LIMIT_MS) figure = await step(offered, servers, workers, postgres, index * 2 + 3);
       figures.push(figure);
       const remote = figure.remote ? `; through another server p50 ${figure.remote.p50} p99 ${figure.remote.p99} ms` : '';
       console.log(
