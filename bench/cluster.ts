@@ -58,7 +58,7 @@ function databaseCpu(postgres: PostgresCluster): Map<number, number> {
   return byPid;
 }
 
-/** The database's CPU between two readings: a process that ended meanwhile counts for what it had at the first. */
+/** The database's CPU between two readings (a backend that ended meanwhile is left out: its last figure is gone). */
 function databaseCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
   let spent = 0;
   for (const [pid, micros] of after) spent += micros - (before.get(pid) ?? 0);

@@ -2,16 +2,16 @@
 // and to users, history, presence and blocks. Sessions come in already authenticated by the
 // transport; this module decides what they may do and who hears about it. One identity may hold
 // several sessions at once (presence.ts): each gets what its person should. Room membership
-// (room-directory.ts), history pages (history-reader.ts), who is who (people.ts) and operators
-// (moderation.ts) are its parts.
+// (room-directory.ts), history pages (history-reader.ts), delivery (fan-out.ts), who is who
+// (people.ts), operators (moderation.ts) and the chat's other servers (cluster.ts) are its parts.
 
 import { randomBytes } from 'node:crypto';
 import { ParlorError } from '../protocol/errors.ts';
 import type { Reply, Request } from '../protocol/messages.ts';
-import { encodeJsonRecord } from '../protocol/records.ts';
-import type { ChatStore, NewMessage, StoredMessage } from '../store/store.ts';
+import type { ChatStore, NewMessage } from '../store/store.ts';
 import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
+import { FanOut } from './fan-out.ts';
 import { ClusterBridge } from './cluster.ts';
 import { HistoryReader } from './history-reader.ts';
 import { KeyDirectory } from './keys.ts';
@@ -57,8 +57,8 @@ export class ChatService {
   private readonly keys: KeyDirectory;
   /** Refuses names that look like names in use (NAME_CONFUSABLE). */
   private readonly lookAlikes: LookAlikeGuard;
-  /** With a shared store: the session each of this server's committed messages came from, until the feed delivers it. */
-  private readonly origins = new Map<number, Session>();
+  /** Delivers committed messages to this server's sessions (and, with a shared store, the other servers'). */
+  private readonly fanOut: FanOut;
   /** With a shared store: the chat's other servers (who is online there, notices). */
   private readonly cluster: ClusterBridge | undefined;
 
@@ -81,13 +81,7 @@ export class ChatService {
       if (table === 'ban') this.bans.reload();
       if (table === 'block') this.blocks.reload();
     });
-    store.feed?.subscribe((messages) => {
-      for (const message of messages) {
-        const origin = this.origins.get(message.id);
-        this.origins.delete(message.id);
-        this.deliver(message, origin);
-      }
-    });
+    this.fanOut = new FanOut(store, this.rooms, this.online, this.blocks, this.reader);
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
   }
 
@@ -268,7 +262,7 @@ export class ChatService {
     this.writer.write(message, {
       committed: (stored) => {
         done({ id: stored.id, ts: stored.ts });
-        this.committed(stored, session);
+        this.fanOut.committed(stored, session);
       },
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts }),
@@ -283,36 +277,11 @@ export class ChatService {
     this.writer.write(message, {
       committed: (stored) => {
         done({ id: stored.id, ts: stored.ts, to: toName });
-        this.committed(stored, session);
+        this.fanOut.committed(stored, session);
       },
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts, to: toName }),
     });
-  }
-
-  /**
-   * A message this server committed: delivered now, or, with a shared store, when the feed hands
-   * it over in the chat's one id order (its sender's session remembered until then).
-   */
-  private committed(stored: StoredMessage, origin: Session): void {
-    if (this.store.feed) this.origins.set(stored.id, origin);
-    else this.deliver(stored, origin);
-  }
-
-  /** To this server's sessions that should see it, except the one that sent it. */
-  private deliver(stored: StoredMessage, origin: Session | undefined): void {
-    // Encoded once for every reader: the records share one buffer.
-    const record = encodeJsonRecord(this.reader.toWire(stored));
-    if (stored.room !== null) {
-      const current = this.rooms.get(stored.room);
-      if (!current) return;
-      for (const member of current.members) {
-        if (member !== origin && !this.blocks.between(member.user!.key, stored.from)) member.sendRecord(record, true);
-      }
-      return;
-    }
-    const people = stored.to === stored.from ? [stored.to!] : [stored.to!, stored.from];
-    for (const key of people) for (const live of this.online.sessionsOf(key)) if (live !== origin) live.sendRecord(record);
   }
 
   async history(session: Session, request: Request<'history'>): Promise<Reply<'history'>> {
