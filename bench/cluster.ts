@@ -15,9 +15,11 @@
 
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_IDENTITY_FILE } from '../src/crypto/identity.ts';
 import { startPostgres, stopPostgresClusters, type PostgresCluster } from '../tests/helpers/postgres.ts';
+import { removeTempDirs } from '../tests/helpers/temp-dir.ts';
 import type { FromFanoutWorker, ToFanoutWorker } from './lib/fanout-messages.ts';
 import { processCpuMicros } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/server-process.ts';
@@ -63,6 +65,27 @@ function databaseCpuSpent(before: Map<number, number>, after: Map<number, number
   let spent = 0;
   for (const [pid, micros] of after) spent += micros - (before.get(pid) ?? 0);
   return spent;
+}
+
+/**
+ * Waits (bounded) until the servers' writes from the logins (users, presence: written behind, in
+ * order) are all in the database, so that the steps measure messages, not the setup's tail.
+ */
+async function databaseCaughtUp(database: string): Promise<void> {
+  const client = new pg.Client(database);
+  await client.connect();
+  try {
+    for (const until = Date.now() + 60_000; Date.now() < until; ) {
+      const { rows } = await client.query<{ users: string; online: string }>(
+        "SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM online WHERE rooms <> '{}') AS online",
+      );
+      if (Number(rows[0]!.users) >= MEMBERS && Number(rows[0]!.online) >= MEMBERS) break;
+      await sleep(250);
+    }
+    await sleep(500);
+  } finally {
+    await client.end();
+  }
 }
 
 function percentile(sorted: number[], expected: number, q: number): number | null {
@@ -148,7 +171,7 @@ async function runSpread(count: number, postgres: PostgresCluster, database: str
       await workers[i]!.call({ type: 'connect', role: 'counter', count: counters }, 120_000);
     }
     await workers[0]!.call({ type: 'connect', role: 'sender', count: SENDERS }, 60_000);
-    await sleep(500);
+    await databaseCaughtUp(database);
     console.log(`  ${count} server${count > 1 ? 's' : ''}: ${MEMBERS} members in #${ROOM} (${servers.map((_, i) => membersOnServer(i, count)).join(' + ')})`);
     await step(LADDER[0]!, servers, workers, postgres, 1); // warm-up, not reported
     const figures: StepFigures[] = [];
@@ -174,7 +197,11 @@ async function runSpread(count: number, postgres: PostgresCluster, database: str
 
 export async function run(): Promise<void> {
   const deadline = benchDeadline('bench cluster', BENCH_DEADLINE_MS);
-  process.on('exit', stopPostgresClusters);
+  // The cluster's temp dir too (the test helpers' dirs are otherwise removed by mocha's root hook).
+  process.on('exit', () => {
+    stopPostgresClusters();
+    removeTempDirs();
+  });
   console.log(`cluster: one room of ${MEMBERS} over 1, 2, 3 servers on one PostgreSQL, ${SENDERS} senders on the first; p99 limit ${P99_LIMIT_MS} ms`);
   const postgres = await startPostgres();
   const results: Array<{ servers: number; deliveriesPerSec: number | null; steps: StepFigures[] }> = [];
