@@ -74,7 +74,12 @@ export class ChatService {
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
     this.rooms = new RoomDirectory(store);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
-    this.cluster = store.cluster && new ClusterBridge(store.cluster, settings.serverName ?? '', this.online, this.rooms);
+    this.cluster =
+      store.cluster &&
+      new ClusterBridge(store.cluster, settings.serverName ?? '', this.online, this.rooms, (person) => {
+        const user = store.getUser(person.key);
+        return user && user.fingerprint === person.fingerprint ? this.keys.ofUser(user) : undefined;
+      });
     this.people = new People(store, this.online, this.rooms, this.blocks, this.keys, this.cluster);
     this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text), this.cluster);
     store.onRowChange?.((table) => {
@@ -178,9 +183,10 @@ export class ChatService {
     if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: /join it`);
     this.lookAlikes.checkRoom(key, display);
+    // Secret before it exists: a server sharing the store that learns of the room knows its kind.
+    this.rooms.created(key, request.secret === true);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
     this.lookAlikes.roomCreated(key, display);
-    this.rooms.created(key, request.secret === true);
     return this.enter(session, key, undefined);
   }
 
@@ -226,9 +232,7 @@ export class ChatService {
           lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
           ...(this.cluster && { server: this.cluster.serverName }),
         })),
-        ...(this.cluster?.remotePeople() ?? [])
-          .filter((person) => person.rooms.includes(room.record.key) && !room.people.has(person.key))
-          .map((person) => ({ name: person.name, lastMessageAt: this.store.getUser(person.key)?.lastMessageAt ?? null, server: person.server })),
+        ...(this.cluster?.remoteMembersOf(room) ?? []).map((person) => ({ name: person.name, lastMessageAt: this.store.getUser(person.key)?.lastMessageAt ?? null, server: person.server })),
       ],
     };
   }
@@ -359,7 +363,10 @@ export class ChatService {
       history: page.messages,
       more: page.more,
       hasPassword: room.record.passwordHash !== null,
-      ...(this.rooms.isSecret(key) && { secret: true, keys: peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)) }),
+      ...(this.rooms.isSecret(key) && {
+        secret: true,
+        keys: [...peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)), ...(this.cluster?.remoteKeysIn(room) ?? [])],
+      }),
     };
   }
 

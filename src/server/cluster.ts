@@ -3,10 +3,11 @@
 // on another server joins or leaves their room, answers "who is online, where" for /users and
 // /members, and carries notices (announcements, kicks and bans, a server stopping) both ways.
 
+import type { PeerKey } from '../protocol/messages.ts';
 import type { ClusterLink, ClusterNotice, RemotePerson } from '../store/cluster-link.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { Presence } from './presence.ts';
-import type { RoomDirectory } from './room-directory.ts';
+import type { LiveRoom, RoomDirectory } from './room-directory.ts';
 
 export class ClusterBridge {
   constructor(
@@ -15,6 +16,8 @@ export class ClusterBridge {
     readonly serverName: string,
     private readonly online: Presence,
     private readonly rooms: RoomDirectory,
+    /** A person's identity key as the store has it (for sealing to members on other servers). */
+    private readonly keyOf: (person: RemotePerson) => PeerKey | undefined,
   ) {
     link.onPresence((before, after) => this.remoteChanged(before, after));
     link.onNotice((notice) => this.noticed(notice));
@@ -38,6 +41,21 @@ export class ClusterBridge {
     return this.link.remotePeople();
   }
 
+  /** The room's members on other servers (not also here), each once. */
+  remoteMembersOf(room: LiveRoom): RemotePerson[] {
+    const seen = new Set<string>();
+    return this.link.remotePeople().filter((person) => {
+      if (!person.rooms.includes(room.record.key) || room.people.has(person.key) || seen.has(person.key)) return false;
+      seen.add(person.key);
+      return true;
+    });
+  }
+
+  /** The keys of a secret room's members on other servers, to seal to. */
+  remoteKeysIn(room: LiveRoom): PeerKey[] {
+    return this.remoteMembersOf(room).flatMap((person) => this.keyOf(person) ?? []);
+  }
+
   /** Sends the notice to the other servers (and acts on it here, as they will). */
   publish(notice: ClusterNotice): void {
     this.link.publish(notice);
@@ -48,11 +66,16 @@ export class ClusterBridge {
     const person = (after ?? before)!;
     const was = new Set(before?.rooms ?? []);
     const is = new Set(after?.rooms ?? []);
-    for (const key of is) if (!was.has(key)) this.tellRoom(key, person, { type: 'joined', name: person.name });
+    for (const key of is) {
+      if (was.has(key)) continue;
+      // In a secret room, with the newcomer's key, so that the members seal to it from now on.
+      const peerKey = this.rooms.isSecret(key) ? this.keyOf(person) : undefined;
+      this.tellRoom(key, person, { type: 'joined', name: person.name, ...(peerKey && { key: peerKey }) });
+    }
     for (const key of was) if (!is.has(key)) this.tellRoom(key, person, { type: 'left', name: person.name, reason: after ? 'left' : 'disconnected' });
   }
 
-  private tellRoom(roomKey: string, person: RemotePerson, notice: { type: 'joined'; name: string } | { type: 'left'; name: string; reason: 'left' | 'disconnected' }): void {
+  private tellRoom(roomKey: string, person: RemotePerson, notice: { type: 'joined'; name: string; key?: PeerKey } | { type: 'left'; name: string; reason: 'left' | 'disconnected' }): void {
     const room = this.rooms.get(roomKey);
     // The same person here too, in that room: as far as the room knows, nobody came or went.
     if (!room || room.people.has(person.key)) return;

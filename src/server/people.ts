@@ -99,7 +99,9 @@ export class People {
     session.requireUser();
     const keys: PeerKey[] = [];
     if (request.room !== undefined) {
-      for (const member of peopleIn(this.rooms.of(session, request.room))) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
+      const room = this.rooms.of(session, request.room);
+      for (const member of peopleIn(room)) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
+      keys.push(...(this.cluster?.remoteKeysIn(room) ?? []));
     }
     for (const name of request.names ?? []) {
       const live = this.online.anyOf(foldName(name));

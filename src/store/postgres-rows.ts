@@ -56,6 +56,9 @@ export async function readRow(db: pg.Pool, cache: MemoryStore, table: 'user' | '
       return;
     }
     case 'room': {
+      // Its kind first: a room is never in memory without it (a secret room is marked before it is created).
+      const secret = await db.query('SELECT 1 FROM secret_rooms WHERE key = $1', [key]);
+      if (secret.rows.length > 0) cache.markRoomSecret(key);
       const { rows } = await db.query<RoomRow>('SELECT * FROM rooms WHERE key = $1', [key]);
       if (rows[0]) putRoomRow(cache, rows[0]);
       return;

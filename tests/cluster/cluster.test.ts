@@ -83,6 +83,24 @@ describe('cluster: three servers on one database', function () {
     await waitUntil(() => notices.some((notice) => notice.startsWith('C: server C is stopping')), 'bob told that C stopped', 15_000, () => notices.join(' | '));
   });
 
+  it('carries a secret room across servers: members on another server get the keys to seal to, and open what is said', async function () {
+    const cluster = await startCluster(await freshDatabase(this, 'cluster'), 2);
+    const [adaId, bobId] = await sharedIdentities();
+    const ada = track(await connectChat(cluster.servers[0]!, adaId!, 'ada'));
+    const bob = track(await connectChat(cluster.servers[1]!, bobId!, 'bob'));
+    await ada.create('vault', undefined, { secret: true });
+    const bobJoined = new Promise<void>((resolve) => ada.on('joined', (notice) => notice.name === 'bob' && resolve()));
+    await bob.join('vault');
+    await bobJoined;
+    const [atAda, atBob] = [collect(ada), collect(bob)];
+    const fromAda = await ada.say('vault', 'sealed from A');
+    const fromBob = await bob.say('vault', 'sealed from B');
+    await waitUntil(() => atBob.some((m) => m.id === fromAda.id) && atAda.some((m) => m.id === fromBob.id), 'each has the other\'s sealed room message', 15_000);
+    expect(atBob.find((m) => m.id === fromAda.id)).to.deep.include({ text: 'sealed from A' });
+    expect(atBob.find((m) => m.id === fromAda.id)!.e2e?.state).to.equal('verified');
+    expect(atAda.find((m) => m.id === fromBob.id)!.e2e?.state).to.equal('verified');
+  });
+
   it('keeps names, bans and presence across servers: NAME_TAKEN on B for a name online on A, a ban on A holds on B, /users says where', async function () {
     const cluster = await startCluster(await freshDatabase(this, 'cluster'), 3);
     const [adaId, bobId, cyId] = await sharedIdentities();
