@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import { connectChat, waitUntil } from '../helpers/chat-clients.ts';
+import { connectChat, sleep, waitUntil } from '../helpers/chat-clients.ts';
 import { collect, expectCode } from '../helpers/chat-world.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
@@ -101,7 +101,7 @@ describe('cluster: three servers on one database', function () {
     expect(atAda.find((m) => m.id === fromBob.id)!.e2e?.state).to.equal('verified');
   });
 
-  it('keeps names, bans and presence across servers: NAME_TAKEN on B for a name online on A, a ban on A holds on B, /users says where', async function () {
+  it('keeps names, blocks, kicks, bans and presence across servers: NAME_TAKEN for a name online elsewhere, /users says where, a block, kick and ban made on one server hold on the others', async function () {
     const cluster = await startCluster(await freshDatabase(this, 'cluster'), 3);
     const [adaId, bobId, cyId] = await sharedIdentities();
     const ada = track(await connectChat(cluster.servers[0]!, adaId!, 'ada'));
@@ -132,8 +132,24 @@ describe('cluster: three servers on one database', function () {
     const refused = await expectCode(ada.request('file_offer', { to: 'bob', name: 'notes.txt', size: 3, sha256: '0'.repeat(64) }), 'TRANSFER_OTHER_SERVER');
     expect(refused.message).to.include('bob is on server B');
 
-    // An operator on A bans bob, who is on B: he is disconnected there, and cannot come back on C.
+    // cy (on C) blocks ada (on A): ada's direct messages to cy are refused on A once A has heard.
+    await cy.block('ada');
+    let refusedCode: string | undefined;
+    for (let attempt = 0; attempt < 100 && refusedCode === undefined; attempt++) {
+      refusedCode = await ada.dm('cy', 'are you there?', { plaintext: true }).then(
+        () => sleep(100).then(() => undefined),
+        (error: { code?: string }) => error.code ?? 'no code',
+      );
+    }
+    expect(refusedCode).to.equal('BLOCKED');
+
+    // An operator on A kicks cy, who is on C.
     await ada.op('op-secret');
+    const kicked = new Promise<string>((resolve) => cy.once('closed', (info) => resolve(info.reason.code)));
+    await ada.command('!kick cy');
+    expect(await kicked).to.equal('KICKED');
+
+    // An operator on A bans bob, who is on B: he is disconnected there, and cannot come back on C.
     const closed = new Promise<string>((resolve) => bob.once('closed', (info) => resolve(info.reason.code)));
     await ada.command('!ban bob spamming');
     expect(await closed).to.equal('BANNED');
