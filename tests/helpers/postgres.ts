@@ -16,7 +16,7 @@ import { tempDir } from './temp-dir.ts';
 export interface PostgresCluster {
   dir: string;
   port: number;
-  /** postgres://postgres@127.0.0.1:PORT/parlor */
+  /** postgres://postgres@127.0.0.1:PORT/postgres (the maintenance database; tests make their own) */
   url: string;
   /** A database of its own in this cluster (one per test that must start empty). */
   createDatabase(name: string): string;
