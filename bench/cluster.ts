@@ -34,7 +34,7 @@ const SPREADS = [1, 2, 3];
 const PASSWORD = 'bench-cluster';
 const ROOM = 'lobby';
 /** Offered deliveries a second, step by step; the ladder stops at the first step over P99_LIMIT_MS. */
-const LADDER = [6_000, 12_000, 24_000, 48_000, 96_000, 192_000];
+const LADDER = [6_000, 12_000, 24_000, 48_000, 96_000, 192_000, 384_000, 768_000];
 const STEP_MS = 2000;
 const GRACE_MS = 1000;
 const P99_LIMIT_MS = 100;
