@@ -22,7 +22,9 @@ async function eventually(check: () => boolean, what: string, waitMs = 10_000): 
   }
 }
 
-describe('store/postgres shared by several servers', () => {
+describe('store/postgres shared by several servers', function () {
+  // The first test also makes the run's PostgreSQL cluster (initdb), and one stops and starts it.
+  this.timeout(60_000);
   const opened: PostgresStore[] = [];
   const open = async (url: string) => {
     const store = await PostgresStore.open(url);
