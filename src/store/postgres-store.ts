@@ -143,12 +143,12 @@ export class PostgresStore implements ChatStore, MessageFeed {
   // --- the small tables: memory now, the database right behind ------------------------------
 
   /** Writes in the order they were made; a write the database refused is tried again until it takes. */
-  private writeThrough(sql: string, params: unknown[], table: RowChange, key: string): void {
+  private writeThrough(sql: string, params: unknown[] | (() => unknown[]), table: RowChange, key: string): void {
     const notice = JSON.stringify({ s: this.serverId, t: table, k: key } satisfies Change);
     const attempt = async (): Promise<void> => {
       for (let pauseMs = 100; !this.closed || pauseMs <= 400; pauseMs = Math.min(pauseMs * 2, 2000)) {
         try {
-          await this.pool.query(sql, params);
+          await this.pool.query(sql, typeof params === 'function' ? params() : params);
           await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, notice]);
           return;
         } catch {
@@ -165,12 +165,18 @@ export class PostgresStore implements ChatStore, MessageFeed {
 
   putUser(user: UserRecord): void {
     this.cache.putUser(user);
+    // The row as memory has it when the write goes out: a message appended meanwhile (appends do
+    // not wait for this queue, and update only a row that exists) keeps its time.
+    const current = (): unknown[] => {
+      const row = this.cache.getUser(user.key) ?? user;
+      return [row.key, row.name, row.fingerprint, row.lastSeen, row.lastMessageAt];
+    };
     this.writeThrough(
       `INSERT INTO users (key, name, fingerprint, last_seen, last_message_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (key) DO UPDATE SET name = $2, fingerprint = $3, last_seen = $4,
          -- A message appended meanwhile (appends do not wait for this queue) keeps its time, unless the name changed hands.
          last_message_at = CASE WHEN users.fingerprint = $3 THEN GREATEST(users.last_message_at, $5) ELSE $5 END`,
-      [user.key, user.name, user.fingerprint, user.lastSeen, user.lastMessageAt],
+      current,
       'user',
       user.key,
     );

@@ -89,6 +89,8 @@ describe('cluster: three servers on one database', function () {
     const ada = track(await connectChat(cluster.servers[0]!, adaId!, 'ada'));
     const bob = track(await connectChat(cluster.servers[1]!, bobId!, 'bob'));
     await ada.create('vault', undefined, { secret: true });
+    // A room made on A is known on B once B has heard of it (a notification later).
+    for (let round = 0; round < 100 && !(await bob.listRooms()).rooms.some((room) => room.name === 'vault'); round++) await sleep(50);
     const bobJoined = new Promise<void>((resolve) => ada.on('joined', (notice) => notice.name === 'bob' && resolve()));
     await bob.join('vault');
     await bobJoined;
