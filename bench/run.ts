@@ -18,6 +18,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   ssh: () => import('./ssh.ts'),
   web: () => import('./web.ts'),
   startup: () => import('./startup.ts'),
+  cluster: () => import('./cluster.ts'),
 };
 
 function usage(): string {

@@ -46,6 +46,17 @@ export const serverOptionsSchema = z.object({
   dataDir: z.string().min(1).default(() => defaultDataDir()),
   /** Keep everything in memory, write nothing: the identity is new at every start. */
   ephemeral: z.boolean().default(false),
+  /**
+   * A PostgreSQL URL (postgres://USER@HOST/DB): the chat's data lives there instead of SQLite, and
+   * every server started with the same database is one chat (src/store/postgres-store.ts).
+   */
+  database: z.string().regex(/^postgres(ql)?:\/\//, 'a database is a postgres:// or postgresql:// URL').optional(),
+  /** With --database: how long a message waits for the database before it is refused (DATABASE_UNAVAILABLE). */
+  databaseTimeoutMs: z.number().int().min(100).default(3000),
+  /** With --database: how often a server tells the chat's others it is alive ... */
+  clusterHeartbeatMs: z.number().int().min(100).default(2000),
+  /** ... and how long one may stay silent before the others take it (and its people) for gone. */
+  clusterServerGoneMs: z.number().int().min(300).default(8000),
   handshakeTimeoutMs: z.number().int().positive().default(10_000),
   /** A connection that has not logged in may send only small frames: far below the logged-in cap. */
   preLoginFrameCap: z.number().int().min(1 * KiB).default(16 * KiB),

@@ -4,6 +4,7 @@
 import { buildDist } from './helpers/build.ts';
 import { killServerProcesses } from './helpers/server-process.ts';
 import { removeTempDirs } from './helpers/temp-dir.ts';
+import { stopPostgresClusters } from './helpers/postgres.ts';
 
 before(function () {
   this.timeout(120_000);
@@ -15,5 +16,6 @@ afterEach(async () => {
 });
 
 after(() => {
+  stopPostgresClusters();
   removeTempDirs();
 });

@@ -37,6 +37,8 @@ export interface FanoutStep {
   durationMs: number;
   /** After the window, how long deliveries are still counted (and latencies still taken). */
   graceMs: number;
+  /** Report every latency taken (bench/cluster.ts: its senders are in another worker). */
+  samples?: boolean;
 }
 
 export type ToFanoutWorker = FanoutSetup | FanoutConnect | FanoutStep | { type: 'exit' };
@@ -83,4 +85,6 @@ export type FromFanoutWorker =
       latency: LatencyStats | null;
       closedClients: number;
       firstCloseReason: string | null;
+      /** Every latency taken, in ms, when the step asked for them. */
+      samples?: number[];
     };

@@ -55,13 +55,21 @@ function allClients(): RawClient[] {
   return [...senders.map((s) => s.client), ...timing, ...counters];
 }
 
+/**
+ * Milliseconds on a clock that every process on this machine shares (the epoch, to sub-ms), so a
+ * timing receiver in another worker (bench/cluster.ts: on another server) can time a stamp too.
+ */
+function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 function textFor(step: number, stamp: number): string {
   return `${step}|${stamp.toFixed(3)}|`.padEnd(TEXT_BYTES, '.');
 }
 
 function onTimedMessage(body: Buffer): void {
   if (!timingOpen) return;
-  const arrived = performance.now();
+  const arrived = sharedNow();
   const message = JSON.parse(body.toString('utf8')) as { text?: unknown };
   if (typeof message.text !== 'string') return;
   const bar = message.text.indexOf('|');
@@ -175,7 +183,7 @@ async function doStep(message: FanoutStep): Promise<FromFanoutWorker> {
     if (due <= scheduled) return;
     maxSendLagMs = Math.max(maxSendLagMs, ((due - scheduled - 1) / rate) * 1000);
     const batches: Buffer[][] = senders.map(() => []);
-    const stamp = performance.now();
+    const stamp = sharedNow();
     const text = textFor(message.id, stamp);
     for (; scheduled < due; scheduled++) {
       const index = scheduled % senders.length;
@@ -243,6 +251,7 @@ async function doStep(message: FanoutStep): Promise<FromFanoutWorker> {
     latency,
     closedClients: closed.length,
     firstCloseReason: closed[0]?.closedReason ?? null,
+    ...(message.samples === true && { samples: latencies }),
   };
 }
 

@@ -11,6 +11,10 @@ interface ServeFlags {
   name?: string;
   data?: string;
   ephemeral?: boolean;
+  database?: string;
+  databaseTimeoutMs?: number;
+  clusterHeartbeatMs?: number;
+  clusterServerGoneMs?: number;
   json?: boolean;
   handshakeTimeout?: number;
   password?: string;
@@ -70,6 +74,10 @@ export function registerServe(program: Command): void {
     .option('--name <name>', "the server's name as clients see it (default: the host name)")
     .option('--data <dir>', 'where the server keeps its identity and data (default: $XDG_DATA_HOME/parlor)')
     .option('--ephemeral', 'keep everything in memory and write nothing to disk (a new identity every start)')
+    .option('--database <url>', 'keep the chat in PostgreSQL (postgres://USER@HOST/DB; also PARLOR_DATABASE_URL): servers on one database are one chat')
+    .option('--database-timeout-ms <ms>', 'with --database: refuse a message (DATABASE_UNAVAILABLE) when the database has not answered by then (default: 3000)', integerFlag('--database-timeout-ms'))
+    .option('--cluster-heartbeat-ms <ms>', "with --database: how often this server tells the chat's others it is alive (default: 2000)", integerFlag('--cluster-heartbeat-ms'))
+    .option('--cluster-server-gone-ms <ms>', 'with --database: a server silent this long is taken for gone, with its people (default: 8000)', integerFlag('--cluster-server-gone-ms'))
     .option('--json', 'print one JSON object a line for each server event, first {"event":"listening",...}')
     .option('--handshake-timeout <ms>', 'close connections that have not finished the handshake by then', integerFlag('--handshake-timeout'))
     .option('--password <pw>', 'the join password, advertised on the LAN (default: generated and printed)')
@@ -159,6 +167,8 @@ function batchedJsonLines(): { write: (event: ServerEvent) => void; flush: () =>
 async function serve(flags: ServeFlags): Promise<void> {
   const jsonLines = flags.json ? batchedJsonLines() : undefined;
   const report = jsonLines ? jsonLines.write : printHuman;
+  // The one place the environment is read: the flag wins over it.
+  const databaseUrl = flags.database ?? (process.env.PARLOR_DATABASE_URL || undefined);
   const server = await ParlorServer.start(
     {
       ...(flags.host !== undefined && { host: flags.host }),
@@ -197,6 +207,10 @@ async function serve(flags: ServeFlags): Promise<void> {
       ephemeral: flags.ephemeral === true,
       ssh: flags.ssh === true,
       ...(flags.sshPort !== undefined && { sshPort: flags.sshPort }),
+      ...(databaseUrl !== undefined && { database: databaseUrl }),
+      ...(flags.databaseTimeoutMs !== undefined && { databaseTimeoutMs: flags.databaseTimeoutMs }),
+      ...(flags.clusterHeartbeatMs !== undefined && { clusterHeartbeatMs: flags.clusterHeartbeatMs }),
+      ...(flags.clusterServerGoneMs !== undefined && { clusterServerGoneMs: flags.clusterServerGoneMs }),
       discovery: flags.discovery,
       mdns: flags.mdns,
       private: flags.private === true,
@@ -241,7 +255,7 @@ function printHuman(event: ServerEvent): void {
       console.log(`fingerprint ${event.fingerprint}`);
       console.log(`join password: ${event.password}`);
       if (event.operatorPassword) console.log(`operator password: ${event.operatorPassword} (keep it to yourself)`);
-      console.log(event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
+      console.log(event.database ? `data in the database ${event.database}` : event.ephemeral ? 'ephemeral: nothing is written to disk' : `data in ${event.dataDir}`);
       console.log(event.discoveryPort === null ? 'discovery: off' : `discovery: answering probes on UDP port ${event.discoveryPort}`);
       console.log(event.mdns ? 'mDNS: published as _parlor._tcp' : 'mDNS: off');
       if (event.sshPort !== null) {

@@ -50,6 +50,8 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
   readonly server: ConnectedServer;
   /** The client's own fingerprint as the server saw it: names are bound to it. */
   fingerprint = '';
+  /** A chat spread over several servers: its id and the other servers (from the welcome). */
+  chat: WelcomeMessage['chat'];
   private nextId = 1;
   private readonly pending = new Map<number, PendingRequest>();
   private closed: CloseInfo | undefined;
@@ -72,6 +74,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
         clearTimeout(timer);
         this.server.version = welcome.server.version;
         this.fingerprint = welcome.you.fingerprint;
+        this.chat = welcome.chat;
         resolve();
       };
       this.once('close', ({ reason }) => {

@@ -9,6 +9,7 @@
 import { randomInt } from 'node:crypto';
 import { DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS } from '../options.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
+import { parseServerAddress } from '../options.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
@@ -192,7 +193,17 @@ export class Reconnection {
     const first = this.options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
     const max = this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
     const pinned = this.chat.connection().server.fingerprint;
+    // A chat on several servers: the same server first, then the others the welcome named, in
+    // turn. Each must present the pinned key (the chat's one identity): another key is refused.
+    const addresses = [{ host: this.options.host, port: this.options.port }, ...(this.chat.connection().chat?.servers ?? []).flatMap(({ address }) => {
+      try {
+        return [parseServerAddress(address)];
+      } catch {
+        return [];
+      }
+    })];
     for (let attempt = 1; !this.closedByUser; attempt++) {
+      const target = addresses[(attempt - 1) % addresses.length]!;
       // Jittered, so that clients dropped together do not all come back at the same instant.
       const delayMs = Math.round(Math.min(max, first * 2 ** (attempt - 1)) * (randomInt(800, 1201) / 1000));
       this.chat.emit('reconnecting', { attempt, delayMs });
@@ -200,7 +211,7 @@ export class Reconnection {
       if (this.closedByUser) break;
       let client: ParlorClient | undefined;
       try {
-        client = await ParlorClient.connect({ ...this.options, fingerprint: pinned });
+        client = await ParlorClient.connect({ ...this.options, ...target, fingerprint: pinned });
         // Everything missed is gathered first, then delivered in id order, each message once;
         // live messages that arrive meanwhile (from the login on) are merged in.
         this.catchUp = [];

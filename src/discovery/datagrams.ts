@@ -27,6 +27,8 @@ export const advertFields = z.object({
   users: z.number().int().nonnegative(),
   /** The SSH front door's port, when the server runs --ssh. */
   sshPort: z.number().int().min(1).max(65535).optional(),
+  /** One chat on several servers (--database): its id, the same in every server's advert (with the same key). */
+  chat: z.string().max(64).optional(),
 });
 export type AdvertFields = z.infer<typeof advertFields>;
 

@@ -30,6 +30,8 @@ export interface DiscoveredServer {
    * users online, when mDNS answered first). It replaces the earlier one of its fingerprint.
    */
   update?: true;
+  /** The chat's id when it runs on several servers: they share it and their key, so they list as one. */
+  chat?: string;
 }
 
 export interface DiscoverOptions {

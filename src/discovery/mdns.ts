@@ -33,6 +33,7 @@ export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>, onProb
     fingerprint: fields.fingerprint,
     protocol: String(fields.protocol),
     ...(fields.password !== undefined && { password: fields.password }),
+    ...(fields.chat !== undefined && { chat: fields.chat }),
   };
   const published = bonjourModule().then((BonjourService) => {
     const bonjour = new BonjourService(undefined, () => {});
@@ -106,6 +107,7 @@ function browseOn(only: ProbeInterface | undefined, onServer: (fields: Omit<Adve
         fingerprint: txt.fingerprint,
         ...(typeof txt.password === 'string' && { password: txt.password }),
         protocol: Number(txt.protocol),
+        ...(typeof txt.chat === 'string' && { chat: txt.chat }),
       });
       if (parsed.success) onServer(parsed.data);
     });

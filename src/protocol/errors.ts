@@ -86,6 +86,7 @@ export const ERROR_CODES = {
   TRANSFER_STALLED: 'a receiver made no progress for too long and was dropped from the transfer',
   TOO_MANY_TRANSFERS: 'too many file transfers at once for this user',
   USER_OFFLINE: 'that user is not online now',
+  TRANSFER_OTHER_SERVER: 'that user is on another server of this chat: files go only between people on the same server',
   FILE_UNREADABLE: 'the file to send could not be read',
 
   // Configuration, checked at start.
@@ -93,6 +94,7 @@ export const ERROR_CODES = {
   BAD_ADDRESS: 'a server address is not HOST:PORT',
   ADDRESS_IN_USE: 'the port to listen on is taken (another parlor, or another program)',
   NOT_A_TERMINAL: 'the terminal UI needs a terminal on stdin and stdout',
+  DATABASE_UNAVAILABLE: 'the database that holds the chat cannot be reached now: try again shortly',
 
   // The connection as a whole.
   CONNECTION_FAILED: 'the server could not be reached',
@@ -193,6 +195,7 @@ export const ERROR_CONNECTION = {
   TRANSFER_STALLED: 'open',
   TOO_MANY_TRANSFERS: 'open',
   USER_OFFLINE: 'open',
+  TRANSFER_OTHER_SERVER: 'open',
   FILE_UNREADABLE: 'local',
   BAD_OPTION: 'local',
   BAD_ADDRESS: 'local',
@@ -206,6 +209,7 @@ export const ERROR_CONNECTION = {
   TOO_MANY_SESSIONS: 'open',
   NOT_PARLOR: 'client',
   ADDRESS_IN_USE: 'local',
+  DATABASE_UNAVAILABLE: 'open',
   LOGIN_TIMEOUT: 'closes',
   TOO_MANY_ROOMS: 'open',
   NOT_A_TERMINAL: 'local',

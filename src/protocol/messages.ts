@@ -171,11 +171,11 @@ export const replySchemas = {
   create: joinReply,
   leave: z.object({ room: z.string() }),
   rooms: z.object({ rooms: z.array(z.object({ name: z.string(), members: z.number(), hasPassword: z.boolean(), secret: z.boolean() })) }),
-  members: z.object({ room: z.string(), members: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable() })) }),
+  members: z.object({ room: z.string(), members: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable(), server: z.string().optional() })) }),
   say: z.object({ id: messageId, ts: z.number() }),
   dm: z.object({ id: messageId, ts: z.number(), to: z.string() }),
   history: z.object({ messages: z.array(chatMessage), more: z.boolean() }),
-  users: z.object({ users: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable(), rooms: z.array(z.string()) })) }),
+  users: z.object({ users: z.array(z.object({ name: z.string(), lastMessageAt: z.number().nullable(), rooms: z.array(z.string()), server: z.string().optional() })) }),
   allusers: z.object({
     users: z.array(z.object({ name: z.string(), lastSeen: z.number(), lastMessageAt: z.number().nullable(), online: z.boolean() })),
   }),
@@ -210,6 +210,11 @@ export const welcomeMessage = z.object({
   server: z.object({ name: z.string(), version: z.string(), fingerprint: z.string() }),
   /** The client's own identity fingerprint, as the server saw it: names are bound to it. */
   you: z.object({ fingerprint: z.string() }),
+  /**
+   * A chat spread over several servers (one database): its id, and the other servers' addresses
+   * (HOST:PORT), which present the same key: a client whose server goes away reconnects to one.
+   */
+  chat: z.object({ id: z.string(), servers: z.array(z.object({ name: z.string(), address: z.string() })) }).optional(),
 });
 /** Said just before the sender closes a connection, so the other side can tell the user why. */
 export const closingMessage = z.object({ type: z.literal('closing'), code: peerCode, message: z.string() });

@@ -8,7 +8,13 @@ export class BanList {
   private readonly byFingerprint = new Map<string, BanRecord>();
 
   constructor(private readonly store: ChatStore) {
-    for (const ban of store.listBans()) this.byFingerprint.set(ban.fingerprint, ban);
+    this.reload();
+  }
+
+  /** Reads the bans again (at start, and when a server sharing the store changed them). */
+  reload(): void {
+    this.byFingerprint.clear();
+    for (const ban of this.store.listBans()) this.byFingerprint.set(ban.fingerprint, ban);
   }
 
   get(fingerprint: string): BanRecord | undefined {

@@ -7,7 +7,13 @@ export class BlockList {
   private readonly byBlocker = new Map<string, Set<string>>();
 
   constructor(private readonly store: ChatStore) {
-    for (const [blocker, blocked] of store.listBlocks()) this.add(blocker, blocked);
+    this.reload();
+  }
+
+  /** Reads the blocks again (at start, and when a server sharing the store changed them). */
+  reload(): void {
+    this.byBlocker.clear();
+    for (const [blocker, blocked] of this.store.listBlocks()) this.add(blocker, blocked);
   }
 
   /** True when either of the two has blocked the other. */

@@ -2,16 +2,17 @@
 // and to users, history, presence and blocks. Sessions come in already authenticated by the
 // transport; this module decides what they may do and who hears about it. One identity may hold
 // several sessions at once (presence.ts): each gets what its person should. Room membership
-// (room-directory.ts), history pages (history-reader.ts), who is who (people.ts) and operators
-// (moderation.ts) are its parts.
+// (room-directory.ts), history pages (history-reader.ts), delivery (fan-out.ts), who is who
+// (people.ts), operators (moderation.ts) and the chat's other servers (cluster.ts) are its parts.
 
 import { randomBytes } from 'node:crypto';
 import { ParlorError } from '../protocol/errors.ts';
 import type { Reply, Request } from '../protocol/messages.ts';
-import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore, NewMessage } from '../store/store.ts';
 import { BanList } from './ban-list.ts';
 import { BlockList } from './block-list.ts';
+import { FanOut } from './fan-out.ts';
+import { ClusterBridge } from './cluster.ts';
 import { HistoryReader } from './history-reader.ts';
 import { KeyDirectory } from './keys.ts';
 import { LookAlikeGuard } from './look-alikes.ts';
@@ -47,6 +48,8 @@ export interface ChatSettings {
   maxSessionsPerIdentity: number;
   /** `create` (issue 17, item 6): rooms per creator and in all, creations a minute, scrypt at once. */
   rooms: RoomCreationLimits;
+  /** This server's name, as the other servers of a shared store's chat show it. */
+  serverName?: string;
 }
 
 export class ChatService {
@@ -65,6 +68,10 @@ export class ChatService {
   private readonly lookAlikes: LookAlikeGuard;
   private readonly hashing: PasswordHashing;
   private readonly creations: RoomCreations;
+  /** Delivers committed messages to this server's sessions (and, with a shared store, the other servers'). */
+  private readonly fanOut: FanOut;
+  /** With a shared store: the chat's other servers (who is online there, notices). */
+  private readonly cluster: ClusterBridge | undefined;
 
   constructor(
     private readonly store: ChatStore,
@@ -81,8 +88,19 @@ export class ChatService {
     this.rooms = new RoomDirectory(store);
     this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
     this.reader = new HistoryReader(store, this.blocks, this.rooms);
-    this.people = new People(store, this.online, this.rooms, this.blocks, this.keys);
-    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text), report);
+    this.cluster =
+      store.cluster &&
+      new ClusterBridge(store.cluster, settings.serverName ?? '', this.online, this.rooms, (person) => {
+        const user = store.getUser(person.key);
+        return user && user.fingerprint === person.fingerprint ? this.keys.ofUser(user) : undefined;
+      });
+    this.people = new People(store, this.online, this.rooms, this.blocks, this.keys, this.cluster);
+    this.moderation = new Moderation(store, this.bans, this.online, this.guard, settings, (text) => this.checkLength(text), report, this.cluster);
+    store.onRowChange?.((table) => {
+      if (table === 'ban') this.bans.reload();
+      if (table === 'block') this.blocks.reload();
+    });
+    this.fanOut = new FanOut(store, this.rooms, this.online, this.blocks, this.reader);
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
     this.creations = new RoomCreations(store, settings.rooms);
   }
@@ -94,6 +112,11 @@ export class ChatService {
   /** Writes what is accepted but not yet committed (at shutdown). */
   flush(): void {
     this.writer.flush();
+  }
+
+  /** Resolves once everything accepted is committed (a shared store answers later). */
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 
   // --- logging in and out -------------------------------------------------------------------
@@ -111,6 +134,8 @@ export class ChatService {
     if (ban) throw new ParlorError('BANNED', `this identity key was banned from the server by ${ban.bannedBy}${ban.reason === '' ? '' : `: ${ban.reason}`}`);
     const live = this.online.anyOf(key);
     if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
+    const elsewhere = this.cluster?.elsewhere(key).find((person) => person.fingerprint !== fingerprint);
+    if (elsewhere) throw new ParlorError('NAME_TAKEN', `"${elsewhere.name}" is online now, on server ${elsewhere.server}`);
     const { existing, release } = claimName(this.store, key, fingerprint, this.settings.nameReservationMs, now);
     this.lookAlikes.checkUser(key, display, fingerprint, now);
     const resumed = this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
@@ -130,8 +155,16 @@ export class ChatService {
       resumed.connection.close('SESSION_REPLACED', 'this session reconnected on a new connection');
       this.logout(resumed);
     }
+    this.cluster?.localChanged(key);
     this.reader.rememberName(key, name);
-    const direct = this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
+    let direct;
+    try {
+      direct = await this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
+    } catch (error) {
+      // Not logged in without the history it asked for (a shared store that cannot be read now).
+      this.logout(session);
+      throw error;
+    }
     return {
       name,
       fingerprint,
@@ -148,6 +181,7 @@ export class ChatService {
     if (!user) return;
     for (const roomKey of [...session.rooms]) this.rooms.remove(session, roomKey, 'disconnected');
     this.online.remove(session);
+    this.cluster?.localChanged(user.key);
     // A guest of the SSH front door holds its name only while online.
     this.store.touchUser(user.key, session.guest ? 0 : Date.now());
     session.user = undefined;
@@ -169,9 +203,10 @@ export class ChatService {
     if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
     this.lookAlikes.checkRoom(key, display);
     this.creations.count(user.key);
+    // Secret before it exists: a server sharing the store that learns of the room knows its kind.
+    this.rooms.created(key, request.secret === true);
     this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
     this.lookAlikes.roomCreated(key, display);
-    this.rooms.created(key, request.secret === true);
     return this.enter(session, key, undefined);
   }
 
@@ -198,6 +233,7 @@ export class ChatService {
     const room = this.rooms.get(key);
     if (!room || !session.rooms.has(key)) throw new ParlorError('NOT_IN_ROOM', `you are not in #${request.room}`);
     this.rooms.remove(session, key, 'left');
+    this.cluster?.localChanged(session.user!.key);
     return { room: room.record.name };
   }
 
@@ -210,10 +246,14 @@ export class ChatService {
     const room = this.rooms.of(session, request.room);
     return {
       room: room.record.name,
-      members: peopleIn(room).map((member) => ({
-        name: member.user!.name,
-        lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
-      })),
+      members: [
+        ...peopleIn(room).map((member) => ({
+          name: member.user!.name,
+          lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
+          ...(this.cluster && { server: this.cluster.serverName }),
+        })),
+        ...(this.cluster?.remoteMembersOf(room) ?? []).map((person) => ({ name: person.name, lastMessageAt: this.store.getUser(person.key)?.lastMessageAt ?? null, server: person.server })),
+      ],
     };
   }
 
@@ -243,17 +283,10 @@ export class ChatService {
    * blocked the sender (or been blocked): nobody sees a message that could still vanish.
    */
   private postToRoom(session: Session, message: NewMessage, done: (reply: Reply<'say'>) => void, failed: (error: unknown) => void): void {
-    const roomKey = message.room!;
     this.writer.write(message, {
       committed: (stored) => {
         done({ id: stored.id, ts: stored.ts });
-        const current = this.rooms.get(roomKey);
-        if (!current) return;
-        // Encoded once for every member: the records share one buffer.
-        const record = encodeJsonRecord(this.reader.toWire(stored));
-        for (const member of current.members) {
-          if (member !== session && !this.blocks.between(member.user!.key, message.from)) member.sendRecord(record, true);
-        }
+        this.fanOut.committed(stored, session);
       },
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts }),
@@ -268,16 +301,14 @@ export class ChatService {
     this.writer.write(message, {
       committed: (stored) => {
         done({ id: stored.id, ts: stored.ts, to: toName });
-        const record = encodeJsonRecord(this.reader.toWire(stored));
-        const people = message.to === message.from ? [message.to!] : [message.to!, message.from];
-        for (const key of people) for (const live of this.online.sessionsOf(key)) if (live !== session) live.sendRecord(record);
+        this.fanOut.committed(stored, session);
       },
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts, to: toName }),
     });
   }
 
-  history(session: Session, request: Request<'history'>): Reply<'history'> {
+  async history(session: Session, request: Request<'history'>): Promise<Reply<'history'>> {
     const user = session.requireUser();
     const limit = Math.min(request.limit ?? this.settings.historyLimit, 500);
     const maxBytes = this.settings.historyPageBytes;
@@ -328,6 +359,11 @@ export class ChatService {
     if (key === user.key) throw new ParlorError('BAD_REQUEST', 'you cannot send a file to yourself');
     if (this.blocks.between(user.key, key)) throw new ParlorError('BLOCKED', `you cannot send ${recipient.name} a file: one of you blocked the other`);
     const live = [...this.online.sessionsOf(key)];
+    // Files are relayed by one server, never through the database (docs/architecture.md).
+    const elsewhere = live.length === 0 ? this.cluster?.elsewhere(key)[0] : undefined;
+    if (elsewhere) {
+      throw new ParlorError('TRANSFER_OTHER_SERVER', `${recipient.name} is on server ${elsewhere.server}; files go only between people on the same server: connect to ${elsewhere.server} to send it`);
+    }
     if (live.length === 0) throw new ParlorError('USER_OFFLINE', `${recipient.name} is not online`);
     return live;
   }
@@ -344,16 +380,20 @@ export class ChatService {
   // --- helpers -------------------------------------------------------------------------------
 
   /** Into the room (if not in yet), with its history since `since` or its recent history. */
-  private enter(session: Session, key: string, since: number | undefined): Reply<'join'> {
+  private async enter(session: Session, key: string, since: number | undefined): Promise<Reply<'join'>> {
     const room = this.rooms.enter(session, key);
-    const page = this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
+    this.cluster?.localChanged(session.user!.key);
+    const page = await this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     return {
       room: room.record.name,
       members: peopleIn(room).map((member) => member.user!.name),
       history: page.messages,
       more: page.more,
       hasPassword: room.record.passwordHash !== null,
-      ...(this.rooms.isSecret(key) && { secret: true, keys: peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)) }),
+      ...(this.rooms.isSecret(key) && {
+        secret: true,
+        keys: [...peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)), ...(this.cluster?.remoteKeysIn(room) ?? [])],
+      }),
     };
   }
 

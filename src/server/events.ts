@@ -14,6 +14,8 @@ export type ServerEvent =
       operatorPassword?: string;
       ephemeral: boolean;
       dataDir: string | null;
+      /** With --database: the PostgreSQL it keeps the chat in (without a password), shared with the chat's other servers. */
+      database?: string;
       /** The UDP port that answers discovery probes, or null when discovery is off or failed. */
       discoveryPort: number | null;
       /** Whether `_parlor._tcp` is published over mDNS. */

@@ -39,14 +39,14 @@ export class HistoryReader {
   }
 
   /** A page of a room's history as the reader may see it (no messages from blocked users). */
-  roomPage(roomKey: string, reader: string, query: PageQuery): Page {
-    const rows = this.store.roomHistory(roomKey, this.storeQuery(query));
+  async roomPage(roomKey: string, reader: string, query: PageQuery): Promise<Page> {
+    const rows = await this.store.roomHistory(roomKey, this.storeQuery(query));
     return this.page(rows, query, (row) => !this.blocks.between(reader, row.from));
   }
 
   /** A page of the direct messages to and from a user, without those of users blocked either way. */
-  directPage(user: string, query: PageQuery): Page {
-    const rows = this.store.directHistory(user, this.storeQuery(query));
+  async directPage(user: string, query: PageQuery): Promise<Page> {
+    const rows = await this.store.directHistory(user, this.storeQuery(query));
     return this.page(rows, query, (row) => !this.blocks.between(user, row.from === user ? row.to! : row.from));
   }
 
@@ -75,8 +75,8 @@ export class HistoryReader {
   }
 
   /** A page of one conversation: the direct messages between the reader and one other user. */
-  conversationPage(user: string, other: string, query: PageQuery): Page {
-    const rows = this.store.conversationHistory(user, other, this.storeQuery(query));
+  async conversationPage(user: string, other: string, query: PageQuery): Promise<Page> {
+    const rows = await this.store.conversationHistory(user, other, this.storeQuery(query));
     const blocked = this.blocks.between(user, other);
     return this.page(rows, query, () => !blocked);
   }

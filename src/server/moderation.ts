@@ -6,6 +6,7 @@ import type { Reply, Request } from '../protocol/messages.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore } from '../store/store.ts';
 import type { BanList } from './ban-list.ts';
+import type { ClusterBridge } from './cluster.ts';
 import { guesser, type PasswordGuard } from './password-guard.ts';
 import { foldName } from './names.ts';
 import { constantTimeEqual } from './passwords.ts';
@@ -30,6 +31,8 @@ export class Moderation {
     /** Refuses a text over the message cap (ChatService's rule, so announcements keep it too). */
     private readonly checkLength: (text: string) => void,
     private readonly report: (event: ServerEvent) => void,
+    /** With a shared store: kicks, bans and announcements reach the chat's other servers too. */
+    private readonly cluster?: ClusterBridge,
   ) {}
 
   /** `/op PASSWORD`: the session may use operator commands until it ends. */
@@ -50,9 +53,11 @@ export class Moderation {
   /** Disconnects every session of the user; they and their rooms are told who did it and why. */
   kick(name: string, reason: string, by: string): { name: string } {
     const sessions = [...this.online.sessionsOf(foldName(name))];
-    const display = sessions[0]?.user?.name;
+    const display = sessions[0]?.user?.name ?? this.cluster?.elsewhere(foldName(name))[0]?.name;
     if (display === undefined) throw new ParlorError('USER_NOT_FOUND', `"${name}" is not online`);
-    this.remove(sessions, { action: 'kicked', by, reason }, display);
+    const removal: RemovalNotice = { action: 'kicked', by, reason };
+    this.cluster?.publish({ kind: 'disconnect', key: foldName(name), code: 'KICKED', reason: removalWords(display, removal), removal });
+    this.remove(sessions, removal, display);
     return { name: display };
   }
 
@@ -62,7 +67,9 @@ export class Moderation {
     if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
     this.bans.add({ fingerprint: user.fingerprint, name: user.name, reason, bannedBy: by, at: Date.now() });
     const live = [...this.online.sessionsOf(user.key)].filter((session) => session.client.fingerprint === user.fingerprint);
-    this.remove(live, { action: 'banned', by, reason }, user.name);
+    const removal: RemovalNotice = { action: 'banned', by, reason };
+    this.remove(live, removal, user.name);
+    this.cluster?.publish({ kind: 'disconnect', key: user.key, fingerprint: user.fingerprint, code: 'BANNED', reason: removalWords(user.name, removal), removal });
     return { name: user.name, fingerprint: user.fingerprint };
   }
 
@@ -94,7 +101,8 @@ export class Moderation {
   release(name: string, by: string): { name: string; fingerprint: string } {
     const user = this.store.getUser(foldName(name));
     if (!user) throw new ParlorError('USER_NOT_FOUND', `no one called "${name}" has ever been here`);
-    if (this.online.isOnline(user.key)) throw new ParlorError('NAME_TAKEN', `${user.name} is online now: a name in use cannot be released`);
+    const online = this.online.isOnline(user.key) || (this.cluster?.elsewhere(user.key).length ?? 0) > 0;
+    if (online) throw new ParlorError('NAME_TAKEN', `${user.name} is online now: a name in use cannot be released`);
     this.store.putNameRelease({ key: user.key, fingerprint: user.fingerprint, releasedBy: by, at: Date.now() });
     this.report({ event: 'name_released', name: user.name, fingerprint: user.fingerprint, by });
     return { name: user.name, fingerprint: user.fingerprint };
@@ -105,6 +113,8 @@ export class Moderation {
     this.checkLength(text);
     const record = encodeJsonRecord({ type: 'announcement', from, text, ts: Date.now() });
     for (const session of this.online.allSessions()) session.sendRecord(record);
-    return { recipients: this.online.peopleCount };
+    const elsewhere = this.cluster?.remotePeople().filter((person) => !this.online.isOnline(person.key)) ?? [];
+    this.cluster?.publish({ kind: 'announce', from, text, ts: Date.now() });
+    return { recipients: this.online.peopleCount + new Set(elsewhere.map((person) => person.key)).size };
   }
 }

@@ -5,6 +5,7 @@ import { ParlorError } from '../protocol/errors.ts';
 import type { PeerKey, Reply, Request } from '../protocol/messages.ts';
 import type { ChatStore } from '../store/store.ts';
 import type { BlockList } from './block-list.ts';
+import type { ClusterBridge } from './cluster.ts';
 import { KeyDirectory } from './keys.ts';
 import { foldName } from './names.ts';
 import type { Presence } from './presence.ts';
@@ -19,19 +20,31 @@ export class People {
     private readonly rooms: RoomDirectory,
     private readonly blocks: BlockList,
     private readonly keys: KeyDirectory,
+    /** With a shared store: the people on the chat's other servers. */
+    private readonly cluster?: ClusterBridge,
   ) {}
 
   users(session: Session): Reply<'users'> {
     const reader = session.requireUser().key;
     return {
       // A person once, with the rooms of all their sessions; a secret room only to its own members.
-      users: this.online.people().map((member) => ({
-        name: member.user!.name,
-        lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
-        rooms: [...new Set([...this.online.sessionsOf(member.user!.key)].flatMap((s) => [...s.rooms]))]
-          .filter((key) => this.rooms.isVisibleTo(reader, key))
-          .map((key) => this.rooms.nameOf(key)),
-      })),
+      users: [
+        ...this.online.people().map((member) => ({
+          name: member.user!.name,
+          lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
+          rooms: [...new Set([...this.online.sessionsOf(member.user!.key)].flatMap((s) => [...s.rooms]))]
+            .filter((key) => this.rooms.isVisibleTo(reader, key))
+            .map((key) => this.rooms.nameOf(key)),
+          ...(this.cluster && { server: this.cluster.serverName }),
+        })),
+        // On another server of the chat (once per server they are on).
+        ...(this.cluster?.remotePeople() ?? []).map((person) => ({
+          name: person.name,
+          lastMessageAt: this.store.getUser(person.key)?.lastMessageAt ?? null,
+          rooms: person.rooms.filter((key) => this.rooms.isVisibleTo(reader, key)).map((key) => this.rooms.nameOf(key)),
+          server: person.server,
+        })),
+      ],
     };
   }
 
@@ -40,11 +53,16 @@ export class People {
     return {
       users: this.store.listUsers().map((user) => ({
         name: user.name,
-        lastSeen: this.online.isOnline(user.key) ? Date.now() : user.lastSeen,
+        lastSeen: this.isOnline(user.key) ? Date.now() : user.lastSeen,
         lastMessageAt: user.lastMessageAt,
-        online: this.online.isOnline(user.key),
+        online: this.isOnline(user.key),
       })),
     };
+  }
+
+  /** Online here, or on another server of the chat. */
+  isOnline(key: string): boolean {
+    return this.online.isOnline(key) || (this.cluster?.elsewhere(key).length ?? 0) > 0;
   }
 
   whoami(session: Session): Reply<'whoami'> {
@@ -83,7 +101,9 @@ export class People {
     session.requireUser();
     const keys: PeerKey[] = [];
     if (request.room !== undefined) {
-      for (const member of peopleIn(this.rooms.of(session, request.room))) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
+      const room = this.rooms.of(session, request.room);
+      for (const member of peopleIn(room)) keys.push(KeyDirectory.ofClient(member.user!.name, member.client));
+      keys.push(...(this.cluster?.remoteKeysIn(room) ?? []));
     }
     for (const name of request.names ?? []) {
       const live = this.online.anyOf(foldName(name));
@@ -100,7 +120,7 @@ export class People {
     const user = this.store.getUser(key);
     const found = user && this.keys.ofUser(user);
     if (!user || !found) throw new ParlorError('USER_NOT_FOUND', `the server has no key for "${request.name}"`);
-    const online = this.online.isOnline(key);
+    const online = this.isOnline(key);
     return { ...found, online, lastSeen: online ? Date.now() : user.lastSeen };
   }
 }

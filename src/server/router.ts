@@ -44,7 +44,7 @@ export class Router {
       members: (s, r, reply) => reply(chat.members(s, r)),
       say: (s, r, reply, fail) => chat.say(s, notACommand(r), reply, fail),
       dm: (s, r, reply, fail) => chat.dm(s, notACommand(r), reply, fail),
-      history: (s, r, reply) => reply(chat.history(s, r)),
+      history: async (s, r, reply) => reply(await chat.history(s, r)),
       users: (s, _r, reply) => reply(chat.people.users(s)),
       allusers: (s, _r, reply) => reply(chat.people.allUsers(s)),
       whoami: (s, _r, reply) => reply(chat.people.whoami(s)),

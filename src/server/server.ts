@@ -10,6 +10,7 @@ import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { addressBudget, formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
+import { redactDatabaseUrl } from '../store/postgres-store.ts';
 import { SecureConnection } from '../transport/secure-connection.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import { ChatService } from './chat.ts';
@@ -39,7 +40,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   readonly operatorPassword: string;
   readonly chat: ChatService;
   readonly transfers: TransferService;
-  private readonly store: ChatStore;
   private readonly router: Router;
   private readonly listener: Server;
   private readonly sessions = new Set<Session>();
@@ -61,6 +61,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     readonly options: ServerOptions,
     private readonly bot: LoadedCommands,
     private readonly startWarnings: string[],
+    private readonly store: ChatStore,
   ) {
     super();
     if (options.ephemeral) {
@@ -74,7 +75,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.operatorPassword = options.operatorPassword ?? generatePassword();
     this.admission = new Admission(options);
     this.outbound = new OutboundBudget(this.sessions, options.maxTotalOutboundBytes);
-    this.store = openStore(options);
     this.chat = new ChatService(this.store, {
       joinPassword: this.password,
       operatorPassword: this.operatorPassword,
@@ -86,6 +86,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       maxMessageBytes: options.maxMessageBytes,
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,
       rooms: options,
+      serverName: options.name,
     }, (event) => this.report(event));
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,
@@ -127,9 +128,12 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       onWarning: (message) => warnings.push(message),
     });
     let server: ParlorServer;
+    let store: ChatStore | undefined;
     try {
-      server = new ParlorServer(options, bot, warnings);
+      store = await openStore(options);
+      server = new ParlorServer(options, bot, warnings, store);
     } catch (error) {
+      await store?.close();
       await bot.close();
       throw error;
     }
@@ -137,6 +141,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       // The beacon comes second: an advert names the TCP port, which exists only once listening.
       await server.listen();
+      // Among the chat's other servers once this one listens (they hand its address to clients).
+      await server.store.cluster?.start(options.name, server.reachableAt());
       server.load.start();
       await server.startSsh();
       server.outbound.start();
@@ -152,7 +158,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       await server.beacon?.close();
       await server.mdns?.stop();
       await server.bot.close();
-      server.store.close();
+      await server.store.close();
       throw error;
     }
     return server;
@@ -169,19 +175,27 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     return { host: bound.address, port: bound.port };
   }
 
+  /** HOST:PORT for the chat's other servers to give clients; unknown when listening on every interface. */
+  private reachableAt(): string | null {
+    const { host, port } = this.address;
+    return host === '::' || host === '0.0.0.0' ? null : formatAddress(host, port);
+  }
+
   /** Tells every client that the server is stopping, commits what was accepted, closes. */
   stop(reason = 'the server is stopping'): Promise<void> {
     this.stopping ??= new Promise((resolve) => {
       this.report({ event: 'stopping', reason });
+      // The chat's other servers tell their people (a shared store's chat goes on without this one).
+      this.store.cluster?.publish({ kind: 'server_stopping', server: this.options.name, reason });
       this.load.stop();
       this.outbound.stop();
       void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
       const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close(), this.sshDoor?.close()]);
-      this.chat.flush();
+      // Everything accepted is committed (a shared store answers later) before the store closes.
+      const drained = this.chat.drain();
       this.listener.close(() => {
-        this.store.close();
-        void withdrawn.then(() => {
+        void Promise.all([withdrawn, drained.then(() => this.store.close())]).then(() => {
           this.report({ event: 'stopped' });
           resolve();
         });
@@ -213,6 +227,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           protocol: PROTOCOL_VERSION,
           users: this.chat.onlineCount,
           ...(this.sshDoor && { sshPort: this.sshDoor.port }),
+          ...(this.store.cluster && { chat: this.store.cluster.chatId }),
         }),
       });
     } catch (error) {
@@ -243,6 +258,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
         fingerprint: this.fingerprint,
         ...(!this.options.private && { password: this.password }),
         protocol: PROTOCOL_VERSION,
+        ...(this.store.cluster && { chat: this.store.cluster.chatId }),
       }, (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });
@@ -283,7 +299,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       password: this.password,
       ...(this.operatorPasswordGenerated && { operatorPassword: this.operatorPassword }),
       ephemeral: this.options.ephemeral,
-      dataDir: this.options.ephemeral ? null : this.options.dataDir,
+      dataDir: this.options.ephemeral || this.options.database !== undefined ? null : this.options.dataDir,
+      ...(this.options.database !== undefined && { database: redactDatabaseUrl(this.options.database) }),
       discoveryPort: this.beacon?.port ?? null,
       mdns: this.mdns !== undefined,
       sshPort: this.sshDoor?.port ?? null,
@@ -343,6 +360,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           type: 'welcome',
           server: { name: this.options.name, version: PARLOR_VERSION, fingerprint: this.fingerprint },
           you: { fingerprint: client.fingerprint },
+          ...(this.store.cluster && { chat: { id: this.store.cluster.chatId, servers: this.store.cluster.otherServers() } }),
         });
         connection.on('message', (message) => this.router.handle(session, message));
         // File transfer: chunk and window records (a throw closes the connection with BAD_MESSAGE).

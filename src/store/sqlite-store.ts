@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { toMessage, toRoom, toUser, type MessageRow, type RoomRow, type UserRow } from './rows.ts';
 import { takeNewest, type BanRecord, type ChatStore, type HistoryQuery, type NameRelease, type NewMessage, type RoomRecord, type StoredIdentityKey, type StoredMessage, type UserRecord } from './store.ts';
 
 export const DATABASE_FILE = 'parlor.db';
@@ -73,56 +74,6 @@ export const MIGRATIONS: string[] = [
      at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
 ];
-
-interface MessageRow {
-  id: number;
-  room: string | null;
-  recipient: string | null;
-  sender: string;
-  text: string;
-  ts: number;
-  sealed: string | null;
-}
-
-interface UserRow {
-  key: string;
-  name: string;
-  fingerprint: string;
-  last_seen: number;
-  last_message_at: number | null;
-}
-
-interface RoomRow {
-  key: string;
-  name: string;
-  password_hash: string | null;
-  created_by: string | null;
-  created_at: number;
-}
-
-const toMessage = (row: MessageRow): StoredMessage => ({
-  id: row.id,
-  room: row.room,
-  to: row.recipient,
-  from: row.sender,
-  text: row.text,
-  ts: row.ts,
-  ...(row.sealed !== null && { sealed: row.sealed }),
-});
-const toUser = (row: UserRow): UserRecord => ({
-  key: row.key,
-  name: row.name,
-  fingerprint: row.fingerprint,
-  lastSeen: row.last_seen,
-  lastMessageAt: row.last_message_at,
-});
-const toRoom = (row: RoomRow): RoomRecord => ({
-  key: row.key,
-  name: row.name,
-  passwordHash: row.password_hash,
-  createdBy: row.created_by,
-  createdAt: row.created_at,
-});
 
 // Bounds that a query leaves out are passed as the widest values, so one statement serves all.
 const NO_BEFORE = Number.MAX_SAFE_INTEGER;

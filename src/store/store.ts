@@ -2,6 +2,8 @@
 // --ephemeral. The router never knows which. Names and rooms are keyed by their folded form
 // (NFC, lower case), so "Ada" and "ada" are one user; the display form is kept beside it.
 
+import type { ClusterLink } from './cluster-link.ts';
+
 export interface UserRecord {
   key: string;
   name: string;
@@ -102,8 +104,25 @@ export function takeNewest(newestFirst: Iterable<StoredMessage>, { limit, maxByt
   return taken.reverse();
 }
 
+/**
+ * SQLite and memory answer at once; PostgreSQL (a store shared by several servers) answers later.
+ * Only the message path may wait: the small tables are kept in memory by every store.
+ */
+export type Eventually<T> = T | Promise<T>;
+
+/** Every message committed by any server of a shared store, in id order, each once. */
+export interface MessageFeed {
+  subscribe(deliver: (messages: StoredMessage[]) => void): void;
+}
+
 export interface ChatStore {
-  readonly kind: 'sqlite' | 'memory';
+  readonly kind: 'sqlite' | 'memory' | 'postgres';
+  /** Set by a store that several servers share: their messages reach this one through it. */
+  readonly feed?: MessageFeed;
+  /** Set by a store that several servers share: who is online where, and notices between servers. */
+  readonly cluster?: ClusterLink;
+  /** A shared store: a small table's row changed on another server ('*': maybe all of them). */
+  onRowChange?(listener: (table: 'user' | 'room' | 'block' | 'ban' | 'key' | 'secret' | 'release', key: string) => void): void;
 
   getUser(key: string): UserRecord | undefined;
   /** Creates or replaces the user row (a name taken over after its reservation lapsed). */
@@ -120,19 +139,19 @@ export interface ChatStore {
    * with a nonce its sender already used (before, or earlier in the same call) is not stored: the
    * first one comes back in its place, marked `repeated`.
    */
-  appendMessages(messages: NewMessage[]): StoredMessage[];
+  appendMessages(messages: NewMessage[]): Eventually<StoredMessage[]>;
   /** The message a sender stored with this nonce, if any (a retry after a dropped connection). */
-  findByNonce(from: string, nonce: string): StoredMessage | undefined;
+  findByNonce(from: string, nonce: string): Eventually<StoredMessage | undefined>;
   /** A room's messages, oldest first: the newest `limit` that match. */
-  roomHistory(room: string, query: HistoryQuery): StoredMessage[];
+  roomHistory(room: string, query: HistoryQuery): Eventually<StoredMessage[]>;
   /** Direct messages to or from a user, oldest first: the newest `limit` that match. */
-  directHistory(user: string, query: HistoryQuery): StoredMessage[];
+  directHistory(user: string, query: HistoryQuery): Eventually<StoredMessage[]>;
   /**
    * The direct messages between two users (either way), oldest first: the newest `limit` that
    * match. Looked up by the two parties (indexed), so one busy conversation never crowds another
    * out of a page.
    */
-  conversationHistory(a: string, b: string, query: HistoryQuery): StoredMessage[];
+  conversationHistory(a: string, b: string, query: HistoryQuery): Eventually<StoredMessage[]>;
 
   block(blocker: string, blocked: string): void;
   unblock(blocker: string, blocked: string): void;
@@ -155,7 +174,8 @@ export interface ChatStore {
   markRoomSecret(room: string): void;
   isRoomSecret(room: string): boolean;
 
-  close(): void;
+  /** Lets go of the store; a shared one first writes what is still on its way. */
+  close(): Eventually<void>;
 }
 
 export interface StoredIdentityKey {

@@ -8,27 +8,31 @@ import { MemoryStore } from '../../src/store/memory-store.ts';
 import { DATABASE_FILE, MIGRATIONS, SqliteStore } from '../../src/store/sqlite-store.ts';
 import type { ChatStore } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { openPostgresStore } from '../helpers/postgres.ts';
 
 for (const [label, open] of [
   ['sqlite', () => new SqliteStore(tempDir('store'))],
   ['memory', () => new MemoryStore()],
-] as Array<[string, () => ChatStore]>) {
+  ['postgres', openPostgresStore],
+] as Array<[string, (context: Mocha.Context) => ChatStore | Promise<ChatStore>]>) {
   describe(`store/${label} end-to-end`, () => {
     let store: ChatStore;
-    beforeEach(() => (store = open()));
-    afterEach(() => store.close());
+    beforeEach(async function () {
+      store = await open(this);
+    });
+    afterEach(async () => await store?.close());
 
-    it('keeps a sealed message with its envelope, and a plain one without', () => {
-      const [sealed, plain] = store.appendMessages([
+    it('keeps a sealed message with its envelope, and a plain one without', async () => {
+      const [sealed, plain] = (await store.appendMessages([
         { room: null, to: 'bob', from: 'ada', text: '', ts: 1, sealed: 'UEUyRQ==' },
         { room: null, to: 'bob', from: 'ada', text: 'hi', ts: 2 },
-      ]);
-      expect(store.directHistory('bob', { limit: 5 })).to.deep.equal([sealed, plain]);
-      expect(store.directHistory('bob', { limit: 5 })[0]).to.include({ sealed: 'UEUyRQ==', text: '' });
-      expect(store.directHistory('bob', { limit: 5 })[1]).to.not.have.property('sealed');
+      ]));
+      expect((await store.directHistory('bob', { limit: 5 }))).to.deep.equal([sealed, plain]);
+      expect((await store.directHistory('bob', { limit: 5 }))[0]).to.include({ sealed: 'UEUyRQ==', text: '' });
+      expect((await store.directHistory('bob', { limit: 5 }))[1]).to.not.have.property('sealed');
     });
 
-    it('keeps identity keys by fingerprint and secret rooms', () => {
+    it('keeps identity keys by fingerprint and secret rooms', async () => {
       store.putIdentityKey('SHA256:a', { exponent: Buffer.from([1, 0, 1]), modulus: Buffer.from([0xc3, 0x01]) });
       expect(store.getIdentityKey('SHA256:a')).to.deep.equal({ exponent: Buffer.from([1, 0, 1]), modulus: Buffer.from([0xc3, 0x01]) });
       expect(store.getIdentityKey('SHA256:b')).to.equal(undefined);

@@ -7,6 +7,7 @@ import { MemoryStore } from '../../src/store/memory-store.ts';
 import { DATABASE_FILE, MIGRATIONS, SqliteStore } from '../../src/store/sqlite-store.ts';
 import type { ChatStore, NewMessage } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { openPostgresStore } from '../helpers/postgres.ts';
 
 const say = (room: string, from: string, text: string, ts = 1000): NewMessage => ({ room, to: null, from, text, ts });
 const dm = (from: string, to: string, text: string, ts = 1000): NewMessage => ({ room: null, to, from, text, ts });
@@ -14,13 +15,16 @@ const dm = (from: string, to: string, text: string, ts = 1000): NewMessage => ({
 for (const [label, open] of [
   ['sqlite', () => new SqliteStore(tempDir('store'))],
   ['memory', () => new MemoryStore()],
-] as Array<[string, () => ChatStore]>) {
+  ['postgres', openPostgresStore],
+] as Array<[string, (context: Mocha.Context) => ChatStore | Promise<ChatStore>]>) {
   describe(`store/${label}`, () => {
     let store: ChatStore;
-    beforeEach(() => (store = open()));
-    afterEach(() => store.close());
+    beforeEach(async function () {
+      store = await open(this);
+    });
+    afterEach(async () => await store?.close());
 
-    it('keeps users, replaces them whole, and touches last-seen', () => {
+    it('keeps users, replaces them whole, and touches last-seen', async () => {
       store.putUser({ key: 'ada', name: 'Ada', fingerprint: 'SHA256:a', lastSeen: 1, lastMessageAt: null });
       store.touchUser('ada', 5);
       expect(store.getUser('ada')).to.deep.equal({ key: 'ada', name: 'Ada', fingerprint: 'SHA256:a', lastSeen: 5, lastMessageAt: null });
@@ -30,71 +34,71 @@ for (const [label, open] of [
       expect(store.listUsers().map((u) => u.key)).to.deep.equal(['ada']);
     });
 
-    it('keeps rooms with their password hash; creating an existing room changes nothing', () => {
+    it('keeps rooms with their password hash; creating an existing room changes nothing', async () => {
       store.createRoom({ key: 'ops', name: 'Ops', passwordHash: 'scrypt$x', createdBy: 'ada', createdAt: 3 });
       store.createRoom({ key: 'ops', name: 'OPS', passwordHash: null, createdBy: 'bob', createdAt: 4 });
       expect(store.getRoom('ops')).to.deep.equal({ key: 'ops', name: 'Ops', passwordHash: 'scrypt$x', createdBy: 'ada', createdAt: 3 });
       expect(store.listRooms()).to.have.length(1);
     });
 
-    it('appends with increasing ids and returns room history oldest first, newest page', () => {
+    it('appends with increasing ids and returns room history oldest first, newest page', async () => {
       store.putUser({ key: 'ada', name: 'Ada', fingerprint: 'f', lastSeen: 1, lastMessageAt: null });
-      const stored = store.appendMessages([say('lobby', 'ada', 'one'), say('other', 'ada', 'x'), say('lobby', 'ada', 'two'), say('lobby', 'ada', 'three', 7)]);
+      const stored = (await store.appendMessages([say('lobby', 'ada', 'one'), say('other', 'ada', 'x'), say('lobby', 'ada', 'two'), say('lobby', 'ada', 'three', 7)]));
       expect(stored.map((m) => m.id)).to.deep.equal([...stored.map((m) => m.id)].sort((a, b) => a - b));
-      expect(store.roomHistory('lobby', { limit: 2 }).map((m) => m.text)).to.deep.equal(['two', 'three']);
-      expect(store.roomHistory('lobby', { limit: 10, before: stored[2]!.id }).map((m) => m.text)).to.deep.equal(['one']);
-      expect(store.roomHistory('lobby', { limit: 10, after: stored[0]!.id }).map((m) => m.text)).to.deep.equal(['two', 'three']);
-      expect(store.roomHistory('nowhere', { limit: 10 })).to.deep.equal([]);
+      expect((await store.roomHistory('lobby', { limit: 2 })).map((m) => m.text)).to.deep.equal(['two', 'three']);
+      expect((await store.roomHistory('lobby', { limit: 10, before: stored[2]!.id })).map((m) => m.text)).to.deep.equal(['one']);
+      expect((await store.roomHistory('lobby', { limit: 10, after: stored[0]!.id })).map((m) => m.text)).to.deep.equal(['two', 'three']);
+      expect((await store.roomHistory('nowhere', { limit: 10 }))).to.deep.equal([]);
       expect(store.getUser('ada')!.lastMessageAt).to.equal(7);
     });
 
-    it("finds a message by its sender's nonce, and only that sender's", () => {
-      const [first] = store.appendMessages([{ ...say('lobby', 'ada', 'once'), nonce: 'n0nce-0000000000001' }, say('lobby', 'ada', 'no nonce')]);
-      expect(store.findByNonce('ada', 'n0nce-0000000000001')).to.deep.include({ id: first!.id, text: 'once', from: 'ada' });
-      expect(store.findByNonce('bob', 'n0nce-0000000000001')).to.equal(undefined);
-      expect(store.findByNonce('ada', 'n0nce-0000000000002')).to.equal(undefined);
+    it("finds a message by its sender's nonce, and only that sender's", async () => {
+      const [first] = (await store.appendMessages([{ ...say('lobby', 'ada', 'once'), nonce: 'n0nce-0000000000001' }, say('lobby', 'ada', 'no nonce')]));
+      expect((await store.findByNonce('ada', 'n0nce-0000000000001'))).to.deep.include({ id: first!.id, text: 'once', from: 'ada' });
+      expect((await store.findByNonce('bob', 'n0nce-0000000000001'))).to.equal(undefined);
+      expect((await store.findByNonce('ada', 'n0nce-0000000000002'))).to.equal(undefined);
       // Another sender may use the same nonce: it is theirs.
-      const [theirs] = store.appendMessages([{ ...dm('bob', 'ada', 'mine'), nonce: 'n0nce-0000000000001' }]);
-      expect(store.findByNonce('bob', 'n0nce-0000000000001')?.id).to.equal(theirs!.id);
+      const [theirs] = (await store.appendMessages([{ ...dm('bob', 'ada', 'mine'), nonce: 'n0nce-0000000000001' }]));
+      expect((await store.findByNonce('bob', 'n0nce-0000000000001'))?.id).to.equal(theirs!.id);
     });
 
-    it('stores a message with a nonce its sender used already once: the first comes back, marked repeated', () => {
+    it('stores a message with a nonce its sender used already once: the first comes back, marked repeated', async () => {
       store.putUser({ key: 'ada', name: 'Ada', fingerprint: 'f', lastSeen: 1, lastMessageAt: null });
       const nonce = 'again-0000000000001';
       // Twice in one call, and once more later.
-      const [first, inSameCall, plain] = store.appendMessages([
+      const [first, inSameCall, plain] = (await store.appendMessages([
         { ...say('lobby', 'ada', 'hello', 5), nonce },
         { ...say('lobby', 'ada', 'hello', 6), nonce },
         say('lobby', 'ada', 'no nonce', 7),
-      ]);
-      const [later] = store.appendMessages([{ ...say('lobby', 'ada', 'hello', 8), nonce }]);
+      ]));
+      const [later] = (await store.appendMessages([{ ...say('lobby', 'ada', 'hello', 8), nonce }]));
       expect(first!.repeated).to.equal(undefined);
       expect(inSameCall).to.deep.include({ id: first!.id, ts: 5, repeated: true });
       expect(later).to.deep.include({ id: first!.id, ts: 5, repeated: true });
       expect(plain!.repeated).to.equal(undefined);
-      expect(store.roomHistory('lobby', { limit: 10 }).map((m) => m.text)).to.deep.equal(['hello', 'no nonce']);
+      expect((await store.roomHistory('lobby', { limit: 10 })).map((m) => m.text)).to.deep.equal(['hello', 'no nonce']);
       expect(store.getUser('ada')!.lastMessageAt, 'a repeat is not a new message').to.equal(7);
     });
 
-    it('returns the direct messages to and from a user, and no one else', () => {
-      store.appendMessages([dm('ada', 'bob', 'hi bob'), dm('bob', 'ada', 'hi ada'), dm('cy', 'bob', 'not ada'), say('lobby', 'ada', 'public')]);
-      const texts = store.directHistory('ada', { limit: 10 }).map((m) => m.text);
+    it('returns the direct messages to and from a user, and no one else', async () => {
+      (await store.appendMessages([dm('ada', 'bob', 'hi bob'), dm('bob', 'ada', 'hi ada'), dm('cy', 'bob', 'not ada'), say('lobby', 'ada', 'public')]));
+      const texts = (await store.directHistory('ada', { limit: 10 })).map((m) => m.text);
       expect(texts).to.deep.equal(['hi bob', 'hi ada']);
-      expect(store.directHistory('bob', { limit: 2 }).map((m) => m.text)).to.deep.equal(['hi ada', 'not ada']);
-      expect(store.directHistory('ada', { limit: 10 })[0]).to.include({ room: null, to: 'bob', from: 'ada' });
+      expect((await store.directHistory('bob', { limit: 2 })).map((m) => m.text)).to.deep.equal(['hi ada', 'not ada']);
+      expect((await store.directHistory('ada', { limit: 10 }))[0]).to.include({ room: null, to: 'bob', from: 'ada' });
     });
 
-    it('returns one conversation by its two parties, either way, paged, whatever the other conversations hold', () => {
-      const withBob = store.appendMessages([dm('ada', 'bob', 'b1'), dm('bob', 'ada', 'b2'), dm('ada', 'bob', 'b3')]);
-      store.appendMessages(Array.from({ length: 40 }, (_, i) => dm(i % 2 ? 'ada' : 'cy', i % 2 ? 'cy' : 'ada', `c${i}`)));
-      store.appendMessages([dm('bob', 'cy', 'not ada'), dm('ada', 'ada', 'note to self')]);
-      expect(store.conversationHistory('ada', 'bob', { limit: 10 }).map((m) => m.text)).to.deep.equal(['b1', 'b2', 'b3']);
-      expect(store.conversationHistory('bob', 'ada', { limit: 2 }).map((m) => m.text)).to.deep.equal(['b2', 'b3']);
-      expect(store.conversationHistory('ada', 'bob', { limit: 2, before: withBob[1]!.id }).map((m) => m.text)).to.deep.equal(['b1']);
-      expect(store.conversationHistory('ada', 'bob', { limit: 10, after: withBob[0]!.id }).map((m) => m.text)).to.deep.equal(['b2', 'b3']);
-      expect(store.conversationHistory('ada', 'cy', { limit: 100 })).to.have.length(40);
-      expect(store.conversationHistory('ada', 'ada', { limit: 10 }).map((m) => m.text)).to.deep.equal(['note to self']);
-      expect(store.conversationHistory('ada', 'dee', { limit: 10 })).to.deep.equal([]);
+    it('returns one conversation by its two parties, either way, paged, whatever the other conversations hold', async () => {
+      const withBob = (await store.appendMessages([dm('ada', 'bob', 'b1'), dm('bob', 'ada', 'b2'), dm('ada', 'bob', 'b3')]));
+      (await store.appendMessages(Array.from({ length: 40 }, (_, i) => dm(i % 2 ? 'ada' : 'cy', i % 2 ? 'cy' : 'ada', `c${i}`))));
+      (await store.appendMessages([dm('bob', 'cy', 'not ada'), dm('ada', 'ada', 'note to self')]));
+      expect((await store.conversationHistory('ada', 'bob', { limit: 10 })).map((m) => m.text)).to.deep.equal(['b1', 'b2', 'b3']);
+      expect((await store.conversationHistory('bob', 'ada', { limit: 2 })).map((m) => m.text)).to.deep.equal(['b2', 'b3']);
+      expect((await store.conversationHistory('ada', 'bob', { limit: 2, before: withBob[1]!.id })).map((m) => m.text)).to.deep.equal(['b1']);
+      expect((await store.conversationHistory('ada', 'bob', { limit: 10, after: withBob[0]!.id })).map((m) => m.text)).to.deep.equal(['b2', 'b3']);
+      expect((await store.conversationHistory('ada', 'cy', { limit: 100 }))).to.have.length(40);
+      expect((await store.conversationHistory('ada', 'ada', { limit: 10 })).map((m) => m.text)).to.deep.equal(['note to self']);
+      expect((await store.conversationHistory('ada', 'dee', { limit: 10 }))).to.deep.equal([]);
     });
 
     it('keeps a released name until it is deleted', () => {
@@ -106,7 +110,7 @@ for (const [label, open] of [
       expect(store.getNameRelease('ada')).to.equal(undefined);
     });
 
-    it('keeps blocks as pairs, once each', () => {
+    it('keeps blocks as pairs, once each', async () => {
       store.block('ada', 'bob');
       store.block('ada', 'bob');
       store.block('bob', 'cy');
@@ -114,7 +118,7 @@ for (const [label, open] of [
       expect(store.listBlocks()).to.deep.equal([['ada', 'bob']]);
     });
 
-    it('keeps bans by fingerprint, replaces one for the same key, and deletes it', () => {
+    it('keeps bans by fingerprint, replaces one for the same key, and deletes it', async () => {
       const ban = { fingerprint: 'SHA256:bob', name: 'Bob', reason: 'spam', bannedBy: 'Op', at: 5 };
       store.putBan(ban);
       store.putBan({ ...ban, reason: 'more spam', at: 6 });

@@ -2,7 +2,7 @@
 // store in its data dir, is drawn with a "— Weekday D Month —" line wherever the local day changes.
 
 import { expect } from 'chai';
-import { openStore } from '../../src/store/open-store.ts';
+import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { dayChangeText } from '../../src/ui/text-layout.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
@@ -26,7 +26,7 @@ describe('ui day-change lines (tmux)', function () {
     // The server makes its store and the lobby, then stops; two older messages go into its store.
     await (await startServerProcess(args)).stop();
     const now = Date.now();
-    const store = openStore({ ephemeral: false, dataDir });
+    const store = new SqliteStore(dataDir);
     const twoDaysAgo = now - 2 * DAY;
     const yesterday = now - DAY;
     store.appendMessages([

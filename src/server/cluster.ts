@@ -1,0 +1,108 @@
+// This server's side of a chat spread over several servers (a shared store's ClusterLink): it
+// publishes who is online here and in which rooms, tells this server's room members when someone
+// on another server joins or leaves their room, answers "who is online, where" for /users and
+// /members, and carries notices (announcements, kicks and bans, a server stopping) both ways.
+
+import type { PeerKey } from '../protocol/messages.ts';
+import type { ClusterLink, ClusterNotice, RemotePerson } from '../store/cluster-link.ts';
+import { encodeJsonRecord } from '../protocol/records.ts';
+import type { Presence } from './presence.ts';
+import type { LiveRoom, RoomDirectory } from './room-directory.ts';
+
+export class ClusterBridge {
+  constructor(
+    private readonly link: ClusterLink,
+    /** This server's name, as the others' /users shows it. */
+    readonly serverName: string,
+    private readonly online: Presence,
+    private readonly rooms: RoomDirectory,
+    /** A person's identity key as the store has it (for sealing to members on other servers). */
+    private readonly keyOf: (person: RemotePerson) => PeerKey | undefined,
+  ) {
+    link.onPresence((before, after) => this.remoteChanged(before, after));
+    link.onNotice((notice) => this.noticed(notice));
+  }
+
+  /** A person's sessions here changed (login, logout, join, leave): the others learn it. */
+  localChanged(key: string): void {
+    const sessions = [...this.online.sessionsOf(key)];
+    const first = sessions[0];
+    if (!first?.user) return this.link.publishPresence(key, undefined);
+    const rooms = [...new Set(sessions.flatMap((session) => [...session.rooms]))];
+    this.link.publishPresence(key, { name: first.user.name, fingerprint: first.client.fingerprint, rooms });
+  }
+
+  /** Where else a person is online (another server), with which identity key. */
+  elsewhere(key: string): RemotePerson[] {
+    return this.link.remotePeople().filter((person) => person.key === key);
+  }
+
+  remotePeople(): RemotePerson[] {
+    return this.link.remotePeople();
+  }
+
+  /** The room's members on other servers (not also here), each once. */
+  remoteMembersOf(room: LiveRoom): RemotePerson[] {
+    const seen = new Set<string>();
+    return this.link.remotePeople().filter((person) => {
+      if (!person.rooms.includes(room.record.key) || room.people.has(person.key) || seen.has(person.key)) return false;
+      seen.add(person.key);
+      return true;
+    });
+  }
+
+  /** The keys of a secret room's members on other servers, to seal to. */
+  remoteKeysIn(room: LiveRoom): PeerKey[] {
+    return this.remoteMembersOf(room).flatMap((person) => this.keyOf(person) ?? []);
+  }
+
+  /** Sends the notice to the other servers (and acts on it here, as they will). */
+  publish(notice: ClusterNotice): void {
+    this.link.publish(notice);
+  }
+
+  /** Joined and left notices for this server's members of the rooms that person entered or left. */
+  private remoteChanged(before: RemotePerson | undefined, after: RemotePerson | undefined): void {
+    const person = (after ?? before)!;
+    const was = new Set(before?.rooms ?? []);
+    const is = new Set(after?.rooms ?? []);
+    for (const key of is) {
+      if (was.has(key)) continue;
+      // In a secret room, with the newcomer's key, so that the members seal to it from now on.
+      const peerKey = this.rooms.isSecret(key) ? this.keyOf(person) : undefined;
+      this.tellRoom(key, person, { type: 'joined', name: person.name, ...(peerKey && { key: peerKey }) });
+    }
+    for (const key of was) if (!is.has(key)) this.tellRoom(key, person, { type: 'left', name: person.name, reason: after ? 'left' : 'disconnected' });
+  }
+
+  private tellRoom(roomKey: string, person: RemotePerson, notice: { type: 'joined'; name: string; key?: PeerKey } | { type: 'left'; name: string; reason: 'left' | 'disconnected' }): void {
+    const room = this.rooms.get(roomKey);
+    // The same person here too, in that room: as far as the room knows, nobody came or went.
+    if (!room || room.people.has(person.key)) return;
+    const record = encodeJsonRecord({ ...notice, room: room.record.name });
+    for (const member of room.members) member.sendRecord(record);
+  }
+
+  private noticed(notice: ClusterNotice): void {
+    switch (notice.kind) {
+      case 'announce': {
+        const record = encodeJsonRecord({ type: 'announcement', from: notice.from, text: notice.text, ts: notice.ts });
+        for (const session of this.online.allSessions()) session.sendRecord(record);
+        return;
+      }
+      case 'server_stopping': {
+        const record = encodeJsonRecord({ type: 'announcement', from: notice.server, text: `server ${notice.server} is stopping: ${notice.reason}`, ts: Date.now() });
+        for (const session of this.online.allSessions()) session.sendRecord(record);
+        return;
+      }
+      case 'disconnect':
+        for (const session of [...this.online.sessionsOf(notice.key)]) {
+          if (notice.fingerprint !== undefined && session.client.fingerprint !== notice.fingerprint) continue;
+          // The room's `left` notices here say who removed them and why, as on the operator's server.
+          session.removedBy = notice.removal;
+          session.connection.close(notice.code, notice.reason);
+        }
+        return;
+    }
+  }
+}
