@@ -75,7 +75,9 @@ describe('store/postgres shared by several servers', function () {
     const url = await freshDatabase(this);
     const stores = [await open(url), await open(url), await open(url)];
     const seen = stores.map(() => [] as StoredMessage[]);
-    stores.forEach((store, index) => store.subscribe((messages) => seen[index]!.push(...messages)));
+    stores.forEach((store, index) => {
+      store.subscribe((messages) => seen[index]!.push(...messages));
+    });
     const appended = await Promise.all(
       stores.map(async (store, index) => {
         const mine: StoredMessage[] = [];
