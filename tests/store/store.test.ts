@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { DATABASE_FILE, MIGRATIONS, SqliteStore } from '../../src/store/sqlite-store.ts';
-import type { ChatStore, NewMessage } from '../../src/store/store.ts';
+import { messageBytes, type ChatStore, type NewMessage } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { openPostgresStore } from '../helpers/postgres.ts';
 
@@ -99,6 +99,17 @@ for (const [label, open] of [
       expect((await store.conversationHistory('ada', 'cy', { limit: 100 }))).to.have.length(40);
       expect((await store.conversationHistory('ada', 'ada', { limit: 10 })).map((m) => m.text)).to.deep.equal(['note to self']);
       expect((await store.conversationHistory('ada', 'dee', { limit: 10 }))).to.deep.equal([]);
+    });
+
+    it('stops a history page at maxBytes, with the message that passes it, newest kept', async () => {
+      const long = (n: number) => `${n}`.padEnd(1000, '.');
+      await store.appendMessages([1, 2, 3, 4, 5].map((n) => say('lobby', 'ada', long(n))));
+      await store.appendMessages([1, 2, 3, 4, 5].map((n) => dm('ada', 'bob', long(n))));
+      // Each message counts 1000 bytes of text and the wire overhead (messageBytes): the second passes 2000.
+      const budget = 2 * messageBytes(say('lobby', 'ada', long(0))) - 1;
+      expect((await store.roomHistory('lobby', { limit: 10, maxBytes: budget })).map((m) => m.text[0])).to.deep.equal(['4', '5']);
+      expect((await store.directHistory('bob', { limit: 10, maxBytes: budget })).map((m) => m.text[0])).to.deep.equal(['4', '5']);
+      expect(await store.roomHistory('lobby', { limit: 10 })).to.have.length(5);
     });
 
     it('keeps a released name until it is deleted', () => {
