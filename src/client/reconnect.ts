@@ -7,9 +7,8 @@
 // one made while it reconnects waits, and one whose reply a drop swallowed goes again when it can.
 
 import { randomInt } from 'node:crypto';
-import { DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS } from '../options.ts';
+import { DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS, parseServerAddress } from '../options.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
-import { parseServerAddress } from '../options.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
