@@ -10,7 +10,7 @@ import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import { addressBudget, formatAddress, parseOptions, serverOptionsSchema, type ServerOptions } from '../options.ts';
 import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
-import { redactDatabaseUrl } from '../store/postgres-store.ts';
+import { redactDatabaseUrl } from '../store/database-url.ts';
 import { SecureConnection } from '../transport/secure-connection.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import { ChatService } from './chat.ts';

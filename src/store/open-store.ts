@@ -1,5 +1,4 @@
 import { MemoryStore } from './memory-store.ts';
-import { PostgresStore } from './postgres-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { ChatStore } from './store.ts';
 
@@ -14,6 +13,8 @@ export async function openStore(options: {
   clusterServerGoneMs: number;
 }): Promise<ChatStore> {
   if (options.database !== undefined) {
+    // Loaded only with a database: node-postgres stays out of every other server.
+    const { PostgresStore } = await import('./postgres-store.ts');
     return PostgresStore.open(options.database, { timeoutMs: options.databaseTimeoutMs, heartbeatMs: options.clusterHeartbeatMs, goneMs: options.clusterServerGoneMs });
   }
   return options.ephemeral ? new MemoryStore(options.ephemeralWindow) : new SqliteStore(options.dataDir);

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ParlorError } from '../protocol/errors.ts';
+import { redactDatabaseUrl } from './database-url.ts';
 import { MemoryStore } from './memory-store.ts';
 import { ChangeListener, CHANNEL, MessagePump, type Change } from './postgres-feed.ts';
 import { PostgresPresence } from './postgres-presence.ts';
@@ -30,17 +31,6 @@ export interface PostgresTimings {
 const DEFAULT_TIMINGS: PostgresTimings = { timeoutMs: 3000, heartbeatMs: 2000, goneMs: 8000 };
 
 export type RowChange = Exclude<NonNullable<Change['t']>, 'online'>;
-
-/** The address without its password: fit for error messages and logs. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(not a URL)';
-  }
-}
 
 export class PostgresStore implements ChatStore, MessageFeed {
   readonly kind = 'postgres';
