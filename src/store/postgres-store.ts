@@ -40,6 +40,8 @@ export class PostgresStore implements ChatStore, MessageFeed {
   private readonly cache = new MemoryStore();
   private readonly changeListeners: Array<(table: RowChange, key: string) => void> = [];
   private writes: Promise<void> = Promise.resolve();
+  /** Users whose row is queued for the database but not written yet (appendMessages: lastMessageAt). */
+  private readonly unwrittenUsers = new Map<string, number>();
   private closed = false;
   /** Who is online on which of the chat's servers, and notices between them. */
   readonly cluster: PostgresPresence;
@@ -133,7 +135,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
   // --- the small tables: memory now, the database right behind ------------------------------
 
   /** Writes in the order they were made; a write the database refused is tried again until it takes. */
-  private writeThrough(sql: string, params: unknown[] | (() => unknown[]), table: RowChange, key: string): void {
+  private writeThrough(sql: string, params: unknown[] | (() => unknown[]), table: RowChange, key: string, written?: () => void): void {
     const notice = JSON.stringify({ s: this.serverId, t: table, k: key } satisfies Change);
     const attempt = async (): Promise<void> => {
       for (let pauseMs = 100; !this.closed || pauseMs <= 400; pauseMs = Math.min(pauseMs * 2, 2000)) {
@@ -146,7 +148,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
         }
       }
     };
-    this.writes = this.writes.then(attempt);
+    this.writes = this.writes.then(attempt).finally(written);
   }
 
   getUser(key: string): UserRecord | undefined {
@@ -161,6 +163,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
       const row = this.cache.getUser(user.key) ?? user;
       return [row.key, row.name, row.fingerprint, row.lastSeen, row.lastMessageAt];
     };
+    this.unwrittenUsers.set(user.key, (this.unwrittenUsers.get(user.key) ?? 0) + 1);
     this.writeThrough(
       `INSERT INTO users (key, name, fingerprint, last_seen, last_message_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (key) DO UPDATE SET name = $2, fingerprint = $3, last_seen = $4,
@@ -169,6 +172,11 @@ export class PostgresStore implements ChatStore, MessageFeed {
       current,
       'user',
       user.key,
+      () => {
+        const left = (this.unwrittenUsers.get(user.key) ?? 1) - 1;
+        if (left > 0) this.unwrittenUsers.set(user.key, left);
+        else this.unwrittenUsers.delete(user.key);
+      },
     );
   }
 
@@ -302,7 +310,13 @@ export class PostgresStore implements ChatStore, MessageFeed {
     const fresh = stored.filter((message) => !message.repeated);
     for (const message of fresh) {
       const sender = this.cache.getUser(message.from);
-      if (sender) this.cache.putUser({ ...sender, lastMessageAt: message.ts });
+      if (!sender) continue;
+      this.cache.putUser({ ...sender, lastMessageAt: message.ts });
+      // The append updated only a row that existed: a sender whose row was still queued (its
+      // write may have read memory before this message) gets the time written behind it.
+      if (this.unwrittenUsers.has(message.from)) {
+        this.writeThrough('UPDATE users SET last_message_at = GREATEST(coalesce(last_message_at, 0), $2) WHERE key = $1', [message.from, message.ts], 'user', message.from);
+      }
     }
     if (fresh.length > 0) this.pump.committedHere(fresh);
     return stored;
