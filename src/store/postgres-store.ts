@@ -291,6 +291,8 @@ export class PostgresStore implements ChatStore, MessageFeed {
     if (messages.length === 0) return [];
     // One round trip: parlor_append (postgres-schema.ts) takes the order lock, inserts, and notifies.
     const batch = messages.map((m) => ({ room: m.room, to: m.to, from: m.from, text: m.text, ts: m.ts, sealed: m.sealed ?? null, nonce: m.nonce ?? null }));
+    // Senders whose row is not in the database yet: their write may read memory before this returns.
+    const unwritten = new Set(messages.map((m) => m.from).filter((key) => this.unwrittenUsers.has(key)));
     this.pump.appending(+1);
     let rows: Array<{ out_id: number; out_repeated: boolean }>;
     try {
@@ -314,7 +316,7 @@ export class PostgresStore implements ChatStore, MessageFeed {
       this.cache.putUser({ ...sender, lastMessageAt: message.ts });
       // The append updated only a row that existed: a sender whose row was still queued (its
       // write may have read memory before this message) gets the time written behind it.
-      if (this.unwrittenUsers.has(message.from)) {
+      if (unwritten.has(message.from) || this.unwrittenUsers.has(message.from)) {
         this.writeThrough('UPDATE users SET last_message_at = GREATEST(coalesce(last_message_at, 0), $2) WHERE key = $1', [message.from, message.ts], 'user', message.from);
       }
     }
