@@ -147,14 +147,15 @@ describe('cluster: three servers on one database', function () {
 
     // An operator on A kicks cy, who is on C.
     await ada.op('op-secret');
-    const kicked = new Promise<string>((resolve) => cy.once('closed', (info) => resolve(info.reason.code)));
+    // Told in the operator's server's words (who, and why when given), as on that server.
+    const kicked = new Promise<string>((resolve) => cy.once('closed', (info) => resolve(`${info.reason.code}: ${info.reason.message}`)));
     await ada.command('!kick cy');
-    expect(await kicked).to.equal('KICKED');
+    expect(await kicked).to.equal('KICKED: cy was kicked by ada');
 
     // An operator on A bans bob, who is on B: he is disconnected there, and cannot come back on C.
-    const closed = new Promise<string>((resolve) => bob.once('closed', (info) => resolve(info.reason.code)));
+    const closed = new Promise<string>((resolve) => bob.once('closed', (info) => resolve(`${info.reason.code}: ${info.reason.message}`)));
     await ada.command('!ban bob spamming');
-    expect(await closed).to.equal('BANNED');
+    expect(await closed).to.equal('BANNED: bob was banned by ada: spamming');
     const again = await connectChat(cluster.servers[2]!, bobId!, 'bob').then(
       (client) => (track(client), undefined),
       (error: { code?: string }) => error,
