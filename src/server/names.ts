@@ -10,7 +10,7 @@
 
 import { ParlorError } from '../protocol/errors.ts';
 import { foldName, INVISIBLE_IN_NAME } from '../protocol/names.ts';
-import { reservedLookAlike } from './look-alikes.ts';
+import { reservedLookAlike } from '../protocol/look-alike-names.ts';
 
 export { foldName };
 

@@ -71,7 +71,11 @@ export function followChatClient(room: ChatRoom): () => void {
     stopCountdown();
     status.connection = 'closed';
     status.closedReason = reason.code;
-    room.reply(`disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`, 'error');
+    // The end concerns every conversation: said where the user is looking, beside what led to it
+    // (the bot's "bye" after !exit), and kept in the status conversation.
+    const words = `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`;
+    room.notice(words, 'error');
+    if (model.active !== undefined && model.active !== STATUS_KEY) room.here(words, 'error');
   });
   return stopCountdown;
 }

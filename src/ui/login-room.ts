@@ -11,6 +11,8 @@ import { formatAddress } from '../options.ts';
 import { fieldText } from './field.ts';
 import { LineEditor } from './line-editor.ts';
 import { safeText } from './safe-text.ts';
+import { defaultChatName } from '../shared/default-name.ts';
+import { safeFold } from './text-layout.ts';
 import { rememberName } from '../shared/settings.ts';
 import { boxStyle, paint, type Theme } from '../shared/themes.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
@@ -35,7 +37,7 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
   const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) } });
 
   const editors: Record<FieldName, LineEditor> = { name: new LineEditor(), password: new LineEditor(), accept: new LineEditor() };
-  editors.name.set(ui.options.name ?? ui.settings.names?.[address] ?? userInfo().username);
+  editors.name.set(ui.options.name ?? defaultChatName(ui.settings.names?.[address], userInfo().username));
   editors.password.set(ui.options.password ?? target.password ?? '');
   const errors: Partial<Record<FieldName | 'form', string>> = {};
   // The first field still to fill; with both filled, the name, where Enter logs in at once.
@@ -69,8 +71,11 @@ export async function loginRoom(ui: UiContext, target: LoginTarget): Promise<Cha
         : `  ${paint(theme.dim, `${label.padEnd(10)} [`)}${text}${paint(theme.dim, ']')}`;
       // Beside the field when the screen is wide enough, else just under it.
       if (!error) return field;
-      const note = paint(theme.error, '✗ ' + safeText(error));
-      return (root.width as number) - 2 >= 14 + width + 4 + error.length ? `${field}  ${note}` : `${field}\n             ${note}`;
+      if ((root.width as number) - 2 >= 14 + width + 4 + error.length) return `${field}  ${paint(theme.error, '✗ ' + safeText(error))}`;
+      // Under the field, folded so that a long reason wraps under itself, not at column 0.
+      const room = Math.max(20, (root.width as number) - 2 - 15);
+      const folded = safeFold('✗ ' + error, room, room - 2);
+      return [field, ...folded.map((part, index) => `             ${index === 0 ? '' : '  '}${paint(theme.error, part)}`)].join('\n');
     };
     const about = [
       `  Server     ${serverLine(target, address, theme)}`,

@@ -13,6 +13,7 @@ import { discoverServers, type DiscoveredServer, type DiscoverOptions, type Prob
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress, parseServerAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
+import { defaultChatName } from '../shared/default-name.ts';
 import { rememberName, saveSettings, type UiSettings } from '../shared/settings.ts';
 import { isThemeName } from '../shared/themes.ts';
 import { startHostedServer, type HostedServer, type HostOptions } from '../shared/host-server.ts';
@@ -203,7 +204,7 @@ export class WebSession {
       ...(target.fingerprint !== undefined && { fingerprint: target.fingerprint }),
       trust,
       // The name last used on this server, as the terminal UI remembers it (ui.json), else the login name.
-      name: this.options.name ?? this.settings.names?.[address] ?? userInfo().username,
+      name: this.options.name ?? defaultChatName(this.settings.names?.[address], userInfo().username),
       password: this.options.password ?? target.password ?? '',
       ...(keyChange !== undefined && this.options.acceptNewKey !== true && { keyChange }),
       busy: false,

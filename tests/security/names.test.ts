@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { inertName } from '../../src/shared/inert-text.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
-import { lookAlikeKeys, reservedLookAlike } from '../../src/server/look-alikes.ts';
+import { lookAlikeKeys, reservedLookAlike } from '../../src/protocol/look-alike-names.ts';
 import { checkRoomName, checkUserName } from '../../src/server/names.ts';
 import { conversationTitle, entryLines } from '../../src/ui/chat-view.ts';
 import { ConversationList } from '../../src/ui/conversations.ts';
