@@ -148,9 +148,17 @@ export class WebSession {
     try {
       for await (const server of discoverServers(this.options.discovery, targets)) {
         if (mine !== this.generation) return;
-        this.servers.push(server);
         const address = formatAddress(server.host, server.port);
-        this.waiting.servers.push({ name: server.name, address, fingerprint: server.fingerprint, trust: known.check(address, server.fingerprint).state, ...(server.users !== undefined && { users: server.users }), ...(server.sshPort !== undefined && { sshPort: server.sshPort }) });
+        const view = { name: server.name, address, fingerprint: server.fingerprint, trust: known.check(address, server.fingerprint).state, ...(server.users !== undefined && { users: server.users }), ...(server.sshPort !== undefined && { sshPort: server.sshPort }) };
+        // A later, richer answer (the users online, after mDNS answered first) replaces its row.
+        const row = this.servers.findIndex((shown) => shown.fingerprint === server.fingerprint);
+        if (row === -1) {
+          this.servers.push(server);
+          this.waiting.servers.push(view);
+        } else {
+          this.servers[row] = server;
+          this.waiting.servers[row] = view;
+        }
         this.broadcast(this.waiting);
       }
     } catch (error) {

@@ -37,7 +37,8 @@ describe('web: the chat in a browser', function () {
     for (const page of [alice, bob]) {
       const server = await page.waitForSelector('.server:has-text("test-parlor")');
       expect(await server.innerText()).to.match(/127\.0\.0\.1:\d+/).and.contain('SHA256:').and.contain('new');
-      await server.click();
+      // By selector, not by the handle: a later answer may redraw the row before the click.
+      await page.click('.server:has-text("test-parlor")');
       // The join password came with the advert: Log in is all it takes.
       expect(await page.inputValue('#login-password')).to.equal('pw');
       await logIn(page);

@@ -112,6 +112,8 @@ describe('web: the page', function () {
     expect(await page.evaluate(() => (window.document as unknown as { activeElement: { id: string } }).activeElement.id)).to.equal('input');
     await page.keyboard.type('/cre');
     await page.keyboard.press('Tab');
+    // Completion is answered by the local process: wait for it rather than read at once.
+    await page.waitForFunction(() => (window.document as unknown as { getElementById(id: string): { value: string } | null }).getElementById('input')?.value === '/create ', undefined, { timeout: 10_000 });
     expect(await page.inputValue('#input')).to.equal('/create ');
     await page.keyboard.type('garden');
     await page.keyboard.press('Enter');
