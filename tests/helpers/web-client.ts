@@ -3,7 +3,6 @@
 // ended by endWebClients(), which each web test calls in afterEach, pass or fail.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,14 +29,7 @@ export interface WebProcess {
   stop(): Promise<void>;
 }
 
-/** A UDP port free on loopback now: the discovery port of a test's own server and probes. */
-export async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
+export { freeUdpPort } from './udp-port.ts';
 
 /** The page is built once per test run, from the sources under test. */
 export function builtPage(): Promise<string> {
