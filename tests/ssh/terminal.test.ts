@@ -11,7 +11,7 @@ import { PARLOR_BIN, startServerProcess, type ServerProcess } from '../helpers/s
 import { skipOrFail } from '../helpers/skip.ts';
 import { hasOpenSsh, sshOptions, sshVisitor } from '../helpers/ssh-client.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { hasTmux, TmuxUi, uiHome } from '../helpers/tmux.ts';
+import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
 import { loggedInUi } from '../helpers/tmux-chat.ts';
 
 describe('the SSH front door with a terminal (ssh under tmux)', function () {
@@ -23,6 +23,9 @@ describe('the SSH front door with a terminal (ssh under tmux)', function () {
     if (!hasOpenSsh()) skipOrFail(this, 'OpenSSH client (Debian openssh-client) not installed');
     if (!hasTmux()) skipOrFail(this, 'tmux not installed');
   });
+
+  // The ssh clients in tmux end with their sessions, pass or fail.
+  afterEach(() => killTmuxSessions());
 
   beforeEach(async () => {
     server = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD]);
