@@ -3,6 +3,7 @@
 
 import { buildDist } from './helpers/build.ts';
 import { killServerProcesses } from './helpers/server-process.ts';
+import { killTmuxSessions } from './helpers/tmux.ts';
 import { removeTempDirs } from './helpers/temp-dir.ts';
 import { stopPostgresClusters } from './helpers/postgres.ts';
 
@@ -12,6 +13,8 @@ before(function () {
 });
 
 afterEach(async () => {
+  // A terminal a test opened in tmux ends with the test too, whichever file forgot to.
+  killTmuxSessions();
   await killServerProcesses();
 });
 
