@@ -3,12 +3,11 @@
 
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { defaultConfigDir, defaultDataDir, DEFAULT_PORT } from '../options.ts';
-import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
+import { defaultConfigDir, defaultDataDir } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
-import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
-import { integerFlag, repeatable } from './output.ts';
+import { addWaitingRoomFlags, discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
+import { integerFlag } from './output.ts';
 
 interface UiFlags extends DiscoveryFlags {
   server?: string;
@@ -29,7 +28,7 @@ interface UiFlags extends DiscoveryFlags {
 }
 
 export function registerUi(program: Command): void {
-  program
+  addWaitingRoomFlags(program)
     .option('--server <host:port>', 'skip discovery: straight to the login room of this server')
     .option('--name <name>', 'your name in the chat (default: the last one you used)')
     .option('--password <pw>', "the server's join password (default: from the server's advert)")
@@ -38,15 +37,6 @@ export function registerUi(program: Command): void {
     .option('--fingerprint <SHA256:...>', 'refuse the server unless it presents this key')
     .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
     .option('--replace', "log this identity's other sessions out (SESSION_REPLACED) instead of adding one more")
-    .option('--timeout <ms>', 'how long the waiting room listens for servers', integerFlag('--timeout'), 3000)
-    .option('--interface <name>', 'probe only from this interface (repeatable)', repeatable, [])
-    .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
-    .option('--no-broadcast', 'send no broadcast probes')
-    .option('--scan', 'also probe every address of each local subnet (/24 or smaller) by unicast')
-    .option('--no-mdns', 'do not browse mDNS (nor publish it from a server hosted here)')
-    .option('--discovery-port <n>', 'the UDP port servers answer on (and a hosted server answers on)', integerFlag('--discovery-port'), DEFAULT_DISCOVERY_PORT)
-    .option('--serve-host <addr>', '"host a server here" listens on this address (default: every interface)')
-    .option('--serve-port <n>', '"host a server here" uses this TCP port (0: a free one)', integerFlag('--serve-port'), DEFAULT_PORT)
     .option('--no-open', "show the bot's links (!enlightenme) without opening a browser")
     .option('--mouse', 'let the mouse scroll the messages (the terminal then cannot select text)')
     .option('--downloads <dir>', 'where files others send you are saved (default: downloads/ in the data dir)')

@@ -6,14 +6,13 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadOrCreateClientIdentity } from '../crypto/identity.ts';
-import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
-import { defaultConfigDir, defaultDataDir, DEFAULT_PORT } from '../options.ts';
+import { defaultConfigDir, defaultDataDir } from '../options.ts';
 import { loadSettings } from '../shared/settings.ts';
 import { pageDir } from '../web/page-bundle.ts';
 import { startWebServer } from '../web/web-server.ts';
 import { WebSession } from '../web/web-session.ts';
-import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
-import { integerFlag, repeatable } from './output.ts';
+import { addWaitingRoomFlags, discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
+import { integerFlag } from './output.ts';
 
 interface WebFlags extends DiscoveryFlags {
   server?: string;
@@ -32,8 +31,7 @@ interface WebFlags extends DiscoveryFlags {
 }
 
 export function registerWeb(program: Command): void {
-  program
-    .command('web')
+  addWaitingRoomFlags(program.command('web'))
     .description('the chat in your browser, served by this process on 127.0.0.1 only')
     .option('--port <n>', 'the local port the page is served on (default: a free one)', integerFlag('--port'), 0)
     .option('--no-open', 'only print the URL; do not open a browser')
@@ -46,15 +44,6 @@ export function registerWeb(program: Command): void {
     .option('--accept-new-key', "trust the server's key even though it differs from the remembered one")
     .option('--downloads <dir>', 'where files others send you are saved (default: downloads/ in the data dir)')
     .option('--max-auto-accept-bytes <n>', 'files up to this size are saved without asking (default: 1 GiB)', integerFlag('--max-auto-accept-bytes'))
-    .option('--timeout <ms>', 'how long the waiting room listens for servers', integerFlag('--timeout'), 3000)
-    .option('--interface <name>', 'probe only from this interface (repeatable)', repeatable, [])
-    .option('--broadcast <addr>', 'probe this address instead of every interface broadcast (repeatable)', repeatable, [])
-    .option('--no-broadcast', 'send no broadcast probes')
-    .option('--scan', 'also probe every address of each local subnet (/24 or smaller) by unicast')
-    .option('--no-mdns', 'do not browse mDNS (nor publish it from a server hosted here)')
-    .option('--discovery-port <n>', 'the UDP port servers answer on', integerFlag('--discovery-port'), DEFAULT_DISCOVERY_PORT)
-    .option('--serve-host <addr>', '"host a server here" listens on this address (default: every interface)')
-    .option('--serve-port <n>', '"host a server here" uses this TCP port (0: a free one)', integerFlag('--serve-port'), DEFAULT_PORT)
     .action(async (flags: WebFlags) => {
       const configDir = flags.config ?? defaultConfigDir();
       const session = new WebSession(
