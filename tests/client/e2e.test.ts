@@ -227,4 +227,38 @@ describe('client/e2e', () => {
       expect((await bob.history({ room: 'vault' })).messages).to.deep.equal([]);
     });
   });
+
+  describe('a big secret room', () => {
+    const PAGE_BYTES = 16 * 1024;
+    beforeEach(async () => (world = await startWorld({ historyPageBytes: PAGE_BYTES })));
+
+    it('keeps its join reply within one page: the members and their keys come out of the history budget', async () => {
+      // Thirty lines said while the room was two (small, sealed to two), then twenty more join:
+      // the keys of 22 members are a large part of a page of those lines.
+      const [ada, bob] = [await world.login('ada'), await world.login('bob')];
+      await ada.create('vault', undefined, { secret: true });
+      await bob.join('vault');
+      for (let i = 0; i < 30; i++) await ada.say('vault', `sealed line ${i}`);
+      for (const member of await Promise.all(Array.from({ length: 20 }, (_, i) => world.login(`member${i}`)))) await member.join('vault');
+      const zed = await world.login('zed');
+      const reply = (await zed.request('join', { room: 'vault' })) as { members: string[]; keys: unknown[]; history: Array<{ id: number }>; more: boolean };
+      expect(reply.keys).to.have.length(23);
+      const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+      const largest = Math.max(...reply.history.map(size));
+      // The page may run over by the one message that crosses the line, never by the roster.
+      expect(size(reply.members) + size(reply.keys) + size(reply.history)).to.be.at.most(PAGE_BYTES + largest);
+      expect(reply.more).to.equal(true);
+      expect(reply.history.length).to.be.greaterThan(0);
+      // What did not fit is pages back, as always.
+      let seen = reply.history.length;
+      let before = reply.history[0]!.id;
+      for (let more = true; more && seen < 100; ) {
+        const older = await zed.history({ room: 'vault', before });
+        seen += older.messages.length;
+        more = older.more;
+        if (older.messages.length > 0) before = older.messages[0]!.id;
+      }
+      expect(seen).to.equal(30);
+    });
+  });
 });
