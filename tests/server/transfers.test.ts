@@ -189,6 +189,30 @@ describe('server/transfers: flow control and hostile peers', function () {
     bobChat.close();
   });
 
+  it('a sealed offer larger than a name, size and hash can need is refused with MESSAGE_TOO_LONG, and nobody is offered it', async () => {
+    const [malloryKey, bobKey] = await sharedIdentities();
+    const mallory = await rawPeer(server.port, malloryKey!);
+    await rawLogin(mallory, 'mallory');
+    const bobChat = await connectChat(server, bobKey!, 'bob', { fingerprint: server.fingerprint });
+    const offered: unknown[] = [];
+    bobChat.on('transferEvent', (event) => {
+      if (event.type === 'file_offered') offered.push(event);
+    });
+    // 399,996 characters of valid base64: what the wire's schema allows, 18 times what this can need.
+    const huge = 'A'.repeat(399_996);
+    const refused = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', to: 'bob', size: 10, sealed: huge });
+    expect(refused).to.include({ type: 'error', code: 'MESSAGE_TOO_LONG' });
+    expect((refused as { message: string }).message).to.contain('offering a file');
+    await rawRequest(mallory, { id: nextRequestId++, type: 'create', room: 'den' });
+    await bobChat.join('den');
+    const inRoom = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', room: 'den', size: 10, sealed: huge });
+    expect(inRoom).to.include({ type: 'error', code: 'MESSAGE_TOO_LONG' });
+    // The server still answers mallory, and bob was offered nothing.
+    expect((await rawRequest(mallory, { id: nextRequestId++, type: 'ping' })).type).to.equal('reply');
+    expect(offered).to.deep.equal([]);
+    bobChat.close();
+  });
+
   it('a sender that sends past its credit is cut off with TRANSFER_OVERRUN, and the receiver keeps nothing', async () => {
     const [malloryKey, bobKey] = await sharedIdentities();
     const mallory = await rawPeer(server.port, malloryKey!);
