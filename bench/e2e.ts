@@ -23,7 +23,7 @@ import { SeenEnvelopes } from '../src/client/seen-envelopes.ts';
 import { generateClientIdentity, type ClientIdentity } from '../src/crypto/identity.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { choosePinning } from './lib/pinning.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { median, round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 
