@@ -6,11 +6,10 @@ import { ChatClient } from '../../src/client/chat-client.ts';
 import type { DeliveredMessage } from '../../src/client/e2e.ts';
 import type { PeerKeyChange } from '../../src/client/peer-keys.ts';
 import type { ClientIdentity } from '../../src/crypto/identity.ts';
-import { collect, expectCode, nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
+import { collect, disconnected, expectCode, loginOnceLapsed, nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('client/e2e', () => {
   let world: World;
@@ -116,9 +115,9 @@ describe('client/e2e', () => {
       const ada = await login('ada', ids[0]!);
       (await login('bob', ids[1]!)).close();
       await ada.dm('bob', 'to the first bob');
-      await sleep(150);
+      await disconnected(world, 'bob');
       // Someone else holds the name "bob" now (the reservation lapsed), with another key.
-      const impostor = await login('bob', ids[2]!);
+      const impostor = await loginOnceLapsed(() => login('bob', ids[2]!));
       const changes: PeerKeyChange[] = [];
       ada.on('peerKeyChanged', (change) => changes.push(change));
       const error = await expectCode(ada.dm('bob', 'secret for bob'), 'E2E_PEER_KEY_CHANGED');
@@ -145,8 +144,8 @@ describe('client/e2e', () => {
       (await login('bob', ids[1]!)).close();
       await ada.dm('bob', 'first');
       ada.close();
-      await sleep(150);
-      await login('bob', ids[2]!);
+      await disconnected(world, 'bob');
+      await loginOnceLapsed(() => login('bob', ids[2]!));
       const again = await login('ada', ids[0]!, adaConfig);
       await expectCode(again.dm('bob', 'second'), 'E2E_PEER_KEY_CHANGED');
     });
