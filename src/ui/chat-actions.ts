@@ -4,7 +4,7 @@
 
 import { homedir } from 'node:os';
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage } from '../client/e2e.ts';
+import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';

@@ -3,7 +3,7 @@
 // bar, which counts down each second to the next attempt while it reconnects.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage } from '../client/e2e.ts';
+import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName } from '../shared/inert-text.ts';
 import { foldName } from '../protocol/names.ts';
 import { departureWords, releaseWords } from '../protocol/operator-notices.ts';

@@ -7,7 +7,7 @@
 // It never talks to a socket, only to ChatClient.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage, E2eStatus } from '../client/e2e.ts';
+import type { DeliveredMessage, E2eStatus } from '../client/e2e/e2e.ts';
 import { formatAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { Autojoin } from './autojoin.ts';

@@ -3,7 +3,7 @@
 // messages held because of the change fetched again and opened in their place.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { PeerKeyChange } from '../client/peer-keys.ts';
+import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ChatPanes } from './chat-panes.ts';
 import { peerKeyChangedWarning } from './chat-view.ts';

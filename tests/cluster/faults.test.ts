@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
+import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
 import { connectChat, sleep, waitUntil } from '../helpers/chat-clients.ts';
 import { collect } from '../helpers/chat-world.ts';
 import { startCluster } from '../helpers/cluster.ts';

@@ -3,7 +3,7 @@
 import { ChatClient } from '../../src/client/chat-client.ts';
 import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
+import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
 import type { ServerEvent } from '../../src/server/events.ts';
 import { ParlorServer, type ServerInput } from '../../src/server/server.ts';
 import { sharedIdentities } from './identities.ts';

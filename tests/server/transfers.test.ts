@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
+import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers/transfers.ts';
 import { RECORD_KIND_CHUNK, RECORD_KIND_WINDOW } from '../../src/protocol/constants.ts';
 import type { DecodedRecord } from '../../src/protocol/records.ts';
 import { decodeWindowBody, encodeChunkRecord, encodeWindowRecord, peekChunkBody } from '../../src/protocol/transfer-records.ts';

@@ -2,13 +2,13 @@
 // history, offline delivery, blocking, keys handed out, and trust on first use for peers.
 
 import { expect } from 'chai';
-import { ChatClient } from '../../src/client/chat-client.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
-import type { PeerKeyChange } from '../../src/client/peer-keys.ts';
-import type { ClientIdentity } from '../../src/crypto/identity.ts';
-import { collect, disconnected, expectCode, loginOnceLapsed, nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
-import { sharedIdentities } from '../helpers/identities.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { ChatClient } from '../../../src/client/chat-client.ts';
+import type { DeliveredMessage } from '../../../src/client/e2e/e2e.ts';
+import type { PeerKeyChange } from '../../../src/client/e2e/peer-keys.ts';
+import type { ClientIdentity } from '../../../src/crypto/identity.ts';
+import { collect, disconnected, expectCode, loginOnceLapsed, nextMessages, PASSWORD, settle, startWorld, type World } from '../../helpers/chat-world.ts';
+import { sharedIdentities } from '../../helpers/identities.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 
 describe('client/e2e', () => {

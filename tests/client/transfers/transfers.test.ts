@@ -6,14 +6,14 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ChatClient } from '../../src/client/chat-client.ts';
-import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
-import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../src/protocol/constants.ts';
-import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_SEALED, decodeChunkBody } from '../../src/protocol/transfer-records.ts';
-import { CHUNK_TAG_BYTES } from '../../src/crypto/file-chunks.ts';
-import { disconnected, expectCode, startWorld, type World } from '../helpers/chat-world.ts';
-import { listDir, sameBytes, writeSeededFile } from '../helpers/files.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import type { ChatClient } from '../../../src/client/chat-client.ts';
+import { FileTransfers, type IncomingTransfer } from '../../../src/client/transfers/transfers.ts';
+import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../../src/protocol/constants.ts';
+import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_SEALED, decodeChunkBody } from '../../../src/protocol/transfer-records.ts';
+import { CHUNK_TAG_BYTES } from '../../../src/crypto/file-chunks.ts';
+import { disconnected, expectCode, startWorld, type World } from '../../helpers/chat-world.ts';
+import { listDir, sameBytes, writeSeededFile } from '../../helpers/files.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const MiB = 1024 * 1024;
 

@@ -6,15 +6,15 @@
 // member who relays someone else's envelope live is refused the same way.
 
 import { expect } from 'chai';
-import { ChatClient } from '../../src/client/chat-client.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
-import { decodeEnvelope, sealEnvelope } from '../../src/crypto/e2e-envelope.ts';
-import type { ClientIdentity } from '../../src/crypto/identity.ts';
-import type { ChatMessage } from '../../src/protocol/messages.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
-import { nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
-import { sharedIdentities } from '../helpers/identities.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { ChatClient } from '../../../src/client/chat-client.ts';
+import type { DeliveredMessage } from '../../../src/client/e2e/e2e.ts';
+import { decodeEnvelope, sealEnvelope } from '../../../src/crypto/e2e-envelope.ts';
+import type { ClientIdentity } from '../../../src/crypto/identity.ts';
+import type { ChatMessage } from '../../../src/protocol/messages.ts';
+import { SqliteStore } from '../../../src/store/sqlite-store.ts';
+import { nextMessages, PASSWORD, settle, startWorld, type World } from '../../helpers/chat-world.ts';
+import { sharedIdentities } from '../../helpers/identities.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 describe('client/e2e against a hostile server', () => {
   let world: World;
