@@ -15,7 +15,7 @@ export interface World {
   server: ParlorServer;
   events: ServerEvent[];
   /** Logs in a client; by default each name gets its own identity (as separate people would). */
-  login(name: string, options?: { identity?: ClientIdentity; password?: string; replace?: boolean }): Promise<ChatClient>;
+  login(name: string, options?: { identity?: ClientIdentity; password?: string; replace?: boolean; configDir?: string }): Promise<ChatClient>;
   /** Resolves with the first server event (seen already or still to come) that matches; rejects after timeoutMs. */
   untilEvent(match: (event: ServerEvent) => boolean, timeoutMs?: number): Promise<ServerEvent>;
   stop(): Promise<void>;
@@ -47,14 +47,14 @@ export async function startWorld(options: ServerInput = {}): Promise<World> {
   return {
     server,
     events,
-    async login(name, { identity, password = PASSWORD, replace } = {}) {
+    async login(name, { identity, password = PASSWORD, replace, configDir = tempDir('client') } = {}) {
       const key = name.toLowerCase();
       if (!identities.has(key)) identities.set(key, identity ? Promise.resolve(identity) : identityFor(identities.size));
       const client = await ChatClient.connect({
         host: '127.0.0.1',
         port: server.address.port,
         identity: identity ?? (await identities.get(key)!),
-        configDir: tempDir('client'),
+        configDir,
         fingerprint: server.fingerprint,
         name,
         password,

@@ -2,11 +2,11 @@
 // history, offline delivery, blocking, keys handed out, and trust on first use for peers.
 
 import { expect } from 'chai';
-import { ChatClient } from '../../../src/client/chat-client.ts';
+import type { ChatClient } from '../../../src/client/chat-client.ts';
 import type { DeliveredMessage } from '../../../src/client/e2e/e2e.ts';
 import type { PeerKeyChange } from '../../../src/client/e2e/peer-keys.ts';
 import type { ClientIdentity } from '../../../src/crypto/identity.ts';
-import { collect, disconnected, expectCode, loginOnceLapsed, nextMessages, PASSWORD, settle, startWorld, type World } from '../../helpers/chat-world.ts';
+import { collect, disconnected, expectCode, loginOnceLapsed, nextMessages, settle, startWorld, type World } from '../../helpers/chat-world.ts';
 import { sharedIdentities } from '../../helpers/identities.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 
@@ -14,28 +14,13 @@ import { tempDir } from '../../helpers/temp-dir.ts';
 describe('client/e2e', () => {
   let world: World;
   let ids: ClientIdentity[];
-  const opened: ChatClient[] = [];
   before(async () => (ids = await sharedIdentities()));
   afterEach(async () => {
-    for (const client of opened.splice(0)) client.close();
     await world?.stop();
   });
 
   /** A client with a config dir of its own that outlives one login (its known_peers). */
-  async function login(name: string, identity: ClientIdentity, configDir = tempDir('e2e-client')): Promise<ChatClient> {
-    const client = await ChatClient.connect({
-      host: '127.0.0.1',
-      port: world.server.address.port,
-      identity,
-      configDir,
-      fingerprint: world.server.fingerprint,
-      name,
-      password: PASSWORD,
-      reconnect: false,
-    });
-    opened.push(client);
-    return client;
-  }
+  const login = (name: string, identity: ClientIdentity, configDir = tempDir('e2e-client')): Promise<ChatClient> => world.login(name, { identity, configDir });
 
   const verified = (message: DeliveredMessage | undefined) => {
     expect(message?.e2e, JSON.stringify(message)).to.deep.include({ state: 'verified' });
