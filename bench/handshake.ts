@@ -20,7 +20,7 @@ import type { ExchangeSizes, FromFloorWorker, FromHandshakeWorker, ToFloorWorker
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 import { clockTicksPerSecond, cpuTimes, processCpuTicks, processRssMiB, type CpuTimes } from './lib/proc.ts';
 import { choosePinning, SERVER_CPU } from './lib/pinning.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FromStormWorker, ToStormWorker } from './lib/storm-messages.ts';
 import { clockTicksPerSecond, processCpuTicks } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 import { round } from './lib/stats.ts';

@@ -108,7 +108,7 @@ describe('server/reconnect: a client across a server restart', function () {
           const text = `after ${i}`;
           sent.push({ id: (await bob.say('lobby', text)).id, text, conversation: 'lobby' });
         }
-        await sleep(10);
+        await sleep(10); // pacing: the sends span ada's whole way back
       }
       await reconnected;
       expect(sentAfterBack, 'messages bob sent once ada was back').to.be.greaterThan(0);
@@ -191,7 +191,7 @@ describe('server/reconnect: a client across a server restart', function () {
     const lane = async () => {
       for (let round = 0; round < 5000 && sentAfterBack < 150 && Date.now() < deadline; round++) {
         if (!back && sentBeforeBack >= PAGE_BEFORE_BACK) {
-          await sleep(5);
+          await reconnected;
           continue;
         }
         if (back) sentAfterBack++;
@@ -204,7 +204,7 @@ describe('server/reconnect: a client across a server restart', function () {
           const text = `burst ${i}`;
           sent.push({ id: (await bob.say('lobby', text)).id, text, conversation: 'lobby' });
         }
-        await sleep(back ? 2 : 6);
+        await sleep(back ? 2 : 6); // pacing: live messages in every burst around ada's login
       }
     };
     await Promise.all([lane(), lane()]);
