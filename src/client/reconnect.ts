@@ -46,6 +46,8 @@ interface JoinedRoom {
   password: string | undefined;
   /** The newest message id seen in the room: a rejoin asks for what came after it. */
   lastSeen: number;
+  /** The newest id delivered from the room (live, from history, or caught up): never one at or below it again. */
+  lastDelivered: number;
 }
 
 /** What a Reconnection needs of the ChatClient that owns it. */
@@ -66,6 +68,7 @@ export interface ReconnectingChat {
 export class Reconnection {
   private readonly rooms = new Map<string, JoinedRoom>();
   private lastDirect = 0;
+  private lastDirectDelivered = 0;
   /** While catching up after a reconnect, live messages wait here to be merged in id order. */
   private catchUp: DeliveredMessage[] | undefined;
   /** The server's token for this session: a reconnect names it, so a session that has not died yet is replaced. */
@@ -129,7 +132,8 @@ export class Reconnection {
   joined(reply: Reply<'join'>, password: string | undefined): void {
     const key = foldName(reply.room);
     const lastSeen = Math.max(this.rooms.get(key)?.lastSeen ?? 0, ...reply.history.map((m) => m.id));
-    this.rooms.set(key, { password, lastSeen });
+    const lastDelivered = Math.max(this.rooms.get(key)?.lastDelivered ?? 0, ...reply.history.map((m) => m.id));
+    this.rooms.set(key, { password, lastSeen, lastDelivered });
   }
 
   left(room: string): void {
@@ -149,13 +153,18 @@ export class Reconnection {
 
   /**
    * A live message: true if it is to be delivered now (it is noted as seen), false while
-   * catching up after a reconnect, when it waits to be merged in id order with what was missed.
+   * catching up after a reconnect, when it waits to be merged in id order with what was missed,
+   * and false for one already delivered.
    */
   deliverNow(message: ChatMessage): boolean {
     if (this.catchUp) {
       this.catchUp.push(message);
       return false;
     }
+    // Each server delivers in id order, but the one a reconnect lands on (another server of the
+    // chat) may hand on live a message that the catch-up already delivered: once is enough.
+    const delivered = message.room !== undefined ? this.rooms.get(foldName(message.room))?.lastDelivered ?? 0 : this.lastDirectDelivered;
+    if (message.id <= delivered) return false;
     this.noteSeen(message);
     return true;
   }
@@ -168,9 +177,13 @@ export class Reconnection {
   private noteSeen(message: ChatMessage): void {
     if (message.room !== undefined) {
       const joined = this.rooms.get(foldName(message.room));
-      if (joined) joined.lastSeen = Math.max(joined.lastSeen, message.id);
+      if (joined) {
+        joined.lastSeen = Math.max(joined.lastSeen, message.id);
+        joined.lastDelivered = Math.max(joined.lastDelivered, message.id);
+      }
     } else {
       this.lastDirect = Math.max(this.lastDirect, message.id);
+      this.lastDirectDelivered = Math.max(this.lastDirectDelivered, message.id);
     }
   }
 

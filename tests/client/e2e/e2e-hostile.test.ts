@@ -13,6 +13,8 @@ import type { ClientIdentity } from '../../../src/crypto/identity.ts';
 import type { ChatMessage } from '../../../src/protocol/messages.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
 import { nextMessages, settle, startWorld, type World } from '../../helpers/chat-world.ts';
+import { waitUntil } from '../../helpers/chat-clients.ts';
+import { makeRelayHostile } from '../../helpers/hostile-relay.ts';
 import { sharedIdentities } from '../../helpers/identities.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 
@@ -153,5 +155,21 @@ describe('client/e2e against a hostile server', () => {
     await login('ada', ids[0]!);
     tamper.appendMessages([{ room: null, to: 'bob', from: 'ada', text: '', ts: Date.now(), sealed: Buffer.from('not an envelope at all').toString('base64') }]);
     refusedWith((await bob.history({ with: 'ada' })).messages[0], 'E2E_MALFORMED');
+  });
+  it('delivers a live message once when the server hands it on twice with the same id (as a newly reached server of a chat can)', async () => {
+    const ada = await login('ada', ids[0]!);
+    const bob = await login('bob', ids[1]!);
+    const undo = makeRelayHostile(world.server, { direct: (message) => [message, message] });
+    try {
+      const seen: DeliveredMessage[] = [];
+      bob.on('message', (message) => seen.push(message));
+      await ada.dm('bob', 'once');
+      await ada.dm('bob', 'and once more');
+      await waitUntil(() => seen.length >= 2, 'both DMs at bob');
+      await bob.whoami(); // a round trip: a repeat on its way would be here by now
+      expect(seen.map((m) => m.text)).to.deep.equal(['once', 'and once more']);
+    } finally {
+      undo();
+    }
   });
 });
