@@ -5,11 +5,21 @@
 
 import type { PeerKey } from '../protocol/messages.ts';
 import type { ClusterLink, ClusterNotice, RemotePerson } from '../store/cluster-link.ts';
+import type { RemovalNotice } from '../protocol/operator-notices.ts';
 import { encodeJsonRecord } from '../protocol/records.ts';
 import type { Presence } from './presence.ts';
 import type { LiveRoom, RoomDirectory } from './room-directory.ts';
 
+/**
+ * How long a kick or ban heard from another server waits for that person's departure there (its
+ * presence row goes after the notice, on the same connection, so it is normally at once).
+ */
+const REMOVAL_WAIT_MS = 30_000;
+
 export class ClusterBridge {
+  /** Kicks and bans made on other servers, by user key: their departure is said with who and why. */
+  private readonly removals = new Map<string, { fingerprint: string | undefined; removal: RemovalNotice }>();
+
   constructor(
     private readonly link: ClusterLink,
     /** This server's name, as the others' /users shows it. */
@@ -72,15 +82,30 @@ export class ClusterBridge {
       const peerKey = this.rooms.isSecret(key) ? this.keyOf(person) : undefined;
       this.tellRoom(key, person, { type: 'joined', name: person.name, ...(peerKey && { key: peerKey }) });
     }
-    for (const key of was) if (!is.has(key)) this.tellRoom(key, person, { type: 'left', name: person.name, reason: after ? 'left' : 'disconnected' });
+    // Removed by an operator on their server: the room here hears the same words as the rooms there.
+    const removed = after ? undefined : this.removals.get(person.key);
+    const moderation = removed && (removed.fingerprint === undefined || removed.fingerprint === person.fingerprint) ? { moderation: removed.removal } : {};
+    for (const key of was) if (!is.has(key)) this.tellRoom(key, person, { type: 'left', name: person.name, reason: after ? 'left' : 'disconnected', ...moderation });
   }
 
-  private tellRoom(roomKey: string, person: RemotePerson, notice: { type: 'joined'; name: string; key?: PeerKey } | { type: 'left'; name: string; reason: 'left' | 'disconnected' }): void {
+  private tellRoom(
+    roomKey: string,
+    person: RemotePerson,
+    notice: { type: 'joined'; name: string; key?: PeerKey } | { type: 'left'; name: string; reason: 'left' | 'disconnected'; moderation?: RemovalNotice },
+  ): void {
     const room = this.rooms.get(roomKey);
     // The same person here too, in that room: as far as the room knows, nobody came or went.
     if (!room || room.people.has(person.key)) return;
     const record = encodeJsonRecord({ ...notice, room: room.record.name });
     for (const member of room.members) member.sendRecord(record);
+  }
+
+  private rememberRemoval(key: string, fingerprint: string | undefined, removal: RemovalNotice): void {
+    const entry = { fingerprint, removal };
+    this.removals.set(key, entry);
+    setTimeout(() => {
+      if (this.removals.get(key) === entry) this.removals.delete(key);
+    }, REMOVAL_WAIT_MS).unref();
   }
 
   private noticed(notice: ClusterNotice): void {
@@ -96,6 +121,7 @@ export class ClusterBridge {
         return;
       }
       case 'disconnect':
+        if (notice.removal) this.rememberRemoval(notice.key, notice.fingerprint, notice.removal);
         for (const session of [...this.online.sessionsOf(notice.key)]) {
           if (notice.fingerprint !== undefined && session.client.fingerprint !== notice.fingerprint) continue;
           // The room's `left` notices here say who removed them and why, as on the operator's server.
