@@ -138,6 +138,13 @@ export class ChatService {
     if (elsewhere) throw new ParlorError('NAME_TAKEN', `"${elsewhere.name}" is online now, on server ${elsewhere.server}`);
     const { existing, release } = claimName(this.store, key, fingerprint, this.settings.nameReservationMs, now);
     this.lookAlikes.checkUser(key, display, fingerprint, now);
+    if (this.store.bindName && existing?.fingerprint !== fingerprint) {
+      // A shared store: another server may be binding the same name this instant. One wins.
+      const bound = await this.store.bindName({ key, name: display, fingerprint, lastSeen: now, lastMessageAt: null }, existing?.fingerprint);
+      if (!bound) throw new ParlorError('NAME_TAKEN', `"${display}" was just taken by another identity key, on another server of the chat`);
+      if (!session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
+      if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
+    }
     const resumed = this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });

@@ -180,6 +180,31 @@ export class PostgresStore implements ChatStore, MessageFeed {
     );
   }
 
+  async bindName(user: UserRecord, previous: string | undefined): Promise<boolean> {
+    // The users table's primary key decides between two servers: an insert, or an update of the
+    // row as this server saw it (compare and set on the fingerprint), of which exactly one takes.
+    const { rowCount } =
+      previous === undefined
+        ? await this.query(
+            'INSERT INTO users (key, name, fingerprint, last_seen, last_message_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING',
+            [user.key, user.name, user.fingerprint, user.lastSeen, user.lastMessageAt],
+          )
+        : await this.query('UPDATE users SET name = $2, fingerprint = $3, last_seen = $4, last_message_at = $5 WHERE key = $1 AND fingerprint = $6', [
+            user.key,
+            user.name,
+            user.fingerprint,
+            user.lastSeen,
+            user.lastMessageAt,
+            previous,
+          ]);
+    if (rowCount === 1) return true;
+    // Someone got there first: this key itself (another session of it), or another key.
+    const { rows } = await this.query<{ fingerprint: string }>('SELECT fingerprint FROM users WHERE key = $1', [user.key]);
+    if (rows[0]?.fingerprint === user.fingerprint) return true;
+    void this.refresh('user', user.key);
+    return false;
+  }
+
   touchUser(key: string, lastSeen: number): void {
     this.cache.touchUser(key, lastSeen);
     this.writeThrough('UPDATE users SET last_seen = $2 WHERE key = $1', [key, lastSeen], 'user', key);

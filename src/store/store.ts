@@ -127,6 +127,13 @@ export interface ChatStore {
   getUser(key: string): UserRecord | undefined;
   /** Creates or replaces the user row (a name taken over after its reservation lapsed). */
   putUser(user: UserRecord): void;
+  /**
+   * A shared store: binds the name to `user.fingerprint` in one atomic step, if the name is still
+   * bound to `previous` (undefined: not bound to anyone), or already to this key. False when
+   * another key got it first (a login of the same new name on another server at the same moment).
+   * The row is then read again. Stores used by one server alone bind in putUser, synchronously.
+   */
+  bindName?(user: UserRecord, previous: string | undefined): Promise<boolean>;
   touchUser(key: string, lastSeen: number): void;
   listUsers(): UserRecord[];
 
