@@ -51,6 +51,11 @@ export const serverOptionsSchema = z.object({
    * every server started with the same database is one chat (src/store/postgres-store.ts).
    */
   database: z.string().regex(/^postgres(ql)?:\/\//, 'a database is a postgres:// or postgresql:// URL').optional(),
+  /**
+   * The address clients reach this server at, for a server listening on every interface (:: or
+   * 0.0.0.0): put in discovery adverts and in the welcome's list of the chat's servers.
+   */
+  advertiseAddress: z.string().min(1).max(64).refine((host) => !/[\s/@]/.test(host), 'a host name or an IP address').optional(),
   /** With --database: how long a message waits for the database before it is refused (DATABASE_UNAVAILABLE). */
   databaseTimeoutMs: z.number().int().min(100).default(3000),
   /** With --database: how often a server tells the chat's others it is alive ... */

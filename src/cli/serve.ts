@@ -12,6 +12,7 @@ interface ServeFlags {
   data?: string;
   ephemeral?: boolean;
   database?: string;
+  advertiseAddress?: string;
   databaseTimeoutMs?: number;
   clusterHeartbeatMs?: number;
   clusterServerGoneMs?: number;
@@ -74,6 +75,7 @@ export function registerServe(program: Command): void {
     .option('--name <name>', "the server's name as clients see it (default: the host name)")
     .option('--data <dir>', 'where the server keeps its identity and data (default: $XDG_DATA_HOME/parlor)')
     .option('--ephemeral', 'keep everything in memory and write nothing to disk (a new identity every start)')
+    .option('--advertise-address <addr>', 'the address clients reach this server at, put in adverts and given to the chat\'s other servers\' clients (for --host :: or 0.0.0.0)')
     .option('--database <url>', 'keep the chat in PostgreSQL (postgres://USER@HOST/DB; also PARLOR_DATABASE_URL): servers on one database are one chat')
     .option('--database-timeout-ms <ms>', 'with --database: refuse a message (DATABASE_UNAVAILABLE) when the database has not answered by then (default: 3000)', integerFlag('--database-timeout-ms'))
     .option('--cluster-heartbeat-ms <ms>', "with --database: how often this server tells the chat's others it is alive (default: 2000)", integerFlag('--cluster-heartbeat-ms'))
@@ -208,6 +210,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       ssh: flags.ssh === true,
       ...(flags.sshPort !== undefined && { sshPort: flags.sshPort }),
       ...(databaseUrl !== undefined && { database: databaseUrl }),
+      ...(flags.advertiseAddress !== undefined && { advertiseAddress: flags.advertiseAddress }),
       ...(flags.databaseTimeoutMs !== undefined && { databaseTimeoutMs: flags.databaseTimeoutMs }),
       ...(flags.clusterHeartbeatMs !== undefined && { clusterHeartbeatMs: flags.clusterHeartbeatMs }),
       ...(flags.clusterServerGoneMs !== undefined && { clusterServerGoneMs: flags.clusterServerGoneMs }),

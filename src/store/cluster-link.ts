@@ -32,6 +32,8 @@ export type ClusterNotice =
 export interface ClusterLink {
   /** The chat's id, made once with its database: the same on every server of the chat. */
   readonly chatId: string;
+  /** The chat's name, which every server of it advertises: the first server's --name (known after start). */
+  readonly chatName: string;
   /** Joins the chat's servers under this name and the address clients reach it at (if known); heartbeats until close. */
   start(serverName: string, address: string | null): Promise<void>;
   /** The other servers of the chat that are alive, and where clients reach them. */

@@ -100,6 +100,8 @@ export const POSTGRES_MIGRATIONS: string[] = [
      released_by TEXT NOT NULL,
      at BIGINT NOT NULL
    );`,
+  // 5: the chat's name, which all its servers advertise: set by the first server to start.
+  `ALTER TABLE chat ADD COLUMN name TEXT;`,
 ];
 
 /** Applies the migrations this database lacks; returns the versions this call applied. */
