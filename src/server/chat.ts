@@ -87,7 +87,7 @@ export class ChatService {
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
     this.rooms = new RoomDirectory(store);
     this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
-    this.reader = new HistoryReader(store, this.blocks, this.rooms);
+    this.reader = new HistoryReader(store, this.blocks, this.rooms, (fingerprint) => this.keys.heldOverSsh(fingerprint));
     this.cluster =
       store.cluster &&
       new ClusterBridge(store.cluster, settings.serverName ?? '', this.online, this.rooms, (person) => {
@@ -151,7 +151,13 @@ export class ChatService {
     this.lookAlikes.userNamed(key, name);
     // Told once, to the name's next login (whichever key it comes with), then forgotten.
     if (release) this.store.deleteNameRelease(key);
-    this.keys.remember(session.client);
+    this.keys.remember(session.client, session.via === 'ssh');
+    if (session.via === 'ssh' && this.store.writesSettled) {
+      // A shared store: the other servers hear that this key is held over ssh (and whose it is)
+      // before anything is said with it, so that they mark it as not end-to-end too.
+      await this.store.writesSettled();
+      if (!session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
+    }
     session.user = { key, name };
     session.token = newSessionToken();
     this.online.add(session);

@@ -43,6 +43,8 @@ export class PostgresStore implements ChatStore, MessageFeed {
   /** Users whose row is queued for the database but not written yet (appendMessages: lastMessageAt). */
   private readonly unwrittenUsers = new Map<string, number>();
   private closed = false;
+  /** Changed rows being read again (refresh): messages notified after them wait for them. */
+  private readonly refreshing = new Set<Promise<void>>();
   /** Who is online on which of the chat's servers, and notices between them. */
   readonly cluster: PostgresPresence;
 
@@ -114,13 +116,16 @@ export class PostgresStore implements ChatStore, MessageFeed {
     );
   }
 
-  private async refresh(table: RowChange, key: string): Promise<void> {
-    try {
-      await readRow(this.pool, this.cache, table, key);
-    } catch {
-      return; // The database went away: the reconnection reloads everything.
-    }
-    for (const listener of this.changeListeners) listener(table, key);
+  private refresh(table: RowChange, key: string): Promise<void> {
+    const reading = readRow(this.pool, this.cache, table, key).then(
+      () => {
+        for (const listener of this.changeListeners) listener(table, key);
+      },
+      () => {}, // The database went away: the reconnection reloads everything.
+    );
+    this.refreshing.add(reading);
+    void reading.finally(() => this.refreshing.delete(reading));
+    return reading;
   }
 
   private async reload(): Promise<void> {
@@ -128,6 +133,9 @@ export class PostgresStore implements ChatStore, MessageFeed {
   }
 
   private async readAfter(id: number): Promise<Array<{ message: StoredMessage; mine: boolean }>> {
+    // Rows notified before these messages are read first: a sender's row and key (whether it is
+    // over ssh) are current when its message is delivered.
+    if (this.refreshing.size > 0) await Promise.all(this.refreshing);
     const { rows } = await this.pool.query<MessageRow & { origin: string | null }>('SELECT * FROM messages WHERE id > $1 ORDER BY id LIMIT $2', [id, READ_AHEAD]);
     return rows.map((row) => ({ message: messageFrom(row), mine: row.origin === this.serverId }));
   }
@@ -203,6 +211,11 @@ export class PostgresStore implements ChatStore, MessageFeed {
     if (rows[0]?.fingerprint === user.fingerprint) return true;
     void this.refresh('user', user.key);
     return false;
+  }
+
+  /** Resolves once every small-table write made so far is in the database, and notified. */
+  writesSettled(): Promise<void> {
+    return this.writes;
   }
 
   touchUser(key: string, lastSeen: number): void {
@@ -290,8 +303,10 @@ export class PostgresStore implements ChatStore, MessageFeed {
   putIdentityKey(fingerprint: string, key: StoredIdentityKey): void {
     this.cache.putIdentityKey(fingerprint, key);
     this.writeThrough(
-      'INSERT INTO identity_keys (fingerprint, exponent, modulus) VALUES ($1, $2, $3) ON CONFLICT (fingerprint) DO UPDATE SET exponent = $2, modulus = $3',
-      [fingerprint, key.exponent, key.modulus],
+      // Once held by a front door, always marked: the server could have read what was sealed to it.
+      `INSERT INTO identity_keys (fingerprint, exponent, modulus, via_ssh) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (fingerprint) DO UPDATE SET exponent = $2, modulus = $3, via_ssh = identity_keys.via_ssh OR $4`,
+      [fingerprint, key.exponent, key.modulus, key.viaSsh === true],
       'key',
       fingerprint,
     );

@@ -134,6 +134,8 @@ export interface ChatStore {
    * The row is then read again. Stores used by one server alone bind in putUser, synchronously.
    */
   bindName?(user: UserRecord, previous: string | undefined): Promise<boolean>;
+  /** A shared store: resolves once the small-table writes made so far are stored and the other servers told. */
+  writesSettled?(): Promise<void>;
   touchUser(key: string, lastSeen: number): void;
   listUsers(): UserRecord[];
 
@@ -188,4 +190,10 @@ export interface ChatStore {
 export interface StoredIdentityKey {
   exponent: Buffer;
   modulus: Buffer;
+  /**
+   * A shared store only: an SSH front door of one of the chat's servers holds this key (it is
+   * never end-to-end), so that the other servers say so too. A server alone knows it from
+   * `sshHeldKeys` (server/keys.ts); SQLite and memory do not keep it.
+   */
+  viaSsh?: boolean;
 }

@@ -1,0 +1,48 @@
+// What a server knows of a person's sessions holds on the chat's other servers too: a visitor of
+// one server's SSH front door is marked "not end-to-end" on every server (the key is in the
+// database as held by a server), and a reconnect that lands on another server replaces its own
+// ghost session on the first (`resume`), without the rooms seeing the person leave.
+
+import { expect } from 'chai';
+import type { ChatClient } from '../../src/client/chat-client.ts';
+import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
+import { collect } from '../helpers/chat-world.ts';
+import { startCluster } from '../helpers/cluster.ts';
+import { sharedIdentities } from '../helpers/identities.ts';
+import { freshDatabase } from '../helpers/postgres.ts';
+import { skipOrFail } from '../helpers/skip.ts';
+import { hasOpenSsh, runSsh, sshVisitor } from '../helpers/ssh-client.ts';
+
+describe('cluster: sessions across servers', function () {
+  this.timeout(90_000);
+  const clients: ChatClient[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+  const track = (client: ChatClient) => {
+    clients.push(client);
+    return client;
+  };
+
+  it('marks a visitor over ssh on one server as not end-to-end on another: whois, the DM it sends, the DM sent to it', async function () {
+    if (!hasOpenSsh()) skipOrFail(this, 'OpenSSH client (ssh, ssh-keygen: Debian openssh-client) not installed');
+    const cluster = await startCluster(await freshDatabase(this, 'sshacross'), 2, ['--ssh', '--ssh-port', '0']);
+    const sshPort = (await cluster.servers[0]!.waitForEvent((event) => event.event === 'listening')).sshPort as number;
+    const [bobId] = await sharedIdentities();
+    const bob = track(await connectChat(cluster.servers[1]!, bobId!, 'bob'));
+    const atBob = collect(bob);
+
+    // ada, over ssh on A, writes to bob, who is on B.
+    const sent = await runSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, ['send', '@bob', 'hello from the terminal']);
+    expect(sent.code, sent.stderr).to.equal(0);
+    await waitUntil(() => atBob.some((m) => m.text === 'hello from the terminal'), 'the DM at bob, on B', 15_000);
+    expect(atBob.find((m) => m.text === 'hello from the terminal')!.e2e).to.deep.equal({ state: 'none', sshUser: 'ada' });
+
+    // B says that ada's key is held by a server, so bob's client does not seal to it and says why.
+    expect((await bob.whois('ada')).via).to.equal('ssh');
+    const answer = await bob.dm('ada', 'got it');
+    expect(answer.sshUser).to.equal('ada');
+    const history = await bob.history({ with: 'ada', limit: 10 });
+    expect(history.messages.map((m) => [m.text, m.e2e])).to.deep.include.members([['got it', { state: 'none', sshUser: 'ada' }]]);
+  });
+});
