@@ -168,6 +168,8 @@ export class ChatService {
       resumed.connection.close('SESSION_REPLACED', 'this session reconnected on a new connection');
       this.logout(resumed);
     }
+    // A reconnect whose old session is on another server of the chat: that server replaces it.
+    if (!resumed && request.resume !== undefined) this.cluster?.resumeElsewhere(key, name, fingerprint, request.resume);
     this.cluster?.localChanged(key);
     this.reader.rememberName(key, name);
     let direct;

@@ -5,12 +5,14 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
+import { connectChat, JOIN_PASSWORD, sleep, waitUntil } from '../helpers/chat-clients.ts';
 import { collect } from '../helpers/chat-world.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { skipOrFail } from '../helpers/skip.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { ParlorClient } from '../../src/client/client.ts';
 import { hasOpenSsh, runSsh, sshVisitor } from '../helpers/ssh-client.ts';
 
 describe('cluster: sessions across servers', function () {
@@ -44,5 +46,49 @@ describe('cluster: sessions across servers', function () {
     expect(answer.sshUser).to.equal('ada');
     const history = await bob.history({ with: 'ada', limit: 10 });
     expect(history.messages.map((m) => [m.text, m.e2e])).to.deep.include.members([['got it', { state: 'none', sshUser: 'ada' }]]);
+  });
+
+  it("lets a reconnect on another server replace its ghost session on the first (resume), the rooms on both seeing nobody leave or come", async function () {
+    const cluster = await startCluster(await freshDatabase(this, 'resume'), 2);
+    const [adaId, bobId, cyId] = await sharedIdentities();
+    const [a, b] = cluster.servers;
+    const bob = track(await connectChat(a!, bobId!, 'bob'));
+    const cy = track(await connectChat(b!, cyId!, 'cy'));
+    const notices: string[] = [];
+    for (const [who, client] of [['bob', bob], ['cy', cy]] as const) {
+      client.on('joined', (notice) => notices.push(`${who}: ${notice.name} joined`));
+      client.on('left', (notice) => notices.push(`${who}: ${notice.name} left`));
+      await client.join('lobby');
+    }
+    const connect = (server: typeof a) => ParlorClient.connect({ host: server!.host, port: server!.port, identity: adaId!, configDir: tempDir('resume'), fingerprint: server!.fingerprint });
+    // ada on A, in the lobby: her connection is about to be a ghost (A has not seen it die).
+    const ghost = await connect(a);
+    const login = (await ghost.request('login', { name: 'ada', password: JOIN_PASSWORD })) as { session: string };
+    await ghost.request('join', { room: 'lobby' });
+    await waitUntil(() => notices.includes('bob: ada joined') && notices.includes('cy: ada joined'), 'both rooms told that ada joined', 15_000, () => notices.join('; '));
+    notices.length = 0;
+
+    // Her reconnect lands on B and names the session on A.
+    const fresh = await connect(b);
+    const closed = ghost.closedPromise();
+    await fresh.request('login', { name: 'ada', password: JOIN_PASSWORD, resume: login.session });
+    expect((await closed).reason).to.deep.include({ code: 'SESSION_REPLACED', message: 'this session reconnected on server B of the chat' });
+    await fresh.request('join', { room: 'lobby' });
+    try {
+      // Both servers have seen the move: ada is in the lobby on B only.
+      const where = async (client: ChatClient) => (await client.members('lobby')).members.filter((m) => m.name === 'ada').map((m) => m.server);
+      for (const client of [bob, cy]) {
+        let seen = '';
+        for (let round = 0; round < 150; round++) {
+          seen = JSON.stringify(await where(client));
+          if (seen === '["B"]') break;
+          await sleep(100);
+        }
+        expect(seen, 'where ada is in the lobby').to.equal('["B"]');
+      }
+      expect(notices, 'neither room was told that ada left or came').to.deep.equal([]);
+    } finally {
+      fresh.close();
+    }
   });
 });
