@@ -73,13 +73,16 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     banner.setContent([...picture, ...said.map((l) => paint(message.startsWith('starting') ? theme.dim : theme.error, l))].join('\n'));
     const rows = servers.map((server) => {
       const where = formatAddress(server.host, server.port);
-      const more = server.addresses.length > 1 ? paint(theme.dim, ` · +${server.addresses.length - 1} address${server.addresses.length > 2 ? 'es' : ''}: ${safeText(server.addresses.slice(1).map((a) => a.address).join(', '))}`) : '';
+      // A chat on several servers: its first address, "+N" beside it, and the others at the end of the row.
+      const others = server.addresses.slice(1).map((a) => a.address);
+      const shown = others.length === 0 ? where : `${where} +${others.length}`;
+      const more = others.length === 0 ? '' : paint(theme.dim, ` · also ${safeText(others.join(', '))}`);
       const state = known.check(where, server.fingerprint);
       const label = describeTrustState(state);
       const trust = state.state === 'changed' ? `{bold}${paint(theme.error, label)}{/bold}` : paint(state.state === 'known' ? theme.ok : theme.warning, safeText(label));
       const users = server.users === undefined ? '' : `${server.users} online`;
       const ssh = server.sshPort === undefined ? '' : paint(theme.dim, ` · ssh -p ${server.sshPort}`);
-      return `${safeText(server.name).padEnd(16).slice(0, 24)} ${where.padEnd(21)} ${users.padEnd(9)} ${safeText(shortFingerprint(server.fingerprint))} ${trust}${ssh}${more}`;
+      return `${safeText(server.name).padEnd(16).slice(0, 24)} ${shown.padEnd(21)} ${users.padEnd(9)} ${safeText(shortFingerprint(server.fingerprint))} ${trust}${ssh}${more}`;
     });
     list.setItems(rows as unknown as blessed.Widgets.BlessedElement[]);
     address.setContent(fieldText(editor, (address.width as number) - 3, focus === 'address'));
