@@ -2,24 +2,16 @@
 // notice (who removed whom, and why) as the rooms on the operator's server, not a plain departure.
 
 import { expect } from 'chai';
-import type { ChatClient } from '../../src/client/chat-client.ts';
 import type { LeftMessage } from '../../src/protocol/messages.ts';
 import { connectChat, waitUntil } from '../helpers/chat-clients.ts';
-import { startCluster } from '../helpers/cluster.ts';
+import { closedAfterEach, startCluster } from '../helpers/cluster.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { generateClientIdentity } from '../../src/crypto/identity.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 
 describe('cluster: kicks and bans said across servers', function () {
   this.timeout(60_000);
-  const clients: ChatClient[] = [];
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.close();
-  });
-  const track = (client: ChatClient) => {
-    clients.push(client);
-    return client;
-  };
+  const track = closedAfterEach();
 
   it('tells the room members on another server who kicked or banned someone, and why', async function () {
     const cluster = await startCluster(await freshDatabase(this, 'removal'), 2);

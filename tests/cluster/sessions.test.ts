@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import { connectChat, JOIN_PASSWORD, sleep, waitUntil } from '../helpers/chat-clients.ts';
 import { collect } from '../helpers/chat-world.ts';
-import { startCluster } from '../helpers/cluster.ts';
+import { closedAfterEach, startCluster } from '../helpers/cluster.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { skipOrFail } from '../helpers/skip.ts';
@@ -17,14 +17,7 @@ import { hasOpenSsh, runSsh, sshVisitor } from '../helpers/ssh-client.ts';
 
 describe('cluster: sessions across servers', function () {
   this.timeout(90_000);
-  const clients: ChatClient[] = [];
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.close();
-  });
-  const track = (client: ChatClient) => {
-    clients.push(client);
-    return client;
-  };
+  const track = closedAfterEach();
 
   it('marks a visitor over ssh on one server as not end-to-end on another: whois, the DM it sends, the DM sent to it', async function () {
     if (!hasOpenSsh()) skipOrFail(this, 'OpenSSH client (ssh, ssh-keygen: Debian openssh-client) not installed');
