@@ -75,7 +75,12 @@ export class RoomDirectory {
 
   isSecret(key: string): boolean {
     let secret = this.secret.get(key);
-    if (secret === undefined) this.secret.set(key, (secret = this.store.isRoomSecret(key)));
+    if (secret === undefined) {
+      secret = this.store.isRoomSecret(key);
+      // Kept only once the room is known: with a shared store, another server's people can be in a
+      // room that this server has not read yet (its kind is read with it, first).
+      if (secret || this.store.getRoom(key)) this.secret.set(key, secret);
+    }
     return secret;
   }
 
