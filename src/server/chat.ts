@@ -173,8 +173,9 @@ export class ChatService {
     this.cluster?.localChanged(key);
     this.reader.rememberName(key, name);
     let direct;
+    const before = this.liveFrom();
     try {
-      direct = await this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
+      direct = await this.reader.directPage(key, { after: request.directSince, before, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     } catch (error) {
       // Not logged in without the history it asked for (a shared store that cannot be read now).
       this.logout(session);
@@ -299,10 +300,7 @@ export class ChatService {
    */
   private postToRoom(session: Session, message: NewMessage, done: (reply: Reply<'say'>) => void, failed: (error: unknown) => void): void {
     this.writer.write(message, {
-      committed: (stored) => {
-        done({ id: stored.id, ts: stored.ts });
-        this.fanOut.committed(stored, session);
-      },
+      committed: (stored) => this.fanOut.committed(stored, session, () => done({ id: stored.id, ts: stored.ts })),
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts }),
     });
@@ -314,10 +312,7 @@ export class ChatService {
    */
   private postDirect(session: Session, toName: string, message: NewMessage, done: (reply: Reply<'dm'>) => void, failed: (error: unknown) => void): void {
     this.writer.write(message, {
-      committed: (stored) => {
-        done({ id: stored.id, ts: stored.ts, to: toName });
-        this.fanOut.committed(stored, session);
-      },
+      committed: (stored) => this.fanOut.committed(stored, session, () => done({ id: stored.id, ts: stored.ts, to: toName })),
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts, to: toName }),
     });
@@ -394,11 +389,21 @@ export class ChatService {
 
   // --- helpers -------------------------------------------------------------------------------
 
+  /**
+   * With a shared store, for a session that receives live messages from now on: the first id that
+   * comes live rather than in its history page (the feed may be behind the table, and a message
+   * must not reach it twice). Undefined for a store that delivers at its commit.
+   */
+  private liveFrom(): number | undefined {
+    const delivered = this.store.feed?.lastDelivered();
+    return delivered === undefined ? undefined : delivered + 1;
+  }
+
   /** Into the room (if not in yet), with its history since `since` or its recent history. */
   private async enter(session: Session, key: string, since: number | undefined): Promise<Reply<'join'>> {
     const room = this.rooms.enter(session, key);
     this.cluster?.localChanged(session.user!.key);
-    const page = await this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
+    const page = await this.reader.roomPage(key, session.user!.key, { after: since, before: this.liveFrom(), limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     return {
       room: room.record.name,
       members: peopleIn(room).map((member) => member.user!.name),

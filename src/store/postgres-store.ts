@@ -92,6 +92,10 @@ export class PostgresStore implements ChatStore, MessageFeed {
     this.pump.subscribe(deliver);
   }
 
+  lastDelivered(): number {
+    return this.pump.lastDelivered;
+  }
+
   /** A small table's row changed on another server (and is current in memory again). */
   onRowChange(listener: (table: RowChange, key: string) => void): void {
     this.changeListeners.push(listener);

@@ -113,6 +113,11 @@ export type Eventually<T> = T | Promise<T>;
 /** Every message committed by any server of a shared store, in id order, each once. */
 export interface MessageFeed {
   subscribe(deliver: (messages: StoredMessage[]) => void): void;
+  /**
+   * The newest id delivered to the subscribers so far: everything up to it went out live, what
+   * comes after will. A history page for a session that is already receiving live stops there.
+   */
+  lastDelivered(): number;
 }
 
 export interface ChatStore {
