@@ -22,7 +22,7 @@ import { startPostgres, stopPostgresClusters, type PostgresCluster } from '../te
 import { makeTempDir, removeTempDirs } from '../tests/helpers/temp-dir.ts';
 import type { FromFanoutWorker, ToFanoutWorker } from './lib/fanout-messages.ts';
 import { processCpuMicros } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
 import { benchDeadline } from './lib/deadline.ts';
 

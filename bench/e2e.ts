@@ -17,13 +17,13 @@
 
 import { performance } from 'node:perf_hooks';
 import { ChatClient } from '../src/client/chat-client.ts';
-import { E2eSession } from '../src/client/e2e.ts';
-import { PeerKeys } from '../src/client/peer-keys.ts';
-import { SeenEnvelopes } from '../src/client/seen-envelopes.ts';
+import { E2eSession } from '../src/client/e2e/e2e.ts';
+import { PeerKeys } from '../src/client/e2e/peer-keys.ts';
+import { SeenEnvelopes } from '../src/client/e2e/seen-envelopes.ts';
 import { generateClientIdentity, type ClientIdentity } from '../src/crypto/identity.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { choosePinning } from './lib/pinning.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { median, round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 

@@ -38,7 +38,7 @@ import { cpuUsage, sampleCpu, type CpuLayout, type CpuUsage } from './lib/cpu-wi
 import type { DeliveryCounts, FromFanoutWorker, LatencyStats, ToFanoutWorker } from './lib/fanout-messages.ts';
 import { choosePinning, type Pinning } from './lib/pinning.ts';
 import { clockTicksPerSecond, processRssMiB } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { waitForQuiet } from './lib/quiet.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';

@@ -16,7 +16,7 @@ import { cpuUsage, sampleCpu, type CpuUsage } from './lib/cpu-window.ts';
 import type { FromIdleWorker, ToIdleWorker } from './lib/idle-messages.ts';
 import { choosePinning, type Pinning } from './lib/pinning.ts';
 import { clockTicksPerSecond, processOpenFileLimit, processRssMiB, processStatusMiB } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';

@@ -17,7 +17,7 @@ import { ChatClient } from '../src/client/chat-client.ts';
 import { generateClientIdentity, type ClientIdentity } from '../src/crypto/identity.ts';
 import { choosePinning, type Pinning } from './lib/pinning.ts';
 import { cpuTimes, processCpuTicks, type CpuTimes } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { benchDeadline } from './lib/deadline.ts';

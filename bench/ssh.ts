@@ -17,7 +17,7 @@ import { ChatClient } from '../src/client/chat-client.ts';
 import { generateClientIdentity, type ClientIdentity } from '../src/crypto/identity.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { hasTaskset, processCpuMicros, processRssMiB, setAffinity } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 

@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { benchDeadline } from './lib/deadline.ts';
 import { REPO_ROOT } from './lib/paths.ts';
 import { processRssMiB } from './lib/proc.ts';
-import { startServer } from './lib/server-process.ts';
+import { startServer } from './lib/bench-server.ts';
 import { median, round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 

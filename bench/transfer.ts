@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { writeSeededFile } from '../tests/helpers/files.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { processCpuMicros, processStatusMiB } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { median, round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import type { FromTransferWorker, ToTransferWorker } from './lib/transfer-messages.ts';

@@ -21,7 +21,7 @@ import { stopChild, track } from './lib/children.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { REPO_ROOT } from './lib/paths.ts';
 import { processRssMiB } from './lib/proc.ts';
-import { startServer, type ServerProcess } from './lib/server-process.ts';
+import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { median, round } from './lib/stats.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 

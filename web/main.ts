@@ -3,7 +3,7 @@
 
 import type { PageRequest, StatusView, WebEvent } from '../src/web/wire.ts';
 import { ChatRoomView } from './chat-room.ts';
-import { Connection } from './connection.ts';
+import { Connection, type Down } from './connection.ts';
 import { byId, h } from './dom.ts';
 import { loginRoom, waitingRoom } from './rooms.ts';
 import { applyTheme } from './theme.ts';
@@ -90,6 +90,12 @@ function onEvent(event: WebEvent): void {
   }
 }
 
+const DOWN_TEXT: Record<Down, string> = {
+  retrying: 'not connected to your parlor process: retrying',
+  'not-running': 'your parlor web process is not running: start it again (parlor web), then open the address it prints',
+  'other-process': 'this tab belongs to an earlier parlor web: open the address that the running one printed',
+};
+
 function titleWith(unread: number): string {
   return unread > 0 ? `(${unread}) parlor` : 'parlor';
 }
@@ -99,7 +105,7 @@ function drawStatus(): void {
   window.clearInterval(countdown);
   countdown = undefined;
   if (!connection.open) {
-    line.replaceChildren(h('span', { class: 'state-bad' }, '✗ not connected to your parlor process: retrying'));
+    line.replaceChildren(h('span', { class: 'state-bad' }, `✗ ${DOWN_TEXT[connection.down]}`));
     return;
   }
   if (!status) {

@@ -18,16 +18,24 @@ let wake: (() => void) | undefined;
 
 const now = () => performance.timeOrigin + performance.now();
 
-/** Joins the room, creating it if no one has yet (another worker may win that race). */
+/** Joins the room, creating it if no one has yet (another worker may win that race); a creation
+ * refused for now (RATE_LIMITED: 40 rooms made at once from one address) waits as it was told. */
 async function joinOrCreate(client: ChatClient, room: string): Promise<void> {
-  try {
-    await client.join(room);
-  } catch (error) {
-    if (!(error instanceof ParlorError) || error.code !== 'ROOM_NOT_FOUND') throw error;
-    await client.create(room).catch(async (again: unknown) => {
-      if (!(again instanceof ParlorError) || again.code !== 'ROOM_EXISTS') throw again;
+  for (let attempt = 0; ; attempt++) {
+    try {
       await client.join(room);
-    });
+      return;
+    } catch (error) {
+      if (!(error instanceof ParlorError) || error.code !== 'ROOM_NOT_FOUND') throw error;
+    }
+    try {
+      await client.create(room);
+      return;
+    } catch (error) {
+      if (!(error instanceof ParlorError)) throw error;
+      if (error.code === 'RATE_LIMITED' && attempt < 20) await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 1000));
+      else if (error.code !== 'ROOM_EXISTS') throw error;
+    }
   }
 }
 

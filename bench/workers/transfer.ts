@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { ChatClient } from '../../src/client/chat-client.ts';
-import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
+import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers/transfers.ts';
 import { loadOrCreateClientIdentity } from '../../src/crypto/identity.ts';
 import type { FromTransferWorker, ToTransferWorker } from '../lib/transfer-messages.ts';
 import { serveWorker } from '../lib/worker-process.ts';

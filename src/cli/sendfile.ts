@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { FileTransfers, type TransferProgress } from '../client/transfers.ts';
+import { FileTransfers, type TransferProgress } from '../client/transfers/transfers.ts';
 import { inertText } from '../shared/inert-text.ts';
 import { ParlorError, isErrorCode } from '../protocol/errors.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, printJson } from './output.ts';
-import { formatBytes } from '../client/transfer-progress.ts';
+import { formatBytes } from '../client/transfers/transfer-progress.ts';
 
 interface SendFileFlags extends ClientFlags {
   to?: string;

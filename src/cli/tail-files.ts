@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import type { ChatClient } from '../client/chat-client.ts';
 import { inertText } from '../shared/inert-text.ts';
-import { FileTransfers, DEFAULT_MAX_AUTO_ACCEPT_BYTES } from '../client/transfers.ts';
+import { FileTransfers, DEFAULT_MAX_AUTO_ACCEPT_BYTES } from '../client/transfers/transfers.ts';
 import { printJson } from './output.ts';
 
 export interface TailFileFlags {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ChatClient } from '../client/chat-client.ts';
 import { inertName, inertText } from '../shared/inert-text.ts';
 import { departureWords } from '../protocol/operator-notices.ts';
-import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
+import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import type { AnnouncementMessage, JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { addClientFlags, connectFromFlags, type ClientFlags } from './client-flags.ts';
 import { exitWithError, integerFlag, printJson } from './output.ts';

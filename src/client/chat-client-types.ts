@@ -6,8 +6,8 @@ import type { DecodedRecord } from '../protocol/records.ts';
 import type { TransferEvent } from '../protocol/transfer-messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import type { ConnectedServer, ConnectInput } from './client.ts';
-import type { DeliveredMessage } from './e2e.ts';
-import type { PeerKeyChange } from './peer-keys.ts';
+import type { DeliveredMessage } from './e2e/e2e.ts';
+import type { PeerKeyChange } from './e2e/peer-keys.ts';
 
 export interface ReconnectOptions {
   /** Reconnect after the connection drops (default true). */
@@ -46,7 +46,7 @@ export interface ChatEvents {
   reconnected: [];
   /** For good: closed by the user, or for a reason that reconnecting cannot fix. */
   closed: [info: CloseInfo];
-  // File transfer: what FileTransfers (transfers.ts) listens to.
+  // File transfer: what FileTransfers (transfers/transfers.ts) listens to.
   transferEvent: [event: TransferEvent];
   transferRecord: [record: DecodedRecord];
 }

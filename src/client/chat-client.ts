@@ -2,7 +2,7 @@
 // events. It also survives the server going away: it reconnects with backoff (pinned to the key it
 // first saw, so a reconnect cannot land on an impostor), logs in again, rejoins its rooms and
 // fetches what it missed since the last message it saw, which it delivers as ordinary events
-// (Reconnection, reconnect.ts). The end-to-end part is SealedChat's (sealed-chat.ts).
+// (Reconnection, reconnect.ts). The end-to-end part is SealedChat's (e2e/sealed-chat.ts).
 
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -13,14 +13,14 @@ import { isTransferEvent } from '../protocol/transfer-messages.ts';
 import { ParlorClient } from './client.ts';
 import type { ChatClientOptions, ChatEvents } from './chat-client-types.ts';
 import { defaultConfigDir } from '../options.ts';
-import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e.ts';
-import { PeerKeys } from './peer-keys.ts';
+import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e/e2e.ts';
+import { PeerKeys } from './e2e/peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
 import { messageNonce } from './message-nonce.ts';
 import { RoomMembers } from './room-members.ts';
-import { SEEN_ENVELOPES_FILE, SeenEnvelopes } from './seen-envelopes.ts';
+import { SEEN_ENVELOPES_FILE, SeenEnvelopes } from './e2e/seen-envelopes.ts';
 import { Reconnection } from './reconnect.ts';
-import { SealedChat, type OpenedHistory, type OpenedJoin, type SentDirect, type WhoisResult } from './sealed-chat.ts';
+import { SealedChat, type OpenedHistory, type OpenedJoin, type SentDirect, type WhoisResult } from './e2e/sealed-chat.ts';
 
 export type { OpenedHistory, OpenedJoin, WhoisResult };
 export type { ChatClientOptions } from './chat-client-types.ts';
@@ -239,7 +239,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return members ? { ...reply, members: members.map((member) => member.name) } : reply;
   }
 
-  // --- end-to-end (issue 9): SealedChat (sealed-chat.ts) ---------------------------------------
+  // --- end-to-end (issue 9): SealedChat (e2e/sealed-chat.ts) -----------------------------------
   private readonly sealed: SealedChat;
 
   /** Whether a room this client is in is secret (end-to-end). */

@@ -7,7 +7,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
-import { numberedName } from './safe-file-name.ts';
+import { numberedName } from './transfers/safe-file-name.ts';
 
 export const RECEIVED_CATS_DIR = 'receivedcats';
 

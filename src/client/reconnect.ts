@@ -16,7 +16,7 @@ import type { EventEmitter } from 'node:events';
 import type { ChatClientOptions, ChatEvents } from './chat-client-types.ts';
 import { checkedRequest } from './checked-request.ts';
 import { ParlorClient } from './client.ts';
-import type { DeliveredMessage } from './e2e.ts';
+import type { DeliveredMessage } from './e2e/e2e.ts';
 
 /** Reasons that another attempt would only repeat. */
 const FINAL_CODES: ReadonlySet<string> = new Set<ErrorCode>([

@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   KICKED: 'an operator disconnected this session',
 
   // End-to-end. The server reports E2E_REQUIRED; the others are the receiving client's verdict on
-  // a sealed message (src/client/e2e.ts), one code per way a server or peer could tamper.
+  // a sealed message (src/client/e2e/e2e.ts), one code per way a server or peer could tamper.
   E2E_REQUIRED: 'this room is secret: messages to it must be sealed end-to-end',
   E2E_MALFORMED: 'a sealed message could not be parsed',
   E2E_BAD_SIGNATURE: "a sealed message's signature did not verify (altered or forged)",
@@ -72,7 +72,7 @@ export const ERROR_CODES = {
   E2E_REPLAYED: 'a sealed message was delivered again under another id',
   E2E_DECRYPT_FAILED: 'a sealed message could not be decrypted with the key wrapped to you',
   E2E_PEER_KEY_CHANGED: "a peer's identity key differs from the one trusted for that name",
-  // End-to-end file transfer (src/client/file-offer.ts, incoming-transfer.ts): the receiving client's verdict on a sealed
+  // End-to-end file transfer (src/client/transfers/file-offer.ts, incoming-transfer.ts): the receiving client's verdict on a sealed
   // offer or chunk.
   E2E_OFFER_MISMATCH: "a sealed file's metadata does not match the offer the server relayed (its size)",
   E2E_CHUNK_REJECTED: 'a sealed chunk of a file was altered, reordered, dropped, repeated, cut or taken from another transfer',

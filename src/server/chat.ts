@@ -403,17 +403,22 @@ export class ChatService {
   private async enter(session: Session, key: string, since: number | undefined): Promise<Reply<'join'>> {
     const room = this.rooms.enter(session, key);
     this.cluster?.localChanged(session.user!.key);
-    const page = await this.reader.roomPage(key, session.user!.key, { after: since, before: this.liveFrom(), limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
+    const members = peopleIn(room).map((member) => member.user!.name);
+    const keys = this.rooms.isSecret(key)
+      ? [...peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)), ...(this.cluster?.remoteKeysIn(room) ?? [])]
+      : undefined;
+    // The members and a secret room's keys come out of the same page budget as the history, so
+    // that a big room's join reply stays within what one page may be.
+    const roster = Buffer.byteLength(JSON.stringify(members)) + (keys ? Buffer.byteLength(JSON.stringify(keys)) : 0);
+    const maxBytes = Math.max(0, this.settings.historyPageBytes - roster);
+    const page = await this.reader.roomPage(key, session.user!.key, { after: since, before: this.liveFrom(), limit: this.settings.historyLimit, maxBytes });
     return {
       room: room.record.name,
-      members: peopleIn(room).map((member) => member.user!.name),
+      members,
       history: page.messages,
       more: page.more,
       hasPassword: room.record.passwordHash !== null,
-      ...(this.rooms.isSecret(key) && {
-        secret: true,
-        keys: [...peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)), ...(this.cluster?.remoteKeysIn(room) ?? [])],
-      }),
+      ...(keys && { secret: true, keys }),
     };
   }
 

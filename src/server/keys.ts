@@ -2,7 +2,7 @@
 // client holds the RSA key it presented, and names are bound to keys (chat.ts); this keeps each
 // key by its fingerprint (in the store, so that a DM can be sealed to someone who is away) and
 // hands out (name, fingerprint, key) triples. The server vouches for nothing here: clients pin
-// what they are given (src/client/known-peers.ts) and check every signature themselves.
+// what they are given (src/client/e2e/known-peers.ts) and check every signature themselves.
 
 import type { AuthenticatedClient } from '../crypto/server-handshake.ts';
 import type { IdentityKey, PeerKey } from '../protocol/messages.ts';

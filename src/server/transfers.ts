@@ -23,6 +23,7 @@ import type { Request, Reply } from '../protocol/messages.ts';
 import type { DecodedRecord } from '../protocol/records.ts';
 import { decodeWindowBody, encodeWindowRecord, peekChunkBody } from '../protocol/transfer-records.ts';
 import type { ChatService } from './chat.ts';
+import { checkSealedSize } from './sealed-size.ts';
 import type { Session } from './session.ts';
 import { TransferBook, type Receiver, type Transfer } from './transfer-book.ts';
 
@@ -37,6 +38,8 @@ export interface TransferSettings {
 }
 
 /** Room for a later end-to-end seal per chunk: a 0-byte file may still carry a little. */
+/** The plaintext of a sealed offer at most: a name of 4,096 characters in UTF-8, its size and hash, as JSON. */
+const SEALED_FILE_METADATA_BYTES = 4096 * 4 + 256;
 const ENVELOPE_ALLOWANCE = (size: number) => 64 * 1024 + Math.ceil(size / 64);
 
 export class TransferService {
@@ -64,6 +67,8 @@ export class TransferService {
     this.book.checkRoomFor(session, 'you have');
     let recipients: Session[];
     let room: string | undefined;
+    /** Keys the sender may have sealed to, at most: every member's, and its own. */
+    let sealedTo = 2;
     if (request.to !== undefined) {
       const sessions = this.chat.transferRecipient(session, request.to);
       recipients = sessions.filter((recipient) => this.book.hasRoomFor(recipient));
@@ -73,9 +78,14 @@ export class TransferService {
       // As for `say`: a secret room's files travel sealed, so a careless client cannot leak one.
       if (found.secret && request.sealed === undefined) throw new ParlorError('E2E_REQUIRED', `#${found.name} is secret: files to it must be sealed end-to-end`);
       room = found.name;
+      sealedTo = found.members.length + 1;
       recipients = found.members.filter((member) => this.book.hasRoomFor(member));
       if (recipients.length === 0) throw new ParlorError('TRANSFER_DECLINED', `nobody else in #${room} can receive a file now`);
     }
+
+    // A sealed offer carries only the file's name, size and hash, and is sent to each receiver:
+    // sized like a sealed message of that much text (MESSAGE_TOO_LONG beyond), as `say` is.
+    if (request.sealed !== undefined) checkSealedSize(request.sealed, sealedTo, SEALED_FILE_METADATA_BYTES, 'offering a file');
 
     const transfer: Transfer = {
       id: this.book.newId(),

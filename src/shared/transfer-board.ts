@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChatClient } from '../client/chat-client.ts';
-import { DEFAULT_MAX_AUTO_ACCEPT_BYTES, FileTransfers, type IncomingTransfer, type OutgoingTransfer, type RecipientOutcome, type TransferProgress, type TransferTarget } from '../client/transfers.ts';
+import { DEFAULT_MAX_AUTO_ACCEPT_BYTES, FileTransfers, type IncomingTransfer, type OutgoingTransfer, type RecipientOutcome, type TransferProgress, type TransferTarget } from '../client/transfers/transfers.ts';
 import { formatBytes } from './format-bytes.ts';
 
 export interface TransferLine {

@@ -7,7 +7,7 @@ import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
 import { describeEvent } from '../cli/tail.ts';
 import { inertText } from '../shared/inert-text.ts';
-import { FileTransfers } from '../client/transfers.ts';
+import { FileTransfers } from '../client/transfers/transfers.ts';
 import { asParlorError } from '../protocol/errors.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { parseChatLine } from '../shared/slash-commands.ts';

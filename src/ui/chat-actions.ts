@@ -3,21 +3,48 @@
 // error keeps its stable code, so the user can tell BAD_PASSWORD from ROOM_NOT_FOUND.
 
 import { homedir } from 'node:os';
+import type { ChatClient } from '../client/chat-client.ts';
+import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
-import type { ChatRoom } from './chat-room.ts';
+import type { ChatPanes } from './chat-panes.ts';
 import { conversationTitle } from './chat-view.ts';
-import { dmKey, roomKey } from './conversations.ts';
+import { dmKey, roomKey, type ConversationList, type Tone } from './conversations.ts';
+import type { PeerKeyWarnings } from './peer-key-warnings.ts';
+import type { UiContext } from './ui-context.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
 import { expandHome } from '../shared/file-paths.ts';
 import { refuseOtherKey } from '../shared/chat-answers.ts';
-import { transferSummary } from '../shared/transfer-board.ts';
+import { transferSummary, type TransferBoard } from '../shared/transfer-board.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
-import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
+import { isThemeName, THEME_NAMES, type ThemeName } from '../shared/themes.ts';
+
+/** What typed lines need of the chat room: the conversations, the transfers, and how it answers. */
+export interface ChatActionsHost {
+  readonly chat: ChatClient;
+  readonly model: ConversationList;
+  readonly ui: Pick<UiContext, 'options' | 'settings' | 'theme' | 'screen' | 'saveSettings' | 'quit'>;
+  readonly panes: Pick<ChatPanes, 'pictureColumns'>;
+  readonly transfers: Pick<TransferBoard, 'accept' | 'decline' | 'cancel' | 'list' | 'send'>;
+  readonly keyWarnings: Pick<PeerKeyWarnings, 'pendingFor' | 'trusted'>;
+  readonly knownUsers: Set<string>;
+  readonly knownRooms: Set<string>;
+  /** Where Esc goes back to from the status conversation. */
+  readonly returnTo: string | undefined;
+  notice(text: string, tone?: Tone): void;
+  here(text: string, tone?: Tone): void;
+  reply(text: string, tone?: Tone): void;
+  addOwn(message: DeliveredMessage): void;
+  switchTo(key: string): void;
+  openRoom(room: string, password?: string, create?: boolean, secret?: boolean): Promise<void>;
+  forgetRoom(room: string): void;
+  setTheme(name: ThemeName): void;
+  render(): void;
+}
 
 /** Actions that say something: their line is what the user would lose if it is not sent. */
 const SAYING = new Set<ChatAction['kind']>(['say', 'dm', 'group']);
@@ -27,7 +54,7 @@ const SAYING = new Set<ChatAction['kind']>(['say', 'dm', 'group']);
  */
 const ABOUT_HERE = new Set<ChatAction['kind']>([...SAYING, 'export', 'file', 'groupfile', 'accept', 'decline', 'cancel', 'bot', 'leave', 'members', 'trust']);
 
-export function runChatLine(room: ChatRoom, line: string): Promise<void> {
+export function runChatLine(room: ChatActionsHost, line: string): Promise<void> {
   return runTypedLine(line, {
     chat: room.chat,
     context: () => ({ current: room.model.current(), knownUsers: room.knownUsers, knownRooms: room.knownRooms }),
@@ -39,7 +66,7 @@ export function runChatLine(room: ChatRoom, line: string): Promise<void> {
 /** Commands that read or write files where this UI runs. */
 const LOCAL_FILES = new Set<ChatAction['kind']>(['file', 'groupfile', 'accept', 'export']);
 
-async function run(room: ChatRoom, action: ChatAction): Promise<void> {
+async function run(room: ChatActionsHost, action: ChatAction): Promise<void> {
   const { chat, model, ui } = room;
   const current = model.current();
   if (ui.options.noLocalFiles !== undefined && LOCAL_FILES.has(action.kind)) return room.notice(ui.options.noLocalFiles, 'error');
@@ -147,7 +174,7 @@ async function run(room: ChatRoom, action: ChatAction): Promise<void> {
  * /file and /groupfile: the file is checked here first, so that a typo gets a plain answer
  * instead of a transfer line that fails; the line then goes to the conversation, shown.
  */
-async function sendFile(room: ChatRoom, action: { kind: 'file'; to: string; path: string } | { kind: 'groupfile'; room: string; path: string }): Promise<void> {
+async function sendFile(room: ChatActionsHost, action: { kind: 'file'; to: string; path: string } | { kind: 'groupfile'; room: string; path: string }): Promise<void> {
   const { model, ui } = room;
   const path = expandHome(action.path, ui.options.env.HOME ?? homedir());
   const size = await readableFileSize(path);
@@ -157,7 +184,7 @@ async function sendFile(room: ChatRoom, action: { kind: 'file'; to: string; path
   room.switchTo(action.kind === 'file' ? dmKey(action.to) : roomKey(action.room));
 }
 
-async function runBot(room: ChatRoom, line: string): Promise<void> {
+async function runBot(room: ChatActionsHost, line: string): Promise<void> {
   const { chat, model } = room;
   const current = model.current();
   const where = current?.kind === 'room' ? current.name : undefined;
@@ -167,7 +194,7 @@ async function runBot(room: ChatRoom, line: string): Promise<void> {
   if (command === 'exit') room.here('the server let you go (!exit). Press Ctrl-C to leave.', 'info');
 }
 
-async function showBotReply(room: ChatRoom, key: string, line: string, reply: BotReply): Promise<void> {
+async function showBotReply(room: ChatActionsHost, key: string, line: string, reply: BotReply): Promise<void> {
   const { model, ui } = room;
   const ts = Date.now();
   switch (reply.kind) {

@@ -2,15 +2,33 @@
 // peer's changed key, joins and leaves, announcements, and the connection's state for the status
 // bar, which counts down each second to the next attempt while it reconnects.
 
-import type { DeliveredMessage } from '../client/e2e.ts';
+import type { ChatClient } from '../client/chat-client.ts';
+import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName } from '../shared/inert-text.ts';
 import { foldName } from '../protocol/names.ts';
 import { departureWords, releaseWords } from '../protocol/operator-notices.ts';
-import type { ChatRoom } from './chat-room.ts';
-import { roomKey, STATUS_KEY } from './conversations.ts';
+import type { StatusState } from './chat-view.ts';
+import { roomKey, STATUS_KEY, type ConversationList, type Tone } from './conversations.ts';
+import type { PeerKeyWarnings } from './peer-key-warnings.ts';
+import type { UiContext } from './ui-context.ts';
+
+/** What following ChatClient needs of the chat room: where events are filed and shown. */
+export interface ChatEventsHost {
+  readonly chat: ChatClient;
+  readonly model: ConversationList;
+  readonly status: StatusState;
+  readonly knownUsers: Set<string>;
+  readonly keyWarnings: Pick<PeerKeyWarnings, 'changed'>;
+  readonly ui: Pick<UiContext, 'settings'>;
+  notice(text: string, tone?: Tone): void;
+  here(text: string, tone?: Tone): void;
+  ring(always: boolean): void;
+  refreshMembers(key: string): Promise<void>;
+  render(): void;
+}
 
 /** Puts ChatClient's events in the room; returns what stops the reconnect countdown. */
-export function followChatClient(room: ChatRoom): () => void {
+export function followChatClient(room: ChatEventsHost): () => void {
   const { chat, model, status } = room;
   let countdown: NodeJS.Timeout | undefined;
   const stopCountdown = () => {
@@ -80,7 +98,7 @@ export function followChatClient(room: ChatRoom): () => void {
   return stopCountdown;
 }
 
-function fileMessage(room: ChatRoom, message: DeliveredMessage): void {
+function fileMessage(room: ChatEventsHost, message: DeliveredMessage): void {
   const filed = room.model.addMessage(message);
   if (!filed) return;
   room.knownUsers.add(message.from);

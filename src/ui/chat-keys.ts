@@ -1,20 +1,40 @@
 // The chat room's keys: PageUp/PageDown through the messages (older history at the top),
 // Ctrl-N/Ctrl-P between conversations, Esc from the status conversation back, Ctrl-L to redraw, and every other key to the input line,
-// where Tab completes names and rooms and Enter hands the line to chat-actions.ts.
+// where Tab completes names and rooms and Enter hands the line to the room's `submit` (chat-actions.ts).
 
+import type { ChatClient } from '../client/chat-client.ts';
 import { foldName } from '../protocol/names.ts';
-import { runChatLine } from './chat-actions.ts';
-import type { ChatRoom } from './chat-room.ts';
+import type { ChatPanes } from './chat-panes.ts';
 import { completeLine } from '../shared/completion.ts';
-import { STATUS_KEY } from './conversations.ts';
+import { STATUS_KEY, type ConversationList } from './conversations.ts';
 import { LineEditor } from './line-editor.ts';
+import type { UiContext } from './ui-context.ts';
+
+/** What the keys need of the chat room: the conversations, the panes to scroll, names to complete. */
+export interface ChatKeysHost {
+  readonly chat: Pick<ChatClient, 'name'>;
+  readonly model: ConversationList;
+  readonly panes: Pick<ChatPanes, 'follow' | 'pageUp' | 'pageDown' | 'drawInput'>;
+  readonly ui: Pick<UiContext, 'screen'>;
+  readonly knownUsers: ReadonlySet<string>;
+  readonly knownRooms: ReadonlySet<string>;
+  /** Where Esc goes back to from the status conversation. */
+  readonly returnTo: string | undefined;
+  switchTo(key: string): void;
+  loadOlder(): Promise<void>;
+  render(): void;
+}
 
 export class ChatKeys {
   /** The line being typed. */
   readonly editor = new LineEditor();
   private cycle: Parameters<typeof completeLine>[2];
 
-  constructor(private readonly room: ChatRoom) {}
+  constructor(
+    private readonly room: ChatKeysHost,
+    /** Runs a line the user sent with Enter (chat-actions.ts). */
+    private readonly submit: (line: string) => Promise<void>,
+  ) {}
 
   press(ch: string | undefined, key: { full: string }): void {
     const { room } = this;
@@ -53,7 +73,7 @@ export class ChatKeys {
     } else if (result.handled) {
       this.cycle = undefined;
     }
-    if (result.submitted !== undefined) void runChatLine(room, result.submitted);
+    if (result.submitted !== undefined) void this.submit(result.submitted);
     room.panes.drawInput(room.model, this.editor);
     room.ui.screen.render();
   }

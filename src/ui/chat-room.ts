@@ -7,23 +7,24 @@
 // It never talks to a socket, only to ChatClient.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage, E2eStatus } from '../client/e2e.ts';
+import type { DeliveredMessage, E2eStatus } from '../client/e2e/e2e.ts';
 import { formatAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { Autojoin } from './autojoin.ts';
-import { followChatClient } from './chat-events.ts';
-import { ChatKeys } from './chat-keys.ts';
+import { runChatLine, type ChatActionsHost } from './chat-actions.ts';
+import { followChatClient, type ChatEventsHost } from './chat-events.ts';
+import { ChatKeys, type ChatKeysHost } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, type StatusState } from './chat-view.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from './conversations.ts';
-import { PeerKeyWarnings } from './peer-key-warnings.ts';
+import { PeerKeyWarnings, type KeyWarningsHost } from './peer-key-warnings.ts';
 import { blessedDepth } from '../shared/color-depth.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from '../shared/transfer-board.ts';
 import type { TransferLine } from './transfer-view.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
-export class ChatRoom {
+export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, KeyWarningsHost {
   readonly model: ConversationList;
   readonly status: StatusState;
   /** Names and rooms seen anywhere: for completion. */
@@ -34,7 +35,7 @@ export class ChatRoom {
   readonly panes: ChatPanes;
   /** Peers' changed keys: their warnings and /trust. */
   readonly keyWarnings = new PeerKeyWarnings(this);
-  private readonly keys = new ChatKeys(this);
+  private readonly keys = new ChatKeys(this, (line) => runChatLine(this, line));
   /** The rooms to join again at the next login on this server. */
   private readonly autojoin: Autojoin;
   private readonly downloadsProblem: string | undefined;

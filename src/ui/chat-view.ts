@@ -3,7 +3,7 @@
 // with last-message times, and the status bar. Everything that came from the network goes through
 // safeText here, and nowhere else needs to remember to.
 
-import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
+import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName, inertText } from '../shared/inert-text.ts';
 import type { Conversation, Entry } from './conversations.ts';
 import { clock, lastSpoke, NOTICE_INDENT, noticeLines } from './notice-lines.ts';

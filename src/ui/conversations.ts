@@ -2,7 +2,7 @@
 // messages), each with its entries in message-id order, unread counts, members and whether older
 // history remains. The screen redraws from this; tests drive it with plain messages.
 
-import { e2eOf, type DeliveredMessage } from '../client/e2e.ts';
+import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ExportLine } from '../shared/export.ts';
 import type { ImageCells } from './image-cells.ts';

@@ -2,10 +2,21 @@
 // concerns, shown once there, kept until the user decides; and /trust answering it, with the
 // messages held because of the change fetched again and opened in their place.
 
-import type { PeerKeyChange } from '../client/peer-keys.ts';
+import type { ChatClient } from '../client/chat-client.ts';
+import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
 import { foldName } from '../protocol/names.ts';
-import type { ChatRoom } from './chat-room.ts';
+import type { ChatPanes } from './chat-panes.ts';
 import { peerKeyChangedWarning } from './chat-view.ts';
+import type { ConversationList } from './conversations.ts';
+
+/** What the warnings need of the chat room: its conversations, the history, the bell, a redraw. */
+export interface KeyWarningsHost {
+  readonly model: ConversationList;
+  readonly chat: Pick<ChatClient, 'history'>;
+  readonly panes: Pick<ChatPanes, 'follow'>;
+  ring(always: boolean): void;
+  render(): void;
+}
 
 export class PeerKeyWarnings {
   /** Peers whose key changed and who are not trusted again yet, by folded name. */
@@ -13,7 +24,7 @@ export class PeerKeyWarnings {
   /** Which panes already show which key change ("conversation key|name|fingerprint"). */
   private readonly warned = new Set<string>();
 
-  constructor(private readonly room: ChatRoom) {}
+  constructor(private readonly room: KeyWarningsHost) {}
 
   /**
    * A peer's key changed: the loud warning goes to the conversations it concerns (the direct one

@@ -1,5 +1,5 @@
 // Everything another person typed passes through here before it reaches a blessed widget: first
-// made inert (control and bidi characters shown, not obeyed: src/client/inert-text.ts), then its
+// made inert (control and bidi characters shown, not obeyed: src/shared/inert-text.ts), then its
 // braces escaped, because blessed reads `{red-fg}` or `{/}` in content as markup and a message
 // must not be able to restyle the screen or close the styles around it.
 

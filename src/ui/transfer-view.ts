@@ -6,7 +6,7 @@
 
 import { clock, NOTICE_INDENT, noticeLines } from './notice-lines.ts';
 import { paint, type Color, type Theme } from '../shared/themes.ts';
-import { formatBytes } from '../client/transfer-progress.ts';
+import { formatBytes } from '../client/transfers/transfer-progress.ts';
 
 export { formatBytes };
 // The line's shape is the board's (src/shared), which both UIs draw.

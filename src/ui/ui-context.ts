@@ -3,52 +3,26 @@
 
 import type blessed from 'blessed';
 import type { ClientIdentity } from '../crypto/identity.ts';
-import type { DiscoverOptions } from '../discovery/discover.ts';
 import type { ColorDepth } from '../shared/color-depth.ts';
-import type { HostedServer, HostOptions } from '../shared/host-server.ts';
+import type { ChatUiOptions } from '../shared/chat-options.ts';
 import type { UiSettings } from '../shared/settings.ts';
 import type { Theme } from '../shared/themes.ts';
 
-export interface UiOptions {
-  configDir: string;
-  dataDir: string;
-  /** HOST:PORT: straight to the login room. */
-  server?: string;
-  name?: string;
-  password?: string;
-  fingerprint?: string;
-  acceptNewKey?: boolean;
+export type { LoginTarget } from '../shared/chat-options.ts';
+
+/** The terminal UI's options: the ones both UIs share, and the terminal's own. */
+export interface UiOptions extends ChatUiOptions {
   /** Log this identity's other sessions out at login instead of adding one more. */
   replace?: boolean;
-  discovery: DiscoverOptions;
-  hosting: HostOptions;
   /** Open !enlightenme links in the browser (else only show them). */
   openLinks: boolean;
   mouse: boolean;
   env: NodeJS.ProcessEnv;
-  /** Where received files go (default: downloads/ in the data dir). */
-  downloadsDir?: string;
-  /** Offers up to this size are saved without asking (default: FileTransfers' 1 GiB). */
-  maxAutoAcceptBytes?: number;
   /**
    * Set when this UI runs inside the server for an SSH visitor (src/ssh): files and exports would
    * touch the server's disk, not the visitor's, so those commands answer with this reason instead.
    */
   noLocalFiles?: string;
-}
-
-/** A server to log in to: from discovery, typed by hand, or hosted here. */
-export interface LoginTarget {
-  host: string;
-  port: number;
-  /** From the advert or the hosted server: the key the server must present. */
-  fingerprint?: string;
-  serverName?: string;
-  password?: string;
-  /** What known_servers said of its key before login, for the status bar. */
-  trust?: string;
-  /** Set when it was started from this UI. */
-  hosted?: HostedServer;
 }
 
 export interface UiContext {

@@ -4,7 +4,7 @@
 // a snapshot on attach and then only what changed, so a room with 10,000 messages is sent once.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage } from '../client/e2e.ts';
+import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import { completeLine } from '../shared/completion.ts';
 import { notSealedText } from '../shared/notices.ts';

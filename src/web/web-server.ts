@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { safeFileName } from '../client/safe-file-name.ts';
+import { safeFileName } from '../client/transfers/safe-file-name.ts';
 import { admission, commonHeaders, hostAllowed, originAllowed, sessionCookie, type GuardKeys } from './http-guard.ts';
 import { PAGE_FILES } from './page-bundle.ts';
 import { servedFile, servedImage } from './served-files.ts';

@@ -9,7 +9,7 @@ import { ChatClient } from '../client/chat-client.ts';
 import { describeTrustState, KnownServers, serverKeyChangedError } from '../client/known-servers.ts';
 import type { ClientIdentity } from '../crypto/identity.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
-import { discoverServers, type DiscoverOptions, type ProbeTarget } from '../discovery/discover.ts';
+import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
 import { DiscoveredChats } from '../shared/discovered-chats.ts';
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress, parseServerAddress } from '../options.ts';
@@ -17,33 +17,13 @@ import { ParlorError } from '../protocol/errors.ts';
 import { defaultChatName } from '../shared/default-name.ts';
 import { rememberName, saveSettings, type UiSettings } from '../shared/settings.ts';
 import { isThemeName } from '../shared/themes.ts';
-import { startHostedServer, type HostedServer, type HostOptions } from '../shared/host-server.ts';
+import type { ChatUiOptions, LoginTarget } from '../shared/chat-options.ts';
+import { startHostedServer } from '../shared/host-server.ts';
 import { WebChat } from './web-chat.ts';
 import type { PageRequest, WebEvent } from './wire.ts';
 
-export interface WebOptions {
-  configDir: string;
-  dataDir: string;
-  server?: string;
-  name?: string;
-  password?: string;
-  fingerprint?: string;
-  acceptNewKey?: boolean;
-  discovery: DiscoverOptions;
-  hosting: HostOptions;
-  downloadsDir?: string;
-  maxAutoAcceptBytes?: number;
-}
-
-interface Target {
-  host: string;
-  port: number;
-  fingerprint?: string;
-  serverName?: string;
-  password?: string;
-  trust?: string;
-  hosted?: HostedServer;
-}
+/** `parlor web` takes what both UIs share, nothing of its own. */
+export type WebOptions = ChatUiOptions;
 
 type Login = Extract<WebEvent, { type: 'login' }>;
 
@@ -54,7 +34,7 @@ export class WebSession {
   private readonly servers = this.found.chats;
   private waiting: Extract<WebEvent, { type: 'waiting' }> = { type: 'waiting', searching: false, servers: [], hints: [], message: '' };
   private login: Login | undefined;
-  private target: Target | undefined;
+  private target: LoginTarget | undefined;
   private generation = 0;
   private busy = false;
   chat: WebChat | undefined;
@@ -195,7 +175,7 @@ export class WebSession {
     }
   }
 
-  private toLogin(target: Target): void {
+  private toLogin(target: LoginTarget): void {
     this.generation++;
     this.target = target;
     const address = formatAddress(target.host, target.port);

@@ -6,7 +6,7 @@
 // chose where one is read from.
 
 import { homedir } from 'node:os';
-import type { TransferTarget } from '../client/transfers.ts';
+import type { TransferTarget } from '../client/transfers/transfers.ts';
 import { expandHome } from '../shared/file-paths.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { downloadsFor, TransferBoard, transferSummary, type TransferLine, type TransferPlace } from '../shared/transfer-board.ts';

@@ -69,6 +69,19 @@ describe('cli: parlor serve and parlor ping', () => {
     expect(notNumber.stderr).to.include('BAD_OPTION');
   });
 
+  it('lists every flag with its default in --help, and the README documents each one', async () => {
+    const help = await parlor(['serve', '--help']);
+    expect(help.code).to.equal(0);
+    const flags = [...new Set(help.stdout.match(/--[a-z][a-z-]+/g))].filter((flag) => flag !== '--help');
+    // Flags from the options table (src/options.ts) and serve's own --json, with the schema's defaults.
+    expect(flags).to.include.members(['--port', '--no-mdns', '--disable-command', '--name-reservation-days', '--json']);
+    expect(help.stdout.replace(/\s+/g, ' ')).to.include('--max-outbound-bytes <n> bytes that may wait for a slow reader before it is dropped (default: 8 MiB)');
+    expect(help.stdout.replace(/\s+/g, ' ')).to.include('(default: 30)');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const undocumented = flags.filter((flag) => !new RegExp(`${flag}(?![a-z-])`).test(readme));
+    expect(undocumented, 'parlor serve flags missing from README.md').to.deep.equal([]);
+  });
+
   it('pings a server, then refuses it with SERVER_KEY_CHANGED (exit 1) once its key changed', async () => {
     const config = tempDir('config');
     const first = await startServerProcess(['--ephemeral']);

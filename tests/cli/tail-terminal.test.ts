@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { ChatClient } from '../../src/client/chat-client.ts';
+import { waitUntil } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { PARLOR_BIN, startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
@@ -21,17 +22,16 @@ describe('cli: parlor tail on a terminal', () => {
     const tail = [process.execPath, PARLOR_BIN, 'tail', '--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'bob', '--config', tempDir('bob'), '--fingerprint', server.fingerprint, '--timeout', '20'];
     execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '10', tail.map((a) => `'${a}'`).join(' ')]);
     await server.waitForEvent((e) => e.event === 'login' && e.name === 'bob');
-    await new Promise((r) => setTimeout(r, 300));
     const [identity] = await sharedIdentities();
     const ada = await ChatClient.connect({ host: '127.0.0.1', port: server.port, identity: identity!, configDir: tempDir('ada'), fingerprint: server.fingerprint, name: 'ada', password: 'pw', reconnect: false });
+    // The tail is in the lobby before ada joins it, so that it shows her joining.
+    const bobInLobby = async () => (await ada.users()).users.some((user) => user.name === 'bob' && user.rooms.includes('lobby'));
+    for (let round = 0; round < 200 && !(await bobInLobby()); round++) await new Promise((r) => setTimeout(r, 20));
     await ada.join('lobby');
     await ada.say('lobby', 'plain \u001b[31mRED\u001b[0m \u001b]0;owned\u0007 \u001b[2J gone? \u202Eevil');
     ada.close();
     let screen = '';
-    for (let i = 0; i < 50 && !screen.includes('RED'); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      screen = execFileSync('tmux', ['capture-pane', '-e', '-p', '-t', session], { encoding: 'utf8' });
-    }
+    await waitUntil(() => (screen = execFileSync('tmux', ['capture-pane', '-e', '-p', '-t', session], { encoding: 'utf8' })).includes('RED'), 'the message on the tail screen', 5000, () => screen);
     expect(screen).to.include('plain ^[[31mRED^[[0m ^[]0;owned^G ^[[2J gone? <U+202E>evil');
     // capture-pane -e would show a colour change as an escape of its own: there must be none.
     expect(screen).not.to.include('\u001b[31m');

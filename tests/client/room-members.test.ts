@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import type { OpenedJoin } from '../../src/client/sealed-chat.ts';
+import type { OpenedJoin } from '../../src/client/e2e/sealed-chat.ts';
 import { RoomMembers } from '../../src/client/room-members.ts';
 import { nextMessages, startWorld, type World } from '../helpers/chat-world.ts';
 

@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
+import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
 import { connectChat, sleep, waitUntil } from '../helpers/chat-clients.ts';
 import { collect } from '../helpers/chat-world.ts';
 import { startCluster } from '../helpers/cluster.ts';
@@ -22,9 +22,9 @@ async function talk(client: ChatClient, label: string, count: number, stopAt: nu
       acked.push((await client.say('lobby', `${label} ${i}`)).id);
     } catch (error) {
       failures.push(`${label} ${i}: ${(error as { code?: string }).code}`);
-      await sleep(100);
+      await sleep(100); // pacing: back off after a refusal, as a person would
     }
-    await sleep(15);
+    await sleep(15); // pacing: a message every few ms, so the traffic spans the fault
   }
   return acked;
 }
@@ -103,7 +103,8 @@ describe('cluster faults', function () {
     const sending = people.map((client, index) => talk(client, `p${index}`, 80, stopAt, failures));
     await waitUntil(() => seen[0]!.length >= 10, 'some traffic before the outage', 20_000);
     postgres.stop('fast');
-    await sleep(3000);
+    // Down until the servers have refused a message for it.
+    await waitUntil(() => failures.some((failure) => failure.endsWith('DATABASE_UNAVAILABLE')), 'a message refused while the database is away', 20_000, () => failures.join(', '));
     postgres.start();
     const acked = await Promise.all(sending);
     const all = acked.flat().sort((a, b) => a - b);

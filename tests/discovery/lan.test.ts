@@ -224,7 +224,8 @@ describe('discovery across network namespaces (a real broadcast LAN)', () => {
     expect(found[0]).to.include({ host: '198.51.100.10', port: Number(listening.port), fingerprint: String(listening.fingerprint), password: PASSWORD, via: 'mdns' });
 
     const peer = lan.node('cli', ['--import', 'tsx', MDNS_LISTENER, '4000']);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The advert heard in full (the service's records and the host's addresses) before the server goes.
+    for (const type of ['TXT', 'SRV', 'A', 'AAAA']) await peer.waitForJson((record) => record.type === type, 3500);
     serverProcess.child.kill('SIGTERM');
     const heard = (await peer.exited).stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as { name: string; type: string; ttl: number | null; data: unknown });
     const txt = heard.find((record) => record.type === 'TXT' && record.name.endsWith('._parlor._tcp.local'));

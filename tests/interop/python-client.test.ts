@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
+import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
 import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SEEN_ENVELOPES_FILE } from '../../src/client/seen-envelopes.ts';
+import { SEEN_ENVELOPES_FILE } from '../../src/client/e2e/seen-envelopes.ts';
 import { CLIENT_IDENTITY_FILE, loadOrCreateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.ts';
 import { entryLines } from '../../src/ui/chat-view.ts';

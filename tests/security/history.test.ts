@@ -116,6 +116,7 @@ describe('security: history cannot lock readers out or blow up memory (issue 17,
     expect(login.directMore).to.equal(true);
     expect(login.direct.length).to.be.within(1, 4);
 
+    // A fixed wait on purpose: it proves that no SLOW_CONSUMER drop or internal error follows.
     await sleep(200);
     expect(server.events.filter((e) => e.event === 'disconnect' && e.code === 'SLOW_CONSUMER')).to.deep.equal([]);
     expect(server.events.filter((e) => e.event === 'error'), 'internal errors').to.deep.equal([]);

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { ClientIdentity } from '../../src/crypto/identity.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { guessingAddress, PasswordGuard } from '../../src/server/password-guard.ts';
+import { waitUntil } from '../helpers/chat-clients.ts';
 import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 
@@ -51,18 +52,17 @@ describe('security: password guessing', function () {
       for (const key of ['g1', 'g2', 'g3']) expect(await attempt(key, false)).to.equal(false);
       // ...then its further guesses wait, and so does the innocent user who came after them.
       const waiting = [attempt('g1', false), attempt('g4', false), attempt('innocent', true)];
+      // A fixed wait on purpose: it proves that nothing is checked while the guard's clock stands still.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(checked, 'checked while the budget was spent (the clock stood still)').to.deep.equal(['g1', 'g2', 'g3']);
-      // Time passes on the guard's clock: one wrong password's worth of budget each 100 ms of it.
-      const tick = async () => {
-        now += 100;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      };
-      await tick();
+      // Time passes on the guard's clock: one wrong password's worth of budget each 100 ms of it
+      // (the guard looks again when its own timer fires).
+      now += 100;
       // The newcomers (no failures) go first, in their order: g4 now, then the innocent.
+      await waitUntil(() => checked.length > 3, 'an attempt checked once the clock moved');
       expect(checked).to.deep.equal(['g1', 'g2', 'g3', 'g4']);
       expect(await waiting[1]!).to.equal(false);
-      await tick();
+      now += 100;
       expect(await waiting[2]!, 'the right password is accepted, not refused').to.equal(true);
       // Its share given back, the key that had failed before is checked at once, last.
       expect(await waiting[0]!).to.equal(false);

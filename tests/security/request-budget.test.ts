@@ -142,6 +142,7 @@ describe('security: the request budget (issue 17, items 2, 4, 9)', function () {
       refusals += refused.length;
       const done = new Set(answers.flatMap((a, i) => (a.type === 'reply' ? [sending[i]!] : [])));
       todo = todo.filter((n) => !done.has(n));
+      // Waits as the server said to (retryAfterMs): the time is the protocol's answer, not a guess.
       if (refused.length > 0) await sleep(Math.max(...refused.map((r) => r.retryAfterMs!)));
     }
     expect(todo, 'requests never accepted').to.deep.equal([]);

@@ -4,7 +4,7 @@
 // senders too.
 
 import { expect } from 'chai';
-import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
+import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers/transfers.ts';
 import { expectCode } from '../helpers/chat-world.ts';
 import { JOIN_PASSWORD, connectChat, rawRequest, waitUntil } from '../helpers/chat-clients.ts';
 import { listDir } from '../helpers/files.ts';

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { ParlorClient } from '../../src/client/client.ts';
 import { ParlorServer } from '../../src/server/server.ts';
-import { collect, expectCode, nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
+import { collect, disconnected, expectCode, loginOnceLapsed, nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -24,7 +24,7 @@ describe('server/chat', () => {
       const ada = await world.login('ada');
       await expectCode(world.login('ADA', { identity: other }), 'NAME_TAKEN');
       ada.close();
-      await new Promise((r) => setTimeout(r, 100));
+      await disconnected(world, 'ada');
       const error = await expectCode(world.login('Ada', { identity: other }), 'NAME_RESERVED');
       expect(error.message).to.match(/until \d{4}-\d{2}-\d{2}/);
       const again = await world.login('ada');
@@ -36,8 +36,8 @@ describe('server/chat', () => {
       world = await startWorld({ nameReservationMs: 50 });
       const [, , other] = await sharedIdentities();
       (await world.login('cy')).close();
-      await new Promise((r) => setTimeout(r, 200));
-      expect((await world.login('cy', { identity: other })).name).to.equal('cy');
+      await disconnected(world, 'cy');
+      expect((await loginOnceLapsed(() => world.login('cy', { identity: other }))).name).to.equal('cy');
     });
 
     it('replaces the sessions of the same key when a login asks to (--replace)', async () => {
@@ -240,7 +240,7 @@ describe('server/chat', () => {
       expect(users).to.deep.include({ name: 'ada', lastMessageAt: ts, rooms: ['lobby'] });
       expect(users).to.deep.include({ name: 'bob', lastMessageAt: null, rooms: [] });
       bob.close();
-      await new Promise((r) => setTimeout(r, 100));
+      await disconnected(world, 'bob');
       const all = await ada.allUsers();
       expect(all.users.find((u) => u.name === 'bob')).to.include({ online: false });
       expect(all.users.find((u) => u.name === 'ada')).to.include({ online: true, lastMessageAt: ts });
@@ -297,9 +297,10 @@ describe('server/chat: a client that leaves in the middle of a request', () => {
       const pending = ada.create('vault', 'slow to hash').catch(() => undefined);
       ada.close();
       await pending;
-      await new Promise((r) => setTimeout(r, 300)); // scrypt takes ~50 ms; let it finish
-      expect(world.events.filter((e) => e.event === 'error')).to.deep.equal([]);
+      // Room passwords are hashed one at a time, in order: once bob's is done, ada's was too.
       const bob = await world.login('bob');
+      await bob.create('after-vault', 'hashed after ada\'s');
+      expect(world.events.filter((e) => e.event === 'error')).to.deep.equal([]);
       expect((await bob.listRooms()).rooms.map((r) => r.name)).not.to.include('vault');
     } finally {
       await world.stop();

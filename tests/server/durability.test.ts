@@ -68,7 +68,7 @@ describe('server/durability: kill -9 under load', function () {
     for (let round = 0; round < 2000; round++) {
       if (acked.length >= KILL_AFTER_ACKS) break;
       if (firstAckAt !== undefined && Date.now() - firstAckAt >= SEND_FOR_MS) break;
-      await sleep(5);
+      await sleep(5); // polls the two conditions above
     }
     expect(firstAckAt, 'no send was acknowledged before the kill').to.be.a('number');
     await server.stop('SIGKILL');

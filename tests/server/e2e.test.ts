@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatClient } from '../../src/client/chat-client.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
+import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
 import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
 import { collect, settle } from '../helpers/chat-world.ts';
 import { sharedIdentities } from '../helpers/identities.ts';

@@ -203,7 +203,7 @@ describe('server/limits: one client cannot hurt the rest', function () {
       for (let round = 0; round < 6000 && writing; round++) {
         peakRss = Math.max(peakRss, residentBytes(pid) ?? 0);
         if (ackedWhenDropped === undefined && server.events.some((e) => e.event === 'disconnect' && e.name === 'reader')) ackedWhenDropped = acked;
-        await sleep(5);
+        await sleep(5); // the sampling interval of the RSS
       }
     })();
     const errors: unknown[] = [];
@@ -302,6 +302,7 @@ describe('server/limits: one client cannot hurt the rest', function () {
     expect(server.events.some((e) => e.event === 'login'), 'a login got through the slow-down').to.equal(false);
 
     // The slow-down is a wait, not a ban: after it, the right password is accepted.
+    // Waits as the server said to (retryAfterMs): the time is the protocol's answer, not a guess.
     await sleep(sixth.retryAfterMs! + 100);
     const later = await rawPeer(server.port, identity!);
     const accepted = await rawRequest(later, { id: 1, type: 'login', name: 'guesser', password: JOIN_PASSWORD });

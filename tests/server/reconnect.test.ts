@@ -108,7 +108,7 @@ describe('server/reconnect: a client across a server restart', function () {
           const text = `after ${i}`;
           sent.push({ id: (await bob.say('lobby', text)).id, text, conversation: 'lobby' });
         }
-        await sleep(10);
+        await sleep(10); // pacing: the sends span ada's whole way back
       }
       await reconnected;
       expect(sentAfterBack, 'messages bob sent once ada was back').to.be.greaterThan(0);
@@ -191,7 +191,7 @@ describe('server/reconnect: a client across a server restart', function () {
     const lane = async () => {
       for (let round = 0; round < 5000 && sentAfterBack < 150 && Date.now() < deadline; round++) {
         if (!back && sentBeforeBack >= PAGE_BEFORE_BACK) {
-          await sleep(5);
+          await reconnected;
           continue;
         }
         if (back) sentAfterBack++;
@@ -204,7 +204,7 @@ describe('server/reconnect: a client across a server restart', function () {
           const text = `burst ${i}`;
           sent.push({ id: (await bob.say('lobby', text)).id, text, conversation: 'lobby' });
         }
-        await sleep(back ? 2 : 6);
+        await sleep(back ? 2 : 6); // pacing: live messages in every burst around ada's login
       }
     };
     await Promise.all([lane(), lane()]);
@@ -252,11 +252,12 @@ describe('server/reconnect: a client across a server restart', function () {
   });
 
   it('sends what is said while it is reconnecting once it is back, in order; gives up with TIMEOUT if it does not come back', async () => {
-    const [adaId] = await sharedIdentities();
+    const [adaId, bobId] = await sharedIdentities();
     const args = ['--data', tempDir('reconnect'), '--password', JOIN_PASSWORD];
     const first = await startServerProcess(args);
-    // The wait for the connection is bounded by the request timeout.
-    const ada = await connectChat(first, adaId!, 'ada', { ...RECONNECT, requestTimeoutMs: 3000 });
+    // The wait for the connection is bounded by the request timeout: long enough here for a new
+    // server process to start on a busy machine.
+    const ada = await connectChat(first, adaId!, 'ada', { ...RECONNECT, requestTimeoutMs: 30_000 });
     await ada.join('lobby');
     let disconnected = nextEvent(ada, 'disconnected', 10_000);
     await first.stop('SIGTERM');
@@ -268,18 +269,22 @@ describe('server/reconnect: a client across a server restart', function () {
     expect(two!.id, 'in the order said').to.be.greaterThan(one!.id);
     const page = await ada.history({ room: 'lobby' });
     expect(page.messages.map((m) => m.text)).to.deep.equal(['said while away', 'and then this']);
+    ada.close();
 
-    // Gone for longer than a request may wait: not sent, and said so.
-    disconnected = nextEvent(ada, 'disconnected', 10_000);
+    // Gone for longer than a request may wait (bob's: 1 s; the server does not come back): not
+    // sent, and said so.
+    const bob = await connectChat(second, bobId!, 'bob', { ...RECONNECT, requestTimeoutMs: 1000 });
+    await bob.join('lobby');
+    disconnected = nextEvent(bob, 'disconnected', 10_000);
     await second.stop('SIGTERM');
     await disconnected;
-    const error = await ada.say('lobby', 'into the void').then(
+    const error = await bob.say('lobby', 'into the void').then(
       () => expect.fail('sent with no server'),
       (failure: ParlorError) => failure,
     );
     expect(error.code).to.equal('TIMEOUT');
     expect(error.message).to.contain('not sent');
-    ada.close();
+    bob.close();
   });
 
   it('sends again a message whose acknowledgement a dropped connection swallowed, and it is stored once', async () => {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
+import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers/transfers.ts';
 import { RECORD_KIND_CHUNK, RECORD_KIND_WINDOW } from '../../src/protocol/constants.ts';
 import type { DecodedRecord } from '../../src/protocol/records.ts';
 import { decodeWindowBody, encodeChunkRecord, encodeWindowRecord, peekChunkBody } from '../../src/protocol/transfer-records.ts';
@@ -103,7 +103,7 @@ describe('server/transfers: flow control and hostile peers', function () {
     // Until the sender has stopped: its count unchanged over 20 samples (bounded at 3,000 samples).
     let still = 0;
     for (let i = 0, last = -1; i < 3000 && still < 20; i++) {
-      await sleep(10);
+      await sleep(10); // the sampling interval of the RSS and the sender's count
       peak = Math.max(peak, residentBytes(pid) ?? 0);
       still = acked >= 16 * MiB && sent === last ? still + 1 : 0;
       last = sent;
@@ -162,7 +162,7 @@ describe('server/transfers: flow control and hostile peers', function () {
       await expectCode(receiving.done, 'TRANSFER_CORRUPT');
       const status = await waitForRaw(mallory, isStatus('failed'));
       expect(status.code).to.equal('TRANSFER_CORRUPT');
-      await sleep(50);
+      // `done` rejects only once the part file is deleted (IncomingTransfer.abort).
       expect(await listDir(downloads)).to.deep.equal([]);
       bobChat.close();
     });
@@ -189,6 +189,30 @@ describe('server/transfers: flow control and hostile peers', function () {
     bobChat.close();
   });
 
+  it('a sealed offer larger than a name, size and hash can need is refused with MESSAGE_TOO_LONG, and nobody is offered it', async () => {
+    const [malloryKey, bobKey] = await sharedIdentities();
+    const mallory = await rawPeer(server.port, malloryKey!);
+    await rawLogin(mallory, 'mallory');
+    const bobChat = await connectChat(server, bobKey!, 'bob', { fingerprint: server.fingerprint });
+    const offered: unknown[] = [];
+    bobChat.on('transferEvent', (event) => {
+      if (event.type === 'file_offered') offered.push(event);
+    });
+    // 399,996 characters of valid base64: what the wire's schema allows, 18 times what this can need.
+    const huge = 'A'.repeat(399_996);
+    const refused = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', to: 'bob', size: 10, sealed: huge });
+    expect(refused).to.include({ type: 'error', code: 'MESSAGE_TOO_LONG' });
+    expect((refused as { message: string }).message).to.contain('offering a file');
+    await rawRequest(mallory, { id: nextRequestId++, type: 'create', room: 'den' });
+    await bobChat.join('den');
+    const inRoom = await rawRequest(mallory, { id: nextRequestId++, type: 'file_offer', room: 'den', size: 10, sealed: huge });
+    expect(inRoom).to.include({ type: 'error', code: 'MESSAGE_TOO_LONG' });
+    // The server still answers mallory, and bob was offered nothing.
+    expect((await rawRequest(mallory, { id: nextRequestId++, type: 'ping' })).type).to.equal('reply');
+    expect(offered).to.deep.equal([]);
+    bobChat.close();
+  });
+
   it('a sender that sends past its credit is cut off with TRANSFER_OVERRUN, and the receiver keeps nothing', async () => {
     const [malloryKey, bobKey] = await sharedIdentities();
     const mallory = await rawPeer(server.port, malloryKey!);
@@ -211,7 +235,7 @@ describe('server/transfers: flow control and hostile peers', function () {
     const cancelled = await waitForRaw(mallory, isCancelled);
     expect(cancelled.code).to.equal('TRANSFER_OVERRUN');
     await expectCode(receiving.done, 'TRANSFER_OVERRUN');
-    await sleep(50);
+    // `done` rejects only once the part file is deleted (IncomingTransfer.abort).
     expect(await listDir(downloads)).to.deep.equal([]);
     bobChat.close();
   });

@@ -127,8 +127,10 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     await alice.waitFor((screen) => !truecolor.test(screen) && screen.includes(': line 25'), 10_000, true);
     // Back into view: drawn again.
     for (let presses = 0; presses < 4 && !alice.capture().includes('picture saved:'); presses++) {
+      const before = alice.capture();
       alice.keys('PageUp');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Short of the top, each page up redraws: wait for that before looking again.
+      await alice.waitFor((screen) => screen !== before);
     }
     await alice.waitFor((screen) => truecolor.test(screen) && screen.includes('▀'), 10_000, true);
   });

@@ -109,8 +109,10 @@ describe('ui/chat-room (tmux)', function () {
     alice.line('/help');
     await alice.waitFor('Keys: Enter send');
     for (let presses = 0; presses < 6 && !alice.capture().includes('Commands:'); presses++) {
+      const before = alice.capture();
       alice.keys('PageUp');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Short of the top, each page up redraws: wait for that before looking again.
+      await alice.waitFor((screen) => screen !== before);
     }
     await alice.waitFor('Commands:');
     // /help was answered in the status conversation, beside /theme's line; Esc goes back to the lobby.

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
+import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
 import { conversationHeader, entryLines, noticeLines, peerKeyChangedWarning, roomListText } from '../../src/ui/chat-view.ts';
 import { ConversationList, roomKey } from '../../src/ui/conversations.ts';
 import { resolveTheme } from '../../src/shared/themes.ts';

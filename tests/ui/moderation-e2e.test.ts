@@ -95,7 +95,8 @@ describe('ui/moderation: kicks, bans, !quit and !exit as the others see them (tm
     const left = await ada.waitFor('the server let you go');
     expect(left).to.contain('bye');
     expect(left).not.to.contain('reconnecting');
-    // Later too: nothing tries to come back.
+    // Later too: nothing tries to come back. A fixed wait on purpose: it proves that no reconnect
+    // attempt shows within it (the first would come after 250 ms).
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(ada.capture()).not.to.match(/reconnecting|connection lost/);
 

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ChatClient } from '../../src/client/chat-client.ts';
-import { FileTransfers } from '../../src/client/transfers.ts';
+import { FileTransfers } from '../../src/client/transfers/transfers.ts';
 import { waitUntil } from '../helpers/chat-clients.ts';
 import { listDir, sameBytes, writeSeededFile } from '../helpers/files.ts';
 import { sharedIdentities } from '../helpers/identities.ts';

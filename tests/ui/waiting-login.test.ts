@@ -157,6 +157,7 @@ describe('ui/waiting and login rooms (tmux)', function () {
       );
       let screen = await ui.waitFor('Search finished');
       const still = screen;
+      // A fixed wait on purpose: the test proves that nothing moves during it (no event to wait for).
       await new Promise((resolve) => setTimeout(resolve, 400));
       screen = ui.capture();
       // No spinner glyph, and nothing moves any more.

@@ -130,6 +130,20 @@ describe('web: the page', function () {
     expect(await page.getAttribute('#messages', 'aria-live')).to.equal('polite');
   });
 
+  it('says why it cannot reconnect: the parlor web process stopped, or a new one runs that this tab has no pass for', async function () {
+    const { at, web, page } = await aliceInBrowser(this);
+    await web.stop();
+    await page.waitForSelector('#status:has-text("your parlor web process is not running")');
+    // A new `parlor web` on the same port makes a new pass: this tab's cookie is the old one's.
+    const again = await startWebProcess([...at, '--name', 'alice', '--port', String(web.port)], { home: web.home });
+    expect(again.port).to.equal(web.port);
+    await page.waitForSelector('#status:has-text("this tab belongs to an earlier parlor web")');
+    // The address the new process printed opens the chat again.
+    await page.goto(again.url);
+    await logIn(page);
+    expect(await page.innerText('#status')).to.contain('connected');
+  });
+
   it('takes the README\'s screenshots: each theme at 1280x800 and 390x844', async function () {
     const browser = await launchChromium(this);
     const discoveryPort = await freeUdpPort();

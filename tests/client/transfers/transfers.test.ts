@@ -6,14 +6,14 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ChatClient } from '../../src/client/chat-client.ts';
-import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
-import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../src/protocol/constants.ts';
-import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_SEALED, decodeChunkBody } from '../../src/protocol/transfer-records.ts';
-import { CHUNK_TAG_BYTES } from '../../src/crypto/file-chunks.ts';
-import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
-import { listDir, sameBytes, writeSeededFile } from '../helpers/files.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import type { ChatClient } from '../../../src/client/chat-client.ts';
+import { FileTransfers, type IncomingTransfer } from '../../../src/client/transfers/transfers.ts';
+import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../../src/protocol/constants.ts';
+import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_SEALED, decodeChunkBody } from '../../../src/protocol/transfer-records.ts';
+import { CHUNK_TAG_BYTES } from '../../../src/crypto/file-chunks.ts';
+import { disconnected, expectCode, startWorld, type World } from '../../helpers/chat-world.ts';
+import { listDir, sameBytes, writeSeededFile } from '../../helpers/files.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const MiB = 1024 * 1024;
 
@@ -295,7 +295,7 @@ describe('client/transfers: sending and receiving files', function () {
     writeFileSync(path, 'x');
     const bob = await person('bob');
     bob.chat.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await disconnected(world, 'bob');
     await expectCode(ada.files.send({ to: 'bob' }, path).done, 'USER_OFFLINE');
     await expectCode(ada.files.send({ to: 'nobody' }, path).done, 'USER_NOT_FOUND');
   });

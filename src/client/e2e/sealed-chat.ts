@@ -4,12 +4,12 @@
 // (peer-keys.ts); this class knows which keys to hand them. ChatClient owns one and sends its
 // requests for it.
 
-import { messageNonce } from './message-nonce.ts';
-import { ParlorError } from '../protocol/errors.ts';
-import { foldName } from '../protocol/names.ts';
-import type { ClientIdentity } from '../crypto/identity.ts';
-import type { RecipientKey } from '../crypto/e2e-envelope.ts';
-import type { IdentityKey, JoinedMessage, LeftMessage, PeerKey, Reply, RequestType } from '../protocol/messages.ts';
+import { messageNonce } from '../message-nonce.ts';
+import { ParlorError } from '../../protocol/errors.ts';
+import { foldName } from '../../protocol/names.ts';
+import type { ClientIdentity } from '../../crypto/identity.ts';
+import type { RecipientKey } from '../../crypto/e2e-envelope.ts';
+import type { IdentityKey, JoinedMessage, LeftMessage, PeerKey, Reply, RequestType } from '../../protocol/messages.ts';
 import { E2eSession, type DeliveredMessage, type OpenedFile, type SealedFile } from './e2e.ts';
 import { PeerKeys } from './peer-keys.ts';
 import type { SeenEnvelopes } from './seen-envelopes.ts';

@@ -13,13 +13,13 @@
 //   await sending.done;
 
 import { EventEmitter } from 'node:events';
-import { RECORD_KIND_CHUNK, RECORD_KIND_WINDOW } from '../protocol/constants.ts';
-import { ParlorError, asParlorError } from '../protocol/errors.ts';
-import type { DecodedRecord } from '../protocol/records.ts';
-import { transferRequestSchemas, type FileOfferedMessage, type TransferEvent } from '../protocol/transfer-messages.ts';
-import { decodeChunkBody, decodeWindowBody } from '../protocol/transfer-records.ts';
-import type { CloseInfo } from '../transport/secure-connection.ts';
-import type { ChatClient } from './chat-client.ts';
+import { RECORD_KIND_CHUNK, RECORD_KIND_WINDOW } from '../../protocol/constants.ts';
+import { ParlorError, asParlorError } from '../../protocol/errors.ts';
+import type { DecodedRecord } from '../../protocol/records.ts';
+import { transferRequestSchemas, type FileOfferedMessage, type TransferEvent } from '../../protocol/transfer-messages.ts';
+import { decodeChunkBody, decodeWindowBody } from '../../protocol/transfer-records.ts';
+import type { CloseInfo } from '../../transport/secure-connection.ts';
+import type { ChatClient } from '../chat-client.ts';
 import { IncomingTransfer, type DeclineCode } from './incoming-transfer.ts';
 import { readOffer, type OfferDetails } from './file-offer.ts';
 import { OutgoingTransfer, type TransferTarget } from './outgoing-transfer.ts';

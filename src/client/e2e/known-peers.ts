@@ -1,4 +1,4 @@
-// Trust on first use for peers, as known-servers.ts does for servers: the first identity key seen
+// Trust on first use for peers, as ../known-servers.ts does for servers: the first identity key seen
 // for a name on a server is remembered, and a different key later is refused loudly until the
 // user accepts it (after comparing fingerprints aloud: /whois). Names belong to a server, so a
 // binding is (server fingerprint, folded name). Plain text, one binding a line:
@@ -6,8 +6,8 @@
 //   SHA256:<server> ada SHA256:<ada's key>
 
 import { join } from 'node:path';
-import { readTrustLines, writeTrustLines } from './trust-file.ts';
-import { foldName } from '../protocol/names.ts';
+import { readTrustLines, writeTrustLines } from '../trust-file.ts';
+import { foldName } from '../../protocol/names.ts';
 
 export const KNOWN_PEERS_FILE = 'known_peers';
 const FILE_HEADER = '# parlor known peers: "SERVER-FINGERPRINT NAME PEER-FINGERPRINT". Delete a line to forget a key.';

@@ -10,7 +10,7 @@
 
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { readTrustLines, writeTrustLines } from './trust-file.ts';
+import { readTrustLines, writeTrustLines } from '../trust-file.ts';
 
 export const SEEN_ENVELOPES_FILE = 'seen_envelopes';
 const DEFAULT_LIMIT = 100_000;

@@ -5,12 +5,12 @@
 // neither sealed to nor believed until the user accepts it.
 
 import type { KeyObject } from 'node:crypto';
-import type { RecipientKey } from '../crypto/e2e-envelope.ts';
-import { rsaFingerprint } from '../crypto/fingerprint.ts';
-import { importRsaPublic, type RsaPublicParts } from '../crypto/raw-keys.ts';
-import { ParlorError } from '../protocol/errors.ts';
-import type { IdentityKey } from '../protocol/messages.ts';
-import { foldName } from '../protocol/names.ts';
+import type { RecipientKey } from '../../crypto/e2e-envelope.ts';
+import { rsaFingerprint } from '../../crypto/fingerprint.ts';
+import { importRsaPublic, type RsaPublicParts } from '../../crypto/raw-keys.ts';
+import { ParlorError } from '../../protocol/errors.ts';
+import type { IdentityKey } from '../../protocol/messages.ts';
+import { foldName } from '../../protocol/names.ts';
 import { KnownPeers, peerKeyChangedText } from './known-peers.ts';
 
 export interface PeerKeyChange {

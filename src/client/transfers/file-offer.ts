@@ -6,9 +6,9 @@
 // came in clear is refused (E2E_REQUIRED), so a server cannot pass off a file of its own making.
 
 import { z } from 'zod';
-import { ParlorError } from '../protocol/errors.ts';
-import type { FileOfferedMessage } from '../protocol/transfer-messages.ts';
-import type { ChatClient } from './chat-client.ts';
+import { ParlorError } from '../../protocol/errors.ts';
+import type { FileOfferedMessage } from '../../protocol/transfer-messages.ts';
+import type { ChatClient } from '../chat-client.ts';
 
 /** The metadata sealed into a file envelope; receivers ignore fields they do not know. */
 export interface FileMetadata {

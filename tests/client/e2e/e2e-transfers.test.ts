@@ -8,18 +8,18 @@
 import { expect } from 'chai';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChatClient } from '../../src/client/chat-client.ts';
-import { FileTransfers, type IncomingTransfer } from '../../src/client/transfers.ts';
-import { generateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
-import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../src/protocol/constants.ts';
-import { CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, decodeChunkBody, encodeWindowRecord } from '../../src/protocol/transfer-records.ts';
-import { expectCode, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
-import { rawRequest, sleep } from '../helpers/chat-clients.ts';
-import { listDir, sameBytes, writeSeededFile } from '../helpers/files.ts';
-import { CHUNK_DATA_AT, makeRelayHostile, withData, withOffset, withTransfer, type Tampering } from '../helpers/hostile-relay.ts';
-import { sharedIdentities } from '../helpers/identities.ts';
-import { rawPeer, type RawPeer } from '../helpers/raw-peer.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import type { ChatClient } from '../../../src/client/chat-client.ts';
+import { FileTransfers, type IncomingTransfer } from '../../../src/client/transfers/transfers.ts';
+import { generateClientIdentity, type ClientIdentity } from '../../../src/crypto/identity.ts';
+import { CHUNK_MAX_BYTES, RECORD_KIND_CHUNK } from '../../../src/protocol/constants.ts';
+import { CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, decodeChunkBody, encodeWindowRecord } from '../../../src/protocol/transfer-records.ts';
+import { disconnected, expectCode, loginOnceLapsed, PASSWORD, settle, startWorld, type World } from '../../helpers/chat-world.ts';
+import { rawRequest } from '../../helpers/chat-clients.ts';
+import { listDir, sameBytes, writeSeededFile } from '../../helpers/files.ts';
+import { CHUNK_DATA_AT, makeRelayHostile, withData, withOffset, withTransfer, type Tampering } from '../../helpers/hostile-relay.ts';
+import { sharedIdentities } from '../../helpers/identities.ts';
+import { rawPeer, type RawPeer } from '../../helpers/raw-peer.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const MiB = 1024 * 1024;
 const MARKER = Buffer.from('PLAINTEXT-MARKER-5e1d-do-not-relay');
@@ -199,7 +199,7 @@ describe('client/e2e-transfers: files to users and secret rooms go end to end', 
         const sending = ada.files.send(target, path);
         await expectCode((await incoming).done, 'E2E_CHUNK_REJECTED');
         await expectCode(sending.done, 'E2E_CHUNK_REJECTED');
-        await sleep(50);
+        // The receiver's `done` rejects only once its part file is deleted (IncomingTransfer.abort).
         expect(await listDir(bob.dir)).to.deep.equal([]);
       });
     }
@@ -265,9 +265,9 @@ describe('client/e2e-transfers: files to users and secret rooms go end to end', 
     await ada.files.send({ to: 'bob' }, path).done;
     await (await first).done;
     ada.chat.close();
-    await sleep(150);
+    await disconnected(world, 'ada');
     // Someone else holds the name "ada" now (the reservation lapsed), with another key.
-    const impostor = await person('ada', ids[2]);
+    const impostor = await loginOnceLapsed(() => person('ada', ids[2]));
     const changed = new Promise<string>((resolve) => bob.chat.once('peerKeyChanged', (change) => resolve(change.presented)));
     const declined = nextDeclined(bob.files);
     await expectCode(impostor.files.send({ to: 'bob' }, path).done, 'E2E_PEER_KEY_CHANGED');

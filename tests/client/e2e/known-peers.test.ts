@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { KnownPeers } from '../../src/client/known-peers.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { KnownPeers } from '../../../src/client/e2e/known-peers.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const SERVER = 'SHA256:server1';
 const OTHER_SERVER = 'SHA256:server2';

@@ -2,41 +2,25 @@
 // history, offline delivery, blocking, keys handed out, and trust on first use for peers.
 
 import { expect } from 'chai';
-import { ChatClient } from '../../src/client/chat-client.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
-import type { PeerKeyChange } from '../../src/client/peer-keys.ts';
-import type { ClientIdentity } from '../../src/crypto/identity.ts';
-import { collect, expectCode, nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
-import { sharedIdentities } from '../helpers/identities.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import type { ChatClient } from '../../../src/client/chat-client.ts';
+import type { DeliveredMessage } from '../../../src/client/e2e/e2e.ts';
+import type { PeerKeyChange } from '../../../src/client/e2e/peer-keys.ts';
+import type { ClientIdentity } from '../../../src/crypto/identity.ts';
+import { collect, disconnected, expectCode, loginOnceLapsed, nextMessages, settle, startWorld, type World } from '../../helpers/chat-world.ts';
+import { sharedIdentities } from '../../helpers/identities.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('client/e2e', () => {
   let world: World;
   let ids: ClientIdentity[];
-  const opened: ChatClient[] = [];
   before(async () => (ids = await sharedIdentities()));
   afterEach(async () => {
-    for (const client of opened.splice(0)) client.close();
     await world?.stop();
   });
 
   /** A client with a config dir of its own that outlives one login (its known_peers). */
-  async function login(name: string, identity: ClientIdentity, configDir = tempDir('e2e-client')): Promise<ChatClient> {
-    const client = await ChatClient.connect({
-      host: '127.0.0.1',
-      port: world.server.address.port,
-      identity,
-      configDir,
-      fingerprint: world.server.fingerprint,
-      name,
-      password: PASSWORD,
-      reconnect: false,
-    });
-    opened.push(client);
-    return client;
-  }
+  const login = (name: string, identity: ClientIdentity, configDir = tempDir('e2e-client')): Promise<ChatClient> => world.login(name, { identity, configDir });
 
   const verified = (message: DeliveredMessage | undefined) => {
     expect(message?.e2e, JSON.stringify(message)).to.deep.include({ state: 'verified' });
@@ -116,9 +100,9 @@ describe('client/e2e', () => {
       const ada = await login('ada', ids[0]!);
       (await login('bob', ids[1]!)).close();
       await ada.dm('bob', 'to the first bob');
-      await sleep(150);
+      await disconnected(world, 'bob');
       // Someone else holds the name "bob" now (the reservation lapsed), with another key.
-      const impostor = await login('bob', ids[2]!);
+      const impostor = await loginOnceLapsed(() => login('bob', ids[2]!));
       const changes: PeerKeyChange[] = [];
       ada.on('peerKeyChanged', (change) => changes.push(change));
       const error = await expectCode(ada.dm('bob', 'secret for bob'), 'E2E_PEER_KEY_CHANGED');
@@ -145,8 +129,8 @@ describe('client/e2e', () => {
       (await login('bob', ids[1]!)).close();
       await ada.dm('bob', 'first');
       ada.close();
-      await sleep(150);
-      await login('bob', ids[2]!);
+      await disconnected(world, 'bob');
+      await loginOnceLapsed(() => login('bob', ids[2]!));
       const again = await login('ada', ids[0]!, adaConfig);
       await expectCode(again.dm('bob', 'second'), 'E2E_PEER_KEY_CHANGED');
     });
@@ -225,6 +209,40 @@ describe('client/e2e', () => {
       await settle(bob);
       expect(toBob).to.deep.equal([]);
       expect((await bob.history({ room: 'vault' })).messages).to.deep.equal([]);
+    });
+  });
+
+  describe('a big secret room', () => {
+    const PAGE_BYTES = 16 * 1024;
+    beforeEach(async () => (world = await startWorld({ historyPageBytes: PAGE_BYTES })));
+
+    it('keeps its join reply within one page: the members and their keys come out of the history budget', async () => {
+      // Thirty lines said while the room was two (small, sealed to two), then twenty more join:
+      // the keys of 22 members are a large part of a page of those lines.
+      const [ada, bob] = [await world.login('ada'), await world.login('bob')];
+      await ada.create('vault', undefined, { secret: true });
+      await bob.join('vault');
+      for (let i = 0; i < 30; i++) await ada.say('vault', `sealed line ${i}`);
+      for (const member of await Promise.all(Array.from({ length: 20 }, (_, i) => world.login(`member${i}`)))) await member.join('vault');
+      const zed = await world.login('zed');
+      const reply = (await zed.request('join', { room: 'vault' })) as { members: string[]; keys: unknown[]; history: Array<{ id: number }>; more: boolean };
+      expect(reply.keys).to.have.length(23);
+      const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+      const largest = Math.max(...reply.history.map(size));
+      // The page may run over by the one message that crosses the line, never by the roster.
+      expect(size(reply.members) + size(reply.keys) + size(reply.history)).to.be.at.most(PAGE_BYTES + largest);
+      expect(reply.more).to.equal(true);
+      expect(reply.history.length).to.be.greaterThan(0);
+      // What did not fit is pages back, as always.
+      let seen = reply.history.length;
+      let before = reply.history[0]!.id;
+      for (let more = true; more && seen < 100; ) {
+        const older = await zed.history({ room: 'vault', before });
+        seen += older.messages.length;
+        more = older.more;
+        if (older.messages.length > 0) before = older.messages[0]!.id;
+      }
+      expect(seen).to.equal(30);
     });
   });
 });

@@ -10,17 +10,17 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ParlorError, asParlorError, isErrorCode } from '../protocol/errors.ts';
-import type { Request } from '../protocol/messages.ts';
-import type { FileCancelledMessage } from '../protocol/transfer-messages.ts';
-import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, encodeWindowRecord, type ChunkRecord } from '../protocol/transfer-records.ts';
-import { FileChunkOpener } from '../crypto/file-chunks.ts';
+import { ParlorError, asParlorError, isErrorCode } from '../../protocol/errors.ts';
+import type { Request } from '../../protocol/messages.ts';
+import type { FileCancelledMessage } from '../../protocol/transfer-messages.ts';
+import { CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, encodeWindowRecord, type ChunkRecord } from '../../protocol/transfer-records.ts';
+import { FileChunkOpener } from '../../crypto/file-chunks.ts';
 import type { OfferDetails } from './file-offer.ts';
-import type { ChatClient } from './chat-client.ts';
+import type { ChatClient } from '../chat-client.ts';
 import { inflateChunk } from './chunk-compression.ts';
 import { saveWithoutOverwriting, safeFileName } from './safe-file-name.ts';
 import { ProgressMeter, type TransferProgress } from './transfer-progress.ts';
-import { CHUNK_MAX_BYTES } from '../protocol/constants.ts';
+import { CHUNK_MAX_BYTES } from '../../protocol/constants.ts';
 
 /** Why a receiver turns an offer down: its own choice, or what it found wrong with a sealed one. */
 export type DeclineCode = NonNullable<Request<'file_decline'>['code']>;

@@ -6,22 +6,21 @@
 // member who relays someone else's envelope live is refused the same way.
 
 import { expect } from 'chai';
-import { ChatClient } from '../../src/client/chat-client.ts';
-import type { DeliveredMessage } from '../../src/client/e2e.ts';
-import { decodeEnvelope, sealEnvelope } from '../../src/crypto/e2e-envelope.ts';
-import type { ClientIdentity } from '../../src/crypto/identity.ts';
-import type { ChatMessage } from '../../src/protocol/messages.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
-import { nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
-import { sharedIdentities } from '../helpers/identities.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import type { ChatClient } from '../../../src/client/chat-client.ts';
+import type { DeliveredMessage } from '../../../src/client/e2e/e2e.ts';
+import { decodeEnvelope, sealEnvelope } from '../../../src/crypto/e2e-envelope.ts';
+import type { ClientIdentity } from '../../../src/crypto/identity.ts';
+import type { ChatMessage } from '../../../src/protocol/messages.ts';
+import { SqliteStore } from '../../../src/store/sqlite-store.ts';
+import { nextMessages, settle, startWorld, type World } from '../../helpers/chat-world.ts';
+import { sharedIdentities } from '../../helpers/identities.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 describe('client/e2e against a hostile server', () => {
   let world: World;
   let dataDir: string;
   let ids: ClientIdentity[];
   let tamper: SqliteStore;
-  const opened: ChatClient[] = [];
 
   before(async () => (ids = await sharedIdentities()));
   beforeEach(async () => {
@@ -30,25 +29,11 @@ describe('client/e2e against a hostile server', () => {
     tamper = new SqliteStore(dataDir);
   });
   afterEach(async () => {
-    for (const client of opened.splice(0)) client.close();
     tamper.close();
     await world.stop();
   });
 
-  async function login(name: string, identity: ClientIdentity): Promise<ChatClient> {
-    const client = await ChatClient.connect({
-      host: '127.0.0.1',
-      port: world.server.address.port,
-      identity,
-      configDir: tempDir(`hostile-${name}`),
-      fingerprint: world.server.fingerprint,
-      name,
-      password: PASSWORD,
-      reconnect: false,
-    });
-    opened.push(client);
-    return client;
-  }
+  const login = (name: string, identity: ClientIdentity): Promise<ChatClient> => world.login(name, { identity, configDir: tempDir(`hostile-${name}`) });
 
   /** The raw stored form of the newest message in a room or with a user, envelope and all. */
   async function rawNewest(client: ChatClient, where: { room?: string; with?: string }): Promise<ChatMessage> {

@@ -9,12 +9,12 @@ import { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ParlorError, asParlorError, isErrorCode, type ErrorCode } from '../protocol/errors.ts';
-import type { FileCancelledMessage, FileStatusMessage } from '../protocol/transfer-messages.ts';
-import { allocChunkRecord, chunkRecordHeader, CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, CHUNK_RECORD_HEADER_BYTES } from '../protocol/transfer-records.ts';
-import { CHUNK_TAG_BYTES, FileChunkSealer } from '../crypto/file-chunks.ts';
+import { ParlorError, asParlorError, isErrorCode, type ErrorCode } from '../../protocol/errors.ts';
+import type { FileCancelledMessage, FileStatusMessage } from '../../protocol/transfer-messages.ts';
+import { allocChunkRecord, chunkRecordHeader, CHUNK_FLAG_DEFLATED, CHUNK_FLAG_LAST, CHUNK_FLAG_SEALED, CHUNK_RECORD_HEADER_BYTES } from '../../protocol/transfer-records.ts';
+import { CHUNK_TAG_BYTES, FileChunkSealer } from '../../crypto/file-chunks.ts';
 import { encodeFileMetadata, mustSeal } from './file-offer.ts';
-import type { ChatClient } from './chat-client.ts';
+import type { ChatClient } from '../chat-client.ts';
 import { ChunkCompressor } from './chunk-compression.ts';
 import { ProgressMeter, type TransferProgress } from './transfer-progress.ts';
 

@@ -17,11 +17,11 @@ import {
   type EnvelopeKind,
   type EnvelopeScope,
   type RecipientKey,
-} from '../crypto/e2e-envelope.ts';
-import type { ClientIdentity } from '../crypto/identity.ts';
-import { isErrorCode, ParlorError, type ErrorCode } from '../protocol/errors.ts';
-import type { ChatMessage } from '../protocol/messages.ts';
-import { foldName } from '../protocol/names.ts';
+} from '../../crypto/e2e-envelope.ts';
+import type { ClientIdentity } from '../../crypto/identity.ts';
+import { isErrorCode, ParlorError, type ErrorCode } from '../../protocol/errors.ts';
+import type { ChatMessage } from '../../protocol/messages.ts';
+import { foldName } from '../../protocol/names.ts';
 import type { PeerKeys } from './peer-keys.ts';
 import type { SeenEnvelopes } from './seen-envelopes.ts';
 

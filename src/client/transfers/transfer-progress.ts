@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 
 // Where both UIs (the terminal's and the web page) take it from.
-export { formatBytes } from '../shared/format-bytes.ts';
+export { formatBytes } from '../../shared/format-bytes.ts';
 
 export interface TransferProgress {
   transfer: number;

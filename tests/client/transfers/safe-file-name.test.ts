@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { numberedName, safeFileName, saveWithoutOverwriting, SAFE_NAME_MAX_BYTES } from '../../src/client/safe-file-name.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
+import { numberedName, safeFileName, saveWithoutOverwriting, SAFE_NAME_MAX_BYTES } from '../../../src/client/transfers/safe-file-name.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 describe('client/safe-file-name', () => {
   for (const [offered, safe] of [
