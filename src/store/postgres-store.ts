@@ -217,9 +217,16 @@ export class PostgresStore implements ChatStore, MessageFeed {
     return false;
   }
 
-  /** Resolves once every small-table write made so far is in the database, and notified. */
+  /**
+   * Resolves once every small-table write made so far is in the database, and notified;
+   * DATABASE_UNAVAILABLE if that takes longer than the database timeout (the writes go on).
+   */
   writesSettled(): Promise<void> {
-    return this.writes;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ParlorError('DATABASE_UNAVAILABLE', 'the database did not answer in time: try again', { retryAfterMs: 1000 })), this.timings.timeoutMs);
+    });
+    return Promise.race([this.writes, late]).finally(() => clearTimeout(timer));
   }
 
   touchUser(key: string, lastSeen: number): void {
