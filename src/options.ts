@@ -71,6 +71,17 @@ export const serverOptionsSchema = z.object({
    * every server started with the same database is one chat (src/store/postgres-store.ts).
    */
   database: z.string().regex(/^postgres(ql)?:\/\//, 'a database is a postgres:// or postgresql:// URL').optional().register(serveFlags, { flag: '--database <url>', help: 'keep the chat in PostgreSQL (postgres://USER@HOST/DB; also PARLOR_DATABASE_URL): servers on one database are one chat' }),
+  /**
+   * The address clients reach this server at, for a server listening on every interface (:: or
+   * 0.0.0.0): put in discovery adverts and in the welcome's list of the chat's servers.
+   */
+  advertiseAddress: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((host) => !/[\s/@]/.test(host), 'a host name or an IP address')
+    .optional()
+    .register(serveFlags, { flag: '--advertise-address <addr>', help: "the address clients reach this server at, put in adverts and handed to the chat's other servers' clients (for --host :: or 0.0.0.0)" }),
   /** With --database: how long a message waits for the database before it is refused (DATABASE_UNAVAILABLE). */
   databaseTimeoutMs: z.number().int().min(100).default(3000).register(serveFlags, { flag: '--database-timeout-ms <ms>', help: 'with --database: refuse a message (DATABASE_UNAVAILABLE) when the database has not answered by then' }),
   /** With --database: how often a server tells the chat's others it is alive ... */

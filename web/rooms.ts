@@ -15,7 +15,8 @@ export function waitingRoom(state: Extract<WebEvent, { type: 'waiting' }>, send:
     const trust = server.trust === 'changed' ? 'KEY CHANGED' : server.trust;
     list.append(h('li', {}, h('button', { type: 'button', class: `server trust-${server.trust}`, onclick: () => send({ type: 'pick', index }) },
       h('strong', { class: 'server-name' }, inertText(server.name)),
-      h('span', { class: 'server-address' }, server.address),
+      // A chat on several servers: one row, the address it connects to, then the others.
+      h('span', { class: 'server-address' }, server.address, server.otherAddresses === undefined ? '' : h('small', { class: 'server-addresses' }, ` also ${server.otherAddresses.join(', ')}`)),
       h('span', { class: 'server-users' }, server.users === undefined ? '' : `${server.users} online`),
       h('code', { class: 'server-fingerprint' }, server.fingerprint.length > 19 ? server.fingerprint.slice(0, 19) + '…' : server.fingerprint),
       h('span', { class: `badge trust-${server.trust}` }, trust),

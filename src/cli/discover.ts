@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
-import { discoverServers, type DiscoveredServer, type ProbeTarget } from '../discovery/discover.ts';
+import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
 import { noServerHints } from '../discovery/hints.ts';
-import { formatAddress } from '../options.ts';
+import { addressList, DiscoveredChats, type ListedChat } from '../shared/discovered-chats.ts';
 import { inertText } from '../shared/inert-text.ts';
 import { discoveryOptions, type DiscoveryFlags } from './discovery-flags.ts';
 import { exitWithError, integerFlag, printJson, repeatable } from './output.ts';
@@ -28,10 +28,13 @@ export function registerDiscover(program: Command): void {
 
 async function discover(flags: DiscoverFlags): Promise<void> {
   const targets: ProbeTarget[] = [];
-  let count = 0;
+  // Servers of one chat (the same chat id and key) are listed as one chat with several addresses.
+  const chats = new DiscoveredChats();
   // A line of text cannot be updated once printed: a server that only mDNS has answered so far
-  // (no count of users) waits for its broadcast answer, or for the end of the window.
-  const held = new Map<string, DiscoveredServer>();
+  // (no count of users) waits for its broadcast answer, or for the end of the window; a chat on
+  // several servers waits for the end of the window, when all its addresses are in.
+  const held = new Set<number>();
+  const printed = new Set<number>();
   const waitForBroadcast = flags.broadcast !== false;
   for await (const server of discoverServers(
     {
@@ -40,24 +43,29 @@ async function discover(flags: DiscoverFlags): Promise<void> {
     },
     targets,
   )) {
-    if (!server.update) count++;
+    const { row, chat, isNew } = chats.add(server);
     if (flags.json) {
-      const { update, ...fields } = server;
-      printJson({ event: update ? 'update' : 'server', ...fields });
-    } else if (server.users === undefined && waitForBroadcast) {
-      held.set(server.fingerprint, server);
-    } else if (!server.update || held.delete(server.fingerprint)) {
-      printRow(server);
+      printJson({ event: isNew ? 'server' : 'update', ...chat });
+    } else if (printed.has(row)) {
+      // Printed already: a later answer adds nothing a line could still say.
+    } else if (chat.chat !== undefined || (chat.users === undefined && waitForBroadcast)) {
+      held.add(row);
+    } else {
+      held.delete(row);
+      printed.add(row);
+      printRow(chat);
     }
   }
-  for (const server of held.values()) printRow(server);
-  if (count === 0 && !flags.json) {
+  for (const row of held) printRow(chats.chats[row]!);
+  if (chats.chats.length === 0 && !flags.json) {
     console.error(noServerHints(targets, { timeoutMs: flags.timeout, discoveryPort: flags.discoveryPort }).join('\n'));
   }
   process.exit(0);
 }
 
-function printRow(server: DiscoveredServer): void {
-  const password = server.password === undefined ? 'private (ask the operator for the password)' : `password ${server.password}`;
-  console.log(inertText(`${server.name} at ${formatAddress(server.host, server.port)}  ${server.fingerprint}  ${server.users === undefined ? 'users unknown' : `${server.users} online`}  ${password}${server.sshPort === undefined ? '' : `  ssh -p ${server.sshPort}`}  (${server.via})`));
+function printRow(chat: ListedChat): void {
+  const password = chat.password === undefined ? 'private (ask the operator for the password)' : `password ${chat.password}`;
+  const ssh = chat.addresses.flatMap((a) => (a.sshPort === undefined ? [] : [`ssh -p ${a.sshPort}${chat.addresses.length > 1 ? ` ${a.host}` : ''}`]));
+  const via = [...new Set(chat.addresses.map((a) => a.via))].join('; ');
+  console.log(inertText(`${chat.name} at ${addressList(chat)}  ${chat.fingerprint}  ${chat.users === undefined ? 'users unknown' : `${chat.users} online`}  ${password}${ssh.length === 0 ? '' : `  ${ssh.join(', ')}`}  (${via})`));
 }

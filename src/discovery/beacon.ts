@@ -11,8 +11,8 @@ export interface BeaconOptions {
   port: number;
   /** The address to listen on: all IPv4 interfaces by default, so broadcasts reach it. */
   host?: string;
-  /** The advert as it stands now (users online change). */
-  advert: () => Omit<AdvertFields, 'host'>;
+  /** The advert as it stands now (users online change); `host` only when the operator fixed it (--advertise-address). */
+  advert: () => AdvertFields;
 }
 
 const ANSWERS_PER_SECOND = 5;
@@ -50,7 +50,7 @@ export class DiscoveryBeacon {
     const nonce = decodeProbe(message);
     if (!nonce || !this.allow(address)) return;
     try {
-      const advert = encodeAdvert(nonce, { ...this.options.advert(), ...hostFor(address) }, message.length);
+      const advert = encodeAdvert(nonce, { ...hostFor(address), ...this.options.advert() }, message.length);
       if (advert) await this.socket.send(advert, port, address);
     } catch {
       // No advert to give yet, or an unreachable prober: a probe is never worth a crash; the

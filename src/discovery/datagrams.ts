@@ -29,6 +29,8 @@ export const advertFields = z.object({
   sshPort: z.number().int().min(1).max(65535).optional(),
   /** One chat on several servers (--database): its id, the same in every server's advert (with the same key). */
   chat: z.string().max(64).optional(),
+  /** With `chat`: this server's own name among the chat's servers, when it is not the chat's name. */
+  server: z.string().min(1).max(64).optional(),
 });
 export type AdvertFields = z.infer<typeof advertFields>;
 

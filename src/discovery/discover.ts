@@ -32,6 +32,8 @@ export interface DiscoveredServer {
   update?: true;
   /** The chat's id when it runs on several servers: they share it and their key, so they list as one. */
   chat?: string;
+  /** With `chat`: this server's own name among the chat's servers, when it differs from the chat's name. */
+  server?: string;
 }
 
 export interface DiscoverOptions {
@@ -105,7 +107,7 @@ export async function* discoverServers(options: DiscoverOptions = {}, targets: P
   const accept = (server: DiscoveredServer) => {
     const outcome = found.accept(server);
     if (outcome === undefined) return;
-    queue.push(outcome === 'new' ? server : { ...found.get(server.fingerprint)!, update: true });
+    queue.push(outcome === 'new' ? server : { ...found.get(server)!, update: true });
     wake?.();
   };
   const { bytes: probe, nonce } = encodeProbe();

@@ -34,11 +34,13 @@ export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>, onProb
     protocol: String(fields.protocol),
     ...(fields.password !== undefined && { password: fields.password }),
     ...(fields.chat !== undefined && { chat: fields.chat }),
+    ...(fields.server !== undefined && { server: fields.server }),
   };
   const published = bonjourModule().then((BonjourService) => {
     const bonjour = new BonjourService(undefined, () => {});
     bonjour.publish({
-      name: `${fields.name} ${fields.fingerprint.slice(7, 15)}`,
+      // The servers of one chat share its name and key: each instance is told apart by its own name.
+      name: `${fields.server ?? fields.name} ${fields.fingerprint.slice(7, 15)}`,
       type: MDNS_SERVICE_TYPE,
       port: fields.port,
       // The SRV target must be a name other resolvers can look up (avahi, Apple's mDNSResponder):
@@ -108,6 +110,7 @@ function browseOn(only: ProbeInterface | undefined, onServer: (fields: Omit<Adve
         ...(typeof txt.password === 'string' && { password: txt.password }),
         protocol: Number(txt.protocol),
         ...(typeof txt.chat === 'string' && { chat: txt.chat }),
+        ...(typeof txt.server === 'string' && { server: txt.server }),
       });
       if (parsed.success) onServer(parsed.data);
     });

@@ -8,17 +8,26 @@ import type { DiscoveredServer } from './discover.ts';
 /** The fields a later answer may fill in when the first one lacked them. */
 const FILLED_LATER = ['users', 'password'] as const;
 
+/**
+ * Which answers are one server: those of one fingerprint, unless they carry a chat id. The servers
+ * of one chat share their key (docs/protocol.md section 9), so each of them is told apart by its
+ * address too, and yielded on its own (src/shared/discovered-chats.ts lists them as one chat).
+ */
+function serverKey(answer: DiscoveredServer): string {
+  return answer.chat === undefined ? answer.fingerprint : `${answer.fingerprint} ${answer.chat} ${answer.host} ${answer.port}`;
+}
+
 export class DiscoveredServers {
-  private readonly byFingerprint = new Map<string, DiscoveredServer>();
+  private readonly byKey = new Map<string, DiscoveredServer>();
 
   /**
    * Takes one answer: 'new' for the first of its server, 'updated' when it added a field the
-   * server lacked (the merged server is then `get(fingerprint)`), undefined for a duplicate.
+   * server lacked (the merged server is then `get(answer)`), undefined for a duplicate.
    */
   accept(answer: DiscoveredServer): 'new' | 'updated' | undefined {
-    const known = this.byFingerprint.get(answer.fingerprint);
+    const known = this.byKey.get(serverKey(answer));
     if (!known) {
-      this.byFingerprint.set(answer.fingerprint, answer);
+      this.byKey.set(serverKey(answer), answer);
       return 'new';
     }
     const added = FILLED_LATER.filter((field) => known[field] === undefined && answer[field] !== undefined);
@@ -26,11 +35,12 @@ export class DiscoveredServers {
     // Where to connect stays the first answer's; `via` says both paths.
     const merged: DiscoveredServer = { ...known, via: `${known.via}, then ${answer.via}` };
     for (const field of added) Object.assign(merged, { [field]: answer[field] });
-    this.byFingerprint.set(answer.fingerprint, merged);
+    this.byKey.set(serverKey(answer), merged);
     return 'updated';
   }
 
-  get(fingerprint: string): DiscoveredServer | undefined {
-    return this.byFingerprint.get(fingerprint);
+  /** The merged server that this answer belongs to. */
+  get(answer: DiscoveredServer): DiscoveredServer | undefined {
+    return this.byKey.get(serverKey(answer));
   }
 }

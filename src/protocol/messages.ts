@@ -214,7 +214,7 @@ export const welcomeMessage = z.object({
    * A chat spread over several servers (one database): its id, and the other servers' addresses
    * (HOST:PORT), which present the same key: a client whose server goes away reconnects to one.
    */
-  chat: z.object({ id: z.string(), servers: z.array(z.object({ name: z.string(), address: z.string() })) }).optional(),
+  chat: z.object({ id: z.string(), name: z.string().optional(), servers: z.array(z.object({ name: z.string(), address: z.string() })) }).optional(),
 });
 /** Said just before the sender closes a connection, so the other side can tell the user why. */
 export const closingMessage = z.object({ type: z.literal('closing'), code: peerCode, message: z.string() });

@@ -87,7 +87,7 @@ export class ChatService {
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
     this.rooms = new RoomDirectory(store);
     this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
-    this.reader = new HistoryReader(store, this.blocks, this.rooms);
+    this.reader = new HistoryReader(store, this.blocks, this.rooms, (fingerprint) => this.keys.heldOverSsh(fingerprint));
     this.cluster =
       store.cluster &&
       new ClusterBridge(store.cluster, settings.serverName ?? '', this.online, this.rooms, (person) => {
@@ -138,13 +138,26 @@ export class ChatService {
     if (elsewhere) throw new ParlorError('NAME_TAKEN', `"${elsewhere.name}" is online now, on server ${elsewhere.server}`);
     const { existing, release } = claimName(this.store, key, fingerprint, this.settings.nameReservationMs, now);
     this.lookAlikes.checkUser(key, display, fingerprint, now);
+    if (this.store.bindName && existing?.fingerprint !== fingerprint) {
+      // A shared store: another server may be binding the same name this instant. One wins.
+      const bound = await this.store.bindName({ key, name: display, fingerprint, lastSeen: now, lastMessageAt: null }, existing?.fingerprint);
+      if (!bound) throw new ParlorError('NAME_TAKEN', `"${display}" was just taken by another identity key, on another server of the chat`);
+      if (!session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
+      if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
+    }
     const resumed = this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
     const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
     this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
     this.lookAlikes.userNamed(key, name);
     // Told once, to the name's next login (whichever key it comes with), then forgotten.
     if (release) this.store.deleteNameRelease(key);
-    this.keys.remember(session.client);
+    this.keys.remember(session.client, session.via === 'ssh');
+    if (session.via === 'ssh' && this.store.writesSettled) {
+      // A shared store: the other servers hear that this key is held over ssh (and whose it is)
+      // before anything is said with it, so that they mark it as not end-to-end too.
+      await this.store.writesSettled();
+      if (!session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
+    }
     session.user = { key, name };
     session.token = newSessionToken();
     this.online.add(session);
@@ -155,11 +168,14 @@ export class ChatService {
       resumed.connection.close('SESSION_REPLACED', 'this session reconnected on a new connection');
       this.logout(resumed);
     }
+    // A reconnect whose old session is on another server of the chat: that server replaces it.
+    if (!resumed && request.resume !== undefined) this.cluster?.resumeElsewhere(key, name, fingerprint, request.resume);
     this.cluster?.localChanged(key);
     this.reader.rememberName(key, name);
     let direct;
+    const before = this.liveFrom();
     try {
-      direct = await this.reader.directPage(key, { after: request.directSince, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
+      direct = await this.reader.directPage(key, { after: request.directSince, before, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
     } catch (error) {
       // Not logged in without the history it asked for (a shared store that cannot be read now).
       this.logout(session);
@@ -284,10 +300,7 @@ export class ChatService {
    */
   private postToRoom(session: Session, message: NewMessage, done: (reply: Reply<'say'>) => void, failed: (error: unknown) => void): void {
     this.writer.write(message, {
-      committed: (stored) => {
-        done({ id: stored.id, ts: stored.ts });
-        this.fanOut.committed(stored, session);
-      },
+      committed: (stored) => this.fanOut.committed(stored, session, () => done({ id: stored.id, ts: stored.ts })),
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts }),
     });
@@ -299,10 +312,7 @@ export class ChatService {
    */
   private postDirect(session: Session, toName: string, message: NewMessage, done: (reply: Reply<'dm'>) => void, failed: (error: unknown) => void): void {
     this.writer.write(message, {
-      committed: (stored) => {
-        done({ id: stored.id, ts: stored.ts, to: toName });
-        this.fanOut.committed(stored, session);
-      },
+      committed: (stored) => this.fanOut.committed(stored, session, () => done({ id: stored.id, ts: stored.ts, to: toName })),
       failed,
       repeated: (stored) => done({ id: stored.id, ts: stored.ts, to: toName }),
     });
@@ -379,6 +389,16 @@ export class ChatService {
 
   // --- helpers -------------------------------------------------------------------------------
 
+  /**
+   * With a shared store, for a session that receives live messages from now on: the first id that
+   * comes live rather than in its history page (the feed may be behind the table, and a message
+   * must not reach it twice). Undefined for a store that delivers at its commit.
+   */
+  private liveFrom(): number | undefined {
+    const delivered = this.store.feed?.lastDelivered();
+    return delivered === undefined ? undefined : delivered + 1;
+  }
+
   /** Into the room (if not in yet), with its history since `since` or its recent history. */
   private async enter(session: Session, key: string, since: number | undefined): Promise<Reply<'join'>> {
     const room = this.rooms.enter(session, key);
@@ -391,7 +411,7 @@ export class ChatService {
     // that a big room's join reply stays within what one page may be.
     const roster = Buffer.byteLength(JSON.stringify(members)) + (keys ? Buffer.byteLength(JSON.stringify(keys)) : 0);
     const maxBytes = Math.max(0, this.settings.historyPageBytes - roster);
-    const page = await this.reader.roomPage(key, session.user!.key, { after: since, limit: this.settings.historyLimit, maxBytes });
+    const page = await this.reader.roomPage(key, session.user!.key, { after: since, before: this.liveFrom(), limit: this.settings.historyLimit, maxBytes });
     return {
       room: room.record.name,
       members,

@@ -16,6 +16,8 @@ export type ServerEvent =
       dataDir: string | null;
       /** With --database: the PostgreSQL it keeps the chat in (without a password), shared with the chat's other servers. */
       database?: string;
+      /** With --database: the chat's id and the name all its servers advertise (the first server's --name). */
+      chat?: { id: string; name: string };
       /** The UDP port that answers discovery probes, or null when discovery is off or failed. */
       discoveryPort: number | null;
       /** Whether `_parlor._tcp` is published over mDNS. */

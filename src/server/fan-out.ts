@@ -13,8 +13,12 @@ import type { RoomDirectory } from './room-directory.ts';
 import type { Session } from './session.ts';
 
 export class FanOut {
-  /** With a shared store: the session each of this server's commits came from, until the feed delivers it. */
-  private readonly origins = new Map<number, Session>();
+  /**
+   * With a shared store: the session each of this server's commits came from, and its ack, until
+   * the feed delivers it. The ack waits for that too, so that it reaches its sender after every
+   * message before it (a client takes an acked id as "seen up to here": reconnect.ts).
+   */
+  private readonly origins = new Map<number, { origin: Session; ack: () => void }>();
 
   constructor(
     private readonly store: ChatStore,
@@ -25,17 +29,22 @@ export class FanOut {
   ) {
     store.feed?.subscribe((messages) => {
       for (const message of messages) {
-        const origin = this.origins.get(message.id);
+        const own = this.origins.get(message.id);
         this.origins.delete(message.id);
-        this.deliver(message, origin);
+        own?.ack();
+        this.deliver(message, own?.origin);
       }
     });
   }
 
-  /** A message this server committed (and acknowledged): delivered now, or when the feed hands it over. */
-  committed(stored: StoredMessage, origin: Session): void {
-    if (this.store.feed) this.origins.set(stored.id, origin);
-    else this.deliver(stored, origin);
+  /** A message this server committed: acknowledged and delivered now, or when the feed hands it over. */
+  committed(stored: StoredMessage, origin: Session, ack: () => void): void {
+    if (this.store.feed) {
+      this.origins.set(stored.id, { origin, ack });
+      return;
+    }
+    ack();
+    this.deliver(stored, origin);
   }
 
   private deliver(stored: StoredMessage, origin: Session | undefined): void {

@@ -31,6 +31,8 @@ export class HistoryReader {
     private readonly store: ChatStore,
     private readonly blocks: BlockList,
     private readonly rooms: RoomDirectory,
+    /** Whether an SSH front door holds the key (this server's, or another of the chat's: keys.ts). */
+    private readonly heldOverSsh: (fingerprint: string) => boolean,
   ) {}
 
   /** A user's current display name (at login: the name may have changed case since last time). */
@@ -95,9 +97,10 @@ export class HistoryReader {
 
   /** Whether a user's key is one the SSH front door holds (keys.ts): that user is over ssh. */
   private overSsh(key: string): boolean {
-    if (sshHeldKeys.size === 0) return false;
+    // No front door here, and no other server to have one: nobody is over ssh (the usual case, cheap).
+    if (sshHeldKeys.size === 0 && !this.store.cluster) return false;
     const fingerprint = this.store.getUser(key)?.fingerprint;
-    return fingerprint !== undefined && sshHeldKeys.has(fingerprint);
+    return fingerprint !== undefined && this.heldOverSsh(fingerprint);
   }
 
   private displayName(key: string): string {

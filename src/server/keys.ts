@@ -21,19 +21,30 @@ export class KeyDirectory {
 
   constructor(private readonly store: ChatStore) {}
 
-  /** Called at login: the key that the name is now bound to. */
-  remember(client: AuthenticatedClient): void {
+  /**
+   * Called at login: the key that the name is now bound to. `viaSsh`: this server's SSH front door
+   * holds it; a shared store keeps that mark for the chat's other servers.
+   */
+  remember(client: AuthenticatedClient, viaSsh: boolean): void {
     if (this.stored.has(client.fingerprint)) return;
-    if (!this.store.getIdentityKey(client.fingerprint)) {
-      this.store.putIdentityKey(client.fingerprint, { exponent: client.exponent, modulus: client.modulus });
+    const markSsh = viaSsh && this.store.cluster !== undefined;
+    const known = this.store.getIdentityKey(client.fingerprint);
+    if (!known || (markSsh && known.viaSsh !== true)) {
+      this.store.putIdentityKey(client.fingerprint, { exponent: client.exponent, modulus: client.modulus, ...(markSsh && { viaSsh: true }) });
     }
     this.stored.add(client.fingerprint);
+  }
+
+  /** Whether a key is held by an SSH front door: this process's, or (a shared store) another server's. */
+  heldOverSsh(fingerprint: string): boolean {
+    if (sshHeldKeys.has(fingerprint)) return true;
+    return this.store.cluster !== undefined && this.store.getIdentityKey(fingerprint)?.viaSsh === true;
   }
 
   /** A user's key as the store has it, or undefined when the server never saw that user's key. */
   ofUser(user: UserRecord): PeerKey | undefined {
     const key = this.store.getIdentityKey(user.fingerprint);
-    return key && { name: user.name, ...wireKey(user.fingerprint, key.exponent, key.modulus) };
+    return key && { name: user.name, ...wireKey(user.fingerprint, key.exponent, key.modulus, key.viaSsh === true) };
   }
 
   /** A connected client's key, straight from its handshake. */
@@ -42,12 +53,13 @@ export class KeyDirectory {
   }
 }
 
-export function wireKey(fingerprint: string, exponent: Buffer, modulus: Buffer): IdentityKey {
+/** `viaSsh`: known from the store to be held by another server's front door (a shared store). */
+export function wireKey(fingerprint: string, exponent: Buffer, modulus: Buffer, viaSsh = false): IdentityKey {
   return {
     fingerprint,
     exponent: exponent.toString('base64'),
     modulus: modulus.toString('base64'),
     // Not end-to-end: a sender must not believe that sealing to this key keeps the server out.
-    ...(sshHeldKeys.has(fingerprint) && { via: 'ssh' as const }),
+    ...((viaSsh || sshHeldKeys.has(fingerprint)) && { via: 'ssh' as const }),
   };
 }

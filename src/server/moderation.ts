@@ -68,8 +68,9 @@ export class Moderation {
     this.bans.add({ fingerprint: user.fingerprint, name: user.name, reason, bannedBy: by, at: Date.now() });
     const live = [...this.online.sessionsOf(user.key)].filter((session) => session.client.fingerprint === user.fingerprint);
     const removal: RemovalNotice = { action: 'banned', by, reason };
-    this.remove(live, removal, user.name);
+    // Published first, as for a kick: the others hear why before they see the person go.
     this.cluster?.publish({ kind: 'disconnect', key: user.key, fingerprint: user.fingerprint, code: 'BANNED', reason: removalWords(user.name, removal), removal });
+    this.remove(live, removal, user.name);
     return { name: user.name, fingerprint: user.fingerprint };
   }
 

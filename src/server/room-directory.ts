@@ -24,8 +24,21 @@ export function peopleIn(room: LiveRoom): Session[] {
   return [...room.people.values()].map((sessions) => sessions.values().next().value!);
 }
 
+/**
+ * With a shared store: a person moving to another server of the chat (a reconnect's `resume`
+ * there) leaves and enters rooms without the rooms being told (cluster.ts keeps the rooms).
+ */
+export interface RoomMoves {
+  /** Whether this person's first session entering the room here is one coming back from another server. */
+  arrives(userKey: string, roomKey: string): boolean;
+  /** A handed-off session left the room here, quietly: told later if the person does not turn up elsewhere. */
+  departs(userKey: string, name: string, roomKey: string): void;
+}
+
 export class RoomDirectory {
   private readonly live = new Map<string, LiveRoom>();
+  /** Set by the cluster bridge (cluster.ts) when the chat runs on several servers. */
+  moves: RoomMoves | undefined;
   /** Whether each room is secret, read from the store once: a room never changes kind. */
   private readonly secret = new Map<string, boolean>();
 
@@ -62,7 +75,12 @@ export class RoomDirectory {
 
   isSecret(key: string): boolean {
     let secret = this.secret.get(key);
-    if (secret === undefined) this.secret.set(key, (secret = this.store.isRoomSecret(key)));
+    if (secret === undefined) {
+      secret = this.store.isRoomSecret(key);
+      // Kept only once the room is known: with a shared store, another server's people can be in a
+      // room that this server has not read yet (its kind is read with it, first).
+      if (secret || this.store.getRoom(key)) this.secret.set(key, secret);
+    }
     return secret;
   }
 
@@ -85,7 +103,9 @@ export class RoomDirectory {
     if (!session.rooms.has(key)) {
       const user = session.user!;
       let sessions = room.people.get(user.key);
-      if (!sessions) {
+      if (!sessions && this.moves?.arrives(user.key, key)) {
+        room.people.set(user.key, (sessions = new Set()));
+      } else if (!sessions) {
         // The person's first session here: the others learn that they joined.
         const withKey = this.isSecret(key) ? { key: KeyDirectory.ofClient(user.name, session.client) } : {};
         const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name: user.name, ...withKey });
@@ -123,6 +143,11 @@ export class RoomDirectory {
     // Another session of the same person is still here: as far as the room knows, nobody left.
     if (sessions && sessions.size > 0) return;
     room.people.delete(user.key);
+    if (session.handedOff && this.moves) {
+      this.moves.departs(user.key, user.name, key);
+      if (room.members.size === 0) this.live.delete(key);
+      return;
+    }
     // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
     const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
     const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation });

@@ -143,6 +143,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       await server.listen();
       // Among the chat's other servers once this one listens (they hand its address to clients).
       await server.store.cluster?.start(options.name, server.reachableAt());
+      const chatName = server.store.cluster?.chatName;
+      if (chatName !== undefined && chatName !== options.name) {
+        server.startWarnings.push(`this chat is called "${chatName}" (its database says so, since its first server): this server advertises that name, and is "${options.name}" among the chat's servers`);
+      }
       server.load.start();
       await server.startSsh();
       server.outbound.start();
@@ -175,9 +179,10 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     return { host: bound.address, port: bound.port };
   }
 
-  /** HOST:PORT for the chat's other servers to give clients; unknown when listening on every interface. */
+  /** HOST:PORT for the chat's other servers to give clients; unknown when listening on every interface, unless --advertise-address says. */
   private reachableAt(): string | null {
     const { host, port } = this.address;
+    if (this.options.advertiseAddress !== undefined) return formatAddress(this.options.advertiseAddress, port);
     return host === '::' || host === '0.0.0.0' ? null : formatAddress(host, port);
   }
 
@@ -220,14 +225,14 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.beacon = await DiscoveryBeacon.start({
         port: this.options.discoveryPort,
         advert: () => ({
-          name: this.options.name,
+          ...this.advertisedNames(),
           port: this.address.port,
           fingerprint: this.fingerprint,
           ...(!this.options.private && { password: this.password }),
           protocol: PROTOCOL_VERSION,
           users: this.chat.onlineCount,
           ...(this.sshDoor && { sshPort: this.sshDoor.port }),
-          ...(this.store.cluster && { chat: this.store.cluster.chatId }),
+          ...(this.options.advertiseAddress !== undefined && { host: this.options.advertiseAddress }),
         }),
       });
     } catch (error) {
@@ -249,16 +254,22 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     });
   }
 
+  /** What discovery calls this server: the chat's name and id when it is one of several, and then its own name if that differs. */
+  private advertisedNames(): { name: string; chat?: string; server?: string } {
+    const cluster = this.store.cluster;
+    if (!cluster) return { name: this.options.name };
+    return { name: cluster.chatName, chat: cluster.chatId, ...(cluster.chatName !== this.options.name && { server: this.options.name }) };
+  }
+
   private startMdns(): void {
     if (!this.options.mdns) return;
     try {
       this.mdns = publishMdns({
-        name: this.options.name,
+        ...this.advertisedNames(),
         port: this.address.port,
         fingerprint: this.fingerprint,
         ...(!this.options.private && { password: this.password }),
         protocol: PROTOCOL_VERSION,
-        ...(this.store.cluster && { chat: this.store.cluster.chatId }),
       }, (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });
@@ -301,6 +312,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       ephemeral: this.options.ephemeral,
       dataDir: this.options.ephemeral || this.options.database !== undefined ? null : this.options.dataDir,
       ...(this.options.database !== undefined && { database: redactDatabaseUrl(this.options.database) }),
+      ...(this.store.cluster && { chat: { id: this.store.cluster.chatId, name: this.store.cluster.chatName } }),
       discoveryPort: this.beacon?.port ?? null,
       mdns: this.mdns !== undefined,
       sshPort: this.sshDoor?.port ?? null,
@@ -360,7 +372,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           type: 'welcome',
           server: { name: this.options.name, version: PARLOR_VERSION, fingerprint: this.fingerprint },
           you: { fingerprint: client.fingerprint },
-          ...(this.store.cluster && { chat: { id: this.store.cluster.chatId, servers: this.store.cluster.otherServers() } }),
+          ...(this.store.cluster && { chat: { id: this.store.cluster.chatId, name: this.store.cluster.chatName, servers: this.store.cluster.otherServers() } }),
         });
         connection.on('message', (message) => this.router.handle(session, message));
         // File transfer: chunk and window records (a throw closes the connection with BAD_MESSAGE).

@@ -20,6 +20,8 @@ export class Session {
   token: string | undefined;
   /** Set by an operator's kick or ban just before closing: the rooms are told who and why. */
   removedBy: RemovalNotice | undefined;
+  /** Resumed on another server of the chat (its `resume` named this one): its rooms are not told it left. */
+  handedOff = false;
   /** Elevated by /op with the operator password, for this session only. */
   operator = false;
   /** Keys of the rooms this session is in. */

@@ -27,11 +27,15 @@ export type ClusterNotice =
   | { kind: 'announce'; from: string; text: string; ts: number }
   /** Close every session of this user key (optionally only those of one identity key) with the code. */
   | { kind: 'disconnect'; key: string; fingerprint?: string; code: 'KICKED' | 'BANNED'; reason: string; removal?: RemovalNotice }
-  | { kind: 'server_stopping'; server: string; reason: string };
+  | { kind: 'server_stopping'; server: string; reason: string }
+  /** A reconnect logged in on `server` naming this session (`resume`): close it, quietly for its rooms. */
+  | { kind: 'resumed'; key: string; fingerprint: string; token: string; server: string };
 
 export interface ClusterLink {
   /** The chat's id, made once with its database: the same on every server of the chat. */
   readonly chatId: string;
+  /** The chat's name, which every server of it advertises: the first server's --name (known after start). */
+  readonly chatName: string;
   /** Joins the chat's servers under this name and the address clients reach it at (if known); heartbeats until close. */
   start(serverName: string, address: string | null): Promise<void>;
   /** The other servers of the chat that are alive, and where clients reach them. */

@@ -156,7 +156,8 @@ export class MemoryStore implements ChatStore {
   private readonly secretRooms = new Set<string>();
 
   putIdentityKey(fingerprint: string, key: StoredIdentityKey): void {
-    this.identityKeys.set(fingerprint, { exponent: Buffer.from(key.exponent), modulus: Buffer.from(key.modulus) });
+    // viaSsh comes only from a shared store, whose memory copy this is (store.ts).
+    this.identityKeys.set(fingerprint, { exponent: Buffer.from(key.exponent), modulus: Buffer.from(key.modulus), ...(key.viaSsh === true && { viaSsh: true }) });
   }
 
   getIdentityKey(fingerprint: string): StoredIdentityKey | undefined {

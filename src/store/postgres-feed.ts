@@ -119,6 +119,11 @@ export class MessagePump {
     this.listeners.push(deliver);
   }
 
+  /** Set before the batch's listeners run, which run at once: never ahead of what went out. */
+  get lastDelivered(): number {
+    return this.delivered;
+  }
+
   committedHere(messages: StoredMessage[]): void {
     // Already read from the table (another server's notification came first): delivered then.
     for (const message of messages) if (message.id > this.delivered) this.own.set(message.id, message);

@@ -31,6 +31,7 @@ export class PostgresPresence implements ClusterLink {
   private address: string | null = null;
   private others: Array<{ name: string; address: string }> = [];
   chatId = '';
+  chatName = '';
 
   constructor(
     private readonly pool: pg.Pool,
@@ -41,7 +42,12 @@ export class PostgresPresence implements ClusterLink {
   async start(serverName: string, address: string | null): Promise<void> {
     this.serverName = serverName;
     this.address = address;
-    this.chatId = (await this.pool.query<{ id: string }>('SELECT id FROM chat')).rows[0]!.id;
+    // The first server to start names the chat; the others advertise that name (a --name of theirs
+    // that differs stays their own name among the chat's servers).
+    await this.pool.query('UPDATE chat SET name = $1 WHERE name IS NULL', [serverName]);
+    const chat = (await this.pool.query<{ id: string; name: string }>('SELECT id, name FROM chat')).rows[0]!;
+    this.chatId = chat.id;
+    this.chatName = chat.name;
     await this.pool.query('INSERT INTO servers (id, name, address, beat_at) VALUES ($1, $2, $3, now()) ON CONFLICT (id) DO UPDATE SET beat_at = now()', [
       this.serverId,
       serverName,

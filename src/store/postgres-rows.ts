@@ -24,6 +24,17 @@ function putReleaseRow(cache: MemoryStore, row: NameReleaseRow): void {
   cache.putNameRelease({ key: row.key, fingerprint: row.fingerprint, releasedBy: row.released_by, at: row.at });
 }
 
+interface KeyRow {
+  fingerprint: string;
+  exponent: Buffer;
+  modulus: Buffer;
+  via_ssh: boolean;
+}
+
+function putKeyRow(cache: MemoryStore, row: KeyRow): void {
+  cache.putIdentityKey(row.fingerprint, { exponent: row.exponent, modulus: row.modulus, ...(row.via_ssh && { viaSsh: true }) });
+}
+
 function putUserRow(cache: MemoryStore, row: UserRow): void {
   cache.putUser(toUser(row));
 }
@@ -43,7 +54,7 @@ export async function readAllSmallTables(db: pg.Pool, cache: MemoryStore): Promi
     db.query<RoomRow>('SELECT * FROM rooms'),
     db.query<{ blocker: string; blocked: string }>('SELECT * FROM blocks'),
     db.query<BanRow>('SELECT * FROM bans'),
-    db.query<{ fingerprint: string; exponent: Buffer; modulus: Buffer }>('SELECT * FROM identity_keys'),
+    db.query<KeyRow>('SELECT * FROM identity_keys'),
     db.query<{ key: string }>('SELECT * FROM secret_rooms'),
     db.query<NameReleaseRow>('SELECT * FROM name_releases'),
   ]);
@@ -55,7 +66,7 @@ export async function readAllSmallTables(db: pg.Pool, cache: MemoryStore): Promi
   const banned = new Set(bans.rows.map((row) => row.fingerprint));
   for (const ban of cache.listBans()) if (!banned.has(ban.fingerprint)) cache.deleteBan(ban.fingerprint);
   for (const row of bans.rows) putBanRow(cache, row);
-  for (const row of keys.rows) cache.putIdentityKey(row.fingerprint, { exponent: row.exponent, modulus: row.modulus });
+  for (const row of keys.rows) putKeyRow(cache, row);
   for (const row of secret.rows) cache.markRoomSecret(row.key);
   const released = new Set(releases.rows.map((row) => row.key));
   for (const user of cache.listUsers()) if (!released.has(user.key)) cache.deleteNameRelease(user.key);
@@ -92,8 +103,8 @@ export async function readRow(db: pg.Pool, cache: MemoryStore, table: 'user' | '
       return;
     }
     case 'key': {
-      const { rows } = await db.query<{ exponent: Buffer; modulus: Buffer }>('SELECT * FROM identity_keys WHERE fingerprint = $1', [key]);
-      if (rows[0]) cache.putIdentityKey(key, { exponent: rows[0].exponent, modulus: rows[0].modulus });
+      const { rows } = await db.query<KeyRow>('SELECT * FROM identity_keys WHERE fingerprint = $1', [key]);
+      if (rows[0]) putKeyRow(cache, rows[0]);
       return;
     }
     case 'secret':

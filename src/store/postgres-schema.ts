@@ -100,6 +100,10 @@ export const POSTGRES_MIGRATIONS: string[] = [
      released_by TEXT NOT NULL,
      at BIGINT NOT NULL
    );`,
+  // 5: the chat's name, which all its servers advertise: set by the first server to start.
+  `ALTER TABLE chat ADD COLUMN name TEXT;`,
+  // 6: keys held by a server's SSH front door, so that every server marks them "not end-to-end".
+  `ALTER TABLE identity_keys ADD COLUMN via_ssh BOOLEAN NOT NULL DEFAULT false;`,
 ];
 
 /** Applies the migrations this database lacks; returns the versions this call applied. */

@@ -43,6 +43,8 @@ export class PostgresStore implements ChatStore, MessageFeed {
   /** Users whose row is queued for the database but not written yet (appendMessages: lastMessageAt). */
   private readonly unwrittenUsers = new Map<string, number>();
   private closed = false;
+  /** Changed rows being read again (refresh): messages notified after them wait for them. */
+  private readonly refreshing = new Set<Promise<void>>();
   /** Who is online on which of the chat's servers, and notices between them. */
   readonly cluster: PostgresPresence;
 
@@ -90,6 +92,10 @@ export class PostgresStore implements ChatStore, MessageFeed {
     this.pump.subscribe(deliver);
   }
 
+  lastDelivered(): number {
+    return this.pump.lastDelivered;
+  }
+
   /** A small table's row changed on another server (and is current in memory again). */
   onRowChange(listener: (table: RowChange, key: string) => void): void {
     this.changeListeners.push(listener);
@@ -114,13 +120,16 @@ export class PostgresStore implements ChatStore, MessageFeed {
     );
   }
 
-  private async refresh(table: RowChange, key: string): Promise<void> {
-    try {
-      await readRow(this.pool, this.cache, table, key);
-    } catch {
-      return; // The database went away: the reconnection reloads everything.
-    }
-    for (const listener of this.changeListeners) listener(table, key);
+  private refresh(table: RowChange, key: string): Promise<void> {
+    const reading = readRow(this.pool, this.cache, table, key).then(
+      () => {
+        for (const listener of this.changeListeners) listener(table, key);
+      },
+      () => {}, // The database went away: the reconnection reloads everything.
+    );
+    this.refreshing.add(reading);
+    void reading.finally(() => this.refreshing.delete(reading));
+    return reading;
   }
 
   private async reload(): Promise<void> {
@@ -128,6 +137,9 @@ export class PostgresStore implements ChatStore, MessageFeed {
   }
 
   private async readAfter(id: number): Promise<Array<{ message: StoredMessage; mine: boolean }>> {
+    // Rows notified before these messages are read first: a sender's row and key (whether it is
+    // over ssh) are current when its message is delivered.
+    if (this.refreshing.size > 0) await Promise.all(this.refreshing);
     const { rows } = await this.pool.query<MessageRow & { origin: string | null }>('SELECT * FROM messages WHERE id > $1 ORDER BY id LIMIT $2', [id, READ_AHEAD]);
     return rows.map((row) => ({ message: messageFrom(row), mine: row.origin === this.serverId }));
   }
@@ -178,6 +190,43 @@ export class PostgresStore implements ChatStore, MessageFeed {
         else this.unwrittenUsers.delete(user.key);
       },
     );
+  }
+
+  async bindName(user: UserRecord, previous: string | undefined): Promise<boolean> {
+    // The users table's primary key decides between two servers: an insert, or an update of the
+    // row as this server saw it (compare and set on the fingerprint), of which exactly one takes.
+    const { rowCount } =
+      previous === undefined
+        ? await this.query(
+            'INSERT INTO users (key, name, fingerprint, last_seen, last_message_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING',
+            [user.key, user.name, user.fingerprint, user.lastSeen, user.lastMessageAt],
+          )
+        : await this.query('UPDATE users SET name = $2, fingerprint = $3, last_seen = $4, last_message_at = $5 WHERE key = $1 AND fingerprint = $6', [
+            user.key,
+            user.name,
+            user.fingerprint,
+            user.lastSeen,
+            user.lastMessageAt,
+            previous,
+          ]);
+    if (rowCount === 1) return true;
+    // Someone got there first: this key itself (another session of it), or another key.
+    const { rows } = await this.query<{ fingerprint: string }>('SELECT fingerprint FROM users WHERE key = $1', [user.key]);
+    if (rows[0]?.fingerprint === user.fingerprint) return true;
+    void this.refresh('user', user.key);
+    return false;
+  }
+
+  /**
+   * Resolves once every small-table write made so far is in the database, and notified;
+   * DATABASE_UNAVAILABLE if that takes longer than the database timeout (the writes go on).
+   */
+  writesSettled(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ParlorError('DATABASE_UNAVAILABLE', 'the database did not answer in time: try again', { retryAfterMs: 1000 })), this.timings.timeoutMs);
+    });
+    return Promise.race([this.writes, late]).finally(() => clearTimeout(timer));
   }
 
   touchUser(key: string, lastSeen: number): void {
@@ -265,8 +314,10 @@ export class PostgresStore implements ChatStore, MessageFeed {
   putIdentityKey(fingerprint: string, key: StoredIdentityKey): void {
     this.cache.putIdentityKey(fingerprint, key);
     this.writeThrough(
-      'INSERT INTO identity_keys (fingerprint, exponent, modulus) VALUES ($1, $2, $3) ON CONFLICT (fingerprint) DO UPDATE SET exponent = $2, modulus = $3',
-      [fingerprint, key.exponent, key.modulus],
+      // Once held by a front door, always marked: the server could have read what was sealed to it.
+      `INSERT INTO identity_keys (fingerprint, exponent, modulus, via_ssh) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (fingerprint) DO UPDATE SET exponent = $2, modulus = $3, via_ssh = identity_keys.via_ssh OR $4`,
+      [fingerprint, key.exponent, key.modulus, key.viaSsh === true],
       'key',
       fingerprint,
     );

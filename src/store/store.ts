@@ -113,6 +113,11 @@ export type Eventually<T> = T | Promise<T>;
 /** Every message committed by any server of a shared store, in id order, each once. */
 export interface MessageFeed {
   subscribe(deliver: (messages: StoredMessage[]) => void): void;
+  /**
+   * The newest id delivered to the subscribers so far: everything up to it went out live, what
+   * comes after will. A history page for a session that is already receiving live stops there.
+   */
+  lastDelivered(): number;
 }
 
 export interface ChatStore {
@@ -127,6 +132,15 @@ export interface ChatStore {
   getUser(key: string): UserRecord | undefined;
   /** Creates or replaces the user row (a name taken over after its reservation lapsed). */
   putUser(user: UserRecord): void;
+  /**
+   * A shared store: binds the name to `user.fingerprint` in one atomic step, if the name is still
+   * bound to `previous` (undefined: not bound to anyone), or already to this key. False when
+   * another key got it first (a login of the same new name on another server at the same moment).
+   * The row is then read again. Stores used by one server alone bind in putUser, synchronously.
+   */
+  bindName?(user: UserRecord, previous: string | undefined): Promise<boolean>;
+  /** A shared store: resolves once the small-table writes made so far are stored and the other servers told. */
+  writesSettled?(): Promise<void>;
   touchUser(key: string, lastSeen: number): void;
   listUsers(): UserRecord[];
 
@@ -181,4 +195,10 @@ export interface ChatStore {
 export interface StoredIdentityKey {
   exponent: Buffer;
   modulus: Buffer;
+  /**
+   * A shared store only: an SSH front door of one of the chat's servers holds this key (it is
+   * never end-to-end), so that the other servers say so too. A server alone knows it from
+   * `sshHeldKeys` (server/keys.ts); SQLite and memory do not keep it.
+   */
+  viaSsh?: boolean;
 }

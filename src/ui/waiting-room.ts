@@ -6,7 +6,8 @@
 import blessed from 'blessed';
 import { describeTrustState, KnownServers } from '../client/known-servers.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
-import { discoverServers, type DiscoveredServer, type ProbeTarget } from '../discovery/discover.ts';
+import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
+import { DiscoveredChats } from '../shared/discovered-chats.ts';
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress, parseServerAddress } from '../options.ts';
 import { fieldText } from './field.ts';
@@ -49,7 +50,9 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
   const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) } });
 
   const known = new KnownServers(ui.options.configDir);
-  const servers: DiscoveredServer[] = [];
+  // One row per chat: the servers of one chat (same chat id and key) are one row, with their addresses.
+  const found = new DiscoveredChats();
+  const servers = found.chats;
   const editor = new LineEditor();
   let focus: 'list' | 'address' = 'list';
   // True from the first frame: the search starts right after it, and "Search finished" must not flash first.
@@ -70,12 +73,16 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     banner.setContent([...picture, ...said.map((l) => paint(message.startsWith('starting') ? theme.dim : theme.error, l))].join('\n'));
     const rows = servers.map((server) => {
       const where = formatAddress(server.host, server.port);
+      // A chat on several servers: its first address, "+N" beside it, and the others at the end of the row.
+      const others = server.addresses.slice(1).map((a) => a.address);
+      const shown = others.length === 0 ? where : `${where} +${others.length}`;
+      const more = others.length === 0 ? '' : paint(theme.dim, ` · also ${safeText(others.join(', '))}`);
       const state = known.check(where, server.fingerprint);
       const label = describeTrustState(state);
       const trust = state.state === 'changed' ? `{bold}${paint(theme.error, label)}{/bold}` : paint(state.state === 'known' ? theme.ok : theme.warning, safeText(label));
       const users = server.users === undefined ? '' : `${server.users} online`;
       const ssh = server.sshPort === undefined ? '' : paint(theme.dim, ` · ssh -p ${server.sshPort}`);
-      return `${safeText(server.name).padEnd(16).slice(0, 24)} ${where.padEnd(21)} ${users.padEnd(9)} ${safeText(shortFingerprint(server.fingerprint))} ${trust}${ssh}`;
+      return `${safeText(server.name).padEnd(16).slice(0, 24)} ${shown.padEnd(21)} ${users.padEnd(9)} ${safeText(shortFingerprint(server.fingerprint))} ${trust}${ssh}${more}`;
     });
     list.setItems(rows as unknown as blessed.Widgets.BlessedElement[]);
     address.setContent(fieldText(editor, (address.width as number) - 3, focus === 'address'));
@@ -87,7 +94,7 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
 
   const search = async () => {
     const mine = ++generation;
-    servers.length = 0;
+    found.clear();
     hints.hide();
     searching = true;
     const targets: ProbeTarget[] = [];
@@ -95,10 +102,9 @@ export async function waitingRoom(ui: UiContext): Promise<LoginTarget> {
     try {
       for await (const server of discoverServers(ui.options.discovery, targets)) {
         if (mine !== generation) return;
-        // A later, richer answer (the users online, after mDNS answered first) replaces its row.
-        const row = servers.findIndex((shown) => shown.fingerprint === server.fingerprint);
-        if (row === -1) servers.push(server);
-        else servers[row] = server;
+        // A later, richer answer (the users online, after mDNS answered first), or another server
+        // of the same chat, updates its row.
+        found.add(server);
         draw();
       }
     } catch (error) {

@@ -9,7 +9,8 @@ import { ChatClient } from '../client/chat-client.ts';
 import { describeTrustState, KnownServers, serverKeyChangedError } from '../client/known-servers.ts';
 import type { ClientIdentity } from '../crypto/identity.ts';
 import { DEFAULT_DISCOVERY_PORT } from '../discovery/datagrams.ts';
-import { discoverServers, type DiscoveredServer, type ProbeTarget } from '../discovery/discover.ts';
+import { discoverServers, type ProbeTarget } from '../discovery/discover.ts';
+import { DiscoveredChats } from '../shared/discovered-chats.ts';
 import { noServerHints } from '../discovery/hints.ts';
 import { formatAddress, parseServerAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
@@ -28,7 +29,9 @@ type Login = Extract<WebEvent, { type: 'login' }>;
 
 export class WebSession {
   private readonly tabs = new Set<(event: WebEvent) => void>();
-  private readonly servers: DiscoveredServer[] = [];
+  /** One row per chat (the servers of one chat are one row, with their addresses), as the terminal UI lists them. */
+  private readonly found = new DiscoveredChats();
+  private readonly servers = this.found.chats;
   private waiting: Extract<WebEvent, { type: 'waiting' }> = { type: 'waiting', searching: false, servers: [], hints: [], message: '' };
   private login: Login | undefined;
   private target: LoginTarget | undefined;
@@ -120,7 +123,7 @@ export class WebSession {
 
   private async search(): Promise<void> {
     const mine = ++this.generation;
-    this.servers.length = 0;
+    this.found.clear();
     const known = new KnownServers(this.options.configDir);
     this.waiting = { type: 'waiting', searching: true, servers: [], hints: [], message: '' };
     this.broadcast(this.waiting);
@@ -128,17 +131,20 @@ export class WebSession {
     try {
       for await (const server of discoverServers(this.options.discovery, targets)) {
         if (mine !== this.generation) return;
-        const address = formatAddress(server.host, server.port);
-        const view = { name: server.name, address, fingerprint: server.fingerprint, trust: known.check(address, server.fingerprint).state, ...(server.users !== undefined && { users: server.users }), ...(server.sshPort !== undefined && { sshPort: server.sshPort }) };
-        // A later, richer answer (the users online, after mDNS answered first) replaces its row.
-        const row = this.servers.findIndex((shown) => shown.fingerprint === server.fingerprint);
-        if (row === -1) {
-          this.servers.push(server);
-          this.waiting.servers.push(view);
-        } else {
-          this.servers[row] = server;
-          this.waiting.servers[row] = view;
-        }
+        // A later, richer answer (the users online, after mDNS answered first), or another server
+        // of the same chat, updates its row.
+        const { row, chat } = this.found.add(server);
+        const address = formatAddress(chat.host, chat.port);
+        const others = chat.addresses.slice(1).map((a) => a.address);
+        this.waiting.servers[row] = {
+          name: chat.name,
+          address,
+          ...(others.length > 0 && { otherAddresses: others }),
+          fingerprint: chat.fingerprint,
+          trust: known.check(address, chat.fingerprint).state,
+          ...(chat.users !== undefined && { users: chat.users }),
+          ...(chat.sshPort !== undefined && { sshPort: chat.sshPort }),
+        };
         this.broadcast(this.waiting);
       }
     } catch (error) {

@@ -72,6 +72,8 @@ export interface ConversationView {
 export interface ServerView {
   name: string;
   address: string;
+  /** A chat on several servers: where its other servers are (the first, `address`, is the one picked). */
+  otherAddresses?: string[];
   users?: number;
   fingerprint: string;
   trust: 'known' | 'new' | 'changed';

@@ -3,10 +3,9 @@
 // hold across them.
 
 import { expect } from 'chai';
-import type { ChatClient } from '../../src/client/chat-client.ts';
 import { connectChat, sleep, waitUntil } from '../helpers/chat-clients.ts';
 import { collect, expectCode } from '../helpers/chat-world.ts';
-import { startCluster } from '../helpers/cluster.ts';
+import { closedAfterEach, startCluster } from '../helpers/cluster.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
@@ -17,14 +16,7 @@ import { discoverServers, type DiscoveredServer } from '../../src/discovery/disc
 
 describe('cluster: three servers on one database', function () {
   this.timeout(60_000);
-  const clients: ChatClient[] = [];
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.close();
-  });
-  const track = (client: ChatClient) => {
-    clients.push(client);
-    return client;
-  };
+  const track = closedAfterEach();
 
   it('delivers room messages said on any server to the members on every server, in one id order, each once', async function () {
     const cluster = await startCluster(await freshDatabase(this, 'cluster'), 3);

@@ -33,10 +33,10 @@ describe('discovery/merge: answers for one server by several paths', () => {
     const broadcast = await broadcastAnswer();
     const merge = new DiscoveredServers();
     expect(merge.accept(asMdnsAnswer(broadcast))).to.equal('new');
-    expect(merge.get(broadcast.fingerprint)!.users).to.equal(undefined);
+    expect(merge.get(broadcast)!.users).to.equal(undefined);
     expect(merge.accept(broadcast)).to.equal('updated');
-    expect(merge.get(broadcast.fingerprint)).to.deep.include({ users: 0, host: broadcast.host, port: broadcast.port, password: 'pizza' });
-    expect(merge.get(broadcast.fingerprint)!.via).to.equal(`mdns, then ${broadcast.via}`);
+    expect(merge.get(broadcast)).to.deep.include({ users: 0, host: broadcast.host, port: broadcast.port, password: 'pizza' });
+    expect(merge.get(broadcast)!.via).to.equal(`mdns, then ${broadcast.via}`);
     // Nothing more to add: the repeated probes' answers, and mDNS again, are duplicates.
     expect(merge.accept(broadcast)).to.equal(undefined);
     expect(merge.accept(asMdnsAnswer(broadcast))).to.equal(undefined);
@@ -47,7 +47,7 @@ describe('discovery/merge: answers for one server by several paths', () => {
     const merge = new DiscoveredServers();
     expect(merge.accept(broadcast)).to.equal('new');
     expect(merge.accept(asMdnsAnswer(broadcast))).to.equal(undefined);
-    expect(merge.get(broadcast.fingerprint)).to.deep.equal(broadcast);
+    expect(merge.get(broadcast)).to.deep.equal(broadcast);
     expect(merge.accept({ ...asMdnsAnswer(broadcast), fingerprint: 'SHA256:' + 'Z'.repeat(43) })).to.equal('new');
   });
 });

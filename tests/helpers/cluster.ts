@@ -3,6 +3,7 @@
 // dirs), so a client that trusts one trusts them all.
 
 import { copyFileSync } from 'node:fs';
+import type { ChatClient } from '../../src/client/chat-client.ts';
 import { join } from 'node:path';
 import { SERVER_IDENTITY_FILE } from '../../src/crypto/identity.ts';
 import { JOIN_PASSWORD } from './chat-clients.ts';
@@ -27,4 +28,16 @@ export async function startCluster(databaseUrl: string, count: number, extra: st
   for (const dir of dataDirs.slice(1)) copyFileSync(join(dataDirs[0]!, SERVER_IDENTITY_FILE), join(dir, SERVER_IDENTITY_FILE));
   const rest = await Promise.all(dataDirs.slice(1).map((_, index) => startServerProcess(args(index + 1))));
   return { servers: [first, ...rest], dataDirs, args };
+}
+
+/** Call in a describe: the returned function keeps a client, which is closed after its test, pass or fail. */
+export function closedAfterEach(): (client: ChatClient) => ChatClient {
+  const clients: ChatClient[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+  return (client) => {
+    clients.push(client);
+    return client;
+  };
 }
