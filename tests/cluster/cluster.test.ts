@@ -148,10 +148,15 @@ describe('cluster: three servers on one database', function () {
     const closed = new Promise<string>((resolve) => bob.once('closed', (info) => resolve(`${info.reason.code}: ${info.reason.message}`)));
     await ada.command('!ban bob spamming');
     expect(await closed).to.equal('BANNED: bob was banned by ada: spamming');
-    const again = await connectChat(cluster.servers[2]!, bobId!, 'bob').then(
-      (client) => (track(client), undefined),
-      (error: { code?: string }) => error,
-    );
+    // C hears of the ban through the database a moment after B does: a login that came first
+    // (and is then closed by the ban) is tried again, as a person would.
+    let again: { code?: string } | undefined;
+    for (let attempt = 0; attempt < 50 && again?.code !== 'BANNED'; attempt++) {
+      again = await connectChat(cluster.servers[2]!, bobId!, 'bob').then(
+        (client) => (client.close(), sleep(100).then(() => ({ code: 'logged in' }))),
+        (error: { code?: string }) => error,
+      );
+    }
     expect(again?.code).to.equal('BANNED');
   });
 });
