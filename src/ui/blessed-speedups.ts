@@ -42,14 +42,26 @@ export function installBlessedSpeedups(): void {
 
   const screen = widgets.Screen.prototype;
   const attrCode = screen.attrCode;
-  const codes = new Map<string, number>();
+  // By code, then by the two attributes as one number: an attribute is 9 bits of background, 9 of
+  // foreground and 5 of flags (23 bits), so the pair fits a double exactly.
+  const codes = new Map<string, Map<number, number>>();
+  let kept = 0;
   screen.attrCode = function (this: ScreenInternals, code: string, cur: number, def: number) {
-    const key = `${code}|${cur}|${def}`;
-    let attr = codes.get(key);
+    if (cur >>> 23 !== 0 || def >>> 23 !== 0) return attrCode.call(this, code, cur, def);
+    let byAttrs = codes.get(code);
+    if (!byAttrs) {
+      if (kept >= ATTR_CODES_KEPT) {
+        codes.clear();
+        kept = 0;
+      }
+      codes.set(code, (byAttrs = new Map()));
+    }
+    const pair = cur * 0x800000 + def;
+    let attr = byAttrs.get(pair);
     if (attr === undefined) {
-      if (codes.size >= ATTR_CODES_KEPT) codes.clear();
       attr = attrCode.call(this, code, cur, def);
-      codes.set(key, attr);
+      byAttrs.set(pair, attr);
+      kept++;
     }
     return attr;
   };

@@ -4,6 +4,7 @@
 
 import blessed from 'blessed';
 import { installBlessedSpeedups } from './blessed-speedups.ts';
+import { renderWhenChanged } from './render-when-changed.ts';
 import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
 import type { ConversationList, Entry } from './conversations.ts';
 import { fieldText } from './field.ts';
@@ -27,6 +28,8 @@ export class ChatPanes {
   private hiddenEntries = 0;
   /** Entries' lines as last drawn (linesOf). */
   private readonly drawnEntries = new WeakMap<Entry, { width: number; theme: Theme; selfName: string; lines: readonly string[] }>();
+  /** Whether each entry starts a new day, after the entry before it (dayChangeBefore). */
+  private readonly dayChanges = new WeakMap<Entry, { previous: number; changes: boolean }>();
   /** Set while draw() scrolls to the newest line. */
   private following = false;
   private readonly widgets: {
@@ -52,6 +55,8 @@ export class ChatPanes {
       input: box({ border: { type: 'line' } }),
       bar: box({ height: 1 }),
     };
+    // Only the message pane changes with each message: the others repaint when they change.
+    for (const widget of [this.widgets.rooms, this.widgets.members, this.widgets.input, this.widgets.bar]) renderWhenChanged(widget);
     this.widgets.messages.on('scroll', () => {
       // Scrolled up by other means than PageUp (the mouse wheel): the rest of the conversation first.
       if (!this.following && this.hiddenEntries > 0 && this.widgets.messages.getScrollPerc() < 100) {
@@ -150,8 +155,8 @@ export class ChatPanes {
     const { input } = this.widgets;
     const conversation = model.current();
     const label = conversation?.kind === 'status' ? ' commands only ' : conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ';
-    input.setLabel(label);
-    input.setContent(fieldText(editor, (input.width as number) - 3, true));
+    setLabel(input, label);
+    setContent(input, fieldText(editor, (input.width as number) - 3, true));
   }
 
   /** Every pane from the model, the status and the line being typed; `selfName`: this user's name now. */
@@ -161,9 +166,9 @@ export class ChatPanes {
     const conversation = model.current();
     // blessed wraps a line that fills the box to its last column: one column is left free. The
     // lists do not scroll: lines below the box would never show, so they are not handed over.
-    rooms.setContent(firstLines(roomListText(model.list(), model.active, theme, (rooms.width as number) - 3), innerRows(rooms)));
-    members.setContent(memberListText(conversation, theme, (members.width as number) - 2, Date.now(), innerRows(members)));
-    messages.setLabel(conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
+    setContent(rooms, firstLines(roomListText(model.list(), model.active, theme, (rooms.width as number) - 3), innerRows(rooms)));
+    setContent(members, memberListText(conversation, theme, (members.width as number) - 2, Date.now(), innerRows(members)));
+    setLabel(messages, conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
     this.shown = { entries: conversation?.entries ?? [], selfName };
     this.fillMessages(this.follow ? this.tailRows() : Infinity);
     if (this.follow) {
@@ -172,7 +177,7 @@ export class ChatPanes {
       messages.setScrollPerc(100);
       this.following = false;
     }
-    bar.setContent(statusText(status, theme));
+    setContent(bar, statusText(status, theme));
     this.drawInput(model, editor);
     this.ui.screen.render();
   }
@@ -204,7 +209,7 @@ export class ChatPanes {
       const entry = entries[first]!;
       const lines = [...this.linesOf(entry, selfName, textColumns)];
       // A day-change line before an entry of another local day than the one before it (the first entry: than today's).
-      const dayLine = dayChanges([first === 0 ? Date.now() : entryTime(entries[first - 1]!), entryTime(entry)]).has(1);
+      const dayLine = this.dayChangeBefore(entry, first === 0 ? Date.now() : entryTime(entries[first - 1]!));
       if (dayLine) lines.unshift(` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`);
       drawn.push({ lines, dayLine });
       for (const line of lines) lineCount += line.split('\n').length;
@@ -222,7 +227,7 @@ export class ChatPanes {
     });
     this.placements = placements;
     this.hiddenEntries = first;
-    messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
+    setContent(messages, lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
   }
 
   /**
@@ -240,6 +245,15 @@ export class ChatPanes {
     return lines;
   }
 
+  /** Whether an entry starts another local day than `previous` (a time); kept per entry and time. */
+  private dayChangeBefore(entry: Entry, previous: number): boolean {
+    const kept = this.dayChanges.get(entry);
+    if (kept?.previous === previous) return kept.changes;
+    const changes = dayChanges([previous, entryTime(entry)]).has(1);
+    this.dayChanges.set(entry, { previous, changes });
+    return changes;
+  }
+
   /**
    * The whole conversation back in the message pane, the lines on screen staying where they are:
    * before the user scrolls up from the tail that following keeps.
@@ -252,6 +266,20 @@ export class ChatPanes {
     // The lines went in above: the view moves down by as many, and shows what it showed.
     messages.childBase += messages.getScrollHeight() - before;
   }
+}
+
+/**
+ * New content, or none when it is the same: setting content clears the box's area, which would
+ * make it repaint (render-when-changed.ts) for nothing.
+ */
+function setContent(box: blessed.Widgets.BoxElement, text: string): void {
+  if ((box as unknown as { content: string }).content !== text) box.setContent(text);
+}
+
+/** A new label, or none when it is the same (setting one clears its area, as setContent does). */
+function setLabel(box: blessed.Widgets.BoxElement, text: string): void {
+  const label = (box as unknown as { _label?: { content: string } })._label;
+  if (label?.content !== text) box.setLabel(text);
 }
 
 /** Rows inside a bordered box. */
