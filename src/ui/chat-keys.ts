@@ -18,6 +18,8 @@ export class ChatKeys {
 
   press(ch: string | undefined, key: { full: string }): void {
     const { room } = this;
+    // The panes as the model is now, before a key scrolls them or draws the input line over them.
+    room.flushRender();
     switch (key.full) {
       case 'pageup':
         if (room.panes.pageUp()) void room.loadOlder();

@@ -3,7 +3,7 @@
 // colours, and drawing them from the model. The text in them comes from chat-view.ts.
 
 import blessed from 'blessed';
-import { installBlessedSpeedups } from './blessed-speedups.ts';
+import { installBlessedSpeedups, shareParsedContent } from './blessed-speedups.ts';
 import { renderWhenChanged } from './render-when-changed.ts';
 import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
 import type { ConversationList, Entry } from './conversations.ts';
@@ -57,6 +57,8 @@ export class ChatPanes {
     };
     // Only the message pane changes with each message: the others repaint when they change.
     for (const widget of [this.widgets.rooms, this.widgets.members, this.widgets.input, this.widgets.bar]) renderWhenChanged(widget);
+    // The SSH front door's visitors in one room see the same lines: parsed once for all of them.
+    shareParsedContent(this.widgets.messages);
     this.widgets.messages.on('scroll', () => {
       // Scrolled up by other means than PageUp (the mouse wheel): the rest of the conversation first.
       if (!this.following && this.hiddenEntries > 0 && this.widgets.messages.getScrollPerc() < 100) {
