@@ -229,7 +229,11 @@ export class ChatPanes {
     });
     this.placements = placements;
     this.hiddenEntries = first;
-    setContent(messages, lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
+    const text = lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.');
+    // Without clearing its area first: the pane paints every cell of it at each render anyway (a
+    // move or a resize clears it, in blessed itself).
+    const pane = messages as unknown as { content: string; setContent(text: string, noClear: boolean): void };
+    if (pane.content !== text) pane.setContent(text, true);
   }
 
   /**
