@@ -26,10 +26,8 @@ export class ChatPanes {
   private shown: { entries: readonly Entry[]; selfName: string } = { entries: [], selfName: '' };
   /** How many of them (the oldest) the message pane leaves out while it follows the newest line. */
   private hiddenEntries = 0;
-  /** Entries' lines as last drawn (linesOf). */
-  private readonly drawnEntries = new WeakMap<Entry, { width: number; theme: Theme; selfName: string; lines: readonly string[] }>();
-  /** Whether each entry starts a new day, after the entry before it (dayChangeBefore). */
-  private readonly dayChanges = new WeakMap<Entry, { previous: number; changes: boolean }>();
+  /** The entries of the last drawing, as drawn (drawnEntry). */
+  private drawnEntries = new Map<Entry, DrawnEntry>();
   /** Set while draw() scrolls to the newest line. */
   private following = false;
   private readonly widgets: {
@@ -204,18 +202,21 @@ export class ChatPanes {
     // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
     const textColumns = (messages.width as number) - 4;
     const drawn: Array<{ lines: string[]; dayLine: boolean }> = [];
+    const kept = new Map<Entry, DrawnEntry>();
     let lineCount = 0;
     let first = entries.length;
     while (first > 0 && lineCount < rows) {
       first--;
       const entry = entries[first]!;
-      const lines = [...this.linesOf(entry, selfName, textColumns)];
       // A day-change line before an entry of another local day than the one before it (the first entry: than today's).
-      const dayLine = this.dayChangeBefore(entry, first === 0 ? Date.now() : entryTime(entries[first - 1]!));
+      const drawnEntry = this.drawnEntry(entry, selfName, textColumns, first === 0 ? Date.now() : entryTime(entries[first - 1]!), kept);
+      const lines = [...drawnEntry.lines];
+      const dayLine = drawnEntry.dayChange;
       if (dayLine) lines.unshift(` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`);
       drawn.push({ lines, dayLine });
       for (const line of lines) lineCount += line.split('\n').length;
     }
+    this.drawnEntries = kept;
     drawn.reverse();
     const lines: string[] = [];
     const placements: PicturePlacement[] = [];
@@ -237,27 +238,25 @@ export class ChatPanes {
   }
 
   /**
-   * An entry's lines, drawn once for a width, theme and name: a message's lines do not change, and
-   * each new message would otherwise draw again every line above it. A transfer's line changes in
-   * place as it goes (transfer-board.ts): it is drawn each time.
+   * An entry's lines, drawn once for a width, theme and name, and whether a day-change line goes
+   * before it (after the entry before it, at time `previous`): a message's lines do not change, and
+   * each new message would otherwise draw again every line above it. Kept for the entries of the
+   * last drawing only (`kept`, which becomes drawnEntries), so a long conversation keeps no more
+   * than a screenful. A transfer's line changes in place as it goes (transfer-board.ts): it is
+   * drawn each time.
    */
-  private linesOf(entry: Entry, selfName: string, width: number): readonly string[] {
+  private drawnEntry(entry: Entry, selfName: string, width: number, previous: number, kept: Map<Entry, DrawnEntry>): DrawnEntry {
     const { theme } = this.ui;
-    if (entry.kind === 'transfer') return entryLines(entry, theme, selfName, width);
-    const cached = this.drawnEntries.get(entry);
-    if (cached && cached.width === width && cached.theme === theme && cached.selfName === selfName) return cached.lines;
-    const lines = entryLines(entry, theme, selfName, width);
-    this.drawnEntries.set(entry, { width, theme, selfName, lines });
-    return lines;
-  }
-
-  /** Whether an entry starts another local day than `previous` (a time); kept per entry and time. */
-  private dayChangeBefore(entry: Entry, previous: number): boolean {
-    const kept = this.dayChanges.get(entry);
-    if (kept?.previous === previous) return kept.changes;
-    const changes = dayChanges([previous, entryTime(entry)]).has(1);
-    this.dayChanges.set(entry, { previous, changes });
-    return changes;
+    let drawn = this.drawnEntries.get(entry);
+    if (!drawn || entry.kind === 'transfer' || drawn.width !== width || drawn.theme !== theme || drawn.selfName !== selfName) {
+      drawn = { width, theme, selfName, lines: entryLines(entry, theme, selfName, width), previous: NaN, dayChange: false };
+    }
+    if (drawn.previous !== previous) {
+      drawn.previous = previous;
+      drawn.dayChange = dayChanges([previous, entryTime(entry)]).has(1);
+    }
+    kept.set(entry, drawn);
+    return drawn;
   }
 
   /**
@@ -272,6 +271,17 @@ export class ChatPanes {
     // The lines went in above: the view moves down by as many, and shows what it showed.
     messages.childBase += messages.getScrollHeight() - before;
   }
+}
+
+/** An entry as the message pane last drew it (ChatPanes.drawnEntry). */
+interface DrawnEntry {
+  width: number;
+  theme: Theme;
+  selfName: string;
+  lines: readonly string[];
+  /** The time of the entry before it, and whether the day changed since. */
+  previous: number;
+  dayChange: boolean;
 }
 
 /**
