@@ -64,8 +64,14 @@ export function dmKey(user: string): string {
 /** The user's name as a word of its own (or @name), in any letter case. */
 export function mentions(text: string, name: string): boolean {
   if (name === '') return false;
+  // Most text and names are ASCII, where letter case is simple: a text that does not hold the name
+  // in any case cannot mention it, and the Unicode pattern need not run (every message, for every
+  // SSH visitor of a room).
+  if (ASCII.test(text) && ASCII.test(name) && !text.toLowerCase().includes(name.toLowerCase())) return false;
   return mentionPattern(name).test(text);
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Each name's pattern, made once (every message is checked against the reader's name). */
 const mentionPatterns = new Map<string, RegExp>();
