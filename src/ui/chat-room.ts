@@ -11,6 +11,7 @@ import type { DeliveredMessage, E2eStatus } from '../client/e2e.ts';
 import { formatAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { Autojoin } from './autojoin.ts';
+import { renderPendingFrame } from './frame-scheduler.ts';
 import { followChatClient } from './chat-events.ts';
 import { ChatKeys } from './chat-keys.ts';
 import { ChatPanes } from './chat-panes.ts';
@@ -271,6 +272,8 @@ export class ChatRoom {
     this.drawPending ??= setImmediate(() => {
       this.drawPending = undefined;
       this.renderNow();
+      // The end of this turn's changes: the screen's frame goes out with it.
+      renderPendingFrame(this.ui.screen);
     });
   }
 
