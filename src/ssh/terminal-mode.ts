@@ -7,6 +7,7 @@ import blessed from 'blessed';
 import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
 import { ChatRoom } from '../ui/chat-room.ts';
+import { coalesceRenders } from '../ui/frame-scheduler.ts';
 import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
 import { loadSettings, saveSettings } from '../shared/settings.ts';
 import { resolveTheme } from '../shared/themes.ts';
@@ -42,7 +43,9 @@ export function runTerminalMode(
   // blessed reads this from the process's environment.
   process.env.NCURSES_NO_UTF8_ACS ??= '1';
   shareCompiledTerminfo();
-  const program = blessed.program({ input: stream, output: stream, terminal: size.term, tput: true } as never);
+  // buffer: what blessed writes in one turn goes out as one write, so one SSH packet, as the local
+  // screen's own program does.
+  const program = blessed.program({ input: stream, output: stream, terminal: size.term, tput: true, buffer: true } as never);
   const screen = blessed.screen({
     program,
     smartCSR: true,
@@ -59,6 +62,7 @@ export function runTerminalMode(
   (screen as unknown as { tput: { colors: number } }).tput.colors = blessedDepth(colorDepth);
   screen.program.hideCursor();
   screen.program.disableMouse();
+  coalesceRenders(screen);
 
   let ended = false;
   const end = (code: number): void => {

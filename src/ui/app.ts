@@ -9,6 +9,7 @@ import { loadOrCreateClientIdentity } from '../crypto/identity.ts';
 import { parseServerAddress } from '../options.ts';
 import { ChatRoom } from './chat-room.ts';
 import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
+import { coalesceRenders } from './frame-scheduler.ts';
 import { loginRoom } from './login-room.ts';
 import { loadSettings, saveSettings } from '../shared/settings.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
@@ -39,6 +40,7 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
   (screen as unknown as { tput: { colors: number } }).tput.colors = blessedDepth(colorDepth);
   screen.program.hideCursor();
   if (!options.mouse) screen.program.disableMouse();
+  coalesceRenders(screen);
 
   let chat: ChatClient | undefined;
   let target: LoginTarget | undefined;

@@ -23,6 +23,8 @@ export interface ChatKeysHost {
   switchTo(key: string): void;
   loadOlder(): Promise<void>;
   render(): void;
+  /** A drawing asked for and not done yet, done now. */
+  flushRender(): void;
 }
 
 export class ChatKeys {
@@ -38,6 +40,8 @@ export class ChatKeys {
 
   press(ch: string | undefined, key: { full: string }): void {
     const { room } = this;
+    // The panes as the model is now, before a key scrolls them or draws the input line over them.
+    room.flushRender();
     switch (key.full) {
       case 'pageup':
         if (room.panes.pageUp()) void room.loadOlder();

@@ -3,11 +3,13 @@
 // colours, and drawing them from the model. The text in them comes from chat-view.ts.
 
 import blessed from 'blessed';
+import { installBlessedSpeedups, shareParsedContent } from './blessed-speedups.ts';
+import { renderWhenChanged } from './render-when-changed.ts';
 import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
-import type { ConversationList } from './conversations.ts';
+import type { ConversationList, Entry } from './conversations.ts';
 import { fieldText } from './field.ts';
 import type { LineEditor } from './line-editor.ts';
-import { boxStyle, paint } from '../shared/themes.ts';
+import { boxStyle, paint, type Theme } from '../shared/themes.ts';
 import { pictureCells, TrueColorOverlay, type PicturePlacement } from './true-color.ts';
 import { dayChanges, dayChangeText } from './text-layout.ts';
 import type { UiContext } from './ui-context.ts';
@@ -20,6 +22,14 @@ export class ChatPanes {
   follow = true;
   /** Where the pictures of the conversation on screen are in the message pane's content. */
   private placements: PicturePlacement[] = [];
+  /** The entries of the conversation on screen, as last drawn: expand() fills the pane with all of them. */
+  private shown: { entries: readonly Entry[]; selfName: string } = { entries: [], selfName: '' };
+  /** How many of them (the oldest) the message pane leaves out while it follows the newest line. */
+  private hiddenEntries = 0;
+  /** The entries of the last drawing, as drawn (drawnEntry). */
+  private drawnEntries = new Map<Entry, DrawnEntry>();
+  /** Set while draw() scrolls to the newest line. */
+  private following = false;
   private readonly widgets: {
     rooms: blessed.Widgets.BoxElement;
     messages: blessed.Widgets.BoxElement;
@@ -33,6 +43,7 @@ export class ChatPanes {
     private readonly ui: UiContext,
     scrolledToTop: () => void,
   ) {
+    installBlessedSpeedups();
     const parent = ui.screen;
     const box = (options: blessed.Widgets.BoxOptions) => blessed.box({ parent, tags: true, ...options });
     this.widgets = {
@@ -42,7 +53,16 @@ export class ChatPanes {
       input: box({ border: { type: 'line' } }),
       bar: box({ height: 1 }),
     };
+    // Only the message pane changes with each message: the others repaint when they change.
+    for (const widget of [this.widgets.rooms, this.widgets.members, this.widgets.input, this.widgets.bar]) renderWhenChanged(widget);
+    // The SSH front door's visitors in one room see the same lines: parsed once for all of them.
+    shareParsedContent(this.widgets.messages);
     this.widgets.messages.on('scroll', () => {
+      // Scrolled up by other means than PageUp (the mouse wheel): the rest of the conversation first.
+      if (!this.following && this.hiddenEntries > 0 && this.widgets.messages.getScrollPerc() < 100) {
+        this.follow = false;
+        this.expand();
+      }
       if (this.widgets.messages.getScroll() === 0) scrolledToTop();
     });
     if (ui.colorDepth === 24) {
@@ -62,6 +82,7 @@ export class ChatPanes {
   pageUp(): boolean {
     const { messages } = this.widgets;
     this.follow = false;
+    this.expand();
     messages.scroll(-this.page());
     return messages.getScroll() === 0;
   }
@@ -134,8 +155,8 @@ export class ChatPanes {
     const { input } = this.widgets;
     const conversation = model.current();
     const label = conversation?.kind === 'status' ? ' commands only ' : conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ';
-    input.setLabel(label);
-    input.setContent(fieldText(editor, (input.width as number) - 3, true));
+    setLabel(input, label);
+    setContent(input, fieldText(editor, (input.width as number) - 3, true));
   }
 
   /** Every pane from the model, the status and the line being typed; `selfName`: this user's name now. */
@@ -143,33 +164,147 @@ export class ChatPanes {
     const { theme } = this.ui;
     const { rooms, messages, members, bar } = this.widgets;
     const conversation = model.current();
-    // blessed wraps a line that fills the box to its last column: one column is left free.
-    rooms.setContent(roomListText(model.list(), model.active, theme, (rooms.width as number) - 3));
-    members.setContent(memberListText(conversation, theme, (members.width as number) - 2));
-    messages.setLabel(conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
-    const lines: string[] = [];
-    const placements: PicturePlacement[] = [];
-    let lineCount = 0;
-    // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
-    const textColumns = (messages.width as number) - 4;
-    const entries = conversation?.entries ?? [];
-    const days = dayChanges(entries.map(entryTime));
-    entries.forEach((entry, i) => {
-      if (days.has(i)) {
-        lines.push(` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`);
-        lineCount++;
-      }
-      const drawn = entryLines(entry, theme, selfName, textColumns);
-      // An image's rows follow its one-line head; every other line may hold '\n's of its own.
-      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + 1, column: PICTURE_COLUMN, image: entry.cells });
-      for (const line of drawn) lineCount += line.split('\n').length;
-      lines.push(...drawn);
-    });
-    this.placements = placements;
-    messages.setContent(lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.'));
-    if (this.follow) messages.setScrollPerc(100);
-    bar.setContent(statusText(status, theme));
+    // blessed wraps a line that fills the box to its last column: one column is left free. The
+    // lists do not scroll: lines below the box would never show, so they are not handed over.
+    setContent(rooms, firstLines(roomListText(model.list(), model.active, theme, (rooms.width as number) - 3), innerRows(rooms)));
+    setContent(members, memberListText(conversation, theme, (members.width as number) - 2, Date.now(), innerRows(members)));
+    setLabel(messages, conversation ? ` ${conversationHeader(conversation).replace(/[{}]/g, '')}${conversation.more ? ' · PageUp for older' : ''} ` : ' ');
+    this.shown = { entries: conversation?.entries ?? [], selfName };
+    this.fillMessages(this.follow ? this.tailRows() : Infinity);
+    if (this.follow) {
+      // Its scroll events pass through the old bottom on the way to the new one: not the user's.
+      this.following = true;
+      messages.setScrollPerc(100);
+      this.following = false;
+    }
+    setContent(bar, statusText(status, theme));
     this.drawInput(model, editor);
     this.ui.screen.render();
   }
+
+  /**
+   * While it follows the newest line, the message pane holds only the last entries (whole ones,
+   * a little more than it shows): blessed re-reads the colours of all of a box's content at every
+   * render, so a long conversation would make every frame dearer. What shows is the same;
+   * scrolling up first puts the rest back above (expand), where it was.
+   */
+  private tailRows(): number {
+    // One line more than shows, so that the tail overflows as the whole would, and blessed draws
+    // the scrollbar just the same.
+    return innerRows(this.widgets.messages) + 2;
+  }
+
+  /** The message pane's content: the entries on screen, the last ones up to `rows` lines (whole entries). */
+  private fillMessages(rows: number): void {
+    const { theme } = this.ui;
+    const { messages } = this.widgets;
+    const { entries, selfName } = this.shown;
+    // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
+    const textColumns = (messages.width as number) - 4;
+    const drawn: Array<{ lines: string[]; dayLine: boolean }> = [];
+    const kept = new Map<Entry, DrawnEntry>();
+    let lineCount = 0;
+    let first = entries.length;
+    while (first > 0 && lineCount < rows) {
+      first--;
+      const entry = entries[first]!;
+      // A day-change line before an entry of another local day than the one before it (the first entry: than today's).
+      const drawnEntry = this.drawnEntry(entry, selfName, textColumns, first === 0 ? Date.now() : entryTime(entries[first - 1]!), kept);
+      const lines = [...drawnEntry.lines];
+      const dayLine = drawnEntry.dayChange;
+      if (dayLine) lines.unshift(` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`);
+      drawn.push({ lines, dayLine });
+      for (const line of lines) lineCount += line.split('\n').length;
+    }
+    this.drawnEntries = kept;
+    drawn.reverse();
+    const lines: string[] = [];
+    const placements: PicturePlacement[] = [];
+    lineCount = 0;
+    drawn.forEach(({ lines: entryDrawn, dayLine }, i) => {
+      const entry = entries[first + i]!;
+      // An image's rows follow its one-line head; every other line may hold '\n's of its own.
+      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + (dayLine ? 2 : 1), column: PICTURE_COLUMN, image: entry.cells });
+      for (const line of entryDrawn) lineCount += line.split('\n').length;
+      lines.push(...entryDrawn);
+    });
+    this.placements = placements;
+    this.hiddenEntries = first;
+    const text = lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.');
+    // Without clearing its area first: the pane paints every cell of it at each render anyway (a
+    // move or a resize clears it, in blessed itself).
+    const pane = messages as unknown as { content: string; setContent(text: string, noClear: boolean): void };
+    if (pane.content !== text) pane.setContent(text, true);
+  }
+
+  /**
+   * An entry's lines, drawn once for a width, theme and name, and whether a day-change line goes
+   * before it (after the entry before it, at time `previous`): a message's lines do not change, and
+   * each new message would otherwise draw again every line above it. Kept for the entries of the
+   * last drawing only (`kept`, which becomes drawnEntries), so a long conversation keeps no more
+   * than a screenful. A transfer's line changes in place as it goes (transfer-board.ts): it is
+   * drawn each time.
+   */
+  private drawnEntry(entry: Entry, selfName: string, width: number, previous: number, kept: Map<Entry, DrawnEntry>): DrawnEntry {
+    const { theme } = this.ui;
+    let drawn = this.drawnEntries.get(entry);
+    if (!drawn || entry.kind === 'transfer' || drawn.width !== width || drawn.theme !== theme || drawn.selfName !== selfName) {
+      drawn = { width, theme, selfName, lines: entryLines(entry, theme, selfName, width), previous: NaN, dayChange: false };
+    }
+    if (drawn.previous !== previous) {
+      drawn.previous = previous;
+      drawn.dayChange = dayChanges([previous, entryTime(entry)]).has(1);
+    }
+    kept.set(entry, drawn);
+    return drawn;
+  }
+
+  /**
+   * The whole conversation back in the message pane, the lines on screen staying where they are:
+   * before the user scrolls up from the tail that following keeps.
+   */
+  private expand(): void {
+    if (this.hiddenEntries === 0) return;
+    const messages = this.widgets.messages as unknown as blessed.Widgets.BoxElement & { childBase: number; _clines: unknown[] };
+    const before = messages.getScrollHeight();
+    this.fillMessages(Infinity);
+    // The lines went in above: the view moves down by as many, and shows what it showed.
+    messages.childBase += messages.getScrollHeight() - before;
+  }
+}
+
+/** An entry as the message pane last drew it (ChatPanes.drawnEntry). */
+interface DrawnEntry {
+  width: number;
+  theme: Theme;
+  selfName: string;
+  lines: readonly string[];
+  /** The time of the entry before it, and whether the day changed since. */
+  previous: number;
+  dayChange: boolean;
+}
+
+/**
+ * New content, or none when it is the same: setting content clears the box's area, which would
+ * make it repaint (render-when-changed.ts) for nothing.
+ */
+function setContent(box: blessed.Widgets.BoxElement, text: string): void {
+  if ((box as unknown as { content: string }).content !== text) box.setContent(text);
+}
+
+/** A new label, or none when it is the same (setting one clears its area, as setContent does). */
+function setLabel(box: blessed.Widgets.BoxElement, text: string): void {
+  const label = (box as unknown as { _label?: { content: string } })._label;
+  if (label?.content !== text) box.setLabel(text);
+}
+
+/** Rows inside a bordered box. */
+function innerRows(box: blessed.Widgets.BoxElement): number {
+  return Math.max(1, (box.height as number) - 2);
+}
+
+/** The first `count` lines of a text. */
+function firstLines(text: string, count: number): string {
+  const lines = text.split('\n');
+  return lines.length <= count ? text : lines.slice(0, count).join('\n');
 }

@@ -14,6 +14,7 @@ import { Autojoin } from './autojoin.ts';
 import { runChatLine, type ChatActionsHost } from './chat-actions.ts';
 import { followChatClient, type ChatEventsHost } from './chat-events.ts';
 import { ChatKeys, type ChatKeysHost } from './chat-keys.ts';
+import { renderPendingFrame } from './frame-scheduler.ts';
 import { ChatPanes } from './chat-panes.ts';
 import { notSealedText, type StatusState } from './chat-view.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from './conversations.ts';
@@ -42,6 +43,8 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
   private loadingOlder = false;
   /** Where the user was when a reply took them to the status conversation: Esc goes back there. */
   returnTo: string | undefined;
+  /** A drawing asked for by render(), done at the end of the turn. */
+  private drawPending: NodeJS.Immediate | undefined;
   /** Stops the status bar's reconnect countdown; set once ChatClient's events are followed. */
   private stopCountdown = (): void => {};
 
@@ -215,6 +218,8 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
   }
 
   destroy(): void {
+    if (this.drawPending) clearImmediate(this.drawPending);
+    this.drawPending = undefined;
     this.stopCountdown();
   }
 
@@ -244,11 +249,12 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     this.loadingOlder = true;
     try {
       const reply = await this.chat.history(conversation.kind === 'room' ? { room: conversation.name, before, limit: 50 } : { with: conversation.name, before, limit: 50 });
+      this.flushRender();
       const height = this.panes.contentHeight();
       for (const message of reply.messages) this.model.addMessage(message, false);
       if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info', Date.now(), true);
       conversation.more = reply.more && reply.messages.length > 0;
-      this.render();
+      this.renderNow();
       // Stay on the line that was at the top before the older page went in above it.
       this.panes.scrollTo(this.panes.contentHeight() - height);
       this.ui.screen.render();
@@ -259,8 +265,31 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     }
   }
 
+  /**
+   * Asks for the panes to be drawn again from the model: once, at the end of this turn, however
+   * many messages came in it (a burst read at once is one drawing, not one per message).
+   */
   render(): void {
+    this.drawPending ??= setImmediate(() => {
+      this.drawPending = undefined;
+      this.renderNow();
+      // The end of this turn's changes: the screen's frame goes out with it.
+      renderPendingFrame(this.ui.screen);
+    });
+  }
+
+  /** Draws the panes now: for what reads them right after (the content's height, a scroll). */
+  renderNow(): void {
+    if (this.drawPending) clearImmediate(this.drawPending);
+    this.drawPending = undefined;
+    // Nothing more is drawn once the screen is given back (the UI quit, the SSH visitor left).
+    if ((this.ui.screen as unknown as { destroyed?: boolean }).destroyed) return;
     this.status.transfers = this.transfers.counts();
     this.panes.draw(this.model, this.status, this.keys.editor, this.chat.name);
+  }
+
+  /** A drawing asked for and not done yet is done now (before a key moves through the panes). */
+  flushRender(): void {
+    if (this.drawPending) this.renderNow();
   }
 }

@@ -5,7 +5,7 @@
 
 import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName, inertText } from '../shared/inert-text.ts';
-import type { Conversation, Entry } from './conversations.ts';
+import type { Conversation, Entry, Member } from './conversations.ts';
 import { clock, lastSpoke, NOTICE_INDENT, noticeLines } from './notice-lines.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
 import { safeFold } from './text-layout.ts';
@@ -148,14 +148,30 @@ export function roomListText(conversations: readonly Conversation[], active: str
   ].join('\n');
 }
 
-export function memberListText(conversation: Conversation | undefined, theme: Theme, width: number, now = Date.now()): string {
+/** localeCompare's order (the same default collation), without building a collator per comparison. */
+const byName = new Intl.Collator().compare;
+
+/** A room's members in name order, sorted again only when the members changed (it is drawn at each message). */
+const sortedMembers = new WeakMap<ReadonlyMap<string, Member>, { values: Member[]; sorted: Member[] }>();
+
+function byNames(members: ReadonlyMap<string, Member>): Member[] {
+  const values = [...members.values()];
+  const kept = sortedMembers.get(members);
+  if (kept && kept.values.length === values.length && kept.values.every((member, i) => member === values[i])) return kept.sorted;
+  const sorted = [...values].sort((a, b) => byName(a.name, b.name));
+  sortedMembers.set(members, { values, sorted });
+  return sorted;
+}
+
+/** `rows`: the lines the box shows; a longer list is cut there (its first line still counts everyone). */
+export function memberListText(conversation: Conversation | undefined, theme: Theme, width: number, now = Date.now(), rows = Infinity): string {
   if (!conversation) return '';
   if (conversation.kind === 'status') return `${paint(theme.dim, 'Server')}\n${paint(theme.accent, safeName(conversation.name).slice(0, Math.max(3, width)))}`;
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeName(conversation.name))}`;
-  const members = [...conversation.members.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const members = byNames(conversation.members);
   return [
     paint(theme.dim, `${members.length} here`.padEnd(Math.max(0, width - 5)) + 'said'),
-    ...members.map((m) => {
+    ...members.slice(0, Math.max(0, rows - 1)).map((m) => {
       const when = lastSpoke(m.lastMessageAt, now);
       const name = safeName(m.name).slice(0, Math.max(3, width - when.length - 1));
       return `${paint(userColor(theme, m.name), name)}${' '.repeat(Math.max(1, width - 1 - name.length - when.length))}${paint(theme.dim, when)}`;

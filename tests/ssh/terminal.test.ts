@@ -5,8 +5,9 @@
 
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { generateClientIdentity } from '../../src/crypto/identity.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
-import { JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
+import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
 import { PARLOR_BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { hasOpenSsh, sshOptions, sshVisitor } from '../helpers/ssh-client.ts';
@@ -71,6 +72,47 @@ describe('the SSH front door with a terminal (ssh under tmux)', function () {
       expect(lines.length).to.be.at.most(20);
     } finally {
       tail.kill();
+    }
+  });
+
+  it('shows every line of a burst that arrives at once, and scrolls back past the lines the screen keeps', async () => {
+    // Lines the server accepts as fast as they are said: a burst reaches ada in one go.
+    const chat = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD, '--rate', '1000', '--burst', '1000']);
+    const port = (await chat.waitForEvent((event) => event.event === 'listening')).sshPort as number;
+    const ada = TmuxUi.start([...sshOptions(sshVisitor(), port), '-t', 'ada@127.0.0.1'], { home: uiHome(), width: 100, height: 30, program: ['ssh'] });
+    await ada.waitFor('parlor join password:', 15_000);
+    ada.line(JOIN_PASSWORD);
+    await ada.waitFor('● connected', 15_000);
+    const bob = await connectChat(chat, await generateClientIdentity(), 'bob');
+    try {
+      await bob.join('lobby');
+      await ada.waitFor('bob joined #lobby');
+      // 15 lines said without waiting: drawn as one frame or a few, every one of them on ada's screen.
+      await Promise.all(Array.from({ length: 15 }, (_, i) => bob.say('lobby', `burst line ${i + 1} of 15`)));
+      const screen = await ada.waitFor('burst line 15 of 15');
+      for (let i = 1; i <= 15; i++) expect(screen, `line ${i}`).to.include(`bob: burst line ${i} of 15`);
+      // 40 more push them out of sight; PageUp brings the first ones back (the pane that follows
+      // the newest line holds only its last screenful, and takes the rest back when scrolled).
+      for (let i = 1; i <= 40; i++) await bob.say('lobby', `later line ${i}`);
+      await ada.waitFor('later line 40');
+      expect(ada.capture()).to.not.include('burst line 1 of 15');
+      for (let presses = 0; presses < 6 && !ada.capture().includes('burst line 1 of 15'); presses++) {
+        ada.keys('PageUp');
+        await ada.waitFor((text) => !text.includes('later line 40'), 5_000);
+      }
+      const scrolled = await ada.waitFor('burst line 1 of 15');
+      expect(scrolled).to.include('bob: burst line 2 of 15');
+      // PageDown back to the end: following again, the newest line shows.
+      for (let presses = 0; presses < 8 && !ada.capture().includes('later line 40'); presses++) {
+        ada.keys('PageDown');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await ada.waitFor('later line 40');
+      await bob.say('lobby', 'after scrolling back down');
+      await ada.waitFor('bob: after scrolling back down');
+    } finally {
+      bob.close();
+      await chat.stop();
     }
   });
 

@@ -121,7 +121,12 @@ describe('ui/chat-room end-to-end (tmux)', function () {
     await alice.waitFor('picture saved:');
     await alice.waitFor((screen) => truecolor.test(screen), 10_000, true);
     // Scrolled out of sight: not one 24-bit cell is left behind.
-    for (let n = 1; n <= 25; n++) alice.line(`line ${n}`);
+    // Typed at the server's rate (10 a second), not faster: the UI sends a line as soon as Enter
+    // is read, and the default burst of 20 would refuse some of 25 typed at once.
+    for (let n = 1; n <= 25; n++) {
+      alice.line(`line ${n}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     // 25 messages, each acknowledged by the server: give a loaded machine time.
     await alice.waitFor('alice: line 25', 25_000);
     await alice.waitFor((screen) => !truecolor.test(screen) && screen.includes(': line 25'), 10_000, true);

@@ -48,6 +48,10 @@ describe('ui/conversations', () => {
     expect(mentions('malice aforethought', 'alice')).to.equal(false);
     expect(mentions('alice_b is here', 'alice')).to.equal(false);
     expect(mentions('a.b?', 'a.b')).to.equal(true);
+    expect(mentions('nobody here', 'alice')).to.equal(false);
+    // Beyond ASCII, letter case as Unicode folds it.
+    expect(mentions('ask ZOË', 'zoë')).to.equal(true);
+    expect(mentions('the \u212Aelvin sign', 'kelvin')).to.equal(true);
   });
 
   it('lists status, rooms, then DMs, and Ctrl-N walks them in that order, wrapping from the last DM to status', () => {
