@@ -93,12 +93,17 @@ function unsigned(integer: Buffer): Buffer {
   return integer.subarray(start);
 }
 
-/** Imports a peer's RSA key, accepting only the exponent 65537 (small exponents invite trouble). */
-export function importRsaPublic({ exponent, modulus }: RsaPublicParts): KeyObject {
+/** What importRsaPublic refuses before OpenSSL sees the key: an exponent other than 65537, an even modulus. */
+export function checkRsaPublicParts({ exponent, modulus }: RsaPublicParts): void {
   if (exponent.length > 4 || exponent.readUIntBE(0, exponent.length) !== RSA_PUBLIC_EXPONENT) {
     throw new ParlorError('BAD_HANDSHAKE', 'the RSA public exponent must be 65537');
   }
   if ((modulus[modulus.length - 1]! & 1) === 0) throw new ParlorError('BAD_HANDSHAKE', 'an even RSA modulus');
+}
+
+/** Imports a peer's RSA key, accepting only the exponent 65537 (small exponents invite trouble). */
+export function importRsaPublic({ exponent, modulus }: RsaPublicParts): KeyObject {
+  checkRsaPublicParts({ exponent, modulus });
   try {
     return createPublicKey({
       key: { kty: 'RSA', n: modulus.toString('base64url'), e: exponent.toString('base64url') },

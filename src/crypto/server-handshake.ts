@@ -10,10 +10,10 @@ import {
   encodeServerHelloBody,
   type ClientHello,
 } from '../protocol/handshake-messages.ts';
-import { rsaFingerprint } from './fingerprint.ts';
+import { importClientKey } from './client-key-cache.ts';
 import type { ServerIdentity } from './identity.ts';
 import { deriveSessionKeys, finishedMac, signedContent, transcriptHash, type SessionKeys } from './key-schedule.ts';
-import { generateX25519, importRsaPublic, importX25519Public } from './raw-keys.ts';
+import { generateX25519, importX25519Public } from './raw-keys.ts';
 
 /**
  * The client's RSA identity key, which it proved it holds. Kept as its two integers, not as a
@@ -85,7 +85,7 @@ export class ServerHandshake {
     client: AuthenticatedClient;
   } {
     const hello: ClientHello = decodeClientHello(payload);
-    const clientKey = importRsaPublic({ exponent: hello.rsaExponent, modulus: hello.rsaModulus });
+    const { key: clientKey, fingerprint } = importClientKey({ exponent: hello.rsaExponent, modulus: hello.rsaModulus });
     const clientEphemeral = importX25519Public(hello.ephemeralKey);
 
     const secret = randomBytes(SESSION_SECRET_BYTES);
@@ -117,11 +117,7 @@ export class ServerHandshake {
       reply,
       keys,
       expectedMac: finishedMac(keys.finished, th2),
-      client: {
-        exponent: hello.rsaExponent,
-        modulus: hello.rsaModulus,
-        fingerprint: rsaFingerprint(hello.rsaExponent, hello.rsaModulus),
-      },
+      client: { exponent: hello.rsaExponent, modulus: hello.rsaModulus, fingerprint },
     };
   }
 }
