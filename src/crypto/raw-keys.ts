@@ -28,7 +28,8 @@ export interface X25519KeyPair {
 export function generateX25519(): X25519KeyPair {
   const d = randomBytes(OKP_KEY_BYTES).toString('base64url');
   const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  // The private key's JWK carries the public key (x): no public KeyObject to make and collect.
+  const jwk = privateKey.export({ format: 'jwk' });
   if (typeof jwk.x !== 'string') throw new Error('X25519 key generation gave no public key');
   return { privateKey, publicRaw: Buffer.from(jwk.x, 'base64url') };
 }
