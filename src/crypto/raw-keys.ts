@@ -26,7 +26,16 @@ export interface X25519KeyPair {
  * generateKeyPairSync, and with no job behind it, its public key can take the JWK fast path.
  */
 export function generateX25519(): X25519KeyPair {
-  const d = randomBytes(OKP_KEY_BYTES).toString('base64url');
+  return x25519FromRandom(randomBytes(OKP_KEY_BYTES));
+}
+
+/**
+ * The same from 32 bytes the caller drew fresh from the CSPRNG for this key alone (the server's
+ * handshake draws them with its session secret: one CSPRNG call less per handshake, ~2.5 µs).
+ */
+export function x25519FromRandom(random: Buffer): X25519KeyPair {
+  if (random.length !== OKP_KEY_BYTES) throw new Error('an X25519 private key is 32 bytes');
+  const d = random.toString('base64url');
   const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
   // The private key's JWK carries the public key (x): no public KeyObject to make and collect.
   const jwk = privateKey.export({ format: 'jwk' });
