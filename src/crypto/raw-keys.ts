@@ -26,9 +26,19 @@ export interface X25519KeyPair {
  * generateKeyPairSync, and with no job behind it, its public key can take the JWK fast path.
  */
 export function generateX25519(): X25519KeyPair {
-  const d = randomBytes(OKP_KEY_BYTES).toString('base64url');
+  return x25519FromRandom(randomBytes(OKP_KEY_BYTES));
+}
+
+/**
+ * The same from 32 bytes the caller drew fresh from the CSPRNG for this key alone (the server's
+ * handshake draws them with its session secret: one CSPRNG call less per handshake, ~2.5 µs).
+ */
+export function x25519FromRandom(random: Buffer): X25519KeyPair {
+  if (random.length !== OKP_KEY_BYTES) throw new Error('an X25519 private key is 32 bytes');
+  const d = random.toString('base64url');
   const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  // The private key's JWK carries the public key (x): no public KeyObject to make and collect.
+  const jwk = privateKey.export({ format: 'jwk' });
   if (typeof jwk.x !== 'string') throw new Error('X25519 key generation gave no public key');
   return { privateKey, publicRaw: Buffer.from(jwk.x, 'base64url') };
 }
@@ -93,12 +103,17 @@ function unsigned(integer: Buffer): Buffer {
   return integer.subarray(start);
 }
 
-/** Imports a peer's RSA key, accepting only the exponent 65537 (small exponents invite trouble). */
-export function importRsaPublic({ exponent, modulus }: RsaPublicParts): KeyObject {
+/** What importRsaPublic refuses before OpenSSL sees the key: an exponent other than 65537, an even modulus. */
+export function checkRsaPublicParts({ exponent, modulus }: RsaPublicParts): void {
   if (exponent.length > 4 || exponent.readUIntBE(0, exponent.length) !== RSA_PUBLIC_EXPONENT) {
     throw new ParlorError('BAD_HANDSHAKE', 'the RSA public exponent must be 65537');
   }
   if ((modulus[modulus.length - 1]! & 1) === 0) throw new ParlorError('BAD_HANDSHAKE', 'an even RSA modulus');
+}
+
+/** Imports a peer's RSA key, accepting only the exponent 65537 (small exponents invite trouble). */
+export function importRsaPublic({ exponent, modulus }: RsaPublicParts): KeyObject {
+  checkRsaPublicParts({ exponent, modulus });
   try {
     return createPublicKey({
       key: { kty: 'RSA', n: modulus.toString('base64url'), e: exponent.toString('base64url') },

@@ -2,7 +2,7 @@
 // the end. It never touches a socket; src/transport drives it.
 
 import { constants, diffieHellman, publicEncrypt, randomBytes, sign, timingSafeEqual } from 'node:crypto';
-import { PROTOCOL_VERSION, SESSION_SECRET_BYTES } from '../protocol/constants.ts';
+import { PROTOCOL_VERSION, SESSION_SECRET_BYTES, X25519_KEY_BYTES } from '../protocol/constants.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import {
   decodeClientFinished,
@@ -10,10 +10,10 @@ import {
   encodeServerHelloBody,
   type ClientHello,
 } from '../protocol/handshake-messages.ts';
-import { rsaFingerprint } from './fingerprint.ts';
+import { importClientKey } from './client-key-cache.ts';
 import type { ServerIdentity } from './identity.ts';
 import { deriveSessionKeys, finishedMac, signedContent, transcriptHash, type SessionKeys } from './key-schedule.ts';
-import { generateX25519, importRsaPublic, importX25519Public } from './raw-keys.ts';
+import { importX25519Public, x25519FromRandom } from './raw-keys.ts';
 
 /**
  * The client's RSA identity key, which it proved it holds. Kept as its two integers, not as a
@@ -85,15 +85,17 @@ export class ServerHandshake {
     client: AuthenticatedClient;
   } {
     const hello: ClientHello = decodeClientHello(payload);
-    const clientKey = importRsaPublic({ exponent: hello.rsaExponent, modulus: hello.rsaModulus });
+    const { key: clientKey, fingerprint } = importClientKey({ exponent: hello.rsaExponent, modulus: hello.rsaModulus });
     const clientEphemeral = importX25519Public(hello.ephemeralKey);
 
-    const secret = randomBytes(SESSION_SECRET_BYTES);
+    // One CSPRNG call for both fresh values: the session secret, then the ephemeral private key.
+    const random = randomBytes(SESSION_SECRET_BYTES + X25519_KEY_BYTES);
+    const secret = random.subarray(0, SESSION_SECRET_BYTES);
     const wrappedSecret = publicEncrypt(
       { key: clientKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
       secret,
     );
-    const ephemeral = generateX25519();
+    const ephemeral = x25519FromRandom(random.subarray(SESSION_SECRET_BYTES));
     let shared: Buffer;
     try {
       shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: clientEphemeral });
@@ -117,11 +119,7 @@ export class ServerHandshake {
       reply,
       keys,
       expectedMac: finishedMac(keys.finished, th2),
-      client: {
-        exponent: hello.rsaExponent,
-        modulus: hello.rsaModulus,
-        fingerprint: rsaFingerprint(hello.rsaExponent, hello.rsaModulus),
-      },
+      client: { exponent: hello.rsaExponent, modulus: hello.rsaModulus, fingerprint },
     };
   }
 }

@@ -9,7 +9,9 @@ import { transferEventSchemas, transferReplySchemas, transferRequestSchemas } fr
  * this client does not know (they are kept raw: ParlorError.fromPeer), and dropping its error
  * would leave the request hanging until TIMEOUT.
  */
-const peerCode = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'an error code');
+/** What an error code from a peer may look like (transport/secure-connection.ts checks a closing's by hand). */
+export const PEER_CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+const peerCode = z.string().regex(PEER_CODE_PATTERN, 'an error code');
 
 /** Names and rooms are checked for what they may contain by the server (src/server/names.ts). */
 const name = z.string().min(1).max(64);
