@@ -46,8 +46,6 @@ interface JoinedRoom {
   password: string | undefined;
   /** The newest message id seen in the room: a rejoin asks for what came after it. */
   lastSeen: number;
-  /** The newest id delivered from the room (live, from history, or caught up): never one at or below it again. */
-  lastDelivered: number;
 }
 
 /** What a Reconnection needs of the ChatClient that owns it. */
@@ -68,7 +66,8 @@ export interface ReconnectingChat {
 export class Reconnection {
   private readonly rooms = new Map<string, JoinedRoom>();
   private lastDirect = 0;
-  private lastDirectDelivered = 0;
+  /** The ids of the messages delivered last (live or caught up), to deliver none of them twice. */
+  private readonly recent = new RecentIds(RECENT_IDS);
   /** While catching up after a reconnect, live messages wait here to be merged in id order. */
   private catchUp: DeliveredMessage[] | undefined;
   /** The server's token for this session: a reconnect names it, so a session that has not died yet is replaced. */
@@ -132,8 +131,8 @@ export class Reconnection {
   joined(reply: Reply<'join'>, password: string | undefined): void {
     const key = foldName(reply.room);
     const lastSeen = Math.max(this.rooms.get(key)?.lastSeen ?? 0, ...reply.history.map((m) => m.id));
-    const lastDelivered = Math.max(this.rooms.get(key)?.lastDelivered ?? 0, ...reply.history.map((m) => m.id));
-    this.rooms.set(key, { password, lastSeen, lastDelivered });
+    this.rooms.set(key, { password, lastSeen });
+    for (const message of reply.history) this.recent.add(message.id);
   }
 
   left(room: string): void {
@@ -161,10 +160,10 @@ export class Reconnection {
       this.catchUp.push(message);
       return false;
     }
-    // Each server delivers in id order, but the one a reconnect lands on (another server of the
-    // chat) may hand on live a message that the catch-up already delivered: once is enough.
-    const delivered = message.room !== undefined ? this.rooms.get(foldName(message.room))?.lastDelivered ?? 0 : this.lastDirectDelivered;
-    if (message.id <= delivered) return false;
+    // The server a reconnect lands on (another server of the chat) may hand on live a message that
+    // the catch-up already delivered: once is enough. By id, not by order: a lower id that comes
+    // later is still new.
+    if (this.recent.has(message.id)) return false;
     this.noteSeen(message);
     return true;
   }
@@ -177,14 +176,11 @@ export class Reconnection {
   private noteSeen(message: ChatMessage): void {
     if (message.room !== undefined) {
       const joined = this.rooms.get(foldName(message.room));
-      if (joined) {
-        joined.lastSeen = Math.max(joined.lastSeen, message.id);
-        joined.lastDelivered = Math.max(joined.lastDelivered, message.id);
-      }
+      if (joined) joined.lastSeen = Math.max(joined.lastSeen, message.id);
     } else {
       this.lastDirect = Math.max(this.lastDirect, message.id);
-      this.lastDirectDelivered = Math.max(this.lastDirectDelivered, message.id);
     }
+    this.recent.add(message.id);
   }
 
   private onDisconnect(info: CloseInfo): void {
@@ -299,5 +295,27 @@ export class Reconnection {
     if (message.id <= seen) return;
     this.noteSeen(message);
     this.chat.deliver(message);
+  }
+}
+
+/** How many delivered ids a client remembers: more than a reconnect's catch-up can overlap with live delivery. */
+const RECENT_IDS = 1024;
+
+/** The last `size` ids added, for a membership test. Message ids are unique across rooms and DMs. */
+class RecentIds {
+  private readonly ids = new Set<number>();
+  private readonly order: number[] = [];
+
+  constructor(private readonly size: number) {}
+
+  has(id: number): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: number): void {
+    if (this.ids.has(id)) return;
+    this.ids.add(id);
+    this.order.push(id);
+    if (this.order.length > this.size) this.ids.delete(this.order.shift()!);
   }
 }
