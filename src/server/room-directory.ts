@@ -107,14 +107,9 @@ export class RoomDirectory {
         room.people.set(user.key, (sessions = new Set()));
       } else if (!sessions) {
         // The person's first session here: the others learn that they joined.
-        const secret = this.isSecret(key);
-        const withKey = secret ? { key: KeyDirectory.ofClient(user.name, session.client) } : {};
+        const withKey = this.isSecret(key) ? { key: KeyDirectory.ofClient(user.name, session.client) } : {};
         const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name: user.name, ...withKey });
-        // In an open room the notice may wait for the coalescing window, as room messages do (it
-        // stays in order with them): a reconnect storm's rejoins then share each member's frames
-        // and writes instead of costing one each. A secret room's members need the newcomer's key
-        // before they seal their next message, so there it goes out this turn.
-        for (const member of room.members) member.sendRecord(notice, !secret);
+        for (const member of room.members) member.sendRecord(notice);
         room.people.set(user.key, (sessions = new Set()));
       }
       sessions.add(session);
@@ -156,10 +151,7 @@ export class RoomDirectory {
     // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
     const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
     const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation });
-    // As for `joined`: an open room's notice may wait for the window; a secret room's members must
-    // stop sealing to the one who left, so there it goes out this turn.
-    const mayWait = !this.isSecret(key);
-    for (const member of room.members) member.sendRecord(notice, mayWait);
+    for (const member of room.members) member.sendRecord(notice);
     if (room.members.size === 0) this.live.delete(key);
   }
 
