@@ -78,7 +78,7 @@ export function installBlessedSpeedups(): void {
 
   const content = widgets.Element.prototype as unknown as ContentElement;
   const parseContent = content.parseContent;
-  const parsed = new Map<string, ParsedContent>();
+  const parsed = new Map<string, ParsedContent & { settings: string }>();
   content.parseContent = function (this: ContentElement & Record<symbol, boolean>, noTags?: boolean) {
     const width = this.width - this.iwidth;
     const current = this._clines;
@@ -86,13 +86,16 @@ export function installBlessedSpeedups(): void {
     if (!this[SHARED] || this.detached || fresh) return parseContent.call(this, noTags);
     // Everything blessed's parse reads besides the text: what it yields for the same key is the same.
     const { program } = this.screen;
-    const key = JSON.stringify([width, Boolean(noTags), this.parseTags, this.align, this.wrap, this.shrink, Boolean(this.scrollbar), this.type, this.screen.fullUnicode, this.screen.tabc, program.terminal, program.isiTerm2, program.tput.colors]) + this.content;
-    const known = parsed.get(key);
-    if (!known) {
+    // Keyed by the text alone, with the settings beside it: a key made of both would be a new long
+    // string to build and hash at every frame of every screen.
+    const settings = JSON.stringify([width, Boolean(noTags), this.parseTags, this.align, this.wrap, this.shrink, Boolean(this.scrollbar), this.type, this.screen.fullUnicode, this.screen.tabc, program.terminal, program.isiTerm2, program.tput.colors]);
+    const text = this.content;
+    const known = parsed.get(text);
+    if (!known || known.settings !== settings) {
       const result = parseContent.call(this, noTags);
       if (this._clines) {
-        if (parsed.size >= PARSED_CONTENTS_KEPT) parsed.delete(parsed.keys().next().value!);
-        parsed.set(key, { clines: this._clines, pcontent: this._pcontent });
+        if (!known && parsed.size >= PARSED_CONTENTS_KEPT) parsed.delete(parsed.keys().next().value!);
+        parsed.set(text, { settings, clines: this._clines, pcontent: this._pcontent });
       }
       return result;
     }

@@ -15,6 +15,16 @@ export function safeText(text: string, options: { keepNewlines?: boolean } = {})
 }
 
 /** A user or room name from the network, with any invisible character shown (<U+034F>). */
+/** Names made safe, kept: the member list draws every name again at each message (a few hundred names per screen). */
+const SAFE_NAMES_KEPT = 4096;
+const safeNames = new Map<string, string>();
+
 export function safeName(name: string): string {
-  return escapeTags(inertName(name));
+  let safe = safeNames.get(name);
+  if (safe === undefined) {
+    if (safeNames.size >= SAFE_NAMES_KEPT) safeNames.clear();
+    safe = escapeTags(inertName(name));
+    safeNames.set(name, safe);
+  }
+  return safe;
 }
