@@ -1,4 +1,4 @@
-// Two caches in blessed's colour parsing, which its profile shows as most of a frame's cost. Each
+// Two caches in blessed's colour parsing, which its profile shows as most of a frame's cost, and a quick cell width for ASCII. Each
 // render re-reads the colours of every line of every box (Element._parseAttr, twice a frame: from
 // setContent and again from render), parsing each SGR code with a split and a switch
 // (Screen.attrCode). Both are pure functions of their inputs, so their answers are kept: a box's
@@ -105,6 +105,19 @@ export function installBlessedSpeedups(): void {
     this._clines.attr = this._parseAttr(this._clines) ?? this._clines.attr;
     this.emit('parsed content');
     return true;
+  };
+
+  // The screen's draw asks the width of every cell it writes (with fullUnicode, as both UIs run):
+  // blessed's answer walks its combining table and some thirty wide ranges even for ASCII, which
+  // is one column. Printable ASCII is answered at once; anything else as before.
+  const unicode = (blessed as unknown as { unicode: { charWidth(str: string | number, i?: number): number } }).unicode;
+  const charWidth = unicode.charWidth;
+  unicode.charWidth = function (str: string | number, i?: number) {
+    if (typeof str === 'string' && !i) {
+      const code = str.charCodeAt(0);
+      if (code >= 0x20 && code < 0x7f) return 1;
+    }
+    return charWidth.call(this, str, i);
   };
 
   const screen = widgets.Screen.prototype;
