@@ -9,16 +9,29 @@ export function escapeTags(text: string): string {
   return text.replace(/[{}]/g, (brace) => (brace === '{' ? '{open}' : '{close}'));
 }
 
+/** Short texts made safe, kept (safeText): at most this many, of at most this length. */
+const SAFE_TEXTS_KEPT = 1024;
+const SAFE_TEXT_KEPT_LENGTH = 200;
+const safeTexts = new Map<string, string>();
+
 /** Network text, safe to put into content with tags on. */
 export function safeText(text: string, options: { keepNewlines?: boolean } = {}): string {
-  return escapeTags(inertText(text, options));
+  // Short one-line texts (the status bar's, the room list's) are drawn again at every frame: kept.
+  if (options.keepNewlines || text.length > SAFE_TEXT_KEPT_LENGTH) return escapeTags(inertText(text, options));
+  let safe = safeTexts.get(text);
+  if (safe === undefined) {
+    if (safeTexts.size >= SAFE_TEXTS_KEPT) safeTexts.clear();
+    safe = escapeTags(inertText(text));
+    safeTexts.set(text, safe);
+  }
+  return safe;
 }
 
-/** A user or room name from the network, with any invisible character shown (<U+034F>). */
 /** Names made safe, kept: the member list draws every name again at each message (a few hundred names per screen). */
 const SAFE_NAMES_KEPT = 4096;
 const safeNames = new Map<string, string>();
 
+/** A user or room name from the network, with any invisible character shown (<U+034F>). */
 export function safeName(name: string): string {
   let safe = safeNames.get(name);
   if (safe === undefined) {
