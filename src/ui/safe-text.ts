@@ -12,32 +12,31 @@ export function escapeTags(text: string): string {
 /** Short texts made safe, kept (safeText): at most this many, of at most this length. */
 const SAFE_TEXTS_KEPT = 1024;
 const SAFE_TEXT_KEPT_LENGTH = 200;
-const safeTexts = new Map<string, string>();
+/** Names made safe, kept: the member list draws every name again at each message (a few hundred names per screen). */
+const SAFE_NAMES_KEPT = 4096;
+
+/** `answer`'s answers, kept by text, at most `limit` of them (then all forgotten at once). */
+function keptAnswers(limit: number, answer: (text: string) => string): (text: string) => string {
+  const answers = new Map<string, string>();
+  return (text) => {
+    let known = answers.get(text);
+    if (known === undefined) {
+      if (answers.size >= limit) answers.clear();
+      known = answer(text);
+      answers.set(text, known);
+    }
+    return known;
+  };
+}
+
+const safeShortText = keptAnswers(SAFE_TEXTS_KEPT, (text) => escapeTags(inertText(text)));
 
 /** Network text, safe to put into content with tags on. */
 export function safeText(text: string, options: { keepNewlines?: boolean } = {}): string {
   // Short one-line texts (the status bar's, the room list's) are drawn again at every frame: kept.
   if (options.keepNewlines || text.length > SAFE_TEXT_KEPT_LENGTH) return escapeTags(inertText(text, options));
-  let safe = safeTexts.get(text);
-  if (safe === undefined) {
-    if (safeTexts.size >= SAFE_TEXTS_KEPT) safeTexts.clear();
-    safe = escapeTags(inertText(text));
-    safeTexts.set(text, safe);
-  }
-  return safe;
+  return safeShortText(text);
 }
-
-/** Names made safe, kept: the member list draws every name again at each message (a few hundred names per screen). */
-const SAFE_NAMES_KEPT = 4096;
-const safeNames = new Map<string, string>();
 
 /** A user or room name from the network, with any invisible character shown (<U+034F>). */
-export function safeName(name: string): string {
-  let safe = safeNames.get(name);
-  if (safe === undefined) {
-    if (safeNames.size >= SAFE_NAMES_KEPT) safeNames.clear();
-    safe = escapeTags(inertName(name));
-    safeNames.set(name, safe);
-  }
-  return safe;
-}
+export const safeName = keptAnswers(SAFE_NAMES_KEPT, (name) => escapeTags(inertName(name)));
