@@ -1,4 +1,4 @@
-// Two caches in blessed's colour parsing, which its profile shows as most of a frame's cost. Each
+// Two caches in blessed's colour parsing, which its profile shows as most of a frame's cost, and a quick cell width for ASCII. Each
 // render re-reads the colours of every line of every box (Element._parseAttr, twice a frame: from
 // setContent and again from render), parsing each SGR code with a split and a switch
 // (Screen.attrCode). Both are pure functions of their inputs, so their answers are kept: a box's
@@ -78,7 +78,7 @@ export function installBlessedSpeedups(): void {
 
   const content = widgets.Element.prototype as unknown as ContentElement;
   const parseContent = content.parseContent;
-  const parsed = new Map<string, ParsedContent>();
+  const parsed = new Map<string, ParsedContent & { settings: string }>();
   content.parseContent = function (this: ContentElement & Record<symbol, boolean>, noTags?: boolean) {
     const width = this.width - this.iwidth;
     const current = this._clines;
@@ -86,13 +86,16 @@ export function installBlessedSpeedups(): void {
     if (!this[SHARED] || this.detached || fresh) return parseContent.call(this, noTags);
     // Everything blessed's parse reads besides the text: what it yields for the same key is the same.
     const { program } = this.screen;
-    const key = JSON.stringify([width, Boolean(noTags), this.parseTags, this.align, this.wrap, this.shrink, Boolean(this.scrollbar), this.type, this.screen.fullUnicode, this.screen.tabc, program.terminal, program.isiTerm2, program.tput.colors]) + this.content;
-    const known = parsed.get(key);
-    if (!known) {
+    // Keyed by the text alone, with the settings beside it: a key made of both would be a new long
+    // string to build and hash at every frame of every screen.
+    const settings = JSON.stringify([width, Boolean(noTags), this.parseTags, this.align, this.wrap, this.shrink, Boolean(this.scrollbar), this.type, this.screen.fullUnicode, this.screen.tabc, program.terminal, program.isiTerm2, program.tput.colors]);
+    const text = this.content;
+    const known = parsed.get(text);
+    if (!known || known.settings !== settings) {
       const result = parseContent.call(this, noTags);
       if (this._clines) {
-        if (parsed.size >= PARSED_CONTENTS_KEPT) parsed.delete(parsed.keys().next().value!);
-        parsed.set(key, { clines: this._clines, pcontent: this._pcontent });
+        if (!known && parsed.size >= PARSED_CONTENTS_KEPT) parsed.delete(parsed.keys().next().value!);
+        parsed.set(text, { settings, clines: this._clines, pcontent: this._pcontent });
       }
       return result;
     }
@@ -102,6 +105,19 @@ export function installBlessedSpeedups(): void {
     this._clines.attr = this._parseAttr(this._clines) ?? this._clines.attr;
     this.emit('parsed content');
     return true;
+  };
+
+  // The screen's draw asks the width of every cell it writes (with fullUnicode, as both UIs run):
+  // blessed's answer walks its combining table and some thirty wide ranges even for ASCII, which
+  // is one column. Printable ASCII is answered at once; anything else as before.
+  const unicode = (blessed as unknown as { unicode: { charWidth(str: string | number, i?: number): number } }).unicode;
+  const charWidth = unicode.charWidth;
+  unicode.charWidth = function (str: string | number, i?: number) {
+    if (typeof str === 'string' && !i) {
+      const code = str.charCodeAt(0);
+      if (code >= 0x20 && code < 0x7f) return 1;
+    }
+    return charWidth.call(this, str, i);
   };
 
   const screen = widgets.Screen.prototype;

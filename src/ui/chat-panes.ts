@@ -201,7 +201,7 @@ export class ChatPanes {
     const { entries, selfName } = this.shown;
     // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
     const textColumns = (messages.width as number) - 4;
-    const drawn: Array<{ lines: string[]; dayLine: boolean }> = [];
+    const drawn: Array<{ lines: readonly string[]; dayLine: boolean; rows: number }> = [];
     const kept = new Map<Entry, DrawnEntry>();
     let lineCount = 0;
     let first = entries.length;
@@ -210,22 +210,22 @@ export class ChatPanes {
       const entry = entries[first]!;
       // A day-change line before an entry of another local day than the one before it (the first entry: than today's).
       const drawnEntry = this.drawnEntry(entry, selfName, textColumns, first === 0 ? Date.now() : entryTime(entries[first - 1]!), kept);
-      const lines = [...drawnEntry.lines];
       const dayLine = drawnEntry.dayChange;
-      if (dayLine) lines.unshift(` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`);
-      drawn.push({ lines, dayLine });
-      for (const line of lines) lineCount += line.split('\n').length;
+      const lines = dayLine ? [` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`, ...drawnEntry.lines] : drawnEntry.lines;
+      const rowCount = drawnEntry.rows + (dayLine ? 1 : 0);
+      drawn.push({ lines, dayLine, rows: rowCount });
+      lineCount += rowCount;
     }
     this.drawnEntries = kept;
     drawn.reverse();
     const lines: string[] = [];
     const placements: PicturePlacement[] = [];
     lineCount = 0;
-    drawn.forEach(({ lines: entryDrawn, dayLine }, i) => {
+    drawn.forEach(({ lines: entryDrawn, dayLine, rows: rowCount }, i) => {
       const entry = entries[first + i]!;
       // An image's rows follow its one-line head; every other line may hold '\n's of its own.
       if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + (dayLine ? 2 : 1), column: PICTURE_COLUMN, image: entry.cells });
-      for (const line of entryDrawn) lineCount += line.split('\n').length;
+      lineCount += rowCount;
       lines.push(...entryDrawn);
     });
     this.placements = placements;
@@ -249,7 +249,8 @@ export class ChatPanes {
     const { theme } = this.ui;
     let drawn = this.drawnEntries.get(entry);
     if (!drawn || entry.kind === 'transfer' || drawn.width !== width || drawn.theme !== theme || drawn.selfName !== selfName) {
-      drawn = { width, theme, selfName, lines: entryLines(entry, theme, selfName, width), previous: NaN, dayChange: false };
+      const lines = entryLines(entry, theme, selfName, width);
+      drawn = { width, theme, selfName, lines, rows: screenRows(lines), previous: NaN, dayChange: false };
     }
     if (drawn.previous !== previous) {
       drawn.previous = previous;
@@ -279,6 +280,8 @@ interface DrawnEntry {
   theme: Theme;
   selfName: string;
   lines: readonly string[];
+  /** The screen lines they take (a line may hold '\n's of its own). */
+  rows: number;
   /** The time of the entry before it, and whether the day changed since. */
   previous: number;
   dayChange: boolean;
@@ -296,6 +299,13 @@ function setContent(box: blessed.Widgets.BoxElement, text: string): void {
 function setLabel(box: blessed.Widgets.BoxElement, text: string): void {
   const label = (box as unknown as { _label?: { content: string } })._label;
   if (label?.content !== text) box.setLabel(text);
+}
+
+/** The screen lines that lines take, each line with any '\n's of its own. */
+function screenRows(lines: readonly string[]): number {
+  let rows = 0;
+  for (const line of lines) rows += line.split('\n').length;
+  return rows;
 }
 
 /** Rows inside a bordered box. */
