@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 import { freeUdpPort } from '../helpers/udp-port.ts';
 import { skipOrFail } from '../helpers/skip.ts';
 import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
-import { launchChromium, openPage, startWebProcess } from '../helpers/web-client.ts';
+import { endWebClients, launchChromium, openPage, startWebProcess } from '../helpers/web-client.ts';
 
 /** Two servers of one chat, "Campus" (the first) and "Annex", answering probes on one discovery port. */
 async function startCampus(context: Mocha.Context): Promise<{ first: ServerProcess; second: ServerProcess; discoveryPort: number }> {
@@ -36,6 +36,8 @@ async function startCampus(context: Mocha.Context): Promise<{ first: ServerProce
 
 describe('cluster: discovery lists one chat with several addresses', function () {
   this.timeout(60_000);
+  // The browser and the `parlor web` process end with the test, pass or fail.
+  afterEach(endWebClients);
 
   it('advertises the first server\'s name for the chat from every server, and parlor discover --json shows one chat with both addresses', async function () {
     const { first, second, discoveryPort } = await startCampus(this);
