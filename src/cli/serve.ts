@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { formatAddress, type ServerOptions, serveFlags, serverOptionsSchema } from '../options.ts';
 import type { ServerEvent } from '../server/events.ts';
 import { type ServerInput, ParlorServer } from '../server/server.ts';
+import { HOSTED_BY_PARENT_ENV } from '../shared/host-server.ts';
 import { exitWithError, integerFlag, repeatable } from './output.ts';
 
 /** A server option that `parlor serve` sets, and the commander option made for it. */
@@ -124,14 +125,23 @@ async function serve(input: ServerInput, json: boolean): Promise<void> {
       }
     },
   );
-  const stop = (signal: string) => {
-    server.stop(`the server received ${signal}`).then(() => {
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.stop(reason).then(() => {
       jsonLines?.flush();
       process.exit(0);
     });
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('the server received SIGINT'));
+  process.once('SIGTERM', () => stop('the server received SIGTERM'));
+  // A server hosted by a UI (src/shared/host-server.ts) reads its parent's pipe on stdin: the pipe
+  // closes when that UI ends however it ends (SIGKILL, a closed terminal), and the server with it.
+  if (process.env[HOSTED_BY_PARENT_ENV] === '1') {
+    process.stdin.on('data', () => {});
+    process.stdin.once('close', () => stop('the UI that hosted it has ended'));
+  }
 }
 
 function printHuman(event: ServerEvent): void {

@@ -7,6 +7,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ParlorError } from '../protocol/errors.ts';
 
+/** Set in a hosted server's environment: it stops when its stdin (a pipe from the UI) closes. */
+export const HOSTED_BY_PARENT_ENV = 'PARLOR_HOSTED_BY_PARENT';
+
 const PARLOR_BIN = fileURLToPath(new URL('../../bin/parlor.js', import.meta.url));
 
 export interface HostOptions {
@@ -33,7 +36,9 @@ export function startHostedServer(options: HostOptions, timeoutMs = 15_000): Pro
   const args = [PARLOR_BIN, 'serve', '--json', '--port', String(options.port), '--discovery-port', String(options.discoveryPort)];
   if (options.host !== undefined) args.push('--host', options.host);
   if (!options.mdns) args.push('--no-mdns');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its stdin is a pipe from this process, which closes when this process ends by any means,
+  // even SIGKILL; the server stops then (cli/serve.ts). The exit handler below covers the rest.
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, [HOSTED_BY_PARENT_ENV]: '1' } });
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };

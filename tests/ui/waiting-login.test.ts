@@ -144,6 +144,24 @@ describe('ui/waiting and login rooms (tmux)', function () {
     expect(alive(uiPid!)).to.equal(false);
   });
 
+  it('ends the hosted server even when the UI is killed (SIGKILL), as when its terminal is gone', async () => {
+    const discoveryPort = await freeUdpPort();
+    const ui = TmuxUi.start(
+      ['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500', '--serve-host', '127.0.0.1', '--serve-port', '0', '--name', 'host'],
+      { home: uiHome((await sharedIdentities())[0]), width: 120 },
+    );
+    await ui.waitFor('Search finished');
+    ui.keys('h');
+    // Killed in the login room: nobody has logged in, so the server has nothing to write to the
+    // UI's pipe that would fail; no exit handler runs on SIGKILL. Only the closed pipe tells it.
+    await ui.waitFor(/join password (\S+)/);
+    const [, uiPid, serverPid] = ui.pids();
+    process.kill(uiPid!, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive(serverPid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(serverPid!), 'the hosted server ended with the UI').to.equal(false);
+  });
+
   it('stops the spinner once the search is over, and shows why hosting failed in full', async () => {
     const discoveryPort = await freeUdpPort();
     // A port in use on loopback: "host a server here" cannot listen there.
