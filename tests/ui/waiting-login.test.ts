@@ -121,7 +121,8 @@ describe('ui/waiting and login rooms (tmux)', function () {
     expect(screen).to.match(/^│Usual causes:/m).and.not.contain('^J');
   });
 
-  it('hosts a server here, shows its password, logs in, and ends it when the UI quits', async () => {
+  /** A UI that asked to host a server here, in the login room for it: the UI and its login screen. */
+  async function hostingHere(): Promise<{ ui: TmuxUi; login: string }> {
     const discoveryPort = await freeUdpPort();
     const ui = TmuxUi.start(
       ['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500', '--serve-host', '127.0.0.1', '--serve-port', '0', '--name', 'host'],
@@ -129,7 +130,17 @@ describe('ui/waiting and login rooms (tmux)', function () {
     );
     await ui.waitFor('Search finished');
     ui.keys('h');
-    const login = await ui.waitFor(/join password (\S+)/);
+    return { ui, login: await ui.waitFor(/join password (\S+)/) };
+  }
+
+  /** Waits (at most 10 s) until none of the processes is alive. */
+  async function untilEnded(...pids: number[]): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  it('hosts a server here, shows its password, logs in, and ends it when the UI quits', async () => {
+    const { ui, login } = await hostingHere();
     expect(login).to.contain('this server runs here');
     ui.keys('Enter');
     await ui.waitFor('● connected');
@@ -138,27 +149,18 @@ describe('ui/waiting and login rooms (tmux)', function () {
     expect(pids.length).to.be.at.least(3);
     const [, uiPid, serverPid] = pids;
     ui.keys('C-c');
-    const deadline = Date.now() + 10_000;
-    while ((alive(uiPid!) || alive(serverPid!)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await untilEnded(uiPid!, serverPid!);
     expect(alive(serverPid!), 'the hosted server ended with the UI').to.equal(false);
     expect(alive(uiPid!)).to.equal(false);
   });
 
   it('ends the hosted server even when the UI is killed (SIGKILL), as when its terminal is gone', async () => {
-    const discoveryPort = await freeUdpPort();
-    const ui = TmuxUi.start(
-      ['--broadcast', '127.255.255.255', '--no-mdns', '--discovery-port', String(discoveryPort), '--timeout', '500', '--serve-host', '127.0.0.1', '--serve-port', '0', '--name', 'host'],
-      { home: uiHome((await sharedIdentities())[0]), width: 120 },
-    );
-    await ui.waitFor('Search finished');
-    ui.keys('h');
     // Killed in the login room: nobody has logged in, so the server has nothing to write to the
     // UI's pipe that would fail; no exit handler runs on SIGKILL. Only the closed pipe tells it.
-    await ui.waitFor(/join password (\S+)/);
+    const { ui } = await hostingHere();
     const [, uiPid, serverPid] = ui.pids();
     process.kill(uiPid!, 'SIGKILL');
-    const deadline = Date.now() + 10_000;
-    while (alive(serverPid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await untilEnded(serverPid!);
     expect(alive(serverPid!), 'the hosted server ended with the UI').to.equal(false);
   });
 
