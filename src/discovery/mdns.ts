@@ -18,29 +18,56 @@ export interface MdnsPublication {
   stop(): Promise<void>;
 }
 
+/** A DNS label's limit (RFC 1035), which the service instance name is one of. */
+const LABEL_MAX_BYTES = 63;
+
 /**
- * Publishes the server. The instance name carries a piece of the fingerprint, so two servers of
- * the same name on one LAN do not collide; the display name travels in TXT.
+ * The service instance name: one DNS label, told apart from other servers' by a piece of the
+ * fingerprint, and for the servers of one chat (which share the name and key) by host and port.
+ * Only a label: the display name travels whole in TXT. bonjour-service splits a name at dots and
+ * writes a longer label's length over the label-type bits, so a dot becomes "-" and the name is cut
+ * to fit.
  */
+export function mdnsInstanceName(fields: { name: string; server?: string; fingerprint: string; chat?: string }, port: number, host = mdnsHostName()): string {
+  const tag = fields.fingerprint.slice(7, 15);
+  const suffix = fields.chat === undefined ? ` ${tag}` : ` ${tag} ${host.replace(/\.local$/, '')}-${port}`;
+  const base = (fields.server ?? fields.name).replace(/\./g, '-');
+  return truncateUtf8(base, Math.max(0, LABEL_MAX_BYTES - Buffer.byteLength(suffix))) + truncateUtf8(suffix, LABEL_MAX_BYTES);
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8, never cutting a character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  for (const char of text) {
+    if (Buffer.byteLength(out + char) > maxBytes) break;
+    out += char;
+  }
+  return out;
+}
+
 /**
- * The TXT record has the advert's fields but the count of users online: bonjour-service builds its
- * records once, at announce time, so a count would be frozen there, and re-announcing at every
- * login would churn every browser on the LAN. The UDP advert carries the live count.
+ * Publishes the server. The TXT record has the advert's fields but the count of users online:
+ * bonjour-service builds its records once, at announce time, so a count would be frozen there, and
+ * re-announcing at every login would churn every browser on the LAN. The UDP advert carries the
+ * live count. `host` is there only when the server was told what to advertise
+ * (--advertise-address): otherwise the browser takes the address the answer came with.
  */
-export function publishMdns(fields: Omit<AdvertFields, 'host' | 'users'>, onProblem: (error: Error) => void = () => {}): MdnsPublication {
+export function publishMdns(fields: Omit<AdvertFields, 'users'>, onProblem: (error: Error) => void = () => {}): MdnsPublication {
   const txt: Record<string, string> = {
     name: fields.name,
     fingerprint: fields.fingerprint,
     protocol: String(fields.protocol),
+    ...(fields.host !== undefined && { host: fields.host }),
     ...(fields.password !== undefined && { password: fields.password }),
+    ...(fields.sshPort !== undefined && { sshport: String(fields.sshPort) }),
     ...(fields.chat !== undefined && { chat: fields.chat }),
     ...(fields.server !== undefined && { server: fields.server }),
   };
   const published = bonjourModule().then((BonjourService) => {
     const bonjour = new BonjourService(undefined, () => {});
     bonjour.publish({
-      // The servers of one chat share its name and key: each instance is told apart by its own name.
-      name: `${fields.server ?? fields.name} ${fields.fingerprint.slice(7, 15)}`,
+      name: mdnsInstanceName(fields, fields.port),
       type: MDNS_SERVICE_TYPE,
       port: fields.port,
       // The SRV target must be a name other resolvers can look up (avahi, Apple's mDNSResponder):
@@ -101,13 +128,16 @@ function browseOn(only: ProbeInterface | undefined, onServer: (fields: Omit<Adve
       if (only && !onLink(service.referer?.address ?? '')) return;
       const txt = (service.txt ?? {}) as Record<string, unknown>;
       const ipv4 = (service.addresses ?? []).filter((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
-      const host = ipv4.find(onLink) ?? service.referer?.address;
+      // The address the server was told to advertise, else its own on this link, else the sender's.
+      const host = (typeof txt.host === 'string' ? txt.host : undefined) ?? ipv4.find(onLink) ?? service.referer?.address;
+      const sshPort = typeof txt.sshport === 'string' && /^\d{1,5}$/.test(txt.sshport) ? Number(txt.sshport) : undefined;
       const parsed = advertFields.omit({ users: true }).safeParse({
         name: txt.name,
         ...(host !== undefined && { host }),
         port: service.port,
         fingerprint: txt.fingerprint,
         ...(typeof txt.password === 'string' && { password: txt.password }),
+        ...(sshPort !== undefined && { sshPort }),
         protocol: Number(txt.protocol),
         ...(typeof txt.chat === 'string' && { chat: txt.chat }),
         ...(typeof txt.server === 'string' && { server: txt.server }),

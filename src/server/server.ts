@@ -266,9 +266,11 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     try {
       this.mdns = publishMdns({
         ...this.advertisedNames(),
+        ...(this.options.advertiseAddress !== undefined && { host: this.options.advertiseAddress }),
         port: this.address.port,
         fingerprint: this.fingerprint,
         ...(!this.options.private && { password: this.password }),
+        ...(this.sshDoor && { sshPort: this.sshDoor.port }),
         protocol: PROTOCOL_VERSION,
       }, (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
     } catch (error) {

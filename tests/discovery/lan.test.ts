@@ -175,6 +175,25 @@ describe('discovery across network namespaces (a real broadcast LAN)', () => {
     expect(found[0]).to.include({ host: '203.0.113.10', via: 'mdns' });
   });
 
+  it('publishes over mDNS a server whose name has dots and fills its 64 bytes, with the address it was told to advertise and its SSH port', async function () {
+    const lan = await newLan(this);
+    await lan.addHost('srv', { addresses: ['198.51.100.10/24'], defaultRoute: '198.51.100.1' });
+    await lan.addHost('cli', { addresses: ['198.51.100.20/24'], defaultRoute: '198.51.100.1' });
+    // Dots split an instance name into labels, and over 63 bytes a label's length byte is corrupt.
+    const name = 'lab.home.arpa: the big room upstairs, second door on the left...';
+    expect(Buffer.byteLength(name)).to.equal(64);
+    const serverProcess = lan.parlor('srv', [
+      'serve', '--json', '--ephemeral', '--password', PASSWORD, '--host', '0.0.0.0', '--port', '0', '--no-discovery',
+      '--name', name, '--advertise-address', '198.51.100.99', '--ssh', '--ssh-port', '0',
+    ]);
+    const listening = await serverProcess.waitForJson((line) => line.event === 'listening', SERVER_START_MS);
+    const result = await lan.run('cli', ['discover', '--json', '--no-broadcast', '--timeout', '3000'], CLIENT_RUN_MS);
+    expect(result.code, result.stderr).to.equal(0);
+    const found = result.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Found);
+    expect(found.map((s) => s.fingerprint), `${result.stdout}\n${result.stderr}\n${serverProcess.stderr()}`).to.deep.equal([String(listening.fingerprint)]);
+    expect(found[0]).to.include({ name, host: '198.51.100.99', port: Number(listening.port), sshPort: Number(listening.sshPort), via: 'mdns' });
+  });
+
   it('lists a server found by both mDNS and broadcast once, with its users online (text), however the answers are ordered', async function () {
     const lan = await newLan(this);
     await lan.addHost('srv', { addresses: ['198.51.100.10/24'], defaultRoute: '198.51.100.1' });
