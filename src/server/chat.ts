@@ -105,8 +105,12 @@ export class ChatService {
     this.creations = new RoomCreations(store, settings.rooms);
   }
 
+  /** People online in the chat, each once: here, and on the chat's other servers (a person on two counts once). */
   get onlineCount(): number {
-    return this.online.peopleCount;
+    const elsewhere = this.cluster?.remotePeople();
+    if (!elsewhere?.length) return this.online.peopleCount;
+    const onlyThere = new Set(elsewhere.filter((person) => !this.online.isOnline(person.key)).map((person) => person.key));
+    return this.online.peopleCount + onlyThere.size;
   }
 
   /** Writes what is accepted but not yet committed (at shutdown). */

@@ -23,8 +23,9 @@ export interface ChatAddress {
 
 /**
  * A chat as listed: the first server's advert (where to connect first: `host`, `port`), and every
- * address found for it, first first. `users` adds up the servers' counts (someone on two servers
- * counts twice); it is absent while no server has said.
+ * address found for it, first first. `users` is the highest of the servers' counts: each counts
+ * the whole chat's people (a person on two servers once), and the newest answer may be a moment
+ * ahead of the others; it is absent while no server has said.
  */
 export interface ListedChat extends Omit<DiscoveredServer, 'update' | 'server'> {
   addresses: ChatAddress[];
@@ -76,7 +77,7 @@ export class DiscoveredChats {
     const { users: _users, ...rest } = known;
     const chat: ListedChat = {
       ...rest,
-      ...(counts.length > 0 && { users: counts.reduce((sum, count) => sum + count, 0) }),
+      ...(counts.length > 0 && { users: Math.max(...counts) }),
       ...(known.password === undefined && server.password !== undefined && { password: server.password }),
       addresses,
     };

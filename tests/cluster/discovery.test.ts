@@ -9,7 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParlorClient } from '../../src/client/client.ts';
 import { SERVER_IDENTITY_FILE } from '../../src/crypto/identity.ts';
-import { JOIN_PASSWORD } from '../helpers/chat-clients.ts';
+import { connectChat, JOIN_PASSWORD } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { runParlor } from '../helpers/run-parlor.ts';
@@ -70,6 +70,30 @@ describe('cluster: discovery lists one chat with several addresses', function ()
       expect(client.chat).to.deep.include({ name: 'Campus', servers: [{ name: 'Campus', address: `127.0.0.2:${first.port}` }] });
     } finally {
       client.close();
+    }
+  });
+
+  it('advertises the whole chat\'s people online from every server, a person on two servers once', async function () {
+    const { first, second, discoveryPort } = await startCampus(this);
+    const [ada, bob] = await sharedIdentities();
+    const clients = [
+      await connectChat(first, ada!, 'ada'),
+      await connectChat(second, ada!, 'ada'),
+      await connectChat(second, bob!, 'bob'),
+    ];
+    try {
+      const discover = async () => {
+        const found = await runParlor(['discover', '--json', '--broadcast', '127.255.255.255', '--no-mdns', '--timeout', '1500', '--discovery-port', String(discoveryPort)]);
+        expect(found.code, found.stderr).to.equal(0);
+        return found.stdout.trim().split('\n').map((line) => JSON.parse(line) as { users?: number; addresses: Array<{ address: string; users?: number }> }).at(-1)!;
+      };
+      // Each server hears the other's people through the database: wait until both count two.
+      let chat = await discover();
+      for (let attempt = 0; attempt < 20 && !(chat.addresses.length === 2 && chat.addresses.every((a) => a.users === 2)); attempt++) chat = await discover();
+      expect(chat.addresses.map((a) => a.users), JSON.stringify(chat)).to.deep.equal([2, 2]);
+      expect(chat.users).to.equal(2);
+    } finally {
+      for (const client of clients) client.close();
     }
   });
 

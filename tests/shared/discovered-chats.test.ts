@@ -13,7 +13,7 @@ function answer(fields: Partial<DiscoveredServer> & Pick<DiscoveredServer, 'host
 }
 
 describe('shared/discovered-chats: servers of one chat listed as one', () => {
-  it('lists two servers with the same chat id and key as one chat with both addresses, adding up their users', () => {
+  it('lists two servers with the same chat id and key as one chat with both addresses, with the highest of their users (each counts the whole chat)', () => {
     const chats = new DiscoveredChats();
     const first = chats.add(answer({ host: '10.0.1.5', port: 7447, chat: 'c1', users: 2 }));
     const second = chats.add(answer({ host: '10.0.2.5', port: 7447, chat: 'c1', users: 3, server: 'Annex' }));
@@ -21,7 +21,7 @@ describe('shared/discovered-chats: servers of one chat listed as one', () => {
     expect(second.row).to.equal(first.row);
     expect(chats.chats).to.have.length(1);
     const chat = chats.chats[0]!;
-    expect(chat).to.deep.include({ name: 'Campus', host: '10.0.1.5', port: 7447, chat: 'c1', users: 5 });
+    expect(chat).to.deep.include({ name: 'Campus', host: '10.0.1.5', port: 7447, chat: 'c1', users: 3 });
     expect(chat.addresses.map((a) => a.address)).to.deep.equal(['10.0.1.5:7447', '10.0.2.5:7447']);
     expect(addressList(chat)).to.equal('10.0.1.5:7447, 10.0.2.5:7447 (Annex)');
   });
