@@ -67,11 +67,12 @@ const FOREIGN_CPU_WARNING = 0.1;
 const FLOOR_CRYPTO_HANDSHAKES = 20_000;
 const FLOOR_CRYPTO_MS = 2000;
 /**
- * Lanes per generator for the reference points: their rate is capped at the run's, so more lanes
- * only let a slower exchange keep up (the TLS client fell to ~340/s against a run's ~620/s with
- * the runs' 4, and a reference point at half the rate costs more per connection than at the rate).
+ * Lanes per generator for the TLS reference point: its rate is capped at the run's, so more lanes
+ * only let its slower exchange keep up (with the runs' 4 it fell to ~340/s against a run's
+ * ~620/s, and a server at half the rate costs more per connection). The plain exchange keeps up
+ * with the runs' 4 and keeps them, so that its connections overlap as the runs' do.
  */
-const REFERENCE_IN_FLIGHT_PER_GENERATOR = 2 * IN_FLIGHT_PER_GENERATOR;
+const TLS_IN_FLIGHT_PER_GENERATOR = 2 * IN_FLIGHT_PER_GENERATOR;
 /** The plain server's warm-up at the real runs' rate, before its window (WINDOW_MS). */
 const FLOOR_WARMUP_MS = 1500;
 
@@ -289,10 +290,10 @@ async function measureReferences(floor: Floor, generators: readonly Generator[],
   const crypto = await floor.worker.call({ type: 'crypto', maxHandshakes: FLOOR_CRYPTO_HANDSHAKES, maxMs: FLOOR_CRYPTO_MS }, 60_000);
   if (crypto.type !== 'crypto-done') throw new Error(`an unexpected answer from the reference server: ${JSON.stringify(crypto)}`);
   const pid = floor.worker.child.pid!;
-  const plain = await rateMatchedWindow(pid, generators, { type: 'setup-plain', host: floor.plain.host, port: floor.plain.port, inFlight: REFERENCE_IN_FLIGHT_PER_GENERATOR, sizes: floor.sizes }, ratePerSec);
+  const plain = await rateMatchedWindow(pid, generators, { type: 'setup-plain', host: floor.plain.host, port: floor.plain.port, inFlight: IN_FLIGHT_PER_GENERATOR, sizes: floor.sizes }, ratePerSec);
   const tls = floor.tls === undefined
     ? undefined
-    : await rateMatchedWindow(pid, generators, { type: 'setup-tls', host: floor.tls.host, port: floor.tls.port, inFlight: REFERENCE_IN_FLIGHT_PER_GENERATOR, sizes: floor.sizes }, ratePerSec);
+    : await rateMatchedWindow(pid, generators, { type: 'setup-tls', host: floor.tls.host, port: floor.tls.port, inFlight: TLS_IN_FLIGHT_PER_GENERATOR, sizes: floor.sizes }, ratePerSec);
   return {
     cryptoUs: round(crypto.cpuUsPerHandshake, 1),
     socketsUs: plain.us,
