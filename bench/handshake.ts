@@ -431,9 +431,9 @@ export async function run(): Promise<void> {
     const socketsRatePerSec = reference((r) => r.socketsRatePerSec)!;
     const tlsUs = reference((r) => r.tlsUs);
     const tlsRatePerSec = reference((r) => r.tlsRatePerSec);
-    const restUs = median(counted.map((r) => r.parlorShareUs!));
+    const restUs = round(median(counted.map((r) => r.parlorShareUs!)), 1);
     const ratios = counted.map((r) => r.ratioToTls).filter((v): v is number => v !== undefined);
-    const tlsRatio = ratios.length > 0 ? median(ratios) : undefined;
+    const tlsRatio = ratios.length > 0 ? round(median(ratios), 2) : undefined;
     console.log(`  where the ${serverCpuUs} µs go, from two reference points measured on the same CPU after each run (medians):`);
     console.log(`    ${cryptoUs} µs: the server's half of the handshake in-process (its crypto and handshake code, no socket)`);
     console.log(
