@@ -207,7 +207,9 @@ serveWorker<ToHandshakeWorker, FromHandshakeWorker>('bench/workers/handshake.ts'
   switch (message.type) {
     case 'setup': {
       const startedAt = performance.now();
-      const identity = await generateClientIdentity();
+      // One identity for the generator's life: set up again after each run's reference points,
+      // it is the same client reconnecting, as in the runs before.
+      const identity = setup?.identity ?? (await generateClientIdentity());
       const { host, port, fingerprint, inFlight, closeAfter } = message;
       setup = { host, port, fingerprint, inFlight, closeAfter, identity };
       plainSetup = undefined;

@@ -16,6 +16,12 @@ const CACHED_CLIENT_KEYS = 512;
 export interface ImportedClientKey {
   key: KeyObject;
   fingerprint: string;
+  /**
+   * The key's integers in memory of their own (the hello's are views into a network buffer): the
+   * sessions of a client share them, so a reconnect copies nothing.
+   */
+  exponent: Buffer;
+  modulus: Buffer;
 }
 
 /**
@@ -31,8 +37,19 @@ export function importClientKey(parts: RsaPublicParts): ImportedClientKey {
   const modulus = parts.modulus.toString('latin1');
   let imported = cache.get(modulus);
   if (imported === undefined) {
-    imported = { key: importRsaPublic(parts), fingerprint: rsaFingerprint(parts.exponent, parts.modulus) };
+    imported = { key: importRsaPublic(parts), fingerprint: rsaFingerprint(parts.exponent, parts.modulus), ...ownCopy(parts) };
     cache.set(modulus, imported);
   }
   return imported;
+}
+
+/**
+ * Both integers in one allocation of their own: a key kept for sessions' lives must pin neither
+ * the network buffer it came in nor one of Node's shared 8 KiB pool slabs (Buffer.from would).
+ */
+function ownCopy({ exponent, modulus }: RsaPublicParts): RsaPublicParts {
+  const both = Buffer.allocUnsafeSlow(exponent.length + modulus.length);
+  exponent.copy(both, 0);
+  modulus.copy(both, exponent.length);
+  return { exponent: both.subarray(0, exponent.length), modulus: both.subarray(exponent.length) };
 }

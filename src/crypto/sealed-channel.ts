@@ -21,10 +21,17 @@ function writeCounter(target: Buffer, offset: number, counter: number): void {
   target.writeUInt32BE(counter >>> 0, offset + 4);
 }
 
+/**
+ * One nonce buffer for every frame of the process: createCipheriv and createDecipheriv copy the IV
+ * before they return, so it is free again at once. A fresh 12-byte buffer per frame was its own
+ * ArrayBuffer each time, two per connection before the first message and one per frame after.
+ * Its first four bytes stay zero; the counter fills the other eight.
+ */
+const scratchNonce = Buffer.alloc(NONCE_BYTES);
+
 function nonceFor(counterBytes: Buffer): Buffer {
-  const nonce = Buffer.alloc(NONCE_BYTES);
-  counterBytes.copy(nonce, NONCE_BYTES - SEAL_COUNTER_BYTES);
-  return nonce;
+  counterBytes.copy(scratchNonce, NONCE_BYTES - SEAL_COUNTER_BYTES);
+  return scratchNonce;
 }
 
 export class FrameSealer {

@@ -85,7 +85,7 @@ export class ServerHandshake {
     client: AuthenticatedClient;
   } {
     const hello: ClientHello = decodeClientHello(payload);
-    const { key: clientKey, fingerprint } = importClientKey({ exponent: hello.rsaExponent, modulus: hello.rsaModulus });
+    const { key: clientKey, fingerprint, exponent, modulus } = importClientKey({ exponent: hello.rsaExponent, modulus: hello.rsaModulus });
     const clientEphemeral = importX25519Public(hello.ephemeralKey);
 
     // One CSPRNG call for both fresh values: the session secret, then the ephemeral private key.
@@ -119,7 +119,8 @@ export class ServerHandshake {
       reply,
       keys,
       expectedMac: finishedMac(keys.finished, th2),
-      client: { exponent: hello.rsaExponent, modulus: hello.rsaModulus, fingerprint },
+      // The cache's own copies: the hello's fields are views into the network buffer.
+      client: { exponent, modulus, fingerprint },
     };
   }
 }

@@ -22,6 +22,12 @@ export const HandshakeType = {
   Error: 0x7f,
 } as const;
 
+/**
+ * As decodeClientHello returns it, every field is a view into the payload, not a copy: the server
+ * keeps none of them as they are (its key cache holds its own copy of the RSA key's integers, see
+ * src/crypto/client-key-cache.ts), and five copies per handshake were five ArrayBuffers of their
+ * own for the garbage collector.
+ */
 export interface ClientHello {
   version: number;
   /** The client's ephemeral X25519 public key, raw. */
@@ -81,6 +87,14 @@ class FieldReader {
     return out;
   }
 
+  /** The next bytes as a view into the payload: for what is used at once and not kept. */
+  view(length: number): Buffer {
+    this.need(length);
+    const out = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
   end(): void {
     if (this.offset !== this.bytes.length) {
       throw new ParlorError('BAD_HANDSHAKE', `${this.what} has ${this.bytes.length - this.offset} trailing bytes`);
@@ -120,7 +134,7 @@ export function encodeClientHello(hello: ClientHello): Buffer {
 export function decodeClientHello(payload: Buffer): ClientHello {
   const reader = new FieldReader(payload, 'ClientHello');
   if (reader.u8() !== HandshakeType.ClientHello) throw new ParlorError('BAD_HANDSHAKE', 'expected a ClientHello');
-  if (!reader.fixed(HANDSHAKE_MAGIC.length).equals(HANDSHAKE_MAGIC)) {
+  if (!reader.view(HANDSHAKE_MAGIC.length).equals(HANDSHAKE_MAGIC)) {
     throw new ParlorError('BAD_HANDSHAKE', 'not a parlor client (bad magic)');
   }
   const version = reader.u8();
@@ -128,15 +142,15 @@ export function decodeClientHello(payload: Buffer): ClientHello {
   if (!SUPPORTED_VERSIONS.includes(version)) {
     throw new ParlorError('UNSUPPORTED_VERSION', `protocol version ${version} is not supported (this server speaks ${SUPPORTED_VERSIONS.join(', ')})`);
   }
-  const ephemeralKey = reader.fixed(X25519_KEY_BYTES);
+  const ephemeralKey = reader.view(X25519_KEY_BYTES);
   const exponentLength = reader.u8();
   if (exponentLength < 1 || exponentLength > 8) throw new ParlorError('BAD_HANDSHAKE', 'RSA exponent length out of range');
-  const rsaExponent = reader.fixed(exponentLength);
+  const rsaExponent = reader.view(exponentLength);
   const modulusLength = reader.u16();
   if (modulusLength < RSA_MIN_MODULUS_BYTES || modulusLength > RSA_MAX_MODULUS_BYTES) {
     throw new ParlorError('BAD_HANDSHAKE', `RSA modulus of ${modulusLength} bytes is outside 2048–4096 bits`);
   }
-  const rsaModulus = reader.fixed(modulusLength);
+  const rsaModulus = reader.view(modulusLength);
   reader.end();
   if (rsaModulus[0] === 0 || rsaExponent[0] === 0) {
     throw new ParlorError('BAD_HANDSHAKE', 'RSA integers must be minimal big-endian (no leading zero)');
@@ -194,7 +208,8 @@ export function encodeClientFinished(mac: Buffer): Buffer {
 export function decodeClientFinished(payload: Buffer): Buffer {
   const reader = new FieldReader(payload, 'ClientFinished');
   if (reader.u8() !== HandshakeType.ClientFinished) throw new ParlorError('BAD_HANDSHAKE', 'expected a ClientFinished');
-  const mac = reader.fixed(FINISHED_MAC_BYTES);
+  // Compared at once and not kept.
+  const mac = reader.view(FINISHED_MAC_BYTES);
   reader.end();
   return mac;
 }

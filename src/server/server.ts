@@ -16,12 +16,8 @@ import { PARLOR_VERSION } from '../version.ts';
 import { ChatService } from './chat.ts';
 import type { ServerEvent } from './events.ts';
 import { generatePassword } from './passwords.ts';
-import { DiscoveryBeacon } from '../discovery/beacon.ts';
-import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
-import { PROTOCOL_VERSION } from '../protocol/constants.ts';
-
-
 import { Admission } from './admission.ts';
+import { ServerAdvertising } from './advertising.ts';
 import { createBot, type LoadedCommands } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
 import { RateBudgets } from './rate-budget.ts';
@@ -49,8 +45,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   /** Bytes waiting for every reader together (outbound-budget.ts). */
   private readonly outbound: OutboundBudget;
   private readonly operatorPasswordGenerated: boolean;
-  private beacon: DiscoveryBeacon | undefined;
-  private mdns: MdnsPublication | undefined;
+  /** The discovery beacon and the mDNS advert (advertising.ts). */
+  private readonly advertising: ServerAdvertising;
   private sshDoor: SshFrontDoor | undefined;
   private stopping: Promise<void> | undefined;
   /** Widens the fan-out coalescing window while the event loop is busy (load-gauge.ts). */
@@ -112,6 +108,15 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.transfers,
     );
     this.listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.advertising = new ServerAdvertising({
+      options,
+      fingerprint: this.identity.fingerprint,
+      password: this.password,
+      port: () => this.address.port,
+      users: () => this.chat.onlineCount,
+      sshPort: () => this.sshDoor?.port,
+      cluster: () => this.store.cluster,
+    }, (event) => this.report(event));
   }
 
   /** Validates the options, loads or makes the identity, opens the store, listens. */
@@ -150,8 +155,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       server.load.start();
       await server.startSsh();
       server.outbound.start();
-      await server.startBeacon();
-      server.startMdns();
+      await server.advertising.start();
       server.reportListening();
       for (const { source, problem } of server.bot.problems) server.report({ event: 'plugin_skipped', source, problem });
       for (const message of server.startWarnings) server.report({ event: 'warning', message });
@@ -159,8 +163,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       server.load.stop();
       await server.sshDoor?.close();
       server.outbound.stop();
-      await server.beacon?.close();
-      await server.mdns?.stop();
+      await server.advertising.stop();
       await server.bot.close();
       await server.store.close();
       throw error;
@@ -179,6 +182,11 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     return { host: bound.address, port: bound.port };
   }
 
+  /** The UDP port that answers discovery probes (the real one when 0 was asked for), or null when discovery is off or unavailable. */
+  get discoveryPort(): number | null {
+    return this.advertising.discoveryPort;
+  }
+
   /** HOST:PORT for the chat's other servers to give clients; unknown when listening on every interface, unless --advertise-address says. */
   private reachableAt(): string | null {
     const { host, port } = this.address;
@@ -194,9 +202,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.store.cluster?.publish({ kind: 'server_stopping', server: this.options.name, reason });
       this.load.stop();
       this.outbound.stop();
-      void this.beacon?.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
-      const withdrawn = Promise.all([this.mdns?.stop(), this.bot.close(), this.sshDoor?.close()]);
+      const withdrawn = Promise.all([this.advertising.stop(), this.bot.close(), this.sshDoor?.close()]);
       // Everything accepted is committed (a shared store answers later) before the store closes.
       const drained = this.chat.drain();
       this.listener.close(() => {
@@ -215,31 +222,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     return this.stopping;
   }
 
-  /**
-   * Discovery is a convenience: when its UDP port cannot be had, the server still runs (host:port
-   * always works) and says why.
-   */
-  private async startBeacon(): Promise<void> {
-    if (!this.options.discovery) return;
-    try {
-      this.beacon = await DiscoveryBeacon.start({
-        port: this.options.discoveryPort,
-        advert: () => ({
-          ...this.advertisedNames(),
-          port: this.address.port,
-          fingerprint: this.fingerprint,
-          ...(!this.options.private && { password: this.password }),
-          protocol: PROTOCOL_VERSION,
-          users: this.chat.onlineCount,
-          ...(this.sshDoor && { sshPort: this.sshDoor.port }),
-          ...(this.options.advertiseAddress !== undefined && { host: this.options.advertiseAddress }),
-        }),
-      });
-    } catch (error) {
-      this.report({ event: 'discovery_unavailable', reason: (error as Error).message });
-    }
-  }
-
   /** Loaded only with --ssh: ssh2 and the terminal UI stay out of every other server. */
   private async startSsh(): Promise<void> {
     if (!this.options.ssh) return;
@@ -252,30 +234,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       graceMs: this.options.sshGraceMs,
       maxUnauthenticatedPerAddress: this.options.maxUnauthenticatedPerAddress,
     });
-  }
-
-  /** What discovery calls this server: the chat's name and id when it is one of several, and then its own name if that differs. */
-  private advertisedNames(): { name: string; chat?: string; server?: string } {
-    const cluster = this.store.cluster;
-    if (!cluster) return { name: this.options.name };
-    return { name: cluster.chatName, chat: cluster.chatId, ...(cluster.chatName !== this.options.name && { server: this.options.name }) };
-  }
-
-  private startMdns(): void {
-    if (!this.options.mdns) return;
-    try {
-      this.mdns = publishMdns({
-        ...this.advertisedNames(),
-        ...(this.options.advertiseAddress !== undefined && { host: this.options.advertiseAddress }),
-        port: this.address.port,
-        fingerprint: this.fingerprint,
-        ...(!this.options.private && { password: this.password }),
-        ...(this.sshDoor && { sshPort: this.sshDoor.port }),
-        protocol: PROTOCOL_VERSION,
-      }, (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
-    } catch (error) {
-      this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });
-    }
   }
 
   private listen(): Promise<void> {
@@ -315,8 +273,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       dataDir: this.options.ephemeral || this.options.database !== undefined ? null : this.options.dataDir,
       ...(this.options.database !== undefined && { database: redactDatabaseUrl(this.options.database) }),
       ...(this.store.cluster && { chat: { id: this.store.cluster.chatId, name: this.store.cluster.chatName } }),
-      discoveryPort: this.beacon?.port ?? null,
-      mdns: this.mdns !== undefined,
+      discoveryPort: this.advertising.discoveryPort,
+      mdns: this.advertising.mdnsPublished,
       sshPort: this.sshDoor?.port ?? null,
     });
   }

@@ -24,6 +24,22 @@ describe('crypto/client-key-cache', () => {
     expect(other.fingerprint).to.equal(bob!.fingerprint);
   });
 
+  it('keeps its own copy of the key, which a session can hold without pinning the hello it came in', async () => {
+    const [, , carol] = await sharedIdentities();
+    // A hello as the server decodes it: both integers are views into one network buffer.
+    const payload = Buffer.concat([carol!.exponent, carol!.modulus]);
+    const exponent = payload.subarray(0, carol!.exponent.length);
+    const modulus = payload.subarray(carol!.exponent.length);
+    const imported = importClientKey({ exponent, modulus });
+    expect(imported.exponent).to.deep.equal(carol!.exponent);
+    expect(imported.modulus).to.deep.equal(carol!.modulus);
+    expect(imported.modulus.buffer).not.to.equal(payload.buffer);
+    payload.fill(0);
+    expect(imported.modulus).to.deep.equal(carol!.modulus);
+    // A reconnect shares the copy the first handshake made.
+    expect(importClientKey({ exponent: carol!.exponent, modulus: carol!.modulus }).modulus).to.equal(imported.modulus);
+  });
+
   it('refuses an exponent other than 65537 even for a modulus it holds', async () => {
     const [ada] = await sharedIdentities();
     importClientKey({ exponent: ada!.exponent, modulus: ada!.modulus });

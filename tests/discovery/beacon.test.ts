@@ -30,7 +30,7 @@ describe('discovery: beacon and probe on loopback', () => {
     servers.push(server);
     return server;
   };
-  const discoveryPortOf = (server: ParlorServer) => (server as unknown as { beacon: { port: number } }).beacon.port;
+  const discoveryPortOf = (server: ParlorServer) => server.discoveryPort!;
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.stop()));
   });

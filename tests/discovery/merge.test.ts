@@ -16,7 +16,7 @@ describe('discovery/merge: answers for one server by several paths', () => {
 
   async function broadcastAnswer(): Promise<DiscoveredServer> {
     server = await ParlorServer.start({ host: '127.0.0.1', port: 0, ephemeral: true, password: 'pizza', discoveryPort: 0, name: 'vm' });
-    const discoveryPort = (server as unknown as { beacon: { port: number } }).beacon.port;
+    const discoveryPort = server.discoveryPort!;
     const found: DiscoveredServer[] = [];
     for await (const answer of discoverServers({ broadcast: ['127.255.255.255'], discoveryPort, timeoutMs: 600 })) found.push(answer);
     expect(found).to.have.length(1);
