@@ -14,6 +14,8 @@ const clients: ChatClient[] = [];
 let reconnected = new Set<ChatClient>();
 let closedForGood: string[] = [];
 let lastAt = 0;
+/** Each client's last reconnect event since 'arm': where the ones not back are stuck. */
+const lastStep = new Map<ChatClient, string>();
 let wake: (() => void) | undefined;
 
 const now = () => performance.timeOrigin + performance.now();
@@ -55,7 +57,10 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
           password: message.password,
         });
         await joinOrCreate(client, `storm-${index % message.rooms}`);
+        client.on('disconnected', () => lastStep.set(client, 'disconnected'));
+        client.on('reconnecting', ({ attempt }) => lastStep.set(client, `reconnecting (attempt ${Math.min(attempt, 5)}${attempt > 5 ? '+' : ''})`));
         client.on('reconnected', () => {
+          lastStep.set(client, 'reconnected');
           reconnected.add(client);
           lastAt = now();
           wake?.();
@@ -72,6 +77,7 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
       reconnected = new Set();
       closedForGood = [];
       lastAt = 0;
+      lastStep.clear();
       return { type: 'armed' };
     case 'wait': {
       const done = () => reconnected.size + closedForGood.length >= clients.length;
@@ -86,7 +92,14 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
         });
         wake = undefined;
       }
-      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null };
+      const stuck: Record<string, number> = {};
+      for (const client of clients) {
+        if (reconnected.has(client)) continue;
+        // Logged in again (the new connection replaced the old) but not caught up: a rejoin or its catch-up waits.
+        const step = `${lastStep.get(client) ?? 'no event'}${client.connected ? ', logged in again' : ''}`;
+        stuck[step] = (stuck[step] ?? 0) + 1;
+      }
+      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null, stuck };
     }
     default:
       throw new Error(`unexpected message ${message.type}`);
