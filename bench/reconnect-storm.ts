@@ -41,6 +41,8 @@ export interface StormResult {
   firstCloseReason: string | null;
   /** Of the clients not back in time: how many were last seen at each step (the worker's `stuck`). */
   stuck: Record<string, number>;
+  /** What the new server refused or closed meanwhile, by code: each one a client's failed attempt (and a longer backoff). */
+  failedAttempts: Record<string, number>;
 }
 
 type StormWorker = WorkerProcess<ToStormWorker, FromStormWorker>;
@@ -84,6 +86,14 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     const listeningAt = performance.timeOrigin + performance.now();
     const results = await Promise.all(workers.map((worker) => worker.call({ type: 'wait', timeoutMs: STORM_TIMEOUT_MS }, STORM_TIMEOUT_MS + 5000)));
     const serverTicks = processCpuTicks(server.pid);
+    const failedAttempts: Record<string, number> = {};
+    for (const line of server.events) {
+      // No client leaves in the storm: every disconnect is an attempt that failed, on one side or the other.
+      const kind = line.event === 'disconnect' ? `closed by ${String(line.by)}` : line.event;
+      if ((kind === 'refused' || kind === 'handshake_failed' || line.event === 'disconnect') && typeof line.code === 'string') {
+        failedAttempts[`${kind} ${line.code}`] = (failedAttempts[`${kind} ${line.code}`] ?? 0) + 1;
+      }
+    }
     const clientTicks = workers.reduce((sum, worker) => sum + processCpuTicks(worker.pid), 0) - clientTicksBefore;
     let reconnected = 0;
     let closedForGood = 0;
@@ -109,6 +119,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
       closedForGood,
       firstCloseReason,
       stuck,
+      failedAttempts,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -132,6 +143,8 @@ export function printStorm(storm: StormResult, pinned: boolean): void {
     `    the clients' CPU meanwhile ${storm.clientsCpuMs} ms (${(storm.clientsCpuMs / storm.clients).toFixed(2)} ms per client back, the server ${(storm.serverCpuMs / storm.clients).toFixed(2)} ms); ` +
       `CPU alone puts the storm at ≥ ${floorSeconds.toFixed(1)} s on this machine`,
   );
+  const failed = Object.entries(storm.failedAttempts);
+  if (failed.length > 0) console.log(`    attempts the new server refused or closed: ${failed.map(([what, count]) => `${count} ${what}`).join(', ')}`);
   if (storm.reconnected !== storm.clients) {
     const where = Object.entries(storm.stuck).map(([step, count]) => `${count} at ${step}`).join(', ');
     console.log(`    note: ${storm.reconnected} of ${storm.clients} came back; ${storm.closedForGood} gave up (first: ${storm.firstCloseReason ?? 'none'}), the rest timed out (last seen: ${where})`);
