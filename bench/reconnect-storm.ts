@@ -43,6 +43,8 @@ export interface StormResult {
   stuck: Record<string, number>;
   /** What the new server refused or closed meanwhile, by code: each one a client's failed attempt (and a longer backoff). */
   failedAttempts: Record<string, number>;
+  /** How many clients came back at their first attempt, their second, ... */
+  backAtAttempt: Record<number, number>;
 }
 
 type StormWorker = WorkerProcess<ToStormWorker, FromStormWorker>;
@@ -100,6 +102,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     let lastAt = 0;
     let firstCloseReason: string | null = null;
     const stuck: Record<string, number> = {};
+    const backAtAttempt: Record<number, number> = {};
     for (const result of results) {
       if (result.type !== 'waited') throw new Error(`an unexpected answer from a storm worker: ${JSON.stringify(result)}`);
       reconnected += result.reconnected;
@@ -107,6 +110,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
       lastAt = Math.max(lastAt, result.lastAt);
       firstCloseReason ??= result.firstCloseReason;
       for (const [step, count] of Object.entries(result.stuck)) stuck[step] = (stuck[step] ?? 0) + count;
+      for (const [attempt, count] of Object.entries(result.backAtAttempt)) backAtAttempt[Number(attempt)] = (backAtAttempt[Number(attempt)] ?? 0) + count;
     }
     return {
       clients,
@@ -120,6 +124,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
       firstCloseReason,
       stuck,
       failedAttempts,
+      backAtAttempt,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -143,6 +148,7 @@ export function printStorm(storm: StormResult, pinned: boolean): void {
     `    the clients' CPU meanwhile ${storm.clientsCpuMs} ms (${(storm.clientsCpuMs / storm.clients).toFixed(2)} ms per client back, the server ${(storm.serverCpuMs / storm.clients).toFixed(2)} ms); ` +
       `CPU alone puts the storm at ≥ ${floorSeconds.toFixed(1)} s on this machine`,
   );
+  console.log(`    back at attempt: ${Object.entries(storm.backAtAttempt).map(([attempt, count]) => `#${attempt}: ${count}`).join(', ')}`);
   const failed = Object.entries(storm.failedAttempts);
   if (failed.length > 0) console.log(`    attempts the new server refused or closed: ${failed.map(([what, count]) => `${count} ${what}`).join(', ')}`);
   if (storm.reconnected !== storm.clients) {

@@ -17,6 +17,8 @@ export const DEFAULT_WIKIPEDIA_URL = 'https://en.wikipedia.org';
 /** A client's reconnects: the first delay, doubling (jittered) up to the last. */
 export const DEFAULT_RECONNECT_DELAY_MS = 250;
 export const DEFAULT_MAX_RECONNECT_DELAY_MS = 15_000;
+/** The longest wait after the server refused a reconnect as busy (TOO_MANY_CONNECTIONS): it is up, and a place frees soon. */
+export const DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS = 2000;
 
 /** XDG base dirs: $XDG_CONFIG_HOME/parlor (identity, known_servers) and $XDG_DATA_HOME/parlor. */
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -16,6 +16,9 @@ let closedForGood: string[] = [];
 let lastAt = 0;
 /** Each client's last reconnect event since 'arm': where the ones not back are stuck. */
 const lastStep = new Map<ChatClient, string>();
+/** How many clients came back at each attempt: each failed attempt doubles the next one's delay. */
+let backAtAttempt: Record<number, number> = {};
+const attempts = new Map<ChatClient, number>();
 let wake: (() => void) | undefined;
 
 const now = () => performance.timeOrigin + performance.now();
@@ -58,9 +61,14 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
         });
         await joinOrCreate(client, `storm-${index % message.rooms}`);
         client.on('disconnected', () => lastStep.set(client, 'disconnected'));
-        client.on('reconnecting', ({ attempt }) => lastStep.set(client, `reconnecting (attempt ${Math.min(attempt, 5)}${attempt > 5 ? '+' : ''})`));
+        client.on('reconnecting', ({ attempt }) => {
+          attempts.set(client, attempt);
+          lastStep.set(client, `reconnecting (attempt ${Math.min(attempt, 5)}${attempt > 5 ? '+' : ''})`);
+        });
         client.on('reconnected', () => {
           lastStep.set(client, 'reconnected');
+          const attempt = attempts.get(client) ?? 0;
+          backAtAttempt[attempt] = (backAtAttempt[attempt] ?? 0) + 1;
           reconnected.add(client);
           lastAt = now();
           wake?.();
@@ -78,6 +86,9 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
       closedForGood = [];
       lastAt = 0;
       lastStep.clear();
+      attempts.clear();
+      backAtAttempt = {};
+      if (process.env.STORM_MARK) process.stderr.write(`MARK ${process.pid} ${Number(process.hrtime.bigint() / 1000n)}\n`);
       return { type: 'armed' };
     case 'wait': {
       const done = () => reconnected.size + closedForGood.length >= clients.length;
@@ -99,7 +110,7 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
         const step = `${lastStep.get(client) ?? 'no event'}${client.connected ? ', logged in again' : ''}`;
         stuck[step] = (stuck[step] ?? 0) + 1;
       }
-      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null, stuck };
+      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null, stuck, backAtAttempt };
     }
     default:
       throw new Error(`unexpected message ${message.type}`);
