@@ -45,6 +45,8 @@ export interface StormResult {
   failedAttempts: Record<string, number>;
   /** How many clients came back at their first attempt, their second, ... */
   backAtAttempt: Record<number, number>;
+  /** How many came back in each second after the SIGTERM: a steady rate is CPU, gaps are clients waiting out a backoff. */
+  backPerSecond: number[];
 }
 
 type StormWorker = WorkerProcess<ToStormWorker, FromStormWorker>;
@@ -103,6 +105,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     let firstCloseReason: string | null = null;
     const stuck: Record<string, number> = {};
     const backAtAttempt: Record<number, number> = {};
+    const backPerSecond: number[] = [];
     for (const result of results) {
       if (result.type !== 'waited') throw new Error(`an unexpected answer from a storm worker: ${JSON.stringify(result)}`);
       reconnected += result.reconnected;
@@ -110,6 +113,11 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
       lastAt = Math.max(lastAt, result.lastAt);
       firstCloseReason ??= result.firstCloseReason;
       for (const [step, count] of Object.entries(result.stuck)) stuck[step] = (stuck[step] ?? 0) + count;
+      for (const at of result.backAt) {
+        const second = Math.max(0, Math.floor((at - restartedAt) / 1000));
+        for (let s = backPerSecond.length; s <= second; s++) backPerSecond.push(0);
+        backPerSecond[second]!++;
+      }
       for (const [attempt, count] of Object.entries(result.backAtAttempt)) backAtAttempt[Number(attempt)] = (backAtAttempt[Number(attempt)] ?? 0) + count;
     }
     return {
@@ -125,6 +133,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
       stuck,
       failedAttempts,
       backAtAttempt,
+      backPerSecond,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -148,6 +157,7 @@ export function printStorm(storm: StormResult, pinned: boolean): void {
     `    the clients' CPU meanwhile ${storm.clientsCpuMs} ms (${(storm.clientsCpuMs / storm.clients).toFixed(2)} ms per client back, the server ${(storm.serverCpuMs / storm.clients).toFixed(2)} ms); ` +
       `CPU alone puts the storm at ≥ ${floorSeconds.toFixed(1)} s on this machine`,
   );
+  console.log(`    back in each second after the SIGTERM: ${storm.backPerSecond.join(', ')}`);
   console.log(`    back at attempt: ${Object.entries(storm.backAtAttempt).map(([attempt, count]) => `#${attempt}: ${count}`).join(', ')}`);
   const failed = Object.entries(storm.failedAttempts);
   if (failed.length > 0) console.log(`    attempts the new server refused or closed: ${failed.map(([what, count]) => `${count} ${what}`).join(', ')}`);

@@ -18,6 +18,8 @@ let lastAt = 0;
 const lastStep = new Map<ChatClient, string>();
 /** How many clients came back at each attempt: each failed attempt doubles the next one's delay. */
 let backAtAttempt: Record<number, number> = {};
+/** When each client came back (epoch ms, as lastAt). */
+let backAt: number[] = [];
 const attempts = new Map<ChatClient, number>();
 let wake: (() => void) | undefined;
 
@@ -71,6 +73,7 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
           backAtAttempt[attempt] = (backAtAttempt[attempt] ?? 0) + 1;
           reconnected.add(client);
           lastAt = now();
+          backAt.push(lastAt);
           wake?.();
         });
         client.on('closed', ({ reason }) => {
@@ -88,7 +91,7 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
       lastStep.clear();
       attempts.clear();
       backAtAttempt = {};
-      if (process.env.STORM_MARK) process.stderr.write(`MARK ${process.pid} ${Number(process.hrtime.bigint() / 1000n)}\n`);
+      backAt = [];
       return { type: 'armed' };
     case 'wait': {
       const done = () => reconnected.size + closedForGood.length >= clients.length;
@@ -110,7 +113,7 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
         const step = `${lastStep.get(client) ?? 'no event'}${client.connected ? ', logged in again' : ''}`;
         stuck[step] = (stuck[step] ?? 0) + 1;
       }
-      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null, stuck, backAtAttempt };
+      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null, stuck, backAtAttempt, backAt };
     }
     default:
       throw new Error(`unexpected message ${message.type}`);
