@@ -50,6 +50,8 @@ export interface ChatSettings {
   rooms: RoomCreationLimits;
   /** This server's name, as the other servers of a shared store's chat show it. */
   serverName?: string;
+  /** How long an open room's joined and left notices may wait for others to share a frame (room-notices.ts). */
+  presenceCoalesceMs?: number;
 }
 
 export class ChatService {
@@ -85,7 +87,7 @@ export class ChatService {
     this.keys = new KeyDirectory(store);
     this.guard = new PasswordGuard(settings.guessLimits);
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
-    this.rooms = new RoomDirectory(store);
+    this.rooms = new RoomDirectory(store, () => settings.presenceCoalesceMs ?? 0);
     this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
     this.reader = new HistoryReader(store, this.blocks, this.rooms, (fingerprint) => this.keys.heldOverSsh(fingerprint));
     this.cluster =
@@ -117,6 +119,11 @@ export class ChatService {
   /** Resolves once everything accepted is committed (a shared store answers later). */
   drain(): Promise<void> {
     return this.writer.drain();
+  }
+
+  /** Before any reply to this session: what its rooms were told before the request reaches it first. */
+  beforeReply(session: Session): void {
+    this.rooms.flushNoticesFor(session);
   }
 
   // --- logging in and out -------------------------------------------------------------------
@@ -260,6 +267,8 @@ export class ChatService {
   members(session: Session, request: Request<'members'>): Reply<'members'> {
     session.requireUser();
     const room = this.rooms.of(session, request.room);
+    // The notices still waiting would come after this list and tell it again.
+    this.rooms.flushNotices(room);
     return {
       room: room.record.name,
       members: [

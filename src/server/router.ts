@@ -108,7 +108,12 @@ export class Router {
     if (!session.user && !OPEN_BEFORE_LOGIN.has(type)) return fail(new ParlorError('NOT_LOGGED_IN', `log in before ${type}`));
     try {
       const handler = this.handlers[type] as Handler<RequestType>;
-      const outcome = handler(session, parsed.data, (data) => session.reply(envelope.data.id, data), fail);
+      const reply = (data: unknown) => {
+        // Joined and left notices that may wait (room-notices.ts) still reach it before the reply.
+        this.chat.beforeReply(session);
+        session.reply(envelope.data.id, data);
+      };
+      const outcome = handler(session, parsed.data, reply, fail);
       if (outcome instanceof Promise) outcome.catch(fail);
     } catch (error) {
       fail(error);
@@ -117,6 +122,7 @@ export class Router {
 
   private fail(session: Session, id: number, error: unknown): void {
     if (!(error instanceof ParlorError)) this.onInternalError(session, error);
+    this.chat.beforeReply(session);
     const reason = asParlorError(error);
     session.fail(id, reason, reason.retryAfterMs === undefined ? {} : { retryAfterMs: reason.retryAfterMs });
   }

@@ -87,6 +87,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,
       rooms: options,
       serverName: options.name,
+      presenceCoalesceMs: options.presenceCoalesceMs,
     }, (event) => this.report(event));
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,
