@@ -7,7 +7,8 @@
 //
 // To run the storm alone: `npm run bench -- storm` (bench/storm.ts); PARLOR_BENCH_STORM_RUNS=N runs
 // it N times (default 3) and prints the median, PARLOR_BENCH_STORM_CLIENTS=N logs N clients in
-// instead of 2,000, for a quick look.
+// instead of 2,000, for a quick look; PARLOR_BENCH_STORM_SERVE_ARGS adds `parlor serve` flags
+// (e.g. "--presence-coalesce 0", to compare).
 
 import { performance } from 'node:perf_hooks';
 import type { FromStormWorker, ToStormWorker } from './lib/storm-messages.ts';
@@ -63,6 +64,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     '--password', PASSWORD, '--no-discovery',
     '--max-unauthenticated-per-address', '100000', '--address-rate', '1000000', '--address-burst', '1000000',
     '--rate', '1000000', '--burst', '1000000', '--max-sessions-per-identity', '100000', '--creates-per-minute', '100000',
+    ...(process.env.PARLOR_BENCH_STORM_SERVE_ARGS ?? '').split(' ').filter(Boolean),
   ];
   const workers: StormWorker[] = [];
   let server: ServerProcess | undefined;
