@@ -33,15 +33,15 @@ export class Router {
     this.handlers = {
       ping: (_s, r, reply) => reply(r.payload === undefined ? {} : { payload: r.payload }),
       login: async (s, r, reply) => {
-        reply(await chat.login(s, r));
+        reply(await chat.logins.login(s, r));
         // The reply may have closed the connection (it could not be sent): then there is no login.
         if (s.isOpen && s.user) this.onLogin(s);
       },
-      join: async (s, r, reply) => reply(await chat.join(s, r)),
-      create: async (s, r, reply) => reply(await chat.create(s, r)),
-      leave: (s, r, reply) => reply(chat.leave(s, r)),
-      rooms: (s, _r, reply) => reply(chat.listRooms(s)),
-      members: (s, r, reply) => reply(chat.members(s, r)),
+      join: async (s, r, reply) => reply(await chat.roomRequests.join(s, r)),
+      create: async (s, r, reply) => reply(await chat.roomRequests.create(s, r)),
+      leave: (s, r, reply) => reply(chat.roomRequests.leave(s, r)),
+      rooms: (s, _r, reply) => reply(chat.roomRequests.list(s)),
+      members: (s, r, reply) => reply(chat.roomRequests.members(s, r)),
       say: (s, r, reply, fail) => chat.say(s, notACommand(r), reply, fail),
       dm: (s, r, reply, fail) => chat.dm(s, notACommand(r), reply, fail),
       history: async (s, r, reply) => reply(await chat.history(s, r)),

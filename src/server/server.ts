@@ -382,7 +382,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           clearTimeout(loginDeadline);
           this.transfers.drop(session);
           const name = session.user?.name ?? null;
-          this.chat.logout(session);
+          this.chat.logins.logout(session);
           this.sessions.delete(session);
           this.report({ event: 'disconnect', remote, client: client.fingerprint, name, code: reason.code, message: reason.message, by: byClient ? 'client' : 'server' });
         });
