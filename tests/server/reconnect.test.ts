@@ -4,6 +4,7 @@
 // brings a different server key at that address is not followed: the reconnect is pinned.
 
 import { expect } from 'chai';
+import { connect } from 'node:net';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import type { ParlorError } from '../../src/protocol/errors.ts';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
@@ -325,5 +326,30 @@ describe('server/reconnect: a client across a server restart', function () {
     expect(relay.accepted).to.equal(4);
     ada.close();
     bob.close();
+  });
+
+  it('after refusals as busy (TOO_MANY_CONNECTIONS) it keeps trying soon, its waits capped at maxBusyReconnectDelayMs, and gets in once a place frees', async () => {
+    const [adaId] = await sharedIdentities();
+    const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '1', '--handshake-timeout', '30000']);
+    const relay = await startCuttingRelay(server.port);
+    relays.push(relay);
+    const ada = await connectChat({ host: '127.0.0.1', port: relay.port }, adaId!, 'ada', { reconnect: true, reconnectDelayMs: 100, maxReconnectDelayMs: 15_000, maxBusyReconnectDelayMs: 300 });
+    // A connection that never logs in holds the server's one place for connections not logged in yet.
+    const holder = connect({ host: '127.0.0.1', port: server.port });
+    holder.on('error', () => {});
+    await new Promise((resolve) => holder.once('connect', resolve));
+    const waits: number[] = [];
+    ada.on('reconnecting', ({ delayMs }) => waits.push(delayMs));
+    relay.cutBeforeNextReply();
+    // Its reply is cut: ada reconnects, and asks again once back.
+    const asked = ada.whoami();
+    await server.waitForCount('refused', 5, 30_000);
+    holder.destroy();
+    expect((await asked).name).to.equal('ada');
+    expect(server.codes('refused')).to.deep.equal({ TOO_MANY_CONNECTIONS: server.count('refused') });
+    // Doubled from 100 ms, the fifth wait would be 1.6 s; told "busy", each stays within 300 ms, jittered by up to half.
+    expect(waits.length).to.be.at.least(6);
+    expect(Math.max(...waits), waits.join(', ')).to.be.at.most(450);
+    ada.close();
   });
 });
