@@ -214,12 +214,13 @@ export class Reconnection {
     /** Attempts that found no server (or failed otherwise): the wait doubles with each, up to `max`. */
     let failures = 0;
     /**
-     * Attempts in a row that the server refused at the door as busy (TOO_MANY_CONNECTIONS: too many
-     * others not logged in yet, as after its restart). It is up and takes the next ones within
-     * moments, so these waits stop growing at `maxBusy`: doubled like the others, five refusals
-     * would leave the client asleep for 8-15 s while the server sat idle (the reconnect storm's
-     * last clients came back in waves at ~4, ~8, ~16 and ~31 s). The wider jitter spreads those
-     * refused together over the wait instead of sending them back together.
+     * Attempts in a row that the server refused at the door as busy: TOO_MANY_CONNECTIONS, or a
+     * close during the handshake (too many others not logged in yet, as after its restart). It is
+     * up and takes the next ones within moments, so these waits stop growing at `maxBusy`: doubled
+     * like the others, five refusals left a client asleep for 8-15 s while the server sat idle
+     * (the reconnect storm's last clients came back in waves at ~4, ~8, ~16 and ~31 s; most of its
+     * refusals were bare closes, the server being busy telling 64 others already). The wider
+     * jitter spreads those refused together over the wait instead of sending them back together.
      */
     let busy = 0;
     for (let attempt = 1; !this.closedByUser; attempt++) {
@@ -273,7 +274,11 @@ export class Reconnection {
         // A request told to wait (the request budget belongs to the identity and outlives the
         // dropped connection) is tried again after the wait; a disconnection for flooding is final.
         const toldToWait = error instanceof ParlorError && error.code === 'RATE_LIMITED' && error.retryAfterMs !== undefined;
-        if (error instanceof ParlorError && error.code === 'TOO_MANY_CONNECTIONS') {
+        // Refused at the door: told TOO_MANY_CONNECTIONS, or closed without a word during the
+        // handshake, as a server busy telling many others so does (admission.ts).
+        // Either way it is up: only a server that cannot be reached at all backs off for long.
+        const refusedAtDoor = error instanceof ParlorError && (error.code === 'TOO_MANY_CONNECTIONS' || (error.code === 'CONNECTION_CLOSED' && client === undefined));
+        if (refusedAtDoor) {
           busy++;
         } else {
           busy = 0;

@@ -4,7 +4,7 @@
 // brings a different server key at that address is not followed: the reconnect is pinned.
 
 import { expect } from 'chai';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import type { ParlorError } from '../../src/protocol/errors.ts';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
@@ -351,5 +351,44 @@ describe('server/reconnect: a client across a server restart', function () {
     expect(waits.length).to.be.at.least(6);
     expect(Math.max(...waits), waits.join(', ')).to.be.at.most(450);
     ada.close();
+  });
+
+  it('takes a close during the handshake (a server too busy to say why) as busy too, not as a server that is gone', async () => {
+    const [adaId] = await sharedIdentities();
+    const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD]);
+    // A door in front of the server: it passes connections through, or closes each one at once, as
+    // a server busy telling 64 others TOO_MANY_CONNECTIONS does (admission.ts).
+    let closing = false;
+    let closed = 0;
+    const passed = new Set<Socket>();
+    const door = createServer((socket) => {
+      socket.on('error', () => {});
+      if (closing) {
+        closed++;
+        socket.destroy();
+        return;
+      }
+      const upstream = connect({ host: '127.0.0.1', port: server.port });
+      upstream.on('error', () => socket.destroy());
+      socket.pipe(upstream).pipe(socket);
+      socket.on('close', () => upstream.destroy());
+      passed.add(socket);
+    });
+    await new Promise<void>((resolve) => door.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    try {
+      const ada = await connectChat({ host: '127.0.0.1', port: (door.address() as AddressInfo).port }, adaId!, 'ada', { reconnect: true, reconnectDelayMs: 100, maxReconnectDelayMs: 15_000, maxBusyReconnectDelayMs: 300 });
+      const waits: number[] = [];
+      ada.on('reconnecting', ({ delayMs }) => waits.push(delayMs));
+      closing = true;
+      for (const socket of passed) socket.destroy();
+      await waitUntil(() => closed >= 5, 'five attempts closed at the door', 30_000);
+      closing = false;
+      expect((await ada.whoami()).name).to.equal('ada');
+      expect(waits.length).to.be.at.least(6);
+      expect(Math.max(...waits), waits.join(', ')).to.be.at.most(450);
+      ada.close();
+    } finally {
+      await new Promise((resolve) => door.close(resolve));
+    }
   });
 });
