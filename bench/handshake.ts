@@ -25,8 +25,7 @@ import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { formatCount, median, round } from './lib/stats.ts';
 import { benchDeadline } from './lib/deadline.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
-import { availableParallelism } from 'node:os';
-import { measureReconnectStorm, TARGET_STORM_SECONDS } from './reconnect-storm.ts';
+import { measureReconnectStorm, printStorm, TARGET_STORM_SECONDS } from './reconnect-storm.ts';
 
 const RUNS = 3;
 /** Runs that others' CPU load spoilt are redone, at most this many times, and not past the budget below. */
@@ -455,23 +454,7 @@ export async function run(): Promise<void> {
     }
     // PARLOR_BENCH_STORM=0 leaves the storm out: a quicker look at the handshake figures alone.
     const storm = process.env.PARLOR_BENCH_STORM === '0' ? undefined : await measureReconnectStorm(pinning.server, pinning.generator);
-    if (storm !== undefined) {
-      console.log(
-        `  reconnect storm: ${formatCount(storm.clients)} logged-in clients (each in one of a few rooms), the server restarted: ` +
-          `all logged in again and caught up ${storm.seconds} s after the SIGTERM (${storm.secondsAfterListening} s after the new server listened); ` +
-          `its CPU meanwhile ${storm.serverCpuMs} ms; target ≤ ${TARGET_STORM_SECONDS} s: ${storm.seconds <= TARGET_STORM_SECONDS && storm.reconnected === storm.clients ? 'meets' : 'misses'} it`,
-      );
-      // The clients run on this machine too: their CPU is a floor under the figure that no server
-      // change removes (on their own core when pinned; sharing both with the server otherwise).
-      const floorSeconds = pinning.server !== undefined ? Math.max(storm.serverCpuMs, storm.clientsCpuMs) / 1000 : (storm.serverCpuMs + storm.clientsCpuMs) / 1000 / availableParallelism();
-      console.log(
-        `    the clients' CPU meanwhile ${storm.clientsCpuMs} ms (${(storm.clientsCpuMs / storm.clients).toFixed(2)} ms per client back, the server ${(storm.serverCpuMs / storm.clients).toFixed(2)} ms); ` +
-          `CPU alone puts the storm at ≥ ${floorSeconds.toFixed(1)} s on this machine`,
-      );
-      if (storm.reconnected !== storm.clients) {
-        console.log(`    note: ${storm.reconnected} of ${storm.clients} came back; ${storm.closedForGood} gave up (first: ${storm.firstCloseReason ?? 'none'}), the rest timed out`);
-      }
-    }
+    if (storm !== undefined) printStorm(storm, pinning.server !== undefined);
     console.log(`  (took ${((performance.now() - benchStarted) / 1000).toFixed(1)} s)`);
     console.log(
       JSON.stringify({

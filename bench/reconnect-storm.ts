@@ -1,9 +1,14 @@
-// The reconnect storm of the handshake bench: CLIENTS logged-in ChatClients (in WORKERS processes,
+// The reconnect storm of the handshake bench: 2,000 logged-in ChatClients (in WORKERS processes,
 // each client in one of ROOMS rooms), then the server restarts (SIGTERM, then a new `parlor serve`
 // on the same port and data dir, so the same key). Measured: from the SIGTERM until every client
 // has logged in again, rejoined its room and caught up ('reconnected'), and the new server's CPU
 // time over that span (its own start included). The clients use ChatClient's default backoff
 // (first retry after ~250 ms, doubling, jittered), as users' clients do. Loopback only; bounded.
+//
+// To run the storm alone: `npm run bench -- storm` (bench/storm.ts); PARLOR_BENCH_STORM_RUNS=N runs
+// it N times (default 3) and prints the median, PARLOR_BENCH_STORM_CLIENTS=N logs N clients in
+// instead of 2,000, for a quick look; PARLOR_BENCH_STORM_SERVE_ARGS adds `parlor serve` flags
+// (e.g. "--presence-coalesce 0", to compare).
 
 import { performance } from 'node:perf_hooks';
 import type { FromStormWorker, ToStormWorker } from './lib/storm-messages.ts';
@@ -11,9 +16,10 @@ import { clockTicksPerSecond, processCpuTicks } from './lib/proc.ts';
 import { startServer, type ServerProcess } from './lib/bench-server.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 import { startWorker, type WorkerProcess } from './lib/worker-process.ts';
-import { round } from './lib/stats.ts';
+import { availableParallelism } from 'node:os';
+import { formatCount, round } from './lib/stats.ts';
 
-const CLIENTS = 2000;
+export const DEFAULT_STORM_CLIENTS = 2000;
 const WORKERS = 3;
 const ROOMS = 40;
 const CONCURRENCY_PER_WORKER = 8;
@@ -34,11 +40,19 @@ export interface StormResult {
   reconnected: number;
   closedForGood: number;
   firstCloseReason: string | null;
+  /** Of the clients not back in time: how many were last seen at each step (the worker's `stuck`). */
+  stuck: Record<string, number>;
+  /** What the new server refused or closed meanwhile, by code: each one a client's failed attempt (and a longer backoff). */
+  failedAttempts: Record<string, number>;
+  /** How many clients came back at their first attempt, their second, ... */
+  backAtAttempt: Record<number, number>;
+  /** How many came back in each second after the SIGTERM: a steady rate is CPU, gaps are clients waiting out a backoff. */
+  backPerSecond: number[];
 }
 
 type StormWorker = WorkerProcess<ToStormWorker, FromStormWorker>;
 
-export async function measureReconnectStorm(serverCpu: number | undefined, generatorCpu: number | undefined): Promise<StormResult> {
+export async function measureReconnectStorm(serverCpu: number | undefined, generatorCpu: number | undefined, clients = DEFAULT_STORM_CLIENTS): Promise<StormResult> {
   const dataDir = makeTempDir('storm');
   const configDir = makeTempDir('storm-clients');
   // Every client comes from 127.0.0.1, and each worker logs its 500 clients in with one identity
@@ -50,6 +64,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     '--password', PASSWORD, '--no-discovery',
     '--max-unauthenticated-per-address', '100000', '--address-rate', '1000000', '--address-burst', '1000000',
     '--rate', '1000000', '--burst', '1000000', '--max-sessions-per-identity', '100000', '--creates-per-minute', '100000',
+    ...(process.env.PARLOR_BENCH_STORM_SERVE_ARGS ?? '').split(' ').filter(Boolean),
   ];
   const workers: StormWorker[] = [];
   let server: ServerProcess | undefined;
@@ -57,11 +72,11 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     server = await startServer({ ...(serverCpu !== undefined && { cpu: serverCpu }), dataDir: dataDir.path, serveArgs });
     const { port, fingerprint } = server;
     for (let w = 0; w < WORKERS; w++) workers.push(startWorker<ToStormWorker, FromStormWorker>(`storm worker ${w}`, 'storm.ts', generatorCpu));
-    const share = Math.ceil(CLIENTS / WORKERS);
+    const share = Math.ceil(clients / WORKERS);
     await Promise.all(
       workers.map((worker, w) =>
         worker.call(
-          { type: 'setup', host: server!.host, port, fingerprint, password: PASSWORD, prefix: `storm${w}-`, clients: Math.min(share, CLIENTS - w * share), concurrency: CONCURRENCY_PER_WORKER, rooms: ROOMS, configDir: configDir.path },
+          { type: 'setup', host: server!.host, port, fingerprint, password: PASSWORD, prefix: `storm${w}-`, clients: Math.min(share, clients - w * share), concurrency: CONCURRENCY_PER_WORKER, rooms: ROOMS, configDir: configDir.path },
           SETUP_TIMEOUT_MS,
         ),
       ),
@@ -77,20 +92,38 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     const listeningAt = performance.timeOrigin + performance.now();
     const results = await Promise.all(workers.map((worker) => worker.call({ type: 'wait', timeoutMs: STORM_TIMEOUT_MS }, STORM_TIMEOUT_MS + 5000)));
     const serverTicks = processCpuTicks(server.pid);
+    const failedAttempts: Record<string, number> = {};
+    for (const line of server.events) {
+      // No client leaves in the storm: every disconnect is an attempt that failed, on one side or the other.
+      const kind = line.event === 'disconnect' ? `closed by ${String(line.by)}` : line.event;
+      if ((kind === 'refused' || kind === 'handshake_failed' || line.event === 'disconnect') && typeof line.code === 'string') {
+        failedAttempts[`${kind} ${line.code}`] = (failedAttempts[`${kind} ${line.code}`] ?? 0) + 1;
+      }
+    }
     const clientTicks = workers.reduce((sum, worker) => sum + processCpuTicks(worker.pid), 0) - clientTicksBefore;
     let reconnected = 0;
     let closedForGood = 0;
     let lastAt = 0;
     let firstCloseReason: string | null = null;
+    const stuck: Record<string, number> = {};
+    const backAtAttempt: Record<number, number> = {};
+    const backPerSecond: number[] = [];
     for (const result of results) {
       if (result.type !== 'waited') throw new Error(`an unexpected answer from a storm worker: ${JSON.stringify(result)}`);
       reconnected += result.reconnected;
       closedForGood += result.closedForGood;
       lastAt = Math.max(lastAt, result.lastAt);
       firstCloseReason ??= result.firstCloseReason;
+      for (const [step, count] of Object.entries(result.stuck)) stuck[step] = (stuck[step] ?? 0) + count;
+      for (const at of result.backAt) {
+        const second = Math.max(0, Math.floor((at - restartedAt) / 1000));
+        for (let s = backPerSecond.length; s <= second; s++) backPerSecond.push(0);
+        backPerSecond[second]!++;
+      }
+      for (const [attempt, count] of Object.entries(result.backAtAttempt)) backAtAttempt[Number(attempt)] = (backAtAttempt[Number(attempt)] ?? 0) + count;
     }
     return {
-      clients: CLIENTS,
+      clients,
       seconds: round((lastAt - restartedAt) / 1000, 2),
       secondsAfterListening: round((lastAt - listeningAt) / 1000, 2),
       // Sampled when the last worker answered: the whole storm and the server's own start.
@@ -99,11 +132,39 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
       reconnected,
       closedForGood,
       firstCloseReason,
+      stuck,
+      failedAttempts,
+      backAtAttempt,
+      backPerSecond,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
     await server?.stop();
     dataDir.remove();
     configDir.remove();
+  }
+}
+
+/** The storm's lines in a bench's output: the time, the server's and the clients' CPU, who was left behind. */
+export function printStorm(storm: StormResult, pinned: boolean): void {
+  console.log(
+    `  reconnect storm: ${formatCount(storm.clients)} logged-in clients (each in one of a few rooms), the server restarted: ` +
+      `all logged in again and caught up ${storm.seconds} s after the SIGTERM (${storm.secondsAfterListening} s after the new server listened); ` +
+      `its CPU meanwhile ${storm.serverCpuMs} ms; target ≤ ${TARGET_STORM_SECONDS} s: ${storm.seconds <= TARGET_STORM_SECONDS && storm.reconnected === storm.clients ? 'meets' : 'misses'} it`,
+  );
+  // The clients run on this machine too: their CPU is a floor under the figure that no server
+  // change removes (on their own core when pinned; sharing both with the server otherwise).
+  const floorSeconds = pinned ? Math.max(storm.serverCpuMs, storm.clientsCpuMs) / 1000 : (storm.serverCpuMs + storm.clientsCpuMs) / 1000 / availableParallelism();
+  console.log(
+    `    the clients' CPU meanwhile ${storm.clientsCpuMs} ms (${(storm.clientsCpuMs / storm.clients).toFixed(2)} ms per client back, the server ${(storm.serverCpuMs / storm.clients).toFixed(2)} ms); ` +
+      `CPU alone puts the storm at ≥ ${floorSeconds.toFixed(1)} s on this machine`,
+  );
+  console.log(`    back in each second after the SIGTERM: ${storm.backPerSecond.join(', ')}`);
+  console.log(`    back at attempt: ${Object.entries(storm.backAtAttempt).map(([attempt, count]) => `#${attempt}: ${count}`).join(', ')}`);
+  const failed = Object.entries(storm.failedAttempts);
+  if (failed.length > 0) console.log(`    attempts the new server refused or closed: ${failed.map(([what, count]) => `${count} ${what}`).join(', ')}`);
+  if (storm.reconnected !== storm.clients) {
+    const where = Object.entries(storm.stuck).map(([step, count]) => `${count} at ${step}`).join(', ');
+    console.log(`    note: ${storm.reconnected} of ${storm.clients} came back; ${storm.closedForGood} gave up (first: ${storm.firstCloseReason ?? 'none'}), the rest timed out (last seen: ${where})`);
   }
 }

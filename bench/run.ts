@@ -9,6 +9,7 @@ interface Benchmark {
 /** Every benchmark, in the order `npm run bench` runs them; loaded only when run. */
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   handshake: () => import('./handshake.ts'),
+  storm: () => import('./storm.ts'),
   fanout: () => import('./fanout.ts'),
   idle: () => import('./idle.ts'),
   join: () => import('./join.ts'),

@@ -17,6 +17,8 @@ export const DEFAULT_WIKIPEDIA_URL = 'https://en.wikipedia.org';
 /** A client's reconnects: the first delay, doubling (jittered) up to the last. */
 export const DEFAULT_RECONNECT_DELAY_MS = 250;
 export const DEFAULT_MAX_RECONNECT_DELAY_MS = 15_000;
+/** The longest wait after the server refused a reconnect as busy (TOO_MANY_CONNECTIONS): it is up, and a place frees soon. */
+export const DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS = 2000;
 
 /** XDG base dirs: $XDG_CONFIG_HOME/parlor (identity, known_servers) and $XDG_DATA_HOME/parlor. */
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -153,6 +155,11 @@ export const serverOptionsSchema = z.object({
    * next frame at most this much later: under load many messages then share one seal and one write.
    */
   fanoutCoalesceMs: z.number().int().min(0).max(200).default(20),
+  /**
+   * An open room's joined or left notice that comes less than this after the room's last waits
+   * for the rest of it, and goes with the others that came meanwhile (room-notices.ts).
+   */
+  presenceCoalesceMs: z.number().int().min(0).max(2000).default(250).register(serveFlags, { flag: '--presence-coalesce <ms>', help: "how long an open room's joined/left notices may wait to go out together while people come and go quickly; 0 sends each at once" }),
   /** Answer UDP discovery probes on discoveryPort (0 picks a free one). */
   discovery: z.boolean().default(true).register(serveFlags, { flag: '--no-discovery', help: 'do not answer discovery probes (clients then need HOST:PORT)' }),
   discoveryPort: port.default(DEFAULT_DISCOVERY_PORT).register(serveFlags, { flag: '--discovery-port <n>', help: 'UDP port that answers discovery probes; 0 picks a free one' }),

@@ -22,4 +22,4 @@ export type FromStormWorker =
   | { type: 'ready'; clients: number; setupMs: number }
   | { type: 'armed' }
   /** lastAt: epoch ms (performance.timeOrigin + now) of the last 'reconnected', comparable across processes. */
-  | { type: 'waited'; reconnected: number; closedForGood: number; lastAt: number; firstCloseReason: string | null };
+  | { type: 'waited'; reconnected: number; closedForGood: number; lastAt: number; firstCloseReason: string | null; stuck: Record<string, number>; backAtAttempt: Record<number, number>; backAt: number[] };

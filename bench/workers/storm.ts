@@ -14,6 +14,13 @@ const clients: ChatClient[] = [];
 let reconnected = new Set<ChatClient>();
 let closedForGood: string[] = [];
 let lastAt = 0;
+/** Each client's last reconnect event since 'arm': where the ones not back are stuck. */
+const lastStep = new Map<ChatClient, string>();
+/** How many clients came back at each attempt: each failed attempt doubles the next one's delay. */
+let backAtAttempt: Record<number, number> = {};
+/** When each client came back (epoch ms, as lastAt). */
+let backAt: number[] = [];
+const attempts = new Map<ChatClient, number>();
 let wake: (() => void) | undefined;
 
 const now = () => performance.timeOrigin + performance.now();
@@ -55,9 +62,18 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
           password: message.password,
         });
         await joinOrCreate(client, `storm-${index % message.rooms}`);
+        client.on('disconnected', () => lastStep.set(client, 'disconnected'));
+        client.on('reconnecting', ({ attempt }) => {
+          attempts.set(client, attempt);
+          lastStep.set(client, `reconnecting (attempt ${Math.min(attempt, 5)}${attempt > 5 ? '+' : ''})`);
+        });
         client.on('reconnected', () => {
+          lastStep.set(client, 'reconnected');
+          const attempt = attempts.get(client) ?? 0;
+          backAtAttempt[attempt] = (backAtAttempt[attempt] ?? 0) + 1;
           reconnected.add(client);
           lastAt = now();
+          backAt.push(lastAt);
           wake?.();
         });
         client.on('closed', ({ reason }) => {
@@ -72,6 +88,10 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
       reconnected = new Set();
       closedForGood = [];
       lastAt = 0;
+      lastStep.clear();
+      attempts.clear();
+      backAtAttempt = {};
+      backAt = [];
       return { type: 'armed' };
     case 'wait': {
       const done = () => reconnected.size + closedForGood.length >= clients.length;
@@ -86,7 +106,14 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
         });
         wake = undefined;
       }
-      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null };
+      const stuck: Record<string, number> = {};
+      for (const client of clients) {
+        if (reconnected.has(client)) continue;
+        // Logged in again (the new connection replaced the old) but not caught up: a rejoin or its catch-up waits.
+        const step = `${lastStep.get(client) ?? 'no event'}${client.connected ? ', logged in again' : ''}`;
+        stuck[step] = (stuck[step] ?? 0) + 1;
+      }
+      return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null, stuck, backAtAttempt, backAt };
     }
     default:
       throw new Error(`unexpected message ${message.type}`);

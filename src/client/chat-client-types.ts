@@ -15,6 +15,8 @@ export interface ReconnectOptions {
   /** The first delay between reconnect attempts; it doubles up to maxReconnectDelayMs. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
+  /** The longest wait after a reconnect refused because the server is busy (TOO_MANY_CONNECTIONS). */
+  maxBusyReconnectDelayMs?: number;
 }
 
 export interface ChatClientOptions extends ConnectInput, ReconnectOptions {

@@ -7,7 +7,7 @@
 // one made while it reconnects waits, and one whose reply a drop swallowed goes again when it can.
 
 import { randomInt } from 'node:crypto';
-import { DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS, parseServerAddress } from '../options.ts';
+import { DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS, DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS, parseServerAddress } from '../options.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
@@ -200,6 +200,7 @@ export class Reconnection {
   private async reconnect(): Promise<void> {
     const first = this.options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
     const max = this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
+    const maxBusy = this.options.maxBusyReconnectDelayMs ?? DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS;
     const pinned = this.chat.connection().server.fingerprint;
     // A chat on several servers: the same server first, then the others the welcome named, in
     // turn. Each must present the pinned key (the chat's one identity): another key is refused.
@@ -210,10 +211,25 @@ export class Reconnection {
         return [];
       }
     })];
+    /** Attempts that found no server (or failed otherwise): the wait doubles with each, up to `max`. */
+    let failures = 0;
+    /**
+     * Attempts in a row that the server refused at the door as busy: TOO_MANY_CONNECTIONS, or a
+     * close during the handshake (too many others not logged in yet, as after its restart). It is
+     * up and takes the next ones within moments, so these waits stop growing at `maxBusy`: doubled
+     * like the others, five refusals left a client asleep for 8-15 s while the server sat idle
+     * (the reconnect storm's last clients came back in waves at ~4, ~8, ~16 and ~31 s; most of its
+     * refusals were bare closes, the server being busy telling 64 others already). The wider
+     * jitter spreads those refused together over the wait instead of sending them back together.
+     */
+    let busy = 0;
     for (let attempt = 1; !this.closedByUser; attempt++) {
       const target = addresses[(attempt - 1) % addresses.length]!;
       // Jittered, so that clients dropped together do not all come back at the same instant.
-      const delayMs = Math.round(Math.min(max, first * 2 ** (attempt - 1)) * (randomInt(800, 1201) / 1000));
+      const delayMs =
+        busy > 0
+          ? Math.round(Math.min(maxBusy, first * 2 ** busy) * (randomInt(500, 1501) / 1000))
+          : Math.round(Math.min(max, first * 2 ** failures) * (randomInt(800, 1201) / 1000));
       this.chat.emit('reconnecting', { attempt, delayMs });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (this.closedByUser) break;
@@ -258,6 +274,16 @@ export class Reconnection {
         // A request told to wait (the request budget belongs to the identity and outlives the
         // dropped connection) is tried again after the wait; a disconnection for flooding is final.
         const toldToWait = error instanceof ParlorError && error.code === 'RATE_LIMITED' && error.retryAfterMs !== undefined;
+        // Refused at the door: told TOO_MANY_CONNECTIONS, or closed without a word during the
+        // handshake, as a server busy telling many others so does (admission.ts).
+        // Either way it is up: only a server that cannot be reached at all backs off for long.
+        const refusedAtDoor = error instanceof ParlorError && (error.code === 'TOO_MANY_CONNECTIONS' || (error.code === 'CONNECTION_CLOSED' && client === undefined));
+        if (refusedAtDoor) {
+          busy++;
+        } else {
+          busy = 0;
+          failures++;
+        }
         if (error instanceof ParlorError && FINAL_CODES.has(error.code) && !toldToWait) {
           this.end({ reason: error, remote: true });
           return;

@@ -1,11 +1,11 @@
 // The chat's semantics: who is online under which name, rooms and their members, messages to rooms
 // and to users, history, presence and blocks. Sessions come in already authenticated by the
-// transport; this module decides what they may do and who hears about it. One identity may hold
-// several sessions at once (presence.ts): each gets what its person should. Room membership
-// (room-directory.ts), history pages (history-reader.ts), delivery (fan-out.ts), who is who
-// (people.ts), operators (moderation.ts) and the chat's other servers (cluster.ts) are its parts.
+// transport; this module puts the chat's parts together and decides who may send what where. One
+// identity may hold several sessions at once (presence.ts): each gets what its person should.
+// Logging in and out (logins.ts), room requests (room-requests.ts), room membership and its
+// notices (room-directory.ts), history pages (history-reader.ts), delivery (fan-out.ts), who is
+// who (people.ts), operators (moderation.ts) and the chat's other servers (cluster.ts) are its parts.
 
-import { randomBytes } from 'node:crypto';
 import { ParlorError } from '../protocol/errors.ts';
 import type { Reply, Request } from '../protocol/messages.ts';
 import type { ChatStore, NewMessage } from '../store/store.ts';
@@ -18,15 +18,15 @@ import { KeyDirectory } from './keys.ts';
 import { LookAlikeGuard } from './look-alikes.ts';
 import { MessageWriter } from './message-writer.ts';
 import { Moderation } from './moderation.ts';
-import { claimName } from './name-binding.ts';
-import { checkRoomName, checkUserName, foldName } from './names.ts';
-import { guesser, PasswordGuard, type GuessLimits } from './password-guard.ts';
-import { constantTimeEqual } from './passwords.ts';
+import { Logins } from './logins.ts';
+import { foldName } from './names.ts';
+import { PasswordGuard, type GuessLimits } from './password-guard.ts';
 import { PasswordHashing } from './password-hashing.ts';
 import { RoomCreations, type RoomCreationLimits } from './room-creations.ts';
 import { People } from './people.ts';
 import { Presence } from './presence.ts';
-import { peopleIn, RoomDirectory } from './room-directory.ts';
+import { RoomDirectory } from './room-directory.ts';
+import { RoomRequests } from './room-requests.ts';
 import { checkSealedSize } from './sealed-size.ts';
 import type { ServerEvent } from './events.ts';
 import type { Session } from './session.ts';
@@ -50,11 +50,16 @@ export interface ChatSettings {
   rooms: RoomCreationLimits;
   /** This server's name, as the other servers of a shared store's chat show it. */
   serverName?: string;
+  /** How long an open room's joined and left notices may wait for others to share a frame (room-notices.ts). */
+  presenceCoalesceMs?: number;
 }
 
 export class ChatService {
   readonly moderation: Moderation;
   readonly people: People;
+  readonly logins: Logins;
+  /** create, join, leave, the list of rooms, a room's members. */
+  readonly roomRequests: RoomRequests;
   private readonly online = new Presence();
   private readonly rooms: RoomDirectory;
   private readonly reader: HistoryReader;
@@ -66,8 +71,6 @@ export class ChatService {
   private readonly keys: KeyDirectory;
   /** Refuses names that look like names in use (NAME_CONFUSABLE). */
   private readonly lookAlikes: LookAlikeGuard;
-  private readonly hashing: PasswordHashing;
-  private readonly creations: RoomCreations;
   /** Delivers committed messages to this server's sessions (and, with a shared store, the other servers'). */
   private readonly fanOut: FanOut;
   /** With a shared store: the chat's other servers (who is online there, notices). */
@@ -85,8 +88,7 @@ export class ChatService {
     this.keys = new KeyDirectory(store);
     this.guard = new PasswordGuard(settings.guessLimits);
     this.lookAlikes = new LookAlikeGuard(store, settings.nameReservationMs, (key) => this.online.isOnline(key));
-    this.rooms = new RoomDirectory(store);
-    this.hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
+    this.rooms = new RoomDirectory(store, () => settings.presenceCoalesceMs ?? 0);
     this.reader = new HistoryReader(store, this.blocks, this.rooms, (fingerprint) => this.keys.heldOverSsh(fingerprint));
     this.cluster =
       store.cluster &&
@@ -102,7 +104,11 @@ export class ChatService {
     });
     this.fanOut = new FanOut(store, this.rooms, this.online, this.blocks, this.reader);
     if (!store.getRoom(LOBBY)) store.createRoom({ key: LOBBY, name: LOBBY, passwordHash: null, createdBy: null, createdAt: Date.now() });
-    this.creations = new RoomCreations(store, settings.rooms);
+    const { online, rooms, reader, bans, guard, keys, lookAlikes, cluster } = this;
+    this.logins = new Logins({ store, online, rooms, reader, bans, guard, keys, lookAlikes, cluster }, settings);
+    const hashing = new PasswordHashing(settings.rooms.passwordHashConcurrency, settings.rooms.maxQueuedPasswordHashes);
+    const creations = new RoomCreations(store, settings.rooms);
+    this.roomRequests = new RoomRequests({ store, rooms, reader, guard, hashing, creations, lookAlikes, cluster }, settings);
   }
 
   /** People online in the chat, each once: here, and on the chat's other servers (a person on two counts once). */
@@ -123,158 +129,9 @@ export class ChatService {
     return this.writer.drain();
   }
 
-  // --- logging in and out -------------------------------------------------------------------
-
-  async login(session: Session, request: Request<'login'>): Promise<Reply<'login'>> {
-    if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
-    const { display, key } = checkUserName(request.name);
-    const right = await this.guard.attempt(guesser(session), 'join', () => constantTimeEqual(request.password, this.settings.joinPassword), () => session.isOpen);
-    if (right === undefined || !session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
-    if (!right) throw new ParlorError('BAD_PASSWORD', 'the join password is wrong');
-    if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
-    const now = Date.now();
-    const fingerprint = session.client.fingerprint;
-    const ban = this.bans.get(fingerprint);
-    if (ban) throw new ParlorError('BANNED', `this identity key was banned from the server by ${ban.bannedBy}${ban.reason === '' ? '' : `: ${ban.reason}`}`);
-    const live = this.online.anyOf(key);
-    if (live && live.client.fingerprint !== fingerprint) throw new ParlorError('NAME_TAKEN', `"${live.user!.name}" is online now`);
-    const elsewhere = this.cluster?.elsewhere(key).find((person) => person.fingerprint !== fingerprint);
-    if (elsewhere) throw new ParlorError('NAME_TAKEN', `"${elsewhere.name}" is online now, on server ${elsewhere.server}`);
-    const { existing, release } = claimName(this.store, key, fingerprint, this.settings.nameReservationMs, now);
-    this.lookAlikes.checkUser(key, display, fingerprint, now);
-    if (this.store.bindName && existing?.fingerprint !== fingerprint) {
-      // A shared store: another server may be binding the same name this instant. One wins.
-      const bound = await this.store.bindName({ key, name: display, fingerprint, lastSeen: now, lastMessageAt: null }, existing?.fingerprint);
-      if (!bound) throw new ParlorError('NAME_TAKEN', `"${display}" was just taken by another identity key, on another server of the chat`);
-      if (!session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
-      if (session.user) throw new ParlorError('ALREADY_LOGGED_IN');
-    }
-    const resumed = this.online.makeRoomFor(key, request, this.settings.maxSessionsPerIdentity, (other) => this.logout(other));
-    const name = existing && existing.fingerprint === fingerprint ? existing.name : display;
-    this.store.putUser({ key, name, fingerprint, lastSeen: now, lastMessageAt: existing?.fingerprint === fingerprint ? existing.lastMessageAt : null });
-    this.lookAlikes.userNamed(key, name);
-    // Told once, to the name's next login (whichever key it comes with), then forgotten.
-    if (release) this.store.deleteNameRelease(key);
-    this.keys.remember(session.client, session.via === 'ssh');
-    if (session.via === 'ssh' && this.store.writesSettled) {
-      // A shared store: the other servers hear that this key is held over ssh (and whose it is)
-      // before anything is said with it, so that they mark it as not end-to-end too.
-      await this.store.writesSettled();
-      if (!session.isOpen) throw new ParlorError('CONNECTION_CLOSED');
-    }
-    session.user = { key, name };
-    session.token = newSessionToken();
-    this.online.add(session);
-    if (resumed) {
-      // The reconnect takes the old session's place in its rooms, so the rooms see nobody leave
-      // and come back; then the old one goes (its close logs it out, with no rooms left to leave).
-      this.rooms.handOver(resumed, session);
-      resumed.connection.close('SESSION_REPLACED', 'this session reconnected on a new connection');
-      this.logout(resumed);
-    }
-    // A reconnect whose old session is on another server of the chat: that server replaces it.
-    if (!resumed && request.resume !== undefined) this.cluster?.resumeElsewhere(key, name, fingerprint, request.resume);
-    this.cluster?.localChanged(key);
-    this.reader.rememberName(key, name);
-    let direct;
-    const before = this.liveFrom();
-    try {
-      direct = await this.reader.directPage(key, { after: request.directSince, before, limit: this.settings.historyLimit, maxBytes: this.settings.historyPageBytes });
-    } catch (error) {
-      // Not logged in without the history it asked for (a shared store that cannot be read now).
-      this.logout(session);
-      throw error;
-    }
-    return {
-      name,
-      fingerprint,
-      direct: direct.messages,
-      directMore: direct.more,
-      session: session.token,
-      ...(release && { released: { by: release.releasedBy, at: release.at } }),
-    };
-  }
-
-  /** A session ends: it leaves its rooms (telling their members) and goes offline. */
-  logout(session: Session): void {
-    const user = session.user;
-    if (!user) return;
-    for (const roomKey of [...session.rooms]) this.rooms.remove(session, roomKey, 'disconnected');
-    this.online.remove(session);
-    this.cluster?.localChanged(user.key);
-    // A guest of the SSH front door holds its name only while online.
-    this.store.touchUser(user.key, session.guest ? 0 : Date.now());
-    session.user = undefined;
-  }
-
-  // --- rooms ---------------------------------------------------------------------------------
-
-  async create(session: Session, request: Request<'create'>): Promise<Reply<'create'>> {
-    const user = session.requireUser();
-    if (request.secret === true) refuseIfOverSsh(session, request.room);
-    const { display, key } = checkRoomName(request.room);
-    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
-    this.lookAlikes.checkRoom(key, display);
-    this.creations.check(session, user.key);
-    const passwordHash = request.password === undefined ? null : await this.hashing.hash(request.password);
-    // Checked again after the await: another session may have created it meanwhile, or this one
-    // may have gone.
-    if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
-    if (this.store.getRoom(key)) throw new ParlorError('ROOM_EXISTS', `#${display} exists already: join it instead`);
-    this.lookAlikes.checkRoom(key, display);
-    this.creations.count(user.key);
-    // Secret before it exists: a server sharing the store that learns of the room knows its kind.
-    this.rooms.created(key, request.secret === true);
-    this.store.createRoom({ key, name: display, passwordHash, createdBy: user.key, createdAt: Date.now() });
-    this.lookAlikes.roomCreated(key, display);
-    return this.enter(session, key, undefined);
-  }
-
-  async join(session: Session, request: Request<'join'>): Promise<Reply<'join'>> {
-    session.requireUser();
-    const { key } = checkRoomName(request.room);
-    const record = this.store.getRoom(key);
-    if (!record) throw new ParlorError('ROOM_NOT_FOUND', `there is no room #${request.room}: create it first, or check the name`);
-    if (this.rooms.isSecret(key)) refuseIfOverSsh(session, record.name);
-    if (record.passwordHash !== null && !session.rooms.has(key)) {
-      // No password at all is not a guess: it is told apart, and not counted towards the slow-down.
-      if (request.password === undefined) throw new ParlorError('PASSWORD_REQUIRED', `#${record.name} has a password of its own: give it to join`);
-      const { password, passwordHash } = { password: request.password, passwordHash: record.passwordHash };
-      const right = await this.guard.attempt(guesser(session), `room:${key}`, () => this.hashing.verify(password, passwordHash), () => session.isOpen);
-      if (right === false) throw new ParlorError('BAD_PASSWORD', `that is not the password of #${record.name}`);
-    }
-    if (!session.isOpen || !session.user) throw new ParlorError('CONNECTION_CLOSED');
-    return this.enter(session, key, request.since);
-  }
-
-  leave(session: Session, request: Request<'leave'>): Reply<'leave'> {
-    session.requireUser();
-    const key = foldName(request.room.replace(/^#/, ''));
-    const room = this.rooms.get(key);
-    if (!room || !session.rooms.has(key)) throw new ParlorError('NOT_IN_ROOM', `you are not in #${request.room}`);
-    this.rooms.remove(session, key, 'left');
-    this.cluster?.localChanged(session.user!.key);
-    return { room: room.record.name };
-  }
-
-  listRooms(session: Session): Reply<'rooms'> {
-    return this.rooms.list(session.requireUser().key);
-  }
-
-  members(session: Session, request: Request<'members'>): Reply<'members'> {
-    session.requireUser();
-    const room = this.rooms.of(session, request.room);
-    return {
-      room: room.record.name,
-      members: [
-        ...peopleIn(room).map((member) => ({
-          name: member.user!.name,
-          lastMessageAt: this.store.getUser(member.user!.key)?.lastMessageAt ?? null,
-          ...(this.cluster && { server: this.cluster.serverName }),
-        })),
-        ...(this.cluster?.remoteMembersOf(room) ?? []).map((person) => ({ name: person.name, lastMessageAt: this.store.getUser(person.key)?.lastMessageAt ?? null, server: person.server })),
-      ],
-    };
+  /** Before any reply to this session: what its rooms were told before the request reaches it first. */
+  beforeReply(session: Session): void {
+    this.rooms.flushNoticesFor(session);
   }
 
   // --- messages ------------------------------------------------------------------------------
@@ -393,39 +250,6 @@ export class ChatService {
 
   // --- helpers -------------------------------------------------------------------------------
 
-  /**
-   * With a shared store, for a session that receives live messages from now on: the first id that
-   * comes live rather than in its history page (the feed may be behind the table, and a message
-   * must not reach it twice). Undefined for a store that delivers at its commit.
-   */
-  private liveFrom(): number | undefined {
-    const delivered = this.store.feed?.lastDelivered();
-    return delivered === undefined ? undefined : delivered + 1;
-  }
-
-  /** Into the room (if not in yet), with its history since `since` or its recent history. */
-  private async enter(session: Session, key: string, since: number | undefined): Promise<Reply<'join'>> {
-    const room = this.rooms.enter(session, key);
-    this.cluster?.localChanged(session.user!.key);
-    const members = peopleIn(room).map((member) => member.user!.name);
-    const keys = this.rooms.isSecret(key)
-      ? [...peopleIn(room).map((member) => KeyDirectory.ofClient(member.user!.name, member.client)), ...(this.cluster?.remoteKeysIn(room) ?? [])]
-      : undefined;
-    // The members and a secret room's keys come out of the same page budget as the history, so
-    // that a big room's join reply stays within what one page may be.
-    const roster = Buffer.byteLength(JSON.stringify(members)) + (keys ? Buffer.byteLength(JSON.stringify(keys)) : 0);
-    const maxBytes = Math.max(0, this.settings.historyPageBytes - roster);
-    const page = await this.reader.roomPage(key, session.user!.key, { after: since, before: this.liveFrom(), limit: this.settings.historyLimit, maxBytes });
-    return {
-      room: room.record.name,
-      members,
-      history: page.messages,
-      more: page.more,
-      hasPassword: room.record.passwordHash !== null,
-      ...(keys && { secret: true, keys }),
-    };
-  }
-
   private checkLength(text: string): void {
     const bytes = Buffer.byteLength(text);
     if (bytes > this.settings.maxMessageBytes) {
@@ -434,21 +258,7 @@ export class ChatService {
   }
 }
 
-/** A session's own name for itself, given at login: a reconnect names it to replace it (`resume`). */
-function newSessionToken(): string {
-  return randomBytes(16).toString('base64url');
-}
-
 /** The sender's nonce, when the request has one (MessageWriter: a retry is stored once). */
 function nonceOf(request: { nonce?: string | undefined }): { nonce?: string } {
   return request.nonce === undefined ? {} : { nonce: request.nonce };
-}
-
-/** A secret room is end-to-end; an SSH visitor's words pass through the server in clear. */
-function refuseIfOverSsh(session: Session, room: string): void {
-  if (session.via !== 'ssh') return;
-  throw new ParlorError(
-    'E2E_REQUIRED',
-    `#${room.replace(/^#/, '')} is secret (end-to-end): you are connected over ssh, so the server reads everything you say and receive; join it from a parlor client`,
-  );
 }

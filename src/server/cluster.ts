@@ -143,8 +143,7 @@ export class ClusterBridge {
     const room = this.rooms.get(roomKey);
     // The same person here too, in that room: as far as the room knows, nobody came or went.
     if (!room || room.people.has(person.key)) return;
-    const record = encodeJsonRecord({ ...notice, room: room.record.name });
-    for (const member of room.members) member.sendRecord(record);
+    this.rooms.tell(room, encodeJsonRecord({ ...notice, room: room.record.name }));
   }
 
   private rememberRemoval(key: string, fingerprint: string | undefined, removal: RemovalNotice): void {

@@ -53,6 +53,8 @@ export class FanOut {
     if (stored.room !== null) {
       const current = this.rooms.get(stored.room);
       if (!current) return;
+      // Who joined or left goes before what they said (room-notices.ts).
+      this.rooms.flushNotices(current);
       for (const member of current.members) {
         if (member !== origin && !this.blocks.between(member.user!.key, stored.from)) member.sendRecord(record, true);
       }

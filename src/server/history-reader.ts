@@ -35,6 +35,16 @@ export class HistoryReader {
     private readonly heldOverSsh: (fingerprint: string) => boolean,
   ) {}
 
+  /**
+   * With a shared store, for a session that receives live messages from now on: the first id that
+   * comes live rather than in its history page (the feed may be behind the table, and a message
+   * must not reach it twice). Undefined for a store that delivers at its commit.
+   */
+  firstLiveId(): number | undefined {
+    const delivered = this.store.feed?.lastDelivered();
+    return delivered === undefined ? undefined : delivered + 1;
+  }
+
   /** A user's current display name (at login: the name may have changed case since last time). */
   rememberName(key: string, name: string): void {
     this.names.set(key, name);

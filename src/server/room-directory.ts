@@ -9,6 +9,7 @@ import { encodeJsonRecord } from '../protocol/records.ts';
 import type { ChatStore, RoomRecord } from '../store/store.ts';
 import { KeyDirectory } from './keys.ts';
 import { foldName } from './names.ts';
+import { newRoomNoticeState, RoomNotices, type RoomNoticeState } from './room-notices.ts';
 import type { Session } from './session.ts';
 
 export interface LiveRoom {
@@ -17,6 +18,8 @@ export interface LiveRoom {
   members: Set<Session>;
   /** The same sessions by person (user key), in the order people came in. */
   people: Map<string, Set<Session>>;
+  /** Joined and left notices waiting to go out together (room-notices.ts). */
+  notices: RoomNoticeState;
 }
 
 /** One session per person in the room: who the members are. */
@@ -42,7 +45,15 @@ export class RoomDirectory {
   /** Whether each room is secret, read from the store once: a room never changes kind. */
   private readonly secret = new Map<string, boolean>();
 
-  constructor(private readonly store: ChatStore) {}
+  private readonly notices: RoomNotices;
+
+  /** `presenceWindowMs`: how long an open room's notices may wait for others (room-notices.ts). */
+  constructor(
+    private readonly store: ChatStore,
+    presenceWindowMs: () => number = () => 0,
+  ) {
+    this.notices = new RoomNotices(presenceWindowMs);
+  }
 
   get(key: string): LiveRoom | undefined {
     return this.live.get(key);
@@ -98,7 +109,7 @@ export class RoomDirectory {
     let room = this.live.get(key);
     if (!room) {
       const record = this.store.getRoom(key)!;
-      this.live.set(key, (room = { record, members: new Set(), people: new Map() }));
+      this.live.set(key, (room = { record, members: new Set(), people: new Map(), notices: newRoomNoticeState() }));
     }
     if (!session.rooms.has(key)) {
       const user = session.user!;
@@ -108,8 +119,7 @@ export class RoomDirectory {
       } else if (!sessions) {
         // The person's first session here: the others learn that they joined.
         const withKey = this.isSecret(key) ? { key: KeyDirectory.ofClient(user.name, session.client) } : {};
-        const notice = encodeJsonRecord({ type: 'joined', room: room.record.name, name: user.name, ...withKey });
-        for (const member of room.members) member.sendRecord(notice);
+        this.tell(room, encodeJsonRecord({ type: 'joined', room: room.record.name, name: user.name, ...withKey }));
         room.people.set(user.key, (sessions = new Set()));
       }
       sessions.add(session);
@@ -125,6 +135,7 @@ export class RoomDirectory {
       const room = this.live.get(key);
       if (!room?.members.delete(from)) continue;
       room.members.add(to);
+      this.notices.handOver(room, from, to);
       const sessions = room.people.get(from.user!.key);
       sessions?.delete(from);
       sessions?.add(to);
@@ -145,14 +156,39 @@ export class RoomDirectory {
     room.people.delete(user.key);
     if (session.handedOff && this.moves) {
       this.moves.departs(user.key, user.name, key);
-      if (room.members.size === 0) this.live.delete(key);
+      if (room.members.size === 0) this.close(key, room);
       return;
     }
     // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
     const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
-    const notice = encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation });
-    for (const member of room.members) member.sendRecord(notice);
-    if (room.members.size === 0) this.live.delete(key);
+    this.tell(room, encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation }));
+    if (room.members.size === 0) this.close(key, room);
+  }
+
+  /**
+   * A joined or left notice to the room's members: in an open room it may wait a moment for
+   * others (room-notices.ts); in a secret room it goes at once, for the keys.
+   */
+  tell(room: LiveRoom, notice: Buffer): void {
+    this.notices.tell(room, notice, this.isSecret(room.record.key));
+  }
+
+  /** Sends the room's waiting notices now: before a room message, or a members reply, goes out. */
+  flushNotices(room: LiveRoom): void {
+    this.notices.flush(room);
+  }
+
+  /** Before a reply to this session: the notices its rooms hold for it go first (room-notices.ts). */
+  flushNoticesFor(session: Session): void {
+    for (const key of session.rooms) {
+      const room = this.live.get(key);
+      if (room && room.notices.waiting.length > 0) this.notices.flushFor(room, session);
+    }
+  }
+
+  private close(key: string, room: LiveRoom): void {
+    this.notices.drop(room);
+    this.live.delete(key);
   }
 
   /** The rooms a person may see: every open room, and the secret ones they are in. */

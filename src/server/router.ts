@@ -33,15 +33,15 @@ export class Router {
     this.handlers = {
       ping: (_s, r, reply) => reply(r.payload === undefined ? {} : { payload: r.payload }),
       login: async (s, r, reply) => {
-        reply(await chat.login(s, r));
+        reply(await chat.logins.login(s, r));
         // The reply may have closed the connection (it could not be sent): then there is no login.
         if (s.isOpen && s.user) this.onLogin(s);
       },
-      join: async (s, r, reply) => reply(await chat.join(s, r)),
-      create: async (s, r, reply) => reply(await chat.create(s, r)),
-      leave: (s, r, reply) => reply(chat.leave(s, r)),
-      rooms: (s, _r, reply) => reply(chat.listRooms(s)),
-      members: (s, r, reply) => reply(chat.members(s, r)),
+      join: async (s, r, reply) => reply(await chat.roomRequests.join(s, r)),
+      create: async (s, r, reply) => reply(await chat.roomRequests.create(s, r)),
+      leave: (s, r, reply) => reply(chat.roomRequests.leave(s, r)),
+      rooms: (s, _r, reply) => reply(chat.roomRequests.list(s)),
+      members: (s, r, reply) => reply(chat.roomRequests.members(s, r)),
       say: (s, r, reply, fail) => chat.say(s, notACommand(r), reply, fail),
       dm: (s, r, reply, fail) => chat.dm(s, notACommand(r), reply, fail),
       history: async (s, r, reply) => reply(await chat.history(s, r)),
@@ -108,7 +108,12 @@ export class Router {
     if (!session.user && !OPEN_BEFORE_LOGIN.has(type)) return fail(new ParlorError('NOT_LOGGED_IN', `log in before ${type}`));
     try {
       const handler = this.handlers[type] as Handler<RequestType>;
-      const outcome = handler(session, parsed.data, (data) => session.reply(envelope.data.id, data), fail);
+      const reply = (data: unknown) => {
+        // Joined and left notices that may wait (room-notices.ts) still reach it before the reply.
+        this.chat.beforeReply(session);
+        session.reply(envelope.data.id, data);
+      };
+      const outcome = handler(session, parsed.data, reply, fail);
       if (outcome instanceof Promise) outcome.catch(fail);
     } catch (error) {
       fail(error);
@@ -117,6 +122,7 @@ export class Router {
 
   private fail(session: Session, id: number, error: unknown): void {
     if (!(error instanceof ParlorError)) this.onInternalError(session, error);
+    this.chat.beforeReply(session);
     const reason = asParlorError(error);
     session.fail(id, reason, reason.retryAfterMs === undefined ? {} : { retryAfterMs: reason.retryAfterMs });
   }

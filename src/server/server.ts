@@ -83,6 +83,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       maxSessionsPerIdentity: options.maxSessionsPerIdentity,
       rooms: options,
       serverName: options.name,
+      presenceCoalesceMs: options.presenceCoalesceMs,
     }, (event) => this.report(event));
     this.transfers = new TransferService(this.chat, {
       maxTransferBytes: options.maxTransferBytes,
@@ -341,7 +342,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           clearTimeout(loginDeadline);
           this.transfers.drop(session);
           const name = session.user?.name ?? null;
-          this.chat.logout(session);
+          this.chat.logins.logout(session);
           this.sessions.delete(session);
           this.report({ event: 'disconnect', remote, client: client.fingerprint, name, code: reason.code, message: reason.message, by: byClient ? 'client' : 'server' });
         });

@@ -4,6 +4,7 @@
 // brings a different server key at that address is not followed: the reconnect is pinned.
 
 import { expect } from 'chai';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import type { ParlorError } from '../../src/protocol/errors.ts';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
@@ -325,5 +326,69 @@ describe('server/reconnect: a client across a server restart', function () {
     expect(relay.accepted).to.equal(4);
     ada.close();
     bob.close();
+  });
+
+  it('after refusals as busy (TOO_MANY_CONNECTIONS) it keeps trying soon, its waits capped at maxBusyReconnectDelayMs, and gets in once a place frees', async () => {
+    const [adaId] = await sharedIdentities();
+    const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '1', '--handshake-timeout', '30000']);
+    const relay = await startCuttingRelay(server.port);
+    relays.push(relay);
+    const ada = await connectChat({ host: '127.0.0.1', port: relay.port }, adaId!, 'ada', { reconnect: true, reconnectDelayMs: 100, maxReconnectDelayMs: 15_000, maxBusyReconnectDelayMs: 300 });
+    // A connection that never logs in holds the server's one place for connections not logged in yet.
+    const holder = connect({ host: '127.0.0.1', port: server.port });
+    holder.on('error', () => {});
+    await new Promise((resolve) => holder.once('connect', resolve));
+    const waits: number[] = [];
+    ada.on('reconnecting', ({ delayMs }) => waits.push(delayMs));
+    relay.cutBeforeNextReply();
+    // Its reply is cut: ada reconnects, and asks again once back.
+    const asked = ada.whoami();
+    await server.waitForCount('refused', 5, 30_000);
+    holder.destroy();
+    expect((await asked).name).to.equal('ada');
+    expect(server.codes('refused')).to.deep.equal({ TOO_MANY_CONNECTIONS: server.count('refused') });
+    // Doubled from 100 ms, the fifth wait would be 1.6 s; told "busy", each stays within 300 ms, jittered by up to half.
+    expect(waits.length).to.be.at.least(6);
+    expect(Math.max(...waits), waits.join(', ')).to.be.at.most(450);
+    ada.close();
+  });
+
+  it('takes a close during the handshake (a server too busy to say why) as busy too, not as a server that is gone', async () => {
+    const [adaId] = await sharedIdentities();
+    const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD]);
+    // A door in front of the server: it passes connections through, or closes each one at once, as
+    // a server busy telling 64 others TOO_MANY_CONNECTIONS does (admission.ts).
+    let closing = false;
+    let closed = 0;
+    const passed = new Set<Socket>();
+    const door = createServer((socket) => {
+      socket.on('error', () => {});
+      if (closing) {
+        closed++;
+        socket.destroy();
+        return;
+      }
+      const upstream = connect({ host: '127.0.0.1', port: server.port });
+      upstream.on('error', () => socket.destroy());
+      socket.pipe(upstream).pipe(socket);
+      socket.on('close', () => upstream.destroy());
+      passed.add(socket);
+    });
+    await new Promise<void>((resolve) => door.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    try {
+      const ada = await connectChat({ host: '127.0.0.1', port: (door.address() as AddressInfo).port }, adaId!, 'ada', { reconnect: true, reconnectDelayMs: 100, maxReconnectDelayMs: 15_000, maxBusyReconnectDelayMs: 300 });
+      const waits: number[] = [];
+      ada.on('reconnecting', ({ delayMs }) => waits.push(delayMs));
+      closing = true;
+      for (const socket of passed) socket.destroy();
+      await waitUntil(() => closed >= 5, 'five attempts closed at the door', 30_000);
+      closing = false;
+      expect((await ada.whoami()).name).to.equal('ada');
+      expect(waits.length).to.be.at.least(6);
+      expect(Math.max(...waits), waits.join(', ')).to.be.at.most(450);
+      ada.close();
+    } finally {
+      await new Promise((resolve) => door.close(resolve));
+    }
   });
 });
