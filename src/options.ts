@@ -123,6 +123,12 @@ export const serverOptionsSchema = z.object({
   maxUnauthenticatedPerAddress: z.number().int().positive().default(16).register(serveFlags, { flag: '--max-unauthenticated-per-address <n>', help: 'connections per address not yet logged in' }),
   /** Connections that have not logged in yet, from every address together (issue 17, item 3). */
   maxUnauthenticated: z.number().int().positive().default(256).register(serveFlags, { flag: '--max-unauthenticated <n>', help: 'connections not yet logged in, from every address together' }),
+  /**
+   * Connections the kernel holds before the server accepts them. Node's default, 511, overflowed
+   * in a restart with 2,000 clients coming back (each dropped connect waits a second for its SYN
+   * to be sent again); Linux caps it at net.core.somaxconn (4096 on current kernels).
+   */
+  listenBacklog: z.number().int().positive().default(4096).register(serveFlags, { flag: '--listen-backlog <n>', help: 'connections the kernel queues before the server accepts them (capped by net.core.somaxconn)' }),
   /** A connection that finished the handshake must log in within this long, or it is closed (LOGIN_TIMEOUT). */
   loginTimeoutMs: z.number().int().positive().default(10_000).register(serveFlags, { flag: '--login-timeout <ms>', help: 'close a connection that has not logged in this many ms after its handshake' }),
   /**

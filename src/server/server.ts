@@ -242,7 +242,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       new Promise<void>((resolve, reject) => {
         const onError = (error: Error) => reject(error);
         this.listener.once('error', onError);
-        this.listener.listen({ host, port: this.options.port, ipv6Only: false }, () => {
+        this.listener.listen({ host, port: this.options.port, ipv6Only: false, backlog: this.options.listenBacklog }, () => {
           this.listener.off('error', onError);
           resolve();
         });
