@@ -84,7 +84,7 @@ interface ScreenInternals {
   fullUnicode: boolean;
   options: { useBCE?: boolean };
   cursor: { artificial?: boolean };
-  program: { cursorHidden?: boolean; _write(text: string): unknown };
+  program: { cursorHidden?: boolean; ret?: boolean; output: { writable: boolean; write(bytes: Buffer): unknown }; flush(): void };
   tput: {
     colors: number;
     unicode?: boolean;
@@ -402,23 +402,46 @@ function sgr(screen: ScreenInternals, data: number): string {
   return code;
 }
 
+/** Where a frame's bytes are put together, reused from frame to frame (grown when a frame needs more). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+let written = 0;
+
+function room(bytes: number): void {
+  if (written + bytes <= scratch.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, written + bytes));
+  scratch.copy(bigger, 0, 0, written);
+  scratch = bigger;
+}
+
+/** Text as the terminal gets it from blessed: UTF-8. */
+function put(text: string): void {
+  room(text.length * 3);
+  written += scratch.write(text, written, 'utf8');
+}
+
 /**
  * blessed's Screen.draw for what the SSH visitors' and the local screens use (no artificial cursor,
  * no BCE, UTF-8 rather than the alternate character set): the same comparison with what the
- * terminal shows and the same output. False, with nothing done, for any other screen.
+ * terminal shows and the same bytes, put together in a buffer rather than as a string of one piece
+ * per cell (which then had to be flattened and encoded). False, with nothing done, for any other
+ * screen.
  */
 function drawScreen(screen: ScreenInternals, start: number, end: number): boolean {
-  const { tput } = screen;
-  if (screen.cursor.artificial || screen.options.useBCE) return false;
+  const { tput, program } = screen;
+  if (screen.cursor.artificial || screen.options.useBCE || program.ret) return false;
   if (tput.strings.enter_alt_charset_mode && !tput.brokenACS) return false;
   if (!tput.unicode && tput.numbers.U8 !== 1) return false;
   const cup = (y: number, x: number): string => cached(tput.cup, y * 65536 + x, () => tput.cup(y, x));
   const cuf = (n: number): string => cached(tput.cuf, n, () => tput.cuf(n));
   const rightCursor = Boolean(tput.strings.parm_right_cursor);
   const dattr = screen.dattr;
-  let main = '';
+  written = 0;
+  // What goes before the frame's own bytes; written only if the frame has any.
+  const pre = program.cursorHidden ? tput.sc() : tput.sc() + tput.civis();
+  put(pre);
+  const frameStart = written;
   if (screen._buf) {
-    main += screen._buf;
+    put(screen._buf);
     screen._buf = '';
   }
   let lx = -1;
@@ -428,7 +451,11 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
     const o = screen.olines[y]!;
     if (!line.dirty) continue;
     line.dirty = false;
-    let out = '';
+    // The row's cursor position goes first, taken back if the row writes nothing.
+    const rowStart = written;
+    put(cup(y, 0));
+    const cellsStart = written;
+    room(line.length * 48 + 16);
     let attr = dattr;
     for (let x = 0; x < line.length; x++) {
       const cell = line[x]!;
@@ -442,15 +469,15 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
         }
         continue;
       } else if (lx !== -1) {
-        out += rightCursor && y === ly ? cuf(x - lx) : cup(y, x);
+        put(rightCursor && y === ly ? cuf(x - lx) : cup(y, x));
         lx = -1;
         ly = -1;
       }
       old[0] = data;
       old[1] = ch;
       if (data !== attr) {
-        if (attr !== dattr) out += '\x1b[m';
-        if (data !== dattr) out += sgr(screen, data);
+        if (attr !== dattr) put('\x1b[m');
+        if (data !== dattr) put(sgr(screen, data));
       }
       if (screen.fullUnicode && unicode.charWidth(ch) === 2) {
         if (x === line.length - 1 || ANGLES.has(line[x + 1]![1])) {
@@ -461,21 +488,21 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
           o[++x]![1] = '\0';
         }
       }
-      out += ch;
+      const code = ch.charCodeAt(0);
+      if (ch.length === 1 && code < 0x80) scratch[written++] = code;
+      else put(ch);
       attr = data;
     }
-    if (attr !== dattr) out += '\x1b[m';
-    if (out) main += cup(y, 0) + out;
+    if (attr !== dattr) put('\x1b[m');
+    if (written === cellsStart) written = rowStart;
   }
-  if (main) {
-    let pre = tput.sc();
-    let post = tput.rc();
-    if (!screen.program.cursorHidden) {
-      pre += tput.civis();
-      post += tput.cnorm();
-    }
-    screen.program._write(pre + main + post);
+  if (written > frameStart) {
+    put(program.cursorHidden ? tput.rc() : tput.rc() + tput.cnorm());
+    // Whatever blessed has buffered goes first, as it would have been joined before this frame.
+    program.flush();
+    if (program.output.writable) program.output.write(Buffer.from(scratch.subarray(0, written)));
   }
+  written = 0;
   fastDrawCounts.screens++;
   return true;
 }
