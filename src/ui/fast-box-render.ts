@@ -203,28 +203,35 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
     }
     const row = lines[y]!;
     let dirty = false;
-    for (let x = 0; x < width; x++) {
+    const chars = run?.chars;
+    const attrs = run?.attrs;
+    const bases = run?.bases;
+    const shown = chars ? chars.length : 0;
+    for (let x = 0; x < shown; x++) {
       const cell = row[xi + x]!;
-      let attr = fillAttr;
-      let ch = el.ch;
-      if (run && x < run.chars.length) {
-        attr = run.attrs[x]!;
-        ch = run.chars[x]!;
-        const base = run.bases?.[x];
-        if (base !== undefined) {
-          // As blessed does: the base character is written (the row counts as changed if it differs
-          // from the cell, which still holds the combined one), then the combining ones are added.
-          if (attr !== cell[0] || base !== cell[1]) {
-            cell[0] = attr;
-            dirty = true;
-          }
-          cell[1] = ch;
-          continue;
+      const attr = attrs![x]!;
+      const ch = chars![x]!;
+      const base = bases?.[x];
+      if (base !== undefined) {
+        // As blessed does: the base character is written (the row counts as changed if it differs
+        // from the cell, which still holds the combined one), then the combining ones are added.
+        if (attr !== cell[0] || base !== cell[1]) {
+          cell[0] = attr;
+          dirty = true;
         }
-      }
-      if (attr !== cell[0] || ch !== cell[1]) {
+        cell[1] = ch;
+      } else if (attr !== cell[0] || ch !== cell[1]) {
         cell[0] = attr;
         cell[1] = ch;
+        dirty = true;
+      }
+    }
+    const blank = el.ch;
+    for (let x = shown; x < width; x++) {
+      const cell = row[xi + x]!;
+      if (fillAttr !== cell[0] || blank !== cell[1]) {
+        cell[0] = fillAttr;
+        cell[1] = blank;
         dirty = true;
       }
     }
@@ -479,7 +486,10 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
         if (attr !== dattr) put('\x1b[m');
         if (data !== dattr) put(sgr(screen, data));
       }
-      if (screen.fullUnicode && unicode.charWidth(ch) === 2) {
+      const code = ch.charCodeAt(0);
+      const ascii = ch.length === 1 && code < 0x7f;
+      // Printable ASCII is one column: only other characters are asked their width.
+      if (!(ascii && code >= 0x20) && screen.fullUnicode && unicode.charWidth(ch) === 2) {
         if (x === line.length - 1 || ANGLES.has(line[x + 1]![1])) {
           ch = ' ';
           old[1] = '\0';
@@ -488,8 +498,7 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
           o[++x]![1] = '\0';
         }
       }
-      const code = ch.charCodeAt(0);
-      if (ch.length === 1 && code < 0x80) scratch[written++] = code;
+      if (ascii && ch === cell[1]) scratch[written++] = code;
       else put(ch);
       attr = data;
     }
