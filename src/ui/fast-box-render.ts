@@ -420,10 +420,18 @@ function room(bytes: number): void {
   scratch = bigger;
 }
 
-/** Text as the terminal gets it from blessed: UTF-8. */
+/** Text as the terminal gets it from blessed: UTF-8 (terminal codes and most text are ASCII, copied a byte at a time). */
 function put(text: string): void {
   room(text.length * 3);
-  written += scratch.write(text, written, 'utf8');
+  const start = written;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      written = start + scratch.write(text, start, 'utf8');
+      return;
+    }
+    scratch[written++] = code;
+  }
 }
 
 /**
