@@ -30,7 +30,8 @@ interface Run {
 type Cell = [number, string];
 type Row = Cell[] & { dirty?: boolean };
 
-interface Coords {
+/** Where blessed puts an element on the screen (Element._getCoords). */
+export interface Coords {
   xi: number;
   xl: number;
   yi: number;
