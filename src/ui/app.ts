@@ -10,6 +10,7 @@ import { parseServerAddress } from '../options.ts';
 import { ChatRoom } from './chat-room.ts';
 import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
 import { coalesceRenders } from './frame-scheduler.ts';
+import { fastScreenDraw } from './fast-box-render.ts';
 import { loginRoom } from './login-room.ts';
 import { loadSettings, saveSettings } from '../shared/settings.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
@@ -41,6 +42,7 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
   screen.program.hideCursor();
   if (!options.mouse) screen.program.disableMouse();
   coalesceRenders(screen);
+  fastScreenDraw(screen);
 
   let chat: ChatClient | undefined;
   let target: LoginTarget | undefined;

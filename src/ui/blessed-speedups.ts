@@ -88,7 +88,7 @@ export function installBlessedSpeedups(): void {
     const { program } = this.screen;
     // Keyed by the text alone, with the settings beside it: a key made of both would be a new long
     // string to build and hash at every frame of every screen.
-    const settings = JSON.stringify([width, Boolean(noTags), this.parseTags, this.align, this.wrap, this.shrink, Boolean(this.scrollbar), this.type, this.screen.fullUnicode, this.screen.tabc, program.terminal, program.isiTerm2, program.tput.colors]);
+    const settings = `${width}\0${noTags ? 1 : 0}${this.parseTags ? 1 : 0}${this.wrap ? 1 : 0}${this.shrink ? 1 : 0}${this.scrollbar ? 1 : 0}${this.screen.fullUnicode ? 1 : 0}${program.isiTerm2 ? 1 : 0}\0${this.align}\0${this.type}\0${this.screen.tabc}\0${program.terminal}\0${program.tput.colors}`;
     const text = this.content;
     const known = parsed.get(text);
     if (!known || known.settings !== settings) {

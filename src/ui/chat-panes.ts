@@ -4,6 +4,7 @@
 
 import blessed from 'blessed';
 import { installBlessedSpeedups, shareParsedContent } from './blessed-speedups.ts';
+import { fastBoxRender } from './fast-box-render.ts';
 import { renderWhenChanged } from './render-when-changed.ts';
 import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
 import type { ConversationList, Entry } from './conversations.ts';
@@ -53,7 +54,10 @@ export class ChatPanes {
       input: box({ border: { type: 'line' } }),
       bar: box({ height: 1 }),
     };
-    // Only the message pane changes with each message: the others repaint when they change.
+    // Drawn from runs of cells made once per text line (and shared by the message panes that show
+    // the same text); then, as only the message pane changes with each message, the others
+    // repaint when they change.
+    for (const widget of Object.values(this.widgets)) fastBoxRender(widget);
     for (const widget of [this.widgets.rooms, this.widgets.members, this.widgets.input, this.widgets.bar]) renderWhenChanged(widget);
     // The SSH front door's visitors in one room see the same lines: parsed once for all of them.
     shareParsedContent(this.widgets.messages);

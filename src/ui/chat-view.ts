@@ -169,15 +169,31 @@ export function memberListText(conversation: Conversation | undefined, theme: Th
   if (conversation.kind === 'status') return `${paint(theme.dim, 'Server')}\n${paint(theme.accent, safeName(conversation.name).slice(0, Math.max(3, width)))}`;
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeName(conversation.name))}`;
   const members = byNames(conversation.members);
-  return [
+  const shown = members.slice(0, Math.max(0, rows - 1));
+  // Drawn at every message of every screen, and nearly always the same: kept while the members
+  // shown, the minutes they last spoke in (a time is shown to the minute: every time zone is a
+  // whole number of minutes from UTC) and the day (which decides how a time is written) are.
+  const day = new Date(now).toDateString();
+  const kept = memberTexts.get(conversation.members);
+  if (kept && kept.members === members && kept.theme === theme && kept.width === width && kept.rows === rows && kept.day === day && shown.every((m, i) => minuteOf(m.lastMessageAt) === kept.times[i])) return kept.text;
+  const text = [
     paint(theme.dim, `${members.length} here`.padEnd(Math.max(0, width - 5)) + 'said'),
-    ...members.slice(0, Math.max(0, rows - 1)).map((m) => {
+    ...shown.map((m) => {
       const when = lastSpoke(m.lastMessageAt, now);
       const name = safeName(m.name).slice(0, Math.max(3, width - when.length - 1));
       return `${paint(userColor(theme, m.name), name)}${' '.repeat(Math.max(1, width - 1 - name.length - when.length))}${paint(theme.dim, when)}`;
     }),
   ].join('\n');
+  memberTexts.set(conversation.members, { members, theme, width, rows, day, times: shown.map((m) => minuteOf(m.lastMessageAt)), text });
+  return text;
 }
+
+function minuteOf(ts: number | null): number | null {
+  return ts === null ? null : Math.floor(ts / 60_000);
+}
+
+/** The member list's last text per room's members, and what it was drawn from (memberListText). */
+const memberTexts = new WeakMap<ReadonlyMap<string, Member>, { members: Member[]; theme: Theme; width: number; rows: number; day: string; times: Array<number | null>; text: string }>();
 
 export interface StatusState {
   serverName: string;

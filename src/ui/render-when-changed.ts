@@ -9,14 +9,7 @@
 // diff and what the terminal shows are unchanged. Only for widgets that nothing else overlaps.
 
 import type blessed from 'blessed';
-
-interface Coords {
-  xi: number;
-  xl: number;
-  yi: number;
-  yl: number;
-  base: number;
-}
+import type { Coords } from './fast-box-render.ts';
 
 interface ElementInternals {
   screen: { lines: unknown };
