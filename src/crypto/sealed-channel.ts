@@ -34,17 +34,10 @@ function nonceFor(counterBytes: Buffer): Buffer {
   return scratchNonce;
 }
 
-/** The tag of a frame between two ends in this process (transport/in-process.ts), which is not encrypted. */
-const NO_TAG = Buffer.alloc(SEAL_TAG_BYTES);
-
 export class FrameSealer {
   private counter = 0;
 
-  /** `inProcess`: both ends are in this process (transport/in-process.ts): same frames, not encrypted. */
-  constructor(
-    private readonly key: Buffer,
-    private readonly inProcess = false,
-  ) {}
+  constructor(private readonly key: Buffer) {}
 
   /** Seals the concatenation of `parts` (records) into one frame payload. */
   seal(parts: readonly Buffer[]): Buffer {
@@ -68,9 +61,6 @@ export class FrameSealer {
    * allocation, which was much of its garbage collection.
    */
   sealFrameParts(parts: readonly Buffer[]): Buffer[] {
-    // In one buffer, as a cipher's output would be: the other end keeps views of what it reads,
-    // and the parts are the sender's.
-    if (this.inProcess) return [this.sealFrame(parts)];
     if (this.counter >= MAX_COUNTER) throw new ParlorError('INTERNAL', 'frame counter exhausted');
     let length = 0;
     for (const part of parts) length += part.length;
@@ -91,12 +81,6 @@ export class FrameSealer {
     for (const part of parts) length += part.length;
     const out = Buffer.allocUnsafe(headroom + SEAL_OVERHEAD + length);
     writeCounter(out, headroom, this.counter++);
-    if (this.inProcess) {
-      let at = headroom + SEAL_COUNTER_BYTES;
-      for (const part of parts) at += part.copy(out, at);
-      NO_TAG.copy(out, at);
-      return out;
-    }
     const counterBytes = out.subarray(headroom, headroom + SEAL_COUNTER_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.key, nonceFor(counterBytes));
     let offset = headroom + SEAL_COUNTER_BYTES;
@@ -144,11 +128,7 @@ function encryptInRuns(cipher: CipherGCM, parts: readonly Buffer[], emit: (seale
 export class FrameOpener {
   private expected = 0;
 
-  /** `inProcess`: both ends are in this process (transport/in-process.ts): same frames, not encrypted. */
-  constructor(
-    private readonly key: Buffer,
-    private readonly inProcess = false,
-  ) {}
+  constructor(private readonly key: Buffer) {}
 
   /** Opens one frame payload; throws the reason it cannot (FRAME_*), after which the stream is dead. */
   open(payload: Buffer): Buffer {
@@ -162,10 +142,6 @@ export class FrameOpener {
     }
     if (claimed > this.expected) {
       throw new ParlorError('FRAME_OUT_OF_ORDER', `frame ${claimed} arrived while ${this.expected} was due`);
-    }
-    if (this.inProcess) {
-      this.expected++;
-      return payload.subarray(SEAL_COUNTER_BYTES, payload.length - SEAL_TAG_BYTES);
     }
     const decipher = createDecipheriv(ALGORITHM, this.key, nonceFor(counterBytes));
     decipher.setAuthTag(payload.subarray(payload.length - SEAL_TAG_BYTES));

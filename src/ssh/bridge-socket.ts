@@ -5,7 +5,6 @@
 
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { markInProcess } from '../transport/in-process.ts';
 
 class BridgeEnd extends Duplex {
   partner: BridgeEnd | undefined;
@@ -60,9 +59,6 @@ class BridgeEnd extends Duplex {
 export function bridgeSocketPair(visitor: { address: string; port: number }): { client: Socket; server: Socket } {
   const client = new BridgeEnd('127.0.0.1', 0);
   const server = new BridgeEnd(visitor.address, visitor.port);
-  // Nothing but this process sits between the two ends: their frames skip AES-GCM (in-process.ts).
-  markInProcess(client);
-  markInProcess(server);
   client.partner = server;
   server.partner = client;
   return { client: client as unknown as Socket, server: server as unknown as Socket };

@@ -8,7 +8,6 @@ import type { Socket } from 'node:net';
 import { ClientHandshake, type ClientHandshakeResult, type ServerKeyCheck } from '../crypto/client-handshake.ts';
 import type { ClientIdentity, ServerIdentity } from '../crypto/identity.ts';
 import { FrameOpener, FrameSealer } from '../crypto/sealed-channel.ts';
-import { isInProcess } from './in-process.ts';
 import { ServerHandshake, type AuthenticatedClient } from '../crypto/server-handshake.ts';
 import { HANDSHAKE_FRAME_CAP, RECORD_KIND_JSON, SUPPORTED_VERSIONS } from '../protocol/constants.ts';
 import { asParlorError, isErrorCode, ParlorError, peerReason, type ErrorCode } from '../protocol/errors.ts';
@@ -234,9 +233,8 @@ export class SecureConnection extends EventEmitter<Events> {
 
   private establish(sendKey: Buffer, receiveKey: Buffer, frameCap: number): void {
     clearTimeout(this.handshakeTimer);
-    const inProcess = isInProcess(this.socket);
-    this.outbound = new OutboundQueue(this.socket, new FrameSealer(sendKey, inProcess), () => this.coalesceMs());
-    this.opener = new FrameOpener(receiveKey, inProcess);
+    this.outbound = new OutboundQueue(this.socket, new FrameSealer(sendKey), () => this.coalesceMs());
+    this.opener = new FrameOpener(receiveKey);
     this.decoder.maxFrameBytes = frameCap;
     this.handshakeStep = undefined;
     this.onHandshakeFailed = undefined;

@@ -98,26 +98,3 @@ describe('crypto/sealed-channel: framed sealing', () => {
     expect(pieces.length).to.be.at.most(8);
   });
 });
-
-describe('crypto/sealed-channel between two ends in this process', () => {
-  it('keeps the frame layout and the counter checks, without encrypting', () => {
-    const key = randomBytes(32);
-    const sealer = new FrameSealer(key, true);
-    const opener = new FrameOpener(key, true);
-    const first = sealer.seal([Buffer.from('in '), Buffer.from('clear')]);
-    expect(first.length).to.equal(8 + 'in clear'.length + 16);
-    expect(first.includes(Buffer.from('in clear'))).to.equal(true);
-    expect(opener.open(first).toString()).to.equal('in clear');
-    expectCode(() => opener.open(first), 'FRAME_REPLAYED');
-    sealer.seal([Buffer.from('dropped')]);
-    expectCode(() => opener.open(sealer.seal([Buffer.from('next')])), 'FRAME_OUT_OF_ORDER');
-    const parts = sealer.sealFrameParts([Buffer.from('a file '), Buffer.from('chunk')]);
-    expect(parts).to.have.length(1);
-  });
-
-  it('is refused by a sealed channel: a peer that sends unencrypted frames fails authentication', () => {
-    const key = randomBytes(32);
-    const unencrypted = new FrameSealer(key, true).seal([Buffer.from('{"type":"login"}')]);
-    expectCode(() => new FrameOpener(key).open(unencrypted), 'FRAME_AUTH_FAILED');
-  });
-});
