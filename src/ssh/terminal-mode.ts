@@ -8,7 +8,7 @@ import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
 import { ChatRoom } from '../ui/chat-room.ts';
 import { coalesceRenders } from '../ui/frame-scheduler.ts';
-import { fastScreenDraw } from '../ui/fast-box-render.ts';
+import { fastScreenDraw } from '../ui/fast-screen-draw.ts';
 import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
 import { loadSettings, saveSettings } from '../shared/settings.ts';
 import { resolveTheme } from '../shared/themes.ts';

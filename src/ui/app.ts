@@ -10,7 +10,7 @@ import { parseServerAddress } from '../options.ts';
 import { ChatRoom } from './chat-room.ts';
 import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
 import { coalesceRenders } from './frame-scheduler.ts';
-import { fastScreenDraw } from './fast-box-render.ts';
+import { fastScreenDraw } from './fast-screen-draw.ts';
 import { loginRoom } from './login-room.ts';
 import { loadSettings, saveSettings } from '../shared/settings.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';

@@ -8,12 +8,13 @@
 //   parse (blessed-speedups.ts), so they share the runs too. A render then copies runs into the
 //   screen's cells.
 // - A screen's diff (Screen.draw) is blessed's own, with its terminal codes (cursor moves, colours)
-//   worked out once instead of for every cell.
+//   worked out once instead of for every cell: fast-screen-draw.ts.
 //
 // Both produce exactly what blessed's own code produces (the same cells, the same bytes: tests/ui/
 // fast-box-render.test.ts compares them), and hand anything they do not cover back to it.
 
-import blessed from 'blessed';
+import type blessed from 'blessed';
+import { fastDrawCounts, unicode, type Coords, type Row, type ScreenInternals } from './blessed-internals.ts';
 
 /** One text line of a box as cells: what blessed's render loop writes for it. */
 interface Run {
@@ -25,22 +26,6 @@ interface Run {
   codesOnly: boolean;
   /** The attribute after the line (its trailing codes included): blessed fills the rest of the row with it. */
   endAttr: number;
-}
-
-type Cell = [number, string];
-type Row = Cell[] & { dirty?: boolean };
-
-/** Where blessed puts an element on the screen (Element._getCoords). */
-export interface Coords {
-  xi: number;
-  xl: number;
-  yi: number;
-  yl: number;
-  base: number;
-  notop?: boolean;
-  nobot?: boolean;
-  noleft?: boolean;
-  noright?: boolean;
 }
 
 type ParsedLines = string[] & { attr?: number[]; ci: number[]; parlorRuns?: Map<string, Array<Run | null>> };
@@ -73,49 +58,12 @@ interface BoxInternals {
   render(): unknown;
 }
 
-interface ScreenInternals {
-  lines: Row[];
-  olines: Row[];
-  _buf: string;
-  _borderStops: Record<number, boolean>;
-  _ci: number;
-  dattr: number;
-  cols: number;
-  rows: number;
-  fullUnicode: boolean;
-  options: { useBCE?: boolean };
-  cursor: { artificial?: boolean };
-  program: { cursorHidden?: boolean; ret?: boolean; output: { writable: boolean; write(bytes: Buffer): unknown }; flush(): void };
-  tput: {
-    colors: number;
-    unicode?: boolean;
-    brokenACS?: boolean;
-    numbers: { U8?: number };
-    strings: { enter_alt_charset_mode?: string; parm_right_cursor?: string };
-    cup(y: number, x: number): string;
-    cuf(n: number): string;
-    sc(): string;
-    rc(): string;
-    civis(): string;
-    cnorm(): string;
-  };
-  attrCode(code: string, cur: number, def: number): number;
-  codeAttr(attr: number): string;
-  _reduceColor(color: number): number;
-  draw(start: number, end: number): void;
-}
 
-const unicode = (blessed as unknown as { unicode: { charWidth(str: string): number; codePointAt(str: string, i: number): number; combining: Record<number, boolean> } }).unicode;
 const SGR = /^\x1b\[[\d;]*m/;
 const FAST = Symbol('parlor.fastBoxRender');
 /** renderBox's answer for a box it does not cover: blessed's own render draws it. */
 const BLESSED = Symbol('parlor.blessedRender');
 
-/** Box-drawing characters after which blessed does not let a wide character take two cells (its `angles`). */
-const ANGLES = new Set(['┘', '┐', '┌', '└', '┼', '├', '┤', '┴', '┬', '│', '─']);
-
-/** Boxes and screens drawn here rather than by blessed (tests check that the fast paths ran). */
-export const fastDrawCounts = { boxes: 0, screens: 0 };
 
 /** Runs made from lines of any box, by their text and how they are drawn: the next frame's lines are mostly the last frame's. */
 const RUNS_KEPT = 4096;
@@ -134,15 +82,6 @@ export function fastBoxRender(box: blessed.Widgets.BlessedElement): void {
   element.render = () => {
     const drawn = renderBox(element);
     return drawn === BLESSED ? original() : drawn;
-  };
-}
-
-/** Draws the screen's changed lines with blessed's own diff, its terminal codes worked out once. */
-export function fastScreenDraw(screen: blessed.Widgets.Screen): void {
-  const internals = screen as unknown as ScreenInternals;
-  const original = internals.draw.bind(internals);
-  internals.draw = (start: number, end: number) => {
-    if (!drawScreen(internals, start, end)) original(start, end);
   };
 }
 
@@ -364,163 +303,4 @@ function lineRun(screen: ScreenInternals, line: string, startAttr: number, dattr
     chars.push(ch);
   }
   return { attrs, chars, ...(bases && { bases }), codesOnly: chars.length === 0 && line.length > 0, endAttr: attr };
-}
-
-/** Terminal codes by their parameters, per compiled capability (shared by every screen of a terminal type). */
-const codeCache = new WeakMap<object, Map<number, string>>();
-
-function cached(capability: (...args: number[]) => string, key: number, make: () => string): string {
-  let known = codeCache.get(capability);
-  if (!known) codeCache.set(capability, (known = new Map()));
-  let code = known.get(key);
-  if (code === undefined) {
-    code = make();
-    known.set(key, code);
-  }
-  return code;
-}
-
-/** blessed's SGR for an attribute (from Screen.draw), per screen colour depth. */
-const sgrCache = new Map<number, Map<number, string>>();
-
-function sgr(screen: ScreenInternals, data: number): string {
-  let byColors = sgrCache.get(screen.tput.colors);
-  if (!byColors) sgrCache.set(screen.tput.colors, (byColors = new Map()));
-  let code = byColors.get(data);
-  if (code !== undefined) return code;
-  const parts: Array<string | number> = [];
-  const flags = data >> 18;
-  if (flags & 1) parts.push(1);
-  if (flags & 2) parts.push(4);
-  if (flags & 4) parts.push(5);
-  if (flags & 8) parts.push(7);
-  if (flags & 16) parts.push(8);
-  let bg = data & 0x1ff;
-  let fg = (data >> 9) & 0x1ff;
-  if (bg !== 0x1ff) {
-    bg = screen._reduceColor(bg);
-    parts.push(bg < 8 ? bg + 40 : bg < 16 ? bg - 8 + 100 : `48;5;${bg}`);
-  }
-  if (fg !== 0x1ff) {
-    fg = screen._reduceColor(fg);
-    parts.push(fg < 8 ? fg + 30 : fg < 16 ? fg - 8 + 90 : `38;5;${fg}`);
-  }
-  code = `\x1b[${parts.join(';')}m`;
-  byColors.set(data, code);
-  return code;
-}
-
-/** Where a frame's bytes are put together, reused from frame to frame (grown when a frame needs more). */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-let written = 0;
-
-function room(bytes: number): void {
-  if (written + bytes <= scratch.length) return;
-  const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, written + bytes));
-  scratch.copy(bigger, 0, 0, written);
-  scratch = bigger;
-}
-
-/** Text as the terminal gets it from blessed: UTF-8 (terminal codes and most text are ASCII, copied a byte at a time). */
-function put(text: string): void {
-  room(text.length * 3);
-  const start = written;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80) {
-      written = start + scratch.write(text, start, 'utf8');
-      return;
-    }
-    scratch[written++] = code;
-  }
-}
-
-/**
- * blessed's Screen.draw for what the SSH visitors' and the local screens use (no artificial cursor,
- * no BCE, UTF-8 rather than the alternate character set): the same comparison with what the
- * terminal shows and the same bytes, put together in a buffer rather than as a string of one piece
- * per cell (which then had to be flattened and encoded). False, with nothing done, for any other
- * screen.
- */
-function drawScreen(screen: ScreenInternals, start: number, end: number): boolean {
-  const { tput, program } = screen;
-  if (screen.cursor.artificial || screen.options.useBCE || program.ret) return false;
-  if (tput.strings.enter_alt_charset_mode && !tput.brokenACS) return false;
-  if (!tput.unicode && tput.numbers.U8 !== 1) return false;
-  const cup = (y: number, x: number): string => cached(tput.cup, y * 65536 + x, () => tput.cup(y, x));
-  const cuf = (n: number): string => cached(tput.cuf, n, () => tput.cuf(n));
-  const rightCursor = Boolean(tput.strings.parm_right_cursor);
-  const dattr = screen.dattr;
-  written = 0;
-  // What goes before the frame's own bytes; written only if the frame has any.
-  const pre = program.cursorHidden ? tput.sc() : tput.sc() + tput.civis();
-  put(pre);
-  const frameStart = written;
-  if (screen._buf) {
-    put(screen._buf);
-    screen._buf = '';
-  }
-  let lx = -1;
-  let ly = -1;
-  for (let y = start; y <= end; y++) {
-    const line = screen.lines[y]!;
-    const o = screen.olines[y]!;
-    if (!line.dirty) continue;
-    line.dirty = false;
-    // The row's cursor position goes first, taken back if the row writes nothing.
-    const rowStart = written;
-    put(cup(y, 0));
-    const cellsStart = written;
-    room(line.length * 48 + 16);
-    let attr = dattr;
-    for (let x = 0; x < line.length; x++) {
-      const cell = line[x]!;
-      const old = o[x]!;
-      const data = cell[0];
-      let ch = cell[1];
-      if (data === old[0] && ch === old[1]) {
-        if (lx === -1) {
-          lx = x;
-          ly = y;
-        }
-        continue;
-      } else if (lx !== -1) {
-        put(rightCursor && y === ly ? cuf(x - lx) : cup(y, x));
-        lx = -1;
-        ly = -1;
-      }
-      old[0] = data;
-      old[1] = ch;
-      if (data !== attr) {
-        if (attr !== dattr) put('\x1b[m');
-        if (data !== dattr) put(sgr(screen, data));
-      }
-      const code = ch.charCodeAt(0);
-      const ascii = ch.length === 1 && code < 0x7f;
-      // Printable ASCII is one column: only other characters are asked their width.
-      if (!(ascii && code >= 0x20) && screen.fullUnicode && unicode.charWidth(ch) === 2) {
-        if (x === line.length - 1 || ANGLES.has(line[x + 1]![1])) {
-          ch = ' ';
-          old[1] = '\0';
-        } else {
-          old[1] = '\0';
-          o[++x]![1] = '\0';
-        }
-      }
-      if (ascii && ch === cell[1]) scratch[written++] = code;
-      else put(ch);
-      attr = data;
-    }
-    if (attr !== dattr) put('\x1b[m');
-    if (written === cellsStart) written = rowStart;
-  }
-  if (written > frameStart) {
-    put(program.cursorHidden ? tput.rc() : tput.rc() + tput.cnorm());
-    // Whatever blessed has buffered goes first, as it would have been joined before this frame.
-    program.flush();
-    if (program.output.writable) program.output.write(Buffer.from(scratch.subarray(0, written)));
-  }
-  written = 0;
-  fastDrawCounts.screens++;
-  return true;
 }

@@ -9,7 +9,7 @@
 // diff and what the terminal shows are unchanged. Only for widgets that nothing else overlaps.
 
 import type blessed from 'blessed';
-import type { Coords } from './fast-box-render.ts';
+import type { Coords } from './blessed-internals.ts';
 
 interface ElementInternals {
   screen: { lines: unknown };

@@ -7,7 +7,9 @@ import { expect } from 'chai';
 import blessed from 'blessed';
 import { Writable } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import { fastBoxRender, fastDrawCounts, fastScreenDraw } from '../../src/ui/fast-box-render.ts';
+import { fastDrawCounts } from '../../src/ui/blessed-internals.ts';
+import { fastBoxRender } from '../../src/ui/fast-box-render.ts';
+import { fastScreenDraw } from '../../src/ui/fast-screen-draw.ts';
 
 // As both UIs run (app.ts, terminal-mode.ts): box lines as UTF-8, not the alternate character set.
 process.env.NCURSES_NO_UTF8_ACS ??= '1';
