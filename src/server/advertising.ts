@@ -3,6 +3,7 @@
 // (HOST:PORT always works) and says why. The listener (server.ts) knows nothing of adverts.
 
 import { DiscoveryBeacon } from '../discovery/beacon.ts';
+import type { AdvertFields } from '../discovery/datagrams.ts';
 import { publishMdns, type MdnsPublication } from '../discovery/mdns.ts';
 import type { ServerOptions } from '../options.ts';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
@@ -59,25 +60,28 @@ export class ServerAdvertising {
     return { name: cluster.chatName, chat: cluster.chatId, ...(cluster.chatName !== name && { server: name }) };
   }
 
+  /** What both adverts say, the UDP one and mDNS's TXT (which leaves out the users online: mdns.ts). */
+  private advertFields(): Omit<AdvertFields, 'users'> {
+    const { options } = this.server;
+    const sshPort = this.server.sshPort();
+    return {
+      ...this.advertisedNames(),
+      ...(options.advertiseAddress !== undefined && { host: options.advertiseAddress }),
+      port: this.server.port(),
+      fingerprint: this.server.fingerprint,
+      ...(!options.private && { password: this.server.password }),
+      ...(sshPort !== undefined && { sshPort }),
+      protocol: PROTOCOL_VERSION,
+    };
+  }
+
   private async startBeacon(): Promise<void> {
     const { options } = this.server;
     if (!options.discovery) return;
     try {
       this.beacon = await DiscoveryBeacon.start({
         port: options.discoveryPort,
-        advert: () => {
-          const sshPort = this.server.sshPort();
-          return {
-            ...this.advertisedNames(),
-            port: this.server.port(),
-            fingerprint: this.server.fingerprint,
-            ...(!options.private && { password: this.server.password }),
-            protocol: PROTOCOL_VERSION,
-            users: this.server.users(),
-            ...(sshPort !== undefined && { sshPort }),
-            ...(options.advertiseAddress !== undefined && { host: options.advertiseAddress }),
-          };
-        },
+        advert: () => ({ ...this.advertFields(), users: this.server.users() }),
       });
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: (error as Error).message });
@@ -88,15 +92,7 @@ export class ServerAdvertising {
     const { options } = this.server;
     if (!options.mdns) return;
     try {
-      this.mdns = publishMdns({
-        ...this.advertisedNames(),
-        ...(options.advertiseAddress !== undefined && { host: options.advertiseAddress }),
-        port: this.server.port(),
-        fingerprint: this.server.fingerprint,
-        ...(!options.private && { password: this.server.password }),
-        ...(this.server.sshPort() !== undefined && { sshPort: this.server.sshPort() }),
-        protocol: PROTOCOL_VERSION,
-      }, (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
+      this.mdns = publishMdns(this.advertFields(), (error) => this.report({ event: 'discovery_unavailable', reason: `mDNS: ${error.message}` }));
     } catch (error) {
       this.report({ event: 'discovery_unavailable', reason: `mDNS: ${(error as Error).message}` });
     }
