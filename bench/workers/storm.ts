@@ -2,6 +2,9 @@
 // process: one RSA identity logs in every client under its own name, each joins one of a few
 // rooms, and each reconnects by itself (ChatClient's own backoff, defaults) when the server goes.
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChatClient } from '../../src/client/chat-client.ts';
 import { generateClientIdentity } from '../../src/crypto/identity.ts';
@@ -24,6 +27,29 @@ const attempts = new Map<ChatClient, number>();
 let wake: (() => void) | undefined;
 
 const now = () => performance.timeOrigin + performance.now();
+
+/**
+ * PARLOR_BENCH_STORM_PROFILE_DIR=DIR: a CPU profile of each worker over the storm alone (from
+ * 'arm' to the end of 'wait'), since a --cpu-prof of the whole process is mostly setup and loading.
+ */
+const profileDir = process.env.PARLOR_BENCH_STORM_PROFILE_DIR;
+let profiler: Session | undefined;
+
+async function startProfile(): Promise<void> {
+  if (!profileDir) return;
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
+
+async function stopProfile(): Promise<void> {
+  if (!profiler || !profileDir) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(join(profileDir, `storm-worker-${process.pid}.cpuprofile`), JSON.stringify(profile));
+  profiler.disconnect();
+  profiler = undefined;
+}
 
 /** Joins the room, creating it if no one has yet (another worker may win that race); a creation
  * refused for now (RATE_LIMITED: 40 rooms made at once from one address) waits as it was told. */
@@ -92,6 +118,7 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
       attempts.clear();
       backAtAttempt = {};
       backAt = [];
+      await startProfile();
       return { type: 'armed' };
     case 'wait': {
       const done = () => reconnected.size + closedForGood.length >= clients.length;
@@ -106,6 +133,7 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
         });
         wake = undefined;
       }
+      await stopProfile();
       const stuck: Record<string, number> = {};
       for (const client of clients) {
         if (reconnected.has(client)) continue;
