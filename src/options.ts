@@ -124,6 +124,13 @@ export const serverOptionsSchema = z.object({
   /** Connections that have not logged in yet, from every address together (issue 17, item 3). */
   maxUnauthenticated: z.number().int().positive().default(256).register(serveFlags, { flag: '--max-unauthenticated <n>', help: 'connections not yet logged in, from every address together' }),
   /**
+   * Connections that wait, in arrival order, for one of those places rather than being refused: a
+   * restart brings every client back at once (server/admission.ts says why). 0 refuses at once.
+   */
+  admissionQueue: z.number().int().min(0).default(2048).register(serveFlags, { flag: '--admission-queue <n>', help: 'connections that wait for a place when --max-unauthenticated are taken (0: refuse at once)' }),
+  /** Below the client's own handshake deadline (10 s), so that a client let in still has time for its handshake. */
+  admissionWaitMs: z.number().int().positive().default(5000).register(serveFlags, { flag: '--admission-wait-ms <ms>', help: 'how long a connection waits in that queue before it is refused' }),
+  /**
    * Connections the kernel holds before the server accepts them. Node's default, 511, overflowed
    * in a restart with 2,000 clients coming back (each dropped connect waits a second for its SYN
    * to be sent again); Linux caps it at net.core.somaxconn (4096 on current kernels).

@@ -16,7 +16,7 @@ import { PARLOR_VERSION } from '../version.ts';
 import { ChatService } from './chat.ts';
 import type { ServerEvent } from './events.ts';
 import { generatePassword } from './passwords.ts';
-import { Admission } from './admission.ts';
+import { Admission, type ReleasePlace } from './admission.ts';
 import { ServerAdvertising } from './advertising.ts';
 import { createBot, type LoadedCommands } from '../commands/builtins.ts';
 import { Bot } from './bot.ts';
@@ -69,7 +69,9 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     this.password = options.password ?? generatePassword();
     this.operatorPasswordGenerated = options.operatorPassword === undefined;
     this.operatorPassword = options.operatorPassword ?? generatePassword();
-    this.admission = new Admission(options);
+    this.admission = new Admission(options, (socket) => {
+      this.report({ event: 'refused', remote: formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), code: 'TOO_MANY_CONNECTIONS' });
+    });
     this.outbound = new OutboundBudget(this.sessions, options.maxTotalOutboundBytes);
     this.chat = new ChatService(this.store, {
       joinPassword: this.password,
@@ -203,6 +205,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       this.store.cluster?.publish({ kind: 'server_stopping', server: this.options.name, reason });
       this.load.stop();
       this.outbound.stop();
+      this.admission.close();
       // Withdrawn (goodbye packets) while clients are told; both finish before the process ends.
       const withdrawn = Promise.all([this.advertising.stop(), this.bot.close(), this.sshDoor?.close()]);
       // Everything accepted is committed (a shared store answers later) before the store closes.
@@ -295,12 +298,16 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
       socket.destroy();
       return;
     }
-    const admitted = this.admission.admit(socket, address);
-    if ('refused' in admitted) {
-      this.report({ event: 'refused', remote, code: 'TOO_MANY_CONNECTIONS' });
+    this.admission.admit(socket, address, (release) => this.handshake(socket, address, remote, release, bridged));
+  }
+
+  /** Admitted at the door (admission.ts): the handshake, then a session. */
+  private handshake(socket: Socket, address: string, remote: string, uncount: ReleasePlace, bridged?: { via: 'ssh'; guest: boolean }): void {
+    if (this.stopping || socket.destroyed) {
+      uncount();
+      socket.destroy();
       return;
     }
-    const uncount = admitted.release;
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);

@@ -60,8 +60,8 @@ describe('security: places for connections that have not logged in (issue 17, it
     expect(timedOut.length).to.equal(2);
   });
 
-  it('caps connections not logged in across addresses, and tells a refused client TOO_MANY_CONNECTIONS; a login frees a place', async () => {
-    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '4', '--handshake-timeout', '20000']);
+  it('caps connections not logged in across addresses, and with no queue (--admission-queue 0) tells a refused client TOO_MANY_CONNECTIONS; a login frees a place', async () => {
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '4', '--admission-queue', '0', '--handshake-timeout', '20000']);
     const [identity] = await sharedIdentities();
     // Half-open sockets from four addresses, one each: under any per-address cap, over the global one.
     for (let i = 2; i <= 5; i++) sockets.push(await idleSocket(server.port, `127.0.0.${i}`));
@@ -79,5 +79,60 @@ describe('security: places for connections that have not logged in (issue 17, it
     expect(next.connected).to.equal(true);
     client.close();
     next.close();
+  });
+
+  it('over the cap in all, a connection waits at the door and is served once a place frees, refused by no one', async () => {
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '2', '--handshake-timeout', '20000']);
+    const [identity, other] = await sharedIdentities();
+    for (const address of ['127.0.0.2', '127.0.0.3']) sockets.push(await idleSocket(server.port, address));
+    // Both places are held: these two wait (refused, their promises would reject at once).
+    const first = connectChat(server, identity!, 'first', { fingerprint: server.fingerprint });
+    const second = connectChat(server, other!, 'second', { fingerprint: server.fingerprint });
+    sockets.shift()!.destroy();
+    const client = await first;
+    expect(client.connected).to.equal(true);
+    // Logged in, `first` gave its place back: `second` is next.
+    const next = await second;
+    expect(next.connected).to.equal(true);
+    expect(server.count('refused'), 'a connection was refused instead of waiting').to.equal(0);
+    client.close();
+    next.close();
+  });
+
+  it('refuses one that waited --admission-wait-ms with TOO_MANY_CONNECTIONS, saying so, and the place it waited for is still free for others', async () => {
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '1', '--admission-wait-ms', '300', '--handshake-timeout', '20000']);
+    const [identity] = await sharedIdentities();
+    const holder = await idleSocket(server.port, '127.0.0.2');
+    sockets.push(holder);
+    const refused = await refusalOf(connectChat(server, identity!, 'patient', { fingerprint: server.fingerprint }));
+    expect(refused.code, refused.message).to.equal('TOO_MANY_CONNECTIONS');
+    expect(refused.message).to.match(/waited 300 ms for a place/);
+    expect(await server.waitForEvent((e) => e.event === 'refused')).to.include({ code: 'TOO_MANY_CONNECTIONS' });
+    holder.destroy();
+    await server.waitForEvent((e) => e.event === 'handshake_failed');
+    const client = await connectChat(server, identity!, 'patient', { fingerprint: server.fingerprint });
+    expect(client.connected).to.equal(true);
+    client.close();
+  });
+
+  it('refuses at once when the queue is full, and a place in the queue counts toward its address cap', async () => {
+    server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '1', '--admission-queue', '1', '--max-unauthenticated-per-address', '2', '--handshake-timeout', '20000']);
+    const [identity] = await sharedIdentities();
+    // 127.0.0.2 holds the one place and waits in the queue's one place: its 2 places are used.
+    sockets.push(await idleSocket(server.port, '127.0.0.2'), await idleSocket(server.port, '127.0.0.2'));
+    const fromSameAddress = await idleSocket(server.port, '127.0.0.2');
+    sockets.push(fromSameAddress);
+    expect((await server.waitForEvent((e) => e.event === 'refused')).code).to.equal('TOO_MANY_CONNECTIONS');
+    const queueFull = await refusalOf(connectChat(server, identity!, 'late', { fingerprint: server.fingerprint }));
+    expect(queueFull.code, queueFull.message).to.equal('TOO_MANY_CONNECTIONS');
+    expect(queueFull.message).to.match(/try again shortly/);
+    await server.waitForCount('refused', 2, 10_000);
+    // The queued one leaves: its address's place and the queue's place are free again.
+    sockets[1]!.destroy();
+    sockets[0]!.destroy();
+    await server.waitForEvent((e) => e.event === 'handshake_failed');
+    const client = await connectChat(server, identity!, 'late', { fingerprint: server.fingerprint });
+    expect(client.connected).to.equal(true);
+    client.close();
   });
 });

@@ -330,7 +330,7 @@ describe('server/reconnect: a client across a server restart', function () {
 
   it('after refusals as busy (TOO_MANY_CONNECTIONS) it keeps trying soon, its waits capped at maxBusyReconnectDelayMs, and gets in once a place frees', async () => {
     const [adaId] = await sharedIdentities();
-    const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '1', '--handshake-timeout', '30000']);
+    const server = await startServerProcess(['--ephemeral', '--password', JOIN_PASSWORD, '--max-unauthenticated', '1', '--admission-queue', '0', '--handshake-timeout', '30000']);
     const relay = await startCuttingRelay(server.port);
     relays.push(relay);
     const ada = await connectChat({ host: '127.0.0.1', port: relay.port }, adaId!, 'ada', { reconnect: true, reconnectDelayMs: 100, maxReconnectDelayMs: 15_000, maxBusyReconnectDelayMs: 300 });
