@@ -88,11 +88,6 @@ export class Admission {
     return { queued: true };
   }
 
-  /** How many connections wait at the door now. */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
   /** At the server's stop: those still waiting are closed (they were never served). */
   close(): void {
     this.closed = true;
