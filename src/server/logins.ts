@@ -14,7 +14,7 @@ import type { KeyDirectory } from './keys.ts';
 import type { LookAlikeGuard } from './look-alikes.ts';
 import { claimName } from './name-binding.ts';
 import { checkUserName } from './names.ts';
-import { guesser, type PasswordGuard } from './password-guard.ts';
+import { guesser, guessingAddress, type PasswordGuard } from './password-guard.ts';
 import { constantTimeEqual } from './passwords.ts';
 import type { Presence } from './presence.ts';
 import type { RoomDirectory } from './room-directory.ts';
@@ -48,6 +48,16 @@ export class Logins {
     private readonly parts: LoginParts,
     private readonly settings: LoginSettings,
   ) {}
+
+  /**
+   * The join password alone, with the same slow-down as a login's (it counts toward the same
+   * budgets): for the SSH front door, which checks it before it makes a visitor's identity, so that
+   * a wrong password costs no RSA key generation and writes nothing to disk.
+   */
+  async checkJoinPassword(who: { address: string; identity: string }, password: string): Promise<boolean> {
+    const right = await this.parts.guard.attempt({ address: guessingAddress(who.address), identity: who.identity }, 'join', () => constantTimeEqual(password, this.settings.joinPassword));
+    return right === true;
+  }
 
   async login(session: Session, request: Request<'login'>): Promise<Reply<'login'>> {
     const { store, online, rooms, reader, bans, guard, keys, lookAlikes, cluster } = this.parts;

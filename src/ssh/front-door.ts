@@ -10,7 +10,7 @@ import ssh2 from 'ssh2';
 import type { AuthContext, AuthenticationType, Connection, Session as SshChannelSession } from 'ssh2';
 import { fingerprintOfBlob } from '../crypto/fingerprint.ts';
 import { ChatClient } from '../client/chat-client.ts';
-import { asParlorError, type ParlorError } from '../protocol/errors.ts';
+import { asParlorError, ParlorError } from '../protocol/errors.ts';
 import type { ParlorServer } from '../server/server.ts';
 import { bridgeSocketPair } from './bridge-socket.ts';
 import { opensshPrivateKey } from './host-key.ts';
@@ -32,6 +32,9 @@ export interface SshFrontDoorOptions {
 
 /** A visitor who passed SSH authentication: logged in to the chat, or with the reason it could not. */
 export type VisitorLogin = { chat: ChatClient; identity: VisitorIdentity } | { error: ParlorError };
+
+/** The login's refusals (server/logins.ts): a visitor refused with one of them holds no name. */
+const LOGIN_REFUSALS = new Set(['BAD_PASSWORD', 'RATE_LIMITED', 'BANNED', 'NAME_TAKEN', 'NAME_RESERVED', 'NAME_INVALID', 'NAME_CONFUSABLE']);
 
 /** Codes that mean "try the password again": the SSH client asks again, up to its own limit. */
 const RETRY_CODES = new Set(['BAD_PASSWORD', 'RATE_LIMITED']);
@@ -165,6 +168,12 @@ export class SshFrontDoor {
   private async login(name: string, password: string, keyBlob: Buffer | undefined, address: string, port: number): Promise<VisitorLogin> {
     let visitor: VisitorIdentity | undefined;
     try {
+      // The password first: making an identity costs an RSA key generation (~0.3 s of CPU) and, for
+      // a key, a directory on disk, which nobody may have for a wrong password.
+      const asked = keyBlob ? `ssh key ${fingerprintOfBlob(keyBlob)}` : 'ssh guest';
+      if (!(await this.parlor.chat.logins.checkJoinPassword({ address, identity: asked }, password))) {
+        return { error: new ParlorError('BAD_PASSWORD', 'the join password is wrong') };
+      }
       visitor = keyBlob ? await this.identities.forKey(keyBlob) : await this.identities.guest();
       const guest = keyBlob === undefined;
       const chat = await ChatClient.connect({
@@ -186,8 +195,13 @@ export class SshFrontDoor {
       });
       return { chat, identity: visitor };
     } catch (error) {
-      visitor?.release();
-      return { error: asParlorError(error, 'INTERNAL') };
+      const refusal = asParlorError(error, 'INTERNAL');
+      // Refused at the login, the identity holds no name: a new one made for it goes. After any
+      // other failure the server may have bound the name to it, so it stays (else the key's owner
+      // would find the name held by an identity nobody has).
+      if (LOGIN_REFUSALS.has(refusal.code)) visitor?.discard();
+      else visitor?.release();
+      return { error: refusal };
     }
   }
 }

@@ -5,7 +5,7 @@
 // Each visitor's config dir (known peers, UI settings) sits beside its identity.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateClientIdentity, loadOrCreateClientIdentity, type ClientIdentity } from '../crypto/identity.ts';
@@ -16,6 +16,11 @@ export interface VisitorIdentity {
   configDir: string;
   /** Ends a guest's temporary config dir; nothing for a key holder. */
   release(): void;
+  /**
+   * After a login that failed (NAME_TAKEN, BANNED, ...): as release, and a key holder's identity
+   * made for this very login is removed again, so that keys that never got in leave nothing on disk.
+   */
+  discard(): void;
 }
 
 export class VisitorIdentities {
@@ -44,9 +49,19 @@ export class VisitorIdentities {
   /** The identity bound to this SSH public key (its wire blob), made on first use. */
   async forKey(keyBlob: Buffer): Promise<VisitorIdentity> {
     const dir = join(this.root, createHash('sha256').update(keyBlob).digest('hex').slice(0, 32));
+    const isNew = !existsSync(dir);
     const { identity } = await this.forDir(dir);
     sshHeldKeys.add(identity.fingerprint);
-    return { identity, configDir: dir, release: () => {} };
+    return {
+      identity,
+      configDir: dir,
+      release: () => {},
+      discard: () => {
+        if (!isNew) return;
+        sshHeldKeys.delete(identity.fingerprint);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
 
   async guest(): Promise<VisitorIdentity> {
@@ -55,14 +70,11 @@ export class VisitorIdentities {
     const configDir = mkdtempSync(join(guests, 'guest-'));
     const identity = await generateClientIdentity();
     sshHeldKeys.add(identity.fingerprint);
-    return {
-      identity,
-      configDir,
-      release: () => {
-        sshHeldKeys.delete(identity.fingerprint);
-        rmSync(configDir, { recursive: true, force: true });
-      },
+    const release = (): void => {
+      sshHeldKeys.delete(identity.fingerprint);
+      rmSync(configDir, { recursive: true, force: true });
     };
+    return { identity, configDir, release, discard: release };
   }
 
   close(): void {

@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { ChatClient } from '../../src/client/chat-client.ts';
@@ -124,6 +124,27 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
     expect(run.code).to.equal(255);
     expect(run.stderr).to.include('Permission denied');
     expect(server.events.some((event) => event.event === 'login' && event.name === 'ada')).to.equal(false);
+  });
+
+  it('makes no identity for a key that did not get in (a wrong password, a name taken): nothing kept on disk', async () => {
+    const dataDir = tempDir('parlor-ssh-disk');
+    const kept = await startServerProcess(['--data', dataDir, '--no-discovery', '--no-mdns', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD]);
+    try {
+      const port = (await kept.waitForEvent((event) => event.event === 'listening')).sshPort as number;
+      const visitorsDir = join(dataDir, 'ssh-visitors');
+      const ada = sshVisitor();
+      expect((await runSsh(ada, port, 'ada', 'not the password', ['send', '#lobby', 'x'])).code).to.equal(255);
+      expect(readdirSync(visitorsDir), 'an identity was made for a wrong password').to.deep.equal([]);
+      expect((await runSsh(ada, port, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'mine'])).code).to.equal(0);
+      expect(readdirSync(visitorsDir)).to.have.length(1);
+      const impostor = await runSsh(sshVisitor(), port, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'me too']);
+      expect(impostor.stderr).to.match(/NAME_RESERVED|NAME_TAKEN/);
+      expect(readdirSync(visitorsDir), 'the refused key left its identity behind').to.have.length(1);
+      // ada's own identity stays: the name is still hers.
+      expect((await runSsh(ada, port, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'still mine'])).code).to.equal(0);
+    } finally {
+      await kept.stop();
+    }
   });
 
   it('slows a key that keeps guessing the join password, with the chat\'s own slow-down', async () => {
