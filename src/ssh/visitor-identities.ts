@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateClientIdentity, loadOrCreateClientIdentity, type ClientIdentity } from '../crypto/identity.ts';
+import pLimit from 'p-limit';
+import { CLIENT_IDENTITY_FILE, generateClientIdentity, loadOrCreateClientIdentity, type ClientIdentity } from '../crypto/identity.ts';
+import { RetryLaterError } from '../server/limits.ts';
 import { sshHeldKeys } from '../server/keys.ts';
 
 export interface VisitorIdentity {
@@ -23,12 +25,26 @@ export interface VisitorIdentity {
   discard(): void;
 }
 
+/**
+ * A new visitor's identity is an RSA-2048 key generation, ~0.3 s of CPU on libuv's pool. The join
+ * password is advertised on the LAN, so anyone there may ask for one per connection: they are made
+ * one at a time, and past a short queue a login is refused with RATE_LIMITED, so that a flood of
+ * new keys or guests takes one thread and not the server's every core.
+ */
+const KEY_GENERATIONS_AT_ONCE = 1;
+const KEY_GENERATIONS_QUEUED = 16;
+const KEY_GENERATION_RETRY_MS = 2000;
+
 export class VisitorIdentities {
   private readonly root: string;
   private readonly temporary: boolean;
+  private readonly keyGenerations = pLimit(KEY_GENERATIONS_AT_ONCE);
 
   /** `dataDir` null (an --ephemeral server): everything in a temp dir, gone at close. */
-  constructor(dataDir: string | null) {
+  constructor(
+    dataDir: string | null,
+    private readonly maxQueuedKeyGenerations = KEY_GENERATIONS_QUEUED,
+  ) {
     this.temporary = dataDir === null;
     this.root = dataDir === null ? mkdtempSync(join(tmpdir(), 'parlor-ssh-')) : join(dataDir, 'ssh-visitors');
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
@@ -49,8 +65,8 @@ export class VisitorIdentities {
   /** The identity bound to this SSH public key (its wire blob), made on first use. */
   async forKey(keyBlob: Buffer): Promise<VisitorIdentity> {
     const dir = join(this.root, createHash('sha256').update(keyBlob).digest('hex').slice(0, 32));
-    const isNew = !existsSync(dir);
-    const { identity } = await this.forDir(dir);
+    const isNew = !existsSync(join(dir, CLIENT_IDENTITY_FILE));
+    const { identity } = isNew ? await this.generating(() => this.forDir(dir)) : await this.forDir(dir);
     sshHeldKeys.add(identity.fingerprint);
     return {
       identity,
@@ -68,7 +84,13 @@ export class VisitorIdentities {
     const guests = join(this.root, 'guests');
     mkdirSync(guests, { recursive: true, mode: 0o700 });
     const configDir = mkdtempSync(join(guests, 'guest-'));
-    const identity = await generateClientIdentity();
+    let identity: ClientIdentity;
+    try {
+      identity = await this.generating(() => generateClientIdentity());
+    } catch (error) {
+      rmSync(configDir, { recursive: true, force: true });
+      throw error;
+    }
     sshHeldKeys.add(identity.fingerprint);
     const release = (): void => {
       sshHeldKeys.delete(identity.fingerprint);
@@ -80,6 +102,13 @@ export class VisitorIdentities {
   close(): void {
     rmSync(join(this.root, 'guests'), { recursive: true, force: true });
     if (this.temporary) rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private generating<T>(make: () => Promise<T>): Promise<T> {
+    if (this.keyGenerations.pendingCount >= this.maxQueuedKeyGenerations) {
+      return Promise.reject(new RetryLaterError('too many new SSH visitors at once: try again shortly', KEY_GENERATION_RETRY_MS));
+    }
+    return this.keyGenerations(make);
   }
 
   private async forDir(dir: string): Promise<{ identity: ClientIdentity }> {
