@@ -180,6 +180,14 @@ async function roomLatency(server: ServerProcess, receivers: Receiver[], senderN
   const sender = await ChatClient.connect({ host: server.host, port: server.port, identity: await generateClientIdentity(), configDir: makeTempDir('parlor-bench-ssh-sender').path, name: senderName, password: PASSWORD, reconnect: false, fingerprint: server.fingerprint });
   await sender.join('lobby');
   await sleep(SENDER_SETTLE_MS);
+  // PARLOR_BENCH_SSH_WARMUP=N, for a look by hand: N messages said (at the same rate, not
+  // measured) before the measured ones, to tell a fresh server's first messages from the rest.
+  const warmup = Number(process.env.PARLOR_BENCH_SSH_WARMUP ?? 0);
+  for (let i = 0; i < warmup; i++) {
+    await sleep(1000 / RATE_PER_SEC);
+    sender.say('lobby', `warm-up ${i}`).catch(() => {});
+  }
+  if (warmup > 0) await sleep(DRAIN_MS);
   for (const receiver of receivers) receiver.seen.clear();
   const sentAt = new Map<number, number>();
   const failures: string[] = [];
@@ -190,6 +198,14 @@ async function roomLatency(server: ServerProcess, receivers: Receiver[], senderN
   // And its event loop's delays: long ones would mean arrivals are seen late by the bench itself.
   const benchLag = monitorEventLoopDelay({ resolution: 5 });
   benchLag.enable();
+  // PARLOR_BENCH_SSH_DETAIL: the server's lines that are not its events (--trace-gc in
+  // PARLOR_BENCH_SERVER_NODE_ARGS), with when they arrived, to be set beside the worst messages.
+  const serverLines: Array<[number, string]> = [];
+  const onServerOutput = (chunk: Buffer): void => {
+    const at = performance.now();
+    for (const line of chunk.toString().split('\n')) if (line.trim() !== '' && !line.startsWith('{')) serverLines.push([at, line.trim()]);
+  };
+  if (process.env.PARLOR_BENCH_SSH_DETAIL) server.child.stdout.on('data', onServerOutput);
   const start = performance.now();
   for (let sequence = 0; sequence < MESSAGES; sequence++) {
     const due = start + (sequence * 1000) / RATE_PER_SEC;
@@ -214,6 +230,7 @@ async function roomLatency(server: ServerProcess, receivers: Receiver[], senderN
   }
   latencies.sort((a, b) => a - b);
   benchLag.disable();
+  server.child.stdout.off('data', onServerOutput);
   // PARLOR_BENCH_SSH_DETAIL=1: how one message's arrivals spread over the receivers (every tenth
   // message), and the bench's own event-loop delays, to tell queueing from drawing from the bench.
   if (process.env.PARLOR_BENCH_SSH_DETAIL) {
@@ -224,6 +241,20 @@ async function roomLatency(server: ServerProcess, receivers: Receiver[], senderN
       if (arrivals.length > 0) spread.push(`#${sequence} ${round(arrivals[0]!)}..${round(arrivals[arrivals.length >> 1]!)}..${round(arrivals[arrivals.length - 1]!)}`);
     }
     console.log(`  ${senderName}: arrivals (first..median..last ms) ${spread.join(', ')}; bench event-loop delay p99 ${round(benchLag.percentile(99) / 1e6, 1)} ms, max ${round(benchLag.max / 1e6, 1)} ms`);
+    // The messages whose last arrival was latest: an outlier that stalls everyone shows here, with
+    // when it was sent (ms after the first) and anything the server printed around then (--trace-gc).
+    const worst = [...sentAt]
+      .map(([sequence, sent]) => ({ sequence, sent, arrivals: receivers.flatMap((receiver) => (receiver.seen.has(sequence) ? [receiver.seen.get(sequence)! - sent] : [])).sort((a, b) => a - b) }))
+      .filter((entry) => entry.arrivals.length > 0)
+      .sort((a, b) => b.arrivals[b.arrivals.length - 1]! - a.arrivals[a.arrivals.length - 1]!)
+      .slice(0, 5);
+    console.log(`  ${senderName}: worst messages (sent at +ms: first..median..last ms) ${worst.map((entry) => `#${entry.sequence} at +${round(entry.sent - start)}: ${round(entry.arrivals[0]!)}..${round(entry.arrivals[entry.arrivals.length >> 1]!)}..${round(entry.arrivals[entry.arrivals.length - 1]!)}`).join(', ')}`);
+    // Scavenges are many and short: only those of 5 ms or more are listed, beside every other line.
+    const listed = serverLines.filter(([at, line]) => at >= start - 500 && (!line.includes('Scavenge') || Number(/MB, ([\d.]+)/.exec(line)?.[1] ?? 0) >= 5));
+    const scavenges = serverLines.filter(([, line]) => line.includes('Scavenge'));
+    const scavengeMs = scavenges.reduce((sum, [, line]) => sum + Number(/MB, ([\d.]+)/.exec(line)?.[1] ?? 0), 0);
+    if (serverLines.length > 0) console.log(`  server: ${scavenges.length} scavenges, ${round(scavengeMs)} ms in all`);
+    for (const [at, line] of listed) console.log(`  server at +${round(at - start)}: ${line.slice(0, 160)}`);
   }
   const pick = (q: number): number => (latencies.length === 0 ? NaN : round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!, 1));
   return { p50: pick(0.5), p99: pick(0.99), delivered: latencies.length, expected: receivers.length * MESSAGES, serverCpuPercent, benchCpuPercent };
