@@ -60,7 +60,10 @@ export class ChatPanes {
     for (const widget of Object.values(this.widgets)) fastBoxRender(widget);
     for (const widget of [this.widgets.rooms, this.widgets.members, this.widgets.input, this.widgets.bar]) renderWhenChanged(widget);
     // The SSH front door's visitors in one room see the same lines: parsed once for all of them.
-    shareParsedContent(this.widgets.messages);
+    // The member and room lists too: when someone speaks for the first time (or a minute turns),
+    // the time beside their name changes on every visitor's screen at once, and parsing that list
+    // again for each of 200 visitors held that one message up by a few hundred milliseconds.
+    for (const widget of [this.widgets.messages, this.widgets.members, this.widgets.rooms]) shareParsedContent(widget);
     this.widgets.messages.on('scroll', () => {
       // Scrolled up by other means than PageUp (the mouse wheel): the rest of the conversation first.
       if (!this.following && this.hiddenEntries > 0 && this.widgets.messages.getScrollPerc() < 100) {

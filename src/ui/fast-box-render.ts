@@ -14,7 +14,8 @@
 // fast-box-render.test.ts compares them), and hand anything they do not cover back to it.
 
 import type blessed from 'blessed';
-import { fastDrawCounts, unicode, type Coords, type Row, type ScreenInternals } from './blessed-internals.ts';
+import { markSilentCombining } from './fast-screen-draw.ts';
+import { fastDrawCounts, markChanged, unicode, type Coords, type ScreenInternals } from './blessed-internals.ts';
 
 /** One text line of a box as cells: what blessed's render loop writes for it. */
 interface Run {
@@ -78,6 +79,8 @@ export function fastBoxRender(box: blessed.Widgets.BlessedElement): void {
   const element = box as unknown as BoxInternals & Record<symbol, unknown>;
   if (element[FAST]) return;
   element[FAST] = true;
+  // Before blessed's render is taken for the boxes this does not cover.
+  markSilentCombining();
   const original = element.render.bind(element);
   element.render = () => {
     const drawn = renderBox(element);
@@ -142,7 +145,9 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
       break;
     }
     const row = lines[y]!;
-    let dirty = false;
+    // The first and last cells changed (columns inside the box), -1 for none.
+    let first = -1;
+    let last = -1;
     const chars = run?.chars;
     const attrs = run?.attrs;
     const bases = run?.bases;
@@ -154,16 +159,19 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
       const base = bases?.[x];
       if (base !== undefined) {
         // As blessed does: the base character is written (the row counts as changed if it differs
-        // from the cell, which still holds the combined one), then the combining ones are added.
+        // from the cell, which still holds the combined one), then the combining ones are added,
+        // which may change the cell without the row counting as changed.
         if (attr !== cell[0] || base !== cell[1]) {
           cell[0] = attr;
-          dirty = true;
-        }
+          if (first < 0) first = x;
+          last = x;
+        } else if (ch !== cell[1]) row.wholeNextDiff = true;
         cell[1] = ch;
       } else if (attr !== cell[0] || ch !== cell[1]) {
         cell[0] = attr;
         cell[1] = ch;
-        dirty = true;
+        if (first < 0) first = x;
+        last = x;
       }
     }
     const blank = el.ch;
@@ -172,10 +180,11 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
       if (fillAttr !== cell[0] || blank !== cell[1]) {
         cell[0] = fillAttr;
         cell[1] = blank;
-        dirty = true;
+        if (first < 0) first = x;
+        last = x;
       }
     }
-    if (dirty) row.dirty = true;
+    if (first >= 0) markChanged(screen, row, xi + first, xi + last);
   }
   // The scrollbar, as blessed draws it (without a track, inside the border).
   if (el.scrollbar) {
@@ -193,12 +202,12 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
         if (attr !== cell[0] || ch !== cell[1]) {
           cell[0] = attr;
           cell[1] = ch;
-          lines[y]!.dirty = true;
+          markChanged(screen, lines[y]!, x, x);
         }
       }
     }
   }
-  if (border) drawLineBorder(lines, el.sattr(el.style.border ?? {}), coords);
+  if (border) drawLineBorder(screen, el.sattr(el.style.border ?? {}), coords);
   for (const child of el.children) {
     if (screen._ci !== -1) (child as unknown as { index: number }).index = screen._ci++;
     child.render();
@@ -209,13 +218,14 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
 }
 
 /** A full line border in `attr`, as blessed draws it: corners, then sides. */
-function drawLineBorder(lines: Row[], attr: number, { xi, xl, yi, yl }: Coords): void {
+function drawLineBorder(screen: ScreenInternals, attr: number, { xi, xl, yi, yl }: Coords): void {
+  const lines = screen.lines;
   const put = (y: number, x: number, ch: string): void => {
     const cell = lines[y]![x]!;
     if (attr !== cell[0] || ch !== cell[1]) {
       cell[0] = attr;
       cell[1] = ch;
-      lines[y]!.dirty = true;
+      markChanged(screen, lines[y]!, x, x);
     }
   };
   for (let x = xi; x < xl; x++) put(yi, x, x === xi ? '┌' : x === xl - 1 ? '┐' : '─');
