@@ -14,8 +14,11 @@ export type Cell = [number, string];
  *   being marked (blessed adds a combining character to a cell without marking it; its diff leaves
  *   a wide character's cells unlike the terminal's, to write them again): blessed's diff would
  *   write those at the row's next drawing, so that one compares the whole row.
+ * - `stamp`: counts the changes to the row's cells that this code knows of: a fast box's
+ *   (markChanged) and, when its diff finds the row dirty or compares it whole, anyone else's. A
+ *   fast box that finds it as it left it knows its cells are as it wrote them.
  */
-export type Row = Cell[] & { dirty?: boolean; changedFrom?: number; changedTo?: number; wholeNextDiff?: boolean };
+export type Row = Cell[] & { dirty?: boolean; changedFrom?: number; changedTo?: number; wholeNextDiff?: boolean; stamp?: number };
 
 /** Where blessed puts an element on the screen (Element._getCoords). */
 export interface Coords {
@@ -67,10 +70,11 @@ export interface ScreenInternals {
 export const unicode = (blessed as unknown as { unicode: { charWidth(str: string): number; codePointAt(str: string, i: number): number; combining: Record<number, boolean>; chars: { combining: RegExp } } }).unicode;
 
 /**
- * Boxes and screens drawn here rather than by blessed, and rows of which only the cells the fast
- * boxes changed were compared (tests check that the fast paths ran).
+ * Boxes and screens drawn here rather than by blessed, rows of which only the cells the fast boxes
+ * changed were compared, and rows a fast box wrote from what it knew it had left there (tests
+ * check that the fast paths ran).
  */
-export const fastDrawCounts = { boxes: 0, screens: 0, changedCellRows: 0 };
+export const fastDrawCounts = { boxes: 0, screens: 0, changedCellRows: 0, rowsFromRecord: 0 };
 
 /**
  * Cells `from`..`to` (columns, both included) of a row were changed by a fast box. Where the
@@ -78,6 +82,7 @@ export const fastDrawCounts = { boxes: 0, screens: 0, changedCellRows: 0 };
  * else made the row dirty); elsewhere the row is dirty, as blessed would mark it.
  */
 export function markChanged(screen: ScreenInternals, row: Row, from: number, to: number): void {
+  row.stamp = (row.stamp ?? 0) + 1;
   if (!screen.parlorChangedCells) {
     row.dirty = true;
     return;

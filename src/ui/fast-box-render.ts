@@ -29,6 +29,15 @@ interface Run {
   endAttr: number;
 }
 
+/** What a box last wrote in a row of its content: the line (or blank), and the row's stamp right after. */
+interface RowRecord {
+  shows: Run;
+  stamp: number | undefined;
+}
+
+/** A box's row records, by screen row, for where it was drawn then and in which screen buffer. */
+type RowRecords = Array<RowRecord | undefined> & { xi: number; width: number; blank: string; lines: unknown };
+
 type ParsedLines = string[] & { attr?: number[]; ci: number[]; parlorRuns?: Map<string, Array<Run | null>> };
 
 interface BoxInternals {
@@ -50,6 +59,7 @@ interface BoxInternals {
   lpos?: Coords;
   children: BoxInternals[];
   _clines: ParsedLines | null;
+  parlorRows?: RowRecords;
   _pcontent: string;
   _emit(event: string, args?: unknown[]): void;
   parseContent(): boolean;
@@ -133,6 +143,12 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
   // loop lays them out; after the last line, blanks in the attribute the text ended with.
   let index = coords.base;
   let fillAttr = dattr;
+  const blank = el.ch;
+  // What this box last wrote in each row (see RowRecord); kept while it stays where it was.
+  let records = el.parlorRows;
+  if (!records || records.xi !== xi || records.width !== width || records.blank !== blank || records.lines !== lines) {
+    records = el.parlorRows = Object.assign([] as Array<RowRecord | undefined>, { xi, width, blank, lines });
+  }
   for (let y = yi; y < yl; y++) {
     let run: Run | undefined;
     while (index < clines.length) {
@@ -145,6 +161,37 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
       break;
     }
     const row = lines[y]!;
+    const shows = run ?? blankRun(fillAttr);
+    const record = records[y];
+    // The row as this box left it, with nothing else written since (its stamp has not moved, it is
+    // not dirty): only the cells where the old line and the new one differ can have changed.
+    // Every visitor of a room scrolls through the same lines, so which cells those are is worked
+    // out once for each pair of lines (cellsBetween).
+    if (record && record.stamp === row.stamp && record.shows !== shows && !row.dirty && !row.wholeNextDiff && !record.shows.bases && !shows.bases && screen.parlorChangedCells) {
+      let first = -1;
+      let last = -1;
+      for (const x of cellsBetween(record.shows, shows, width, blank)) {
+        const cell = row[xi + x]!;
+        const inText = x < shows.chars.length;
+        const attr = inText ? shows.attrs[x]! : fillAttr;
+        const ch = inText ? shows.chars[x]! : blank;
+        if (attr !== cell[0] || ch !== cell[1]) {
+          cell[0] = attr;
+          cell[1] = ch;
+          if (first < 0) first = x;
+          last = x;
+        }
+      }
+      if (first >= 0) markChanged(screen, row, xi + first, xi + last);
+      record.shows = shows;
+      record.stamp = row.stamp;
+      fastDrawCounts.rowsFromRecord++;
+      continue;
+    }
+    if (record && record.stamp === row.stamp && record.shows === shows && !row.dirty && !row.wholeNextDiff && screen.parlorChangedCells) {
+      fastDrawCounts.rowsFromRecord++;
+      continue;
+    }
     // The first and last cells changed (columns inside the box), -1 for none.
     let first = -1;
     let last = -1;
@@ -174,7 +221,6 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
         last = x;
       }
     }
-    const blank = el.ch;
     for (let x = shown; x < width; x++) {
       const cell = row[xi + x]!;
       if (fillAttr !== cell[0] || blank !== cell[1]) {
@@ -185,6 +231,10 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
       }
     }
     if (first >= 0) markChanged(screen, row, xi + first, xi + last);
+    if (record) {
+      record.shows = shows;
+      record.stamp = row.stamp;
+    } else records[y] = { shows, stamp: row.stamp };
   }
   // The scrollbar, as blessed draws it (without a track, inside the border).
   if (el.scrollbar) {
@@ -215,6 +265,40 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
   el._emit('render', [coords]);
   fastDrawCounts.boxes++;
   return coords;
+}
+
+/** Rows past the end of the text, as a line of no cells in the attribute they are filled with. */
+const blankRuns = new Map<number, Run>();
+
+function blankRun(fillAttr: number): Run {
+  let run = blankRuns.get(fillAttr);
+  if (!run) {
+    if (blankRuns.size >= RUNS_KEPT) blankRuns.clear();
+    blankRuns.set(fillAttr, (run = { attrs: [], chars: [], codesOnly: false, endAttr: fillAttr }));
+  }
+  return run;
+}
+
+/** The columns (inside a box of `width`, filled with `blank`) where a row showing `before` and one showing `after` differ. */
+const betweenKept = new WeakMap<Run, WeakMap<Run, { width: number; blank: string; columns: number[] }>>();
+
+function cellsBetween(before: Run, after: Run, width: number, blank: string): number[] {
+  let fromBefore = betweenKept.get(before);
+  if (!fromBefore) betweenKept.set(before, (fromBefore = new WeakMap()));
+  const known = fromBefore.get(after);
+  if (known && known.width === width && known.blank === blank) return known.columns;
+  const columns: number[] = [];
+  for (let x = 0; x < width; x++) {
+    const oldText = x < before.chars.length;
+    const newText = x < after.chars.length;
+    const oldAttr = oldText ? before.attrs[x] : before.endAttr;
+    const newAttr = newText ? after.attrs[x] : after.endAttr;
+    const oldCh = oldText ? before.chars[x] : blank;
+    const newCh = newText ? after.chars[x] : blank;
+    if (oldAttr !== newAttr || oldCh !== newCh) columns.push(x);
+  }
+  fromBefore.set(after, { width, blank, columns });
+  return columns;
 }
 
 /** A full line border in `attr`, as blessed draws it: corners, then sides. */

@@ -18,8 +18,9 @@ export function fastScreenDraw(screen: blessed.Widgets.Screen): void {
   internals.parlorChangedCells = true;
   internals.draw = (start: number, end: number) => {
     if (drawScreen(internals, start, end)) return;
-    // blessed's diff knows dirty rows only.
+    // blessed's diff knows dirty rows only (and tells no one which it drew: every row's stamp moves).
     for (const row of internals.lines) {
+      row.stamp = (row.stamp ?? 0) + 1;
       if (row.changedFrom === undefined) continue;
       row.dirty = true;
       row.changedFrom = row.changedTo = undefined;
@@ -176,7 +177,11 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
     }
     line.dirty = false;
     line.changedFrom = line.changedTo = undefined;
-    if (whole) line.wholeNextDiff = false;
+    if (whole) {
+      line.wholeNextDiff = false;
+      // Something other than the fast boxes may have changed the row's cells.
+      line.stamp = (line.stamp ?? 0) + 1;
+    }
     // The row's cursor position goes first, taken back if the row writes nothing.
     const rowStart = written;
     put(cup(y, 0));

@@ -136,6 +136,8 @@ describe('ui/fast-box-render', () => {
         expect(fastDrawCounts.screens - before.screens).to.be.greaterThan(300);
         // And rows were compared only where the fast boxes changed them (a scroll, a new style).
         expect(fastDrawCounts.changedCellRows - before.changedCellRows).to.be.greaterThan(100);
+        // And boxes wrote rows from what they knew they had left there (a scroll, an unchanged line).
+        expect(fastDrawCounts.rowsFromRecord - before.rowsFromRecord).to.be.greaterThan(1000);
       } finally {
         plain.screen.destroy();
         fast.screen.destroy();
