@@ -297,11 +297,16 @@ interface DrawnEntry {
 }
 
 /**
- * New content, or none when it is the same: setting content clears the box's area, which would
- * make it repaint (render-when-changed.ts) for nothing.
+ * New content, or none when it is the same (new content makes the box repaint,
+ * render-when-changed.ts). Without clearing the box's area first, as the message pane's: a box
+ * paints every cell of its area at each render anyway, and clearing it made every row it covers
+ * dirty, so the next frame compared those rows whole. When someone spoke for the first time, or a
+ * minute turned, each SSH visitor's member list changed at once and the whole screen of each was
+ * compared, for the same bytes.
  */
 function setContent(box: blessed.Widgets.BoxElement, text: string): void {
-  if ((box as unknown as { content: string }).content !== text) box.setContent(text);
+  const pane = box as unknown as { content: string; setContent(text: string, noClear: boolean): void };
+  if (pane.content !== text) pane.setContent(text, true);
 }
 
 /** A new label, or none when it is the same (setting one clears its area, as setContent does). */
