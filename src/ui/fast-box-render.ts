@@ -15,7 +15,7 @@
 
 import type blessed from 'blessed';
 import { markSilentCombining } from './fast-screen-draw.ts';
-import { fastDrawCounts, markChanged, unicode, type Coords, type ScreenInternals } from './blessed-internals.ts';
+import { fastDrawCounts, markChanged, unicode, type Cell, type Coords, type ScreenInternals } from './blessed-internals.ts';
 
 /** One text line of a box as cells: what blessed's render loop writes for it. */
 interface Run {
@@ -175,9 +175,7 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
         const inText = x < shows.chars.length;
         const attr = inText ? shows.attrs[x]! : fillAttr;
         const ch = inText ? shows.chars[x]! : blank;
-        if (attr !== cell[0] || ch !== cell[1]) {
-          cell[0] = attr;
-          cell[1] = ch;
+        if (writeCell(cell, attr, ch)) {
           if (first < 0) first = x;
           last = x;
         }
@@ -214,18 +212,13 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
           last = x;
         } else if (ch !== cell[1]) row.wholeNextDiff = true;
         cell[1] = ch;
-      } else if (attr !== cell[0] || ch !== cell[1]) {
-        cell[0] = attr;
-        cell[1] = ch;
+      } else if (writeCell(cell, attr, ch)) {
         if (first < 0) first = x;
         last = x;
       }
     }
     for (let x = shown; x < width; x++) {
-      const cell = row[xi + x]!;
-      if (fillAttr !== cell[0] || blank !== cell[1]) {
-        cell[0] = fillAttr;
-        cell[1] = blank;
+      if (writeCell(row[xi + x]!, fillAttr, blank)) {
         if (first < 0) first = x;
         last = x;
       }
@@ -265,6 +258,14 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
   el._emit('render', [coords]);
   fastDrawCounts.boxes++;
   return coords;
+}
+
+/** Sets a cell to `attr` and `ch`; true if it held something else. */
+function writeCell(cell: Cell, attr: number, ch: string): boolean {
+  if (attr === cell[0] && ch === cell[1]) return false;
+  cell[0] = attr;
+  cell[1] = ch;
+  return true;
 }
 
 /** Rows past the end of the text, as a line of no cells in the attribute they are filled with. */
