@@ -60,7 +60,10 @@ export class ChatPanes {
     for (const widget of Object.values(this.widgets)) fastBoxRender(widget);
     for (const widget of [this.widgets.rooms, this.widgets.members, this.widgets.input, this.widgets.bar]) renderWhenChanged(widget);
     // The SSH front door's visitors in one room see the same lines: parsed once for all of them.
-    shareParsedContent(this.widgets.messages);
+    // The member and room lists too: when someone speaks for the first time (or a minute turns),
+    // the time beside their name changes on every visitor's screen at once, and parsing that list
+    // again for each of 200 visitors held that one message up by a few hundred milliseconds.
+    for (const widget of [this.widgets.messages, this.widgets.members, this.widgets.rooms]) shareParsedContent(widget);
     this.widgets.messages.on('scroll', () => {
       // Scrolled up by other means than PageUp (the mouse wheel): the rest of the conversation first.
       if (!this.following && this.hiddenEntries > 0 && this.widgets.messages.getScrollPerc() < 100) {
@@ -205,36 +208,35 @@ export class ChatPanes {
     const { entries, selfName } = this.shown;
     // Inside the border, less the scrollbar's column; blessed wraps a line that fills the rest.
     const textColumns = (messages.width as number) - 4;
-    const drawn: Array<{ lines: readonly string[]; dayLine: boolean; rows: number }> = [];
+    // Drawn for every visitor's screen at every message: the entries' texts are kept (drawnEntry)
+    // and put together here, newest first, without an object or array per entry.
+    const drawn: DrawnEntry[] = [];
     const kept = new Map<Entry, DrawnEntry>();
     let lineCount = 0;
     let first = entries.length;
     while (first > 0 && lineCount < rows) {
       first--;
-      const entry = entries[first]!;
       // A day-change line before an entry of another local day than the one before it (the first entry: than today's).
-      const drawnEntry = this.drawnEntry(entry, selfName, textColumns, first === 0 ? Date.now() : entryTime(entries[first - 1]!), kept);
-      const dayLine = drawnEntry.dayChange;
-      const lines = dayLine ? [` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`, ...drawnEntry.lines] : drawnEntry.lines;
-      const rowCount = drawnEntry.rows + (dayLine ? 1 : 0);
-      drawn.push({ lines, dayLine, rows: rowCount });
-      lineCount += rowCount;
+      const drawnEntry = this.drawnEntry(entries[first]!, selfName, textColumns, first === 0 ? undefined : entries[first - 1], kept);
+      drawn.push(drawnEntry);
+      lineCount += drawnEntry.rows + (drawnEntry.dayChange ? 1 : 0);
     }
     this.drawnEntries = kept;
-    drawn.reverse();
-    const lines: string[] = [];
+    const texts: string[] = [];
     const placements: PicturePlacement[] = [];
     lineCount = 0;
-    drawn.forEach(({ lines: entryDrawn, dayLine, rows: rowCount }, i) => {
-      const entry = entries[first + i]!;
+    for (let i = drawn.length - 1; i >= 0; i--) {
+      const { entry, dayChange, rows: entryRows, text } = drawn[i]!;
       // An image's rows follow its one-line head; every other line may hold '\n's of its own.
-      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + (dayLine ? 2 : 1), column: PICTURE_COLUMN, image: entry.cells });
-      lineCount += rowCount;
-      lines.push(...entryDrawn);
-    });
+      if (entry.kind === 'image' && entry.cells) placements.push({ line: lineCount + (dayChange ? 2 : 1), column: PICTURE_COLUMN, image: entry.cells });
+      lineCount += entryRows + (dayChange ? 1 : 0);
+      if (dayChange) texts.push(` ${paint(theme.dim, dayChangeText(entryTime(entry)))}`);
+      // An entry without lines (one not sealed to this reader) adds none, as its empty list did.
+      if (text !== undefined) texts.push(text);
+    }
     this.placements = placements;
     this.hiddenEntries = first;
-    const text = lines.length > 0 ? lines.join('\n') : paint(theme.dim, 'Nothing said here yet.');
+    const text = texts.length > 0 ? texts.join('\n') : paint(theme.dim, 'Nothing said here yet.');
     // Without clearing its area first: the pane paints every cell of it at each render anyway (a
     // move or a resize clears it, in blessed itself).
     const pane = messages as unknown as { content: string; setContent(text: string, noClear: boolean): void };
@@ -243,22 +245,23 @@ export class ChatPanes {
 
   /**
    * An entry's lines, drawn once for a width, theme and name, and whether a day-change line goes
-   * before it (after the entry before it, at time `previous`): a message's lines do not change, and
-   * each new message would otherwise draw again every line above it. Kept for the entries of the
-   * last drawing only (`kept`, which becomes drawnEntries), so a long conversation keeps no more
-   * than a screenful. A transfer's line changes in place as it goes (transfer-board.ts): it is
-   * drawn each time.
+   * before it (after the entry before it, `previous`; none for the first, which goes by today): a
+   * message's lines do not change, and each new message would otherwise draw again every line above
+   * it. Kept for the entries of the last drawing only (`kept`, which becomes drawnEntries), so a
+   * long conversation keeps no more than a screenful. A transfer's line changes in place as it goes
+   * (transfer-board.ts): it is drawn each time.
    */
-  private drawnEntry(entry: Entry, selfName: string, width: number, previous: number, kept: Map<Entry, DrawnEntry>): DrawnEntry {
+  private drawnEntry(entry: Entry, selfName: string, width: number, previous: Entry | undefined, kept: Map<Entry, DrawnEntry>): DrawnEntry {
     const { theme } = this.ui;
     let drawn = this.drawnEntries.get(entry);
     if (!drawn || entry.kind === 'transfer' || drawn.width !== width || drawn.theme !== theme || drawn.selfName !== selfName) {
       const lines = entryLines(entry, theme, selfName, width);
-      drawn = { width, theme, selfName, lines, rows: screenRows(lines), previous: NaN, dayChange: false };
+      drawn = { entry, width, theme, selfName, text: lines.length > 0 ? lines.join('\n') : undefined, rows: screenRows(lines), previous: null, dayChange: false };
     }
-    if (drawn.previous !== previous) {
-      drawn.previous = previous;
-      drawn.dayChange = dayChanges([previous, entryTime(entry)]).has(1);
+    // The first entry is compared with today, which moves on: worked out each time, as before.
+    if (previous === undefined || drawn.previous !== previous) {
+      drawn.previous = previous ?? null;
+      drawn.dayChange = dayChanges([previous === undefined ? Date.now() : entryTime(previous), entryTime(entry)]).has(1);
     }
     kept.set(entry, drawn);
     return drawn;
@@ -280,23 +283,30 @@ export class ChatPanes {
 
 /** An entry as the message pane last drew it (ChatPanes.drawnEntry). */
 interface DrawnEntry {
+  entry: Entry;
   width: number;
   theme: Theme;
   selfName: string;
-  lines: readonly string[];
+  /** Its lines, joined; undefined for none. */
+  text: string | undefined;
   /** The screen lines they take (a line may hold '\n's of its own). */
   rows: number;
-  /** The time of the entry before it, and whether the day changed since. */
-  previous: number;
+  /** The entry before it (null: none yet known), and whether the day changed since. */
+  previous: Entry | null;
   dayChange: boolean;
 }
 
 /**
- * New content, or none when it is the same: setting content clears the box's area, which would
- * make it repaint (render-when-changed.ts) for nothing.
+ * New content, or none when it is the same (new content makes the box repaint,
+ * render-when-changed.ts). Without clearing the box's area first, as the message pane's: a box
+ * paints every cell of its area at each render anyway, and clearing it made every row it covers
+ * dirty, so the next frame compared those rows whole. When someone spoke for the first time, or a
+ * minute turned, each SSH visitor's member list changed at once and the whole screen of each was
+ * compared, for the same bytes.
  */
 function setContent(box: blessed.Widgets.BoxElement, text: string): void {
-  if ((box as unknown as { content: string }).content !== text) box.setContent(text);
+  const pane = box as unknown as { content: string; setContent(text: string, noClear: boolean): void };
+  if (pane.content !== text) pane.setContent(text, true);
 }
 
 /** A new label, or none when it is the same (setting one clears its area, as setContent does). */

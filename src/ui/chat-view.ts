@@ -155,9 +155,20 @@ const byName = new Intl.Collator().compare;
 const sortedMembers = new WeakMap<ReadonlyMap<string, Member>, { values: Member[]; sorted: Member[] }>();
 
 function byNames(members: ReadonlyMap<string, Member>): Member[] {
-  const values = [...members.values()];
   const kept = sortedMembers.get(members);
-  if (kept && kept.values.length === values.length && kept.values.every((member, i) => member === values[i])) return kept.sorted;
+  if (kept && kept.values.length === members.size) {
+    // Compared in place: a copy of a room's members for every screen at every message was garbage.
+    let i = 0;
+    let same = true;
+    for (const member of members.values()) {
+      if (member !== kept.values[i++]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return kept.sorted;
+  }
+  const values = [...members.values()];
   const sorted = [...values].sort((a, b) => byName(a.name, b.name));
   sortedMembers.set(members, { values, sorted });
   return sorted;
@@ -169,13 +180,14 @@ export function memberListText(conversation: Conversation | undefined, theme: Th
   if (conversation.kind === 'status') return `${paint(theme.dim, 'Server')}\n${paint(theme.accent, safeName(conversation.name).slice(0, Math.max(3, width)))}`;
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeName(conversation.name))}`;
   const members = byNames(conversation.members);
-  const shown = members.slice(0, Math.max(0, rows - 1));
+  const shownCount = Math.min(members.length, Math.max(0, rows - 1));
   // Drawn at every message of every screen, and nearly always the same: kept while the members
   // shown, the minutes they last spoke in (a time is shown to the minute: every time zone is a
   // whole number of minutes from UTC) and the day (which decides how a time is written) are.
-  const day = new Date(now).toDateString();
+  const day = localDayOf(now);
   const kept = memberTexts.get(conversation.members);
-  if (kept && kept.members === members && kept.theme === theme && kept.width === width && kept.rows === rows && kept.day === day && shown.every((m, i) => minuteOf(m.lastMessageAt) === kept.times[i])) return kept.text;
+  if (kept && kept.members === members && kept.theme === theme && kept.width === width && kept.rows === rows && kept.day === day && sameMinutes(members, shownCount, kept.times)) return kept.text;
+  const shown = members.slice(0, shownCount);
   const text = [
     paint(theme.dim, `${members.length} here`.padEnd(Math.max(0, width - 5)) + 'said'),
     ...shown.map((m) => {
@@ -190,6 +202,22 @@ export function memberListText(conversation: Conversation | undefined, theme: Th
 
 function minuteOf(ts: number | null): number | null {
   return ts === null ? null : Math.floor(ts / 60_000);
+}
+
+/** Whether the first `count` members last spoke in the minutes `times` says. */
+function sameMinutes(members: readonly Member[], count: number, times: ReadonlyArray<number | null>): boolean {
+  if (times.length !== count) return false;
+  for (let i = 0; i < count; i++) if (minuteOf(members[i]!.lastMessageAt) !== times[i]) return false;
+  return true;
+}
+
+/** The local day of a time, as Date.toDateString writes it; worked out once a minute (the day changes on a whole minute). */
+let dayKept: { minute: number; day: string } = { minute: Number.NaN, day: '' };
+
+function localDayOf(now: number): string {
+  const minute = Math.floor(now / 60_000);
+  if (minute !== dayKept.minute) dayKept = { minute, day: new Date(now).toDateString() };
+  return dayKept.day;
 }
 
 /** The member list's last text per room's members, and what it was drawn from (memberListText). */

@@ -53,6 +53,9 @@ export interface Conversation {
 
 export const STATUS_KEY = 'status';
 
+/** The order of the room list: the status conversation, rooms, direct conversations. */
+const LISTED_KINDS = ['status', 'room', 'dm'] as const;
+
 export function roomKey(room: string): string {
   return `room:${foldName(room.replace(/^#/, ''))}`;
 }
@@ -100,8 +103,11 @@ export class ConversationList {
    * the order of the list on screen, and the order Ctrl-N walks (wrapping from the last DM to status).
    */
   list(): Conversation[] {
-    const all = [...this.byKey.values()];
-    return (['status', 'room', 'dm'] as const).flatMap((kind) => all.filter((c) => c.kind === kind));
+    // Status, then rooms, then direct ones, each in the order opened (drawn at every message of
+    // every SSH visitor's screen: plain loops rather than flatMap and filters).
+    const listed: Conversation[] = [];
+    for (const kind of LISTED_KINDS) for (const conversation of this.byKey.values()) if (conversation.kind === kind) listed.push(conversation);
+    return listed;
   }
 
   /** The server's status conversation: there from the start, never closed. */

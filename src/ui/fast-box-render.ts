@@ -14,7 +14,8 @@
 // fast-box-render.test.ts compares them), and hand anything they do not cover back to it.
 
 import type blessed from 'blessed';
-import { fastDrawCounts, unicode, type Coords, type Row, type ScreenInternals } from './blessed-internals.ts';
+import { markSilentCombining } from './fast-screen-draw.ts';
+import { fastDrawCounts, markChanged, unicode, type Cell, type Coords, type ScreenInternals } from './blessed-internals.ts';
 
 /** One text line of a box as cells: what blessed's render loop writes for it. */
 interface Run {
@@ -27,6 +28,15 @@ interface Run {
   /** The attribute after the line (its trailing codes included): blessed fills the rest of the row with it. */
   endAttr: number;
 }
+
+/** What a box last wrote in a row of its content: the line (or blank), and the row's stamp right after. */
+interface RowRecord {
+  shows: Run;
+  stamp: number | undefined;
+}
+
+/** A box's row records, by screen row, for where it was drawn then and in which screen buffer. */
+type RowRecords = Array<RowRecord | undefined> & { xi: number; width: number; blank: string; lines: unknown };
 
 type ParsedLines = string[] & { attr?: number[]; ci: number[]; parlorRuns?: Map<string, Array<Run | null>> };
 
@@ -49,6 +59,7 @@ interface BoxInternals {
   lpos?: Coords;
   children: BoxInternals[];
   _clines: ParsedLines | null;
+  parlorRows?: RowRecords;
   _pcontent: string;
   _emit(event: string, args?: unknown[]): void;
   parseContent(): boolean;
@@ -78,6 +89,8 @@ export function fastBoxRender(box: blessed.Widgets.BlessedElement): void {
   const element = box as unknown as BoxInternals & Record<symbol, unknown>;
   if (element[FAST]) return;
   element[FAST] = true;
+  // Before blessed's render is taken for the boxes this does not cover.
+  markSilentCombining();
   const original = element.render.bind(element);
   element.render = () => {
     const drawn = renderBox(element);
@@ -130,6 +143,12 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
   // loop lays them out; after the last line, blanks in the attribute the text ended with.
   let index = coords.base;
   let fillAttr = dattr;
+  const blank = el.ch;
+  // What this box last wrote in each row (see RowRecord); kept while it stays where it was.
+  let records = el.parlorRows;
+  if (!records || records.xi !== xi || records.width !== width || records.blank !== blank || records.lines !== lines) {
+    records = el.parlorRows = Object.assign([] as Array<RowRecord | undefined>, { xi, width, blank, lines });
+  }
   for (let y = yi; y < yl; y++) {
     let run: Run | undefined;
     while (index < clines.length) {
@@ -142,7 +161,38 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
       break;
     }
     const row = lines[y]!;
-    let dirty = false;
+    const shows = run ?? blankRun(fillAttr);
+    const record = records[y];
+    // The row as this box left it, with nothing else written since (its stamp has not moved, it is
+    // not dirty): only the cells where the old line and the new one differ can have changed.
+    // Every visitor of a room scrolls through the same lines, so which cells those are is worked
+    // out once for each pair of lines (cellsBetween).
+    if (record && record.stamp === row.stamp && record.shows !== shows && !row.dirty && !row.wholeNextDiff && !record.shows.bases && !shows.bases && screen.parlorChangedCells) {
+      let first = -1;
+      let last = -1;
+      for (const x of cellsBetween(record.shows, shows, width, blank)) {
+        const cell = row[xi + x]!;
+        const inText = x < shows.chars.length;
+        const attr = inText ? shows.attrs[x]! : fillAttr;
+        const ch = inText ? shows.chars[x]! : blank;
+        if (writeCell(cell, attr, ch)) {
+          if (first < 0) first = x;
+          last = x;
+        }
+      }
+      if (first >= 0) markChanged(screen, row, xi + first, xi + last);
+      record.shows = shows;
+      record.stamp = row.stamp;
+      fastDrawCounts.rowsFromRecord++;
+      continue;
+    }
+    if (record && record.stamp === row.stamp && record.shows === shows && !row.dirty && !row.wholeNextDiff && screen.parlorChangedCells) {
+      fastDrawCounts.rowsFromRecord++;
+      continue;
+    }
+    // The first and last cells changed (columns inside the box), -1 for none.
+    let first = -1;
+    let last = -1;
     const chars = run?.chars;
     const attrs = run?.attrs;
     const bases = run?.bases;
@@ -154,28 +204,30 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
       const base = bases?.[x];
       if (base !== undefined) {
         // As blessed does: the base character is written (the row counts as changed if it differs
-        // from the cell, which still holds the combined one), then the combining ones are added.
+        // from the cell, which still holds the combined one), then the combining ones are added,
+        // which may change the cell without the row counting as changed.
         if (attr !== cell[0] || base !== cell[1]) {
           cell[0] = attr;
-          dirty = true;
-        }
+          if (first < 0) first = x;
+          last = x;
+        } else if (ch !== cell[1]) row.wholeNextDiff = true;
         cell[1] = ch;
-      } else if (attr !== cell[0] || ch !== cell[1]) {
-        cell[0] = attr;
-        cell[1] = ch;
-        dirty = true;
+      } else if (writeCell(cell, attr, ch)) {
+        if (first < 0) first = x;
+        last = x;
       }
     }
-    const blank = el.ch;
     for (let x = shown; x < width; x++) {
-      const cell = row[xi + x]!;
-      if (fillAttr !== cell[0] || blank !== cell[1]) {
-        cell[0] = fillAttr;
-        cell[1] = blank;
-        dirty = true;
+      if (writeCell(row[xi + x]!, fillAttr, blank)) {
+        if (first < 0) first = x;
+        last = x;
       }
     }
-    if (dirty) row.dirty = true;
+    if (first >= 0) markChanged(screen, row, xi + first, xi + last);
+    if (record) {
+      record.shows = shows;
+      record.stamp = row.stamp;
+    } else records[y] = { shows, stamp: row.stamp };
   }
   // The scrollbar, as blessed draws it (without a track, inside the border).
   if (el.scrollbar) {
@@ -193,12 +245,12 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
         if (attr !== cell[0] || ch !== cell[1]) {
           cell[0] = attr;
           cell[1] = ch;
-          lines[y]!.dirty = true;
+          markChanged(screen, lines[y]!, x, x);
         }
       }
     }
   }
-  if (border) drawLineBorder(lines, el.sattr(el.style.border ?? {}), coords);
+  if (border) drawLineBorder(screen, el.sattr(el.style.border ?? {}), coords);
   for (const child of el.children) {
     if (screen._ci !== -1) (child as unknown as { index: number }).index = screen._ci++;
     child.render();
@@ -208,14 +260,57 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
   return coords;
 }
 
+/** Sets a cell to `attr` and `ch`; true if it held something else. */
+function writeCell(cell: Cell, attr: number, ch: string): boolean {
+  if (attr === cell[0] && ch === cell[1]) return false;
+  cell[0] = attr;
+  cell[1] = ch;
+  return true;
+}
+
+/** Rows past the end of the text, as a line of no cells in the attribute they are filled with. */
+const blankRuns = new Map<number, Run>();
+
+function blankRun(fillAttr: number): Run {
+  let run = blankRuns.get(fillAttr);
+  if (!run) {
+    if (blankRuns.size >= RUNS_KEPT) blankRuns.clear();
+    blankRuns.set(fillAttr, (run = { attrs: [], chars: [], codesOnly: false, endAttr: fillAttr }));
+  }
+  return run;
+}
+
+/** The columns (inside a box of `width`, filled with `blank`) where a row showing `before` and one showing `after` differ. */
+const betweenKept = new WeakMap<Run, WeakMap<Run, { width: number; blank: string; columns: number[] }>>();
+
+function cellsBetween(before: Run, after: Run, width: number, blank: string): number[] {
+  let fromBefore = betweenKept.get(before);
+  if (!fromBefore) betweenKept.set(before, (fromBefore = new WeakMap()));
+  const known = fromBefore.get(after);
+  if (known && known.width === width && known.blank === blank) return known.columns;
+  const columns: number[] = [];
+  for (let x = 0; x < width; x++) {
+    const oldText = x < before.chars.length;
+    const newText = x < after.chars.length;
+    const oldAttr = oldText ? before.attrs[x] : before.endAttr;
+    const newAttr = newText ? after.attrs[x] : after.endAttr;
+    const oldCh = oldText ? before.chars[x] : blank;
+    const newCh = newText ? after.chars[x] : blank;
+    if (oldAttr !== newAttr || oldCh !== newCh) columns.push(x);
+  }
+  fromBefore.set(after, { width, blank, columns });
+  return columns;
+}
+
 /** A full line border in `attr`, as blessed draws it: corners, then sides. */
-function drawLineBorder(lines: Row[], attr: number, { xi, xl, yi, yl }: Coords): void {
+function drawLineBorder(screen: ScreenInternals, attr: number, { xi, xl, yi, yl }: Coords): void {
+  const lines = screen.lines;
   const put = (y: number, x: number, ch: string): void => {
     const cell = lines[y]![x]!;
     if (attr !== cell[0] || ch !== cell[1]) {
       cell[0] = attr;
       cell[1] = ch;
-      lines[y]!.dirty = true;
+      markChanged(screen, lines[y]!, x, x);
     }
   };
   for (let x = xi; x < xl; x++) put(yi, x, x === xi ? '┌' : x === xl - 1 ? '┐' : '─');

@@ -3,7 +3,7 @@
 // reused buffer and written once. The same bytes as blessed's (tests/ui/fast-box-render.test.ts
 // compares them); any screen it does not cover is drawn by blessed.
 
-import type blessed from 'blessed';
+import blessed from 'blessed';
 import { fastDrawCounts, unicode, type ScreenInternals } from './blessed-internals.ts';
 
 /** Box-drawing characters after which blessed does not let a wide character take two cells (its `angles`). */
@@ -13,9 +13,54 @@ const ANGLES = new Set(['┘', '┐', '┌', '└', '┼', '├', '┤', '┴', 
 export function fastScreenDraw(screen: blessed.Widgets.Screen): void {
   const internals = screen as unknown as ScreenInternals;
   const original = internals.draw.bind(internals);
+  markSilentCombining();
+  // The fast boxes now say which cells of a row they changed (markChanged) rather than marking it dirty.
+  internals.parlorChangedCells = true;
   internals.draw = (start: number, end: number) => {
-    if (!drawScreen(internals, start, end)) original(start, end);
+    if (drawScreen(internals, start, end)) return;
+    // blessed's diff knows dirty rows only (and tells no one which it drew: every row's stamp moves).
+    for (const row of internals.lines) {
+      row.stamp = (row.stamp ?? 0) + 1;
+      if (row.changedFrom === undefined) continue;
+      row.dirty = true;
+      row.changedFrom = row.changedTo = undefined;
+    }
+    original(start, end);
   };
+}
+
+let silentCombiningMarked = false;
+
+/**
+ * blessed's own render (labels, any box the fast one does not cover) adds a combining character to
+ * the cell before it without marking the row dirty: rows of an element whose text has any may hold
+ * such a change, which blessed's diff writes whenever it next compares the whole row. Such rows are
+ * marked so that the next diff does compare them whole (Row.wholeNextDiff).
+ */
+export function markSilentCombining(): void {
+  if (silentCombiningMarked) return;
+  silentCombiningMarked = true;
+  const element = (blessed as unknown as { Element: { prototype: Record<string, unknown> } }).Element.prototype;
+  const render = element.render as (this: ElementLike) => { yi: number; yl: number } | undefined;
+  const combining = new RegExp(unicode.chars.combining.source);
+  const marked = function (this: ElementLike) {
+    const coords = render.call(this);
+    const screen = this.screen;
+    if (coords && screen.parlorChangedCells && screen.fullUnicode && combining.test(this.content ?? '')) {
+      for (let y = coords.yi; y < coords.yl; y++) {
+        const row = screen.lines[y];
+        if (row) row.wholeNextDiff = true;
+      }
+    }
+    return coords;
+  };
+  element.render = marked;
+  element._render = marked;
+}
+
+interface ElementLike {
+  screen: ScreenInternals;
+  content?: string;
 }
 
 /** Terminal codes by their parameters, per compiled capability (shared by every screen of a terminal type). */
@@ -117,15 +162,40 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
   for (let y = start; y <= end; y++) {
     const line = screen.lines[y]!;
     const o = screen.olines[y]!;
-    if (!line.dirty) continue;
+    const changedFrom = line.changedFrom;
+    if (!line.dirty && changedFrom === undefined) continue;
+    // Only the cells the fast boxes changed, when nothing else did and blessed's diff would find
+    // nothing else to write in the row: every other cell is what the terminal shows (blessed
+    // copies each cell it writes), and is compared only to be skipped. Otherwise the whole row.
+    const whole = line.dirty || line.wholeNextDiff;
+    let from = 0;
+    let to = line.length - 1;
+    if (!whole) {
+      from = changedFrom!;
+      to = Math.min(to, line.changedTo!);
+      fastDrawCounts.changedCellRows++;
+    }
     line.dirty = false;
+    line.changedFrom = line.changedTo = undefined;
+    if (whole) {
+      line.wholeNextDiff = false;
+      // Something other than the fast boxes may have changed the row's cells.
+      line.stamp = (line.stamp ?? 0) + 1;
+    }
     // The row's cursor position goes first, taken back if the row writes nothing.
     const rowStart = written;
     put(cup(y, 0));
     const cellsStart = written;
-    room(line.length * 48 + 16);
+    room((to - from + 1) * 48 + 16);
     let attr = dattr;
-    for (let x = 0; x < line.length; x++) {
+    // The cells before `from` are the same as the terminal's: blessed's diff would have started
+    // skipping at the first of them.
+    if (from > 0 && lx === -1) {
+      lx = 0;
+      ly = y;
+    }
+    let x = from;
+    for (; x <= to; x++) {
       const cell = line[x]!;
       const old = o[x]!;
       const data = cell[0];
@@ -151,6 +221,8 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
       const ascii = ch.length === 1 && code < 0x7f;
       // Printable ASCII is one column: only other characters are asked their width.
       if (!(ascii && code >= 0x20) && screen.fullUnicode && unicode.charWidth(ch) === 2) {
+        // Either way a cell is left unlike the terminal's: the row's next diff is whole, as blessed's always is.
+        line.wholeNextDiff = true;
         if (x === line.length - 1 || ANGLES.has(line[x + 1]![1])) {
           ch = ' ';
           old[1] = '\0';
@@ -162,6 +234,11 @@ function drawScreen(screen: ScreenInternals, start: number, end: number): boolea
       if (ascii && ch === cell[1]) scratch[written++] = code;
       else put(ch);
       attr = data;
+    }
+    // And so are the cells after the last compared: blessed's diff would skip them from the first.
+    if (x < line.length && lx === -1) {
+      lx = x;
+      ly = y;
     }
     if (attr !== dattr) put('\x1b[m');
     if (written === cellsStart) written = rowStart;

@@ -1,7 +1,8 @@
 // The chat room's faster box render and screen diff against blessed's own: two screens get the same
 // widgets and the same changes (text with tags, colours, wide and combining characters, tabs,
 // scrolling, restyling, moves, resizes), one drawn by blessed and one by fast-box-render.ts; after
-// every render their cells and the bytes written to the terminal must be the same.
+// every render their cells and the bytes written to the terminal must be the same (also where the
+// fast diff compares only the cells the fast boxes changed).
 
 import { expect } from 'chai';
 import blessed from 'blessed';
@@ -133,6 +134,10 @@ describe('ui/fast-box-render', () => {
         // The fast paths did the drawing (not blessed's, which they hand unusual cases to).
         expect(fastDrawCounts.boxes - before.boxes).to.be.greaterThan(1000);
         expect(fastDrawCounts.screens - before.screens).to.be.greaterThan(300);
+        // And rows were compared only where the fast boxes changed them (a scroll, a new style).
+        expect(fastDrawCounts.changedCellRows - before.changedCellRows).to.be.greaterThan(100);
+        // And boxes wrote rows from what they knew they had left there (a scroll, an unchanged line).
+        expect(fastDrawCounts.rowsFromRecord - before.rowsFromRecord).to.be.greaterThan(1000);
       } finally {
         plain.screen.destroy();
         fast.screen.destroy();
