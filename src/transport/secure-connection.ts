@@ -37,6 +37,9 @@ const CLOSE_GRACE_MS = 2000;
 
 type Phase = 'handshake' | 'open' | 'closed';
 
+/** A closed connection's socket may still report an error (a reset while its last bytes leave): nobody needs it. */
+function ignoreSocketError(): void {}
+
 /**
  * closingMessage's rules (protocol/messages.ts) checked by hand: every connection ends with one,
  * read once, so zod's code for it never gets optimised (~10 µs of the server's CPU per connection,
@@ -77,6 +80,27 @@ export class SecureConnection extends EventEmitter<Events> {
    */
   private foreign: { address: string; first: Buffer } | undefined;
 
+  private readonly onSocketData = (chunk: Buffer): void => this.onData(chunk);
+  // Reasons are built only while the connection is still open: after a close these events
+  // come for every connection, and an Error's stack costs microseconds that add up.
+  private readonly onSocketEnd = (): void => {
+    if (this.phase === 'closed') return;
+    if (this.foreign && this.foreign.first.length > 0) return this.finish(notParlorError(this.foreign.address, this.foreign.first), true);
+    const truncated = this.decoder.pendingBytes > 0;
+    this.finish(
+      truncated
+        ? peerReason('FRAME_TRUNCATED', `the connection ended ${this.decoder.pendingBytes} bytes into a frame`)
+        : peerReason('CONNECTION_CLOSED', 'the peer closed the connection'),
+      true,
+    );
+  };
+  private readonly onSocketError = (cause: Error): void => {
+    if (this.phase !== 'closed') this.finish(peerReason('CONNECTION_CLOSED', cause.message, { cause }), true);
+  };
+  private readonly onSocketClose = (): void => {
+    if (this.phase !== 'closed') this.finish(peerReason('CONNECTION_CLOSED', 'the connection closed'), true);
+  };
+
   private constructor(
     readonly socket: Socket,
     role: 'server' | 'client',
@@ -85,26 +109,10 @@ export class SecureConnection extends EventEmitter<Events> {
     super();
     this.tellsHandshakeErrors = role === 'server';
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    // Reasons are built only while the connection is still open: after a close these events
-    // come for every connection, and an Error's stack costs microseconds that add up.
-    socket.on('end', () => {
-      if (this.phase === 'closed') return;
-      if (this.foreign && this.foreign.first.length > 0) return this.finish(notParlorError(this.foreign.address, this.foreign.first), true);
-      const truncated = this.decoder.pendingBytes > 0;
-      this.finish(
-        truncated
-          ? peerReason('FRAME_TRUNCATED', `the connection ended ${this.decoder.pendingBytes} bytes into a frame`)
-          : peerReason('CONNECTION_CLOSED', 'the peer closed the connection'),
-        true,
-      );
-    });
-    socket.on('error', (cause) => {
-      if (this.phase !== 'closed') this.finish(peerReason('CONNECTION_CLOSED', cause.message, { cause }), true);
-    });
-    socket.on('close', () => {
-      if (this.phase !== 'closed') this.finish(peerReason('CONNECTION_CLOSED', 'the connection closed'), true);
-    });
+    socket.on('data', this.onSocketData);
+    socket.on('end', this.onSocketEnd);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onSocketClose);
     this.handshakeTimer = setTimeout(
       () => this.fail(this.foreign && this.foreign.first.length > 0
         ? notParlorError(this.foreign.address, this.foreign.first)
@@ -186,7 +194,7 @@ export class SecureConnection extends EventEmitter<Events> {
     } catch (error) {
       this.fail(asParlorError(error, 'BAD_MESSAGE'));
     }
-    if (held.close) this.emit('close', held.close);
+    if (held.close) this.emitClose(held.close);
   }
 
   /** Bytes accepted for sending that the kernel has not taken yet: the peer's backlog. */
@@ -308,19 +316,46 @@ export class SecureConnection extends EventEmitter<Events> {
       this.socket.write(encodeFrame(encodeHandshakeError(told)));
     }
     this.finish(reason, false);
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    const socket = this.socket;
+    socket.end();
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   private finish(reason: ParlorError, remote: boolean): void {
     if (this.phase === 'closed') return;
     const wasHandshake = this.phase === 'handshake';
     this.phase = 'closed';
+    this.detachFromSocket();
     clearTimeout(this.handshakeTimer);
     this.outbound?.close();
     if (remote) this.socket.destroy();
     if (wasHandshake) this.onHandshakeFailed?.(reason);
     if (this.held) this.held.close = { reason, remote };
-    else this.emit('close', { reason, remote });
+    else this.emitClose({ reason, remote });
+  }
+
+  /**
+   * Once closed, this side's socket listeners have nothing left to do: they go (a no-op error
+   * listener stays, as the closed ones were no-ops). A closed socket stays reachable from its
+   * native handle until a full collection: V8's young-generation collections treat that handle as
+   * a root, so whatever the socket reaches outlives them and is copied into the old generation.
+   */
+  private detachFromSocket(): void {
+    this.socket.off('data', this.onSocketData);
+    this.socket.off('end', this.onSocketEnd);
+    this.socket.off('error', this.onSocketError);
+    this.socket.off('close', this.onSocketClose);
+    this.socket.on('error', ignoreSocketError);
+  }
+
+  /**
+   * The one 'close', then nothing more to say: the owner's listeners and the channel's state are
+   * let go, for the same reason (a session and the server's closures are reached from here).
+   */
+  private emitClose(info: CloseInfo): void {
+    this.emit('close', info);
+    this.removeAllListeners();
+    this.outbound = undefined;
+    this.opener = undefined;
   }
 }
