@@ -8,6 +8,7 @@ import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
 import { ChatRoom } from '../ui/chat-room.ts';
 import { coalesceRenders } from '../ui/frame-scheduler.ts';
+import { installTerminalWidths } from '../ui/terminal-widths.ts';
 import { fastScreenDraw } from '../ui/fast-screen-draw.ts';
 import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
 import { loadSettings, saveSettings } from '../shared/settings.ts';
@@ -44,6 +45,8 @@ export function runTerminalMode(
   // blessed reads this from the process's environment.
   process.env.NCURSES_NO_UTF8_ACS ??= '1';
   shareCompiledTerminfo();
+  // Emoji two columns wide, as the visitor's terminal shows them.
+  installTerminalWidths();
   // buffer: what blessed writes in one turn goes out as one write, so one SSH packet, as the local
   // screen's own program does.
   const program = blessed.program({ input: stream, output: stream, terminal: size.term, tput: true, buffer: true } as never);

@@ -12,6 +12,7 @@ import { blessedDepth, detectColorDepth } from '../shared/color-depth.ts';
 import { coalesceRenders } from './frame-scheduler.ts';
 import { fastScreenDraw } from './fast-screen-draw.ts';
 import { loginRoom } from './login-room.ts';
+import { installTerminalWidths } from './terminal-widths.ts';
 import { loadSettings, saveSettings } from '../shared/settings.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
 import type { LoginTarget, UiContext, UiOptions } from './ui-context.ts';
@@ -24,6 +25,8 @@ export async function runUi(options: UiOptions, themeOverride?: ThemeName): Prom
   // Box lines as UTF-8, not the VT100 alternate character set: blessed reads this ncurses variable,
   // and ACS shows as "lqqk" wherever it is not switched in (tmux panes, captures, some consoles).
   process.env.NCURSES_NO_UTF8_ACS ??= '1';
+  // Emoji two columns wide, as the terminal shows them.
+  installTerminalWidths();
   const screen = blessed.screen({
     smartCSR: true,
     fullUnicode: true,
