@@ -59,13 +59,13 @@ export function installTerminalWidths(): void {
 
   // blessed's regex is not a Unicode one (its surrogate pairs are spelt as two code units): the
   // added characters are spelt the same way, a class of low surrogates per high surrogate.
-  const alternatives = [...astral].map(([high, lows]) => `${escape(high)}[${ranges(lows)}]`);
+  const alternatives = [...astral].map(([high, lows]) => `${unitEscape(high)}[${ranges(lows)}]`);
   if (bmp.length > 0) alternatives.push(`[${ranges(bmp)}]`);
   const all = unicode.chars.all;
   unicode.chars.all = new RegExp(`(${all.source.slice(1, -1)}|${alternatives.join('|')})`, all.flags);
 }
 
-function escape(unit: number): string {
+function unitEscape(unit: number): string {
   return `\\u${unit.toString(16).padStart(4, '0')}`;
 }
 
@@ -75,7 +75,7 @@ function ranges(units: number[]): string {
   for (let i = 0; i < units.length; ) {
     let j = i;
     while (j + 1 < units.length && units[j + 1] === units[j]! + 1) j++;
-    out += j === i ? escape(units[i]!) : `${escape(units[i]!)}-${escape(units[j]!)}`;
+    out += j === i ? unitEscape(units[i]!) : `${unitEscape(units[i]!)}-${unitEscape(units[j]!)}`;
     i = j + 1;
   }
   return out;
