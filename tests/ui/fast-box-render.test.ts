@@ -11,9 +11,12 @@ import { PassThrough } from 'node:stream';
 import { fastDrawCounts } from '../../src/ui/blessed-internals.ts';
 import { fastBoxRender } from '../../src/ui/fast-box-render.ts';
 import { fastScreenDraw } from '../../src/ui/fast-screen-draw.ts';
+import { installTerminalWidths } from '../../src/ui/terminal-widths.ts';
 
 // As both UIs run (app.ts, terminal-mode.ts): box lines as UTF-8, not the alternate character set.
 process.env.NCURSES_NO_UTF8_ACS ??= '1';
+// And with characters as wide as a terminal shows them (both sides: the change is blessed's own).
+installTerminalWidths();
 
 interface Side {
   screen: blessed.Widgets.Screen;
@@ -75,7 +78,7 @@ function random(seed: number): () => number {
 const PIECES = [
   'hello', 'world', 'a', 'parlor', 'x'.repeat(70), ' ', ' ', ' ', '  ', '\n', '\n', '\n\n', '\t',
   '{bold}', '{/bold}', '{red-fg}', '{/red-fg}', '{#ff8800-fg}', '{blue-bg}', '{/blue-bg}', '{inverse}', '{/inverse}', '{underline}', '{/}',
-  '{open}', '{close}', '漢字', '😀', 'e\u0301', 'a\u0308b', '\u001b[31m', '\u001b[0m', '│', '─', '┌', '→', '▌', 'ä', '{bold}{green-fg}@ada{/green-fg}{/bold}',
+  '{open}', '{close}', '漢字', '😀', '☕', '🇩🇪', 'e\u0301', 'x\u1ab0', '\u200d', 'a\u0308b', '\u001b[31m', '\u001b[0m', '│', '─', '┌', '→', '▌', 'ä', '{bold}{green-fg}@ada{/green-fg}{/bold}',
 ];
 
 function text(next: () => number): string {

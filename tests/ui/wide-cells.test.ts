@@ -12,7 +12,7 @@ import { hasOpenSsh, sshOptions, sshVisitor } from '../helpers/ssh-client.ts';
 import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
 
 /** Lines that, once scrolled through the pane by the short ones after them, once left stale cells. */
-const WIDE_LINES = ['漢字 wide chars here', 'emoji 😀 test', 'cafe\u0301 ☕ ok done'];
+const WIDE_LINES = ['漢字 wide chars here', 'emoji 😀 test', 'cafe\u0301 ☕ x\u1ab0 ok done'];
 
 /**
  * Types the wide lines and then `b 1`..`b 20` (enough to scroll them off a 24-row pane), waits for
