@@ -2,6 +2,7 @@
 
 import { sharedIdentities } from './identities.ts';
 import type { ServerProcess } from './server-process.ts';
+import { sshOptions, sshVisitor } from './ssh-client.ts';
 import { TmuxUi, uiHome, type UiHome } from './tmux.ts';
 
 export async function loggedInUi(
@@ -17,5 +18,18 @@ export async function loggedInUi(
   ui.line(password);
   await ui.waitFor('● connected');
   await ui.waitFor('Welcome');
+  return ui;
+}
+
+/**
+ * An SSH visitor, ada, in tmux: `ssh -t ada@127.0.0.1` to the front door on `sshPort`, with a key
+ * of its own, the join password typed at the prompt; returned connected.
+ */
+export async function sshTerminalUi(sshPort: number, password: string, options: { width?: number; height?: number; env?: Record<string, string> } = {}): Promise<TmuxUi> {
+  const { width = 100, height = 30, env } = options;
+  const ui = TmuxUi.start([...sshOptions(sshVisitor(), sshPort), '-t', 'ada@127.0.0.1'], { home: uiHome(), width, height, program: ['ssh'], ...(env ? { env } : {}) });
+  await ui.waitFor('parlor join password:', 15_000);
+  ui.line(password);
+  await ui.waitFor('● connected', 15_000);
   return ui;
 }

@@ -10,10 +10,10 @@ import { runParlor } from '../helpers/run-parlor.ts';
 import { connectChat, JOIN_PASSWORD, waitUntil } from '../helpers/chat-clients.ts';
 import { PARLOR_BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
-import { hasOpenSsh, sshOptions, sshVisitor } from '../helpers/ssh-client.ts';
+import { hasOpenSsh } from '../helpers/ssh-client.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
-import { loggedInUi } from '../helpers/tmux-chat.ts';
+import { hasTmux, killTmuxSessions } from '../helpers/tmux.ts';
+import { loggedInUi, sshTerminalUi } from '../helpers/tmux-chat.ts';
 
 describe('the SSH front door with a terminal (ssh under tmux)', function () {
   this.timeout(90_000);
@@ -34,12 +34,8 @@ describe('the SSH front door with a terminal (ssh under tmux)', function () {
   });
 
   it('draws the chat room through the channel, redraws on resize, and keeps others\' text inert', async () => {
-    const ada = sshVisitor();
     // tmux's own default TERM: the UI must pick its colours from what the SSH client reports.
-    const ui = TmuxUi.start([...sshOptions(ada, sshPort), '-t', 'ada@127.0.0.1'], { home: uiHome(), width: 100, height: 30, program: ['ssh'], env: { TERM: 'tmux-256color' } });
-    await ui.waitFor('parlor join password:', 15_000);
-    ui.line(JOIN_PASSWORD);
-    await ui.waitFor('● connected', 15_000);
+    const ui = await sshTerminalUi(sshPort, JOIN_PASSWORD, { env: { TERM: 'tmux-256color' } });
     await ui.waitFor('#lobby');
 
     // A `parlor tail` user hears ada; ada sees what a script says, hostile bytes and all, inert.
@@ -79,10 +75,7 @@ describe('the SSH front door with a terminal (ssh under tmux)', function () {
     // Lines the server accepts as fast as they are said: a burst reaches ada in one go.
     const chat = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD, '--rate', '1000', '--burst', '1000']);
     const port = (await chat.waitForEvent((event) => event.event === 'listening')).sshPort as number;
-    const ada = TmuxUi.start([...sshOptions(sshVisitor(), port), '-t', 'ada@127.0.0.1'], { home: uiHome(), width: 100, height: 30, program: ['ssh'] });
-    await ada.waitFor('parlor join password:', 15_000);
-    ada.line(JOIN_PASSWORD);
-    await ada.waitFor('● connected', 15_000);
+    const ada = await sshTerminalUi(port, JOIN_PASSWORD);
     const bob = await connectChat(chat, await generateClientIdentity(), 'bob');
     try {
       await bob.join('lobby');
@@ -119,10 +112,7 @@ describe('the SSH front door with a terminal (ssh under tmux)', function () {
   it('shows a parlor user\'s DM to an SSH user as not end-to-end, naming who is over ssh', async () => {
     const chat = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', 'pw']);
     const port = (await chat.waitForEvent((event) => event.event === 'listening')).sshPort as number;
-    const ada = TmuxUi.start([...sshOptions(sshVisitor(), port), '-t', 'ada@127.0.0.1'], { home: uiHome(), width: 100, height: 30, program: ['ssh'] });
-    await ada.waitFor('parlor join password:', 15_000);
-    ada.line('pw');
-    await ada.waitFor('● connected', 15_000);
+    const ada = await sshTerminalUi(port, 'pw');
     const bob = await loggedInUi(chat, 'bob', 0, { width: 100, height: 30 });
     bob.line('/msg ada hello over there');
     const bobScreen = await bob.waitFor((screen) => screen.includes('not end-to-end: ada is connected over ssh'));

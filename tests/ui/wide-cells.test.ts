@@ -7,9 +7,9 @@ import { expect } from 'chai';
 import { JOIN_PASSWORD } from '../helpers/chat-clients.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { skipOrFail } from '../helpers/skip.ts';
-import { loggedInUi } from '../helpers/tmux-chat.ts';
-import { hasOpenSsh, sshOptions, sshVisitor } from '../helpers/ssh-client.ts';
-import { hasTmux, killTmuxSessions, TmuxUi, uiHome } from '../helpers/tmux.ts';
+import { hasOpenSsh } from '../helpers/ssh-client.ts';
+import { loggedInUi, sshTerminalUi } from '../helpers/tmux-chat.ts';
+import { hasTmux, killTmuxSessions, type TmuxUi } from '../helpers/tmux.ts';
 
 /** Lines that, once scrolled through the pane by the short ones after them, once left stale cells. */
 const WIDE_LINES = ['漢字 wide chars here', 'emoji 😀 test', 'cafe\u0301 ☕ x\u1ab0 ok done'];
@@ -66,11 +66,7 @@ describe('ui/wide and combining characters scroll without leaving stale cells (t
     if (!hasOpenSsh()) skipOrFail(this, 'OpenSSH client (Debian openssh-client) not installed');
     const server = await startServerProcess(['--ephemeral', '--no-discovery', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD]);
     const sshPort = (await server.waitForEvent((event) => event.event === 'listening')).sshPort as number;
-    const ada = sshVisitor();
-    const ui = TmuxUi.start([...sshOptions(ada, sshPort), '-t', 'ada@127.0.0.1'], { home: uiHome(), width: 90, height: 24, program: ['ssh'], env: { TERM: 'tmux-256color' } });
-    await ui.waitFor('parlor join password:', 15_000);
-    ui.line(JOIN_PASSWORD);
-    await ui.waitFor('● connected', 15_000);
+    const ui = await sshTerminalUi(sshPort, JOIN_PASSWORD, { width: 90, height: 24, env: { TERM: 'tmux-256color' } });
     await ui.waitFor('#lobby');
     expectNoStaleCells(await scrollWideLines(ui, 'ada'), 'ada');
   });
