@@ -5,6 +5,7 @@
 import blessed from 'blessed';
 import { installBlessedSpeedups, shareParsedContent } from './blessed-speedups.ts';
 import { fastBoxRender } from './fast-box-render.ts';
+import { unicode } from './blessed-internals.ts';
 import { renderWhenChanged } from './render-when-changed.ts';
 import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
 import type { ConversationList, Entry } from './conversations.ts';
@@ -309,10 +310,34 @@ function setContent(box: blessed.Widgets.BoxElement, text: string): void {
   if (pane.content !== text) pane.setContent(text, true);
 }
 
-/** A new label, or none when it is the same (setting one clears its area, as setContent does). */
+/**
+ * A new label, or none when it is the same (setting one clears its area, as setContent does). Cut
+ * to the box: blessed wraps a label wider than its box onto the box's first line, hiding it.
+ */
 function setLabel(box: blessed.Widgets.BoxElement, text: string): void {
+  const fitted = fitLabel(text, (box.width as number) - LABEL_MARGIN);
   const label = (box as unknown as { _label?: { content: string } })._label;
-  if (label?.content !== text) box.setLabel(text);
+  if (label?.content !== fitted) box.setLabel(fitted);
+}
+
+/** Columns of a box's top border a label cannot take: blessed puts it 2 in, and the corner ends it. */
+const LABEL_MARGIN = 4;
+
+/** `text` (a label, a space at each end) in at most `width` columns, cut with '…' when longer. */
+function fitLabel(text: string, width: number): string {
+  let columns = 0;
+  for (const char of text) columns += unicode.charWidth(char);
+  if (columns <= width) return text;
+  let cut = '';
+  columns = 0;
+  // Room for the ellipsis and the closing space.
+  for (const char of text.trimEnd()) {
+    const charColumns = unicode.charWidth(char);
+    if (columns + charColumns > width - 2) break;
+    cut += char;
+    columns += charColumns;
+  }
+  return width < 3 ? '' : `${cut}… `;
 }
 
 /** The screen lines that lines take, each line with any '\n's of its own. */

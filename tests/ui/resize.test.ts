@@ -45,4 +45,20 @@ describe('ui/resize (tmux)', function () {
     const back = await ui.waitFor((screen) => drawnFor(screen, 80) && screen.includes('after the resize'));
     expect(back).to.include('before the resize');
   });
+
+  it('cuts a pane label wider than its box with an ellipsis, so it does not wrap onto the pane and hide its first line; whole again when wide', async () => {
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw']);
+    const ui = await loggedInUi(server, 'ada', 0);
+    ui.resize(50, 16);
+    await ui.waitFor((screen) => drawnFor(screen, 50));
+    // The status conversation's label, "status of NAME: replies and server notices", is the longest.
+    ui.keys('C-p');
+    const narrow = await ui.waitFor((screen) => screen.includes('Nothing said here yet') && screen.split('\n')[0]!.includes('…'));
+    const [top, first] = narrow.split('\n');
+    expect(top, 'the label does not fit in one line').to.match(/─ status of .*… ─+┐$/);
+    expect(first, 'the pane\'s first line was covered by the rest of the label').to.include('Nothing said here yet');
+    ui.resize(100, 20);
+    const wide = await ui.waitFor((screen) => drawnFor(screen, 100) && screen.includes('replies and server notices'));
+    expect(wide.split('\n')[0]).to.not.include('…');
+  });
 });
