@@ -3,7 +3,7 @@
 // terminal shows. For the chat room's boxes that is most of a frame, and the SSH front door draws
 // a frame per visitor for each message. Here the same work is done per line instead of per frame:
 //
-// - A box's text line (after blessed's parse and wrap) becomes a run of cells once, and is kept on
+// - A box's text line (after blessed's parse and wrap) becomes a run of cells once (text-runs.ts), kept on
 //   the parsed lines it came from: the message panes of visitors who see the same text share one
 //   parse (blessed-speedups.ts), so they share the runs too. A render then copies runs into the
 //   screen's cells.
@@ -15,19 +15,8 @@
 
 import type blessed from 'blessed';
 import { markSilentCombining } from './fast-screen-draw.ts';
-import { fastDrawCounts, markChanged, unicode, type Cell, type Coords, type ScreenInternals } from './blessed-internals.ts';
-
-/** One text line of a box as cells: what blessed's render loop writes for it. */
-interface Run {
-  attrs: number[];
-  chars: string[];
-  /** For a cell with combining characters: the character blessed writes before adding them. */
-  bases?: Array<string | undefined>;
-  /** The line holds colour codes and nothing to show. */
-  codesOnly: boolean;
-  /** The attribute after the line (its trailing codes included): blessed fills the rest of the row with it. */
-  endAttr: number;
-}
+import { fastDrawCounts, markChanged, type Cell, type Coords, type ScreenInternals } from './blessed-internals.ts';
+import { blankRun, cellsBetween, runsFor, type ParsedLines, type Run } from './text-runs.ts';
 
 /** What a box last wrote in a row of its content: the line (or blank), and the row's stamp right after. */
 interface RowRecord {
@@ -37,8 +26,6 @@ interface RowRecord {
 
 /** A box's row records, by screen row, for where it was drawn then and in which screen buffer. */
 type RowRecords = Array<RowRecord | undefined> & { xi: number; width: number; blank: string; lines: unknown };
-
-type ParsedLines = string[] & { attr?: number[]; ci: number[]; parlorRuns?: Map<string, Array<Run | null>> };
 
 interface BoxInternals {
   screen: ScreenInternals;
@@ -69,16 +56,9 @@ interface BoxInternals {
   render(): unknown;
 }
 
-
-const SGR = /^\x1b\[[\d;]*m/;
 const FAST = Symbol('parlor.fastBoxRender');
 /** renderBox's answer for a box it does not cover: blessed's own render draws it. */
 const BLESSED = Symbol('parlor.blessedRender');
-
-
-/** Runs made from lines of any box, by their text and how they are drawn: the next frame's lines are mostly the last frame's. */
-const RUNS_KEPT = 4096;
-const runsByLine = new Map<string, Run | null>();
 
 /**
  * Renders this box with runs of cells made once per text line (see the top of the file). Only for
@@ -137,7 +117,7 @@ function renderBox(el: BoxInternals): Coords | undefined | typeof BLESSED {
   let { xi, xl, yi, yl } = coords;
   if (border) xi++, xl--, yi++, yl--;
   const width = xl - xi;
-  const runs = runsFor(el, clines, dattr, width);
+  const runs = runsFor(el.screen, el.ch, clines, dattr, width);
   if (!runs) return BLESSED;
   // The content: each row shows one text line of the parse, from `base` (scrolling), as blessed's
   // loop lays them out; after the last line, blanks in the attribute the text ended with.
@@ -268,40 +248,6 @@ function writeCell(cell: Cell, attr: number, ch: string): boolean {
   return true;
 }
 
-/** Rows past the end of the text, as a line of no cells in the attribute they are filled with. */
-const blankRuns = new Map<number, Run>();
-
-function blankRun(fillAttr: number): Run {
-  let run = blankRuns.get(fillAttr);
-  if (!run) {
-    if (blankRuns.size >= RUNS_KEPT) blankRuns.clear();
-    blankRuns.set(fillAttr, (run = { attrs: [], chars: [], codesOnly: false, endAttr: fillAttr }));
-  }
-  return run;
-}
-
-/** The columns (inside a box of `width`, filled with `blank`) where a row showing `before` and one showing `after` differ. */
-const betweenKept = new WeakMap<Run, WeakMap<Run, { width: number; blank: string; columns: number[] }>>();
-
-function cellsBetween(before: Run, after: Run, width: number, blank: string): number[] {
-  let fromBefore = betweenKept.get(before);
-  if (!fromBefore) betweenKept.set(before, (fromBefore = new WeakMap()));
-  const known = fromBefore.get(after);
-  if (known && known.width === width && known.blank === blank) return known.columns;
-  const columns: number[] = [];
-  for (let x = 0; x < width; x++) {
-    const oldText = x < before.chars.length;
-    const newText = x < after.chars.length;
-    const oldAttr = oldText ? before.attrs[x] : before.endAttr;
-    const newAttr = newText ? after.attrs[x] : after.endAttr;
-    const oldCh = oldText ? before.chars[x] : blank;
-    const newCh = newText ? after.chars[x] : blank;
-    if (oldAttr !== newAttr || oldCh !== newCh) columns.push(x);
-  }
-  fromBefore.set(after, { width, blank, columns });
-  return columns;
-}
-
 /** A full line border in `attr`, as blessed draws it: corners, then sides. */
 function drawLineBorder(screen: ScreenInternals, attr: number, { xi, xl, yi, yl }: Coords): void {
   const lines = screen.lines;
@@ -321,81 +267,3 @@ function drawLineBorder(screen: ScreenInternals, attr: number, { xi, xl, yi, yl 
   for (let x = xi; x < xl; x++) put(yl - 1, x, x === xi ? '└' : x === xl - 1 ? '┘' : '─');
 }
 
-/**
- * The runs of a box's parsed lines for this width and style, kept on the parsed lines (shared by
- * every box showing the same text) and by line text (for the next frame's lines). Null when a line
- * is one this does not cover.
- */
-function runsFor(el: BoxInternals, clines: ParsedLines, dattr: number, width: number): Array<Run | null> | null {
-  const screen = el.screen;
-  const settings = `${width}\u0000${dattr}\u0000${el.ch}\u0000${screen.fullUnicode ? 1 : 0}`;
-  clines.parlorRuns ??= new Map();
-  let runs = clines.parlorRuns.get(settings);
-  if (!runs) {
-    runs = [];
-    const attrs = clines.attr!;
-    for (let i = 0; i < clines.length; i++) {
-      const line = clines[i]!;
-      const key = `${line}\u0000${attrs[i]}\u0000${settings}`;
-      let run = runsByLine.get(key);
-      if (run === undefined) {
-        run = lineRun(screen, line, attrs[i]!, dattr, el.ch, width);
-        if (runsByLine.size >= RUNS_KEPT) runsByLine.clear();
-        runsByLine.set(key, run);
-      }
-      if (run === null) return null;
-      runs.push(run);
-    }
-    // Parsed lines are kept per content (and shared); one set of runs per way of drawing them.
-    if (clines.parlorRuns.size >= 4) clines.parlorRuns.clear();
-    clines.parlorRuns.set(settings, runs);
-  }
-  return runs;
-}
-
-/**
- * One line as blessed's render loop draws it from `startAttr`: escape codes change the attribute,
- * a tab is a blank, with fullUnicode a surrogate pair is one cell and a combining character joins
- * the cell before it. Null for a line this does not cover: one wider than the box (its rest would
- * run on into the next row) or one that starts with a combining character.
- */
-function lineRun(screen: ScreenInternals, line: string, startAttr: number, dattr: number, blank: string, width: number): Run | null {
-  const attrs: number[] = [];
-  const chars: string[] = [];
-  let bases: Array<string | undefined> | undefined;
-  let attr = startAttr;
-  let i = 0;
-  while (i < line.length) {
-    let ch = line[i++]!;
-    let ended = false;
-    while (ch === '\x1b') {
-      const code = SGR.exec(line.substring(i - 1));
-      if (!code) break;
-      i += code[0].length - 1;
-      attr = screen.attrCode(code[0], attr, dattr);
-      if (i >= line.length) {
-        ended = true;
-        break;
-      }
-      ch = line[i++]!;
-    }
-    if (ended) break;
-    if (chars.length === width) return null;
-    if (ch === '\t') ch = blank;
-    if (screen.fullUnicode) {
-      const point = unicode.codePointAt(line, i - 1);
-      if (unicode.combining[point]) {
-        if (point > 0xffff) ch = line[i - 1]! + line[i++]!;
-        if (chars.length === 0) return null;
-        bases ??= [];
-        bases[chars.length - 1] ??= chars[chars.length - 1];
-        chars[chars.length - 1] += ch;
-        continue;
-      }
-      if (point > 0xffff) ch = line[i - 1]! + line[i++]!;
-    }
-    attrs.push(attr);
-    chars.push(ch);
-  }
-  return { attrs, chars, ...(bases && { bases }), codesOnly: chars.length === 0 && line.length > 0, endAttr: attr };
-}
