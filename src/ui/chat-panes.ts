@@ -315,9 +315,13 @@ function setContent(box: blessed.Widgets.BoxElement, text: string): void {
  * to the box: blessed wraps a label wider than its box onto the box's first line, hiding it.
  */
 function setLabel(box: blessed.Widgets.BoxElement, text: string): void {
-  const fitted = fitLabel(text, (box.width as number) - LABEL_MARGIN);
-  const label = (box as unknown as { _label?: { content: string } })._label;
-  if (label?.content !== fitted) box.setLabel(fitted);
+  const pane = box as unknown as { _label?: { content: string }; parlorLabel?: { text: string; width: number } };
+  const width = (box.width as number) - LABEL_MARGIN;
+  // Drawn for every message on every SSH visitor's screen: the label is measured only when it or the box changes.
+  if (pane.parlorLabel?.text === text && pane.parlorLabel.width === width) return;
+  pane.parlorLabel = { text, width };
+  const fitted = fitLabel(text, width);
+  if (pane._label?.content !== fitted) box.setLabel(fitted);
 }
 
 /** Columns of a box's top border a label cannot take: blessed puts it 2 in, and the corner ends it. */
