@@ -10,6 +10,7 @@
 // per idle SSH session, p99 <= 100 ms.
 
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import xterm from '@xterm/headless';
@@ -25,6 +26,12 @@ import { makeTempDir } from '../tests/helpers/temp-dir.ts';
 /** PARLOR_BENCH_SSH_USERS lowers it for a quick look by hand. */
 const SSH_USERS = Number(process.env.PARLOR_BENCH_SSH_USERS ?? 200);
 const MESSAGES = 100;
+/**
+ * Whether ssh2 found its native ciphers (built by its install script, allowed in package.json's
+ * allowScripts): without them every SSH packet makes a JavaScript cipher object (about a tenth of
+ * the server's CPU here), and the figures are not the product's. The server loads the same ssh2.
+ */
+const nativeCiphers = (createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable: boolean }).bindingAvailable;
 const RATE_PER_SEC = 10;
 const CONNECT_CONCURRENCY = 8;
 const PASSWORD = 'bench-ssh';
@@ -86,7 +93,7 @@ export async function run(): Promise<void> {
     const parlorLatency = await roomLatency(server, parlorClients, 'parlor-sender');
     for (const client of parlorClients) client.close();
 
-    console.log(`ssh: ${SSH_USERS} SSH users with terminals in #lobby (connected in ${round(connectSeconds, 1)} s)`);
+    console.log(`ssh: ${SSH_USERS} SSH users with terminals in #lobby (connected in ${round(connectSeconds, 1)} s; ssh2's native ciphers ${nativeCiphers ? 'built' : 'NOT built: JavaScript ciphers, slower'})`);
     console.log(`  server RSS ${round(rssBefore)} MiB before, ${round(rssAfter)} MiB with them: ${round(perSessionMiB, 2)} MiB per idle SSH session (target <= ${TARGET_MIB_PER_SESSION})`);
     console.log(`  room message to all at ${RATE_PER_SEC}/s: SSH users p50 ${sshLatency.p50} ms, p99 ${sshLatency.p99} ms (target <= ${TARGET_P99_MS}); ${sshLatency.delivered}/${sshLatency.expected} delivered; server CPU ${sshLatency.serverCpuPercent} %, bench CPU ${sshLatency.benchCpuPercent} %`);
     console.log(`  a fresh server's first ${sshLatency.warmup.messages} room messages (said before those, by another user): SSH users p50 ${sshLatency.warmup.p50} ms, p99 ${sshLatency.warmup.p99} ms, max ${sshLatency.warmup.max} ms`);

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ChatClient } from '../../src/client/chat-client.ts';
 import { generateClientIdentity } from '../../src/crypto/identity.ts';
@@ -223,5 +224,15 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
     const run = await runSsh(sshVisitor(), sshPort, 'ada', JOIN_PASSWORD, ['send', '#lobby', 'after the garbage']);
     expect(run.code, run.stderr).to.equal(0);
     expect(server.child.exitCode).to.equal(null);
+  });
+});
+
+describe('the SSH front door\'s ciphers', () => {
+  it('are ssh2\'s native ones, built by npm install (allowScripts in package.json)', function () {
+    // Without its install script ssh2 runs every SSH packet's cipher in JavaScript, a new cipher
+    // object per packet: about a tenth more of the server's CPU with 200 visitors (npm run bench -- ssh).
+    const { bindingAvailable } = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable: boolean };
+    if (!bindingAvailable) skipOrFail(this, 'ssh2\'s native ciphers are not built (npm install ran without its install script, or without a C++ compiler)');
+    expect(bindingAvailable).to.equal(true);
   });
 });
