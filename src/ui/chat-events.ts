@@ -5,7 +5,6 @@
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName } from '../shared/inert-text.ts';
-import { foldName } from '../protocol/names.ts';
 import { departureWords, releaseWords } from '../protocol/operator-notices.ts';
 import type { StatusState } from './chat-view.ts';
 import { roomKey, STATUS_KEY, type ConversationList, type Tone } from './conversations.ts';
@@ -43,15 +42,14 @@ export function followChatClient(room: ChatEventsHost): () => void {
   chat.on('joined', (event) => {
     const key = roomKey(event.room);
     room.knownUsers.add(event.name);
-    const conversation = model.get(key);
-    if (!conversation) return;
-    conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
+    if (!model.get(key)) return;
+    model.memberJoined(key, event.name);
     model.notice(key, `${inertName(event.name)} joined #${inertName(event.room)}`, 'join');
     room.render();
   });
   chat.on('left', (event) => {
     const key = roomKey(event.room);
-    model.get(key)?.members.delete(foldName(event.name));
+    model.memberLeft(key, event.name);
     model.notice(key, departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) }), event.moderation ? 'warning' : 'leave');
     room.render();
   });

@@ -151,26 +151,15 @@ export function roomListText(conversations: readonly Conversation[], active: str
 /** localeCompare's order (the same default collation), without building a collator per comparison. */
 const byName = new Intl.Collator().compare;
 
-/** A room's members in name order, sorted again only when the members changed (it is drawn at each message). */
-const sortedMembers = new WeakMap<ReadonlyMap<string, Member>, { values: Member[]; sorted: Member[] }>();
+/**
+ * A room's members in name order, sorted once per members map: the map is replaced when someone
+ * joins or leaves (Conversation.members), and the list is drawn at each message of every screen.
+ */
+const sortedMembers = new WeakMap<ReadonlyMap<string, Member>, Member[]>();
 
 function byNames(members: ReadonlyMap<string, Member>): Member[] {
-  const kept = sortedMembers.get(members);
-  if (kept && kept.values.length === members.size) {
-    // Compared in place: a copy of a room's members for every screen at every message was garbage.
-    let i = 0;
-    let same = true;
-    for (const member of members.values()) {
-      if (member !== kept.values[i++]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return kept.sorted;
-  }
-  const values = [...members.values()];
-  const sorted = [...values].sort((a, b) => byName(a.name, b.name));
-  sortedMembers.set(members, { values, sorted });
+  let sorted = sortedMembers.get(members);
+  if (!sorted) sortedMembers.set(members, (sorted = [...members.values()].sort((a, b) => byName(a.name, b.name))));
   return sorted;
 }
 

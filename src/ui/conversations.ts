@@ -43,7 +43,12 @@ export interface Conversation {
   entries: Entry[];
   unread: number;
   mentioned: boolean;
-  members: Map<string, Member>;
+  /**
+   * By folded name. Replaced, never changed in place, when someone joins or leaves (memberJoined,
+   * memberLeft, setMembers): the member list is drawn from it at every message of every screen and
+   * keeps its sorted order per map (chat-view.ts). A member's lastMessageAt changes in place.
+   */
+  members: ReadonlyMap<string, Member>;
   /** The server has older messages than the oldest shown. */
   more: boolean;
   ids: Set<number>;
@@ -223,6 +228,21 @@ export class ConversationList {
     const conversation = this.byKey.get(key);
     if (!conversation) return;
     conversation.members = new Map(members.map((m) => [foldName(m.name), { ...m }]));
+  }
+
+  /** `name` is in the room now (as before, if it was already). */
+  memberJoined(key: string, name: string): void {
+    const conversation = this.byKey.get(key);
+    if (!conversation || conversation.members.has(foldName(name))) return;
+    conversation.members = new Map(conversation.members).set(foldName(name), { name, lastMessageAt: null });
+  }
+
+  memberLeft(key: string, name: string): void {
+    const conversation = this.byKey.get(key);
+    if (!conversation?.members.has(foldName(name))) return;
+    const members = new Map(conversation.members);
+    members.delete(foldName(name));
+    conversation.members = members;
   }
 
   oldestId(key: string): number | undefined {

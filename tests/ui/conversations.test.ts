@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
 import { ConversationList, dmKey, mentions, roomKey, STATUS_KEY } from '../../src/ui/conversations.ts';
+import { memberListText } from '../../src/ui/chat-view.ts';
+import { resolveTheme } from '../../src/shared/themes.ts';
 
 const message = (id: number, from: string, text: string, where: { room?: string; to?: string }): ChatMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, ...where });
 
@@ -30,6 +32,31 @@ describe('ui/conversations', () => {
     expect(dev.unread).to.equal(0);
     list.addMessage(message(4, 'bob', 'seen', { room: 'dev' }));
     expect(dev.unread).to.equal(0);
+  });
+
+  it('replaces a room\'s members when someone joins or leaves, so the member list (kept per members) follows', () => {
+    const list = new ConversationList('alice');
+    const lobby = list.open('room', 'lobby');
+    list.setMembers(lobby.key, [{ name: 'bob', lastMessageAt: null }, { name: 'alice', lastMessageAt: null }]);
+    const before = lobby.members;
+    const theme = resolveTheme('nord', {});
+    const plain = (text: string): string => text.replace(/\{[^}]*\}/g, '');
+    const names = (): string[] => plain(memberListText(lobby, theme, 30)).split('\n').slice(1).map((line) => line.split(' ')[0]!);
+    expect(names()).to.deep.equal(['alice', 'bob']);
+    list.memberJoined(lobby.key, 'Carol');
+    expect(lobby.members).to.not.equal(before);
+    expect(before.size, 'the old map is left as it was').to.equal(2);
+    expect(names()).to.deep.equal(['alice', 'bob', 'Carol']);
+    const afterJoin = lobby.members;
+    list.memberJoined(lobby.key, 'carol');
+    expect(lobby.members, 'a second join of the same name changes nothing').to.equal(afterJoin);
+    list.memberLeft(lobby.key, 'BOB');
+    expect(names()).to.deep.equal(['alice', 'Carol']);
+    // Speaking changes the member in place; the list shows it (to the minute).
+    list.addMessage(message(1, 'alice', 'hi', { room: 'lobby' }));
+    expect(plain(memberListText(lobby, theme, 30, 1_700_000_000_000 + 60_000))).to.match(/alice +\d\d:\d\d/);
+    list.memberLeft(lobby.key, 'nobody');
+    expect(names()).to.deep.equal(['alice', 'Carol']);
   });
 
   it('puts older history before what is shown, in id order', () => {
