@@ -56,58 +56,6 @@ export function shareParsedContent(box: blessed.Widgets.BlessedElement): void {
   (box as unknown as Record<symbol, boolean>)[SHARED] = true;
 }
 
-/** A box's parse settings as a string, and what it was made from (parseSettings). */
-interface KeptSettings {
-  width: number;
-  noTags: boolean | undefined;
-  parseTags: boolean;
-  wrap: boolean;
-  shrink: boolean;
-  scrollbar: unknown;
-  align: string;
-  type: string;
-  fullUnicode: boolean;
-  tabc: string;
-  terminal: string;
-  isiTerm2: boolean;
-  colors: number;
-  text: string;
-}
-
-const KEPT_SETTINGS = Symbol('parlor.parseSettings');
-
-/**
- * Everything blessed's parse reads besides the text, as one string: what it yields for the same
- * text and settings is the same. Made again only when one of them changed (compared one by one):
- * building it anew was most of this parse's time, at every frame of every SSH visitor's screen.
- */
-function parseSettings(box: ContentElement & { [KEPT_SETTINGS]?: KeptSettings }, width: number, noTags: boolean | undefined): string {
-  const { screen } = box;
-  const { program } = screen;
-  const kept = box[KEPT_SETTINGS];
-  if (
-    kept &&
-    kept.width === width &&
-    kept.noTags === noTags &&
-    kept.parseTags === box.parseTags &&
-    kept.wrap === box.wrap &&
-    kept.shrink === box.shrink &&
-    kept.scrollbar === box.scrollbar &&
-    kept.align === box.align &&
-    kept.type === box.type &&
-    kept.fullUnicode === screen.fullUnicode &&
-    kept.tabc === screen.tabc &&
-    kept.terminal === program.terminal &&
-    kept.isiTerm2 === program.isiTerm2 &&
-    kept.colors === program.tput.colors
-  ) {
-    return kept.text;
-  }
-  const text = `${width}\0${noTags ? 1 : 0}${box.parseTags ? 1 : 0}${box.wrap ? 1 : 0}${box.shrink ? 1 : 0}${box.scrollbar ? 1 : 0}${screen.fullUnicode ? 1 : 0}${program.isiTerm2 ? 1 : 0}\0${box.align}\0${box.type}\0${screen.tabc}\0${program.terminal}\0${program.tput.colors}`;
-  box[KEPT_SETTINGS] = { width, noTags, parseTags: box.parseTags, wrap: box.wrap, shrink: box.shrink, scrollbar: box.scrollbar, align: box.align, type: box.type, fullUnicode: screen.fullUnicode, tabc: screen.tabc, terminal: program.terminal, isiTerm2: program.isiTerm2, colors: program.tput.colors, text };
-  return text;
-}
-
 /** How many distinct (code, colour, default) answers are kept before the cache starts again. */
 const ATTR_CODES_KEPT = 4096;
 
@@ -136,9 +84,11 @@ export function installBlessedSpeedups(): void {
     const current = this._clines;
     const fresh = current != null && current.width === width && current.content === this.content;
     if (!this[SHARED] || this.detached || fresh) return parseContent.call(this, noTags);
+    // Everything blessed's parse reads besides the text: what it yields for the same key is the same.
+    const { program } = this.screen;
     // Keyed by the text alone, with the settings beside it: a key made of both would be a new long
     // string to build and hash at every frame of every screen.
-    const settings = parseSettings(this, width, noTags);
+    const settings = `${width}\0${noTags ? 1 : 0}${this.parseTags ? 1 : 0}${this.wrap ? 1 : 0}${this.shrink ? 1 : 0}${this.scrollbar ? 1 : 0}${this.screen.fullUnicode ? 1 : 0}${program.isiTerm2 ? 1 : 0}\0${this.align}\0${this.type}\0${this.screen.tabc}\0${program.terminal}\0${program.tput.colors}`;
     const text = this.content;
     const known = parsed.get(text);
     if (!known || known.settings !== settings) {
