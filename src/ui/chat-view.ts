@@ -152,14 +152,16 @@ export function roomListText(conversations: readonly Conversation[], active: str
 const byName = new Intl.Collator().compare;
 
 /**
- * A room's members in name order, sorted once per members map: the map is replaced when someone
- * joins or leaves (Conversation.members), and the list is drawn at each message of every screen.
+ * A room's members in name order, sorted again only when they changed (Conversation.membersVersion):
+ * the list is drawn at each message of every screen.
  */
-const sortedMembers = new WeakMap<ReadonlyMap<string, Member>, Member[]>();
+const sortedMembers = new WeakMap<Conversation, { members: ReadonlyMap<string, Member>; version: number; sorted: Member[] }>();
 
-function byNames(members: ReadonlyMap<string, Member>): Member[] {
-  let sorted = sortedMembers.get(members);
-  if (!sorted) sortedMembers.set(members, (sorted = [...members.values()].sort((a, b) => byName(a.name, b.name))));
+function byNames(conversation: Conversation): Member[] {
+  const kept = sortedMembers.get(conversation);
+  if (kept && kept.members === conversation.members && kept.version === conversation.membersVersion) return kept.sorted;
+  const sorted = [...conversation.members.values()].sort((a, b) => byName(a.name, b.name));
+  sortedMembers.set(conversation, { members: conversation.members, version: conversation.membersVersion, sorted });
   return sorted;
 }
 
@@ -168,7 +170,7 @@ export function memberListText(conversation: Conversation | undefined, theme: Th
   if (!conversation) return '';
   if (conversation.kind === 'status') return `${paint(theme.dim, 'Server')}\n${paint(theme.accent, safeName(conversation.name).slice(0, Math.max(3, width)))}`;
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeName(conversation.name))}`;
-  const members = byNames(conversation.members);
+  const members = byNames(conversation);
   const shownCount = Math.min(members.length, Math.max(0, rows - 1));
   // Drawn at every message of every screen, and nearly always the same: kept while the members
   // shown, the minutes they last spoke in (a time is shown to the minute: every time zone is a
