@@ -20,6 +20,13 @@ export const DEFAULT_MAX_RECONNECT_DELAY_MS = 15_000;
 /** The longest wait after the server refused a reconnect as busy (TOO_MANY_CONNECTIONS): it is up, and a place frees soon. */
 export const DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS = 2000;
 
+/**
+ * Entries an SSH visitor's screen keeps in memory per conversation; older messages come back from
+ * the server's history with PageUp. The front door draws one screen per visitor, each with its own
+ * conversations: without a bound, every message said stayed in the server's memory once per visitor.
+ */
+export const SSH_VISITOR_KEPT_ENTRIES = 1000;
+
 /** XDG base dirs: $XDG_CONFIG_HOME/parlor (identity, known_servers) and $XDG_DATA_HOME/parlor. */
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'parlor');

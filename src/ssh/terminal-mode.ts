@@ -6,6 +6,7 @@
 import blessed from 'blessed';
 import type { ServerChannel, Session as SshChannelSession } from 'ssh2';
 import type { ChatClient } from '../client/chat-client.ts';
+import { SSH_VISITOR_KEPT_ENTRIES } from '../options.ts';
 import { ChatRoom } from '../ui/chat-room.ts';
 import { coalesceRenders } from '../ui/frame-scheduler.ts';
 import { installTerminalWidths } from '../ui/terminal-widths.ts';
@@ -105,6 +106,7 @@ export function runTerminalMode(
       env,
       maxAutoAcceptBytes: 0,
       noLocalFiles: NO_LOCAL_FILES,
+      keptEntries: SSH_VISITOR_KEPT_ENTRIES,
     },
     identity,
     settings,

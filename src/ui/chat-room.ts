@@ -53,7 +53,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     readonly chat: ChatClient,
     target: LoginTarget,
   ) {
-    this.model = new ConversationList(chat.name);
+    this.model = new ConversationList(chat.name, ui.options.keptEntries);
     this.model.openStatus(chat.server.name);
     this.status = {
       serverName: chat.server.name,
@@ -285,6 +285,8 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     // Nothing more is drawn once the screen is given back (the UI quit, the SSH visitor left).
     if ((this.ui.screen as unknown as { destroyed?: boolean }).destroyed) return;
     this.status.transfers = this.transfers.counts();
+    // Not the conversation on screen while the user reads back: its lines would move under them.
+    this.model.trim(this.panes.follow ? undefined : this.model.active);
     this.panes.draw(this.model, this.status, this.keys.editor, this.chat.name);
   }
 

@@ -103,7 +103,28 @@ export class ConversationList {
   private readonly byKey = new Map<string, Conversation>();
   active: string | undefined;
 
-  constructor(public selfName: string) {}
+  constructor(
+    public selfName: string,
+    /** Entries kept per conversation (trim); all by default. */
+    private readonly keptEntries = Infinity,
+  ) {}
+
+  /**
+   * Forgets the oldest entries of conversations that hold more than keptEntries, down to three
+   * quarters of it (so this is paid once per quarter, not at every message); a message forgotten
+   * can be asked for again (`more`). Not `except`'s: the one on screen while the user reads back.
+   */
+  trim(except?: string): void {
+    for (const conversation of this.byKey.values()) {
+      if (conversation.entries.length <= this.keptEntries || conversation.key === except) continue;
+      const forgotten = conversation.entries.splice(0, conversation.entries.length - Math.floor((this.keptEntries * 3) / 4));
+      for (const entry of forgotten) {
+        if (entry.kind !== 'message') continue;
+        conversation.ids.delete(entry.message.id);
+        conversation.more = true;
+      }
+    }
+  }
 
   /**
    * The status conversation, the rooms, then direct messages, each in the order they were opened:

@@ -23,6 +23,11 @@ export interface UiOptions extends ChatUiOptions {
    * touch the server's disk, not the visitor's, so those commands answer with this reason instead.
    */
   noLocalFiles?: string;
+  /**
+   * Entries kept in memory per conversation, older ones coming back from the server with PageUp
+   * (ConversationList.trim); unset: all. Set for SSH visitors, whose screens share one server.
+   */
+  keptEntries?: number;
 }
 
 export interface UiContext {

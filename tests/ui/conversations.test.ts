@@ -59,6 +59,39 @@ describe('ui/conversations', () => {
     expect(names()).to.deep.equal(['dan']);
   });
 
+  it('keeps at most keptEntries per conversation when asked to trim, older messages to be asked for again', () => {
+    const list = new ConversationList('alice', 8);
+    const lobby = list.open('room', 'lobby');
+    const dev = list.open('room', 'dev');
+    for (let id = 1; id <= 20; id++) {
+      list.addMessage(message(id, 'bob', `lobby ${id}`, { room: 'lobby' }));
+      list.addMessage(message(100 + id, 'bob', `dev ${id}`, { room: 'dev' }));
+    }
+    list.notice(lobby.key, 'carol joined #lobby', 'join');
+    expect(lobby.entries).to.have.length(21);
+    // The conversation the user reads back in stays whole.
+    list.trim(dev.key);
+    expect(dev.entries).to.have.length(20);
+    // Down to three quarters of 8: the newest 6 entries, the notice among them.
+    expect(lobby.entries).to.have.length(6);
+    expect(lobby.entries.map((e) => (e.kind === 'message' ? e.message.text : e.kind))).to.deep.equal(['lobby 16', 'lobby 17', 'lobby 18', 'lobby 19', 'lobby 20', 'notice']);
+    expect(lobby.more, 'older messages are on the server').to.equal(true);
+    expect(list.oldestId(lobby.key)).to.equal(16);
+    // A forgotten message comes back from history (PageUp) in its place.
+    expect(list.addMessage(message(15, 'bob', 'lobby 15', { room: 'lobby' }), false)).to.not.equal(undefined);
+    expect(lobby.entries[0]!.kind === 'message' && lobby.entries[0]!.message.id).to.equal(15);
+    // Under the bound, nothing is forgotten.
+    list.trim();
+    expect(lobby.entries).to.have.length(7);
+    expect(dev.entries).to.have.length(6);
+    // By default everything is kept (the local terminal UI).
+    const all = new ConversationList('alice');
+    all.open('room', 'lobby');
+    for (let id = 1; id <= 3000; id++) all.addMessage(message(id, 'bob', `m ${id}`, { room: 'lobby' }));
+    all.trim();
+    expect(all.get(roomKey('lobby'))!.entries).to.have.length(3000);
+  });
+
   it('puts older history before what is shown, in id order', () => {
     const list = new ConversationList('alice');
     list.open('room', 'lobby');
