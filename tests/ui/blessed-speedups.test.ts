@@ -50,7 +50,7 @@ describe('ui/blessed-speedups: a parse shared between screens', () => {
       shared.setContent(TEXT);
       alone.setContent(TEXT);
     }
-    boxes.forEach(([shared, alone], i) => expectSameParse(shared, alone, `box ${i}`));
+    for (const [i, [shared, alone]] of boxes.entries()) expectSameParse(shared, alone, `box ${i}`);
 
     // A setting changes on one shared box only (then back): its parse follows, the others keep theirs.
     const [first, firstAlone] = boxes[0]!;
