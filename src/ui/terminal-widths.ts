@@ -13,8 +13,11 @@
 // by the blank cell blessed gives every wide character to be covered (unicode.chars.all, which
 // Element.parseContent uses to put it there); such marks join the cell before (unicode.combining).
 
+// The characters concerned are worked out at build time (scripts/terminal-widths.ts writes
+// terminal-width-table.ts): walking every code point at each start took ~90 ms.
+
 import blessed from 'blessed';
-import { eastAsianWidth } from 'get-east-asian-width';
+import { BLANK_AFTER, MARKS, WIDE } from './terminal-width-table.ts';
 
 interface Unicode {
   charWidth(str: string | number, i?: number): number;
@@ -23,39 +26,7 @@ interface Unicode {
   chars: { all: RegExp; combining: RegExp };
 }
 
-/** The planes holding wide characters: the Basic and Supplementary Multilingual, and the ideographic ones. */
-const LAST_CODE_POINT = 0x3ffff;
-
-/**
- * Symbols Unicode 16 made wide after decades narrow (Yijing trigrams and digrams, Tai Xuan Jing,
- * counting rods): terminals' tables (glibc's wcwidth, which tmux asks) still count them one column.
- */
-const WIDE_SINCE_UNICODE_16: Array<[number, number]> = [
-  [0x2630, 0x2637],
-  [0x268a, 0x268f],
-  [0x1d300, 0x1d356],
-  [0x1d360, 0x1d376],
-];
-
-/** Marks and format characters: zero columns in a terminal, joined to the character before. */
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
-
-/**
- * Format characters a terminal does show, one column each: the soft hyphen and the prepended
- * concatenation marks (Arabic number signs and the like), as glibc's wcwidth counts them.
- */
-const SHOWN_FORMAT: Array<[number, number]> = [
-  [0xad, 0xad],
-  [0x600, 0x605],
-  [0x6dd, 0x6dd],
-  [0x70f, 0x70f],
-  [0x890, 0x891],
-  [0x8e2, 0x8e2],
-  [0x110bd, 0x110bd],
-  [0x110cd, 0x110cd],
-];
-
-const within = (ranges: Array<[number, number]>, point: number) => ranges.some(([from, to]) => point >= from && point <= to);
+type Ranges = ReadonlyArray<readonly [number, number]>;
 
 let installed = false;
 
@@ -64,27 +35,8 @@ export function installTerminalWidths(): void {
   installed = true;
   const unicode = (blessed as unknown as { unicode: Unicode }).unicode;
   const charWidth = unicode.charWidth;
-  // The characters blessed counts as one column that a terminal shows two wide (Unicode's East
-  // Asian Width table) or joins to the character before (marks); and those it counts two wide
-  // without giving them the blank cell after (its regex and its table disagree).
-  const wide = new Uint8Array(LAST_CODE_POINT + 1);
-  const added = { blankAfter: [] as number[], marks: [] as number[] };
-  const blankAfter = new RegExp(`^(?:${unicode.chars.all.source})$`);
-  // blessed's own width last: it is by far the slowest to ask.
-  for (let point = 0xa0; point <= LAST_CODE_POINT; point++) {
-    if (point >= 0xd800 && point <= 0xdfff) continue;
-    const char = String.fromCodePoint(point);
-    const hasBlank = blankAfter.test(char);
-    if ((eastAsianWidth(point) === 2 && !within(WIDE_SINCE_UNICODE_16, point)) || hasBlank) {
-      const width = charWidth.call(unicode, point);
-      if (width === 0) continue;
-      if (width === 1) wide[point] = 1;
-      if (!hasBlank) added.blankAfter.push(point);
-    } else if (ZERO_WIDTH.test(char) && !within(SHOWN_FORMAT, point) && charWidth.call(unicode, point) === 1) {
-      added.marks.push(point);
-    }
-  }
-
+  const wide = new Uint8Array((WIDE[WIDE.length - 1]?.[1] ?? 0) + 1);
+  for (const [from, to] of WIDE) wide.fill(1, from, to + 1);
   unicode.charWidth = function (str: string | number, i?: number) {
     const width = charWidth.call(this, str, i);
     if (width !== 1) return width;
@@ -93,10 +45,10 @@ export function installTerminalWidths(): void {
   };
   // Where blessed's render and parlor's fast boxes (fast-box-render.ts) join a mark to the cell
   // before, and blessed's width answers zero.
-  for (const point of added.marks) unicode.combining[point] = true;
+  for (const [from, to] of MARKS) for (let point = from; point <= to; point++) unicode.combining[point] = true;
 
-  unicode.chars.all = withCharacters(unicode.chars.all, added.blankAfter);
-  unicode.chars.combining = withCharacters(unicode.chars.combining, added.marks);
+  unicode.chars.all = withCharacters(unicode.chars.all, BLANK_AFTER);
+  unicode.chars.combining = withCharacters(unicode.chars.combining, MARKS);
 }
 
 /**
@@ -104,20 +56,22 @@ export function installTerminalWidths(): void {
  * Unicode ones (a surrogate pair is spelt as two code units): the added characters are spelt the
  * same way, a class of low surrogates per high surrogate.
  */
-function withCharacters(regex: RegExp, points: number[]): RegExp {
-  if (points.length === 0) return regex;
+function withCharacters(regex: RegExp, given: Ranges): RegExp {
+  if (given.length === 0) return regex;
   const bmp: number[] = [];
   const astral = new Map<number, number[]>();
-  for (const point of points) {
-    if (point <= 0xffff) {
-      bmp.push(point);
-      continue;
+  for (const [from, to] of given) {
+    for (let point = from; point <= to; point++) {
+      if (point <= 0xffff) {
+        bmp.push(point);
+        continue;
+      }
+      const pair = String.fromCodePoint(point);
+      const high = pair.charCodeAt(0);
+      let lows = astral.get(high);
+      if (!lows) astral.set(high, (lows = []));
+      lows.push(pair.charCodeAt(1));
     }
-    const pair = String.fromCodePoint(point);
-    const high = pair.charCodeAt(0);
-    let lows = astral.get(high);
-    if (!lows) astral.set(high, (lows = []));
-    lows.push(pair.charCodeAt(1));
   }
   const alternatives = [...astral].map(([high, lows]) => `${unitEscape(high)}[${ranges(lows)}]`);
   if (bmp.length > 0) alternatives.push(`[${ranges(bmp)}]`);
