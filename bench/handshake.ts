@@ -207,7 +207,7 @@ async function measure(
 }
 
 interface References {
-  /** The server's half of the handshake in-process: crypto and handshake code, no socket. */
+  /** The server's crypto for one connection in-process: its half of the handshake, the welcome sealed, the closing opened; no socket. */
   cryptoUs: number;
   /** A plain node:net server, same connections, bytes and rate, no crypto: Node's and the kernel's share. */
   socketsUs: number;
@@ -434,7 +434,7 @@ export async function run(): Promise<void> {
     const ratios = counted.map((r) => r.ratioToTls).filter((v): v is number => v !== undefined);
     const tlsRatio = ratios.length > 0 ? round(median(ratios), 2) : undefined;
     console.log(`  where the ${serverCpuUs} µs go, from two reference points measured on the same CPU after each run (medians):`);
-    console.log(`    ${cryptoUs} µs: the server's half of the handshake in-process (its crypto and handshake code, no socket)`);
+    console.log(`    ${cryptoUs} µs: the server's crypto in-process (its half of the handshake, the welcome sealed and the closing opened; no socket)`);
     console.log(
       `    ${socketsUs} µs: a plain node:net server playing the same connections, bytes and rate ` +
         `(${formatCount(socketsRatePerSec)}/s) with no crypto: Node's and the kernel's share`,
