@@ -226,6 +226,11 @@ export class SecureConnection extends EventEmitter<Events> {
     if (this.phase === 'open') this.outbound!.push(record, mayWait);
   }
 
+  /** Sends an encoded record at once, sealed alone, unless something is queued before it (outbound-queue.ts, pushNow). */
+  sendRecordNow(record: Buffer): void {
+    if (this.phase === 'open') this.outbound!.pushNow(record);
+  }
+
   /**
    * Queues a bulk record (a file chunk). It goes out behind everything sent with send() or
    * sendRecord(), and only as fast as the socket takes it: chat is never stuck behind a file.

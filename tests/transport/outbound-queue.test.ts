@@ -1,6 +1,7 @@
 // The outbound queue over a real loopback socket: what one turn queues leaves as one sealed frame,
 // chat overtakes a file's backlog, a record that may wait rides with the next one that may not, a
-// last record goes out with what was pending, and a closed queue sends nothing more.
+// last record goes out with what was pending, a record pushed now leaves at once unless others wait,
+// and a closed queue sends nothing more.
 
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
@@ -67,6 +68,17 @@ describe('transport/outbound-queue', () => {
     queue.push(record(3));
     await new Promise((resolve) => setImmediate(resolve));
     expect(await frames()).to.deep.equal([[{ n: 1 }, { n: 2 }, { n: 3 }]]);
+  });
+
+  it('writes a record pushed now at once, alone, and behind whatever was queued before it', async () => {
+    const { queue, sender, frames } = await pair();
+    queue.pushNow(record('welcome'));
+    // Already handed to the socket, before the turn ends.
+    expect(sender.bytesWritten + sender.writableLength).to.be.greaterThan(0);
+    queue.push(record(1));
+    queue.pushNow(record(2));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await frames()).to.deep.equal([[{ n: 'welcome' }], [{ n: 1 }, { n: 2 }]]);
   });
 
   it('lets a chat record overtake a file backlog larger than the low-water mark', async () => {
