@@ -15,12 +15,7 @@ export interface DecodedRecord {
 
 /** One JSON message as a record, ready to be concatenated with others and sealed. */
 export function encodeJsonRecord(message: unknown): Buffer {
-  return encodeJsonTextRecord(JSON.stringify(message));
-}
-
-/** The same from the message's JSON text, for a caller that builds it from parts made once. */
-export function encodeJsonTextRecord(text: string): Buffer {
-  const json = Buffer.from(text, 'utf8');
+  const json = Buffer.from(JSON.stringify(message), 'utf8');
   const record = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 1 + json.length);
   record.writeUInt32BE(1 + json.length, 0);
   record[FRAME_HEADER_BYTES] = RECORD_KIND_JSON;

@@ -12,7 +12,7 @@ import { openStore } from '../store/open-store.ts';
 import type { ChatStore } from '../store/store.ts';
 import { redactDatabaseUrl } from '../store/database-url.ts';
 import { SecureConnection } from '../transport/secure-connection.ts';
-import { encodeJsonRecord, encodeJsonTextRecord } from '../protocol/records.ts';
+import { encodeJsonRecord } from '../protocol/records.ts';
 import { PARLOR_VERSION } from '../version.ts';
 import { ChatService } from './chat.ts';
 import type { ServerEvent } from './events.ts';
@@ -50,8 +50,6 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
   private readonly advertising: ServerAdvertising;
   private sshDoor: SshFrontDoor | undefined;
   private stopping: Promise<void> | undefined;
-  /** The welcome's JSON up to the client's fingerprint (welcome()). */
-  private welcomeHead: string | undefined;
   /** Widens the fan-out coalescing window while the event loop is busy (load-gauge.ts). */
   private readonly load = new LoadGauge();
   private readonly coalesceMs = (): number => this.options.fanoutCoalesceMs * this.load.factor;
@@ -360,24 +358,15 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
     );
   }
 
-  /**
-   * The first message of every session. Without a cluster only the client's fingerprint differs
-   * from one connection to the next, so the JSON around it is made once: JSON.stringify of the
-   * whole message was a few microseconds of every handshake.
-   */
+  /** The first message of every session. */
   private welcome(clientFingerprint: string): Buffer {
-    const server = { name: this.options.name, version: PARLOR_VERSION, fingerprint: this.fingerprint };
     const cluster = this.store.cluster;
-    if (cluster) {
-      return encodeJsonRecord({
-        type: 'welcome',
-        server,
-        you: { fingerprint: clientFingerprint },
-        chat: { id: cluster.chatId, name: cluster.chatName, servers: cluster.otherServers() },
-      });
-    }
-    this.welcomeHead ??= `{"type":"welcome","server":${JSON.stringify(server)},"you":{"fingerprint":`;
-    return encodeJsonTextRecord(`${this.welcomeHead}${JSON.stringify(clientFingerprint)}}}`);
+    return encodeJsonRecord({
+      type: 'welcome',
+      server: { name: this.options.name, version: PARLOR_VERSION, fingerprint: this.fingerprint },
+      you: { fingerprint: clientFingerprint },
+      ...(cluster && { chat: { id: cluster.chatId, name: cluster.chatName, servers: cluster.otherServers() } }),
+    });
   }
 
   private onLogin(session: Session): void {
