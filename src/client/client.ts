@@ -93,9 +93,18 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
    * Connects, runs the handshake, checks the server's key (a pinned fingerprint, else
    * known_servers), and waits for the server's welcome.
    */
-  static async connect(input: ConnectInput): Promise<ParlorClient> {
+  static connect(input: ConnectInput): Promise<ParlorClient> {
     const { identity, dial, ...rest } = input;
-    const options = parseOptions(clientOptionsSchema, rest);
+    return ParlorClient.connectChecked(parseOptions(clientOptionsSchema, rest), { identity, ...(dial !== undefined && { dial }) });
+  }
+
+  /**
+   * The same with options already checked against clientOptionsSchema: a reconnect checks them
+   * once, not on every attempt. `remembered`: this client put the server's key for this address
+   * in known_servers already (a reconnect to where it was), so the file is not read again.
+   */
+  static async connectChecked(options: ClientOptions, how: Pick<ConnectInput, 'identity' | 'dial'> & { remembered?: boolean }): Promise<ParlorClient> {
+    const { identity, dial } = how;
     const address = formatAddress(options.host, options.port);
     const knownServers = new KnownServers(options.configDir);
     let trust: ServerTrust = 'new';
@@ -129,7 +138,7 @@ export class ParlorClient extends EventEmitter<ClientEvents> {
       },
     });
     const client = new ParlorClient(connection, { ...server, address, trust, ...(movedFrom !== undefined && { movedFrom }) }, options.requestTimeoutMs, options.handshakeTimeoutMs);
-    knownServers.remember(address, server.fingerprint, server.name);
+    if (how.remembered !== true) knownServers.remember(address, server.fingerprint, server.name);
     await client.welcomed;
     return client;
   }

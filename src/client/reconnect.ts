@@ -7,7 +7,7 @@
 // one made while it reconnects waits, and one whose reply a drop swallowed goes again when it can.
 
 import { randomInt } from 'node:crypto';
-import { DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS, DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS, parseServerAddress } from '../options.ts';
+import { clientOptionsSchema, DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS, DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS, parseOptions, parseServerAddress, type ClientOptions } from '../options.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
@@ -78,6 +78,13 @@ export class Reconnection {
   closedByUser = false;
   /** How the connection ended for good; requests fail with its reason from then on. */
   final: CloseInfo | undefined;
+
+  /**
+   * Each address's connect options, checked once (zod, ~20 µs an attempt in a reconnect storm),
+   * and whether this client has put the pinned key for that address in known_servers: the first
+   * connection did for its own address, a reconnect does for the others (ParlorClient.connectChecked).
+   */
+  private readonly targets = new Map<string, { options: ClientOptions; remembered: boolean }>();
 
   /** Requests made while reconnecting, waiting for the connection to be back (whenBack). */
   private readonly waiting = new Set<{ back: () => void; never: (reason: ParlorError) => void }>();
@@ -235,7 +242,9 @@ export class Reconnection {
       if (this.closedByUser) break;
       let client: ParlorClient | undefined;
       try {
-        client = await ParlorClient.connect({ ...this.options, ...target, fingerprint: pinned });
+        const checked = this.checkedTarget(target, pinned);
+        client = await ParlorClient.connectChecked(checked.options, { identity: this.options.identity, dial: this.options.dial, remembered: checked.remembered });
+        checked.remembered = true;
         // Everything missed is gathered first, then delivered in id order, each message once;
         // live messages that arrive meanwhile (from the login on) are merged in.
         this.catchUp = [];
@@ -292,6 +301,20 @@ export class Reconnection {
       }
     }
     this.end({ reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false });
+  }
+
+  /** The options to reach `target` with the pinned key, checked on first use; a bad address throws BAD_OPTION each time. */
+  private checkedTarget(target: { host: string; port: number }, pinned: string): { options: ClientOptions; remembered: boolean } {
+    const key = `${target.host}\0${target.port}\0${pinned}`;
+    let checked = this.targets.get(key);
+    if (!checked) {
+      // The schema keeps only its own fields: the identity, the dial and the chat's options go.
+      const options = parseOptions(clientOptionsSchema, { ...this.options, ...target, fingerprint: pinned });
+      // The first connection remembered its own address (with the key this client now pins).
+      checked = { options, remembered: target.host === this.options.host && target.port === this.options.port };
+      this.targets.set(key, checked);
+    }
+    return checked;
   }
 
   /** For good: requests fail with this reason from now on, those waiting too. */

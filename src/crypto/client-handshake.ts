@@ -2,7 +2,7 @@
 // key is not decided here: the caller passes a check (known_servers, a pinned fingerprint), which
 // throws to refuse, so this module knows nothing of files.
 
-import { constants, diffieHellman, privateDecrypt, verify } from 'node:crypto';
+import { constants, diffieHellman, privateDecrypt, verify, type KeyObject } from 'node:crypto';
 import { PROTOCOL_VERSION, SESSION_SECRET_BYTES } from '../protocol/constants.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import {
@@ -29,6 +29,20 @@ export type ServerKeyCheck = (server: PresentedServer) => void;
 export interface ClientHandshakeResult {
   keys: SessionKeys;
   server: PresentedServer;
+}
+
+/**
+ * The last server identity key imported, with its fingerprint: a client reconnects to the same
+ * server over and over (and after a restart, all of them at once), so the key's import and its
+ * hash are done once. Only the long-term key: the signature is still verified every handshake.
+ */
+let lastServerKey: { raw: Buffer; key: KeyObject; fingerprint: string } | undefined;
+
+function serverIdentityKey(raw: Buffer): { key: KeyObject; fingerprint: string } {
+  if (lastServerKey?.raw.equals(raw)) return lastServerKey;
+  const key = importEd25519Public(raw);
+  lastServerKey = { raw: Buffer.from(raw), key, fingerprint: ed25519Fingerprint(raw) };
+  return lastServerKey;
 }
 
 export class ClientHandshake {
@@ -65,12 +79,12 @@ export class ClientHandshake {
     if (hello.version !== this.version) {
       throw new ParlorError('UNSUPPORTED_VERSION', `the server answered with protocol version ${hello.version}`);
     }
-    const serverKey = importEd25519Public(hello.identityKey);
+    const serverKey = serverIdentityKey(hello.identityKey);
     const th1 = transcriptHash(this.hello, body);
-    if (!verify(null, signedContent(th1), serverKey, hello.signature)) {
+    if (!verify(null, signedContent(th1), serverKey.key, hello.signature)) {
       throw new ParlorError('BAD_SIGNATURE', "the server's handshake signature does not verify: someone is tampering with the connection");
     }
-    const server = { fingerprint: ed25519Fingerprint(hello.identityKey), name: hello.serverName };
+    const server = { fingerprint: serverKey.fingerprint, name: hello.serverName };
     this.checkServerKey(server);
 
     let secret: Buffer;
