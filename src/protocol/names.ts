@@ -1,5 +1,13 @@
-/** The lookup key of a user or room name: NFC, lower case. Client and server must fold alike. */
+/** Printable ASCII only: NFC already, and lower-cased it stays ASCII, so NFC still. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The lookup key of a user or room name: NFC, lower case. Client and server must fold alike.
+ * Most names are ASCII, and both sides fold them often (a rejoin's member list, every notice):
+ * for those the two ICU normalisations are skipped, with the same result.
+ */
 export function foldName(raw: string): string {
+  if (PRINTABLE_ASCII.test(raw)) return raw.toLowerCase();
   return raw.normalize('NFC').toLowerCase().normalize('NFC');
 }
 
