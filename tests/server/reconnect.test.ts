@@ -14,6 +14,8 @@ import { sharedIdentities } from '../helpers/identities.ts';
 import { startBurstRelay, startCuttingRelay, type Relay } from '../helpers/chat-relay.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { KnownServers } from '../../src/client/known-servers.ts';
+import { formatAddress } from '../../src/options.ts';
 
 const RECONNECT = { reconnect: true, reconnectDelayMs: 100, maxReconnectDelayMs: 400 };
 
@@ -250,6 +252,30 @@ describe('server/reconnect: a client across a server restart', function () {
       refusal = error;
     }
     expect(refusal).to.have.property('code', 'FINGERPRINT_MISMATCH');
+  });
+
+  it('a reconnect to the same address leaves known_servers as it is: a key the user forgot meanwhile stays forgotten', async () => {
+    const [adaId] = await sharedIdentities();
+    const args = ['--data', tempDir('reconnect'), '--password', JOIN_PASSWORD];
+    const first = await startServerProcess(args);
+    const configDir = tempDir('reconnect-config');
+    const ada = await connectChat(first, adaId!, 'ada', { ...RECONNECT, configDir });
+    await ada.join('lobby');
+    const knownServers = new KnownServers(configDir);
+    const address = formatAddress(first.host, first.port);
+    expect(knownServers.check(address, first.fingerprint)).to.deep.equal({ state: 'known' });
+    // `parlor ping --forget` while the client runs.
+    expect(knownServers.forget(address)).to.have.length(1);
+
+    const back = nextEvent(ada, 'reconnected', 20_000);
+    await first.stop('SIGTERM');
+    const second = await startServerOnPort(args, first.port);
+    await back;
+    expect(ada.connected).to.equal(true);
+    // Back, pinned to the key it had (the same server's), without writing that key down again.
+    expect(second.fingerprint).to.equal(first.fingerprint);
+    expect(knownServers.check(address, second.fingerprint)).to.deep.equal({ state: 'new' });
+    ada.close();
   });
 
   it('sends what is said while it is reconnecting once it is back, in order; gives up with TIMEOUT if it does not come back', async () => {
