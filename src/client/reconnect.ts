@@ -258,15 +258,20 @@ export class Reconnection {
         this.session = login.session;
         this.chat.replace(client, login.name);
         const missed = await this.pageBack(client, {}, this.lastDirect, login.direct, login.directMore);
-        for (const [key, joined] of [...this.rooms]) {
-          const reply = await checkedRequest(
-            client,
-            'join',
-            { room: key, since: joined.lastSeen, ...(joined.password !== undefined && { password: joined.password }) },
-            (rejoined) => this.chat.rejoined(rejoined),
-          );
-          missed.push(...(await this.pageBack(client, { room: key }, joined.lastSeen, reply.history, reply.more)));
-        }
+        // The rooms are rejoined all at once, not one round trip after another: what each missed
+        // is merged and put in id order below anyway.
+        const rejoined = await Promise.all(
+          [...this.rooms].map(async ([key, joined]) => {
+            const reply = await checkedRequest(
+              client!,
+              'join',
+              { room: key, since: joined.lastSeen, ...(joined.password !== undefined && { password: joined.password }) },
+              (reply) => this.chat.rejoined(reply),
+            );
+            return this.pageBack(client!, { room: key }, joined.lastSeen, reply.history, reply.more);
+          }),
+        );
+        for (const page of rejoined) missed.push(...page);
         if (this.operatorPassword !== undefined) await checkedRequest(client, 'op', { password: this.operatorPassword });
         missed.push(...this.catchUp);
         this.catchUp = undefined;

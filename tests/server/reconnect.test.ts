@@ -254,6 +254,33 @@ describe('server/reconnect: a client across a server restart', function () {
     expect(refusal).to.have.property('code', 'FINGERPRINT_MISMATCH');
   });
 
+  it('rejoins every room it was in (sent together) and catches up in each, every message once', async () => {
+    const [adaId, bobId] = await sharedIdentities();
+    const args = ['--data', tempDir('reconnect'), '--password', JOIN_PASSWORD, '--rate', '100000', '--burst', '100000'];
+    const first = await startServerProcess(args);
+    // A longer first wait: bob speaks in every room while ada is (most likely) still away.
+    const ada = await connectChat(first, adaId!, 'ada', { ...RECONNECT, reconnectDelayMs: 1000, maxReconnectDelayMs: 1000 });
+    const rooms = ['one', 'two', 'three'];
+    for (const room of rooms) await ada.create(room);
+    const seen = collect(ada);
+    const back = nextEvent(ada, 'reconnected', 20_000);
+    await first.stop('SIGTERM');
+    const second = await startServerOnPort(args, first.port);
+    const bob = await connectChat(second, bobId!, 'bob');
+    const said: number[] = [];
+    for (const room of rooms) {
+      await bob.join(room);
+      said.push((await bob.say(room, `while away, in ${room}`)).id);
+    }
+    await back;
+    for (const room of rooms) expect((await bob.members(room)).members.map((m) => m.name), room).to.include('ada');
+    await waitUntil(() => seen.length >= said.length, 'every message delivered', 10_000, () => JSON.stringify(seen.map((m) => m.id)));
+    expect(seen.map((m) => [m.room, m.text])).to.have.deep.members(rooms.map((room) => [room, `while away, in ${room}`]));
+    expect(seen.map((m) => m.id).sort((a, b) => a - b)).to.deep.equal(said);
+    ada.close();
+    bob.close();
+  });
+
   it('a reconnect to the same address leaves known_servers as it is: a key the user forgot meanwhile stays forgotten', async () => {
     const [adaId] = await sharedIdentities();
     const args = ['--data', tempDir('reconnect'), '--password', JOIN_PASSWORD];
