@@ -12,7 +12,7 @@ import type { Reply, RequestType } from '../protocol/messages.ts';
 import { isTransferEvent } from '../protocol/transfer-messages.ts';
 import { ParlorClient } from './client.ts';
 import type { ChatClientOptions, ChatEvents } from './chat-client-types.ts';
-import { defaultConfigDir } from '../options.ts';
+import { clientOptionsSchema, defaultConfigDir, parseOptions, type ClientOptions } from '../options.ts';
 import type { DeliveredMessage, OpenedFile, SealedFile } from './e2e/e2e.ts';
 import { PeerKeys } from './e2e/peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
@@ -34,7 +34,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   name: string;
   private readonly endToEnd: boolean;
 
-  private constructor(client: ParlorClient, options: ChatClientOptions) {
+  private constructor(client: ParlorClient, options: ChatClientOptions, connectOptions: ClientOptions) {
     super();
     this.client = client;
     this.name = options.name;
@@ -52,7 +52,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       },
       seen,
     );
-    this.reconnection = new Reconnection(options, {
+    this.reconnection = new Reconnection(options, connectOptions, {
       connection: () => this.client,
       listen: (next) => this.attachEvents(next),
       replace: (next, name) => {
@@ -75,9 +75,11 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   released: { by: string; at: number } | undefined;
 
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
-    const client = await ParlorClient.connect(options);
+    // Checked once: its reconnects use them as they are (Reconnection).
+    const connectOptions = parseOptions(clientOptionsSchema, options);
+    const client = await ParlorClient.connectChecked(connectOptions, { identity: options.identity, dial: options.dial });
     options.onServerProven?.(client.server);
-    const chat = new ChatClient(client, options);
+    const chat = new ChatClient(client, options, connectOptions);
     try {
       const login = await checkedRequest(client, 'login', { name: options.name, password: options.password, ...(options.replace === true && { replace: true }) });
       chat.name = login.name;

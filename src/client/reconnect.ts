@@ -7,7 +7,7 @@
 // one made while it reconnects waits, and one whose reply a drop swallowed goes again when it can.
 
 import { randomInt } from 'node:crypto';
-import { clientOptionsSchema, DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS, DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS, parseOptions, parseServerAddress, type ClientOptions } from '../options.ts';
+import { DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS, DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_DELAY_MS, formatAddress, parseServerAddress, type ClientOptions } from '../options.ts';
 import { ParlorError, type ErrorCode } from '../protocol/errors.ts';
 import type { ChatMessage, Reply, RequestType } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
@@ -80,19 +80,27 @@ export class Reconnection {
   final: CloseInfo | undefined;
 
   /**
-   * Each address's connect options, checked once (zod, ~20 µs an attempt in a reconnect storm),
-   * and whether this client has put the pinned key for that address in known_servers: the first
-   * connection did for its own address, a reconnect does for the others (ParlorClient.connectChecked).
+   * The addresses (HOST:PORT) whose binding to the pinned key this client has put in known_servers:
+   * the first connection's, and each other server of the chat once a reconnect reached it. A
+   * reconnect to one of them does not read the file again (ParlorClient.connectChecked).
    */
-  private readonly targets = new Map<string, { options: ClientOptions; remembered: boolean }>();
+  private readonly remembered: Set<string>;
 
   /** Requests made while reconnecting, waiting for the connection to be back (whenBack). */
   private readonly waiting = new Set<{ back: () => void; never: (reason: ParlorError) => void }>();
 
   constructor(
     private readonly options: ChatClientOptions,
+    /**
+     * The connect options as the first connection checked them (clientOptionsSchema): a reconnect
+     * changes only the address, from the welcome's HOST:PORT (parseServerAddress checks it), and
+     * the fingerprint, pinned from a handshake, so it need not check them again (zod, per attempt).
+     */
+    private readonly connectOptions: ClientOptions,
     private readonly chat: ReconnectingChat,
-  ) {}
+  ) {
+    this.remembered = new Set([formatAddress(connectOptions.host, connectOptions.port)]);
+  }
 
   /**
    * A request on the connection in use, across reconnects: made while reconnecting, it waits for
@@ -242,9 +250,12 @@ export class Reconnection {
       if (this.closedByUser) break;
       let client: ParlorClient | undefined;
       try {
-        const checked = this.checkedTarget(target, pinned);
-        client = await ParlorClient.connectChecked(checked.options, { identity: this.options.identity, dial: this.options.dial, remembered: checked.remembered });
-        checked.remembered = true;
+        const address = formatAddress(target.host, target.port);
+        client = await ParlorClient.connectChecked(
+          { ...this.connectOptions, ...target, fingerprint: pinned },
+          { identity: this.options.identity, dial: this.options.dial, remembered: this.remembered.has(address) },
+        );
+        this.remembered.add(address);
         // Everything missed is gathered first, then delivered in id order, each message once;
         // live messages that arrive meanwhile (from the login on) are merged in.
         this.catchUp = [];
@@ -306,20 +317,6 @@ export class Reconnection {
       }
     }
     this.end({ reason: new ParlorError('CONNECTION_CLOSED', 'closed while reconnecting'), remote: false });
-  }
-
-  /** The options to reach `target` with the pinned key, checked on first use; a bad address throws BAD_OPTION each time. */
-  private checkedTarget(target: { host: string; port: number }, pinned: string): { options: ClientOptions; remembered: boolean } {
-    const key = `${target.host}\0${target.port}\0${pinned}`;
-    let checked = this.targets.get(key);
-    if (!checked) {
-      // The schema keeps only its own fields: the identity, the dial and the chat's options go.
-      const options = parseOptions(clientOptionsSchema, { ...this.options, ...target, fingerprint: pinned });
-      // The first connection remembered its own address (with the key this client now pins).
-      checked = { options, remembered: target.host === this.options.host && target.port === this.options.port };
-      this.targets.set(key, checked);
-    }
-    return checked;
   }
 
   /** For good: requests fail with this reason from now on, those waiting too. */
