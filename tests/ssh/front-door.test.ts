@@ -127,6 +127,12 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
     expect(server.events.some((event) => event.event === 'login' && event.name === 'ada')).to.equal(false);
   });
 
+  it('asks again after a wrong join password, and the right one then gets in', async () => {
+    const run = await runSsh(sshVisitor(), sshPort, 'ida', ['typo', 'typo again', JOIN_PASSWORD], ['send', '#lobby', 'third time lucky']);
+    expect([run.code, run.prompts], run.stderr).to.deep.equal([0, 3]);
+    await waitUntil(() => server.events.some((event) => event.event === 'login' && event.name === 'ida'), 'ida to log in');
+  });
+
   it('makes no identity for a key that did not get in (a wrong password, a name taken): nothing kept on disk', async () => {
     const dataDir = tempDir('parlor-ssh-disk');
     const kept = await startServerProcess(['--data', dataDir, '--no-discovery', '--no-mdns', '--ssh', '--ssh-port', '0', '--password', JOIN_PASSWORD]);
@@ -150,11 +156,15 @@ describe('the SSH front door (parlor serve --ssh) with OpenSSH', function () {
 
   it('slows a key that keeps guessing the join password, with the chat\'s own slow-down', async () => {
     const guesser = sshVisitor();
-    // OpenSSH asks three times a connection: two connections are six wrong passwords from one key.
-    for (let i = 0; i < 2; i++) expect((await runSsh(guesser, sshPort, 'mallory', 'guess', ['send', '#lobby', 'x'])).code).to.equal(255);
-    // The right password now waits its turn (RATE_LIMITED for this key for a while), then gets in.
-    const refused = await runSsh(guesser, sshPort, 'mallory', JOIN_PASSWORD, ['send', '#lobby', 'in at last']);
-    expect(refused.code).to.equal(255);
+    // OpenSSH asks three times a connection. Three wrong passwords; then two more and, in the same
+    // connection, the right one: it comes milliseconds after the fifth wrong one (5 go free, then
+    // each attempt waits 1 s, 2 s ... after the last failure), so it is refused with RATE_LIMITED
+    // however slow this machine is at starting ssh.
+    const wrong = await runSsh(guesser, sshPort, 'mallory', 'guess', ['send', '#lobby', 'x']);
+    expect([wrong.code, wrong.prompts]).to.deep.equal([255, 3]);
+    const refused = await runSsh(guesser, sshPort, 'mallory', ['guess', 'guess', JOIN_PASSWORD], ['send', '#lobby', 'in at last']);
+    expect([refused.code, refused.prompts], 'the right password, right after the fifth wrong one, is refused').to.deep.equal([255, 3]);
+    // Then it gets in, once it has waited its turn.
     let admitted = refused;
     for (let attempt = 0; attempt < 20 && admitted.code !== 0; attempt++) admitted = await runSsh(guesser, sshPort, 'mallory', JOIN_PASSWORD, ['send', '#lobby', 'in at last']);
     expect(admitted.code, admitted.stderr).to.equal(0);
