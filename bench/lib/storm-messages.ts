@@ -16,10 +16,14 @@ export type ToStormWorker =
   | { type: 'arm' }
   /** Resolves once every client has reconnected since 'arm', or after timeoutMs. */
   | { type: 'wait'; timeoutMs: number }
+  /** The clients' crypto of one reconnect, in a loop with no socket: the reference point of the storm's floor. */
+  | { type: 'client-crypto'; maxHandshakes: number; maxMs: number }
   | { type: 'exit' };
 
 export type FromStormWorker =
   | { type: 'ready'; clients: number; setupMs: number }
   | { type: 'armed' }
   /** lastAt: epoch ms (performance.timeOrigin + now) of the last 'reconnected', comparable across processes. */
+  /** CPU µs per reconnect: the client's whole handshake, a frame each way; and the RSA-OAEP decrypt within it, alone. */
+  | { type: 'client-crypto-done'; handshakes: number; cpuUsPerReconnect: number; rsaDecryptUs: number }
   | { type: 'waited'; reconnected: number; closedForGood: number; lastAt: number; firstCloseReason: string | null; stuck: Record<string, number>; backAtAttempt: Record<number, number>; backAt: number[] };

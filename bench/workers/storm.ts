@@ -7,13 +7,20 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChatClient } from '../../src/client/chat-client.ts';
-import { generateClientIdentity } from '../../src/crypto/identity.ts';
+import { constants, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
+import { ClientHandshake } from '../../src/crypto/client-handshake.ts';
+import { generateClientIdentity, generateServerIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
+import { ServerHandshake } from '../../src/crypto/server-handshake.ts';
+import { FrameOpener, FrameSealer } from '../../src/crypto/sealed-channel.ts';
+import { encodeJsonRecord } from '../../src/protocol/records.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { inLanes } from '../lib/lanes.ts';
 import type { FromStormWorker, ToStormWorker } from '../lib/storm-messages.ts';
 import { serveWorker } from '../lib/worker-process.ts';
 
 const clients: ChatClient[] = [];
+/** The one RSA identity this worker's clients share (each client would have its own on a LAN). */
+let identity: ClientIdentity | undefined;
 let reconnected = new Set<ChatClient>();
 let closedForGood: string[] = [];
 let lastAt = 0;
@@ -72,17 +79,71 @@ async function joinOrCreate(client: ChatClient, room: string): Promise<void> {
   }
 }
 
+/** CPU time of `work` in µs (this thread's user and system time). */
+function cpuUs(work: () => void): number {
+  const started = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(started);
+  return used.user + used.system;
+}
+
+/**
+ * What a client's crypto costs per reconnect, with no socket and no parlor code around it: a new
+ * ClientHandshake (its X25519 key), the hello, and the ServerHello received (Ed25519 signature,
+ * RSA-OAEP decrypt of the wrapped secret, X25519, HKDF, the finished MAC), then the welcome opened
+ * and the login sealed with keys of the session. The server's half runs in between, untimed. The
+ * catch-up's other frames come on top. A floor for the storm: the clients share one CPU here.
+ */
+function measureClientCrypto(maxHandshakes: number, maxMs: number): FromStormWorker {
+  const me = identity ?? (() => { throw new Error('client-crypto before setup'); })();
+  const server = generateServerIdentity();
+  const welcomeKey = randomBytes(32);
+  const welcome = new FrameSealer(welcomeKey).seal([encodeJsonRecord({ type: 'welcome', server: { name: 'parlor-bench', fingerprint: server.fingerprint }, you: { fingerprint: me.fingerprint } })]);
+  const login = encodeJsonRecord({ type: 'login', id: 1, name: 'storm0-0', password: 'bench-storm', directSince: 0 });
+  const once = (): number => {
+    let hello: Buffer | undefined;
+    let handshake: ClientHandshake | undefined;
+    let spent = cpuUs(() => {
+      handshake = new ClientHandshake(me, () => {});
+      hello = handshake.start();
+    });
+    const outcome = new ServerHandshake(server, 'parlor-bench').receive(hello!);
+    if (!('reply' in outcome)) throw new Error('the server handshake did not answer the hello');
+    spent += cpuUs(() => {
+      handshake!.receive(outcome.reply);
+      // Fixed keys stand in for the session's (slices of the HKDF output above), new objects each time as on a connection.
+      new FrameOpener(welcomeKey).open(welcome);
+      new FrameSealer(randomBytes(32)).sealFrame([login]);
+    });
+    return spent;
+  };
+  for (let i = 0; i < 200; i++) once();
+  let spent = 0;
+  let handshakes = 0;
+  const deadline = performance.now() + maxMs;
+  while (handshakes < maxHandshakes && performance.now() < deadline) {
+    spent += once();
+    handshakes++;
+  }
+  const wrapped = publicEncrypt({ key: me.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(32));
+  const decrypts = Math.max(50, Math.min(handshakes, 500));
+  const rsaUs = cpuUs(() => {
+    for (let i = 0; i < decrypts; i++) privateDecrypt({ key: me.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped);
+  });
+  return { type: 'client-crypto-done', handshakes, cpuUsPerReconnect: spent / handshakes, rsaDecryptUs: rsaUs / decrypts };
+}
+
 serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (message) => {
   switch (message.type) {
     case 'setup': {
       const startedAt = performance.now();
-      const identity = await generateClientIdentity();
+      identity = await generateClientIdentity();
       await inLanes(message.clients, message.concurrency, async (index) => {
         const client = await ChatClient.connect({
           host: message.host,
           port: message.port,
           fingerprint: message.fingerprint,
-          identity,
+          identity: identity!,
           configDir: message.configDir,
           name: `${message.prefix}${index}`,
           password: message.password,
@@ -143,6 +204,8 @@ serveWorker<ToStormWorker, FromStormWorker>('bench/workers/storm.ts', async (mes
       }
       return { type: 'waited', reconnected: reconnected.size, closedForGood: closedForGood.length, lastAt, firstCloseReason: closedForGood[0] ?? null, stuck, backAtAttempt, backAt };
     }
+    case 'client-crypto':
+      return measureClientCrypto(message.maxHandshakes, message.maxMs);
     default:
       throw new Error(`unexpected message ${message.type}`);
   }
