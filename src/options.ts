@@ -179,7 +179,7 @@ export const serverOptionsSchema = z.object({
    * An open room's joined or left notice that comes less than this after the room's last waits
    * for the rest of it, and goes with the others that came meanwhile (room-notices.ts).
    */
-  presenceCoalesceMs: z.number().int().min(0).max(2000).default(250).register(serveFlags, { flag: '--presence-coalesce <ms>', help: "how long an open room's joined/left notices may wait to go out together while people come and go quickly; 0 sends each at once" }),
+  presenceCoalesceMs: z.number().int().min(0).max(2000).default(250).register(serveFlags, { flag: '--presence-coalesce <ms>', help: "how long an open room's joined/left notices may wait to go out together while people come and go quickly (doubling while they keep coming, up to 8×); 0 sends each at once" }),
   /** Answer UDP discovery probes on discoveryPort (0 picks a free one). */
   discovery: z.boolean().default(true).register(serveFlags, { flag: '--no-discovery', help: 'do not answer discovery probes (clients then need HOST:PORT)' }),
   discoveryPort: port.default(DEFAULT_DISCOVERY_PORT).register(serveFlags, { flag: '--discovery-port <n>', help: 'UDP port that answers discovery probes; 0 picks a free one' }),
