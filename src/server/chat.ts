@@ -124,6 +124,11 @@ export class ChatService {
     this.writer.flush();
   }
 
+  /** At shutdown: what the rooms were still to be told goes out, before the sessions are closed. */
+  tellWaitingNotices(): void {
+    this.rooms.flushAllNotices();
+  }
+
   /** Resolves once everything accepted is committed (a shared store answers later). */
   drain(): Promise<void> {
     return this.writer.drain();

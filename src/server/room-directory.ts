@@ -186,6 +186,11 @@ export class RoomDirectory {
     }
   }
 
+  /** Sends every room's waiting notices now (at shutdown: the members are told before they go). */
+  flushAllNotices(): void {
+    for (const room of this.live.values()) this.notices.flush(room);
+  }
+
   private close(key: string, room: LiveRoom): void {
     this.notices.drop(room);
     this.live.delete(key);

@@ -217,6 +217,8 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           resolve();
         });
       });
+      // Joined and left notices still waiting for their window go first: nobody misses one.
+      this.chat.tellWaitingNotices();
       for (const session of this.sessions) session.connection.close('SERVER_SHUTDOWN', reason);
       // Sockets still in their handshake have no sealed channel to be told on: just end them.
       for (const socket of this.sockets) socket.end();
