@@ -19,6 +19,12 @@ export const DEFAULT_RECONNECT_DELAY_MS = 250;
 export const DEFAULT_MAX_RECONNECT_DELAY_MS = 15_000;
 /** The longest wait after the server refused a reconnect as busy (TOO_MANY_CONNECTIONS): it is up, and a place frees soon. */
 export const DEFAULT_MAX_BUSY_RECONNECT_DELAY_MS = 2000;
+/**
+ * After a reconnect, how long a joined notice of someone who was in the room when the connection
+ * dropped counts as coming back (returning-members.ts): clients come back from a restart within
+ * seconds (their backoff tops out at 15 s); someone back after minutes has simply joined.
+ */
+export const RETURNING_WINDOW_MS = 60_000;
 
 /**
  * Entries an SSH visitor's screen keeps in memory per conversation; older messages come back from

@@ -7,6 +7,13 @@ import type { TransferEvent } from '../protocol/transfer-messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import type { ConnectedServer, ConnectInput } from './client.ts';
 import type { DeliveredMessage } from './e2e/e2e.ts';
+
+/**
+ * A joined notice as ChatClient tells it: `returning` when the person was in the room when this
+ * client's connection dropped and is back soon after it (returning-members.ts), as after a server
+ * restart; UIs show those as the room filling up again rather than as a join each.
+ */
+export type JoinedNotice = JoinedMessage & { returning: boolean };
 import type { PeerKeyChange } from './e2e/peer-keys.ts';
 
 export interface ReconnectOptions {
@@ -38,7 +45,7 @@ export interface ChatEvents {
   message: [message: DeliveredMessage];
   /** Loud: a peer's key is not the one in known_peers. Nothing is sealed to it or believed from it until acceptPeerKey. */
   peerKeyChanged: [change: PeerKeyChange];
-  joined: [notice: JoinedMessage];
+  joined: [notice: JoinedNotice];
   left: [notice: LeftMessage];
   /** An operator's notice to everyone online. */
   announcement: [notice: AnnouncementMessage];

@@ -18,6 +18,7 @@ import { PeerKeys } from './e2e/peer-keys.ts';
 import { checkedRequest } from './checked-request.ts';
 import { messageNonce } from './message-nonce.ts';
 import { RoomMembers } from './room-members.ts';
+import { ReturningMembers } from './returning-members.ts';
 import { SEEN_ENVELOPES_FILE, SeenEnvelopes } from './e2e/seen-envelopes.ts';
 import { Reconnection } from './reconnect.ts';
 import { SealedChat, type OpenedHistory, type OpenedJoin, type SentDirect, type WhoisResult } from './e2e/sealed-chat.ts';
@@ -30,6 +31,8 @@ export class ChatClient extends EventEmitter<ChatEvents> {
   private readonly reconnection: Reconnection;
   /** Rooms' members in the order the server told them (room-members.ts). */
   private readonly roomMembers = new RoomMembers();
+  /** Who was in each room when the connection last dropped: their joins soon after are comebacks. */
+  private readonly returning = new ReturningMembers();
   /** The name the server confirmed (its display form). */
   name: string;
   private readonly endToEnd: boolean;
@@ -63,6 +66,9 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       deliver: (message) => this.emit('message', this.sealed.open(message)),
       emit: this.emit.bind(this),
     });
+    // Noted before anyone else hears of the drop, and before the rejoins replace the lists.
+    this.on('disconnected', () => this.returning.dropped(this.roomMembers.names()));
+    this.on('reconnected', () => this.returning.reconnected());
     // Attached before login is sent: a message in the same frame as the reply is not lost.
     this.attachEvents(client);
     this.reconnection.watch(client);
@@ -128,6 +134,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
     return this.request('leave', { room }, (left) => {
       this.reconnection.left(left.room);
       this.roomMembers.forget(left.room);
+      this.returning.forget(left.room);
     });
   }
 
@@ -287,7 +294,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
         case 'joined':
           this.roomMembers.joined(event.room, event.name);
           this.sealed.onRoomPresence(event);
-          this.emit('joined', event);
+          this.emit('joined', { ...event, returning: this.returning.returning(event.room, event.name) });
           break;
         case 'left':
           this.roomMembers.left(event.room, event.name);

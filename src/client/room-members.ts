@@ -39,6 +39,11 @@ export class RoomMembers {
     this.rooms.delete(foldName(room));
   }
 
+  /** Every room's members' names as now known, by the room's folded name. */
+  names(): Map<string, string[]> {
+    return new Map([...this.rooms].map(([room, members]) => [room, [...members.values()].map((member) => member.name)]));
+  }
+
   /** The room's members as now known, in the order the server listed them and then joined; undefined when unknown. */
   list(room: string): RoomMember[] | undefined {
     const members = this.rooms.get(foldName(room));
