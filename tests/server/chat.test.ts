@@ -92,7 +92,7 @@ describe('server/chat', () => {
       const joined = new Promise((resolve) => ada.once('joined', resolve));
       const bob = await world.login('bob');
       await bob.join('lobby');
-      expect(await joined).to.deep.equal({ type: 'joined', room: 'lobby', name: 'bob' });
+      expect(await joined).to.deep.equal({ type: 'joined', room: 'lobby', name: 'bob', returning: false });
       const left = new Promise((resolve) => ada.once('left', resolve));
       await bob.leave('lobby');
       expect(await left).to.deep.equal({ type: 'left', room: 'lobby', name: 'bob', reason: 'left' });
