@@ -124,9 +124,9 @@ export class ChatService {
     this.writer.flush();
   }
 
-  /** At shutdown: what the rooms were still to be told goes out, before the sessions are closed. */
-  tellWaitingNotices(): void {
-    this.rooms.flushAllNotices();
+  /** At shutdown, before the sessions are closed: what the rooms were still to be told goes out, and no departure after it. */
+  shutDown(): void {
+    this.rooms.shutDown();
   }
 
   /** Resolves once everything accepted is committed (a shared store answers later). */

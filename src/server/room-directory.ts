@@ -40,6 +40,8 @@ export interface RoomMoves {
 
 export class RoomDirectory {
   private readonly live = new Map<string, LiveRoom>();
+  /** Set by shutDown(): departures are no longer told. */
+  private stopping = false;
   /** Set by the cluster bridge (cluster.ts) when the chat runs on several servers. */
   moves: RoomMoves | undefined;
   /** Whether each room is secret, read from the store once: a room never changes kind. */
@@ -159,6 +161,10 @@ export class RoomDirectory {
       if (room.members.size === 0) this.close(key, room);
       return;
     }
+    if (this.stopping) {
+      if (room.members.size === 0) this.close(key, room);
+      return;
+    }
     // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
     const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
     this.tell(room, encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation }));
@@ -186,8 +192,13 @@ export class RoomDirectory {
     }
   }
 
-  /** Sends every room's waiting notices now (at shutdown: the members are told before they go). */
-  flushAllNotices(): void {
+  /**
+   * The server is stopping: the notices still waiting go out now, and from here on nobody is told
+   * that others leave. Everyone here is being let go; one by one, the first to go was announced to
+   * the rest as disconnected, and their clients forgot them just before a restart brought them back.
+   */
+  shutDown(): void {
+    this.stopping = true;
     for (const room of this.live.values()) this.notices.flush(room);
   }
 

@@ -87,4 +87,21 @@ describe('server/room-notices: joined and left notices that go out together', ()
     expect(await closed).to.equal('SERVER_SHUTDOWN');
     expect(atAda).to.deep.equal(['joined bob']);
   });
+
+  it('at shutdown nobody is told that the others, let go one by one, left', async () => {
+    // No window: a departure would go at once, as one after a quiet spell does.
+    world = await startWorld({ presenceCoalesceMs: 0 });
+    const people = [];
+    for (const name of ['ada', 'bob', 'carl']) {
+      const client = await world.login(name);
+      await client.join('lobby');
+      people.push(client);
+    }
+    for (const client of people) await settle(client);
+    const seen = people.map((client) => timeline(client));
+    const closed = people.map((client) => new Promise<string>((resolve) => client.once('closed', ({ reason }) => resolve(reason.code))));
+    await world.server.stop();
+    expect(await Promise.all(closed)).to.deep.equal(['SERVER_SHUTDOWN', 'SERVER_SHUTDOWN', 'SERVER_SHUTDOWN']);
+    expect(seen).to.deep.equal([[], [], []]);
+  });
 });
