@@ -9,8 +9,8 @@ import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import type { ChatPanes } from './chat-panes.ts';
-import { conversationTitle } from './chat-view.ts';
-import { dmKey, roomKey, type ConversationList, type Tone } from './conversations.ts';
+import { conversationTitle, type TerminalConversations } from './chat-view.ts';
+import { dmKey, roomKey, type Tone } from '../shared/conversations.ts';
 import type { PeerKeyWarnings } from './peer-key-warnings.ts';
 import type { UiContext } from './ui-context.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
@@ -26,7 +26,7 @@ import { isThemeName, THEME_NAMES, type ThemeName } from '../shared/themes.ts';
 /** What typed lines need of the chat room: the conversations, the transfers, and how it answers. */
 export interface ChatActionsHost {
   readonly chat: ChatClient;
-  readonly model: ConversationList;
+  readonly model: TerminalConversations;
   readonly ui: Pick<UiContext, 'options' | 'settings' | 'theme' | 'screen' | 'saveSettings' | 'quit'>;
   readonly panes: Pick<ChatPanes, 'pictureColumns'>;
   readonly transfers: Pick<TransferBoard, 'accept' | 'decline' | 'cancel' | 'list' | 'send'>;

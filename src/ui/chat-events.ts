@@ -4,10 +4,10 @@
 
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
-import { inertName } from '../shared/inert-text.ts';
-import { departureWords, releaseWords } from '../protocol/operator-notices.ts';
+import { releaseWords } from '../protocol/operator-notices.ts';
+import { fileJoined, fileLeft } from '../shared/chat-filing.ts';
+import { STATUS_KEY, type ConversationList, type Tone } from '../shared/conversations.ts';
 import type { StatusState } from './chat-view.ts';
-import { roomKey, STATUS_KEY, type ConversationList, type Tone } from './conversations.ts';
 import type { PeerKeyWarnings } from './peer-key-warnings.ts';
 import type { UiContext } from './ui-context.ts';
 
@@ -40,17 +40,10 @@ export function followChatClient(room: ChatEventsHost): () => void {
   // warning lands in the conversation it concerns.
   chat.on('peerKeyChanged', (change) => setImmediate(() => room.keyWarnings.changed(change)));
   chat.on('joined', (event) => {
-    const key = roomKey(event.room);
-    room.knownUsers.add(event.name);
-    if (!model.get(key)) return;
-    model.memberJoined(key, event.name);
-    model.notice(key, `${inertName(event.name)} joined #${inertName(event.room)}`, 'join');
-    room.render();
+    if (fileJoined(model, room, event) !== undefined) room.render();
   });
   chat.on('left', (event) => {
-    const key = roomKey(event.room);
-    model.memberLeft(key, event.name);
-    model.notice(key, departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) }), event.moderation ? 'warning' : 'leave');
+    fileLeft(model, event);
     room.render();
   });
   chat.on('announcement', (event) => {

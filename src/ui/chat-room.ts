@@ -16,8 +16,9 @@ import { followChatClient, type ChatEventsHost } from './chat-events.ts';
 import { ChatKeys, type ChatKeysHost } from './chat-keys.ts';
 import { renderPendingFrame } from './frame-scheduler.ts';
 import { ChatPanes } from './chat-panes.ts';
-import { notSealedText, type StatusState } from './chat-view.ts';
-import { ConversationList, roomKey, STATUS_KEY, type Tone } from './conversations.ts';
+import type { StatusState, TerminalConversations, TerminalPicture } from './chat-view.ts';
+import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
+import { ConversationList, roomKey, STATUS_KEY, type Tone } from '../shared/conversations.ts';
 import { PeerKeyWarnings, type KeyWarningsHost } from './peer-key-warnings.ts';
 import { blessedDepth } from '../shared/color-depth.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
@@ -26,7 +27,7 @@ import type { TransferLine } from './transfer-view.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, KeyWarningsHost {
-  readonly model: ConversationList;
+  readonly model: TerminalConversations;
   readonly status: StatusState;
   /** Names and rooms seen anywhere: for completion. */
   readonly knownUsers = new Set<string>();
@@ -53,7 +54,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     readonly chat: ChatClient,
     target: LoginTarget,
   ) {
-    this.model = new ConversationList(chat.name, ui.options.keptEntries);
+    this.model = new ConversationList<TerminalPicture>(chat.name, ui.options.keptEntries);
     this.model.openStatus(chat.server.name);
     this.status = {
       serverName: chat.server.name,
@@ -102,15 +103,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
   /** Joins (or creates) a room and puts it on screen with its history and members. */
   async openRoom(room: string, password?: string, create = false, secret = false): Promise<void> {
     const reply = create ? await this.chat.create(room, password, { secret }) : await this.chat.join(room, password);
-    const conversation = this.model.open('room', reply.room);
-    conversation.name = reply.room;
-    conversation.secret = reply.secret === true || this.chat.isSecretRoom(reply.room);
-    this.knownRooms.add(reply.room);
-    for (const message of reply.history) this.model.addMessage(message, false);
-    conversation.more = reply.more;
-    if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info');
-    this.model.setMembers(conversation.key, reply.members.map((name) => ({ name, lastMessageAt: null })));
-    for (const name of reply.members) this.knownUsers.add(name);
+    const conversation = fileJoinReply(this.model, this, reply, reply.secret === true || this.chat.isSecretRoom(reply.room));
     if (conversation.secret) this.keyWarnings.showIn(conversation.key);
     this.model.select(conversation.key);
     this.panes.follow = true;
@@ -168,11 +161,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
    */
   notice(text: string, tone: Tone = 'info', key: string = STATUS_KEY): void {
     this.model.notice(key, text, tone);
-    const conversation = this.model.get(key);
-    if (conversation && key !== this.model.active) {
-      conversation.unread++;
-      conversation.mentioned ||= tone === 'error' || tone === 'warning' || tone === 'alarm' || tone === 'announce';
-    }
+    this.model.markUnread(key, tone === 'error' || tone === 'warning' || tone === 'alarm' || tone === 'announce');
     if (key === this.model.active) this.panes.follow = true;
     this.render();
   }
@@ -228,10 +217,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     const conversation = 'room' in where ? this.model.open('room', where.room) : this.model.open('dm', where.with);
     this.model.add(conversation.key, { kind: 'transfer', ts: Date.now(), line });
     if (conversation.key === this.model.active) this.panes.follow = true;
-    else if (line.direction === 'receive') {
-      conversation.unread++;
-      conversation.mentioned ||= attention;
-    }
+    else if (line.direction === 'receive') this.model.markUnread(conversation.key, attention);
     if (attention) this.ring(false);
   }
 
@@ -251,9 +237,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
       const reply = await this.chat.history(conversation.kind === 'room' ? { room: conversation.name, before, limit: 50 } : { with: conversation.name, before, limit: 50 });
       this.flushRender();
       const height = this.panes.contentHeight();
-      for (const message of reply.messages) this.model.addMessage(message, false);
-      if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info', Date.now(), true);
-      conversation.more = reply.more && reply.messages.length > 0;
+      fileOlderPage(this.model, conversation, reply);
       this.renderNow();
       // Stay on the line that was at the top before the older page went in above it.
       this.panes.scrollTo(this.panes.contentHeight() - height);

@@ -7,7 +7,7 @@ import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ChatPanes } from './chat-panes.ts';
 import { peerKeyChangedWarning } from './chat-view.ts';
-import type { ConversationList } from './conversations.ts';
+import type { ConversationList } from '../shared/conversations.ts';
 
 /** What the warnings need of the chat room: its conversations, the history, the bell, a redraw. */
 export interface KeyWarningsHost {

@@ -7,7 +7,7 @@ import { ParlorError } from '../../src/protocol/errors.ts';
 import { lookAlikeKeys, reservedLookAlike } from '../../src/protocol/look-alike-names.ts';
 import { checkRoomName, checkUserName } from '../../src/server/names.ts';
 import { conversationTitle, entryLines } from '../../src/ui/chat-view.ts';
-import { ConversationList } from '../../src/ui/conversations.ts';
+import { ConversationList } from '../../src/shared/conversations.ts';
 import { resolveTheme } from '../../src/shared/themes.ts';
 import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
 

@@ -1,0 +1,62 @@
+// How ChatClient's answers and events go into the conversations, the same in both UIs: a room
+// joined with its history and members, an older page of history, someone joining or leaving.
+// What each UI then shows or sends (a redraw, the page's events) stays with the UI.
+
+import type { OpenedHistory, OpenedJoin } from '../client/e2e/sealed-chat.ts';
+import type { JoinedMessage, LeftMessage } from '../protocol/messages.ts';
+import { departureWords } from '../protocol/operator-notices.ts';
+import { roomKey, type Conversation, type ConversationList, type PictureEntry } from './conversations.ts';
+import { inertName } from './inert-text.ts';
+import { notSealedText } from './notices.ts';
+
+/** Names and rooms seen anywhere, for Tab completion. */
+export interface KnownNames {
+  readonly knownUsers: Set<string>;
+  readonly knownRooms: Set<string>;
+}
+
+/**
+ * A join (or create) reply: the room opened under the server's spelling, secret or not, with its
+ * history in place, whether older messages remain, and its members (their times come with the
+ * next member list).
+ */
+export function fileJoinReply<P extends PictureEntry>(model: ConversationList<P>, known: KnownNames, reply: OpenedJoin, secret: boolean): Conversation<P> {
+  const conversation = model.open('room', reply.room);
+  conversation.name = reply.room;
+  // Before the history: its lines that were not sealed are marked by it.
+  conversation.secret = secret;
+  known.knownRooms.add(reply.room);
+  for (const message of reply.history) model.addMessage(message, false);
+  conversation.more = reply.more;
+  if (reply.notSealedToYou > 0) model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info');
+  model.setMembers(conversation.key, reply.members.map((name) => ({ name, lastMessageAt: null })));
+  for (const name of reply.members) known.knownUsers.add(name);
+  return conversation;
+}
+
+/** The page of history before the oldest message held, above it; `more` as the server says. */
+export function fileOlderPage<P extends PictureEntry>(model: ConversationList<P>, conversation: Conversation<P>, reply: OpenedHistory): void {
+  for (const message of reply.messages) model.addMessage(message, false);
+  if (reply.notSealedToYou > 0) model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info', Date.now(), true);
+  // An empty page with `more` would ask forever.
+  conversation.more = reply.more && reply.messages.length > 0;
+}
+
+/** Someone joined a room this user is in: a member now, and said there. The room's key, if joined. */
+export function fileJoined<P extends PictureEntry>(model: ConversationList<P>, known: Pick<KnownNames, 'knownUsers'>, event: Pick<JoinedMessage, 'room' | 'name'>): string | undefined {
+  const key = roomKey(event.room);
+  known.knownUsers.add(event.name);
+  if (!model.get(key)) return undefined;
+  model.memberJoined(key, event.name);
+  model.notice(key, `${inertName(event.name)} joined #${inertName(event.room)}`, 'join');
+  return key;
+}
+
+/** Someone left, was disconnected or was removed by an operator (said as a warning). The room's key, if joined. */
+export function fileLeft<P extends PictureEntry>(model: ConversationList<P>, event: Pick<LeftMessage, 'room' | 'name' | 'reason' | 'moderation'>): string | undefined {
+  const key = roomKey(event.room);
+  if (!model.get(key)) return undefined;
+  model.memberLeft(key, event.name);
+  model.notice(key, departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) }), event.moderation ? 'warning' : 'leave');
+  return key;
+}
