@@ -1,9 +1,12 @@
 // How ChatClient's answers and events go into the conversations, the same in both UIs: a room
-// joined with its history and members, an older page of history, someone joining or leaving.
+// joined with its history and members, an older page of history, someone joining or leaving,
+// held messages opened after /trust.
 // What each UI then shows or sends (a redraw, the page's events) stays with the UI.
 
+import type { ChatClient } from '../client/chat-client.ts';
 import type { OpenedHistory, OpenedJoin } from '../client/e2e/sealed-chat.ts';
 import type { JoinedMessage, LeftMessage } from '../protocol/messages.ts';
+import { foldName } from '../protocol/names.ts';
 import { departureWords } from '../protocol/operator-notices.ts';
 import { roomKey, type Conversation, type ConversationList, type PictureEntry } from './conversations.ts';
 import { inertName } from './inert-text.ts';
@@ -59,4 +62,37 @@ export function fileLeft<P extends PictureEntry>(model: ConversationList<P>, eve
   model.memberLeft(key, event.name);
   model.notice(key, departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) }), event.moderation ? 'warning' : 'leave');
   return key;
+}
+
+/** The ids of `name`'s messages held in a conversation because their key changed (E2E_PEER_KEY_CHANGED). */
+export function heldMessageIds(conversation: Conversation<PictureEntry>, name: string): number[] {
+  const folded = foldName(name);
+  const held: number[] = [];
+  for (const entry of conversation.entries) {
+    if (entry.kind !== 'message') continue;
+    const { e2e, from, id } = entry.message;
+    if (e2e?.state === 'rejected' && e2e.code === 'E2E_PEER_KEY_CHANGED' && foldName(from) === folded) held.push(id);
+  }
+  return held;
+}
+
+/**
+ * After /trust: the held messages fetched again and, those that open now, put in their place.
+ * Returns how many opened; throws what the history request threw.
+ */
+export async function reopenHeld<P extends PictureEntry>(model: ConversationList<P>, chat: Pick<ChatClient, 'history'>, conversation: Conversation<P>, held: readonly number[]): Promise<number> {
+  if (held.length === 0 || conversation.kind === 'status') return 0;
+  const where = conversation.kind === 'room' ? { room: conversation.name } : { with: conversation.name };
+  // Ids are global, so the span of ids bounds how many messages lie between them.
+  const newest = Math.max(...held);
+  const reply = await chat.history({ ...where, before: newest + 1, limit: Math.min(500, newest - Math.min(...held) + 1) });
+  let opened = 0;
+  for (const message of reply.messages) if (held.includes(message.id) && message.e2e?.state !== 'rejected' && model.replaceMessage(conversation.key, message)) opened++;
+  return opened;
+}
+
+/** What /trust says in each conversation it concerns. */
+export function trustedText(name: string, fingerprint: string, held: number, opened: number): string {
+  const heldText = held === 0 ? '' : `\n${opened} of ${held} held message${held === 1 ? '' : 's'} opened`;
+  return `you now trust ${name}'s key ${fingerprint}${heldText}`;
 }

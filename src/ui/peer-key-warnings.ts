@@ -7,6 +7,7 @@ import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ChatPanes } from './chat-panes.ts';
 import { peerKeyChangedWarning } from './chat-view.ts';
+import { heldMessageIds, reopenHeld, trustedText } from '../shared/chat-filing.ts';
 import type { ConversationList } from '../shared/conversations.ts';
 
 /** What the warnings need of the chat room: its conversations, the history, the bell, a redraw. */
@@ -60,24 +61,17 @@ export class PeerKeyWarnings {
     const folded = foldName(name);
     this.keyChanges.delete(folded);
     for (const conversation of model.list()) {
-      const held = conversation.entries.flatMap((e) => (e.kind === 'message' && e.message.e2e?.state === 'rejected' && e.message.e2e.code === 'E2E_PEER_KEY_CHANGED' && foldName(e.message.from) === folded ? [e.message.id] : []));
+      const held = heldMessageIds(conversation, name);
       const warnedHere = [...this.warned].some((mark) => mark.startsWith(`${conversation.key}|${folded}|`));
       if (held.length === 0 && !warnedHere && conversation.key !== model.active) continue;
       for (const mark of [...this.warned]) if (mark.startsWith(`${conversation.key}|${folded}|`)) this.warned.delete(mark);
       let opened = 0;
-      if (held.length > 0) {
-        try {
-          const where = conversation.kind === 'room' ? { room: conversation.name } : { with: conversation.name };
-          // Ids are global, so the span of ids bounds how many messages lie between them.
-          const newest = Math.max(...held);
-          const reply = await chat.history({ ...where, before: newest + 1, limit: Math.min(500, newest - Math.min(...held) + 1) });
-          for (const message of reply.messages) if (held.includes(message.id) && message.e2e?.state !== 'rejected' && model.replaceMessage(conversation.key, message)) opened++;
-        } catch (error) {
-          model.notice(conversation.key, `could not fetch the held messages again: ${(error as Error).message}`, 'error');
-        }
+      try {
+        opened = await reopenHeld(model, chat, conversation, held);
+      } catch (error) {
+        model.notice(conversation.key, `could not fetch the held messages again: ${(error as Error).message}`, 'error');
       }
-      const heldText = held.length === 0 ? '' : `\n${opened} of ${held.length} held message${held.length === 1 ? '' : 's'} opened`;
-      model.notice(conversation.key, `you now trust ${name}'s key ${fingerprint}${heldText}`, 'join');
+      model.notice(conversation.key, trustedText(name, fingerprint, held.length, opened), 'join');
     }
     this.room.panes.follow = true;
     this.room.render();

@@ -10,7 +10,7 @@ import { formatExport, stamp } from '../shared/export.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
-import { dmKey, roomKey } from './conversation-keys.ts';
+import { dmKey, roomKey } from '../shared/conversations.ts';
 import type { WebChat } from './web-chat.ts';
 import { trustPeer } from './web-trust.ts';
 
@@ -46,9 +46,9 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
       return room.select(dmKey(ack.to));
     }
     case 'group': {
-      if (!room.conversations.get(roomKey(action.room))) await room.openRoom(action.room);
+      if (!room.model.get(roomKey(action.room))) await room.openRoom(action.room);
       const ack = await chat.say(action.room, action.text);
-      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, room: room.conversations.get(roomKey(action.room))?.name ?? action.room, from: chat.name, text: action.text });
+      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, room: room.model.get(roomKey(action.room))?.name ?? action.room, from: chat.name, text: action.text });
       return;
     }
     case 'join':
@@ -58,7 +58,7 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
       return room.notice(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${joined?.name ?? action.room}${joined?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
     }
     case 'leave': {
-      const target = action.room !== undefined ? room.conversations.get(roomKey(action.room)) : current;
+      const target = action.room !== undefined ? room.model.get(roomKey(action.room)) : current;
       if (!target) return room.notice('not in that room', 'error');
       if (target.kind === 'room') await chat.leave(target.name);
       room.close(target.key);
@@ -67,9 +67,8 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
     case 'export': {
       if (!current) return room.notice('nothing to export', 'error');
       const title = current.kind === 'room' ? `#${current.name}` : `@${current.name}`;
-      const lines = current.entries.flatMap((e) => (e.kind === 'message' ? [{ ts: e.ts, from: e.from, text: e.e2e === 'rejected' ? `[could not be verified: ${e.code}]` : e.text }] : []));
       const name = `${title.slice(1).replace(/[^A-Za-z0-9_-]+/g, '-') || 'chat'}-${stamp(Date.now()).replace(/[-:]/g, '').replace(' ', '-')}.txt`;
-      session.broadcast({ type: 'download', name, text: formatExport(title, lines) });
+      session.broadcast({ type: 'download', name, text: formatExport(title, room.model.exportLines(current.key)) });
       return room.notice(`exported ${title}: your browser saves ${name}`);
     }
     case 'theme': {

@@ -56,9 +56,6 @@ export type WebEntry =
   | { seq: number; kind: 'image'; ts: number; command: string; src: string; path: string }
   | { seq: number; kind: 'transfer'; ts: number; transfer: TransferView };
 
-/** An entry before the chat room numbers it. */
-export type NewEntry = WebEntry extends infer E ? (E extends WebEntry ? Omit<E, 'seq'> : never) : never;
-
 export interface ConversationView {
   key: string;
   kind: 'room' | 'dm';
