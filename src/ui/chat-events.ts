@@ -7,7 +7,7 @@ import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { releaseWords } from '../protocol/operator-notices.ts';
 import { fileJoined, fileLeft } from '../shared/chat-filing.ts';
 import { STATUS_KEY, type ConversationList, type Tone } from '../shared/conversations.ts';
-import type { StatusState } from './chat-view.ts';
+import { followConnection, type ChatStatus } from '../shared/chat-status.ts';
 import type { PeerKeyWarnings } from './peer-key-warnings.ts';
 import type { UiContext } from './ui-context.ts';
 
@@ -15,7 +15,7 @@ import type { UiContext } from './ui-context.ts';
 export interface ChatEventsHost {
   readonly chat: ChatClient;
   readonly model: ConversationList;
-  readonly status: StatusState;
+  readonly status: ChatStatus;
   readonly knownUsers: Set<string>;
   readonly keyWarnings: Pick<PeerKeyWarnings, 'changed'>;
   readonly ui: Pick<UiContext, 'settings'>;
@@ -34,6 +34,7 @@ export function followChatClient(room: ChatEventsHost): () => void {
     if (countdown) clearInterval(countdown);
     countdown = undefined;
   };
+  followConnection(chat, status);
   if (chat.released) model.notice(undefined, releaseWords(chat.name, chat.released), 'warning');
   chat.on('message', (message) => fileMessage(room, message));
   // Deferred a turn: the message or join that revealed the change is filed first, so the
@@ -55,31 +56,22 @@ export function followChatClient(room: ChatEventsHost): () => void {
     room.notice(text, 'announce');
   });
   chat.on('disconnected', ({ reason }) => {
-    status.connection = 'reconnecting';
     // The server's own words first (SERVER_SHUTDOWN: "ada stopped the server").
     model.notice(undefined, `connection lost (${reason.code}): ${reason.message}; reconnecting`, 'warning');
     room.render();
   });
-  chat.on('reconnecting', ({ attempt, delayMs }) => {
-    status.connection = 'reconnecting';
-    status.attempt = attempt;
-    status.reconnectAt = Date.now() + delayMs;
+  chat.on('reconnecting', () => {
     countdown ??= setInterval(() => room.render(), 1000);
     room.render();
   });
   chat.on('reconnected', () => {
     stopCountdown();
-    status.connection = 'connected';
-    // Trusted at login and proved again by this handshake: no longer new.
-    if (status.trust === 'new' || status.trust === 'new key accepted') status.trust = 'known';
     room.notice('reconnected; anything missed is in its conversation', 'info');
     for (const conversation of model.list()) if (conversation.kind === 'room') void room.refreshMembers(conversation.key);
     room.render();
   });
   chat.on('closed', ({ reason }) => {
     stopCountdown();
-    status.connection = 'closed';
-    status.closedReason = reason.code;
     // The end concerns every conversation: said where the user is looking, beside what led to it
     // (the bot's "bye" after !exit), and kept in the status conversation.
     const words = `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`;

@@ -7,7 +7,8 @@ import { installBlessedSpeedups, shareParsedContent } from './blessed-speedups.t
 import { fastBoxRender } from './fast-box-render.ts';
 import { unicode } from './blessed-internals.ts';
 import { renderWhenChanged } from './render-when-changed.ts';
-import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState, type TerminalConversations, type TerminalEntry } from './chat-view.ts';
+import type { ChatStatus } from '../shared/chat-status.ts';
+import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type TerminalConversations, type TerminalEntry } from './chat-view.ts';
 import { fieldText } from './field.ts';
 import type { LineEditor } from './line-editor.ts';
 import { boxStyle, paint, type Theme } from '../shared/themes.ts';
@@ -167,7 +168,7 @@ export class ChatPanes {
   }
 
   /** Every pane from the model, the status and the line being typed; `selfName`: this user's name now. */
-  draw(model: TerminalConversations, status: StatusState, editor: LineEditor, selfName: string): void {
+  draw(model: TerminalConversations, status: ChatStatus, editor: LineEditor, selfName: string): void {
     const { theme } = this.ui;
     const { rooms, messages, members, bar } = this.widgets;
     const conversation = model.current();

@@ -16,7 +16,8 @@ import { followChatClient, type ChatEventsHost } from './chat-events.ts';
 import { ChatKeys, type ChatKeysHost } from './chat-keys.ts';
 import { renderPendingFrame } from './frame-scheduler.ts';
 import { ChatPanes } from './chat-panes.ts';
-import type { StatusState, TerminalConversations, TerminalPicture } from './chat-view.ts';
+import type { TerminalConversations, TerminalPicture } from './chat-view.ts';
+import { chatStatus, type ChatStatus } from '../shared/chat-status.ts';
 import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from '../shared/conversations.ts';
 import { PeerKeyWarnings, type KeyWarningsHost } from './peer-key-warnings.ts';
@@ -28,7 +29,7 @@ import type { LoginTarget, UiContext } from './ui-context.ts';
 
 export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, KeyWarningsHost {
   readonly model: TerminalConversations;
-  readonly status: StatusState;
+  readonly status: ChatStatus;
   /** Names and rooms seen anywhere: for completion. */
   readonly knownUsers = new Set<string>();
   readonly knownRooms = new Set<string>();
@@ -56,16 +57,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
   ) {
     this.model = new ConversationList<TerminalPicture>(chat.name, ui.options.keptEntries);
     this.model.openStatus(chat.server.name);
-    this.status = {
-      serverName: chat.server.name,
-      address: formatAddress(target.host, target.port),
-      fingerprint: chat.server.fingerprint,
-      // A key pinned from the advert was checked against known_servers by the login room.
-      trust: chat.server.trust === 'accepted-new' ? 'new key accepted' : chat.server.trust === 'pinned' ? target.trust ?? 'pinned' : chat.server.trust,
-      name: chat.name,
-      connection: 'connected',
-      ...(target.hosted && { hostedPassword: target.hosted.password }),
-    };
+    this.status = chatStatus(chat, { address: formatAddress(target.host, target.port), trust: target.trust, hostedPassword: target.hosted?.password });
     this.autojoin = new Autojoin(ui.options.configDir);
     this.panes = new ChatPanes(ui, () => void this.loadOlder());
     const downloads = downloadsFor(ui.options);

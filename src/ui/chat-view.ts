@@ -5,13 +5,14 @@
 
 import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName, inertText } from '../shared/inert-text.ts';
+import type { ChatStatus } from '../shared/chat-status.ts';
 import { membersByName, type Conversation, type ConversationList, type Entry, type Member, type PictureEntry } from '../shared/conversations.ts';
 import type { ImageCells } from './image-cells.ts';
 import { clock, lastSpoke, NOTICE_INDENT, noticeLines } from './notice-lines.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
 import { safeFold } from './text-layout.ts';
 import { paint, userColor, type Theme } from '../shared/themes.ts';
-import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
+import { transferCountText, transferLines } from './transfer-view.ts';
 
 // Where they lived before notice-lines.ts and src/shared/notices.ts: importers of chat-view.ts keep finding them here.
 /** The bot's picture on a terminal: `rows` for blessed (256 colours); `cells` for drawing the same picture in 24-bit over it. */
@@ -212,21 +213,7 @@ function localDayOf(now: number): string {
 /** The member list's last text per room's members, and what it was drawn from (memberListText). */
 const memberTexts = new WeakMap<ReadonlyMap<string, Member>, { members: Member[]; theme: Theme; width: number; rows: number; day: string; times: Array<number | null>; text: string }>();
 
-export interface StatusState {
-  serverName: string;
-  address: string;
-  fingerprint: string;
-  trust: string;
-  name: string;
-  connection: 'connected' | 'reconnecting' | 'closed';
-  reconnectAt?: number;
-  attempt?: number;
-  closedReason?: string;
-  hostedPassword?: string;
-  transfers?: TransferCounts;
-}
-
-export function statusText(state: StatusState, theme: Theme, now = Date.now()): string {
+export function statusText(state: ChatStatus, theme: Theme, now = Date.now()): string {
   const connection = state.connection === 'connected'
     ? paint(theme.ok, '● connected')
     : state.connection === 'reconnecting'

@@ -8,6 +8,7 @@ import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
+import { chatStatus } from '../shared/chat-status.ts';
 import { completeLine } from '../shared/completion.ts';
 import { ConversationList, membersByName, type Conversation, type Entry, type Filed, type PictureEntry, type Tone } from '../shared/conversations.ts';
 import { runWebLine } from './web-actions.ts';
@@ -40,11 +41,7 @@ export class WebChat {
     readonly chat: ChatClient,
     where: { address: string; trust: string | undefined; hostedPassword?: string },
   ) {
-    const trust = chat.server.trust === 'accepted-new' ? 'new key accepted' : chat.server.trust === 'pinned' ? (where.trust ?? 'pinned') : chat.server.trust;
-    this.status = {
-      connection: 'connected', serverName: chat.server.name, address: where.address, fingerprint: chat.server.fingerprint, trust, name: chat.name,
-      transfers: { sending: 0, receiving: 0, asking: 0 }, ...(where.hostedPassword !== undefined && { hostedPassword: where.hostedPassword }),
-    };
+    this.status = { ...chatStatus(chat, where), transfers: { sending: 0, receiving: 0, asking: 0 } };
     this.model = new ConversationList<WebPicture>(chat.name);
     this.transfers = new WebTransfers(this);
   }

@@ -3,12 +3,14 @@
 // announcements, and the connection's state for the status line.
 
 import { fileJoined, fileLeft } from '../shared/chat-filing.ts';
+import { followConnection } from '../shared/chat-status.ts';
 import { dmKey } from '../shared/conversations.ts';
 import { peerKeyChangedWarning } from '../shared/notices.ts';
 import type { WebChat } from './web-chat.ts';
 
 export function followChatClient(room: WebChat): void {
   const { chat, model } = room;
+  followConnection(chat, room.status);
   chat.on('message', (message) => {
     const filed = room.addMessage(message);
     if (filed) room.ring(message.room === undefined ? `${message.from} (direct)` : `${message.from} in #${message.room}`, message.text.slice(0, 200), filed.mention || filed.direct);
@@ -30,25 +32,16 @@ export function followChatClient(room: WebChat): void {
     room.session.broadcast({ type: 'notify', title: `announcement from ${event.from}`, body: event.text.slice(0, 200) });
   });
   chat.on('disconnected', ({ reason }) => {
-    room.status.connection = 'reconnecting';
     room.notice(`connection lost (${reason.code}); reconnecting`, 'warning');
     room.changed();
   });
-  chat.on('reconnecting', ({ attempt, delayMs }) => {
-    room.status.connection = 'reconnecting';
-    room.status.attempt = attempt;
-    room.status.reconnectAt = Date.now() + delayMs;
-    room.changed();
-  });
+  chat.on('reconnecting', () => room.changed());
   chat.on('reconnected', () => {
-    room.status.connection = 'connected';
     room.notice('reconnected; anything missed is shown above', 'info');
     for (const conversation of model.list()) void room.refreshMembers(conversation.key);
     room.changed();
   });
   chat.on('closed', ({ reason }) => {
-    room.status.connection = 'closed';
-    room.status.closedReason = reason.code;
     room.notice(`disconnected for good: ${reason.code}: ${reason.message}`, 'error');
     room.changed();
   });
