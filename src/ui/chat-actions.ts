@@ -11,11 +11,10 @@ import type { BotReply } from '../protocol/messages.ts';
 import type { ChatPanes } from './chat-panes.ts';
 import { conversationTitle, type TerminalConversations } from './chat-view.ts';
 import { dmKey, roomKey, type Tone } from '../shared/conversations.ts';
-import type { PeerKeyWarnings } from './peer-key-warnings.ts';
+import type { PeerKeyWarnings } from '../shared/peer-key-warnings.ts';
 import type { UiContext } from './ui-context.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
 import { expandHome } from '../shared/file-paths.ts';
-import { refuseOtherKey } from '../shared/chat-answers.ts';
 import { transferSummary, type TransferBoard } from '../shared/transfer-board.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
@@ -30,7 +29,7 @@ export interface ChatActionsHost {
   readonly ui: Pick<UiContext, 'options' | 'settings' | 'theme' | 'screen' | 'saveSettings' | 'quit'>;
   readonly panes: Pick<ChatPanes, 'pictureColumns'>;
   readonly transfers: Pick<TransferBoard, 'accept' | 'decline' | 'cancel' | 'list' | 'send'>;
-  readonly keyWarnings: Pick<PeerKeyWarnings, 'pendingFor' | 'trusted'>;
+  readonly keyWarnings: Pick<PeerKeyWarnings, 'trust'>;
   readonly knownUsers: Set<string>;
   readonly knownRooms: Set<string>;
   /** Where Esc goes back to from the status conversation. */
@@ -145,21 +144,8 @@ async function run(room: ChatActionsHost, action: ChatAction): Promise<void> {
       }
       return room.notice(`bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
     case 'trust': {
-      let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
-      // With the fingerprint that USER read out: nothing is trusted unless the key presented is that one.
-      if (fingerprint !== undefined && action.fingerprint !== undefined) {
-        refuseOtherKey(action.name, fingerprint, action.fingerprint);
-        chat.acceptPeerKey(action.name, fingerprint);
-      } else if (!chat.acceptPeerKey(action.name)) {
-        // Nothing held yet (no message or join ran into it): trust what the server gives now.
-        const who = await chat.whois(action.name);
-        if (action.fingerprint !== undefined) refuseOtherKey(who.name, who.fingerprint, action.fingerprint);
-        if (who.trust === 'you') return room.reply('that is your own key', 'info');
-        if (who.trust === 'known') return room.reply(`${who.name}'s key ${who.fingerprint} is trusted already`, 'info');
-        chat.acceptPeerKey(who.name, who.fingerprint);
-        fingerprint = who.fingerprint;
-      }
-      return room.keyWarnings.trusted(action.name, fingerprint ?? '?');
+      const answer = await room.keyWarnings.trust(action.name, action.fingerprint);
+      return answer === undefined ? undefined : room.reply(answer, 'info');
     }
     case 'help':
       return room.reply(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Ctrl-N/Ctrl-P next/previous conversation · PageUp/PageDown scroll · Ctrl-C quit'].join('\n'));

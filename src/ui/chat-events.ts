@@ -8,7 +8,7 @@ import { releaseWords } from '../protocol/operator-notices.ts';
 import { fileJoined, fileLeft } from '../shared/chat-filing.ts';
 import { STATUS_KEY, type ConversationList, type Tone } from '../shared/conversations.ts';
 import { followConnection, type ChatStatus } from '../shared/chat-status.ts';
-import type { PeerKeyWarnings } from './peer-key-warnings.ts';
+import type { PeerKeyWarnings } from '../shared/peer-key-warnings.ts';
 import type { UiContext } from './ui-context.ts';
 
 /** What following ChatClient needs of the chat room: where events are filed and shown. */

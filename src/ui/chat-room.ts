@@ -20,7 +20,7 @@ import type { TerminalConversations, TerminalPicture } from './chat-view.ts';
 import { chatStatus, type ChatStatus } from '../shared/chat-status.ts';
 import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from '../shared/conversations.ts';
-import { PeerKeyWarnings, type KeyWarningsHost } from './peer-key-warnings.ts';
+import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
 import { blessedDepth } from '../shared/color-depth.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from '../shared/transfer-board.ts';
@@ -211,6 +211,15 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     if (conversation.key === this.model.active) this.panes.follow = true;
     else if (line.direction === 'receive') this.model.markUnread(conversation.key, attention);
     if (attention) this.ring(false);
+  }
+
+  keyChangeAlarm(): void {
+    this.ring(true);
+  }
+
+  keyWarningsShown(follow: boolean): void {
+    if (follow) this.panes.follow = true;
+    this.render();
   }
 
   /** The terminal's bell: `always` for what must be heard whatever /bell says. */

@@ -12,7 +12,6 @@ import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
 import { dmKey, roomKey } from '../shared/conversations.ts';
 import type { WebChat } from './web-chat.ts';
-import { trustPeer } from './web-trust.ts';
 
 export function runWebLine(room: WebChat, line: string): Promise<void> {
   return runTypedLine(line, {
@@ -102,8 +101,10 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
     }
     case 'transfers':
       return room.notice(room.transfers.summary());
-    case 'trust':
-      return trustPeer(room, action.name, action.fingerprint);
+    case 'trust': {
+      const answer = await room.keyWarnings.trust(action.name, action.fingerprint);
+      return answer === undefined ? undefined : room.notice(answer, 'info');
+    }
     default:
       return;
   }

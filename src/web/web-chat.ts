@@ -6,11 +6,13 @@
 
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
+import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
 import { foldName } from '../protocol/names.ts';
 import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
 import { chatStatus } from '../shared/chat-status.ts';
 import { completeLine } from '../shared/completion.ts';
 import { ConversationList, membersByName, type Conversation, type Entry, type Filed, type PictureEntry, type Tone } from '../shared/conversations.ts';
+import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
 import { runWebLine } from './web-actions.ts';
 import { followChatClient } from './web-events.ts';
 import type { WebSession } from './web-session.ts';
@@ -23,12 +25,14 @@ export interface WebPicture extends PictureEntry {
 }
 type ModelEntry = Entry<WebPicture>;
 
-export class WebChat {
+export class WebChat implements KeyWarningsHost {
   readonly model: ConversationList<WebPicture>;
   readonly status: StatusView;
   readonly knownUsers = new Set<string>();
   readonly knownRooms = new Set<string>();
   readonly transfers: WebTransfers;
+  /** Peers' changed keys: their warnings and /trust. */
+  readonly keyWarnings = new PeerKeyWarnings(this);
   private seq = 0;
   private loadingOlder = false;
   /** Each entry as the page got it, numbered once so that an update replaces it; null: nothing to show. */
@@ -137,9 +141,14 @@ export class WebChat {
     return filed;
   }
 
-  /** A conversation's entries changed in place (held messages opened after /trust): sent whole again. */
-  resend(key: string): void {
-    if (key === this.model.active) this.sendEntries(true);
+  keyChangeAlarm(change: PeerKeyChange): void {
+    this.session.broadcast({ type: 'notify', title: `${change.name}'s key changed`, body: 'compare fingerprints before you /trust it' });
+  }
+
+  /** `follow` after /trust: held messages opened in place, so the conversation on screen is sent whole. */
+  keyWarningsShown(follow: boolean): void {
+    this.sendEntries(follow);
+    this.session.broadcast(this.snapshot());
   }
 
   /** An entry as the page gets it (made once, then the same object); undefined for what the page does not show. */
@@ -217,6 +226,7 @@ export class WebChat {
   async openRoom(room: string, password?: string, create = false, secret = false): Promise<void> {
     const reply = create ? await this.chat.create(room, password, { secret }) : await this.chat.join(room, password);
     const conversation = fileJoinReply(this.model, this, reply, reply.secret === true || this.chat.isSecretRoom(reply.room));
+    if (conversation.secret) this.keyWarnings.showIn(conversation.key);
     this.select(conversation.key);
     await this.refreshMembers(conversation.key);
   }

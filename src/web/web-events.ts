@@ -4,8 +4,6 @@
 
 import { fileJoined, fileLeft } from '../shared/chat-filing.ts';
 import { followConnection } from '../shared/chat-status.ts';
-import { dmKey } from '../shared/conversations.ts';
-import { peerKeyChangedWarning } from '../shared/notices.ts';
 import type { WebChat } from './web-chat.ts';
 
 export function followChatClient(room: WebChat): void {
@@ -16,11 +14,7 @@ export function followChatClient(room: WebChat): void {
     if (filed) room.ring(message.room === undefined ? `${message.from} (direct)` : `${message.from} in #${message.room}`, message.text.slice(0, 200), filed.mention || filed.direct);
   });
   // Deferred a turn, so the warning lands after the message or join that revealed the change.
-  chat.on('peerKeyChanged', (change) => setImmediate(() => {
-    const dm = model.get(dmKey(change.name));
-    room.notice(peerKeyChangedWarning(change), 'alarm', dm?.key);
-    room.session.broadcast({ type: 'notify', title: `${change.name}'s key changed`, body: 'compare fingerprints before you /trust it' });
-  }));
+  chat.on('peerKeyChanged', (change) => setImmediate(() => room.keyWarnings.changed(change)));
   chat.on('joined', (event) => {
     if (fileJoined(model, room, event) !== undefined) room.changed();
   });
