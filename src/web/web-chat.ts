@@ -7,23 +7,17 @@
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
-import { foldName } from '../protocol/names.ts';
 import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
 import { chatStatus } from '../shared/chat-status.ts';
 import { completeLine } from '../shared/completion.ts';
-import { ConversationList, membersByName, type Conversation, type Entry, type Filed, type PictureEntry, type Tone } from '../shared/conversations.ts';
+import { ConversationList, membersByName, type Conversation, type Filed, type Tone } from '../shared/conversations.ts';
 import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
 import { runWebLine } from './web-actions.ts';
+import { PageEntries, type WebModelEntry, type WebPicture } from './page-entries.ts';
 import { followChatClient } from './web-events.ts';
 import type { WebSession } from './web-session.ts';
 import { WebTransfers } from './web-transfers.ts';
 import type { PageRequest, StatusView, WebEntry, WebEvent } from './wire.ts';
-
-/** The bot's picture in the page: fetched by its number (`src`), never by its path. */
-export interface WebPicture extends PictureEntry {
-  src: string;
-}
-type ModelEntry = Entry<WebPicture>;
 
 export class WebChat implements KeyWarningsHost {
   readonly model: ConversationList<WebPicture>;
@@ -33,12 +27,9 @@ export class WebChat implements KeyWarningsHost {
   readonly transfers: WebTransfers;
   /** Peers' changed keys: their warnings and /trust. */
   readonly keyWarnings = new PeerKeyWarnings(this);
-  private seq = 0;
+  /** The entries as the tabs hold them. */
+  readonly page: PageEntries;
   private loadingOlder = false;
-  /** Each entry as the page got it, numbered once so that an update replaces it; null: nothing to show. */
-  private readonly wire = new WeakMap<ModelEntry, WebEntry | null>();
-  /** What the tabs hold of the conversation on screen: enough to tell new entries at its end or top from any other change. */
-  private shown: { key: string; length: number; first: ModelEntry | undefined; last: ModelEntry | undefined } | undefined;
 
   constructor(
     readonly session: WebSession,
@@ -48,6 +39,7 @@ export class WebChat implements KeyWarningsHost {
     this.status = { ...chatStatus(chat, where), transfers: { sending: 0, receiving: 0, asking: 0 } };
     this.model = new ConversationList<WebPicture>(chat.name);
     this.transfers = new WebTransfers(this);
+    this.page = new PageEntries((event) => session.broadcast(event), { self: () => chat.name, transfer: (line) => this.transfers.view(line) });
   }
 
   async start(): Promise<void> {
@@ -68,7 +60,7 @@ export class WebChat implements KeyWarningsHost {
   replay(send: (event: WebEvent) => void): void {
     send(this.snapshot());
     const current = this.model.current();
-    if (current) send({ type: 'entries', key: current.key, entries: this.wireEntries(current.entries), mode: 'reset' });
+    if (current) send({ type: 'entries', key: current.key, entries: this.page.wireEntries(current.entries), mode: 'reset' });
   }
 
   snapshot(): WebEvent {
@@ -89,7 +81,7 @@ export class WebChat implements KeyWarningsHost {
 
   /** Something changed: every tab gets what is new on screen, then the conversation list and status. */
   changed(): void {
-    this.sendEntries();
+    this.page.send(this.model.current());
     this.session.broadcast(this.snapshot());
   }
 
@@ -113,13 +105,13 @@ export class WebChat implements KeyWarningsHost {
 
   select(key: string): void {
     this.model.select(key);
-    this.sendEntries(true);
+    this.page.send(this.model.current(), true);
     this.session.broadcast(this.snapshot());
   }
 
   /** Adds an entry at the end of a conversation (the one on screen without a key). */
-  add(key: string | undefined, entry: ModelEntry): void {
-    if (this.model.add(key, entry)) this.sendEntries();
+  add(key: string | undefined, entry: WebModelEntry): void {
+    if (this.model.add(key, entry)) this.page.send(this.model.current());
   }
 
   /** An entry changed in place (a transfer's progress). */
@@ -128,7 +120,7 @@ export class WebChat implements KeyWarningsHost {
   }
 
   notice(text: string, tone: Tone = 'info', key?: string): void {
-    if (this.model.notice(key, text, tone)) this.sendEntries();
+    if (this.model.notice(key, text, tone)) this.page.send(this.model.current());
   }
 
   /** Files a message once, in id order; live ones from others count as unread off screen. */
@@ -137,7 +129,7 @@ export class WebChat implements KeyWarningsHost {
     if (!filed) return undefined;
     this.knownUsers.add(message.from);
     if (live) this.changed();
-    else this.sendEntries();
+    else this.page.send(this.model.current());
     return filed;
   }
 
@@ -147,80 +139,8 @@ export class WebChat implements KeyWarningsHost {
 
   /** `follow` after /trust: held messages opened in place, so the conversation on screen is sent whole. */
   keyWarningsShown(follow: boolean): void {
-    this.sendEntries(follow);
+    this.page.send(this.model.current(), follow);
     this.session.broadcast(this.snapshot());
-  }
-
-  /** An entry as the page gets it (made once, then the same object); undefined for what the page does not show. */
-  wireEntry(entry: ModelEntry): WebEntry | undefined {
-    let wire = this.wire.get(entry);
-    if (wire === undefined) {
-      wire = this.toWire(entry);
-      this.wire.set(entry, wire);
-    }
-    return wire ?? undefined;
-  }
-
-  private wireEntries(entries: readonly ModelEntry[]): WebEntry[] {
-    const wire: WebEntry[] = [];
-    for (const entry of entries) {
-      const sent = this.wireEntry(entry);
-      if (sent) wire.push(sent);
-    }
-    return wire;
-  }
-
-  private toWire(entry: ModelEntry): WebEntry | null {
-    const seq = ++this.seq;
-    switch (entry.kind) {
-      case 'message': {
-        const { message } = entry;
-        // Sealed to others only: there is nothing to read (the join's "not sealed to you" notice counts them).
-        if (message.e2e?.state === 'not-sealed-to-you') return null;
-        const e2e = message.e2e?.state === 'verified' ? { e2e: 'verified' as const } : message.e2e?.state === 'rejected' ? { e2e: 'rejected' as const, code: message.e2e.code } : {};
-        return { seq, kind: 'message', id: message.id, ts: message.ts, from: message.from, text: message.text, own: foldName(message.from) === foldName(this.chat.name), mention: entry.mention, ...e2e };
-      }
-      case 'notice':
-        // The page draws an announcement as a warning.
-        return { seq, kind: 'notice', ts: entry.ts, text: entry.text, tone: entry.tone === 'announce' ? 'warning' : entry.tone };
-      case 'bot':
-        return { seq, kind: 'bot', ts: entry.ts, command: entry.command, text: entry.text, ...(entry.link !== undefined && { link: entry.link }) };
-      case 'image':
-        return { seq, kind: 'image', ts: entry.ts, command: entry.command, src: entry.src, path: entry.path };
-      case 'transfer':
-        return { seq, kind: 'transfer', ts: entry.ts, transfer: this.transfers.view(entry.line) };
-    }
-  }
-
-  /**
-   * Sends every tab what changed in the conversation on screen since it was last sent: entries
-   * added at its end ('append') or top ('prepend'), or else all of it ('reset'), which selecting
-   * a conversation asks for. Conversations off screen are sent when selected.
-   */
-  private sendEntries(reset = false): void {
-    const conversation = this.model.current();
-    if (!conversation) {
-      this.shown = undefined;
-      return;
-    }
-    const { entries } = conversation;
-    const shown = this.shown;
-    let mode: 'reset' | 'append' | 'prepend' = 'reset';
-    let changed: readonly ModelEntry[] = entries;
-    if (!reset && shown?.key === conversation.key) {
-      const added = entries.length - shown.length;
-      if (added === 0 && entries[0] === shown.first && entries.at(-1) === shown.last) return;
-      if (added > 0 && (shown.length === 0 || (entries[0] === shown.first && entries[shown.length - 1] === shown.last))) {
-        mode = 'append';
-        changed = entries.slice(shown.length);
-      } else if (added > 0 && entries[added] === shown.first && entries.at(-1) === shown.last) {
-        mode = 'prepend';
-        changed = entries.slice(0, added);
-      }
-    }
-    this.shown = { key: conversation.key, length: entries.length, first: entries[0], last: entries.at(-1) };
-    const wire = this.wireEntries(changed);
-    if (mode === 'reset' || wire.length > 0) this.session.broadcast({ type: 'entries', key: conversation.key, entries: wire, mode });
   }
 
   async openRoom(room: string, password?: string, create = false, secret = false): Promise<void> {

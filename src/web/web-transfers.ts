@@ -11,12 +11,13 @@ import { expandHome } from '../shared/file-paths.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { downloadsFor, TransferBoard, transferSummary, type TransferLine, type TransferPlace } from '../shared/transfer-board.ts';
 import { dmKey, roomKey, type Entry } from '../shared/conversations.ts';
-import type { WebChat, WebPicture } from './web-chat.ts';
+import type { WebPicture } from './page-entries.ts';
+import type { WebChat } from './web-chat.ts';
 import type { TransferView } from './wire.ts';
 
 interface Shown {
   key: string;
-  /** The conversation's entry; the page's copy of it is WebChat.wireEntry's. */
+  /** The conversation's entry; the page's copy of it is PageEntries.wireEntry's. */
   entry: Entry<WebPicture>;
   line: TransferLine;
   /** What the page last got, to send only what changed. */
@@ -106,7 +107,7 @@ export class WebTransfers {
       const text = JSON.stringify(transfer);
       if (text === shown.sent) continue;
       shown.sent = text;
-      const wire = this.room.wireEntry(shown.entry);
+      const wire = this.room.page.wireEntry(shown.entry);
       if (wire?.kind !== 'transfer') continue;
       wire.transfer = transfer;
       this.room.update(shown.key, wire);
