@@ -32,6 +32,21 @@ describe('shared/conversations', () => {
     expect(dev.unread).to.equal(0);
   });
 
+  it('counts what asks to be seen off screen (a notice, a file offer) as unread, a mention when it says so', () => {
+    const list = new ConversationList('alice');
+    const lobby = list.open('room', 'lobby');
+    const dev = list.open('room', 'dev');
+    expect(list.notice(dev.key, 'the build broke', 'error')).to.deep.include({ kind: 'notice', text: 'the build broke' });
+    expect(list.notice('room:nowhere', 'lost', 'error'), 'no conversation, no entry').to.equal(undefined);
+    list.markUnread(dev.key, false);
+    expect(dev).to.include({ unread: 1, mentioned: false });
+    list.markUnread(dev.key, true);
+    list.markUnread(dev.key, false);
+    expect(dev).to.include({ unread: 3, mentioned: true });
+    list.markUnread(lobby.key, true);
+    expect(lobby, 'on screen: seen already').to.include({ unread: 0, mentioned: false });
+  });
+
   it('counts each change of a room\'s members, so the member list (kept until they change) follows', () => {
     const list = new ConversationList('alice');
     const lobby = list.open('room', 'lobby');
