@@ -37,6 +37,20 @@ export function fileJoinReply<P extends PictureEntry>(model: ConversationList<P>
   return conversation;
 }
 
+/** A room's members asked for again, with their last messages' times; false when there was no answer. */
+export async function fetchMembers<P extends PictureEntry>(model: ConversationList<P>, chat: Pick<ChatClient, 'members'>, key: string): Promise<boolean> {
+  const conversation = model.get(key);
+  if (conversation?.kind !== 'room') return false;
+  try {
+    const reply = await chat.members(conversation.name);
+    model.setMembers(key, reply.members);
+    return true;
+  } catch {
+    // The member list is a convenience; the next join or leave refreshes it.
+    return false;
+  }
+}
+
 /** The page of history before the oldest message held, above it; `more` as the server says. */
 export function fileOlderPage<P extends PictureEntry>(model: ConversationList<P>, conversation: Conversation<P>, reply: OpenedHistory): void {
   for (const message of reply.messages) model.addMessage(message, false);

@@ -17,6 +17,7 @@ import { defaultExportPath, formatExport, writeExport } from '../shared/export.t
 import { expandHome } from '../shared/file-paths.ts';
 import { transferSummary, type TransferBoard } from '../shared/transfer-board.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
+import { answerBell } from '../shared/settings.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
@@ -138,11 +139,7 @@ async function run(room: ChatActionsHost, action: ChatAction): Promise<void> {
       return room.notice(ui.theme.name === 'no-color' ? `theme ${action.name} remembered (NO_COLOR is set, so no colours are shown)` : `theme ${action.name}`);
     }
     case 'bell':
-      if (action.mode !== undefined) {
-        ui.settings.bell = action.mode;
-        ui.saveSettings();
-      }
-      return room.notice(`bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
+      return room.notice(answerBell(ui, action.mode));
     case 'trust': {
       const answer = await room.keyWarnings.trust(action.name, action.fingerprint);
       return answer === undefined ? undefined : room.reply(answer, 'info');

@@ -18,7 +18,7 @@ import { renderPendingFrame } from './frame-scheduler.ts';
 import { ChatPanes } from './chat-panes.ts';
 import type { TerminalConversations, TerminalPicture } from './chat-view.ts';
 import { chatStatus, type ChatStatus } from '../shared/chat-status.ts';
-import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
+import { fetchMembers, fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from '../shared/conversations.ts';
 import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
 import { blessedDepth } from '../shared/color-depth.ts';
@@ -136,15 +136,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
   }
 
   async refreshMembers(key: string): Promise<void> {
-    const conversation = this.model.get(key);
-    if (conversation?.kind !== 'room') return;
-    try {
-      const reply = await this.chat.members(conversation.name);
-      this.model.setMembers(key, reply.members);
-      this.render();
-    } catch {
-      // The member list is a convenience; the next join or leave refreshes it.
-    }
+    if (await fetchMembers(this.model, this.chat, key)) this.render();
   }
 
   /**

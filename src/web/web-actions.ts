@@ -7,6 +7,7 @@ import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { formatExport, stamp } from '../shared/export.ts';
+import { answerBell } from '../shared/settings.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
@@ -78,11 +79,7 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
       return room.notice(`theme ${action.name}`);
     }
     case 'bell':
-      if (action.mode !== undefined) {
-        session.settings.bell = action.mode;
-        session.saveSettings();
-      }
-      return room.notice(`bell: ${session.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
+      return room.notice(answerBell(session, action.mode));
     case 'help':
       return room.notice(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Alt-Up/Alt-Down previous/next conversation · PageUp/PageDown scroll'].join('\n'));
     case 'quit':

@@ -7,7 +7,7 @@
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
-import { fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
+import { fetchMembers, fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
 import { chatStatus } from '../shared/chat-status.ts';
 import { completeLine } from '../shared/completion.ts';
 import { ConversationList, membersByName, type Conversation, type Filed, type Tone } from '../shared/conversations.ts';
@@ -152,15 +152,7 @@ export class WebChat implements KeyWarningsHost {
   }
 
   async refreshMembers(key: string): Promise<void> {
-    const conversation = this.model.get(key);
-    if (conversation?.kind !== 'room') return;
-    try {
-      const reply = await this.chat.members(conversation.name);
-      this.model.setMembers(key, reply.members);
-      this.changed();
-    } catch {
-      // The member list is a convenience; the next join or leave refreshes it.
-    }
+    if (await fetchMembers(this.model, this.chat, key)) this.changed();
   }
 
   async handle(request: PageRequest, reply: (event: WebEvent) => void): Promise<void> {
