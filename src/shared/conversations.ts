@@ -9,8 +9,6 @@ import type { ExportLine } from './export.ts';
 import { mentions } from './mentions.ts';
 import type { TransferLine } from './transfer-board.ts';
 
-export { mentions };
-
 /** `alarm`: a security warning (a peer's key changed), drawn loud; `announce`: an operator's !announce. */
 export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm' | 'announce';
 
@@ -60,7 +58,7 @@ export interface Conversation<Picture extends PictureEntry = PictureEntry> {
   members: ReadonlyMap<string, Member>;
   /**
    * Goes up at each join, leave or new list: the member list is drawn at every message of every
-   * screen and keeps its sorted order until this changes (chat-view.ts). A member's lastMessageAt
+   * screen and keeps its sorted order until this changes (membersByName). A member's lastMessageAt
    * changes in place without it.
    */
   membersVersion: number;

@@ -17,6 +17,8 @@ import { defaultExportPath, formatExport, writeExport } from '../shared/export.t
 import { expandHome } from '../shared/file-paths.ts';
 import { transferSummary, type TransferBoard } from '../shared/transfer-board.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
+import { joinedText } from '../shared/notices.ts';
+import { sayIn, sayInRoom, sayTo } from '../shared/own-messages.ts';
 import { answerBell } from '../shared/settings.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
@@ -89,29 +91,16 @@ async function run(room: ChatActionsHost, action: ChatAction): Promise<void> {
         const back = room.returnTo !== undefined ? model.get(room.returnTo) : undefined;
         return room.here(`this is the status conversation: nothing said here goes anywhere. ${back ? `Esc goes back to ${conversationTitle(back)}; ` : ''}/join ROOM, @NAME TEXT, or Ctrl-N to a room`, 'error');
       }
-      if (current.kind === 'room') {
-        const ack = await chat.say(current.name, action.text);
-        return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, room: current.name, from: chat.name, text: action.text });
-      }
-      const ack = await chat.dm(current.name, action.text);
-      return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
+      return sayIn(room, current, action.text);
     }
-    case 'dm': {
-      const ack = await chat.dm(action.to, action.text);
-      const conversation = model.open('dm', ack.to);
-      room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text, ...(ack.sshUser !== undefined && { sshUser: ack.sshUser }) });
-      room.knownUsers.add(ack.to);
-      return room.switchTo(conversation.key);
-    }
-    case 'group': {
-      if (!model.get(roomKey(action.room))) await room.openRoom(action.room);
-      const ack = await chat.say(action.room, action.text);
-      return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, room: model.get(roomKey(action.room))?.name ?? action.room, from: chat.name, text: action.text });
-    }
+    case 'dm':
+      return room.switchTo(await sayTo(room, action.to, action.text));
+    case 'group':
+      return sayInRoom(room, action.room, action.text);
     case 'join':
     case 'create':
       await room.openRoom(action.room, action.password, action.kind === 'create', action.kind === 'create' && action.secret === true);
-      return room.here(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${model.current()?.name ?? action.room}${model.current()?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
+      return room.here(joinedText(action.kind === 'create', model.current()?.name ?? action.room, model.current()?.secret === true), 'join');
     case 'leave': {
       const target = action.room !== undefined ? model.get(roomKey(action.room)) : current;
       if (!target || target.kind === 'status') return room.here('not in that room', 'error');

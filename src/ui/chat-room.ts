@@ -7,7 +7,7 @@
 // It never talks to a socket, only to ChatClient.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage, E2eStatus } from '../client/e2e/e2e.ts';
+import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { formatAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { Autojoin } from './autojoin.ts';
@@ -20,6 +20,7 @@ import type { TerminalConversations, TerminalPicture } from './chat-view.ts';
 import { chatStatus, type ChatStatus } from '../shared/chat-status.ts';
 import { fetchMembers, fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from '../shared/conversations.ts';
+import { ownMessage } from '../shared/own-messages.ts';
 import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
 import { blessedDepth } from '../shared/color-depth.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
@@ -164,13 +165,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
 
   /** Files a message this user sent (the server does not echo it back). */
   addOwn(message: DeliveredMessage): void {
-    // This client sealed it itself (every DM, a secret room's lines): end to end, at its own time.
-    // A DM with someone over ssh went in clear (SealedChat.dm), and says why.
-    const sealed = message.sshUser === undefined && (message.room === undefined || this.chat.isSecretRoom(message.room));
-    const e2e: E2eStatus = sealed
-      ? { state: 'verified', fingerprint: this.chat.fingerprint, sentAt: message.ts, timeMismatch: false }
-      : { state: 'none', ...(message.sshUser !== undefined && { sshUser: message.sshUser }) };
-    this.model.addMessage({ ...message, e2e });
+    this.model.addMessage(ownMessage(this.chat, message));
     this.panes.follow = true;
     this.render();
   }

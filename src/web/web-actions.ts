@@ -7,11 +7,13 @@ import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { formatExport, stamp } from '../shared/export.ts';
+import { joinedText } from '../shared/notices.ts';
+import { sayIn, sayInRoom, sayTo } from '../shared/own-messages.ts';
 import { answerBell } from '../shared/settings.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
-import { dmKey, roomKey } from '../shared/conversations.ts';
+import { roomKey } from '../shared/conversations.ts';
 import type { WebChat } from './web-chat.ts';
 
 export function runWebLine(room: WebChat, line: string): Promise<void> {
@@ -29,33 +31,17 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
   switch (action.kind) {
     case 'say': {
       if (!current) return room.notice('join a room first: /join ROOM', 'error');
-      if (current.kind === 'room') {
-        const ack = await chat.say(current.name, action.text);
-        room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, room: current.name, from: chat.name, text: action.text });
-        return;
-      }
-      const ack = await chat.dm(current.name, action.text);
-      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
-      return;
+      return sayIn(room, current, action.text);
     }
-    case 'dm': {
-      const ack = await chat.dm(action.to, action.text);
-      room.open('dm', ack.to);
-      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
-      room.knownUsers.add(ack.to);
-      return room.select(dmKey(ack.to));
-    }
-    case 'group': {
-      if (!room.model.get(roomKey(action.room))) await room.openRoom(action.room);
-      const ack = await chat.say(action.room, action.text);
-      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, room: room.model.get(roomKey(action.room))?.name ?? action.room, from: chat.name, text: action.text });
-      return;
-    }
+    case 'dm':
+      return room.select(await sayTo(room, action.to, action.text));
+    case 'group':
+      return sayInRoom(room, action.room, action.text);
     case 'join':
     case 'create': {
       await room.openRoom(action.room, action.password, action.kind === 'create', action.kind === 'create' && action.secret === true);
       const joined = room.current();
-      return room.notice(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${joined?.name ?? action.room}${joined?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
+      return room.notice(joinedText(action.kind === 'create', joined?.name ?? action.room, joined?.secret === true), 'join');
     }
     case 'leave': {
       const target = action.room !== undefined ? room.model.get(roomKey(action.room)) : current;

@@ -11,6 +11,7 @@ import { fetchMembers, fileJoinReply, fileOlderPage } from '../shared/chat-filin
 import { chatStatus } from '../shared/chat-status.ts';
 import { completeLine } from '../shared/completion.ts';
 import { ConversationList, membersByName, type Conversation, type Filed, type Tone } from '../shared/conversations.ts';
+import { ownMessage } from '../shared/own-messages.ts';
 import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
 import { runWebLine } from './web-actions.ts';
 import { PageEntries, type WebModelEntry, type WebPicture } from './page-entries.ts';
@@ -131,6 +132,11 @@ export class WebChat implements KeyWarningsHost {
     if (live) this.changed();
     else this.page.send(this.model.current());
     return filed;
+  }
+
+  /** Files a message this user sent (the server does not echo it back). */
+  addOwn(message: DeliveredMessage): void {
+    this.addMessage(ownMessage(this.chat, message));
   }
 
   keyChangeAlarm(change: PeerKeyChange): void {
