@@ -1,6 +1,6 @@
 // How ChatClient's answers and events go into the conversations, the same in both UIs: a room
 // joined with its history and members, an older page of history, someone joining or leaving,
-// held messages opened after /trust.
+// a file transfer's line, held messages opened after /trust.
 // What each UI then shows or sends (a redraw, the page's events) stays with the UI.
 
 import type { ChatClient } from '../client/chat-client.ts';
@@ -8,9 +8,10 @@ import type { OpenedHistory, OpenedJoin } from '../client/e2e/sealed-chat.ts';
 import type { JoinedMessage, LeftMessage } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import { departureWords } from '../protocol/operator-notices.ts';
-import { roomKey, type Conversation, type ConversationList, type PictureEntry } from './conversations.ts';
+import { roomKey, type Conversation, type ConversationList, type Entry, type PictureEntry } from './conversations.ts';
 import { inertName } from './inert-text.ts';
 import { notSealedText } from './notices.ts';
+import type { TransferLine, TransferPlace } from './transfer-board.ts';
 
 /** Names and rooms seen anywhere, for Tab completion. */
 export interface KnownNames {
@@ -76,6 +77,18 @@ export function fileLeft<P extends PictureEntry>(model: ConversationList<P>, eve
   model.memberLeft(key, event.name);
   model.notice(key, departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) }), event.moderation ? 'warning' : 'leave');
   return key;
+}
+
+/**
+ * A transfer's line, once, in its conversation (changed in place as it moves): a file coming in
+ * counts as unread off screen, an offer to answer as a mention.
+ */
+export function fileTransfer<P extends PictureEntry>(model: ConversationList<P>, where: TransferPlace, line: TransferLine, attention: boolean): { conversation: Conversation<P>; entry: Entry<P> } {
+  const conversation = 'room' in where ? model.open('room', where.room) : model.open('dm', where.with);
+  const entry: Entry<P> = { kind: 'transfer', ts: Date.now(), line };
+  model.add(conversation.key, entry);
+  if (line.direction === 'receive') model.markUnread(conversation.key, attention);
+  return { conversation, entry };
 }
 
 /** The ids of `name`'s messages held in a conversation because their key changed (E2E_PEER_KEY_CHANGED). */

@@ -18,7 +18,7 @@ import { renderPendingFrame } from './frame-scheduler.ts';
 import { ChatPanes } from './chat-panes.ts';
 import type { TerminalConversations, TerminalPicture } from './chat-view.ts';
 import { chatStatus, type ChatStatus } from '../shared/chat-status.ts';
-import { fetchMembers, fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
+import { fetchMembers, fileJoinReply, fileOlderPage, fileTransfer } from '../shared/chat-filing.ts';
 import { ConversationList, roomKey, STATUS_KEY, type Tone } from '../shared/conversations.ts';
 import { ownMessage } from '../shared/own-messages.ts';
 import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
@@ -193,10 +193,8 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
 
   /** A transfer's line, once, in its conversation; an offer to answer counts as a mention. */
   private placeTransfer(where: TransferPlace, line: TransferLine, attention: boolean): void {
-    const conversation = 'room' in where ? this.model.open('room', where.room) : this.model.open('dm', where.with);
-    this.model.add(conversation.key, { kind: 'transfer', ts: Date.now(), line });
+    const { conversation } = fileTransfer(this.model, where, line, attention);
     if (conversation.key === this.model.active) this.panes.follow = true;
-    else if (line.direction === 'receive') this.model.markUnread(conversation.key, attention);
     if (attention) this.ring(false);
   }
 

@@ -10,6 +10,7 @@ import type { TransferTarget } from '../client/transfers/transfers.ts';
 import { expandHome } from '../shared/file-paths.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { downloadsFor, TransferBoard, transferSummary, type TransferLine, type TransferPlace } from '../shared/transfer-board.ts';
+import { fileTransfer } from '../shared/chat-filing.ts';
 import { dmKey, roomKey, type Entry } from '../shared/conversations.ts';
 import type { WebPicture } from './page-entries.ts';
 import type { WebChat } from './web-chat.ts';
@@ -87,16 +88,11 @@ export class WebTransfers {
     return found?.kind === kind ? found : undefined;
   }
 
-  /** A new transfer's entry, once, in its conversation; an offer to answer counts as a mention. */
+  /** A new transfer's entry, once, in its conversation; an offer to answer rings. */
   private place(where: TransferPlace, line: TransferLine, attention: boolean): void {
-    const conversation = 'room' in where ? this.room.open('room', where.room) : this.room.open('dm', where.with);
-    const entry: Entry<WebPicture> = { kind: 'transfer', ts: Date.now(), line };
-    this.room.add(conversation.key, entry);
+    const { conversation, entry } = fileTransfer(this.room.model, where, line, attention);
     this.shown.push({ key: conversation.key, entry, line, sent: JSON.stringify(this.view(line)) });
-    if (attention) {
-      this.room.ring(`${line.peer ?? 'someone'} offers a file`, line.name, true);
-      this.room.model.markUnread(conversation.key, true);
-    }
+    if (attention) this.room.ring(`${line.peer ?? 'someone'} offers a file`, line.name, true);
     this.room.changed();
   }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
-import { fileJoined, fileJoinReply, fileLeft, fileOlderPage, heldMessageIds } from '../../src/shared/chat-filing.ts';
+import { fileJoined, fileJoinReply, fileLeft, fileOlderPage, fileTransfer, heldMessageIds } from '../../src/shared/chat-filing.ts';
+import type { TransferLine } from '../../src/shared/transfer-board.ts';
 import { ConversationList, membersByName, roomKey } from '../../src/shared/conversations.ts';
 import { notSealedText } from '../../src/shared/notices.ts';
 
@@ -43,6 +44,22 @@ describe('shared/chat-filing', () => {
     expect(vault.entries.map((e) => e.kind === 'notice' && e.tone)).to.deep.equal(['join', 'warning']);
     expect([...vault.members.keys()]).to.deep.equal(['bob\u202e']);
     expect(fileLeft(list, { room: 'elsewhere', name: 'eve', reason: 'left' })).to.equal(undefined);
+  });
+
+  it('puts a transfer\'s line in its conversation: a file coming in unread off screen, an offer to answer a mention', () => {
+    const list = new ConversationList('alice');
+    const lobby = list.open('room', 'lobby');
+    const line = (id: number, direction: 'send' | 'receive', state: TransferLine['state']): TransferLine => ({ id, direction, name: 'notes.txt', size: 10, peer: 'bob', state, bytes: 0, rate: 0, etaMs: undefined, outcomes: [], recipients: 1 });
+    const sent = fileTransfer(list, { with: 'bob' }, line(1, 'send', 'waiting'), false);
+    expect(sent.conversation).to.include({ key: 'dm:bob', unread: 0, mentioned: false });
+    expect(sent.conversation.entries).to.deep.equal([sent.entry]);
+    fileTransfer(list, { with: 'bob' }, line(2, 'receive', 'running'), false);
+    expect(sent.conversation).to.include({ unread: 1, mentioned: false });
+    fileTransfer(list, { with: 'bob' }, line(3, 'receive', 'asking'), true);
+    expect(sent.conversation).to.include({ unread: 2, mentioned: true });
+    fileTransfer(list, { room: 'lobby' }, line(4, 'receive', 'asking'), true);
+    expect(lobby, 'on screen').to.include({ unread: 0, mentioned: false });
+    expect(lobby.entries).to.have.length(1);
   });
 
   it('finds the messages held because their sender\'s key changed, by that sender only', () => {
