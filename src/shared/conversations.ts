@@ -6,6 +6,7 @@
 import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ExportLine } from './export.ts';
+import { inertName } from './inert-text.ts';
 import { mentions } from './mentions.ts';
 import type { TransferLine } from './transfer-board.ts';
 
@@ -58,7 +59,7 @@ export interface Conversation<Picture extends PictureEntry = PictureEntry> {
   members: ReadonlyMap<string, Member>;
   /**
    * Goes up at each join, leave or new list: the member list is drawn at every message of every
-   * screen and keeps its sorted order until this changes (membersByName). A member's lastMessageAt
+   * screen and keeps its sorted order until this changes (members.ts). A member's lastMessageAt
    * changes in place without it.
    */
   membersVersion: number;
@@ -88,6 +89,12 @@ export function roomKey(room: string): string {
 
 export function dmKey(user: string): string {
   return `dm:${foldName(user.replace(/^@/, ''))}`;
+}
+
+/** "#room", "@name" or "(status)": in headers, notices and /export, the names made inert. */
+export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'name'>): string {
+  if (conversation.kind === 'status') return '(status)';
+  return conversation.kind === 'room' ? `#${inertName(conversation.name)}` : `@${inertName(conversation.name)}`;
 }
 
 export class ConversationList<Picture extends PictureEntry = PictureEntry> {
@@ -292,22 +299,4 @@ export class ConversationList<Picture extends PictureEntry = PictureEntry> {
       return [{ ts: message.ts, from: message.from, text }];
     });
   }
-}
-
-/** localeCompare's order (the same default collation), without building a collator per comparison. */
-const byName = new Intl.Collator().compare;
-
-/**
- * A room's members in name order, sorted again only when they changed (Conversation.membersVersion):
- * the terminal draws the list at each message of every screen, the web client sends it with each
- * change of the conversation list.
- */
-const sortedMembers = new WeakMap<Conversation<PictureEntry>, { members: ReadonlyMap<string, Member>; version: number; sorted: Member[] }>();
-
-export function membersByName(conversation: Conversation<PictureEntry>): Member[] {
-  const kept = sortedMembers.get(conversation);
-  if (kept && kept.members === conversation.members && kept.version === conversation.membersVersion) return kept.sorted;
-  const sorted = [...conversation.members.values()].sort((a, b) => byName(a.name, b.name));
-  sortedMembers.set(conversation, { members: conversation.members, version: conversation.membersVersion, sorted });
-  return sorted;
 }

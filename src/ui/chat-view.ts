@@ -6,7 +6,8 @@
 import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName, inertText } from '../shared/inert-text.ts';
 import type { ChatStatus } from '../shared/chat-status.ts';
-import { membersByName, type Conversation, type ConversationList, type Entry, type Member, type PictureEntry } from '../shared/conversations.ts';
+import { conversationTitle, type Conversation, type ConversationList, type Entry, type Member, type PictureEntry } from '../shared/conversations.ts';
+import { membersByName } from '../shared/members.ts';
 import type { ImageCells } from './image-cells.ts';
 import { clock, lastSpoke, NOTICE_INDENT, noticeLines } from './notice-lines.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
@@ -133,11 +134,6 @@ export function conversationHeader(conversation: Conversation): string {
 }
 
 /** `#room` or `@user`, inert, with any invisible character in the name shown (<U+034F>). */
-export function conversationTitle(conversation: Conversation): string {
-  if (conversation.kind === 'status') return '(status)';
-  return conversation.kind === 'room' ? `#${inertName(conversation.name)}` : `@${inertName(conversation.name)}`;
-}
-
 export function roomListText(conversations: readonly Conversation[], active: string | undefined, theme: Theme, width: number): string {
   const status = conversations.filter((c) => c.kind === 'status');
   const rooms = conversations.filter((c) => c.kind === 'room');

@@ -13,7 +13,7 @@ import { answerBell } from '../shared/settings.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
-import { roomKey } from '../shared/conversations.ts';
+import { conversationTitle, roomKey } from '../shared/conversations.ts';
 import type { WebChat } from './web-chat.ts';
 
 export function runWebLine(room: WebChat, line: string): Promise<void> {
@@ -52,7 +52,7 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
     }
     case 'export': {
       if (!current) return room.notice('nothing to export', 'error');
-      const title = current.kind === 'room' ? `#${current.name}` : `@${current.name}`;
+      const title = conversationTitle(current);
       const name = `${title.slice(1).replace(/[^A-Za-z0-9_-]+/g, '-') || 'chat'}-${stamp(Date.now()).replace(/[-:]/g, '').replace(' ', '-')}.txt`;
       session.broadcast({ type: 'download', name, text: formatExport(title, room.model.exportLines(current.key)) });
       return room.notice(`exported ${title}: your browser saves ${name}`);

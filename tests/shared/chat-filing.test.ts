@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
 import { fileJoined, fileJoinReply, fileLeft, fileOlderPage, fileTransfer, heldMessageIds } from '../../src/shared/chat-filing.ts';
 import type { TransferLine } from '../../src/shared/transfer-board.ts';
-import { ConversationList, membersByName, roomKey } from '../../src/shared/conversations.ts';
+import { ConversationList, roomKey } from '../../src/shared/conversations.ts';
+import { membersByName } from '../../src/shared/members.ts';
 import { notSealedText } from '../../src/shared/notices.ts';
 
 const message = (id: number, from: string, text: string, more: Partial<DeliveredMessage> = {}): DeliveredMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, room: 'Vault', ...more });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
-import { ConversationList, dmKey, membersByName, roomKey, STATUS_KEY } from '../../src/shared/conversations.ts';
+import { ConversationList, dmKey, roomKey, STATUS_KEY } from '../../src/shared/conversations.ts';
+import { membersByName } from '../../src/shared/members.ts';
 import { mentions } from '../../src/shared/mentions.ts';
 
 const message = (id: number, from: string, text: string, where: { room?: string; to?: string }): ChatMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, ...where });
