@@ -22,6 +22,11 @@ export function notSealedText(count: number): string {
     : `${count} earlier messages were sealed before you joined and cannot be read`;
 }
 
+/** The answer to /join and /create: the room as the server spells it, and whether it is secret. */
+export function joinedText(created: boolean, room: string, secret: boolean): string {
+  return `${created ? 'created and joined' : 'joined'} #${room}${secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`;
+}
+
 /** What /whois says of a key's standing with this client. */
 export const WHOIS_TRUST_TEXT: Record<'known' | 'new' | 'changed' | 'you', (name: string) => string> = {
   known: (name) => `known: the key you have trusted for ${name}`,

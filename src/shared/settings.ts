@@ -40,6 +40,15 @@ export function rememberName(settings: UiSettings, address: string, name: string
   settings.names = Object.fromEntries(kept);
 }
 
+/** /bell [MODE]: the mode set and kept when one is given; what rings, either way. */
+export function answerBell(ui: { settings: UiSettings; saveSettings(): void }, mode: BellMode | undefined): string {
+  if (mode !== undefined) {
+    ui.settings.bell = mode;
+    ui.saveSettings();
+  }
+  return `bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`;
+}
+
 export function saveSettings(configDir: string, settings: UiSettings): void {
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const path = join(configDir, UI_SETTINGS_FILE);

@@ -9,15 +9,17 @@ import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import type { ChatPanes } from './chat-panes.ts';
-import { conversationTitle } from './chat-view.ts';
-import { dmKey, roomKey, type ConversationList, type Tone } from './conversations.ts';
-import type { PeerKeyWarnings } from './peer-key-warnings.ts';
+import type { TerminalConversations } from './chat-view.ts';
+import { conversationTitle, dmKey, roomKey, type Tone } from '../shared/conversations.ts';
+import type { PeerKeyWarnings } from '../shared/peer-key-warnings.ts';
 import type { UiContext } from './ui-context.ts';
 import { defaultExportPath, formatExport, writeExport } from '../shared/export.ts';
 import { expandHome } from '../shared/file-paths.ts';
-import { refuseOtherKey } from '../shared/chat-answers.ts';
 import { transferSummary, type TransferBoard } from '../shared/transfer-board.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
+import { joinedText } from '../shared/notices.ts';
+import { sayIn, sayInRoom, sayTo } from '../shared/own-messages.ts';
+import { answerBell } from '../shared/settings.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { cellsToTags, imageToCells } from './image-cells.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
@@ -26,11 +28,11 @@ import { isThemeName, THEME_NAMES, type ThemeName } from '../shared/themes.ts';
 /** What typed lines need of the chat room: the conversations, the transfers, and how it answers. */
 export interface ChatActionsHost {
   readonly chat: ChatClient;
-  readonly model: ConversationList;
+  readonly model: TerminalConversations;
   readonly ui: Pick<UiContext, 'options' | 'settings' | 'theme' | 'screen' | 'saveSettings' | 'quit'>;
   readonly panes: Pick<ChatPanes, 'pictureColumns'>;
   readonly transfers: Pick<TransferBoard, 'accept' | 'decline' | 'cancel' | 'list' | 'send'>;
-  readonly keyWarnings: Pick<PeerKeyWarnings, 'pendingFor' | 'trusted'>;
+  readonly keyWarnings: Pick<PeerKeyWarnings, 'trust'>;
   readonly knownUsers: Set<string>;
   readonly knownRooms: Set<string>;
   /** Where Esc goes back to from the status conversation. */
@@ -89,29 +91,16 @@ async function run(room: ChatActionsHost, action: ChatAction): Promise<void> {
         const back = room.returnTo !== undefined ? model.get(room.returnTo) : undefined;
         return room.here(`this is the status conversation: nothing said here goes anywhere. ${back ? `Esc goes back to ${conversationTitle(back)}; ` : ''}/join ROOM, @NAME TEXT, or Ctrl-N to a room`, 'error');
       }
-      if (current.kind === 'room') {
-        const ack = await chat.say(current.name, action.text);
-        return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, room: current.name, from: chat.name, text: action.text });
-      }
-      const ack = await chat.dm(current.name, action.text);
-      return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
+      return sayIn(room, current, action.text);
     }
-    case 'dm': {
-      const ack = await chat.dm(action.to, action.text);
-      const conversation = model.open('dm', ack.to);
-      room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text, ...(ack.sshUser !== undefined && { sshUser: ack.sshUser }) });
-      room.knownUsers.add(ack.to);
-      return room.switchTo(conversation.key);
-    }
-    case 'group': {
-      if (!model.get(roomKey(action.room))) await room.openRoom(action.room);
-      const ack = await chat.say(action.room, action.text);
-      return room.addOwn({ type: 'message', id: ack.id, ts: ack.ts, room: model.get(roomKey(action.room))?.name ?? action.room, from: chat.name, text: action.text });
-    }
+    case 'dm':
+      return room.switchTo(await sayTo(room, action.to, action.text));
+    case 'group':
+      return sayInRoom(room, action.room, action.text);
     case 'join':
     case 'create':
       await room.openRoom(action.room, action.password, action.kind === 'create', action.kind === 'create' && action.secret === true);
-      return room.here(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${model.current()?.name ?? action.room}${model.current()?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
+      return room.here(joinedText(action.kind === 'create', model.current()?.name ?? action.room, model.current()?.secret === true), 'join');
     case 'leave': {
       const target = action.room !== undefined ? model.get(roomKey(action.room)) : current;
       if (!target || target.kind === 'status') return room.here('not in that room', 'error');
@@ -139,27 +128,10 @@ async function run(room: ChatActionsHost, action: ChatAction): Promise<void> {
       return room.notice(ui.theme.name === 'no-color' ? `theme ${action.name} remembered (NO_COLOR is set, so no colours are shown)` : `theme ${action.name}`);
     }
     case 'bell':
-      if (action.mode !== undefined) {
-        ui.settings.bell = action.mode;
-        ui.saveSettings();
-      }
-      return room.notice(`bell: ${ui.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
+      return room.notice(answerBell(ui, action.mode));
     case 'trust': {
-      let fingerprint = room.keyWarnings.pendingFor(action.name)?.presented;
-      // With the fingerprint that USER read out: nothing is trusted unless the key presented is that one.
-      if (fingerprint !== undefined && action.fingerprint !== undefined) {
-        refuseOtherKey(action.name, fingerprint, action.fingerprint);
-        chat.acceptPeerKey(action.name, fingerprint);
-      } else if (!chat.acceptPeerKey(action.name)) {
-        // Nothing held yet (no message or join ran into it): trust what the server gives now.
-        const who = await chat.whois(action.name);
-        if (action.fingerprint !== undefined) refuseOtherKey(who.name, who.fingerprint, action.fingerprint);
-        if (who.trust === 'you') return room.reply('that is your own key', 'info');
-        if (who.trust === 'known') return room.reply(`${who.name}'s key ${who.fingerprint} is trusted already`, 'info');
-        chat.acceptPeerKey(who.name, who.fingerprint);
-        fingerprint = who.fingerprint;
-      }
-      return room.keyWarnings.trusted(action.name, fingerprint ?? '?');
+      const answer = await room.keyWarnings.trust(action.name, action.fingerprint);
+      return answer === undefined ? undefined : room.reply(answer, 'info');
     }
     case 'help':
       return room.reply(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Ctrl-N/Ctrl-P next/previous conversation · PageUp/PageDown scroll · Ctrl-C quit'].join('\n'));

@@ -4,18 +4,18 @@
 
 import type { ChatClient } from '../client/chat-client.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
-import { inertName } from '../shared/inert-text.ts';
-import { departureWords, releaseWords } from '../protocol/operator-notices.ts';
-import type { StatusState } from './chat-view.ts';
-import { roomKey, STATUS_KEY, type ConversationList, type Tone } from './conversations.ts';
-import type { PeerKeyWarnings } from './peer-key-warnings.ts';
+import { releaseWords } from '../protocol/operator-notices.ts';
+import { fileJoined, fileLeft } from '../shared/chat-filing.ts';
+import { STATUS_KEY, type ConversationList, type Tone } from '../shared/conversations.ts';
+import { followConnection, type ChatStatus } from '../shared/chat-status.ts';
+import type { PeerKeyWarnings } from '../shared/peer-key-warnings.ts';
 import type { UiContext } from './ui-context.ts';
 
 /** What following ChatClient needs of the chat room: where events are filed and shown. */
 export interface ChatEventsHost {
   readonly chat: ChatClient;
   readonly model: ConversationList;
-  readonly status: StatusState;
+  readonly status: ChatStatus;
   readonly knownUsers: Set<string>;
   readonly keyWarnings: Pick<PeerKeyWarnings, 'changed'>;
   readonly ui: Pick<UiContext, 'settings'>;
@@ -34,23 +34,17 @@ export function followChatClient(room: ChatEventsHost): () => void {
     if (countdown) clearInterval(countdown);
     countdown = undefined;
   };
+  followConnection(chat, status);
   if (chat.released) model.notice(undefined, releaseWords(chat.name, chat.released), 'warning');
   chat.on('message', (message) => fileMessage(room, message));
   // Deferred a turn: the message or join that revealed the change is filed first, so the
   // warning lands in the conversation it concerns.
   chat.on('peerKeyChanged', (change) => setImmediate(() => room.keyWarnings.changed(change)));
   chat.on('joined', (event) => {
-    const key = roomKey(event.room);
-    room.knownUsers.add(event.name);
-    if (!model.get(key)) return;
-    model.memberJoined(key, event.name);
-    model.notice(key, `${inertName(event.name)} joined #${inertName(event.room)}`, 'join');
-    room.render();
+    if (fileJoined(model, room, event) !== undefined) room.render();
   });
   chat.on('left', (event) => {
-    const key = roomKey(event.room);
-    model.memberLeft(key, event.name);
-    model.notice(key, departureWords({ ...event, name: inertName(event.name), room: inertName(event.room) }), event.moderation ? 'warning' : 'leave');
+    fileLeft(model, event);
     room.render();
   });
   chat.on('announcement', (event) => {
@@ -62,31 +56,22 @@ export function followChatClient(room: ChatEventsHost): () => void {
     room.notice(text, 'announce');
   });
   chat.on('disconnected', ({ reason }) => {
-    status.connection = 'reconnecting';
     // The server's own words first (SERVER_SHUTDOWN: "ada stopped the server").
     model.notice(undefined, `connection lost (${reason.code}): ${reason.message}; reconnecting`, 'warning');
     room.render();
   });
-  chat.on('reconnecting', ({ attempt, delayMs }) => {
-    status.connection = 'reconnecting';
-    status.attempt = attempt;
-    status.reconnectAt = Date.now() + delayMs;
+  chat.on('reconnecting', () => {
     countdown ??= setInterval(() => room.render(), 1000);
     room.render();
   });
   chat.on('reconnected', () => {
     stopCountdown();
-    status.connection = 'connected';
-    // Trusted at login and proved again by this handshake: no longer new.
-    if (status.trust === 'new' || status.trust === 'new key accepted') status.trust = 'known';
     room.notice('reconnected; anything missed is in its conversation', 'info');
     for (const conversation of model.list()) if (conversation.kind === 'room') void room.refreshMembers(conversation.key);
     room.render();
   });
   chat.on('closed', ({ reason }) => {
     stopCountdown();
-    status.connection = 'closed';
-    status.closedReason = reason.code;
     // The end concerns every conversation: said where the user is looking, beside what led to it
     // (the bot's "bye" after !exit), and kept in the status conversation.
     const words = `disconnected for good: ${reason.code}: ${reason.message}\nPress Ctrl-C to leave.`;

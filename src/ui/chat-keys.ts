@@ -6,14 +6,15 @@ import type { ChatClient } from '../client/chat-client.ts';
 import { foldName } from '../protocol/names.ts';
 import type { ChatPanes } from './chat-panes.ts';
 import { completeLine } from '../shared/completion.ts';
-import { STATUS_KEY, type ConversationList } from './conversations.ts';
+import { STATUS_KEY } from '../shared/conversations.ts';
+import type { TerminalConversations } from './chat-view.ts';
 import { LineEditor } from './line-editor.ts';
 import type { UiContext } from './ui-context.ts';
 
 /** What the keys need of the chat room: the conversations, the panes to scroll, names to complete. */
 export interface ChatKeysHost {
   readonly chat: Pick<ChatClient, 'name'>;
-  readonly model: ConversationList;
+  readonly model: TerminalConversations;
   readonly panes: Pick<ChatPanes, 'follow' | 'pageUp' | 'pageDown' | 'drawInput'>;
   readonly ui: Pick<UiContext, 'screen'>;
   readonly knownUsers: ReadonlySet<string>;

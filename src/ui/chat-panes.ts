@@ -7,8 +7,9 @@ import { installBlessedSpeedups, shareParsedContent } from './blessed-speedups.t
 import { fastBoxRender } from './fast-box-render.ts';
 import { unicode } from './blessed-internals.ts';
 import { renderWhenChanged } from './render-when-changed.ts';
-import { conversationHeader, conversationTitle, entryLines, entryTime, memberListText, roomListText, statusText, type StatusState } from './chat-view.ts';
-import type { ConversationList, Entry } from './conversations.ts';
+import type { ChatStatus } from '../shared/chat-status.ts';
+import { conversationTitle } from '../shared/conversations.ts';
+import { conversationHeader, entryLines, entryTime, memberListText, roomListText, statusText, type TerminalConversations, type TerminalEntry } from './chat-view.ts';
 import { fieldText } from './field.ts';
 import type { LineEditor } from './line-editor.ts';
 import { boxStyle, paint, type Theme } from '../shared/themes.ts';
@@ -25,11 +26,11 @@ export class ChatPanes {
   /** Where the pictures of the conversation on screen are in the message pane's content. */
   private placements: PicturePlacement[] = [];
   /** The entries of the conversation on screen, as last drawn: expand() fills the pane with all of them. */
-  private shown: { entries: readonly Entry[]; selfName: string } = { entries: [], selfName: '' };
+  private shown: { entries: readonly TerminalEntry[]; selfName: string } = { entries: [], selfName: '' };
   /** How many of them (the oldest) the message pane leaves out while it follows the newest line. */
   private hiddenEntries = 0;
   /** The entries of the last drawing, as drawn (drawnEntry). */
-  private drawnEntries = new Map<Entry, DrawnEntry>();
+  private drawnEntries = new Map<TerminalEntry, DrawnEntry>();
   /** Set while draw() scrolls to the newest line. */
   private following = false;
   private readonly widgets: {
@@ -159,7 +160,7 @@ export class ChatPanes {
     this.widgets.bar.style = { ...(theme.statusBg !== undefined && { bg: theme.statusBg }), ...(theme.statusFg !== undefined && { fg: theme.statusFg }) };
   }
 
-  drawInput(model: ConversationList, editor: LineEditor): void {
+  drawInput(model: TerminalConversations, editor: LineEditor): void {
     const { input } = this.widgets;
     const conversation = model.current();
     const label = conversation?.kind === 'status' ? ' commands only ' : conversation ? ` to ${conversationTitle(conversation).replace(/[{}]/g, '')} ` : ' ';
@@ -168,7 +169,7 @@ export class ChatPanes {
   }
 
   /** Every pane from the model, the status and the line being typed; `selfName`: this user's name now. */
-  draw(model: ConversationList, status: StatusState, editor: LineEditor, selfName: string): void {
+  draw(model: TerminalConversations, status: ChatStatus, editor: LineEditor, selfName: string): void {
     const { theme } = this.ui;
     const { rooms, messages, members, bar } = this.widgets;
     const conversation = model.current();
@@ -212,7 +213,7 @@ export class ChatPanes {
     // Drawn for every visitor's screen at every message: the entries' texts are kept (drawnEntry)
     // and put together here, newest first, without an object or array per entry.
     const drawn: DrawnEntry[] = [];
-    const kept = new Map<Entry, DrawnEntry>();
+    const kept = new Map<TerminalEntry, DrawnEntry>();
     let lineCount = 0;
     let first = entries.length;
     while (first > 0 && lineCount < rows) {
@@ -252,7 +253,7 @@ export class ChatPanes {
    * long conversation keeps no more than a screenful. A transfer's line changes in place as it goes
    * (transfer-board.ts): it is drawn each time.
    */
-  private drawnEntry(entry: Entry, selfName: string, width: number, previous: Entry | undefined, kept: Map<Entry, DrawnEntry>): DrawnEntry {
+  private drawnEntry(entry: TerminalEntry, selfName: string, width: number, previous: TerminalEntry | undefined, kept: Map<TerminalEntry, DrawnEntry>): DrawnEntry {
     const { theme } = this.ui;
     let drawn = this.drawnEntries.get(entry);
     if (!drawn || entry.kind === 'transfer' || drawn.width !== width || drawn.theme !== theme || drawn.selfName !== selfName) {
@@ -284,7 +285,7 @@ export class ChatPanes {
 
 /** An entry as the message pane last drew it (ChatPanes.drawnEntry). */
 interface DrawnEntry {
-  entry: Entry;
+  entry: TerminalEntry;
   width: number;
   theme: Theme;
   selfName: string;
@@ -293,7 +294,7 @@ interface DrawnEntry {
   /** The screen lines they take (a line may hold '\n's of its own). */
   rows: number;
   /** The entry before it (null: none yet known), and whether the day changed since. */
-  previous: Entry | null;
+  previous: TerminalEntry | null;
   dayChange: boolean;
 }
 

@@ -7,7 +7,7 @@
 // It never talks to a socket, only to ChatClient.
 
 import type { ChatClient } from '../client/chat-client.ts';
-import type { DeliveredMessage, E2eStatus } from '../client/e2e/e2e.ts';
+import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import { formatAddress } from '../options.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import { Autojoin } from './autojoin.ts';
@@ -16,9 +16,12 @@ import { followChatClient, type ChatEventsHost } from './chat-events.ts';
 import { ChatKeys, type ChatKeysHost } from './chat-keys.ts';
 import { renderPendingFrame } from './frame-scheduler.ts';
 import { ChatPanes } from './chat-panes.ts';
-import { notSealedText, type StatusState } from './chat-view.ts';
-import { ConversationList, roomKey, STATUS_KEY, type Tone } from './conversations.ts';
-import { PeerKeyWarnings, type KeyWarningsHost } from './peer-key-warnings.ts';
+import type { TerminalConversations, TerminalPicture } from './chat-view.ts';
+import { chatStatus, type ChatStatus } from '../shared/chat-status.ts';
+import { fetchMembers, fileJoinReply, fileOlderPage, fileTransfer } from '../shared/chat-filing.ts';
+import { ConversationList, roomKey, STATUS_KEY, type Tone } from '../shared/conversations.ts';
+import { ownMessage } from '../shared/own-messages.ts';
+import { PeerKeyWarnings, type KeyWarningsHost } from '../shared/peer-key-warnings.ts';
 import { blessedDepth } from '../shared/color-depth.ts';
 import { resolveTheme, type ThemeName } from '../shared/themes.ts';
 import { downloadsFor, TransferBoard, type TransferPlace } from '../shared/transfer-board.ts';
@@ -26,8 +29,8 @@ import type { TransferLine } from './transfer-view.ts';
 import type { LoginTarget, UiContext } from './ui-context.ts';
 
 export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, KeyWarningsHost {
-  readonly model: ConversationList;
-  readonly status: StatusState;
+  readonly model: TerminalConversations;
+  readonly status: ChatStatus;
   /** Names and rooms seen anywhere: for completion. */
   readonly knownUsers = new Set<string>();
   readonly knownRooms = new Set<string>();
@@ -53,18 +56,9 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
     readonly chat: ChatClient,
     target: LoginTarget,
   ) {
-    this.model = new ConversationList(chat.name, ui.options.keptEntries);
+    this.model = new ConversationList<TerminalPicture>(chat.name, ui.options.keptEntries);
     this.model.openStatus(chat.server.name);
-    this.status = {
-      serverName: chat.server.name,
-      address: formatAddress(target.host, target.port),
-      fingerprint: chat.server.fingerprint,
-      // A key pinned from the advert was checked against known_servers by the login room.
-      trust: chat.server.trust === 'accepted-new' ? 'new key accepted' : chat.server.trust === 'pinned' ? target.trust ?? 'pinned' : chat.server.trust,
-      name: chat.name,
-      connection: 'connected',
-      ...(target.hosted && { hostedPassword: target.hosted.password }),
-    };
+    this.status = chatStatus(chat, { address: formatAddress(target.host, target.port), trust: target.trust, hostedPassword: target.hosted?.password });
     this.autojoin = new Autojoin(ui.options.configDir);
     this.panes = new ChatPanes(ui, () => void this.loadOlder());
     const downloads = downloadsFor(ui.options);
@@ -102,15 +96,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
   /** Joins (or creates) a room and puts it on screen with its history and members. */
   async openRoom(room: string, password?: string, create = false, secret = false): Promise<void> {
     const reply = create ? await this.chat.create(room, password, { secret }) : await this.chat.join(room, password);
-    const conversation = this.model.open('room', reply.room);
-    conversation.name = reply.room;
-    conversation.secret = reply.secret === true || this.chat.isSecretRoom(reply.room);
-    this.knownRooms.add(reply.room);
-    for (const message of reply.history) this.model.addMessage(message, false);
-    conversation.more = reply.more;
-    if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info');
-    this.model.setMembers(conversation.key, reply.members.map((name) => ({ name, lastMessageAt: null })));
-    for (const name of reply.members) this.knownUsers.add(name);
+    const conversation = fileJoinReply(this.model, this, reply, reply.secret === true || this.chat.isSecretRoom(reply.room));
     if (conversation.secret) this.keyWarnings.showIn(conversation.key);
     this.model.select(conversation.key);
     this.panes.follow = true;
@@ -151,15 +137,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
   }
 
   async refreshMembers(key: string): Promise<void> {
-    const conversation = this.model.get(key);
-    if (conversation?.kind !== 'room') return;
-    try {
-      const reply = await this.chat.members(conversation.name);
-      this.model.setMembers(key, reply.members);
-      this.render();
-    } catch {
-      // The member list is a convenience; the next join or leave refreshes it.
-    }
+    if (await fetchMembers(this.model, this.chat, key)) this.render();
   }
 
   /**
@@ -168,11 +146,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
    */
   notice(text: string, tone: Tone = 'info', key: string = STATUS_KEY): void {
     this.model.notice(key, text, tone);
-    const conversation = this.model.get(key);
-    if (conversation && key !== this.model.active) {
-      conversation.unread++;
-      conversation.mentioned ||= tone === 'error' || tone === 'warning' || tone === 'alarm' || tone === 'announce';
-    }
+    this.model.markUnread(key, tone === 'error' || tone === 'warning' || tone === 'alarm' || tone === 'announce');
     if (key === this.model.active) this.panes.follow = true;
     this.render();
   }
@@ -191,13 +165,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
 
   /** Files a message this user sent (the server does not echo it back). */
   addOwn(message: DeliveredMessage): void {
-    // This client sealed it itself (every DM, a secret room's lines): end to end, at its own time.
-    // A DM with someone over ssh went in clear (SealedChat.dm), and says why.
-    const sealed = message.sshUser === undefined && (message.room === undefined || this.chat.isSecretRoom(message.room));
-    const e2e: E2eStatus = sealed
-      ? { state: 'verified', fingerprint: this.chat.fingerprint, sentAt: message.ts, timeMismatch: false }
-      : { state: 'none', ...(message.sshUser !== undefined && { sshUser: message.sshUser }) };
-    this.model.addMessage({ ...message, e2e });
+    this.model.addMessage(ownMessage(this.chat, message));
     this.panes.follow = true;
     this.render();
   }
@@ -225,14 +193,18 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
 
   /** A transfer's line, once, in its conversation; an offer to answer counts as a mention. */
   private placeTransfer(where: TransferPlace, line: TransferLine, attention: boolean): void {
-    const conversation = 'room' in where ? this.model.open('room', where.room) : this.model.open('dm', where.with);
-    this.model.add(conversation.key, { kind: 'transfer', ts: Date.now(), line });
+    const { conversation } = fileTransfer(this.model, where, line, attention);
     if (conversation.key === this.model.active) this.panes.follow = true;
-    else if (line.direction === 'receive') {
-      conversation.unread++;
-      conversation.mentioned ||= attention;
-    }
     if (attention) this.ring(false);
+  }
+
+  keyChangeAlarm(): void {
+    this.ring(true);
+  }
+
+  keyWarningsShown(follow: boolean): void {
+    if (follow) this.panes.follow = true;
+    this.render();
   }
 
   /** The terminal's bell: `always` for what must be heard whatever /bell says. */
@@ -251,9 +223,7 @@ export class ChatRoom implements ChatEventsHost, ChatKeysHost, ChatActionsHost, 
       const reply = await this.chat.history(conversation.kind === 'room' ? { room: conversation.name, before, limit: 50 } : { with: conversation.name, before, limit: 50 });
       this.flushRender();
       const height = this.panes.contentHeight();
-      for (const message of reply.messages) this.model.addMessage(message, false);
-      if (reply.notSealedToYou > 0) this.model.notice(conversation.key, notSealedText(reply.notSealedToYou), 'info', Date.now(), true);
-      conversation.more = reply.more && reply.messages.length > 0;
+      fileOlderPage(this.model, conversation, reply);
       this.renderNow();
       // Stay on the line that was at the top before the older page went in above it.
       this.panes.scrollTo(this.panes.contentHeight() - height);

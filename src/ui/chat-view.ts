@@ -5,16 +5,28 @@
 
 import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { inertName, inertText } from '../shared/inert-text.ts';
-import type { Conversation, Entry, Member } from './conversations.ts';
+import type { ChatStatus } from '../shared/chat-status.ts';
+import { conversationTitle, type Conversation, type ConversationList, type Entry, type Member, type PictureEntry } from '../shared/conversations.ts';
+import { membersByName } from '../shared/members.ts';
+import type { ImageCells } from './image-cells.ts';
 import { clock, lastSpoke, NOTICE_INDENT, noticeLines } from './notice-lines.ts';
 import { escapeTags, safeName, safeText } from './safe-text.ts';
 import { safeFold } from './text-layout.ts';
 import { paint, userColor, type Theme } from '../shared/themes.ts';
-import { transferCountText, type TransferCounts, transferLines } from './transfer-view.ts';
+import { transferCountText, transferLines } from './transfer-view.ts';
 
 // Where they lived before notice-lines.ts and src/shared/notices.ts: importers of chat-view.ts keep finding them here.
+/** The bot's picture on a terminal: `rows` for blessed (256 colours); `cells` for drawing the same picture in 24-bit over it. */
+export interface TerminalPicture extends PictureEntry {
+  rows: string[];
+  cells?: ImageCells;
+}
+export type TerminalEntry = Entry<TerminalPicture>;
+/** The chat room's model (src/shared/conversations.ts) with the terminal's pictures. */
+export type TerminalConversations = ConversationList<TerminalPicture>;
+
 export { noticeLines } from './notice-lines.ts';
-export { notSealedText, peerKeyChangedWarning } from '../shared/notices.ts';
+export { peerKeyChangedWarning } from '../shared/notices.ts';
 
 /** A date and time, for a line whose sender's signed time and the server's disagree. */
 function dateTime(ts: number): string {
@@ -23,7 +35,7 @@ function dateTime(ts: number): string {
 }
 
 /** When an entry happened: for the day-change lines between entries. */
-export function entryTime(entry: Entry): number {
+export function entryTime(entry: TerminalEntry): number {
   return entry.kind === 'message' ? entry.message.ts : entry.ts;
 }
 
@@ -35,12 +47,12 @@ const BOT_INDENT = 8;
  * Column 0 is a gutter: the bot's lines, and only they, carry a bar there. Every other line starts
  * with a space and text never wraps back to column 0, so nothing a user types can look like the bot.
  */
-export function entryLines(entry: Entry, theme: Theme, selfName: string, width = 1000): string[] {
+export function entryLines(entry: TerminalEntry, theme: Theme, selfName: string, width = 1000): string[] {
   const gutter = entry.kind === 'bot' || entry.kind === 'image' ? paint(theme.bot, '▌') : ' ';
   return entryBody(entry, theme, selfName, width - 1).map((line) => gutter + line);
 }
 
-function entryBody(entry: Entry, theme: Theme, selfName: string, width: number): string[] {
+function entryBody(entry: TerminalEntry, theme: Theme, selfName: string, width: number): string[] {
   switch (entry.kind) {
     case 'message': {
       const { message } = entry;
@@ -122,11 +134,6 @@ export function conversationHeader(conversation: Conversation): string {
 }
 
 /** `#room` or `@user`, inert, with any invisible character in the name shown (<U+034F>). */
-export function conversationTitle(conversation: Conversation): string {
-  if (conversation.kind === 'status') return '(status)';
-  return conversation.kind === 'room' ? `#${inertName(conversation.name)}` : `@${inertName(conversation.name)}`;
-}
-
 export function roomListText(conversations: readonly Conversation[], active: string | undefined, theme: Theme, width: number): string {
   const status = conversations.filter((c) => c.kind === 'status');
   const rooms = conversations.filter((c) => c.kind === 'room');
@@ -153,29 +160,12 @@ export function roomListText(conversations: readonly Conversation[], active: str
   ].join('\n');
 }
 
-/** localeCompare's order (the same default collation), without building a collator per comparison. */
-const byName = new Intl.Collator().compare;
-
-/**
- * A room's members in name order, sorted again only when they changed (Conversation.membersVersion):
- * the list is drawn at each message of every screen.
- */
-const sortedMembers = new WeakMap<Conversation, { members: ReadonlyMap<string, Member>; version: number; sorted: Member[] }>();
-
-function byNames(conversation: Conversation): Member[] {
-  const kept = sortedMembers.get(conversation);
-  if (kept && kept.members === conversation.members && kept.version === conversation.membersVersion) return kept.sorted;
-  const sorted = [...conversation.members.values()].sort((a, b) => byName(a.name, b.name));
-  sortedMembers.set(conversation, { members: conversation.members, version: conversation.membersVersion, sorted });
-  return sorted;
-}
-
 /** `rows`: the lines the box shows; a longer list is cut there (its first line still counts everyone). */
 export function memberListText(conversation: Conversation | undefined, theme: Theme, width: number, now = Date.now(), rows = Infinity): string {
   if (!conversation) return '';
   if (conversation.kind === 'status') return `${paint(theme.dim, 'Server')}\n${paint(theme.accent, safeName(conversation.name).slice(0, Math.max(3, width)))}`;
   if (conversation.kind === 'dm') return `${paint(theme.dim, 'Direct with')}\n${paint(userColor(theme, conversation.name), safeName(conversation.name))}`;
-  const members = byNames(conversation);
+  const members = membersByName(conversation);
   const shownCount = Math.min(members.length, Math.max(0, rows - 1));
   // Drawn at every message of every screen, and nearly always the same: kept while the members
   // shown, the minutes they last spoke in (a time is shown to the minute: every time zone is a
@@ -219,21 +209,7 @@ function localDayOf(now: number): string {
 /** The member list's last text per room's members, and what it was drawn from (memberListText). */
 const memberTexts = new WeakMap<ReadonlyMap<string, Member>, { members: Member[]; theme: Theme; width: number; rows: number; day: string; times: Array<number | null>; text: string }>();
 
-export interface StatusState {
-  serverName: string;
-  address: string;
-  fingerprint: string;
-  trust: string;
-  name: string;
-  connection: 'connected' | 'reconnecting' | 'closed';
-  reconnectAt?: number;
-  attempt?: number;
-  closedReason?: string;
-  hostedPassword?: string;
-  transfers?: TransferCounts;
-}
-
-export function statusText(state: StatusState, theme: Theme, now = Date.now()): string {
+export function statusText(state: ChatStatus, theme: Theme, now = Date.now()): string {
   const connection = state.connection === 'connected'
     ? paint(theme.ok, '● connected')
     : state.connection === 'reconnecting'

@@ -7,12 +7,14 @@ import { openLink } from '../client/open-link.ts';
 import { saveReceivedImage } from '../client/received-images.ts';
 import type { BotReply } from '../protocol/messages.ts';
 import { formatExport, stamp } from '../shared/export.ts';
+import { joinedText } from '../shared/notices.ts';
+import { sayIn, sayInRoom, sayTo } from '../shared/own-messages.ts';
+import { answerBell } from '../shared/settings.ts';
 import { runTypedLine } from '../shared/typed-line.ts';
 import { helpLines, type ChatAction } from '../shared/slash-commands.ts';
 import { isThemeName, THEME_NAMES } from '../shared/themes.ts';
-import { dmKey, roomKey } from './conversation-keys.ts';
+import { conversationTitle, roomKey } from '../shared/conversations.ts';
 import type { WebChat } from './web-chat.ts';
-import { trustPeer } from './web-trust.ts';
 
 export function runWebLine(room: WebChat, line: string): Promise<void> {
   return runTypedLine(line, {
@@ -29,36 +31,20 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
   switch (action.kind) {
     case 'say': {
       if (!current) return room.notice('join a room first: /join ROOM', 'error');
-      if (current.kind === 'room') {
-        const ack = await chat.say(current.name, action.text);
-        room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, room: current.name, from: chat.name, text: action.text });
-        return;
-      }
-      const ack = await chat.dm(current.name, action.text);
-      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
-      return;
+      return sayIn(room, current, action.text);
     }
-    case 'dm': {
-      const ack = await chat.dm(action.to, action.text);
-      room.open('dm', ack.to);
-      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, to: ack.to, from: chat.name, text: action.text });
-      room.knownUsers.add(ack.to);
-      return room.select(dmKey(ack.to));
-    }
-    case 'group': {
-      if (!room.conversations.get(roomKey(action.room))) await room.openRoom(action.room);
-      const ack = await chat.say(action.room, action.text);
-      room.addMessage({ type: 'message', id: ack.id, ts: ack.ts, room: room.conversations.get(roomKey(action.room))?.name ?? action.room, from: chat.name, text: action.text });
-      return;
-    }
+    case 'dm':
+      return room.select(await sayTo(room, action.to, action.text));
+    case 'group':
+      return sayInRoom(room, action.room, action.text);
     case 'join':
     case 'create': {
       await room.openRoom(action.room, action.password, action.kind === 'create', action.kind === 'create' && action.secret === true);
       const joined = room.current();
-      return room.notice(`${action.kind === 'create' ? 'created and joined' : 'joined'} #${joined?.name ?? action.room}${joined?.secret ? ' (secret: end-to-end encrypted, the server cannot read it)' : ''}`, 'join');
+      return room.notice(joinedText(action.kind === 'create', joined?.name ?? action.room, joined?.secret === true), 'join');
     }
     case 'leave': {
-      const target = action.room !== undefined ? room.conversations.get(roomKey(action.room)) : current;
+      const target = action.room !== undefined ? room.model.get(roomKey(action.room)) : current;
       if (!target) return room.notice('not in that room', 'error');
       if (target.kind === 'room') await chat.leave(target.name);
       room.close(target.key);
@@ -66,10 +52,9 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
     }
     case 'export': {
       if (!current) return room.notice('nothing to export', 'error');
-      const title = current.kind === 'room' ? `#${current.name}` : `@${current.name}`;
-      const lines = current.entries.flatMap((e) => (e.kind === 'message' ? [{ ts: e.ts, from: e.from, text: e.e2e === 'rejected' ? `[could not be verified: ${e.code}]` : e.text }] : []));
+      const title = conversationTitle(current);
       const name = `${title.slice(1).replace(/[^A-Za-z0-9_-]+/g, '-') || 'chat'}-${stamp(Date.now()).replace(/[-:]/g, '').replace(' ', '-')}.txt`;
-      session.broadcast({ type: 'download', name, text: formatExport(title, lines) });
+      session.broadcast({ type: 'download', name, text: formatExport(title, room.model.exportLines(current.key)) });
       return room.notice(`exported ${title}: your browser saves ${name}`);
     }
     case 'theme': {
@@ -80,11 +65,7 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
       return room.notice(`theme ${action.name}`);
     }
     case 'bell':
-      if (action.mode !== undefined) {
-        session.settings.bell = action.mode;
-        session.saveSettings();
-      }
-      return room.notice(`bell: ${session.settings.bell} (off, mentions: on DMs and mentions, all: on every message)`);
+      return room.notice(answerBell(session, action.mode));
     case 'help':
       return room.notice(['Commands:', ...helpLines().map((l) => '  ' + l), 'Keys: Enter send · Up/Down history · Tab complete · Alt-Up/Alt-Down previous/next conversation · PageUp/PageDown scroll'].join('\n'));
     case 'quit':
@@ -103,8 +84,10 @@ async function run(room: WebChat, action: ChatAction): Promise<void> {
     }
     case 'transfers':
       return room.notice(room.transfers.summary());
-    case 'trust':
-      return trustPeer(room, action.name, action.fingerprint);
+    case 'trust': {
+      const answer = await room.keyWarnings.trust(action.name, action.fingerprint);
+      return answer === undefined ? undefined : room.notice(answer, 'info');
+    }
     default:
       return;
   }

@@ -2,62 +2,40 @@
 // notification as /bell says), a peer's changed key (the loud warning), joins and leaves,
 // announcements, and the connection's state for the status line.
 
-import { foldName } from '../protocol/names.ts';
-import { peerKeyChangedWarning } from '../shared/notices.ts';
-import { dmKey, roomKey } from './conversation-keys.ts';
+import { fileJoined, fileLeft } from '../shared/chat-filing.ts';
+import { followConnection } from '../shared/chat-status.ts';
 import type { WebChat } from './web-chat.ts';
 
 export function followChatClient(room: WebChat): void {
-  const { chat } = room;
+  const { chat, model } = room;
+  followConnection(chat, room.status);
   chat.on('message', (message) => {
     const filed = room.addMessage(message);
     if (filed) room.ring(message.room === undefined ? `${message.from} (direct)` : `${message.from} in #${message.room}`, message.text.slice(0, 200), filed.mention || filed.direct);
   });
   // Deferred a turn, so the warning lands after the message or join that revealed the change.
-  chat.on('peerKeyChanged', (change) => setImmediate(() => {
-    const dm = room.conversations.get(dmKey(change.name));
-    room.notice(peerKeyChangedWarning(change), 'alarm', dm?.key);
-    room.session.broadcast({ type: 'notify', title: `${change.name}'s key changed`, body: 'compare fingerprints before you /trust it' });
-  }));
+  chat.on('peerKeyChanged', (change) => setImmediate(() => room.keyWarnings.changed(change)));
   chat.on('joined', (event) => {
-    const conversation = room.conversations.get(roomKey(event.room));
-    room.knownUsers.add(event.name);
-    if (!conversation) return;
-    conversation.members.set(foldName(event.name), conversation.members.get(foldName(event.name)) ?? { name: event.name, lastMessageAt: null });
-    room.notice(`${event.name} joined #${event.room}`, 'join', conversation.key);
-    room.changed();
+    if (fileJoined(model, room, event) !== undefined) room.changed();
   });
   chat.on('left', (event) => {
-    const conversation = room.conversations.get(roomKey(event.room));
-    if (!conversation) return;
-    conversation.members.delete(foldName(event.name));
-    room.notice(`${event.name} ${event.reason === 'left' ? 'left' : 'disconnected from'} #${event.room}`, 'leave', conversation.key);
-    room.changed();
+    if (fileLeft(model, event) !== undefined) room.changed();
   });
   chat.on('announcement', (event) => {
-    for (const key of room.conversations.keys()) room.notice(`announcement from ${event.from}: ${event.text}`, 'warning', key);
+    for (const { key } of model.list()) room.notice(`announcement from ${event.from}: ${event.text}`, 'warning', key);
     room.session.broadcast({ type: 'notify', title: `announcement from ${event.from}`, body: event.text.slice(0, 200) });
   });
   chat.on('disconnected', ({ reason }) => {
-    room.status.connection = 'reconnecting';
     room.notice(`connection lost (${reason.code}); reconnecting`, 'warning');
     room.changed();
   });
-  chat.on('reconnecting', ({ attempt, delayMs }) => {
-    room.status.connection = 'reconnecting';
-    room.status.attempt = attempt;
-    room.status.reconnectAt = Date.now() + delayMs;
-    room.changed();
-  });
+  chat.on('reconnecting', () => room.changed());
   chat.on('reconnected', () => {
-    room.status.connection = 'connected';
     room.notice('reconnected; anything missed is shown above', 'info');
-    for (const conversation of room.conversations.values()) void room.refreshMembers(conversation.key);
+    for (const conversation of model.list()) void room.refreshMembers(conversation.key);
     room.changed();
   });
   chat.on('closed', ({ reason }) => {
-    room.status.connection = 'closed';
-    room.status.closedReason = reason.code;
     room.notice(`disconnected for good: ${reason.code}: ${reason.message}`, 'error');
     room.changed();
   });

@@ -10,13 +10,16 @@ import type { TransferTarget } from '../client/transfers/transfers.ts';
 import { expandHome } from '../shared/file-paths.ts';
 import { readableFileSize } from '../shared/readable-file.ts';
 import { downloadsFor, TransferBoard, transferSummary, type TransferLine, type TransferPlace } from '../shared/transfer-board.ts';
-import { dmKey, roomKey } from './conversation-keys.ts';
+import { fileTransfer } from '../shared/chat-filing.ts';
+import { dmKey, roomKey, type Entry } from '../shared/conversations.ts';
+import type { WebPicture } from './page-entries.ts';
 import type { WebChat } from './web-chat.ts';
-import type { TransferView, WebEntry } from './wire.ts';
+import type { TransferView } from './wire.ts';
 
 interface Shown {
   key: string;
-  entry: Extract<WebEntry, { kind: 'transfer' }>;
+  /** The conversation's entry; the page's copy of it is PageEntries.wireEntry's. */
+  entry: Entry<WebPicture>;
   line: TransferLine;
   /** What the page last got, to send only what changed. */
   sent: string;
@@ -42,8 +45,8 @@ export class WebTransfers {
   async sendPath(target: TransferTarget, typed: string): Promise<void> {
     const path = expandHome(typed, process.env.HOME ?? homedir());
     const size = await readableFileSize(path);
-    if ('room' in target && !this.room.conversations.get(roomKey(target.room))) await this.room.openRoom(target.room);
-    const room = 'room' in target ? this.room.conversations.get(roomKey(target.room))?.name ?? target.room : undefined;
+    if ('room' in target && !this.room.model.get(roomKey(target.room))) await this.room.openRoom(target.room);
+    const room = 'room' in target ? this.room.model.get(roomKey(target.room))?.name ?? target.room : undefined;
     this.board.send(room !== undefined ? { room } : target, path, size);
     this.room.select('to' in target ? dmKey(target.to) : roomKey(target.room));
   }
@@ -85,19 +88,11 @@ export class WebTransfers {
     return found?.kind === kind ? found : undefined;
   }
 
-  /** A new transfer's entry, once, in its conversation; an offer to answer counts as a mention. */
+  /** A new transfer's entry, once, in its conversation; an offer to answer rings. */
   private place(where: TransferPlace, line: TransferLine, attention: boolean): void {
-    const conversation = 'room' in where ? this.room.open('room', where.room) : this.room.open('dm', where.with);
-    const transfer = this.view(line);
-    const entry = this.room.add(conversation.key, { kind: 'transfer', ts: Date.now(), transfer }) as Extract<WebEntry, { kind: 'transfer' }>;
-    this.shown.push({ key: conversation.key, entry, line, sent: JSON.stringify(transfer) });
-    if (attention) {
-      this.room.ring(`${line.peer ?? 'someone'} offers a file`, line.name, true);
-      if (conversation.key !== this.room.active) {
-        conversation.unread++;
-        conversation.mentioned = true;
-      }
-    }
+    const { conversation, entry } = fileTransfer(this.room.model, where, line, attention);
+    this.shown.push({ key: conversation.key, entry, line, sent: JSON.stringify(this.view(line)) });
+    if (attention) this.room.ring(`${line.peer ?? 'someone'} offers a file`, line.name, true);
     this.room.changed();
   }
 
@@ -108,8 +103,10 @@ export class WebTransfers {
       const text = JSON.stringify(transfer);
       if (text === shown.sent) continue;
       shown.sent = text;
-      shown.entry.transfer = transfer;
-      this.room.update(shown.key, shown.entry);
+      const wire = this.room.page.wireEntry(shown.entry);
+      if (wire?.kind !== 'transfer') continue;
+      wire.transfer = transfer;
+      this.room.update(shown.key, wire);
     }
     const counts = JSON.stringify(this.board.counts());
     if (counts !== this.lastCounts) {
@@ -119,7 +116,7 @@ export class WebTransfers {
   }
 
   /** The line as the page gets it: a saved file becomes a number to download, not a path. */
-  private view(line: TransferLine): TransferView {
+  view(line: TransferLine): TransferView {
     let download = this.downloads.get(line.id);
     if (download === undefined && line.direction === 'receive' && line.state === 'done' && line.savedPath !== undefined) {
       const id = this.nextPublished++;

@@ -5,7 +5,8 @@
 // only, so no zod and nothing of Node ends up in the bundle.
 
 import { z } from 'zod';
-import type { TransferLine } from '../shared/transfer-board.ts';
+import type { ChatStatus } from '../shared/chat-status.ts';
+import type { TransferCounts, TransferLine } from '../shared/transfer-board.ts';
 
 /** Longest line the page may send: a chat line is capped lower by the server anyway. */
 const MAX_LINE = 64 * 1024;
@@ -56,9 +57,6 @@ export type WebEntry =
   | { seq: number; kind: 'image'; ts: number; command: string; src: string; path: string }
   | { seq: number; kind: 'transfer'; ts: number; transfer: TransferView };
 
-/** An entry before the chat room numbers it. */
-export type NewEntry = WebEntry extends infer E ? (E extends WebEntry ? Omit<E, 'seq'> : never) : never;
-
 export interface ConversationView {
   key: string;
   kind: 'room' | 'dm';
@@ -81,19 +79,8 @@ export interface ServerView {
   sshPort?: number;
 }
 
-export interface StatusView {
-  connection: 'connected' | 'reconnecting' | 'closed';
-  reconnectAt?: number;
-  attempt?: number;
-  closedReason?: string;
-  serverName: string;
-  address: string;
-  fingerprint: string;
-  trust: string;
-  name: string;
-  transfers: { sending: number; receiving: number; asking: number };
-  hostedPassword?: string;
-}
+/** The status line: the terminal UI's (src/shared/chat-status.ts), always with the transfer counts. */
+export type StatusView = ChatStatus & { transfers: TransferCounts };
 
 export type WebEvent =
   | { type: 'waiting'; searching: boolean; servers: ServerView[]; hints: string[]; message: string }

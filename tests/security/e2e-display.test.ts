@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { SEEN_ENVELOPES_FILE } from '../../src/client/e2e/seen-envelopes.ts';
 import { CLIENT_IDENTITY_FILE, loadOrCreateClientIdentity, type ClientIdentity } from '../../src/crypto/identity.ts';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.ts';
-import { entryLines } from '../../src/ui/chat-view.ts';
-import { ConversationList, dmKey, roomKey } from '../../src/ui/conversations.ts';
+import { entryLines, type TerminalPicture } from '../../src/ui/chat-view.ts';
+import { ConversationList, dmKey, roomKey } from '../../src/shared/conversations.ts';
 import { resolveTheme } from '../../src/shared/themes.ts';
 import { nextMessages, PASSWORD, settle, startWorld, type World } from '../helpers/chat-world.ts';
 import { makeRelayHostile } from '../helpers/hostile-relay.ts';
@@ -91,7 +91,7 @@ describe('security: what is not end-to-end is shown as such', function () {
     // The UI: the same messages, opened by bob's own client, drawn as the chat room draws them.
     const bob = await asBob();
     const { messages } = await bob.history({});
-    const model = new ConversationList('bob');
+    const model = new ConversationList<TerminalPicture>('bob');
     for (const message of messages) model.addMessage(message, false);
     const drawn = (key: string) => model.get(key)!.entries.flatMap((entry) => entryLines(entry, theme, 'bob'));
     const withAlice = drawn(dmKey('alice'));
@@ -122,7 +122,7 @@ describe('security: what is not end-to-end is shown as such', function () {
       const [forged, genuine] = await arriving;
       expect([forged!.text, forged!.e2e]).to.deep.equal(['forged live', { state: 'none' }]);
       expect([genuine!.text, genuine!.e2e?.state]).to.deep.equal(['sealed live', 'verified']);
-      const model = new ConversationList('bob');
+      const model = new ConversationList<TerminalPicture>('bob');
       for (const message of [forged!, genuine!]) model.addMessage(message);
       const lines = model.get(dmKey('alice'))!.entries.flatMap((entry) => entryLines(entry, theme, 'bob'));
       expect(lines.find((l) => l.includes('forged live'))).to.contain('not end-to-end');
@@ -157,7 +157,7 @@ describe('security: what is not end-to-end is shown as such', function () {
     await bob.join('vault');
     const page = await bob.history({ room: 'vault' });
     bob.close();
-    const model = new ConversationList('bob');
+    const model = new ConversationList<TerminalPicture>('bob');
     model.open('room', 'vault').secret = true;
     for (const message of page.messages) model.addMessage(message, false);
     const lines = model.get(roomKey('vault'))!.entries.flatMap((entry) => entryLines(entry, theme, 'bob'));

@@ -6,8 +6,8 @@ import { inertName } from '../../src/shared/inert-text.ts';
 import { ParlorError } from '../../src/protocol/errors.ts';
 import { lookAlikeKeys, reservedLookAlike } from '../../src/protocol/look-alike-names.ts';
 import { checkRoomName, checkUserName } from '../../src/server/names.ts';
-import { conversationTitle, entryLines } from '../../src/ui/chat-view.ts';
-import { ConversationList } from '../../src/ui/conversations.ts';
+import { entryLines } from '../../src/ui/chat-view.ts';
+import { ConversationList, conversationTitle } from '../../src/shared/conversations.ts';
 import { resolveTheme } from '../../src/shared/themes.ts';
 import { expectCode, startWorld, type World } from '../helpers/chat-world.ts';
 

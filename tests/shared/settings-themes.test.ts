@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeTags, safeText } from '../../src/ui/safe-text.ts';
-import { DEFAULT_SETTINGS, loadSettings, rememberName, saveSettings, UI_SETTINGS_FILE } from '../../src/shared/settings.ts';
+import { answerBell, DEFAULT_SETTINGS, loadSettings, rememberName, saveSettings, UI_SETTINGS_FILE } from '../../src/shared/settings.ts';
 import { isThemeName, paint, resolveTheme, userColor } from '../../src/shared/themes.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -20,6 +20,14 @@ describe('ui/settings, themes and safe text', () => {
     expect(loadSettings(dir)).to.deep.equal({ theme: 'nord', bell: 'all' });
     writeFileSync(join(dir, UI_SETTINGS_FILE), 'not json');
     expect(loadSettings(dir)).to.deep.equal(DEFAULT_SETTINGS);
+  });
+
+  it('/bell sets and keeps the mode when given, and says what rings either way', () => {
+    const dir = tempDir();
+    const ui = { settings: loadSettings(dir), saveSettings(): void { saveSettings(dir, this.settings); } };
+    expect(answerBell(ui, undefined)).to.equal('bell: mentions (off, mentions: on DMs and mentions, all: on every message)');
+    expect(answerBell(ui, 'all')).to.match(/^bell: all /);
+    expect(loadSettings(dir).bell, 'kept in ui.json').to.equal('all');
   });
 
   it('has the four themes, nord by default, and none at all under NO_COLOR', () => {

@@ -1,13 +1,31 @@
 import { expect } from 'chai';
 import type { DeliveredMessage } from '../../src/client/e2e/e2e.ts';
-import { conversationHeader, entryLines, noticeLines, peerKeyChangedWarning, roomListText } from '../../src/ui/chat-view.ts';
-import { ConversationList, roomKey } from '../../src/ui/conversations.ts';
+import { conversationHeader, entryLines, memberListText, noticeLines, peerKeyChangedWarning, roomListText } from '../../src/ui/chat-view.ts';
+import { ConversationList, roomKey } from '../../src/shared/conversations.ts';
 import { resolveTheme } from '../../src/shared/themes.ts';
 
 const theme = resolveTheme('nord', {});
 const sealed = (id: number, from: string, e2e: DeliveredMessage['e2e'], text = ''): DeliveredMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, room: 'vault', e2e });
 
 describe('ui/chat-view', () => {
+  it('draws the member list again after each join and leave, and a member\'s new time without one', () => {
+    const list = new ConversationList('alice');
+    const lobby = list.open('room', 'lobby');
+    list.setMembers(lobby.key, [{ name: 'bob', lastMessageAt: null }, { name: 'alice', lastMessageAt: null }]);
+    const plain = (text: string): string => text.replace(/\{[^}]*\}/g, '');
+    const names = (): string[] => plain(memberListText(lobby, theme, 30)).split('\n').slice(1).map((line) => line.split(' ')[0]!);
+    expect(names()).to.deep.equal(['alice', 'bob']);
+    list.memberJoined(lobby.key, 'Carol');
+    expect(names()).to.deep.equal(['alice', 'bob', 'Carol']);
+    list.memberLeft(lobby.key, 'BOB');
+    expect(names()).to.deep.equal(['alice', 'Carol']);
+    // Speaking changes the member in place; the list shows it (to the minute).
+    list.addMessage({ type: 'message', id: 1, from: 'alice', text: 'hi', ts: 1_700_000_000_001, room: 'lobby' });
+    expect(plain(memberListText(lobby, theme, 30, 1_700_000_000_000 + 60_000))).to.match(/alice +\d\d:\d\d/);
+    list.setMembers(lobby.key, [{ name: 'dan', lastMessageAt: null }]);
+    expect(names()).to.deep.equal(['dan']);
+  });
+
   it('shows a message that failed a check as an inert notice with its code, never as an empty line', () => {
     const [line] = entryLines({ kind: 'message', message: sealed(1, 'mal{red-fg}\u001b[2J', { state: 'rejected', code: 'E2E_BAD_SIGNATURE', reason: 'x' }), mention: false }, theme, 'alice');
     expect(line).to.contain('message from mal{open}red-fg{close}^[[2J could not be verified: E2E_BAD_SIGNATURE');

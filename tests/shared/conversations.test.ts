@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import type { ChatMessage } from '../../src/protocol/messages.ts';
-import { ConversationList, dmKey, mentions, roomKey, STATUS_KEY } from '../../src/ui/conversations.ts';
-import { memberListText } from '../../src/ui/chat-view.ts';
-import { resolveTheme } from '../../src/shared/themes.ts';
+import { ConversationList, dmKey, roomKey, STATUS_KEY } from '../../src/shared/conversations.ts';
+import { membersByName } from '../../src/shared/members.ts';
+import { mentions } from '../../src/shared/mentions.ts';
 
 const message = (id: number, from: string, text: string, where: { room?: string; to?: string }): ChatMessage => ({ type: 'message', id, from, text, ts: 1_700_000_000_000 + id, ...where });
 
-describe('ui/conversations', () => {
+describe('shared/conversations', () => {
   it('files room messages by room and direct messages by the other person, each once', () => {
     const list = new ConversationList('alice');
     list.open('room', 'lobby');
@@ -34,13 +34,26 @@ describe('ui/conversations', () => {
     expect(dev.unread).to.equal(0);
   });
 
+  it('counts what asks to be seen off screen (a notice, a file offer) as unread, a mention when it says so', () => {
+    const list = new ConversationList('alice');
+    const lobby = list.open('room', 'lobby');
+    const dev = list.open('room', 'dev');
+    expect(list.notice(dev.key, 'the build broke', 'error')).to.deep.include({ kind: 'notice', text: 'the build broke' });
+    expect(list.notice('room:nowhere', 'lost', 'error'), 'no conversation, no entry').to.equal(undefined);
+    list.markUnread(dev.key, false);
+    expect(dev).to.include({ unread: 1, mentioned: false });
+    list.markUnread(dev.key, true);
+    list.markUnread(dev.key, false);
+    expect(dev).to.include({ unread: 3, mentioned: true });
+    list.markUnread(lobby.key, true);
+    expect(lobby, 'on screen: seen already').to.include({ unread: 0, mentioned: false });
+  });
+
   it('counts each change of a room\'s members, so the member list (kept until they change) follows', () => {
     const list = new ConversationList('alice');
     const lobby = list.open('room', 'lobby');
     list.setMembers(lobby.key, [{ name: 'bob', lastMessageAt: null }, { name: 'alice', lastMessageAt: null }]);
-    const theme = resolveTheme('nord', {});
-    const plain = (text: string): string => text.replace(/\{[^}]*\}/g, '');
-    const names = (): string[] => plain(memberListText(lobby, theme, 30)).split('\n').slice(1).map((line) => line.split(' ')[0]!);
+    const names = (): string[] => membersByName(lobby).map((m) => m.name);
     expect(names()).to.deep.equal(['alice', 'bob']);
     const version = lobby.membersVersion;
     list.memberJoined(lobby.key, 'Carol');
@@ -50,9 +63,12 @@ describe('ui/conversations', () => {
     expect(lobby.membersVersion, 'a second join of the same name changes nothing').to.equal(version + 1);
     list.memberLeft(lobby.key, 'BOB');
     expect(names()).to.deep.equal(['alice', 'Carol']);
-    // Speaking changes the member in place; the list shows it (to the minute).
+    // Speaking changes the member in place, without a new version: the sorted list is the same
+    // array, and shows the time.
+    const sorted = membersByName(lobby);
     list.addMessage(message(1, 'alice', 'hi', { room: 'lobby' }));
-    expect(plain(memberListText(lobby, theme, 30, 1_700_000_000_000 + 60_000))).to.match(/alice +\d\d:\d\d/);
+    expect(membersByName(lobby)).to.equal(sorted);
+    expect(sorted[0]).to.deep.equal({ name: 'alice', lastMessageAt: 1_700_000_000_001 });
     list.memberLeft(lobby.key, 'nobody');
     expect(lobby.membersVersion, 'nobody left').to.equal(version + 2);
     list.setMembers(lobby.key, [{ name: 'dan', lastMessageAt: null }]);

@@ -1,21 +1,23 @@
-// A peer's changed identity key in the chat room: the loud warning in each conversation it
-// concerns, shown once there, kept until the user decides; and /trust answering it, with the
-// messages held because of the change fetched again and opened in their place.
+// A peer's changed identity key in the chat room, in either UI: the loud warning in each
+// conversation it concerns, shown once there, kept until the user decides; and /trust answering
+// it, with the messages held because of the change fetched again and opened in their place.
 
 import type { ChatClient } from '../client/chat-client.ts';
 import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
 import { foldName } from '../protocol/names.ts';
-import type { ChatPanes } from './chat-panes.ts';
-import { peerKeyChangedWarning } from './chat-view.ts';
+import { refuseOtherKey } from './chat-answers.ts';
+import { heldMessageIds, reopenHeld, trustedText } from './chat-filing.ts';
 import type { ConversationList } from './conversations.ts';
+import { peerKeyChangedWarning } from './notices.ts';
 
-/** What the warnings need of the chat room: its conversations, the history, the bell, a redraw. */
+/** What the warnings need of the chat room: its conversations, the peers' keys, the alarm, a redraw. */
 export interface KeyWarningsHost {
   readonly model: ConversationList;
-  readonly chat: Pick<ChatClient, 'history'>;
-  readonly panes: Pick<ChatPanes, 'follow'>;
-  ring(always: boolean): void;
-  render(): void;
+  readonly chat: Pick<ChatClient, 'history' | 'whois' | 'acceptPeerKey'>;
+  /** Heard whatever /bell says (the terminal's bell, the page's notification). */
+  keyChangeAlarm(change: PeerKeyChange): void;
+  /** The conversations changed; `follow`: the one on screen shows its end. */
+  keyWarningsShown(follow: boolean): void;
 }
 
 export class PeerKeyWarnings {
@@ -37,8 +39,8 @@ export class PeerKeyWarnings {
     const concerned = model.list().filter((c) => (c.kind === 'dm' ? foldName(c.name) === name : c.secret && c.members.has(name)));
     const keys = concerned.length > 0 ? concerned.map((c) => c.key) : [model.active].filter((k) => k !== undefined);
     for (const key of keys) this.warnIn(key, change);
-    this.room.ring(true);
-    this.room.render();
+    this.room.keyChangeAlarm(change);
+    this.room.keyWarningsShown(false);
   }
 
   /** A secret room just joined: the changes still undecided of its members are shown in it. */
@@ -52,35 +54,52 @@ export class PeerKeyWarnings {
   }
 
   /**
+   * /trust USER [FINGERPRINT]: the key that changed (with a fingerprint, only if it is that one),
+   * or the one the server gives now when nothing is held. Returns the answer when there was
+   * nothing to trust.
+   */
+  async trust(name: string, given: string | undefined): Promise<string | undefined> {
+    const { chat } = this.room;
+    let fingerprint = this.pendingFor(name)?.presented;
+    // With the fingerprint that USER read out: nothing is trusted unless the key presented is that one.
+    if (fingerprint !== undefined && given !== undefined) {
+      refuseOtherKey(name, fingerprint, given);
+      chat.acceptPeerKey(name, fingerprint);
+    } else if (!chat.acceptPeerKey(name)) {
+      // Nothing held yet (no message or join ran into it): trust what the server gives now.
+      const who = await chat.whois(name);
+      if (given !== undefined) refuseOtherKey(who.name, who.fingerprint, given);
+      if (who.trust === 'you') return 'that is your own key';
+      if (who.trust === 'known') return `${who.name}'s key ${who.fingerprint} is trusted already`;
+      chat.acceptPeerKey(who.name, who.fingerprint);
+      fingerprint = who.fingerprint;
+    }
+    await this.trusted(name, fingerprint ?? '?');
+    return undefined;
+  }
+
+  /**
    * The user trusts `name`'s key now (/trust): the warnings are answered where they were shown,
    * and messages held because of the change are fetched again, opened, and put in their place.
    */
-  async trusted(name: string, fingerprint: string): Promise<void> {
+  private async trusted(name: string, fingerprint: string): Promise<void> {
     const { model, chat } = this.room;
     const folded = foldName(name);
     this.keyChanges.delete(folded);
     for (const conversation of model.list()) {
-      const held = conversation.entries.flatMap((e) => (e.kind === 'message' && e.message.e2e?.state === 'rejected' && e.message.e2e.code === 'E2E_PEER_KEY_CHANGED' && foldName(e.message.from) === folded ? [e.message.id] : []));
+      const held = heldMessageIds(conversation, name);
       const warnedHere = [...this.warned].some((mark) => mark.startsWith(`${conversation.key}|${folded}|`));
       if (held.length === 0 && !warnedHere && conversation.key !== model.active) continue;
       for (const mark of [...this.warned]) if (mark.startsWith(`${conversation.key}|${folded}|`)) this.warned.delete(mark);
       let opened = 0;
-      if (held.length > 0) {
-        try {
-          const where = conversation.kind === 'room' ? { room: conversation.name } : { with: conversation.name };
-          // Ids are global, so the span of ids bounds how many messages lie between them.
-          const newest = Math.max(...held);
-          const reply = await chat.history({ ...where, before: newest + 1, limit: Math.min(500, newest - Math.min(...held) + 1) });
-          for (const message of reply.messages) if (held.includes(message.id) && message.e2e?.state !== 'rejected' && model.replaceMessage(conversation.key, message)) opened++;
-        } catch (error) {
-          model.notice(conversation.key, `could not fetch the held messages again: ${(error as Error).message}`, 'error');
-        }
+      try {
+        opened = await reopenHeld(model, chat, conversation, held);
+      } catch (error) {
+        model.notice(conversation.key, `could not fetch the held messages again: ${(error as Error).message}`, 'error');
       }
-      const heldText = held.length === 0 ? '' : `\n${opened} of ${held.length} held message${held.length === 1 ? '' : 's'} opened`;
-      model.notice(conversation.key, `you now trust ${name}'s key ${fingerprint}${heldText}`, 'join');
+      model.notice(conversation.key, trustedText(name, fingerprint, held.length, opened), 'join');
     }
-    this.room.panes.follow = true;
-    this.room.render();
+    this.room.keyWarningsShown(true);
   }
 
   private warnIn(key: string, change: PeerKeyChange): void {

@@ -1,17 +1,30 @@
-// What the chat room shows, without the terminal: the conversations (rooms joined and direct
-// messages), each with its entries in message-id order, unread counts, members and whether older
-// history remains. The screen redraws from this; tests drive it with plain messages.
+// What the chat room shows, in either UI: the conversations (the status one, rooms joined and
+// direct messages), each with its entries in message-id order, unread counts, members and whether
+// older history remains. The terminal UI draws its panes from this; the web client turns its
+// changes into the page's events (src/web/web-chat.ts). Tests drive it with plain messages.
 
 import { e2eOf, type DeliveredMessage } from '../client/e2e/e2e.ts';
 import { foldName } from '../protocol/names.ts';
-import type { ExportLine } from '../shared/export.ts';
-import type { ImageCells } from './image-cells.ts';
-import type { TransferLine } from './transfer-view.ts';
+import type { ExportLine } from './export.ts';
+import { inertName } from './inert-text.ts';
+import { mentions } from './mentions.ts';
+import type { TransferLine } from './transfer-board.ts';
 
 /** `alarm`: a security warning (a peer's key changed), drawn loud; `announce`: an operator's !announce. */
 export type Tone = 'info' | 'error' | 'join' | 'leave' | 'warning' | 'alarm' | 'announce';
 
-export type Entry =
+/**
+ * The bot's picture: where it was saved, and what each UI needs to show it (the terminal its
+ * rows of cells, the page the number it fetches it by).
+ */
+export interface PictureEntry {
+  kind: 'image';
+  ts: number;
+  command: string;
+  path: string;
+}
+
+export type Entry<Picture extends PictureEntry = PictureEntry> =
   /** A message as ChatClient delivers it: sealed ones carry `e2e` (verified, rejected, or not sealed to us). */
   | {
       kind: 'message';
@@ -22,10 +35,9 @@ export type Entry =
     }
   /** A line of the client's own (results of /users, errors, presence); may quote network text. */
   | { kind: 'notice'; ts: number; text: string; tone: Tone }
-  /** The bot's answer: seen by this user alone. */
-  | { kind: 'bot'; ts: number; command: string; text: string }
-  /** `rows` for blessed (256 colours); `cells` for drawing the same picture in 24-bit over it. */
-  | { kind: 'image'; ts: number; command: string; path: string; rows: string[]; cells?: ImageCells }
+  /** The bot's answer: seen by this user alone; `link` for !enlightenme where the UI opens it itself. */
+  | { kind: 'bot'; ts: number; command: string; text: string; link?: string }
+  | Picture
   /** A file transfer: the line is updated in place as it goes (transfer-board.ts). */
   | { kind: 'transfer'; ts: number; line: TransferLine };
 
@@ -34,20 +46,20 @@ export interface Member {
   lastMessageAt: number | null;
 }
 
-export interface Conversation {
+export interface Conversation<Picture extends PictureEntry = PictureEntry> {
   key: string;
   /** `status`: the server's own conversation, for what concerns no room or person (as irssi's status window). */
   kind: 'room' | 'dm' | 'status';
   /** As the server spells it: a room name, the other user's name, or (status) the server's name. */
   name: string;
-  entries: Entry[];
+  entries: Array<Entry<Picture>>;
   unread: number;
   mentioned: boolean;
   /** By folded name; changed only through ConversationList (memberJoined, memberLeft, setMembers), which counts each change. */
   members: ReadonlyMap<string, Member>;
   /**
    * Goes up at each join, leave or new list: the member list is drawn at every message of every
-   * screen and keeps its sorted order until this changes (chat-view.ts). A member's lastMessageAt
+   * screen and keeps its sorted order until this changes (members.ts). A member's lastMessageAt
    * changes in place without it.
    */
   membersVersion: number;
@@ -56,6 +68,14 @@ export interface Conversation {
   ids: Set<number>;
   /** End-to-end: a secret room, or (always) a direct conversation. */
   secret: boolean;
+}
+
+/** Where addMessage filed a message. `direct`: a DM, which counts as a mention for the bell. */
+export interface Filed<Picture extends PictureEntry = PictureEntry> {
+  conversation: Conversation<Picture>;
+  entry: Entry<Picture>;
+  mention: boolean;
+  direct: boolean;
 }
 
 export const STATUS_KEY = 'status';
@@ -71,36 +91,14 @@ export function dmKey(user: string): string {
   return `dm:${foldName(user.replace(/^@/, ''))}`;
 }
 
-/** The user's name as a word of its own (or @name), in any letter case. */
-export function mentions(text: string, name: string): boolean {
-  if (name === '') return false;
-  // Most text and names are ASCII, where letter case is simple: a text that does not hold the name
-  // in any case cannot mention it, and the Unicode pattern need not run (every message, for every
-  // SSH visitor of a room).
-  if (ASCII.test(text) && ASCII.test(name) && !text.toLowerCase().includes(name.toLowerCase())) return false;
-  return mentionPattern(name).test(text);
+/** "#room", "@name" or "(status)": in headers, notices and /export, the names made inert. */
+export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'name'>): string {
+  if (conversation.kind === 'status') return '(status)';
+  return conversation.kind === 'room' ? `#${inertName(conversation.name)}` : `@${inertName(conversation.name)}`;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
-/** Each name's pattern, made once (every message is checked against the reader's name). */
-const mentionPatterns = new Map<string, RegExp>();
-const MENTION_PATTERNS_KEPT = 1024;
-
-function mentionPattern(name: string): RegExp {
-  let pattern = mentionPatterns.get(name);
-  if (!pattern) {
-    if (mentionPatterns.size >= MENTION_PATTERNS_KEPT) mentionPatterns.clear();
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    // Not global nor sticky: test() keeps no position between texts.
-    pattern = new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escaped}(?![\\p{L}\\p{N}_])`, 'iu');
-    mentionPatterns.set(name, pattern);
-  }
-  return pattern;
-}
-
-export class ConversationList {
-  private readonly byKey = new Map<string, Conversation>();
+export class ConversationList<Picture extends PictureEntry = PictureEntry> {
+  private readonly byKey = new Map<string, Conversation<Picture>>();
   active: string | undefined;
 
   constructor(
@@ -130,31 +128,31 @@ export class ConversationList {
    * The status conversation, the rooms, then direct messages, each in the order they were opened:
    * the order of the list on screen, and the order Ctrl-N walks (wrapping from the last DM to status).
    */
-  list(): Conversation[] {
+  list(): Array<Conversation<Picture>> {
     // Status, then rooms, then direct ones, each in the order opened (drawn at every message of
     // every SSH visitor's screen: plain loops rather than flatMap and filters).
-    const listed: Conversation[] = [];
+    const listed: Array<Conversation<Picture>> = [];
     for (const kind of LISTED_KINDS) for (const conversation of this.byKey.values()) if (conversation.kind === kind) listed.push(conversation);
     return listed;
   }
 
   /** The server's status conversation: there from the start, never closed. */
-  openStatus(serverName: string): Conversation {
+  openStatus(serverName: string): Conversation<Picture> {
     const status = this.byKey.get(STATUS_KEY) ?? { key: STATUS_KEY, kind: 'status' as const, name: serverName, entries: [], unread: 0, mentioned: false, members: new Map(), membersVersion: 0, more: false, ids: new Set<number>(), secret: false };
     this.byKey.set(STATUS_KEY, status);
     this.active ??= STATUS_KEY;
     return status;
   }
 
-  get(key: string): Conversation | undefined {
+  get(key: string): Conversation<Picture> | undefined {
     return this.byKey.get(key);
   }
 
-  current(): Conversation | undefined {
+  current(): Conversation<Picture> | undefined {
     return this.active === undefined ? undefined : this.byKey.get(this.active);
   }
 
-  open(kind: 'room' | 'dm', name: string): Conversation {
+  open(kind: 'room' | 'dm', name: string): Conversation<Picture> {
     const key = kind === 'room' ? roomKey(name) : dmKey(name);
     let conversation = this.byKey.get(key);
     if (!conversation) {
@@ -194,17 +192,17 @@ export class ConversationList {
 
   /**
    * Files a message in its conversation, once, in id order. Live messages from others count as
-   * unread when their conversation is not on screen. Returns where it went, or undefined for a
-   * duplicate.
+   * unread when their conversation is not on screen. Returns where it went and its entry, or
+   * undefined for a duplicate.
    */
-  addMessage(message: DeliveredMessage, live = true): { conversation: Conversation; mention: boolean; direct: boolean } | undefined {
+  addMessage(message: DeliveredMessage, live = true): Filed<Picture> | undefined {
     const direct = message.room === undefined;
     const own = foldName(message.from) === foldName(this.selfName);
     const conversation = direct ? this.open('dm', own ? (message.to ?? message.from) : message.from) : this.open('room', message.room!);
     if (conversation.ids.has(message.id)) return undefined;
     conversation.ids.add(message.id);
     const mention = !own && mentions(message.text, this.selfName);
-    const entry: Entry = { kind: 'message', message, mention, notEndToEnd: conversation.secret && e2eOf(message).state === 'none' };
+    const entry: Entry<Picture> = { kind: 'message', message, mention, notEndToEnd: conversation.secret && e2eOf(message).state === 'none' };
     // Live messages come in order and are appended; history is put in its place among messages.
     const at = live ? -1 : conversation.entries.findIndex((e) => e.kind === 'message' && e.message.id > message.id);
     if (at < 0) conversation.entries.push(entry);
@@ -215,14 +213,25 @@ export class ConversationList {
       conversation.unread++;
       if (mention || direct) conversation.mentioned = true;
     }
-    return { conversation, mention, direct };
+    return { conversation, entry, mention, direct };
   }
 
-  notice(key: string | undefined, text: string, tone: Tone = 'info', ts = Date.now(), atTop = false): void {
+  /** A notice in `key`'s conversation (the one on screen without a key); the entry, if there was one. */
+  notice(key: string | undefined, text: string, tone: Tone = 'info', ts = Date.now(), atTop = false): Entry<Picture> | undefined {
     const conversation = key === undefined ? this.current() : this.byKey.get(key);
-    const entry: Entry = { kind: 'notice', ts, text, tone };
-    if (atTop) conversation?.entries.unshift(entry);
-    else conversation?.entries.push(entry);
+    if (!conversation) return undefined;
+    const entry: Entry<Picture> = { kind: 'notice', ts, text, tone };
+    if (atTop) conversation.entries.unshift(entry);
+    else conversation.entries.push(entry);
+    return entry;
+  }
+
+  /** Something in `key`'s conversation asks to be seen: counted unread when it is not on screen. */
+  markUnread(key: string, mention: boolean): void {
+    const conversation = this.byKey.get(key);
+    if (!conversation || key === this.active) return;
+    conversation.unread++;
+    conversation.mentioned ||= mention;
   }
 
   /**
@@ -242,9 +251,11 @@ export class ConversationList {
     return true;
   }
 
-  add(key: string | undefined, entry: Entry): void {
+  /** Adds an entry at the end of `key`'s conversation (the one on screen without a key); false without one. */
+  add(key: string | undefined, entry: Entry<Picture>): boolean {
     const conversation = key === undefined ? this.current() : this.byKey.get(key);
     conversation?.entries.push(entry);
+    return conversation !== undefined;
   }
 
   setMembers(key: string, members: readonly Member[]): void {
