@@ -5,7 +5,8 @@
 
 import type { ChatClient } from '../client/chat-client.ts';
 import type { OpenedHistory, OpenedJoin } from '../client/e2e/sealed-chat.ts';
-import type { JoinedMessage, LeftMessage } from '../protocol/messages.ts';
+import type { JoinedNotice } from '../client/chat-client-types.ts';
+import type { LeftMessage } from '../protocol/messages.ts';
 import { foldName } from '../protocol/names.ts';
 import { departureWords } from '../protocol/operator-notices.ts';
 import { roomKey, type Conversation, type ConversationList, type Entry, type PictureEntry } from './conversations.ts';
@@ -60,13 +61,17 @@ export function fileOlderPage<P extends PictureEntry>(model: ConversationList<P>
   conversation.more = reply.more && reply.messages.length > 0;
 }
 
-/** Someone joined a room this user is in: a member now, and said there. The room's key, if joined. */
-export function fileJoined<P extends PictureEntry>(model: ConversationList<P>, known: Pick<KnownNames, 'knownUsers'>, event: Pick<JoinedMessage, 'room' | 'name'>): string | undefined {
+/**
+ * Someone joined a room this user is in: a member now, and said there. The room's key, if joined.
+ * Someone coming back after a restart (`returning`, from ChatClient) is a member again and not
+ * said: the room fills up again without a "joined" line per person.
+ */
+export function fileJoined<P extends PictureEntry>(model: ConversationList<P>, known: Pick<KnownNames, 'knownUsers'>, event: Pick<JoinedNotice, 'room' | 'name'> & { returning?: boolean }): string | undefined {
   const key = roomKey(event.room);
   known.knownUsers.add(event.name);
   if (!model.get(key)) return undefined;
   model.memberJoined(key, event.name);
-  model.notice(key, `${inertName(event.name)} joined #${inertName(event.room)}`, 'join');
+  if (event.returning !== true) model.notice(key, `${inertName(event.name)} joined #${inertName(event.room)}`, 'join');
   return key;
 }
 

@@ -45,6 +45,10 @@ describe('shared/chat-filing', () => {
     expect(vault.entries.map((e) => e.kind === 'notice' && e.tone)).to.deep.equal(['join', 'warning']);
     expect([...vault.members.keys()]).to.deep.equal(['bob\u202e']);
     expect(fileLeft(list, { room: 'elsewhere', name: 'eve', reason: 'left' })).to.equal(undefined);
+    // Someone back after a restart: a member again, and no line of their own.
+    expect(fileJoined(list, known, { room: 'vault', name: 'carol', returning: true })).to.equal(vault.key);
+    expect([...vault.members.keys()]).to.deep.equal(['bob\u202e', 'carol']);
+    expect(texts(list, vault.key)).to.deep.equal(['bob<U+202E> joined #vault', 'carol was kicked by ada: flooding']);
   });
 
   it('puts a transfer\'s line in its conversation: a file coming in unread off screen, an offer to answer a mention', () => {
