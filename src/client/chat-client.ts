@@ -67,7 +67,7 @@ export class ChatClient extends EventEmitter<ChatEvents> {
       emit: this.emit.bind(this),
     });
     // Noted before anyone else hears of the drop, and before the rejoins replace the lists.
-    this.on('disconnected', () => this.returning.dropped(this.roomMembers.names()));
+    this.on('disconnected', () => this.returning.dropped(this.roomMembers.snapshot()));
     this.on('reconnected', () => this.returning.reconnected());
     // Attached before login is sent: a message in the same frame as the reply is not lost.
     this.attachEvents(client);

@@ -39,9 +39,13 @@ export class RoomMembers {
     this.rooms.delete(foldName(room));
   }
 
-  /** Every room's members' names as now known, by the room's folded name. */
-  names(): Map<string, string[]> {
-    return new Map([...this.rooms].map(([room, members]) => [room, [...members.values()].map((member) => member.name)]));
+  /**
+   * Every room's members as now known, by folded room and member names, without copying them: a
+   * reply's list replaces a room's map (set), so a map taken here changes only by the joined and
+   * left notices of its room until then. Taken when the connection drops, it stays as it was.
+   */
+  snapshot(): ReadonlyMap<string, ReadonlyMap<string, RoomMember>> {
+    return new Map(this.rooms);
   }
 
   /** The room's members as now known, in the order the server listed them and then joined; undefined when unknown. */

@@ -124,7 +124,7 @@ export class ChatService {
     this.writer.flush();
   }
 
-  /** At shutdown, before the sessions are closed: what the rooms were still to be told goes out, and no departure after it. */
+  /** At shutdown, before the sessions are closed: no joined or left notice goes out any more. */
   shutDown(): void {
     this.rooms.shutDown();
   }

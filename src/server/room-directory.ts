@@ -193,13 +193,15 @@ export class RoomDirectory {
   }
 
   /**
-   * The server is stopping: the notices still waiting go out now, and from here on nobody is told
-   * that others leave. Everyone here is being let go; one by one, the first to go was announced to
-   * the rest as disconnected, and their clients forgot them just before a restart brought them back.
+   * The server is stopping: from here on nobody is told that others leave. Everyone here is being
+   * let go, one by one, and the first to go was announced to the rest as disconnected, so that
+   * their clients forgot them just before a restart brought them back. Notices still waiting for
+   * their window are not sent either: everyone gets the room's members afresh when they rejoin,
+   * and someone they were never told of, back after the restart, is then told as joining.
    */
   shutDown(): void {
     this.stopping = true;
-    for (const room of this.live.values()) this.notices.flush(room);
+    for (const room of this.live.values()) this.notices.drop(room);
   }
 
   private close(key: string, room: LiveRoom): void {

@@ -217,8 +217,7 @@ export class ParlorServer extends EventEmitter<{ event: [ServerEvent] }> {
           resolve();
         });
       });
-      // Joined and left notices still waiting for their window go first: nobody misses one. Then
-      // nobody is told that the others, let go one by one, have left.
+      // Nobody is told that the others, let go one by one, have left (room-directory.ts).
       this.chat.shutDown();
       for (const session of this.sessions) session.connection.close('SERVER_SHUTDOWN', reason);
       // Sockets still in their handshake have no sealed channel to be told on: just end them.

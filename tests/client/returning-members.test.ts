@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import type { JoinedNotice } from '../../src/client/chat-client-types.ts';
 import { ReturningMembers } from '../../src/client/returning-members.ts';
+import { RoomMembers } from '../../src/client/room-members.ts';
 import { connectChat, JOIN_PASSWORD, nextEvent, startServerOnPort, waitUntil } from '../helpers/chat-clients.ts';
 import { sharedIdentities } from '../helpers/identities.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
@@ -58,16 +59,24 @@ describe('client/returning-members: who comes back after a restart, and who simp
 
   it('counts someone as returning only within the window after the reconnect, and only once', () => {
     const returning = new ReturningMembers(60_000);
-    returning.dropped(new Map([['Lobby', ['Ada', 'bob']]]));
+    const members = new RoomMembers();
+    members.set('Lobby', ['Ada', 'bob']);
+    returning.dropped(members.snapshot());
+    // The rejoin's reply replaces the room's list: what was noted at the drop stays as it was.
+    members.set('lobby', ['carl']);
     // Told while still catching up (before 'reconnected'): back.
     expect(returning.returning('lobby', 'ADA', 1_000)).to.equal(true);
     expect(returning.returning('lobby', 'ada', 1_000), 'once').to.equal(false);
+    expect(returning.returning('lobby', 'carl', 1_000), 'not there at the drop').to.equal(false);
     expect(returning.returning('other', 'bob', 1_000), 'another room').to.equal(false);
     returning.reconnected(2_000);
     expect(returning.returning('lobby', 'bob', 62_001), 'after the window').to.equal(false);
 
-    returning.dropped(new Map([['lobby', ['bob']]]));
+    members.set('lobby', ['bob']);
+    returning.dropped(members.snapshot());
     returning.forget('lobby');
     expect(returning.returning('lobby', 'bob', 0), 'a room this client left').to.equal(false);
+    returning.dropped(members.snapshot());
+    expect(returning.returning('lobby', 'bob', 0), 'dropped again while in it').to.equal(true);
   });
 });

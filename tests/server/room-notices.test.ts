@@ -73,21 +73,6 @@ describe('server/room-notices: joined and left notices that go out together', ()
     expect(atBob).to.deep.equal(['joined ada', 'joined carl', 'joined dave', 'left ada']);
   });
 
-  it('at shutdown the notices still waiting go out before the closing: nobody misses one', async () => {
-    world = await startWorld({ presenceCoalesceMs: 2000 });
-    const ada = await world.login('ada');
-    await ada.join('lobby');
-    const atAda = timeline(ada);
-    const bob = await world.login('bob');
-    // bob's notice waits for the room's 2 s window (ada's own went out when she joined)...
-    await bob.join('lobby');
-    const closed = new Promise<string>((resolve) => ada.once('closed', ({ reason }) => resolve(reason.code)));
-    // ...and the server stops within it: ada is told before she is let go.
-    await world.server.stop();
-    expect(await closed).to.equal('SERVER_SHUTDOWN');
-    expect(atAda).to.deep.equal(['joined bob']);
-  });
-
   it('at shutdown nobody is told that the others, let go one by one, left', async () => {
     // No window: a departure would go at once, as one after a quiet spell does.
     world = await startWorld({ presenceCoalesceMs: 0 });
