@@ -66,7 +66,10 @@ export function followChatClient(room: ChatEventsHost): () => void {
   });
   chat.on('reconnected', () => {
     stopCountdown();
-    room.notice('reconnected; anything missed is in its conversation', 'info');
+    const text = 'reconnected; anything missed is in its conversation';
+    // Said where the user is looking, as the loss was, and kept in the status conversation.
+    if (model.active !== undefined && model.active !== STATUS_KEY) model.notice(model.active, text, 'info');
+    room.notice(text, 'info');
     for (const conversation of model.list()) if (conversation.kind === 'room') void room.refreshMembers(conversation.key);
     room.render();
   });
