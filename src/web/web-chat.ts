@@ -5,6 +5,7 @@
 // room with 10,000 messages is sent once.
 
 import type { ChatClient } from '../client/chat-client.ts';
+import { releaseWords } from '../protocol/operator-notices.ts';
 import type { DeliveredMessage } from '../client/e2e/e2e.ts';
 import type { PeerKeyChange } from '../client/e2e/peer-keys.ts';
 import { fetchMembers, fileJoinReply, fileOlderPage } from '../shared/chat-filing.ts';
@@ -55,6 +56,8 @@ export class WebChat implements KeyWarningsHost {
       this.notice(`could not join the lobby: ${(error as Error).message}`, 'error');
     }
     this.notice('Welcome. /help lists the commands; Tab completes; Alt-Up/Alt-Down switch conversations.', 'info');
+    // As the terminal says it: an operator gave this name to the key that logged in now.
+    if (this.chat.released) this.notice(releaseWords(this.chat.name, this.chat.released), 'warning');
     if (this.transfers.problem !== undefined) this.notice(this.transfers.problem, 'warning');
   }
 

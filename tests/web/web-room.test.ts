@@ -1,7 +1,7 @@
 // The chat room's heavier parts in Debian's Chromium: a peer's changed key (the red warning with
 // both fingerprints, messages held, /trust with the fingerprint read out); a file over the
 // auto-accept size asked with Accept/Decline, then downloaded as an attachment; /export in the
-// terminal's format and /whois; "host a server here" from the waiting room.
+// terminal's format and /whois; "host a server here" from the waiting room; a released name.
 
 import { expect } from 'chai';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +52,27 @@ describe('web: the chat room', function () {
     await say(page, `/trust bob ${second!.fingerprint}`);
     await page.waitForSelector('#messages >> text=1 of 1 held message opened');
     await shown(page, 'bob', 'from the second key');
+    expect(page.errors).to.deep.equal([]);
+  });
+
+  it('says, as the terminal does, that an operator released the name to the key that logged in now', async function () {
+    const browser = await launchChromium(this);
+    const server = await startServerProcess(['--ephemeral', '--no-discovery', '--password', 'pw', '--operator-password', 'op-secret']);
+    const [newKey, oldKey, opKey] = await sharedIdentities();
+    const connect = async (name: string, identity: typeof newKey) => {
+      const chat = await ChatClient.connect({ host: server.host, port: server.port, identity: identity!, name, password: 'pw', configDir: uiHome().configDir, fingerprint: server.fingerprint, reconnect: false });
+      peers.push(chat);
+      return chat;
+    };
+    // alice's name is bound to her old key; she is gone, and the name is kept for it.
+    (await connect('alice', oldKey)).close();
+    const op = await connect('op', opKey);
+    await op.op('op-secret');
+    await op.command('!release alice');
+    const web = await startWebProcess(['--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--fingerprint', server.fingerprint, '--name', 'alice'], { identity: newKey! });
+    const page = await openPage(browser, web);
+    await logIn(page);
+    await page.waitForSelector('#messages >> text=the name alice was released by an operator (op)');
     expect(page.errors).to.deep.equal([]);
   });
 
