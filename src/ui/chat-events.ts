@@ -34,6 +34,11 @@ export function followChatClient(room: ChatEventsHost): () => void {
     if (countdown) clearInterval(countdown);
     countdown = undefined;
   };
+  /** Said in the status conversation, and in the conversation on screen too, so that it is seen. */
+  const sayOnScreenToo = (text: string, tone: Tone, ts?: number): void => {
+    if (model.active !== undefined && model.active !== STATUS_KEY) model.notice(model.active, text, tone, ts);
+    room.notice(text, tone);
+  };
   followConnection(chat, status);
   if (chat.released) model.notice(undefined, releaseWords(chat.name, chat.released), 'warning');
   chat.on('message', (message) => fileMessage(room, message));
@@ -48,12 +53,9 @@ export function followChatClient(room: ChatEventsHost): () => void {
     room.render();
   });
   chat.on('announcement', (event) => {
-    // Said in the status conversation, and in the conversation on screen so that it is seen;
-    // it rings as a mention does (/bell mentions or all).
-    const text = `announcement from ${event.from}: ${event.text}`;
-    if (model.active !== undefined && model.active !== STATUS_KEY) model.notice(model.active, text, 'announce', event.ts);
+    // It rings as a mention does (/bell mentions or all).
+    sayOnScreenToo(`announcement from ${event.from}: ${event.text}`, 'announce', event.ts);
     room.ring(false);
-    room.notice(text, 'announce');
   });
   chat.on('disconnected', ({ reason }) => {
     // The server's own words first (SERVER_SHUTDOWN: "ada stopped the server").
@@ -66,10 +68,8 @@ export function followChatClient(room: ChatEventsHost): () => void {
   });
   chat.on('reconnected', () => {
     stopCountdown();
-    const text = 'reconnected; anything missed is in its conversation';
-    // Said where the user is looking, as the loss was, and kept in the status conversation.
-    if (model.active !== undefined && model.active !== STATUS_KEY) model.notice(model.active, text, 'info');
-    room.notice(text, 'info');
+    // Said where the user is looking, as the loss was.
+    sayOnScreenToo('reconnected; anything missed is in its conversation', 'info');
     for (const conversation of model.list()) if (conversation.kind === 'room') void room.refreshMembers(conversation.key);
     room.render();
   });
