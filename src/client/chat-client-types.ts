@@ -7,6 +7,7 @@ import type { TransferEvent } from '../protocol/transfer-messages.ts';
 import type { CloseInfo } from '../transport/secure-connection.ts';
 import type { ConnectedServer, ConnectInput } from './client.ts';
 import type { DeliveredMessage } from './e2e/e2e.ts';
+import type { PeerKeyChange } from './e2e/peer-keys.ts';
 
 /**
  * A joined notice as ChatClient tells it: `returning` when the person was in the room when this
@@ -14,7 +15,6 @@ import type { DeliveredMessage } from './e2e/e2e.ts';
  * restart; UIs show those as the room filling up again rather than as a join each.
  */
 export type JoinedNotice = JoinedMessage & { returning: boolean };
-import type { PeerKeyChange } from './e2e/peer-keys.ts';
 
 export interface ReconnectOptions {
   /** Reconnect after the connection drops (default true). */

@@ -158,16 +158,11 @@ export class RoomDirectory {
     room.people.delete(user.key);
     if (session.handedOff && this.moves) {
       this.moves.departs(user.key, user.name, key);
-      if (room.members.size === 0) this.close(key, room);
-      return;
+    } else if (!this.stopping) {
+      // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
+      const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
+      this.tell(room, encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation }));
     }
-    if (this.stopping) {
-      if (room.members.size === 0) this.close(key, room);
-      return;
-    }
-    // `reason` stays "disconnected" for a kick or ban, so older clients still show a departure.
-    const moderation = session.removedBy === undefined ? {} : { moderation: session.removedBy };
-    this.tell(room, encodeJsonRecord({ type: 'left', room: room.record.name, name: user.name, reason, ...moderation }));
     if (room.members.size === 0) this.close(key, room);
   }
 
