@@ -49,8 +49,11 @@ export interface ExchangeSizes {
 export type ToFloorWorker =
   /** Time the server's half of the handshake in-process, until `maxHandshakes` or `maxMs`. */
   | { type: 'crypto'; maxHandshakes: number; maxMs: number }
-  /** Start the plain node:net server that plays the server's side of a connection with these sizes. */
-  | { type: 'listen'; sizes: ExchangeSizes }
+  /**
+   * Start a plain node:net server that plays the server's side of a connection with these sizes;
+   * with `crypto`, one that does the server's crypto too, at the same points as the real server.
+   */
+  | { type: 'listen'; sizes: ExchangeSizes; crypto?: boolean }
   /** Start a node:tls TLS 1.3 server (X25519, this Ed25519 certificate) that answers with the same bytes. */
   | { type: 'listen-tls'; sizes: ExchangeSizes; key: string; cert: string }
   | { type: 'exit' };

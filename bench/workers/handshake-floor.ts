@@ -15,12 +15,17 @@
 //   (ClientHello in, ServerHello out, ClientFinished in, welcome out, closing in, close), with no
 //   crypto and no parlor code. Driven by the same generators at the same rate as the real runs,
 //   its CPU time is what Node and the kernel cost per connection before parlor does anything.
+//   With `crypto`, a second one does the server's crypto of the 'crypto' point at the same three
+//   steps as it goes: a server with no code of parlor's. Its difference from the first is what the
+//   crypto costs as a live server meets it, one connection at a time among the socket work, with
+//   the CPU idle in between: on this machine ~20-60 % more than back to back, where the caches
+//   stay warm from one handshake to the next. The share subtracts this one.
 // - 'listen-tls': what a user would pick instead of parlor's handshake: a node:tls server, TLS 1.3
 //   only, X25519, an Ed25519 certificate, Node's defaults otherwise (session tickets included);
 //   after the TLS handshake it sends the welcome's bytes and closes on the closing's, as parlor.
 
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { ClientHandshake } from '../../src/crypto/client-handshake.ts';
 import { generateClientIdentity, generateServerIdentity } from '../../src/crypto/identity.ts';
@@ -51,25 +56,56 @@ function closingMessage(): object {
   return { type: 'closing', code: 'CONNECTION_CLOSED', message: new ParlorError('CONNECTION_CLOSED').message };
 }
 
-async function measureCrypto(maxHandshakes: number, maxMs: number): Promise<FromFloorWorker> {
+/** The server's crypto for one connection, in the three steps at which the server does it. */
+interface CryptoTurn {
+  /** ServerHandshake.receive on a real ClientHello: the ServerHello's length. */
+  answerHello(): number;
+  sealWelcome(): void;
+  openClosing(): void;
+  sizes: ExchangeSizes;
+}
+
+let turn: CryptoTurn | undefined;
+
+async function cryptoTurn(): Promise<CryptoTurn> {
+  if (turn) return turn;
   const server = generateServerIdentity();
   const identity = await generateClientIdentity();
   const hello = new ClientHandshake(identity, () => {}).start();
-  let replyBytes = 0;
   const welcome = encodeJsonRecord(welcomeMessage(server.fingerprint, identity.fingerprint));
   // The client's closing, sealed once under the session key it would use (counter 0, as on every
   // connection): each connection's opener is new, so the same frame opens every time.
   const receiveKey = randomBytes(32);
   const sendKey = randomBytes(32);
   const closing = new FrameSealer(receiveKey).seal([encodeJsonRecord(closingMessage())]);
-  const once = () => {
+  const answerHello = () => {
     const outcome = new ServerHandshake(server, SERVER_NAME).receive(hello);
     if (!('reply' in outcome)) throw new Error('the server handshake did not answer the hello');
-    replyBytes = outcome.reply.length;
+    return outcome.reply.length;
+  };
+  turn = {
+    answerHello,
     // A connection's keys come from the handshake's HKDF above (slices of its output, no further
     // cost): two fixed keys stand in for them, each used by a new sealer and opener as on a connection.
-    new FrameSealer(sendKey).sealFrame([welcome]);
-    new FrameOpener(receiveKey).open(closing);
+    sealWelcome: () => void new FrameSealer(sendKey).sealFrame([welcome]),
+    openClosing: () => void new FrameOpener(receiveKey).open(closing),
+    sizes: {
+      hello: FRAME_HEADER_BYTES + hello.length,
+      reply: FRAME_HEADER_BYTES + answerHello(),
+      finished: FRAME_HEADER_BYTES + encodeClientFinished(Buffer.alloc(32)).length,
+      welcome: sealedBytes(welcomeMessage(server.fingerprint, identity.fingerprint)),
+      closing: sealedBytes(closingMessage()),
+    },
+  };
+  return turn;
+}
+
+async function measureCrypto(maxHandshakes: number, maxMs: number): Promise<FromFloorWorker> {
+  const { answerHello, sealWelcome, openClosing, sizes } = await cryptoTurn();
+  const once = () => {
+    answerHello();
+    sealWelcome();
+    openClosing();
   };
   // Warm-up, so that the figure is the optimised code's, as in the real server after its warm-up.
   for (let i = 0; i < 2000; i++) once();
@@ -81,18 +117,14 @@ async function measureCrypto(maxHandshakes: number, maxMs: number): Promise<From
     handshakes++;
   }
   const used = process.cpuUsage(started);
-  const sizes: ExchangeSizes = {
-    hello: FRAME_HEADER_BYTES + hello.length,
-    reply: FRAME_HEADER_BYTES + replyBytes,
-    finished: FRAME_HEADER_BYTES + encodeClientFinished(Buffer.alloc(32)).length,
-    welcome: sealedBytes(welcomeMessage(server.fingerprint, identity.fingerprint)),
-    closing: sealedBytes(closingMessage()),
-  };
   return { type: 'crypto-done', handshakes, cpuUsPerHandshake: (used.user + used.system) / handshakes, sizes };
 }
 
-/** One connection of the plain server: counts bytes and answers as the real server would, at the same points. */
-function playServer(socket: Socket, sizes: ExchangeSizes): void {
+/**
+ * One connection of the plain server: counts bytes and answers as the real server would, at the
+ * same points; with `crypto`, doing the real server's crypto at each of them.
+ */
+function playServer(socket: Socket, sizes: ExchangeSizes, crypto: CryptoTurn | undefined): void {
   const reply = Buffer.alloc(sizes.reply, 1);
   const welcome = Buffer.alloc(sizes.welcome, 2);
   // What must arrive before each answer: the hello, then the finished, then the closing.
@@ -104,18 +136,23 @@ function playServer(socket: Socket, sizes: ExchangeSizes): void {
     have += chunk.length;
     while (step < steps.length && have >= steps[step]!) {
       have -= steps[step]!;
-      if (step === 0) socket.write(reply);
-      else if (step === 1) socket.write(welcome);
-      // As the real server does on a client's closing record.
-      else socket.destroy();
+      if (step === 0) {
+        crypto?.answerHello();
+        socket.write(reply);
+      } else if (step === 1) {
+        crypto?.sealWelcome();
+        socket.write(welcome);
+      } else {
+        crypto?.openClosing();
+        // As the real server does on a client's closing record.
+        socket.destroy();
+      }
       step++;
     }
   });
   socket.on('end', () => socket.destroy());
   socket.on('error', () => socket.destroy());
 }
-
-let plain: Server | undefined;
 
 /** One TLS connection: the welcome once the handshake is done, then close on the closing's bytes. */
 function playTlsServer(socket: TLSSocket, sizes: ExchangeSizes): void {
@@ -143,12 +180,13 @@ function listenTls(sizes: ExchangeSizes, key: string, cert: string): Promise<Fro
   });
 }
 
-function listenPlain(sizes: ExchangeSizes): Promise<FromFloorWorker> {
+async function listenPlain(sizes: ExchangeSizes, withCrypto: boolean): Promise<FromFloorWorker> {
+  const crypto = withCrypto ? await cryptoTurn() : undefined;
   return new Promise((resolve, reject) => {
-    plain = createServer((socket) => playServer(socket, sizes));
+    const plain = createServer((socket) => playServer(socket, sizes, crypto));
     plain.once('error', reject);
     plain.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = plain!.address();
+      const address = plain.address();
       if (address === null || typeof address === 'string') return reject(new Error('the plain server has no port'));
       resolve({ type: 'listening', host: '127.0.0.1', port: address.port });
     });
@@ -160,7 +198,7 @@ serveWorker<ToFloorWorker, FromFloorWorker>('bench/workers/handshake-floor.ts', 
     case 'crypto':
       return measureCrypto(message.maxHandshakes, message.maxMs);
     case 'listen':
-      return listenPlain(message.sizes);
+      return listenPlain(message.sizes, message.crypto === true);
     case 'listen-tls':
       return listenTls(message.sizes, message.key, message.cert);
     default:
