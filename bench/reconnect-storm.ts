@@ -37,6 +37,12 @@ export interface StormResult {
   serverCpuMs: number;
   /** The client processes' CPU from the SIGTERM to the last client back. */
   clientsCpuMs: number;
+  /**
+   * Of that, before the new server listened: telling their users that the connection was lost,
+   * and the attempts that found no server. Near the restart's length: their one CPU is busy from
+   * the SIGTERM on, not only once the server is back.
+   */
+  clientsCpuBeforeListeningMs: number;
   reconnected: number;
   closedForGood: number;
   firstCloseReason: string | null;
@@ -100,6 +106,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
     await server.stop();
     server = await startServer({ ...(serverCpu !== undefined && { cpu: serverCpu }), dataDir: dataDir.path, serveArgs: [...serveArgs, '--port', String(port)] });
     const listeningAt = performance.timeOrigin + performance.now();
+    const clientTicksAtListening = workers.reduce((sum, worker) => sum + processCpuTicks(worker.pid), 0);
     const results = await Promise.all(workers.map((worker) => worker.call({ type: 'wait', timeoutMs: STORM_TIMEOUT_MS }, STORM_TIMEOUT_MS + 5000)));
     const serverTicks = processCpuTicks(server.pid);
     const failedAttempts: Record<string, number> = {};
@@ -142,6 +149,7 @@ export async function measureReconnectStorm(serverCpu: number | undefined, gener
       // Sampled when the last worker answered: the whole storm and the server's own start.
       serverCpuMs: round((serverTicks * 1000) / clockTicksPerSecond()),
       clientsCpuMs: round((clientTicks * 1000) / clockTicksPerSecond()),
+      clientsCpuBeforeListeningMs: round(((clientTicksAtListening - clientTicksBefore) * 1000) / clockTicksPerSecond()),
       reconnected,
       closedForGood,
       firstCloseReason,
@@ -170,7 +178,8 @@ export function printStorm(storm: StormResult, pinned: boolean): void {
   // change removes (on their own core when pinned; sharing both with the server otherwise).
   const floorSeconds = pinned ? Math.max(storm.serverCpuMs, storm.clientsCpuMs) / 1000 : (storm.serverCpuMs + storm.clientsCpuMs) / 1000 / availableParallelism();
   console.log(
-    `    the clients' CPU meanwhile ${storm.clientsCpuMs} ms (${(storm.clientsCpuMs / storm.clients).toFixed(2)} ms per client back, the server ${(storm.serverCpuMs / storm.clients).toFixed(2)} ms); ` +
+    `    the clients' CPU meanwhile ${storm.clientsCpuMs} ms (${(storm.clientsCpuMs / storm.clients).toFixed(2)} ms per client back, the server ${(storm.serverCpuMs / storm.clients).toFixed(2)} ms; ` +
+      `${storm.clientsCpuBeforeListeningMs} ms of it before the new server listened); ` +
       `CPU alone puts the storm at ≥ ${floorSeconds.toFixed(1)} s on this machine`,
   );
   // What no code change around the protocol can save: each client's crypto for its reconnect, on
