@@ -15,10 +15,23 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 import { tempDir } from '../helpers/temp-dir.ts';
 import { aliceInBrowser, endWebClients, freeUdpPort, launchChromium, logIn, openPage, say, shown, startWebProcess } from '../helpers/web-client.ts';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/**
+ * The README's pictures are retaken on purpose (PARLOR_UPDATE_SCREENSHOTS=1): a test run writes
+ * its own in a temp dir, so that `npm test` leaves the clone as it found it.
+ */
+function screenshotsDir(): string {
+  return process.env.PARLOR_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : tempDir('web-screenshots');
+}
 type ParlorWindow = { parlor: { rendered: number; total: number }; canary?: unknown; document: { body: unknown } };
 declare const window: ParlorWindow;
 declare function getComputedStyle(element: unknown): { backgroundColor: string };
+
+/** A PNG's width and height, from its IHDR chunk (right after the 8-byte signature). */
+function pngSize(path: string): { width: number; height: number } {
+  const png = readFileSync(path);
+  expect(png.subarray(12, 16).toString('ascii'), `${path} is not a PNG`).to.equal('IHDR');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
 
 async function peer(server: ServerProcess, name: string, index: number): Promise<ChatClient> {
   const identities = await sharedIdentities();
@@ -150,13 +163,14 @@ describe('web: the page', function () {
     const server = await startServerProcess(['--ephemeral', '--password', 'pw', '--name', 'office-chat', '--discovery-port', String(discoveryPort)]);
     const [a] = await sharedIdentities();
     const web = await startWebProcess(['--broadcast', '127.255.255.255', '--discovery-port', String(discoveryPort), '--timeout', '1500', '--name', 'alice'], { identity: a! });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    const screenshots = screenshotsDir();
+    mkdirSync(screenshots, { recursive: true });
     const wide = await openPage(browser, web);
     await wide.waitForSelector('.searching:not(.busy)');
-    await wide.screenshot({ path: join(SCREENSHOTS, 'web-waiting-nord-1280x800.png') });
+    await wide.screenshot({ path: join(screenshots, 'web-waiting-nord-1280x800.png') });
     await wide.click('.server:has-text("office-chat")');
     await wide.waitForSelector('.login-form');
-    await wide.screenshot({ path: join(SCREENSHOTS, 'web-login-nord-1280x800.png') });
+    await wide.screenshot({ path: join(screenshots, 'web-login-nord-1280x800.png') });
     await logIn(wide);
     const bob = await peer(server, 'bob', 1);
     const carol = await peer(server, 'carol', 2);
@@ -180,8 +194,12 @@ describe('web: the page', function () {
         await page.waitForSelector(`html[data-theme="${theme}"]`);
         await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(undefined))));
       }
-      await wide.screenshot({ path: join(SCREENSHOTS, `web-${theme}-1280x800.png`) });
-      await narrow.screenshot({ path: join(SCREENSHOTS, `web-${theme}-390x844.png`) });
+      await wide.screenshot({ path: join(screenshots, `web-${theme}-1280x800.png`) });
+      await narrow.screenshot({ path: join(screenshots, `web-${theme}-390x844.png`) });
+    }
+    for (const theme of THEME_NAMES) {
+      expect(pngSize(join(screenshots, `web-${theme}-1280x800.png`))).to.deep.equal({ width: 1280, height: 800 });
+      expect(pngSize(join(screenshots, `web-${theme}-390x844.png`))).to.deep.equal({ width: 390, height: 844 });
     }
     const sent = await runParlor(['send', '--server', `127.0.0.1:${server.port}`, '--password', 'pw', '--name', 'dave', '--config', tempDir('web-dave'), 'hi']);
     expect(sent.code).to.equal(0);
