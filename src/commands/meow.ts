@@ -4,13 +4,13 @@
 import { randomInt } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { ParlorError } from '../protocol/errors.ts';
 import type { CommandDefinition } from './definition.ts';
 import { DEFAULT_REENCODE_LIMITS, reencodeImage, type ReencodeLimits } from './reencode-image.ts';
 
 /** The cats that ship with parlor (drawn by the project: see cats/README.md). */
-export const DEFAULT_CATS_DIR = fileURLToPath(new URL('../../cats/', import.meta.url));
+export const DEFAULT_CATS_DIR = join(PACKAGE_ROOT, 'cats');
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.avif', '.tif', '.tiff']);
 /** A file larger than this is not read at all: no cat picture needs 20 MiB. */

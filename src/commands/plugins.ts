@@ -8,6 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { register } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compiledModule } from '../package-root.ts';
 
 export interface LoadedPlugins {
   candidates: Array<{ definition: unknown; source: string }>;
@@ -25,9 +26,10 @@ function loadAsEsm(folder: string): void {
   const url = pathToFileURL(folder + '/').href;
   if (esmFolders.has(url)) return;
   esmFolders.add(url);
-  // From the sources (tests, tsx) the hooks are plugin-hooks.ts; in the build, plugin-hooks.js.
-  const hooks = import.meta.url.endsWith('.ts') ? './plugin-hooks.ts' : './plugin-hooks.js';
-  register(new URL(hooks, import.meta.url), { data: { folder: url } });
+  // From the sources (tests, tsx) the hooks are plugin-hooks.ts beside this module; built, they
+  // are dist/'s plugin-hooks.js, wherever this module is (dist/ or the bundle of it).
+  const hooks = import.meta.url.endsWith('.ts') ? new URL('./plugin-hooks.ts', import.meta.url) : compiledModule('commands/plugin-hooks.js');
+  register(hooks, { data: { folder: url } });
 }
 
 const TYPESCRIPT_FILE = /\.m?ts$/;

@@ -4,13 +4,11 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { PARLOR_BIN } from '../package-root.ts';
 import { ParlorError } from '../protocol/errors.ts';
 
 /** Set in a hosted server's environment: it stops when its stdin (a pipe from the UI) closes. */
 export const HOSTED_BY_PARENT_ENV = 'PARLOR_HOSTED_BY_PARENT';
-
-const PARLOR_BIN = fileURLToPath(new URL('../../bin/parlor.js', import.meta.url));
 
 export interface HostOptions {
   /** Where it listens (default: every interface, so the LAN can join). */

@@ -4,22 +4,10 @@
 // `npm run build:web` builds it; `parlor web` builds it on first use when esbuild is at hand.
 
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { ParlorError } from '../protocol/errors.ts';
 
-/** The nearest folder above this module with a package.json: the same from src/ or compiled JS. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new ParlorError('INTERNAL', 'parlor web cannot find its package root (no package.json above it)');
-    dir = up;
-  }
-  return dir;
-}
-
-export const PACKAGE_ROOT = packageRoot();
 export const PAGE_SOURCE_DIR = join(PACKAGE_ROOT, 'web');
 export const PAGE_DIR = join(PACKAGE_ROOT, 'dist', 'web-page');
 /** What the HTTP server serves, by URL path: nothing else is ever read from PAGE_DIR. */

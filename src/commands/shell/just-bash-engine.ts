@@ -16,16 +16,15 @@
 import { Worker } from 'node:worker_threads';
 import type { BashOptions, CommandName } from 'just-bash';
 import { z } from 'zod';
+import { compiledModule } from '../../package-root.ts';
 import { ParlorError } from '../../protocol/errors.ts';
 import type { EngineOutcome, ShellEngine, ShellLimits } from './engine.ts';
 
-// The worker is compiled JavaScript: beside this module in dist/. When this module runs from its
-// sources (the tests, through tsx), the worker is still dist/'s build of just-bash-worker.ts: a
-// worker starts with no loader, and tsx inside it would cost about a second per run. `npm test`
-// builds dist/ first (and tests/hooks.test.ts rebuilds a stale one).
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../../dist/commands/shell/just-bash-worker.js', import.meta.url)
-  : new URL('./just-bash-worker.js', import.meta.url);
+// The worker is compiled JavaScript: dist/'s build of just-bash-worker.ts, whether this module
+// runs from dist/, from the bundle of it, or from its sources (the tests, through tsx): a worker
+// starts with no loader, and tsx inside it would cost about a second per run. `npm test` builds
+// dist/ first (and tests/hooks.test.ts rebuilds a stale one).
+const WORKER_URL = compiledModule('commands/shell/just-bash-worker.js');
 
 // Every built-in but sqlite3, whose sql.js WebAssembly memory the worker's heap cap does not bound.
 // No curl (it exists only with a network config), no python, no js-exec/node: none is enabled.
