@@ -1,6 +1,7 @@
 // Benchmark "startup": what a start of `parlor` costs, as a script that calls it in a loop pays.
-// Three figures, each for the build (node bin/parlor.js, running dist/) and, beside it, for the
-// same sources run through tsx (node --import tsx src/cli/main.ts), so the gain stays visible:
+// Three figures, each for the build (node bin/parlor.js, running the bundle dist/bundle/) and,
+// beside it, for tsc's dist/ unbundled (node dist/cli/main.js) and for the same sources run
+// through tsx (node --import tsx src/cli/main.ts), so each gain stays visible:
 //   - `parlor --version`: the whole process, spawn to exit;
 //   - `parlor send` to a server on 127.0.0.1 (a build of `parlor serve --ephemeral`, started
 //     once): the whole process, spawn to exit, with a handshake, a login and one stored message;
@@ -32,13 +33,14 @@ const BENCH_DEADLINE_MS = 240_000;
 const TARGETS = { versionMs: 200, sendMs: 400, idleServeMiB: 70 };
 
 interface Variant {
-  name: 'build' | 'tsx';
+  name: 'build' | 'dist' | 'tsx';
   /** node's arguments before parlor's own. */
   entry: string[];
 }
 
 const VARIANTS: Variant[] = [
   { name: 'build', entry: [join(REPO_ROOT, 'bin', 'parlor.js')] },
+  { name: 'dist', entry: [join(REPO_ROOT, 'dist', 'cli', 'main.js')] },
   { name: 'tsx', entry: ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts')] },
 ];
 
@@ -73,9 +75,13 @@ export async function run(): Promise<void> {
   const benchStarted = performance.now();
   const deadline = benchDeadline('startup', BENCH_DEADLINE_MS);
   console.log('startup: whole-process time of `parlor --version` and `parlor send` (to a server on 127.0.0.1), and the RSS of an idle `parlor serve --ephemeral`');
-  console.log(`  build = node bin/parlor.js (dist/); tsx = node --import tsx src/cli/main.ts; interleaved, median of ${RUNS} runs (${SERVE_RUNS} for serve)`);
+  console.log(
+    `  build = node bin/parlor.js (dist/bundle/); dist = node dist/cli/main.js (not bundled); tsx = node --import tsx src/cli/main.ts; ` +
+      `interleaved, median of ${RUNS} runs (${SERVE_RUNS} for serve)`,
+  );
   const figures: Figures = {
     build: { versionMs: [], sendMs: [], serveMiB: [], libvips: [] },
+    dist: { versionMs: [], sendMs: [], serveMiB: [], libvips: [] },
     tsx: { versionMs: [], sendMs: [], serveMiB: [], libvips: [] },
   };
   const bareNodeMs: number[] = [];
@@ -120,14 +126,14 @@ export async function run(): Promise<void> {
     ]),
   ) as Record<Variant['name'], { versionMs: number; sendMs: number; idleServeMiB: number; libvipsMapped: boolean }>;
   const verdict = (value: number, target: number) => (value <= target ? 'meets it' : 'misses it');
-  const { build, tsx } = summary;
+  const { build, dist, tsx } = summary;
   const nodeMs = round(median(bareNodeMs));
   console.log(`  bare node -e 0:   ${nodeMs} ms (what any node start costs here now)`);
-  console.log(`  parlor --version: ${build.versionMs} ms (tsx: ${tsx.versionMs} ms); target ≤ ${TARGETS.versionMs} ms: ${verdict(build.versionMs, TARGETS.versionMs)}`);
-  console.log(`  parlor send:      ${build.sendMs} ms (tsx: ${tsx.sendMs} ms); target ≤ ${TARGETS.sendMs} ms: ${verdict(build.sendMs, TARGETS.sendMs)}`);
+  console.log(`  parlor --version: ${build.versionMs} ms (dist: ${dist.versionMs} ms, tsx: ${tsx.versionMs} ms); target ≤ ${TARGETS.versionMs} ms: ${verdict(build.versionMs, TARGETS.versionMs)}`);
+  console.log(`  parlor send:      ${build.sendMs} ms (dist: ${dist.sendMs} ms, tsx: ${tsx.sendMs} ms); target ≤ ${TARGETS.sendMs} ms: ${verdict(build.sendMs, TARGETS.sendMs)}`);
   console.log(
     `  idle serve RSS:   ${build.idleServeMiB} MiB, libvips ${build.libvipsMapped ? 'mapped' : 'not mapped'} ` +
-      `(tsx: ${tsx.idleServeMiB} MiB, libvips ${tsx.libvipsMapped ? 'mapped' : 'not mapped'}); target ≤ ${TARGETS.idleServeMiB} MiB: ${verdict(build.idleServeMiB, TARGETS.idleServeMiB)}`,
+      `(dist: ${dist.idleServeMiB} MiB; tsx: ${tsx.idleServeMiB} MiB, libvips ${tsx.libvipsMapped ? 'mapped' : 'not mapped'}); target ≤ ${TARGETS.idleServeMiB} MiB: ${verdict(build.idleServeMiB, TARGETS.idleServeMiB)}`,
   );
   console.log(`  (took ${((performance.now() - benchStarted) / 1000).toFixed(1)} s)`);
   console.log(JSON.stringify({ bench: 'startup', ...summary, bareNodeMs: nodeMs, targets: TARGETS, runs: RUNS, serveRuns: SERVE_RUNS, samples: figures }));

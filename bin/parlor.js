@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The one `parlor` binary: it runs the compiled JavaScript in dist/ (built by `npm run build`,
-// which `npm install` runs in a clone through `prepare`, and which a packed parlor ships).
-// Nothing here loads TypeScript: a start costs what plain node costs, plus parlor itself.
-const main = new URL('../dist/cli/main.js', import.meta.url);
+// The one `parlor` binary: it runs the bundle of the compiled JavaScript, dist/bundle/ (built by
+// `npm run build`, which `npm install` runs in a clone through `prepare`, and which a packed parlor
+// ships; see scripts/bundle-cli.ts). Nothing here loads TypeScript: a start costs what plain node
+// costs, plus parlor itself.
+const main = new URL('../dist/bundle/cli/main.js', import.meta.url);
 
 try {
   await import(main.href);

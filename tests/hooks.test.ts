@@ -1,4 +1,4 @@
-// Root hooks: dist/ is built before the first test (tests that start `parlor` run it); whatever
+// Root hooks: dist/ and its bundle are built before the first test (tests that start `parlor` run it); whatever
 // a test started (servers, temp dirs) ends after it, even when it failed.
 
 import { buildDist } from './helpers/build.ts';
@@ -7,9 +7,9 @@ import { killTmuxSessions } from './helpers/tmux.ts';
 import { removeTempDirs } from './helpers/temp-dir.ts';
 import { stopPostgresClusters } from './helpers/postgres.ts';
 
-before(function () {
+before(async function () {
   this.timeout(120_000);
-  buildDist();
+  await buildDist();
 });
 
 afterEach(async () => {

@@ -68,7 +68,7 @@ describe('the packed package', () => {
 
     const listing = await execFileAsync('tar', ['-tzf', join(folder, tarball!)]);
     const files = listing.stdout.split('\n').filter(Boolean);
-    expect(files).to.include.members(['package/bin/parlor.js', 'package/dist/cli/main.js', 'package/dist/commands/shell/just-bash-worker.js']);
+    expect(files).to.include.members(['package/bin/parlor.js', 'package/dist/bundle/cli/main.js', 'package/dist/commands/shell/just-bash-worker.js', 'package/dist/commands/plugin-hooks.js']);
     expect(files.filter((file) => /^package\/(tests|bench|src|docs|examples|scripts)\//.test(file)), 'left out of the tarball').to.deep.equal([]);
     expect(files.some((file) => file.startsWith('package/cats/') && file.endsWith('.jpg'))).to.equal(true);
 
