@@ -102,10 +102,10 @@ interface RunResult {
   stealShare: number;
   /** Measured right after this run's window, on the same CPU, at this run's rate. */
   references?: References;
-  /** This run's server CPU per handshake minus its crypto and plain-socket reference points. */
+  /** This run's server CPU per handshake minus the plain server that does the crypto (References.noParlorCodeUs). */
   parlorShareUs?: number;
   ratioToTls?: number;
-  /** This run's crypto and plain-socket reference points together over its TLS one: the ratio of a server with no code of parlor's. */
+  /** The plain server that does the crypto over the TLS reference point: the ratio of a server with no code of parlor's. */
   floorRatioToTls?: number;
 }
 
@@ -217,9 +217,12 @@ async function measure(
 
 interface References {
   /**
-   * The server's crypto for one connection (its half of the handshake, the welcome sealed, the
-   * closing opened) as a live server meets it: the plain server doing it too, less the plain server.
+   * The plain server doing the server's crypto for each connection (its half of the handshake,
+   * the welcome sealed, the closing opened) at the same points and rate: a server with no code of
+   * parlor's. The share is the parlor server less this one.
    */
+  noParlorCodeUs: number;
+  /** The crypto as a live server meets it: noParlorCodeUs less the plain server (socketsUs). */
   cryptoUs: number;
   /** The same crypto in-process, back to back: the CPU's caches warm from one to the next, as a live server's are not. */
   cryptoTightUs: number;
@@ -312,6 +315,7 @@ async function measureReferences(floor: Floor, generators: readonly Generator[],
     ? undefined
     : await rateMatchedWindow(pid, generators, { type: 'setup-tls', host: floor.tls.host, port: floor.tls.port, inFlight: TLS_IN_FLIGHT_PER_GENERATOR, sizes: floor.sizes }, ratePerSec);
   return {
+    noParlorCodeUs: withCrypto.us,
     cryptoUs: round(withCrypto.us - plain.us, 1),
     cryptoTightUs: round(crypto.cpuUsPerHandshake, 1),
     socketsUs: plain.us,
@@ -371,10 +375,10 @@ export async function run(): Promise<void> {
       const references = await measureReferences(floor, generators, result.handshakesPerSec);
       await Promise.all(generators.map((generator) => generator.call(setup, 30_000)));
       result.references = references;
-      result.parlorShareUs = round(result.serverCpuUsPerHandshake - references.cryptoUs - references.socketsUs, 1);
+      result.parlorShareUs = round(result.serverCpuUsPerHandshake - references.noParlorCodeUs, 1);
       if (references.tlsUs !== undefined) {
         result.ratioToTls = round(result.serverCpuUsPerHandshake / references.tlsUs, 2);
-        result.floorRatioToTls = round((references.cryptoUs + references.socketsUs) / references.tlsUs, 2);
+        result.floorRatioToTls = round(references.noParlorCodeUs / references.tlsUs, 2);
       }
       runs.push(result);
       console.log(

@@ -1,5 +1,5 @@
-// Root hooks: dist/ and its bundle are built before the first test (tests that start `parlor` run it); whatever
-// a test started (servers, temp dirs) ends after it, even when it failed.
+// Root hooks: dist/ and its bundle are built before the first test (tests that start `parlor` run
+// the bundle); whatever a test started (servers, temp dirs) ends after it, even when it failed.
 
 import { buildDist } from './helpers/build.ts';
 import { killServerProcesses } from './helpers/server-process.ts';

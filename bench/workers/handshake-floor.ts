@@ -18,8 +18,8 @@
 //   With `crypto`, a second one does the server's crypto of the 'crypto' point at the same three
 //   steps as it goes: a server with no code of parlor's. Its difference from the first is what the
 //   crypto costs as a live server meets it, one connection at a time among the socket work, with
-//   the CPU idle in between: on this machine ~20-60 % more than back to back, where the caches
-//   stay warm from one handshake to the next. The share subtracts this one.
+//   the CPU idle in between: on this machine 30-45 % more than back to back (session 12), where
+//   the caches stay warm from one handshake to the next. The share subtracts this server.
 // - 'listen-tls': what a user would pick instead of parlor's handshake: a node:tls server, TLS 1.3
 //   only, X25519, an Ed25519 certificate, Node's defaults otherwise (session tickets included);
 //   after the TLS handshake it sends the welcome's bytes and closes on the closing's, as parlor.
